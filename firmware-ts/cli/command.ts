@@ -1,0 +1,41 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** A `groovebox` sub-command. Each lives in its own file under cli/commands/. */
+export interface Command {
+  /** e.g. "dataset stats" (words separated by spaces). */
+  name: string;
+  summary: string;
+  /** Usage text shown by --help (options with their defaults). */
+  usage: string;
+  options?: ParseArgsConfig['options'];
+  /** Accept positional arguments. */
+  positionals?: boolean;
+  run(args: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] }): Promise<number | void>;
+}
+
+/** A mistake on the command line: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function parseCommandArgs(command: Command, argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...(command.options ?? {}) }, allowPositionals: command.positionals ?? false, strict: true });
+  } catch (err) {
+    throw new UsageError(`groovebox ${command.name}: ${(err as Error).message}`);
+  }
+}
+
+/** Reads a numeric option, naming it when it is not a number in range. */
+export function numberOption(values: Record<string, unknown>, name: string, fallback: number, min = -Infinity, max = Infinity): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name}: expected a number in ${min}..${max}, got "${raw}"`);
+  return n;
+}
+
+export function stringOption(values: Record<string, unknown>, name: string): string | undefined {
+  const raw = values[name];
+  return typeof raw === 'string' ? raw : undefined;
+}
