@@ -83,32 +83,37 @@ export function groove(pattern: Pattern): Groove {
 export function accent(pattern: Pattern): Accent {
   const out = new Float32Array(STEPS);
   for (let drum = 0; drum < DRUM_COUNT; drum++) {
-    let n = 0, sum = 0, sumSq = 0;
-    for (let step = 0; step < STEPS; step++) {
-      if (!pattern.hit(step, drum)) continue;
-      const v = pattern.velocity(step, drum);
-      n++; sum += v; sumSq += v * v;
-    }
-    if (n === 0) continue;
-    const mean = sum / n;
-    const std = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
-    for (let step = 0; step < STEPS; step++) {
-      if (pattern.hit(step, drum) && pattern.velocity(step, drum) > mean + std + 1e-9) out[step] = 1;
-    }
+    markLoudSteps(out, (step) => pattern.hit(step, drum), (step) => pattern.velocity(step, drum));
   }
   return out;
 }
 
-/** Accent of a single voice (a tapped groove): louder than its mean + 1 std. */
+/** Accent of a single voice (a tapped groove): the same rule with the groove as the one drum. */
 export function accentFromGroove(g: Groove): Accent {
   const out = new Float32Array(STEPS);
+  markLoudSteps(out, (step) => g.hits[step] > 0.5, (step) => g.velocities[step]);
+  return out;
+}
+
+/**
+ * The one implementation of the accent rule for one voice: sets `out[step]`
+ * where the voice plays louder than its mean + one (population) standard
+ * deviation. The epsilon keeps a voice of equal velocities unaccented despite
+ * float rounding in the variance. Steps already set stay set (accent ORs drums).
+ */
+function markLoudSteps(out: Accent, hit: (step: number) => boolean, velocity: (step: number) => number): void {
   let n = 0, sum = 0, sumSq = 0;
-  for (let s = 0; s < STEPS; s++) if (g.hits[s] > 0.5) { n++; sum += g.velocities[s]; sumSq += g.velocities[s] ** 2; }
-  if (n === 0) return out;
+  for (let step = 0; step < STEPS; step++) {
+    if (!hit(step)) continue;
+    const v = velocity(step);
+    n++; sum += v; sumSq += v * v;
+  }
+  if (n === 0) return;
   const mean = sum / n;
   const std = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
-  for (let s = 0; s < STEPS; s++) if (g.hits[s] > 0.5 && g.velocities[s] > mean + std + 1e-9) out[s] = 1;
-  return out;
+  for (let step = 0; step < STEPS; step++) {
+    if (hit(step) && velocity(step) > mean + std + 1e-9) out[step] = 1;
+  }
 }
 
 /** A groove as a one-voice pattern (closed hat), e.g. to play back what was tapped. */
