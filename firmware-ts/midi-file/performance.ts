@@ -208,19 +208,21 @@ function checkTrackEvents(bytes: Uint8Array, start: number, end: number): string
     }
     return -2;
   };
-  const varintProblem = (v: number, what: string) =>
-    v === -1 ? `${what} is truncated at byte ${at}` : v === -2 ? `${what} at byte ${at} is longer than 4 bytes` : null;
+  const varintProblem = (v: number, what: string, from: number) =>
+    v === -1 ? `${what} at byte ${from} is truncated by the track end (byte ${end})` : v === -2 ? `${what} at byte ${from} is longer than 4 bytes` : null;
   while (at < end) {
+    const deltaAt = at;
     const delta = varint();
-    const deltaProblem = varintProblem(delta, 'delta time');
+    const deltaProblem = varintProblem(delta, 'delta time', deltaAt);
     if (deltaProblem) return deltaProblem;
     if (at >= end) return `event is truncated at byte ${at}`;
     const status = bytes[at];
     if (status === 0xff || status === 0xf0 || status === 0xf7) {
       at += status === 0xff ? 2 : 1; // meta type byte, or none for sysex
       if (at > end) return `meta event is truncated at byte ${end}`;
+      const lengthAt = at;
       const length = varint();
-      const lengthProblem = varintProblem(length, 'meta/sysex length');
+      const lengthProblem = varintProblem(length, 'meta/sysex length', lengthAt);
       if (lengthProblem) return lengthProblem;
       if (at + length > end) return `event data of ${length} bytes at byte ${at} runs past the track end (byte ${end})`;
       at += length;
