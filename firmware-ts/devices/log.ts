@@ -1,0 +1,35 @@
+/**
+ * Namespaced device logging (`groovebox:i2c`, `groovebox:gpio`, ...). Drivers
+ * take a DeviceLog so tests can count messages (e.g. "logged once, not per poll").
+ */
+export interface DeviceLog {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Writes to stderr; debug lines only when GROOVEBOX_DEBUG names the namespace (or is "*"). */
+export function consoleLog(namespace: string): DeviceLog {
+  const debugOn = (): boolean => {
+    const wanted = process.env.GROOVEBOX_DEBUG ?? '';
+    return wanted === '*' || wanted.split(',').some((n) => n.trim() === namespace);
+  };
+  return {
+    debug: (m) => { if (debugOn()) process.stderr.write(`${namespace} ${m}\n`); },
+    info: (m) => process.stderr.write(`${namespace} ${m}\n`),
+    warn: (m) => process.stderr.write(`${namespace} ${m}\n`),
+  };
+}
+
+export const silentLog: DeviceLog = { debug() {}, info() {}, warn() {} };
+
+/** A log that remembers every line: a test instrument. */
+export class MemoryLog implements DeviceLog {
+  readonly lines: { level: 'debug' | 'info' | 'warn'; message: string }[] = [];
+  debug(message: string): void { this.lines.push({ level: 'debug', message }); }
+  info(message: string): void { this.lines.push({ level: 'info', message }); }
+  warn(message: string): void { this.lines.push({ level: 'warn', message }); }
+  count(level: 'debug' | 'info' | 'warn', contains = ''): number {
+    return this.lines.filter((l) => l.level === level && l.message.includes(contains)).length;
+  }
+}

@@ -1,0 +1,233 @@
+import type { Clock, Seconds } from '../../time/clock.js';
+import { DeviceMissingError } from '../errors.js';
+import type { I2cBus } from '../i2c/bus.js';
+import { hex } from '../i2c/bus.js';
+import { RetryBackoff } from '../i2c/backoff.js';
+import { sleep } from '../i2c/i2c-bus-driver.js';
+import type { GpioInput } from '../gpio/gpio.js';
+import { GRID_KEYS, Listeners, type KeyEvent, type Rgb, type StepGrid, type Unsubscribe } from '../interfaces.js';
+import type { DeviceLog } from '../log.js';
+import { consoleLog } from '../log.js';
+import * as S from './seesaw.js';
+
+export interface NeoTrellisOptions {
+  bus: I2cBus;
+  clock: Clock;
+  address?: number;
+  log?: DeviceLog;
+  /** Seconds between FIFO polls when no INT line is wired (default 10 ms). */
+  pollInterval?: Seconds;
+  /** The INT line (active low, open drain): when given, the FIFO is read on its falling edge and polled only slowly as a safety net. */
+  interrupt?: GpioInput;
+  /** 0..1, scales every colour: the NeoTrellis at full white draws ~1 A from the Pi's 5 V. */
+  brightness?: number;
+  /** Waits after reset; tests pass an instant one. */
+  wait?: (seconds: Seconds) => Promise<void>;
+}
+
+/** Pixels per I2C write: the SAMD09 seesaw buffers 32 bytes per transaction; 4 go to the header. */
+const PIXELS_PER_WRITE = 8;
+const FIFO_MAX = 32;
+/** Seesaw timings from Adafruit's driver: the chip needs time to put the answer in its TX buffer. */
+const READ_GAP: Seconds = 0.00025;
+const FIFO_GAP: Seconds = 0.001;
+
+/**
+ * The Adafruit NeoTrellis 4x4 (seesaw at 0x2E) as a StepGrid: keypad events
+ * from the seesaw FIFO, NeoPixels through the seesaw's pixel buffer.
+ */
+export class NeoTrellisGrid implements StepGrid {
+  readonly #bus: I2cBus;
+  readonly #clock: Clock;
+  readonly #address: number;
+  readonly #log: DeviceLog;
+  readonly #pollInterval: Seconds;
+  readonly #interrupt?: GpioInput;
+  readonly #brightness: number;
+  readonly #listeners = new Listeners<[KeyEvent]>();
+  readonly #pressed = new Array<boolean>(GRID_KEYS).fill(false);
+  readonly #pollBackoff: RetryBackoff;
+  readonly #showBackoff: RetryBackoff;
+  #shown: Uint8Array | null = null;
+  #cancelPoll: (() => void) | null = null;
+  #stopInterrupt: Unsubscribe | null = null;
+  #polling: Promise<number> | null = null;
+  /** The backoff delay the last failed poll asked for. */
+  #retryIn: Seconds | undefined;
+  #closed = false;
+
+  private constructor(options: NeoTrellisOptions) {
+    this.#bus = options.bus;
+    this.#clock = options.clock;
+    this.#address = options.address ?? S.NEOTRELLIS_ADDRESS;
+    this.#log = options.log ?? consoleLog('groovebox:neotrellis');
+    this.#pollInterval = options.pollInterval ?? 0.01;
+    this.#interrupt = options.interrupt;
+    this.#brightness = options.brightness ?? 0.35;
+    if (!(this.#brightness >= 0 && this.#brightness <= 1)) throw new RangeError(`NeoTrellis brightness: expected 0..1, got ${options.brightness}`);
+    if (!(this.#pollInterval > 0)) throw new RangeError(`NeoTrellis pollInterval: expected seconds > 0, got ${options.pollInterval}`);
+    const name = `NeoTrellis @${hex(this.#address)}`;
+    this.#pollBackoff = new RetryBackoff(`${name} keypad`, this.#log);
+    this.#showBackoff = new RetryBackoff(`${name} pixels`, this.#log);
+  }
+
+  /**
+   * Resets the seesaw, checks it is one, subscribes all 16 keys to press and
+   * release, enables the INT line, sets up the pixel strip and blanks it.
+   * Throws DeviceMissingError when nothing (or something else) answers.
+   */
+  static async open(options: NeoTrellisOptions): Promise<NeoTrellisGrid> {
+    const grid = new NeoTrellisGrid(options);
+    await grid.#begin(options.wait ?? sleep);
+    return grid;
+  }
+
+  async #begin(wait: (s: Seconds) => Promise<void>): Promise<void> {
+    const where = `NeoTrellis (seesaw at ${hex(this.#address)})`;
+    let id: number;
+    try {
+      await this.#write(S.STATUS_BASE, S.STATUS_SWRST, [S.SWRST_MAGIC]);
+      await wait(0.01);
+      id = (await this.#bus.transfer(this.#address, Uint8Array.of(S.STATUS_BASE, S.STATUS_HW_ID), 1, READ_GAP))[0];
+    } catch (err) {
+      throw new DeviceMissingError(where, `no answer on the I2C bus (${(err as { code?: string }).code ?? (err as Error).message})`);
+    }
+    if (id !== S.HW_ID_SAMD09) throw new DeviceMissingError(where, `the chip answered hardware id ${hex(id)}, expected ${hex(S.HW_ID_SAMD09)} (SAMD09 seesaw)`);
+    for (let key = 0; key < GRID_KEYS; key++) {
+      const num = S.seesawKeyOfGridKey(key);
+      await this.#write(S.KEYPAD_BASE, S.KEYPAD_EVENT, [num, S.keypadEventByte(S.EDGE_RISING, true)]);
+      await this.#write(S.KEYPAD_BASE, S.KEYPAD_EVENT, [num, S.keypadEventByte(S.EDGE_FALLING, true)]);
+    }
+    await this.#write(S.KEYPAD_BASE, S.KEYPAD_INTENSET, [0x01]);
+    await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_PIN, [S.NEOTRELLIS_PIXEL_PIN]);
+    await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_SPEED, [S.NEOPIXEL_SPEED_800KHZ]);
+    const length = GRID_KEYS * 3;
+    await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_BUF_LENGTH, [length >> 8, length & 0xff]);
+    await this.show(new Array<Rgb>(GRID_KEYS).fill({ r: 0, g: 0, b: 0 }));
+  }
+
+  onKey(listener: (event: KeyEvent) => void): Unsubscribe {
+    return this.#listeners.add(listener);
+  }
+
+  /** Starts reading keys: on INT edges when wired (plus a slow safety poll), otherwise by polling. */
+  start(): void {
+    if (this.#cancelPoll || this.#closed) return;
+    if (this.#interrupt) {
+      this.#stopInterrupt = this.#interrupt.onEdge(() => { void this.poll(); });
+    }
+    const interval = this.#interrupt ? Math.max(0.25, this.#pollInterval) : this.#pollInterval;
+    const loop = (delay: Seconds): void => {
+      this.#cancelPoll = this.#clock.setTimeout(() => {
+        void this.#pollOnce().then((retryIn) => { if (!this.#closed) loop(retryIn ?? interval); });
+      }, delay);
+    };
+    loop(interval);
+  }
+
+  /**
+   * Reads the keypad FIFO once and delivers its events. Returns the number of
+   * events delivered. Bus errors are absorbed (logged once, backoff applies
+   * to the polling loop); overlapping calls share one read.
+   */
+  poll(): Promise<number> {
+    if (!this.#polling) {
+      this.#polling = this.#readFifo()
+        .then((n) => { this.#pollBackoff.succeeded(); return n; })
+        .catch((err) => { this.#retryIn = this.#pollBackoff.failed(err); return 0; })
+        .finally(() => { this.#polling = null; });
+    }
+    return this.#polling;
+  }
+
+  /** One poll; returns the backoff delay when it failed. */
+  async #pollOnce(): Promise<Seconds | undefined> {
+    this.#retryIn = undefined;
+    await this.poll();
+    return this.#pollBackoff.failures > 0 ? this.#retryIn : undefined;
+  }
+
+  async #readFifo(): Promise<number> {
+    const count = (await this.#bus.transfer(this.#address, Uint8Array.of(S.KEYPAD_BASE, S.KEYPAD_COUNT), 1, READ_GAP))[0];
+    if (count === 0) return 0;
+    const n = Math.min(count, FIFO_MAX);
+    if (count > FIFO_MAX) this.#log.debug(`keypad count ${count} is more than the FIFO holds; reading ${FIFO_MAX}`);
+    const bytes = await this.#bus.transfer(this.#address, Uint8Array.of(S.KEYPAD_BASE, S.KEYPAD_FIFO), n, FIFO_GAP);
+    const time = this.#clock.now();
+    let delivered = 0;
+    for (const byte of bytes) if (this.#deliver(byte, time)) delivered++;
+    return delivered;
+  }
+
+  #deliver(byte: number, time: Seconds): boolean {
+    if (byte === S.FIFO_EMPTY) return false;
+    const { num, edge } = S.decodeKeypadEvent(byte);
+    const key = S.gridKeyOfSeesawKey(num);
+    if (key < 0 || (edge !== S.EDGE_RISING && edge !== S.EDGE_FALLING)) {
+      this.#log.debug(`ignored keypad event ${hex(byte)} (seesaw key ${num}, edge ${edge}): not a press/release of the 16 keys`);
+      return false;
+    }
+    const pressed = edge === S.EDGE_RISING;
+    if (this.#pressed[key] === pressed) {
+      this.#log.debug(`ignored repeated ${pressed ? 'press' : 'release'} of key ${key}`);
+      return false;
+    }
+    this.#pressed[key] = pressed;
+    this.#listeners.emit({ key, pressed, time });
+    return true;
+  }
+
+  /** Writes the 16 colours (GRB on the wire) and latches them; unchanged 8-pixel halves are not re-sent. */
+  async show(colors: readonly Rgb[]): Promise<void> {
+    if (this.#closed) return;
+    if (colors.length !== GRID_KEYS) throw new RangeError(`NeoTrellis show: expected ${GRID_KEYS} colours, got ${colors.length}`);
+    const frame = new Uint8Array(GRID_KEYS * 3);
+    colors.forEach((c, i) => {
+      frame[i * 3] = this.#channel(c.g, i, 'g');
+      frame[i * 3 + 1] = this.#channel(c.r, i, 'r');
+      frame[i * 3 + 2] = this.#channel(c.b, i, 'b');
+    });
+    try {
+      let changed = false;
+      for (let first = 0; first < GRID_KEYS; first += PIXELS_PER_WRITE) {
+        const start = first * 3;
+        const part = frame.subarray(start, start + PIXELS_PER_WRITE * 3);
+        if (this.#shown && equal(part, this.#shown.subarray(start, start + part.length))) continue;
+        await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_BUF, [start >> 8, start & 0xff, ...part]);
+        changed = true;
+      }
+      if (changed) await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_SHOW, []);
+      this.#shown = frame;
+      this.#showBackoff.succeeded();
+    } catch (err) {
+      // Leave #shown stale so the next frame re-sends everything.
+      this.#shown = null;
+      this.#showBackoff.failed(err);
+    }
+  }
+
+  #channel(value: number, key: number, name: string): number {
+    if (!(value >= 0 && value <= 255)) throw new RangeError(`NeoTrellis show: colour ${key}.${name} = ${value}, expected 0..255`);
+    return Math.round(value * this.#brightness);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#cancelPoll?.();
+    this.#stopInterrupt?.();
+    await this.#polling;
+    await this.show(new Array<Rgb>(GRID_KEYS).fill({ r: 0, g: 0, b: 0 }));
+    this.#closed = true;
+    this.#listeners.clear();
+  }
+
+  #write(base: number, fn: number, data: number[]): Promise<void> {
+    return this.#bus.write(this.#address, Uint8Array.from([base, fn, ...data]));
+  }
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
