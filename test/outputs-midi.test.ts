@@ -1,0 +1,258 @@
+import { expect } from 'chai';
+import { MidiClockFollower } from '../firmware-ts/outputs/midi/clock-follower.js';
+import { openEasyMidiPort } from '../firmware-ts/outputs/midi/easymidi-port.js';
+import { FakeMidiPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
+import { FakeMidiInput } from '../firmware-ts/outputs/midi/midi-input.js';
+import { MidiOut, type MidiOutOptions } from '../firmware-ts/outputs/midi/midi-out.js';
+import { MidiPortError } from '../firmware-ts/outputs/midi/midi-port.js';
+import { NOTE_MAP_PRESETS, NoteMapError, resolveNoteMap, validateNoteMap } from '../firmware-ts/outputs/midi/note-map.js';
+import { SendLoop } from '../firmware-ts/outputs/midi/send-loop.js';
+import { toMidiVelocity } from '../firmware-ts/outputs/midi/velocity-curve.js';
+import { Pattern } from '../firmware-ts/pattern/pattern.js';
+import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
+import { OfflineClock } from '../firmware-ts/time/clock.js';
+
+const KICK = 0, SNARE = 1, HAT = 2, RIDE = 8;
+
+/** A MidiOut on an offline clock whose fake port stamps sends with that clock (in ms). */
+function rig(options: Partial<MidiOutOptions> = {}, start = 0) {
+  const clock = new OfflineClock(start);
+  const port = new FakeMidiPort('fake', () => clock.now() * 1000);
+  const logs: string[] = [];
+  const midi = new MidiOut({ clock, open: async () => port, log: (m) => logs.push(m), ...options });
+  return { clock, port, midi, logs };
+}
+
+const at = (port: FakeMidiPort) => port.sent.map((m) => [m.timeMs / 1000, m.bytes] as [number, number[]]);
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe('outputs: MIDI bytes', () => {
+  it('sends note-on at the note time and note-off noteLength later (GM: channel 10)', async () => {
+    const { clock, port, midi } = rig({ noteLength: 0.03 });
+    await midi.connect();
+    midi.handle({ type: 'note', time: 1, drum: KICK, velocity: 1, step: 0, offset: 0, position: 0 });
+    midi.handle({ type: 'note', time: 1.01, drum: SNARE, velocity: 0.5, step: 0, offset: 0.2, position: 0 });
+    clock.advanceTo(0.999);
+    expect(port.sent).to.have.length(0);
+    clock.advanceTo(2);
+    expect(at(port)).to.deep.equal([
+      [1, [0x99, 36, 127]],
+      [1.01, [0x99, 38, 64]],
+      [1.03, [0x89, 36, 0]],
+      [1.04, [0x89, 38, 0]],
+    ]);
+    expect(midi.soundingNotes()).to.deep.equal([]);
+  });
+
+  it('sends song position + start, a clock byte per pulse, and stop with note-offs for sounding notes', async () => {
+    const { clock, port, midi } = rig({ noteLength: 1 });
+    await midi.connect();
+    const p = new Pattern().set(0, KICK, 1, 0).set(2, HAT, 1, 0).set(12, SNARE, 1, 0);
+    const seq = new Sequencer({ clock, bpm: 120, pattern: p });
+    midi.attach(seq);
+    seq.start(0.5);
+    clock.advanceTo(0.5 + 0.3); // kick (0.5) and hat (0.75) have sounded, snare (2.0) is queued
+    seq.stop();
+    clock.advanceTo(3);
+    const bytes = port.sent.map((m) => m.bytes);
+    expect(bytes.slice(0, 3)).to.deep.equal([[0xf2, 0, 0], [0xfa], [0xf8]]);
+    expect(port.sent[1].timeMs / 1000).to.be.closeTo(0.5 - 0.0625, 1e-9); // start opens the first cell
+    expect(port.sent[2].timeMs / 1000).to.be.closeTo(0.5, 1e-9); // first pulse on the downbeat
+    const clocks = port.sent.filter((m) => m.bytes[0] === 0xf8);
+    expect(clocks.length).to.equal(Math.floor(0.3 / (0.5 / 24)) + 1);
+    const stopAt = port.sent.findIndex((m) => m.bytes[0] === 0xfc);
+    expect(stopAt).to.be.greaterThan(0);
+    expect(port.sent[stopAt].timeMs / 1000).to.be.closeTo(0.8, 1e-9);
+    const after = bytes.slice(stopAt + 1);
+    expect(after).to.have.deep.members([[0x89, 36, 0], [0x89, 42, 0]]);
+    expect(bytes.some((b) => b[0] === 0x99 && b[1] === 38)).to.equal(false); // the queued snare never left
+    expect(midi.soundingNotes()).to.deep.equal([]);
+  });
+
+  it('sends the song position and continue when resuming', async () => {
+    const { clock, port, midi } = rig();
+    await midi.connect();
+    midi.handle({ type: 'continue', time: 0.2, position: 200 });
+    clock.advanceTo(1);
+    expect(port.sent.map((m) => m.bytes)).to.deep.equal([[0xf2, 200 & 0x7f, 200 >> 7], [0xfb]]);
+  });
+
+  it('releases a retriggered note just before the new note-on', async () => {
+    const { clock, port, midi } = rig({ noteLength: 0.5 });
+    await midi.connect();
+    midi.handle({ type: 'note', time: 0.1, drum: KICK, velocity: 1, step: 0, offset: 0, position: 0 });
+    midi.handle({ type: 'note', time: 0.2, drum: KICK, velocity: 1, step: 1, offset: 0, position: 1 });
+    clock.advanceTo(1);
+    expect(at(port)).to.deep.equal([[0.1, [0x99, 36, 127]], [0.2, [0x89, 36, 0]], [0.2, [0x99, 36, 127]], [0.7, [0x89, 36, 0]]]);
+  });
+
+  it('leaves clock bytes out when clock out is off', async () => {
+    const { clock, port, midi } = rig({ sendClock: false });
+    await midi.connect();
+    const seq = new Sequencer({ clock, bpm: 120, pattern: new Pattern().set(0, KICK, 1) });
+    midi.attach(seq);
+    seq.start(0.2);
+    clock.advanceTo(1);
+    seq.stop();
+    clock.advanceTo(2);
+    expect(port.sent.map((m) => m.bytes[0])).to.deep.equal([0x99, 0x89]);
+  });
+
+  it('applies the velocity curve (never 0, which would be a note-off)', () => {
+    expect(toMidiVelocity(0)).to.equal(1);
+    expect(toMidiVelocity(0.5)).to.equal(64);
+    expect(toMidiVelocity(0.25, { kind: 'gamma', gamma: 0.5 })).to.equal(64);
+    expect(toMidiVelocity(0.1, { kind: 'fixed', velocity: 100 })).to.equal(100);
+    expect(() => new MidiOut({ clock: new OfflineClock(), open: async () => new FakeMidiPort(), velocityCurve: { kind: 'gamma', gamma: -1 } })).to.throw(/velocityCurve\.gamma/);
+  });
+});
+
+describe('outputs: note-map presets', () => {
+  it('maps the nine drums for each machine', async () => {
+    const first = async (preset: keyof typeof NOTE_MAP_PRESETS, drum: number, velocity = 1) => {
+      const { clock, port, midi } = rig({ noteMap: NOTE_MAP_PRESETS[preset] });
+      await midi.connect();
+      midi.handle({ type: 'note', time: 0.1, drum, velocity, step: 0, offset: 0, position: 0 });
+      clock.advanceTo(0.1);
+      return port.sent[0].bytes;
+    };
+    expect(await first('gm', RIDE)).to.deep.equal([0x99, 51, 127]);
+    expect(await first('tr-8s', 4)).to.deep.equal([0x99, 43, 127]); // low tom = LT 43
+    expect(await first('digitakt', KICK)).to.deep.equal([0x90, 60, 127]); // track 1 on channel 1
+    expect(await first('digitakt', SNARE)).to.deep.equal([0x91, 60, 127]);
+    expect(await first('digitakt', RIDE)).to.deep.equal([0x97, 60, 127]); // track 8 on channel 8
+    expect(await first('volca-beats', HAT)).to.deep.equal([0x99, 42, 127]);
+    expect(await first('volca-beats', RIDE)).to.deep.equal([0x99, 67, 127]);
+    const digitaktChannels = new Set(Object.values(NOTE_MAP_PRESETS.digitakt).map((t) => t.channel));
+    expect([...digitaktChannels].sort((a, b) => a - b)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('takes a preset with per-drum overrides', () => {
+    const map = resolveNoteMap({ preset: 'tr-8s', drums: { ride: { note: 53 }, kick: { channel: 1 } } });
+    expect(map.ride).to.deep.equal({ channel: 10, note: 53 });
+    expect(map.kick).to.deep.equal({ channel: 1, note: 36 });
+    expect(map.snare).to.deep.equal({ channel: 10, note: 38 });
+  });
+
+  it('refuses a bad note map with one line naming the key', () => {
+    const message = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        expect(e).to.be.instanceOf(NoteMapError);
+        return (e as Error).message;
+      }
+      throw new Error('expected a NoteMapError');
+    };
+    expect(message(() => resolveNoteMap({ drums: { snare: { note: 128 } } }))).to.equal('noteMap.snare.note: expected an integer 0..127, got 128');
+    expect(message(() => resolveNoteMap({ drums: { kick: { channel: 0 } } }))).to.equal('noteMap.kick.channel: expected an integer 1..16, got 0');
+    expect(message(() => resolveNoteMap({ drums: { ride: { channel: 17 } } }))).to.match(/^noteMap\.ride\.channel: .*1\.\.16, got 17$/);
+    expect(message(() => resolveNoteMap({ drums: { snaer: { note: 40 } } }))).to.match(/^noteMap\.drums\.snaer: unknown drum/);
+    expect(message(() => resolveNoteMap({ preset: 'tr909' }))).to.match(/^noteMap\.preset: expected one of gm, tr-8s, digitakt, volca-beats/);
+    expect(message(() => validateNoteMap({ ...NOTE_MAP_PRESETS.gm, crash: { channel: 10, note: -1 } }))).to.match(/^noteMap\.crash\.note/);
+    expect(() => new MidiOut({ clock: new OfflineClock(), open: async () => new FakeMidiPort(), noteMap: { ...NOTE_MAP_PRESETS.gm, openHat: { channel: 10, note: 200 } } })).to.throw(/openHat\.note/);
+  });
+});
+
+describe('outputs: MIDI device coming and going', () => {
+  it('says once that MIDI is unavailable, keeps accepting events, and picks the device up when it returns', async () => {
+    const clock = new OfflineClock(0);
+    const port = new FakeMidiPort('TR-8S', () => clock.now() * 1000);
+    let attempts = 0;
+    const logs: string[] = [];
+    const midi = new MidiOut({
+      clock, retryInterval: 1, log: (m) => logs.push(m),
+      open: async () => {
+        attempts++;
+        if (attempts <= 3) throw new MidiPortError('Failed to initialise RtMidi', { unavailable: true });
+        return port;
+      },
+    });
+    expect(await midi.connect()).to.equal(false);
+    midi.handle({ type: 'note', time: 0.5, drum: KICK, velocity: 1, step: 0, offset: 0, position: 0 });
+    for (let t = 0; t < 3.5; t += 0.25) {
+      clock.advanceTo(t);
+      await flush();
+    }
+    expect(attempts).to.equal(4);
+    expect(midi.connected).to.equal(true);
+    expect(logs.filter((l) => l.includes('Failed to initialise RtMidi'))).to.have.length(1);
+    expect(logs[logs.length - 1]).to.match(/back.*TR-8S/);
+    expect(midi.dropped).to.equal(2); // the note-on and note-off that fell due while there was no device
+    midi.handle({ type: 'note', time: 4, drum: SNARE, velocity: 1, step: 0, offset: 0, position: 0 });
+    clock.advanceTo(4);
+    expect(port.lastWrite).to.deep.equal([0x99, 38, 127]);
+  });
+
+  it('notices a pulled cable, logs it once and reconnects', async () => {
+    const clock = new OfflineClock(0);
+    const port = new FakeMidiPort('volca', () => clock.now() * 1000);
+    const logs: string[] = [];
+    const midi = new MidiOut({ clock, retryInterval: 0.5, log: (m) => logs.push(m), open: async () => { port.reset(); return port; } });
+    await midi.connect();
+    port.unplug();
+    for (let i = 0; i < 4; i++) midi.handle({ type: 'note', time: 0.1 + i * 0.01, drum: KICK, velocity: 1, step: 0, offset: 0, position: 0 });
+    clock.advanceTo(0.2);
+    expect(midi.connected).to.equal(false);
+    expect(logs.filter((l) => l.includes('lost'))).to.have.length(1);
+    clock.advanceTo(0.75);
+    await flush();
+    expect(midi.connected).to.equal(true);
+  });
+
+  it('the easymidi driver opens a port or fails with a MidiPortError (never anything else)', async () => {
+    try {
+      const port = await openEasyMidiPort({ virtualName: 'GrooveBox test' });
+      port.close();
+    } catch (error) {
+      expect(error).to.be.instanceOf(MidiPortError);
+      expect((error as MidiPortError).unavailable || (error as MidiPortError).disconnected).to.equal(true);
+    }
+  });
+});
+
+describe('outputs: send loop', () => {
+  it('runs items at their time, in time order, same-time items in queue order', () => {
+    const clock = new OfflineClock(0);
+    const loop = new SendLoop({ clock });
+    const ran: [number, string][] = [];
+    for (const [t, name] of [[0.3, 'c'], [0.1, 'a'], [0.3, 'd'], [0.2, 'b']] as const) loop.schedule(t, () => ran.push([clock.now(), name]));
+    clock.advanceTo(1);
+    expect(ran).to.deep.equal([[0.1, 'a'], [0.2, 'b'], [0.3, 'c'], [0.3, 'd']]);
+    expect(loop.size).to.equal(0);
+  });
+
+  it('keeps running when an item throws', () => {
+    const clock = new OfflineClock(0);
+    const errors: unknown[] = [];
+    const loop = new SendLoop({ clock, onError: (e) => errors.push(e) });
+    const ran: number[] = [];
+    loop.schedule(0.1, () => { throw new Error('boom'); });
+    loop.schedule(0.2, () => ran.push(clock.now()));
+    clock.advanceTo(1);
+    expect(errors).to.have.length(1);
+    expect(ran).to.deep.equal([0.2]);
+  });
+});
+
+describe('outputs: MIDI clock follow (slave mode)', () => {
+  it('takes tempo from incoming clock and start/stop from the master', () => {
+    const clock = new OfflineClock(0);
+    const input = new FakeMidiInput();
+    const seq = new Sequencer({ clock, bpm: 90, pattern: new Pattern().set(0, KICK, 1) });
+    const follower = new MidiClockFollower({ input, sequencer: seq });
+    const pulse = 60 / 150 / 24;
+    input.emit([0xfa], 0);
+    let t = 0.001;
+    for (let i = 0; i < 48; i++, t += pulse) {
+      clock.advanceTo(t);
+      input.emit([0xf8], t);
+    }
+    expect(follower.bpm).to.be.closeTo(150, 1e-6);
+    expect(seq.playing).to.equal(true);
+    expect(seq.bpm).to.be.closeTo(150, 1e-6);
+    input.emit([0xfc], t);
+    expect(seq.playing).to.equal(false);
+    follower.close();
+  });
+});

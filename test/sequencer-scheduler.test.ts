@@ -1,0 +1,204 @@
+import { expect } from 'chai';
+import { Pattern } from '../firmware-ts/pattern/pattern.js';
+import type { NoteEvent, PulseEvent, SequencerEvent } from '../firmware-ts/sequencer/events.js';
+import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
+import { clampTempo, MAX_BPM, MIN_BPM } from '../firmware-ts/sequencer/tempo.js';
+import { OfflineClock } from '../firmware-ts/time/clock.js';
+
+const KICK = 0, SNARE = 1, HAT = 2;
+
+function record(seq: Sequencer, clock: OfflineClock) {
+  const events: (SequencerEvent & { emittedAt: number })[] = [];
+  seq.on((e) => events.push({ ...e, emittedAt: clock.now() }));
+  const notes = () => events.filter((e): e is NoteEvent & { emittedAt: number } => e.type === 'note');
+  return { events, notes };
+}
+
+describe('sequencer: event times', () => {
+  it('gives every hit grid time + offset * half a 16th (120 BPM, positive = late)', () => {
+    const clock = new OfflineClock(0);
+    const p = new Pattern().set(0, KICK, 1, 0).set(4, SNARE, 0.5, 0.5).set(8, HAT, 0.25, -1).set(31, KICK, 1, 1);
+    const seq = new Sequencer({ clock, bpm: 120, pattern: p });
+    const { notes } = record(seq, clock);
+    seq.start(1); // downbeat at t = 1 s; a 16th is 0.125 s, half a 16th 0.0625 s
+    clock.advanceTo(4.8); // horizon 4.9 s: cell 31 is scheduled, the next loop (opens 4.9375 s) not yet
+    const got = notes().map((n) => [n.step, n.drum, n.time]);
+    expect(got).to.have.length(4);
+    const expected = [[0, KICK, 1], [4, SNARE, 1.53125], [8, HAT, 1.9375], [31, KICK, 1 + 31 * 0.125 + 0.0625]];
+    got.forEach(([step, drum, time], i) => {
+      expect([step, drum]).to.deep.equal(expected[i].slice(0, 2));
+      expect(time).to.be.closeTo(expected[i][2], 1e-9);
+    });
+    expect(notes()[1].velocity).to.equal(0.5);
+    expect(notes()[1].offset).to.equal(0.5);
+  });
+
+  it('hands events out ahead of their time, never after, and in time order', () => {
+    const clock = new OfflineClock(0);
+    const p = new Pattern();
+    for (let s = 0; s < 32; s++) p.set(s, s % 9, 0.8, ((s * 37) % 21) / 10 - 1);
+    const seq = new Sequencer({ clock, bpm: 180, pattern: p, lookAhead: 0.1, tickInterval: 0.02 });
+    const { events } = record(seq, clock);
+    seq.start();
+    for (let i = 0; i < 500; i++) clock.advance(0.0173);
+    expect(events.length).to.be.greaterThan(300);
+    for (let i = 1; i < events.length; i++) expect(events[i].time).to.be.at.least(events[i - 1].time - 1e-12);
+    for (const e of events) {
+      expect(e.emittedAt, `${e.type} at ${e.time}`).to.be.at.most(e.time + 1e-9);
+      expect(e.time - e.emittedAt).to.be.below(0.1 + 60 / 180 / 4 + 1e-9);
+    }
+  });
+
+  it('sends 6 clock pulses per 16th from the downbeat', () => {
+    const clock = new OfflineClock(0);
+    const seq = new Sequencer({ clock, bpm: 100 });
+    const { events } = record(seq, clock);
+    seq.start(0.5);
+    clock.advanceTo(2);
+    const pulses = events.filter((e): e is PulseEvent & { emittedAt: number } => e.type === 'pulse');
+    const pulseDur = 60 / 100 / 24;
+    expect(pulses[0]).to.include({ pulse: 0 });
+    expect(pulses[0].time).to.be.closeTo(0.5, 1e-9);
+    pulses.forEach((p, i) => {
+      expect(p.pulse).to.equal(i);
+      expect(p.time).to.be.closeTo(0.5 + i * pulseDur, 1e-9);
+    });
+    expect(events[0]).to.include({ type: 'start', position: 0 });
+  });
+});
+
+describe('sequencer: pattern switch', () => {
+  function everyStep(drum: number): Pattern {
+    const p = new Pattern();
+    for (let s = 0; s < 32; s++) p.set(s, drum, 1, s % 2 ? -1 : 1); // extreme offsets: the hardest case for gaps/doubles
+    return p;
+  }
+
+  for (const [at, switchPosition] of [['loop', 32], ['bar', 16]] as const) {
+    it(`takes over at the next ${at} with no gap and no doubled note`, () => {
+      const clock = new OfflineClock(0);
+      const seq = new Sequencer({ clock, bpm: 140, pattern: everyStep(KICK) });
+      const { notes } = record(seq, clock);
+      seq.start(0.1);
+      clock.advanceTo(0.1 + 5 * (60 / 140 / 4)); // into step 5 of bar 1
+      seq.setPattern(everyStep(SNARE), at);
+      expect(seq.pendingPattern).to.not.equal(null);
+      clock.advanceTo(0.1 + 40 * (60 / 140 / 4));
+      const byPosition = new Map<number, number[]>();
+      for (const n of notes()) byPosition.set(n.position, [...(byPosition.get(n.position) ?? []), n.drum]);
+      const positions = [...byPosition.keys()];
+      expect(positions).to.deep.equal(positions.map((_, i) => i)); // 0, 1, 2, ... without a hole
+      for (const [pos, drums] of byPosition) {
+        expect(drums, `position ${pos}`).to.have.length(1);
+        expect(drums[0], `position ${pos}`).to.equal(pos < switchPosition ? KICK : SNARE);
+      }
+      expect(seq.pendingPattern).to.equal(null);
+    });
+  }
+
+  it('switches at once while stopped', () => {
+    const seq = new Sequencer({ clock: new OfflineClock(0) });
+    const p = new Pattern().set(0, KICK, 1);
+    seq.setPattern(p);
+    expect(seq.pattern).to.equal(p);
+  });
+});
+
+describe('sequencer: tempo', () => {
+  it('clamps out-of-range tempo with a warning naming the value', () => {
+    const warnings: string[] = [];
+    expect(clampTempo(300, (m) => warnings.push(m))).to.equal(MAX_BPM);
+    expect(clampTempo(10, (m) => warnings.push(m))).to.equal(MIN_BPM);
+    expect(clampTempo(120, (m) => warnings.push(m))).to.equal(120);
+    expect(warnings).to.have.length(2);
+    expect(warnings[0]).to.match(/300/).and.match(/240/);
+    const seq = new Sequencer({ clock: new OfflineClock(0), bpm: 500, warn: (m) => warnings.push(m) });
+    expect(seq.bpm).to.equal(240);
+    expect(warnings).to.have.length(3);
+    expect(() => clampTempo(Number.NaN, () => {})).to.throw(/tempo/);
+  });
+
+  it('changes tempo at a cell boundary: nothing already scheduled moves, the new grid follows on', () => {
+    const clock = new OfflineClock(0);
+    const p = new Pattern();
+    for (let s = 0; s < 32; s++) p.set(s, KICK, 1, 0);
+    const seq = new Sequencer({ clock, bpm: 120, pattern: p });
+    const { notes } = record(seq, clock);
+    seq.start(0.5);
+    clock.advanceTo(1.0);
+    const before = notes().map((n) => n.time);
+    seq.setTempo(60);
+    clock.advanceTo(4);
+    const all = notes();
+    expect(all.slice(0, before.length).map((n) => n.time)).to.deep.equal(before);
+    const k = before.length; // first cell at the new tempo
+    const boundary = all[k - 1].time + 0.125 / 2; // end of the last old cell
+    expect(all[k].time).to.be.closeTo(boundary + 0.25 / 2, 1e-9);
+    for (let i = k + 1; i < all.length; i++) expect(all[i].time - all[i - 1].time).to.be.closeTo(0.25, 1e-9);
+    all.forEach((n, i) => expect(n.position).to.equal(i));
+  });
+
+  it('ramps tempo smoothly over the given number of 16ths', () => {
+    const clock = new OfflineClock(0);
+    const p = new Pattern();
+    for (let s = 0; s < 32; s++) p.set(s, KICK, 1, 0);
+    const seq = new Sequencer({ clock, bpm: 100, pattern: p });
+    const { notes } = record(seq, clock);
+    seq.start(0.2);
+    clock.advanceTo(0.6);
+    seq.setTempo(200, 8);
+    clock.advanceTo(6);
+    const gaps = notes().slice(1).map((n, i) => n.time - notes()[i].time);
+    for (let i = 1; i < gaps.length; i++) expect(gaps[i]).to.be.at.most(gaps[i - 1] + 1e-9); // never slows down
+    expect(gaps[0]).to.be.closeTo(0.15, 1e-9);
+    expect(gaps[gaps.length - 1]).to.be.closeTo(0.075, 1e-9);
+    expect(seq.bpm).to.equal(200);
+  });
+});
+
+describe('sequencer: transport and robustness', () => {
+  it('stop emits a stop event and nothing after it; continue resumes where it stopped', () => {
+    const clock = new OfflineClock(0);
+    const p = new Pattern();
+    for (let s = 0; s < 32; s++) p.set(s, HAT, 1, 0);
+    const seq = new Sequencer({ clock, bpm: 120, pattern: p });
+    const { events } = record(seq, clock);
+    seq.start(0.1);
+    clock.advanceTo(1.03); // inside cell 7 (cells are 0.125 s, the first opens at 0.0375)
+    seq.stop();
+    const stop = events[events.length - 1];
+    expect(stop).to.include({ type: 'stop', position: 8 });
+    expect(stop.time).to.equal(1.03);
+    const count = events.length;
+    clock.advanceTo(3);
+    expect(events.length).to.equal(count);
+    expect(seq.playing).to.equal(false);
+    seq.continue();
+    clock.advanceTo(3.5);
+    const resumed = events.slice(count);
+    expect(resumed[0]).to.include({ type: 'continue', position: 8 });
+    const firstNote = resumed.find((e): e is NoteEvent & { emittedAt: number } => e.type === 'note')!;
+    expect(firstNote.position).to.equal(8);
+    expect(firstNote.step).to.equal(8);
+  });
+
+  it('a throwing listener never corrupts the schedule; the others get every event exactly once', () => {
+    const clock = new OfflineClock(0);
+    const p = new Pattern();
+    for (let s = 0; s < 32; s++) p.set(s, KICK, 1, 0);
+    const errors: unknown[] = [];
+    const seq = new Sequencer({ clock, bpm: 120, pattern: p, onListenerError: (e) => errors.push(e) });
+    let calls = 0;
+    seq.on(() => {
+      if (++calls % 3 === 0) throw new Error('output broke');
+    });
+    const { notes } = record(seq, clock);
+    seq.start(0.1);
+    clock.advanceTo(4.1);
+    expect(errors.length).to.be.greaterThan(10);
+    expect(notes().map((n) => n.position)).to.deep.equal(notes().map((_, i) => i));
+    expect(notes()).to.have.length.greaterThan(30);
+    expect(seq.playing).to.equal(true);
+    expect(clock.pendingTimers()).to.be.greaterThan(0); // the ticker is still armed
+  });
+});
