@@ -32,8 +32,8 @@ export const DEFAULT_ONSET_OPTIONS: Readonly<OnsetOptions> = {
   threshold: 0.04,
   scanTime: 0.003,
   maskTime: 0.04,
-  retriggerRatio: 0.5,
-  retriggerDecay: 0.03,
+  retriggerRatio: 0.6,
+  retriggerDecay: 0.04,
   fullScale: 0.8,
   gamma: 0.8,
   minVelocity: 0.05,
@@ -87,6 +87,7 @@ export class OnsetDetector {
   #peak = 0;
   #lastPeak = 0;
   #lastOnset = -Infinity;
+  #tracked = 0;
 
   constructor(options: Partial<OnsetOptions> = {}) {
     this.options = onsetOptions(options);
@@ -148,7 +149,9 @@ export class OnsetDetector {
   }
 
   #track(level: number, dt: Seconds): void {
-    const a = 1 - Math.exp(-dt / this.options.floorTime);
+    // A plain running mean at first (exact over the warm-up), a slow exponential average after.
+    this.#tracked++;
+    const a = Math.max(1 - Math.exp(-dt / this.options.floorTime), 1 / this.#tracked);
     const deviation = Math.abs(level - this.#floor);
     this.#floor += a * (level - this.#floor);
     this.#noise += a * (deviation - this.#noise);

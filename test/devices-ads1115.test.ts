@@ -1,0 +1,130 @@
+import { expect } from 'chai';
+import { Ads1115, Ads1115Sampler } from '../firmware-ts/devices/ads1115/ads1115.js';
+import { FakeAds1115 } from '../firmware-ts/devices/ads1115/fake-ads1115.js';
+import { FakeGpio, FakeGpioPin } from '../firmware-ts/devices/gpio/fake-gpio.js';
+import { FakeI2cBus } from '../firmware-ts/devices/i2c/fake-bus.js';
+import { MemoryLog } from '../firmware-ts/devices/log.js';
+import { Ads1115TapPad } from '../firmware-ts/devices/tap-pad/ads1115-tap-pad.js';
+import type { TapHit } from '../firmware-ts/devices/interfaces.js';
+import { OfflineClock } from '../firmware-ts/time/clock.js';
+
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const PERIOD = 1 / 860;
+
+async function rig() {
+  const clock = new OfflineClock();
+  const bus = new FakeI2cBus();
+  const gpio = new FakeGpio(clock);
+  const ready = (await gpio.input(27, { edge: 'falling', label: 'ADS1115 ALERT/RDY' })) as FakeGpioPin;
+  const chip = new FakeAds1115(clock, ready);
+  bus.attach(0x48, chip);
+  const log = new MemoryLog();
+  return { clock, bus, gpio, ready, chip, log };
+}
+
+/** Runs the chip's conversions at 860 SPS up to `until`, letting each read finish. */
+async function run(clock: OfflineClock, chip: FakeAds1115, until: number): Promise<void> {
+  while (clock.now() + PERIOD <= until) {
+    clock.advance(PERIOD);
+    chip.convert();
+    await settle();
+  }
+}
+
+describe('devices: ADS1115', () => {
+  it('writes the RDY thresholds and then the config (AIN0, +-4.096 V, continuous, 860 SPS), byte for byte', async () => {
+    const { bus, chip } = await rig();
+    await Ads1115.open({ bus });
+    expect(bus.writes(0x48).map((w) => [...w])).to.deep.equal([
+      [0x02, 0x00, 0x00],
+      [0x03, 0x80, 0x00],
+      [0x01, 0x42, 0xe0],
+      [0x01],
+      [0x00],
+    ]);
+    expect(chip.continuous).to.equal(true);
+    expect(chip.samplesPerSecond).to.equal(860);
+    expect(chip.readyMode).to.equal(true);
+  });
+
+  it('reads conversions as signed big-endian 16-bit without re-sending the pointer', async () => {
+    const { bus, chip, clock } = await rig();
+    const adc = await Ads1115.open({ bus });
+    chip.stick(-2);
+    chip.convert();
+    bus.reset();
+    expect(await adc.readConversion()).to.equal(-2);
+    chip.stick(0x1234);
+    chip.convert();
+    expect(await adc.readConversion()).to.equal(0x1234);
+    expect(bus.traffic.map((t) => t.op)).to.deep.equal(['read', 'read']);
+    expect([...bus.traffic[0].bytes]).to.deep.equal([0xff, 0xfe]);
+    void clock;
+  });
+
+  it('re-selects the conversion register after a bus error', async () => {
+    const { bus } = await rig();
+    const adc = await Ads1115.open({ bus });
+    bus.failNext(0x48, 'EIO');
+    await adc.readConversion().then(() => expect.fail('should throw'), (err) => expect(err.code).to.equal('EIO'));
+    bus.reset();
+    await adc.readConversion();
+    expect(bus.traffic.map((t) => [t.op, t.bytes.length])).to.deep.equal([['write', 1], ['read', 2]]);
+  });
+
+  it('rejects a chip that does not take the config, naming it', async () => {
+    const { bus, chip } = await rig();
+    chip.onWrite = () => {}; // a chip that acknowledges but ignores writes
+    try { await Ads1115.open({ bus }); expect.fail('should throw'); } catch (err) {
+      expect((err as Error).message).to.match(/ADS1115.*0x48.*wrote 0x42E0: not an ADS1115/);
+    }
+  });
+
+  it('stamps each sample with its ready edge, and counts overruns instead of queueing', async () => {
+    const { bus, chip, clock, ready, log } = await rig();
+    const adc = await Ads1115.open({ bus });
+    const sampler = new Ads1115Sampler({ adc, clock, ready, log });
+    const times: number[] = [];
+    sampler.onSample((s) => times.push(s.time));
+    sampler.start();
+    clock.advanceTo(0.5);
+    chip.convert();
+    clock.advanceTo(0.501);
+    chip.convert(); // the previous read has not finished: overrun
+    await settle();
+    expect(times).to.deep.equal([0.5]);
+    expect(sampler.overruns).to.equal(1);
+  });
+
+  it('backs off on read errors and logs once, not once per sample', async () => {
+    const { bus, chip, clock, ready, log } = await rig();
+    const adc = await Ads1115.open({ bus });
+    const sampler = new Ads1115Sampler({ adc, clock, ready, log });
+    sampler.start();
+    bus.failNext(0x48, 'ETIMEDOUT', Infinity);
+    await run(clock, chip, 1);
+    const attempts = bus.traffic.filter((t) => t.op === 'read').length;
+    expect(log.count('warn', 'ETIMEDOUT')).to.equal(1);
+    expect(sampler.samples).to.equal(0);
+    expect(chip.conversions).to.be.greaterThan(800);
+    bus.clearFailures();
+    await run(clock, chip, 4);
+    expect(sampler.samples).to.be.greaterThan(800);
+    expect(log.count('info', 'answering again')).to.equal(1);
+    void attempts;
+  });
+
+  it('turns piezo strokes on the fake chip into hits with sample time and velocity from the peak', async () => {
+    const { bus, chip, clock, ready, log } = await rig();
+    const pad = await Ads1115TapPad.open({ bus, clock, ready, log });
+    const hits: TapHit[] = [];
+    pad.onHit((h) => hits.push(h));
+    chip.hit(0.9, 0.5).hit(0.3, 0.75).hit(0.6, 1.0);
+    await run(clock, chip, 1.3);
+    expect(hits).to.have.length(3);
+    hits.forEach((h, i) => expect(h.time).to.be.closeTo([0.5, 0.75, 1.0][i], 0.0025));
+    expect(hits[0].velocity).to.be.greaterThan(hits[2].velocity);
+    expect(hits[2].velocity).to.be.greaterThan(hits[1].velocity);
+    await pad.close();
+  });
+});

@@ -1,0 +1,40 @@
+import { expect } from 'chai';
+import { discoverDevices } from '../firmware-ts/devices/discovery.js';
+import { DeviceMissingError } from '../firmware-ts/devices/errors.js';
+import { FakeGpio } from '../firmware-ts/devices/gpio/fake-gpio.js';
+import { FakeI2cBus } from '../firmware-ts/devices/i2c/fake-bus.js';
+import { openI2cBus } from '../firmware-ts/devices/i2c/i2c-bus-driver.js';
+import { MemoryLog } from '../firmware-ts/devices/log.js';
+import { FakeSeesaw } from '../firmware-ts/devices/neotrellis/fake-seesaw.js';
+import { OfflineClock } from '../firmware-ts/time/clock.js';
+
+describe('devices: discovery', () => {
+  it('says which device is missing and carries on with the others', async () => {
+    const clock = new OfflineClock();
+    const bus = new FakeI2cBus().attach(0x2e, new FakeSeesaw()); // grid present, no ADC at 0x48
+    const log = new MemoryLog();
+    const found = await discoverDevices({ clock, log, openI2c: async () => bus, openGpio: async () => new FakeGpio(clock), wait: async () => {} });
+    expect(found.stepGrid).to.not.equal(null);
+    expect(found.buttons).to.not.equal(null);
+    expect(found.tempo).to.not.equal(null);
+    expect(found.tapPad).to.equal(null);
+    expect(found.missing.map((m) => m.device)).to.deep.equal(['ADS1115 tap pad ADC (0x48)']);
+    expect(log.count('warn', 'ADS1115 tap pad ADC (0x48) not available: no answer on the I2C bus (ENXIO)')).to.equal(1);
+    await found.close();
+    expect(bus.closed).to.equal(true);
+  });
+
+  it('on a machine without I2C or GPIO, names both and returns no devices, without throwing', async () => {
+    const log = new MemoryLog();
+    const found = await discoverDevices({
+      clock: new OfflineClock(),
+      log,
+      openI2c: () => openI2cBus(1, '/nonexistent/i2c-1'),
+      openGpio: async () => { throw new DeviceMissingError('gpio', '/sys/class/gpio does not exist'); },
+    });
+    expect([found.stepGrid, found.tapPad, found.buttons, found.tempo]).to.deep.equal([null, null, null, null]);
+    expect(found.missing.map((m) => m.device)).to.include.members(['gpio', 'i2c bus', 'NeoTrellis step grid', 'ADS1115 tap pad', 'function buttons']);
+    expect(log.lines.find((l) => l.message.startsWith('i2c bus not available'))?.message).to.match(/\/nonexistent\/i2c-1 does not exist/);
+    await found.close();
+  });
+});

@@ -1,0 +1,165 @@
+import { expect } from 'chai';
+import { FakeI2cBus } from '../firmware-ts/devices/i2c/fake-bus.js';
+import { FakeSeesaw } from '../firmware-ts/devices/neotrellis/fake-seesaw.js';
+import { NeoTrellisGrid } from '../firmware-ts/devices/neotrellis/neotrellis-grid.js';
+import { gridKeyOfSeesawKey, seesawKeyOfGridKey } from '../firmware-ts/devices/neotrellis/seesaw.js';
+import { FakeGpio, FakeGpioPin } from '../firmware-ts/devices/gpio/fake-gpio.js';
+import { MemoryLog } from '../firmware-ts/devices/log.js';
+import { DeviceMissingError } from '../firmware-ts/devices/errors.js';
+import type { KeyEvent, Rgb } from '../firmware-ts/devices/interfaces.js';
+import { OfflineClock } from '../firmware-ts/time/clock.js';
+
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const bytes = (u?: Uint8Array): number[] => [...(u ?? [])];
+const black: Rgb = { r: 0, g: 0, b: 0 };
+
+async function rig(options: { brightness?: number } = {}) {
+  const clock = new OfflineClock();
+  const bus = new FakeI2cBus();
+  const chip = new FakeSeesaw();
+  bus.attach(0x2e, chip);
+  const log = new MemoryLog();
+  const grid = await NeoTrellisGrid.open({ bus, clock, log, wait: async () => {}, brightness: options.brightness ?? 1 });
+  const events: KeyEvent[] = [];
+  grid.onKey((e) => events.push(e));
+  return { clock, bus, chip, log, grid, events };
+}
+
+describe('devices: NeoTrellis over seesaw', () => {
+  it('maps the 16 grid keys onto the seesaw keypad, which is 8 columns wide', () => {
+    expect([0, 3, 4, 7, 8, 15].map(seesawKeyOfGridKey)).to.deep.equal([0, 3, 8, 11, 16, 27]);
+    for (let key = 0; key < 16; key++) expect(gridKeyOfSeesawKey(seesawKeyOfGridKey(key))).to.equal(key);
+    expect(gridKeyOfSeesawKey(4)).to.equal(-1);
+    expect(gridKeyOfSeesawKey(63)).to.equal(-1);
+  });
+
+  it('begins with reset, hardware id check, key subscriptions, interrupt enable and pixel setup, byte for byte', async () => {
+    const { bus, chip } = await rig();
+    const writes = bus.writes(0x2e).map(bytes);
+    expect(writes[0]).to.deep.equal([0x00, 0x7f, 0xff]);
+    expect(writes[1]).to.deep.equal([0x00, 0x01]);
+    // key 5 is seesaw key 9: rising (edge 3 -> 0x10|1) then falling (edge 2 -> 0x08|1)
+    expect(writes).to.deep.include([0x10, 0x01, 9, 0x11]);
+    expect(writes).to.deep.include([0x10, 0x01, 9, 0x09]);
+    expect(writes).to.deep.include([0x10, 0x02, 0x01]);
+    expect(writes).to.deep.include([0x0e, 0x01, 3]);
+    expect(writes).to.deep.include([0x0e, 0x03, 0x00, 48]);
+    expect(chip.subscriptions.size).to.equal(16);
+    expect(chip.interruptEnabled).to.equal(true);
+    expect(chip.pixelPin).to.equal(3);
+    expect(chip.showCount).to.equal(1);
+  });
+
+  it('reads the FIFO count, then that many events, and reports presses and releases in order', async () => {
+    const { grid, chip, bus, events, clock } = await rig();
+    clock.advanceTo(1.5);
+    chip.press(5);
+    chip.press(15);
+    chip.release(5);
+    bus.reset();
+    expect(await grid.poll()).to.equal(3);
+    expect(bus.traffic.map((t) => [t.op, ...bytes(t.bytes)])).to.deep.equal([
+      ['write', 0x10, 0x04], ['read', 3],
+      ['write', 0x10, 0x10], ['read', (9 << 2) | 3, (27 << 2) | 3, (9 << 2) | 2],
+    ]);
+    expect(events).to.deep.equal([
+      { key: 5, pressed: true, time: 1.5 },
+      { key: 15, pressed: true, time: 1.5 },
+      { key: 5, pressed: false, time: 1.5 },
+    ]);
+    bus.reset();
+    expect(await grid.poll()).to.equal(0);
+    expect(bus.traffic).to.have.length(2); // count only; no FIFO read when empty
+  });
+
+  it('ignores an unknown key event and the FIFO filler with a debug log, and keeps going', async () => {
+    const { grid, chip, events, log } = await rig();
+    chip.pushRaw((4 << 2) | 3); // seesaw key 4: column 4 does not exist on a NeoTrellis
+    chip.pushRaw(0xff);
+    chip.press(0);
+    expect(await grid.poll()).to.equal(1);
+    expect(events.map((e) => e.key)).to.deep.equal([0]);
+    expect(log.count('debug', 'ignored keypad event 0x13')).to.equal(1);
+    expect(log.count('warn')).to.equal(0);
+  });
+
+  it('writes pixels as GRB, in chunks the seesaw accepts, then SHOW; skips unchanged halves', async () => {
+    const { grid, chip, bus } = await rig();
+    const colors = new Array<Rgb>(16).fill(black);
+    colors[0] = { r: 255, g: 16, b: 1 };
+    colors[9] = { r: 1, g: 2, b: 3 };
+    bus.reset();
+    await grid.show(colors);
+    const writes = bus.writes().map(bytes);
+    expect(writes).to.have.length(3);
+    expect(writes[0].slice(0, 7)).to.deep.equal([0x0e, 0x04, 0, 0, 16, 255, 1]);
+    expect(writes[1].slice(0, 4)).to.deep.equal([0x0e, 0x04, 0, 24]);
+    expect(writes[2]).to.deep.equal([0x0e, 0x05]);
+    expect(chip.pixel(0)).to.deep.equal({ r: 255, g: 16, b: 1 });
+    expect(chip.pixel(9)).to.deep.equal({ r: 1, g: 2, b: 3 });
+    bus.reset();
+    colors[10] = { r: 9, g: 9, b: 9 };
+    await grid.show(colors);
+    expect(bus.writes().map((w) => w[3])).to.deep.equal([24, undefined]); // second half + SHOW
+    bus.reset();
+    await grid.show(colors);
+    expect(bus.traffic).to.have.length(0);
+  });
+
+  it('rejects a frame of the wrong size or a bad colour with a message naming it', async () => {
+    const { grid } = await rig();
+    try { await grid.show([black]); expect.fail('should throw'); } catch (err) { expect((err as Error).message).to.match(/expected 16 colours, got 1/); }
+    const colors = new Array<Rgb>(16).fill(black);
+    colors[3] = { r: 300, g: 0, b: 0 };
+    try { await grid.show(colors); expect.fail('should throw'); } catch (err) { expect((err as Error).message).to.match(/colour 3\.r = 300/); }
+  });
+
+  it('retries a failing bus with backoff and logs once per outage, not per poll', async () => {
+    const { grid, chip, bus, events, log, clock } = await rig();
+    grid.start();
+    bus.failNext(0x2e, 'EIO', 6);
+    for (let i = 0; i < 200; i++) { clock.advance(0.01); await settle(); }
+    expect(log.count('warn', 'EIO')).to.equal(1);
+    expect(log.count('info', 'answering again after 6')).to.equal(1);
+    chip.press(2);
+    for (let i = 0; i < 3; i++) { clock.advance(0.01); await settle(); }
+    expect(events.map((e) => e.key)).to.deep.equal([2]);
+    // Backoff: 6 failures then recovery took fewer polls than 200 ticks would allow at 10 ms.
+    const countReads = bus.traffic.filter((t) => t.op === 'write' && t.bytes[1] === 0x04).length;
+    expect(countReads).to.be.lessThan(200);
+    await grid.close();
+  });
+
+  it('polls on the INT line when it is wired', async () => {
+    const clock = new OfflineClock();
+    const bus = new FakeI2cBus();
+    const chip = new FakeSeesaw();
+    bus.attach(0x2e, chip);
+    const gpio = new FakeGpio(clock);
+    const int = await gpio.input(17, { edge: 'falling', label: 'NeoTrellis INT' });
+    (int as FakeGpioPin).set(1);
+    const grid = await NeoTrellisGrid.open({ bus, clock, interrupt: int, wait: async () => {}, log: new MemoryLog() });
+    const keys: number[] = [];
+    grid.onKey((e) => keys.push(e.key));
+    grid.start();
+    chip.press(7);
+    (int as FakeGpioPin).set(0);
+    await settle();
+    expect(keys).to.deep.equal([7]);
+  });
+
+  it('reports a missing or foreign chip as DeviceMissingError naming the address', async () => {
+    const clock = new OfflineClock();
+    const bus = new FakeI2cBus();
+    try { await NeoTrellisGrid.open({ bus, clock, wait: async () => {} }); expect.fail('should throw'); } catch (err) {
+      expect(err).to.be.instanceOf(DeviceMissingError);
+      expect((err as Error).message).to.match(/0x2E.*ENXIO/);
+    }
+    const chip = new FakeSeesaw();
+    chip.hardwareId = 0x87;
+    bus.attach(0x2e, chip);
+    try { await NeoTrellisGrid.open({ bus, clock, wait: async () => {} }); expect.fail('should throw'); } catch (err) {
+      expect((err as Error).message).to.match(/hardware id 0x87, expected 0x55/);
+    }
+  });
+});
