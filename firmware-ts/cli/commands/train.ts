@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { initBackend } from '../../ml/runtime.js';
+import { MODEL_CONFIGS, MODEL_NAMES, isModelName } from '../../model/config.js';
+import { MODELS_DIR, datasetDir } from '../../paths.js';
+import { train } from '../../train/trainer.js';
+import { UsageError, numberOption, stringOption, type Command } from '../command.js';
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'Trains one of the four models on the Groove MIDI Dataset (resumable)',
+  usage: `groovebox train --model ${MODEL_NAMES.join('|')} [options]
+  --epochs N          epochs to reach in total (default 40)
+  --minutes M         stop with a checkpoint after M minutes of training in total (default 170)
+  --resume            continue the run in models/<name>/checkpoint (same data order and optimizer state)
+  --seed S            random seed of a fresh run (default 1)
+  --out DIR           model folder (default models/<name>)
+  --data DIR          dataset folder (default: $GROOVEBOX_DATA or ../shared/datasets/groove)
+  --backend B         tensorflow|wasm|cpu (default: best available; or $GROOVEBOX_BACKEND)
+  --limit N           train on the first N windows only (smoke tests)
+  --checkpoint-minutes M  checkpoint interval (default 3)`,
+  options: {
+    model: { type: 'string' }, epochs: { type: 'string' }, minutes: { type: 'string' }, resume: { type: 'boolean' },
+    seed: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, backend: { type: 'string' },
+    limit: { type: 'string' }, 'checkpoint-minutes': { type: 'string' },
+  },
+  async run({ values }) {
+    const name = stringOption(values, 'model');
+    if (!name || !isModelName(name)) throw new UsageError(`--model: expected one of ${MODEL_NAMES.join(', ')}, got ${name === undefined ? 'nothing' : `"${name}"`}`);
+    const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
+    const backend = await initBackend(stringOption(values, 'backend'), log);
+    const limit = values.limit === undefined ? undefined : numberOption(values, 'limit', 0, 64);
+    await train({
+      config: MODEL_CONFIGS[name],
+      outDir: path.resolve(stringOption(values, 'out') ?? path.join(MODELS_DIR, name)),
+      dataDir: datasetDir(stringOption(values, 'data')),
+      epochs: numberOption(values, 'epochs', 40, 1, 10000),
+      maxMinutes: numberOption(values, 'minutes', 170, 0.1),
+      resume: Boolean(values.resume),
+      seed: numberOption(values, 'seed', 1, 0),
+      backend,
+      checkpointSeconds: numberOption(values, 'checkpoint-minutes', 3, 0.05) * 60,
+      limit,
+      log,
+    });
+  },
+};

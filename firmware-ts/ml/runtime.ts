@@ -1,0 +1,58 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { patchWasmBatchMatMul } from './wasm-matmul-fix.js';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+let chosen: Promise<BackendName> | null = null;
+
+/**
+ * Chooses the tfjs backend once per thread: @tensorflow/tfjs-node where it
+ * installed (an optional dependency: its install downloads libtensorflow),
+ * else WebAssembly (SIMD, one thread), else plain JS `cpu`.
+ * `prefer` (or $GROOVEBOX_BACKEND) forces one.
+ */
+export function initBackend(prefer?: string, log: (msg: string) => void = () => {}): Promise<BackendName> {
+  chosen ??= choose(prefer ?? process.env.GROOVEBOX_BACKEND, log);
+  return chosen;
+}
+
+async function choose(prefer: string | undefined, log: (msg: string) => void): Promise<BackendName> {
+  if (prefer !== undefined && prefer !== '' && !BACKENDS.includes(prefer as BackendName)) {
+    throw new Error(`backend "${prefer}": expected one of ${BACKENDS.join(', ')}`);
+  }
+  const order = prefer ? [prefer as BackendName] : BACKENDS;
+  const failures: string[] = [];
+  for (const name of order) {
+    try {
+      if (name === 'tensorflow') await loadNode();
+      if (name === 'wasm') await loadWasm();
+      if (!(await tf.setBackend(name))) throw new Error('setBackend refused');
+      await tf.ready();
+      if (name === 'wasm') patchWasmBatchMatMul();
+      log(`groovebox:ml backend ${name}${failures.length ? ` (not available: ${failures.join('; ')})` : ''}`);
+      return name;
+    } catch (err) {
+      failures.push(`${name}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new Error(`no tfjs backend could start (${failures.join('; ')})`);
+}
+
+async function loadNode(): Promise<void> {
+  // A bare specifier through a variable keeps tsc from requiring its types.
+  const name = '@tensorflow/tfjs-node';
+  await import(name);
+}
+
+async function loadWasm(): Promise<void> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const require = createRequire(import.meta.url);
+  const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+  wasm.setWasmPaths(dir + path.sep);
+  wasm.setThreadsCount?.(1);
+}
+
+export { tf };

@@ -1,0 +1,104 @@
+/**
+ * The four models of issue 3, described by data so one code base builds them all.
+ * A model is a list of factors (one latent each, encoded from one gesture) and
+ * a decoder over the concatenated latents.
+ */
+export type ModelName = 'baseline' | 'fvae2' | 'ag2' | 'ag11';
+export const MODEL_NAMES: readonly ModelName[] = ['baseline', 'fvae2', 'ag2', 'ag11'];
+
+/** What a factor's encoder reads. `drum` factors read one drum's 32-step row of the score. */
+export type FactorInput = 'score' | 'groove' | 'accent' | `drum${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8}`;
+
+export interface FactorConfig {
+  input: FactorInput;
+  encoder: 'bilstm' | 'mlp';
+  /** BiLSTM units per direction, or MLP hidden units. */
+  units: number;
+  latent: number;
+  /** Train an auxiliary decoder that rebuilds the input from this latent alone. */
+  auxiliary: boolean;
+  /** Probability that training hides this input (its latent is then sampled from the prior). */
+  dropProbability: number;
+}
+
+export interface ModelConfig {
+  name: ModelName;
+  factors: FactorConfig[];
+  decoder: { units: number; layers: number; auxUnits: number };
+  loss: {
+    /** Free bits per example, over all latents together (Magenta's GrooVAE: 48). */
+    freeBits: number;
+    beta: number;
+    auxWeight: number;
+  };
+  train: {
+    batchSize: number;
+    learningRate: number;
+    /** Exponential decay per step toward minLearningRate (Magenta: 0.9999). */
+    decayRate: number;
+    minLearningRate: number;
+    clipNorm: number;
+  };
+}
+
+// Sizes are scaled to a 3-hour, 2-core CPU budget (README "Model sizes" has the measurements):
+// the decoder dominates step time, so the three comparison models share a 192-unit decoder
+// and the 11-input model, the one the box plays, gets 256.
+const TRAIN = { batchSize: 128, learningRate: 1e-3, decayRate: 0.9999, minLearningRate: 1e-5, clipNorm: 1 };
+const LOSS = { freeBits: 48, beta: 0.2, auxWeight: 1 };
+const DECODER = { units: 192, layers: 1, auxUnits: 128 };
+
+function bilstm(input: FactorInput, latent: number, auxiliary: boolean): FactorConfig {
+  return { input, encoder: 'bilstm', units: 64, latent, auxiliary, dropProbability: 0 };
+}
+
+function mlp(input: FactorInput, units: number, latent: number): FactorConfig {
+  return { input, encoder: 'mlp', units, latent, auxiliary: true, dropProbability: 0.35 };
+}
+
+export const MODEL_CONFIGS: Readonly<Record<ModelName, ModelConfig>> = {
+  // GrooVAE "humanize": score in, full performance out, one latent.
+  baseline: { name: 'baseline', factors: [bilstm('score', 128, false)], decoder: DECODER, loss: LOSS, train: TRAIN },
+  fvae2: { name: 'fvae2', factors: [bilstm('score', 64, false), bilstm('groove', 64, false)], decoder: DECODER, loss: LOSS, train: TRAIN },
+  ag2: { name: 'ag2', factors: [bilstm('score', 64, true), bilstm('groove', 64, true)], decoder: DECODER, loss: LOSS, train: TRAIN },
+  ag11: {
+    name: 'ag11',
+    factors: [
+      ...([0, 1, 2, 3, 4, 5, 6, 7, 8] as const).map((d) => mlp(`drum${d}`, 64, 8)),
+      mlp('groove', 128, 16),
+      mlp('accent', 64, 8),
+    ],
+    decoder: { ...DECODER, units: 256 },
+    loss: LOSS,
+    train: TRAIN,
+  },
+};
+
+export function isModelName(name: string): name is ModelName {
+  return (MODEL_NAMES as readonly string[]).includes(name);
+}
+
+/** Checks a config read from disk; errors name the file and key. */
+export function validateConfig(raw: unknown, where: string): ModelConfig {
+  const fail = (key: string, expected: string, got: unknown): never => {
+    throw new Error(`${where}: ${key} = ${JSON.stringify(got)}: expected ${expected}`);
+  };
+  const c = raw as ModelConfig;
+  if (typeof c !== 'object' || c === null) fail('(root)', 'an object', c);
+  if (!isModelName(c.name)) fail('name', MODEL_NAMES.join('|'), c.name);
+  if (!Array.isArray(c.factors) || c.factors.length === 0) fail('factors', 'a non-empty array', c.factors);
+  c.factors.forEach((f, i) => {
+    if (!['bilstm', 'mlp'].includes(f.encoder)) fail(`factors[${i}].encoder`, 'bilstm|mlp', f.encoder);
+    if (!/^(score|groove|accent|drum[0-8])$/.test(f.input)) fail(`factors[${i}].input`, 'score|groove|accent|drum0..8', f.input);
+    for (const k of ['units', 'latent'] as const) if (!Number.isInteger(f[k]) || f[k] < 1) fail(`factors[${i}].${k}`, 'a positive integer', f[k]);
+  });
+  for (const k of ['units', 'layers', 'auxUnits'] as const) {
+    if (!Number.isInteger(c.decoder?.[k]) || c.decoder[k] < 1) fail(`decoder.${k}`, 'a positive integer', c.decoder?.[k]);
+  }
+  for (const k of ['freeBits', 'beta', 'auxWeight'] as const) if (typeof c.loss?.[k] !== 'number') fail(`loss.${k}`, 'a number', c.loss?.[k]);
+  return c;
+}
+
+export function latentSize(config: ModelConfig): number {
+  return config.factors.reduce((n, f) => n + f.latent, 0);
+}

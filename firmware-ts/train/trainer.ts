@@ -1,0 +1,292 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadCache } from '../dataset/cache.js';
+import { readModelFiles, writeModelFiles } from '../ml/model-io.js';
+import { tf, type BackendName } from '../ml/runtime.js';
+import type { ModelConfig } from '../model/config.js';
+import { GROOVE_SIZE, SCORE_SIZE, gestureArrays, type GestureArrays } from '../model/features.js';
+import { computeLoss, type LossParts } from '../model/network.js';
+import { initParams, paramCount, type Params } from '../model/params.js';
+import { gaussian, mulberry32 } from '../model/random.js';
+import { STEPS } from '../pattern/pattern.js';
+import { FEATURES, PATTERN_TENSOR_SIZE } from '../pattern/tensor-layout.js';
+import { Adam } from './adam.js';
+import { Progress } from './progress.js';
+
+export interface TrainOptions {
+  config: ModelConfig;
+  /** Folder the trained model is shipped in (models/<name>). */
+  outDir: string;
+  dataDir: string;
+  epochs: number;
+  /** Stop (after a checkpoint) once this much training time has been spent in total. */
+  maxMinutes: number;
+  resume: boolean;
+  seed: number;
+  backend: BackendName;
+  checkpointSeconds: number;
+  /** Use only the first N training windows (tests, smoke runs). */
+  limit?: number;
+  log: (msg: string) => void;
+}
+
+interface RunState {
+  epoch: number;
+  batchInEpoch: number;
+  globalStep: number;
+  seconds: number;
+  bestValidation: number;
+  bestEpoch: number;
+  seed: number;
+  trainWindows: number;
+  cacheHash: string;
+  lastTrain: Record<string, number> | null;
+  lastValidation: Record<string, number> | null;
+}
+
+interface Split {
+  patterns: Float32Array;
+  gestures: GestureArrays;
+  count: number;
+}
+
+const PART_NAMES = ['loss', 'hits', 'velocities', 'offsets', 'klBits', 'aux'] as const;
+
+/** Trains one model; resumable; writes the best weights to outDir. Returns the final state. */
+export async function train(opts: TrainOptions): Promise<RunState> {
+  const { config, outDir, log } = opts;
+  const checkpointDir = path.join(outDir, 'checkpoint');
+  const cache = loadCache(opts.dataDir, log);
+  const limit = opts.limit ?? Infinity;
+  const pick = (split: 'train' | 'validation'): Split => {
+    const count = Math.min(cache.splits[split].count, split === 'train' ? limit : Math.max(64, Math.min(limit, cache.splits[split].count)));
+    const patterns = cache.splits[split].data.subarray(0, count * PATTERN_TENSOR_SIZE);
+    return { patterns, gestures: gestureArrays(patterns), count };
+  };
+  const trainSet = pick('train');
+  const validationSet = pick('validation');
+
+  let params: Params;
+  let adam: Adam;
+  let state: RunState;
+  if (opts.resume && fs.existsSync(path.join(checkpointDir, 'state.json'))) {
+    ({ params, adam, state } = loadCheckpoint(checkpointDir, config));
+    if (state.seed !== opts.seed) log(`groovebox:train resuming with the checkpoint's seed ${state.seed} (ignoring --seed ${opts.seed})`);
+    log(`groovebox:train resumed ${config.name} at epoch ${state.epoch + 1}, batch ${state.batchInEpoch}, step ${state.globalStep} (${(state.seconds / 60).toFixed(1)} min so far)`);
+  } else {
+    params = initParams(config, opts.seed);
+    adam = new Adam(params);
+    state = {
+      epoch: 0, batchInEpoch: 0, globalStep: 0, seconds: 0, bestValidation: Infinity, bestEpoch: -1,
+      seed: opts.seed, trainWindows: trainSet.count, cacheHash: cache.hash, lastTrain: null, lastValidation: null,
+    };
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, 'train-log.csv'), `epoch,step,minutes,learning_rate,${PART_NAMES.map((p) => `train_${p}`).join(',')},${PART_NAMES.map((p) => `val_${p}`).join(',')}\n`);
+    log(`groovebox:train ${config.name}: ${paramCount(params)} weights, ${trainSet.count} training windows, ${validationSet.count} validation windows, backend ${opts.backend}`);
+  }
+
+  const batchSize = config.train.batchSize;
+  const batchesPerEpoch = Math.floor(trainSet.count / batchSize);
+  if (batchesPerEpoch < 1) throw new Error(`only ${trainSet.count} training windows: fewer than one batch of ${batchSize}`);
+  let lastCheckpoint = performance.now();
+  let sessionStart = performance.now();
+  const secondsSoFar = () => state.seconds + (performance.now() - sessionStart) / 1000;
+  const progress = new Progress(log);
+
+  const saveCheckpoint = () => {
+    state.seconds = secondsSoFar();
+    sessionStart = performance.now();
+    writeCheckpoint(checkpointDir, config, params, adam, state);
+    lastCheckpoint = performance.now();
+  };
+
+  while (state.epoch < opts.epochs) {
+    const order = shuffled(trainSet.count, state.seed * 7919 + state.epoch);
+    const sums: Record<string, number> = Object.fromEntries(PART_NAMES.map((p) => [p, 0]));
+    let seen = 0;
+    for (let b = state.batchInEpoch; b < batchesPerEpoch; b++) {
+      const indices = order.subarray(b * batchSize, (b + 1) * batchSize);
+      const lr = Math.max(config.train.minLearningRate, config.train.learningRate * config.train.decayRate ** state.globalStep);
+      const parts = trainStep(params, adam, config, trainSet, indices, state.seed * 1_000_003 + state.globalStep, lr);
+      for (const p of PART_NAMES) sums[p] += parts[p];
+      seen++;
+      state.globalStep++;
+      state.batchInEpoch = b + 1;
+      progress.update(`${config.name} epoch ${state.epoch + 1}/${opts.epochs}`, b + 1, batchesPerEpoch, `loss ${(sums.loss / seen).toFixed(2)} kl ${(sums.klBits / seen).toFixed(0)}b`);
+      if ((performance.now() - lastCheckpoint) / 1000 > opts.checkpointSeconds) saveCheckpoint();
+      if (secondsSoFar() > opts.maxMinutes * 60) {
+        saveCheckpoint();
+        progress.done();
+        log(`groovebox:train ${config.name}: time budget of ${opts.maxMinutes} min reached at epoch ${state.epoch + 1}, batch ${b + 1}; checkpoint saved (continue with --resume)`);
+        return state;
+      }
+    }
+    progress.done();
+    const validation = evaluateLoss(params, config, validationSet, 12345);
+    const trainMeans = seen > 0 ? Object.fromEntries(PART_NAMES.map((p) => [p, sums[p] / seen])) : state.lastTrain ?? {};
+    state.lastTrain = trainMeans;
+    state.lastValidation = validation;
+    const lrNow = Math.max(config.train.minLearningRate, config.train.learningRate * config.train.decayRate ** state.globalStep);
+    fs.appendFileSync(
+      path.join(outDir, 'train-log.csv'),
+      `${state.epoch + 1},${state.globalStep},${(secondsSoFar() / 60).toFixed(2)},${lrNow.toExponential(3)},${PART_NAMES.map((p) => (trainMeans[p] ?? NaN).toFixed(4)).join(',')},${PART_NAMES.map((p) => validation[p].toFixed(4)).join(',')}\n`,
+    );
+    log(`groovebox:train ${config.name} epoch ${state.epoch + 1}: train ${fmt(trainMeans)} | validation ${fmt(validation)}`);
+    state.epoch++;
+    state.batchInEpoch = 0;
+    if (validation.loss < state.bestValidation) {
+      state.bestValidation = validation.loss;
+      state.bestEpoch = state.epoch;
+      state.seconds = secondsSoFar();
+      sessionStart = performance.now();
+      writeModelFiles(outDir, config, params, {
+        model: config.name,
+        datasetCacheHash: state.cacheHash,
+        epochs: state.epoch,
+        steps: state.globalStep,
+        trainWindows: trainSet.count,
+        trainLoss: round(trainMeans),
+        validationLoss: round(validation),
+        trainingMinutes: Number((state.seconds / 60).toFixed(1)),
+        backend: opts.backend,
+        seed: state.seed,
+        date: new Date().toISOString(),
+        weightCount: paramCount(params),
+      });
+      log(`groovebox:train ${config.name}: best validation loss so far, saved to ${outDir}`);
+    }
+    saveCheckpoint();
+  }
+  return state;
+}
+
+function fmt(parts: Record<string, number>): string {
+  return PART_NAMES.map((p) => `${p} ${(parts[p] ?? NaN).toFixed(3)}`).join(' ');
+}
+
+function round(parts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, Number(v.toFixed(4))]));
+}
+
+/** A seeded Fisher-Yates permutation: the same data order after a resume. */
+export function shuffled(n: number, seed: number): Uint32Array {
+  const rand = mulberry32(seed);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+interface BatchTensors {
+  target: tf.Tensor3D;
+  gestures: { score: tf.Tensor3D; groove: tf.Tensor3D; accent: tf.Tensor2D };
+  noise: tf.Tensor2D[];
+  priorNoise: tf.Tensor2D[];
+  keep: tf.Tensor2D | null;
+}
+
+function makeBatch(config: ModelConfig, set: Split, indices: ArrayLike<number>, seed: number, training: boolean): BatchTensors {
+  const n = indices.length;
+  const target = new Float32Array(n * PATTERN_TENSOR_SIZE);
+  const score = new Float32Array(n * SCORE_SIZE);
+  const groove = new Float32Array(n * GROOVE_SIZE);
+  const accent = new Float32Array(n * STEPS);
+  for (let k = 0; k < n; k++) {
+    const i = indices[k];
+    target.set(set.patterns.subarray(i * PATTERN_TENSOR_SIZE, (i + 1) * PATTERN_TENSOR_SIZE), k * PATTERN_TENSOR_SIZE);
+    score.set(set.gestures.score.subarray(i * SCORE_SIZE, (i + 1) * SCORE_SIZE), k * SCORE_SIZE);
+    groove.set(set.gestures.groove.subarray(i * GROOVE_SIZE, (i + 1) * GROOVE_SIZE), k * GROOVE_SIZE);
+    accent.set(set.gestures.accent.subarray(i * STEPS, (i + 1) * STEPS), k * STEPS);
+  }
+  const rand = mulberry32(seed);
+  const noise = config.factors.map((f) => tf.tensor2d(gaussian(n * f.latent, rand), [n, f.latent]));
+  const priorNoise = config.factors.map((f) => tf.tensor2d(gaussian(n * f.latent, rand), [n, f.latent]));
+  let keep: tf.Tensor2D | null = null;
+  if (training && config.factors.some((f) => f.dropProbability > 0)) {
+    const mask = new Float32Array(n * config.factors.length);
+    for (let k = 0; k < n; k++) config.factors.forEach((f, i) => { mask[k * config.factors.length + i] = rand() < f.dropProbability ? 0 : 1; });
+    keep = tf.tensor2d(mask, [n, config.factors.length]);
+  }
+  return {
+    target: tf.tensor3d(target, [n, STEPS, FEATURES]),
+    gestures: { score: tf.tensor3d(score, [n, STEPS, 9]), groove: tf.tensor3d(groove, [n, STEPS, 3]), accent: tf.tensor2d(accent, [n, STEPS]) },
+    noise,
+    priorNoise,
+    keep,
+  };
+}
+
+function disposeBatch(b: BatchTensors): void {
+  tf.dispose([b.target, b.gestures.score, b.gestures.groove, b.gestures.accent, ...b.noise, ...b.priorNoise]);
+  if (b.keep) b.keep.dispose();
+}
+
+function readParts(parts: LossParts): Record<(typeof PART_NAMES)[number], number> {
+  return Object.fromEntries(PART_NAMES.map((p) => [p, parts[p].dataSync()[0]])) as Record<(typeof PART_NAMES)[number], number>;
+}
+
+/** One optimisation step; returns the batch's loss parts. */
+export function trainStep(params: Params, adam: Adam, config: ModelConfig, set: Split, indices: ArrayLike<number>, seed: number, learningRate: number): Record<string, number> {
+  const batch = makeBatch(config, set, indices, seed, true);
+  let parts: LossParts | null = null;
+  const { grads } = tf.variableGrads(() => {
+    parts = computeLoss(params, config, batch.target, batch.gestures, batch.noise, batch.priorNoise, batch.keep);
+    tf.keep(parts.hits); tf.keep(parts.velocities); tf.keep(parts.offsets); tf.keep(parts.klBits); tf.keep(parts.aux);
+    return parts.loss;
+  }, [...params.values()]);
+  const named: Record<string, tf.Tensor> = {};
+  for (const [name, v] of params) named[name] = grads[v.name];
+  adam.apply(params, named, learningRate, config.train.clipNorm);
+  const values = readParts(parts!);
+  tf.dispose(Object.values(grads));
+  tf.dispose(Object.values(parts!));
+  disposeBatch(batch);
+  return values;
+}
+
+/** Mean loss parts over a whole split (no input dropped; fixed noise). */
+export function evaluateLoss(params: Params, config: ModelConfig, set: Split, seed: number): Record<string, number> {
+  const sums: Record<string, number> = Object.fromEntries(PART_NAMES.map((p) => [p, 0]));
+  const size = 256;
+  let total = 0;
+  for (let start = 0; start < set.count; start += size) {
+    const indices = Array.from({ length: Math.min(size, set.count - start) }, (_, k) => start + k);
+    const batch = makeBatch(config, set, indices, seed + start, false);
+    const values = tf.tidy(() => readParts(computeLoss(params, config, batch.target, batch.gestures, batch.noise, batch.priorNoise, null)));
+    disposeBatch(batch);
+    for (const p of PART_NAMES) sums[p] += values[p] * indices.length;
+    total += indices.length;
+  }
+  return Object.fromEntries(PART_NAMES.map((p) => [p, sums[p] / total]));
+}
+
+function writeCheckpoint(dir: string, config: ModelConfig, params: Params, adam: Adam, state: RunState): void {
+  const tensors = new Map<string, tf.Tensor>();
+  for (const [name, p] of params) tensors.set(`param/${name}`, p);
+  for (const [name, m] of adam.m) tensors.set(`adam.m/${name}`, m);
+  for (const [name, v] of adam.v) tensors.set(`adam.v/${name}`, v);
+  // state.json is written last: a checkpoint is only "there" once its state is.
+  writeModelFiles(dir, config, tensors, { kind: 'checkpoint', adamStep: adam.step });
+  const tmp = path.join(dir, `state.json.tmp-${process.pid}`);
+  fs.writeFileSync(tmp, JSON.stringify(state, null, 2));
+  fs.renameSync(tmp, path.join(dir, 'state.json'));
+}
+
+function loadCheckpoint(dir: string, config: ModelConfig): { params: Params; adam: Adam; state: RunState } {
+  const files = readModelFiles(dir);
+  const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as RunState;
+  const params: Params = new Map();
+  for (const [name, t] of files.tensors) {
+    if (name.startsWith('param/')) params.set(name.slice(6), tf.variable(t, true));
+  }
+  const adam = new Adam(params);
+  for (const [name, t] of files.tensors) {
+    if (name.startsWith('adam.m/')) adam.m.get(name.slice(7))!.assign(t);
+    if (name.startsWith('adam.v/')) adam.v.get(name.slice(7))!.assign(t);
+  }
+  adam.step = Number(files.manifest.adamStep ?? state.globalStep);
+  return { params, adam, state };
+}
