@@ -1,0 +1,198 @@
+import { DRUM_COUNT, DRUMS } from '../pattern/drums.js';
+import { accentFromGroove, type Accent, type DrumScores, type Groove } from '../pattern/gestures.js';
+import { STEPS, STEPS_PER_BAR } from '../pattern/pattern.js';
+
+/**
+ * What the performer has said to the model, as one plain serialisable object:
+ * what the model gets, what slots save, what the panel shows. Plain arrays,
+ * no typed arrays, so JSON.stringify/parse round-trips it unchanged.
+ * Every function here is pure: it returns a new state and never mutates.
+ */
+export interface GestureState {
+  /**
+   * One entry per drum, in DRUMS order. null = unspecified (the model decides);
+   * 32 numbers 0/1 = specified; all zeros = specified-empty ("no hi-hat").
+   */
+  scores: (number[] | null)[];
+  /** The tapped groove (one voice); null until something has been tapped. Offsets -1..1, positive = late. */
+  groove: GrooveJSON | null;
+  /** 32 numbers 0/1; null = no accent given. */
+  accent: number[] | null;
+  /** Where `accent` came from: drawn on the grid, or the paper's rule over the tapped velocities. */
+  accentSource: AccentSource;
+}
+
+export type AccentSource = 'none' | 'grid' | 'taps';
+export type DrumScoreState = 'unspecified' | 'specified' | 'empty';
+
+export interface GrooveJSON {
+  hits: number[];
+  velocities: number[];
+  offsets: number[];
+}
+
+export function emptyGestureState(): GestureState {
+  return { scores: new Array(DRUM_COUNT).fill(null), groove: null, accent: null, accentSource: 'none' };
+}
+
+/** The three states a drum's score can be in. A specified score with no hits is "empty": the model must not play it. */
+export function drumState(state: GestureState, drum: number): DrumScoreState {
+  const row = state.scores[checkDrum(drum)];
+  if (row === null) return 'unspecified';
+  return row.some((v) => v > 0.5) ? 'specified' : 'empty';
+}
+
+export function setStep(state: GestureState, drum: number, step: number, on: boolean): GestureState {
+  checkDrum(drum);
+  checkStep(step);
+  const row = state.scores[drum]?.slice() ?? new Array(STEPS).fill(0);
+  row[step] = on ? 1 : 0;
+  return withScore(state, drum, row);
+}
+
+/** Touching a step of an unspecified drum makes the drum specified. */
+export function toggleStep(state: GestureState, drum: number, step: number): GestureState {
+  const on = (state.scores[checkDrum(drum)]?.[checkStep(step)] ?? 0) > 0.5;
+  return setStep(state, drum, step, !on);
+}
+
+/** Specified-empty: the performer said "no <drum>". */
+export function clearDrum(state: GestureState, drum: number): GestureState {
+  return withScore(state, checkDrum(drum), new Array(STEPS).fill(0));
+}
+
+/** Back to unspecified: the model decides. */
+export function releaseDrum(state: GestureState, drum: number): GestureState {
+  return withScore(state, checkDrum(drum), null);
+}
+
+/** Copies bar 1 of a drum onto bar 2. An unspecified drum stays unspecified. */
+export function copyBar(state: GestureState, drum: number): GestureState {
+  const row = state.scores[checkDrum(drum)];
+  if (row === null) return state;
+  return withScore(state, drum, [...row.slice(0, STEPS_PER_BAR), ...row.slice(0, STEPS_PER_BAR)]);
+}
+
+/** A new groove (null = none). When the accent follows the taps, it follows this groove too. */
+export function setGroove(state: GestureState, groove: Groove | GrooveJSON | null): GestureState {
+  const json = groove === null ? null : grooveToJSON(groove);
+  const next = { ...state, groove: json };
+  return state.accentSource === 'taps' ? { ...next, accent: json ? Array.from(accentFromGroove(grooveFromJSON(json))) : null } : next;
+}
+
+export function toggleAccent(state: GestureState, step: number): GestureState {
+  checkStep(step);
+  const accent = state.accent?.slice() ?? new Array(STEPS).fill(0);
+  accent[step] = accent[step] > 0.5 ? 0 : 1;
+  return { ...state, accent, accentSource: 'grid' };
+}
+
+export function copyAccentBar(state: GestureState): GestureState {
+  if (!state.accent) return state;
+  return { ...state, accent: [...state.accent.slice(0, STEPS_PER_BAR), ...state.accent.slice(0, STEPS_PER_BAR)], accentSource: 'grid' };
+}
+
+export function clearAccent(state: GestureState): GestureState {
+  return { ...state, accent: null, accentSource: 'none' };
+}
+
+/**
+ * Chooses where the accent comes from. 'taps' applies the paper's rule (a
+ * step is accented when louder than mean + 1 std of the tapped velocities);
+ * 'grid' keeps the present accent as a starting point for editing.
+ */
+export function setAccentSource(state: GestureState, source: AccentSource): GestureState {
+  if (source === 'taps') {
+    const accent = state.groove ? Array.from(accentFromGroove(grooveFromJSON(state.groove))) : null;
+    return { ...state, accent, accentSource: 'taps' };
+  }
+  if (source === 'none') return clearAccent(state);
+  return { ...state, accentSource: 'grid' };
+}
+
+/** What the model takes, in the pattern module's types. */
+export interface ModelGestures {
+  drumScores: DrumScores;
+  groove: Groove | null;
+  accent: Accent | null;
+}
+
+export function toModelGestures(state: GestureState): ModelGestures {
+  return {
+    drumScores: state.scores.map((row) => (row === null ? null : Float32Array.from(row))),
+    groove: state.groove ? grooveFromJSON(state.groove) : null,
+    accent: state.accent ? Float32Array.from(state.accent) : null,
+  };
+}
+
+export function grooveToJSON(g: Groove | GrooveJSON): GrooveJSON {
+  return { hits: Array.from(g.hits), velocities: Array.from(g.velocities, round4), offsets: Array.from(g.offsets, round4) };
+}
+
+export function grooveFromJSON(g: GrooveJSON): Groove {
+  return { hits: Float32Array.from(g.hits), velocities: Float32Array.from(g.velocities), offsets: Float32Array.from(g.offsets) };
+}
+
+/**
+ * Reads a state back from JSON (a slot file, the panel's websocket), checking
+ * every field; errors are one line naming the field, what was expected and what came.
+ */
+export function gestureStateFromJSON(json: unknown, where = 'gestures'): GestureState {
+  if (typeof json !== 'object' || json === null) throw new TypeError(`${where}: expected an object, got ${JSON.stringify(json)}`);
+  const o = json as Record<string, unknown>;
+  if (!Array.isArray(o.scores) || o.scores.length !== DRUM_COUNT) {
+    throw new TypeError(`${where}.scores: expected ${DRUM_COUNT} entries (${DRUMS.join(', ')}), got ${Array.isArray(o.scores) ? o.scores.length : typeof o.scores}`);
+  }
+  const scores = o.scores.map((row, d) => (row === null ? null : binaryRow(row, `${where}.scores[${d}] (${DRUMS[d]})`)));
+  let groove: GrooveJSON | null = null;
+  if (o.groove !== null && o.groove !== undefined) {
+    const g = o.groove as Record<string, unknown>;
+    if (typeof g !== 'object') throw new TypeError(`${where}.groove: expected an object or null, got ${JSON.stringify(g)}`);
+    groove = {
+      hits: binaryRow(g.hits, `${where}.groove.hits`),
+      velocities: rangeRow(g.velocities, 0, 1, `${where}.groove.velocities`),
+      offsets: rangeRow(g.offsets, -1, 1, `${where}.groove.offsets`),
+    };
+  }
+  const accent = o.accent === null || o.accent === undefined ? null : binaryRow(o.accent, `${where}.accent`);
+  const sources: AccentSource[] = ['none', 'grid', 'taps'];
+  const accentSource = (o.accentSource ?? (accent ? 'grid' : 'none')) as AccentSource;
+  if (!sources.includes(accentSource)) throw new TypeError(`${where}.accentSource: expected one of ${sources.join(', ')}, got ${JSON.stringify(o.accentSource)}`);
+  return { scores, groove, accent, accentSource };
+}
+
+function binaryRow(row: unknown, where: string): number[] {
+  if (!Array.isArray(row) || row.length !== STEPS) throw new TypeError(`${where}: expected ${STEPS} numbers, got ${Array.isArray(row) ? `${row.length} entries` : JSON.stringify(row)}`);
+  row.forEach((v, i) => {
+    if (v !== 0 && v !== 1) throw new TypeError(`${where}[${i}]: expected 0 or 1, got ${JSON.stringify(v)}`);
+  });
+  return row.slice();
+}
+
+function rangeRow(row: unknown, lo: number, hi: number, where: string): number[] {
+  if (!Array.isArray(row) || row.length !== STEPS) throw new TypeError(`${where}: expected ${STEPS} numbers, got ${Array.isArray(row) ? `${row.length} entries` : JSON.stringify(row)}`);
+  row.forEach((v, i) => {
+    if (typeof v !== 'number' || !(v >= lo && v <= hi)) throw new RangeError(`${where}[${i}]: expected a number ${lo}..${hi}, got ${JSON.stringify(v)}`);
+  });
+  return row.slice();
+}
+
+function withScore(state: GestureState, drum: number, row: number[] | null): GestureState {
+  const scores = state.scores.slice();
+  scores[drum] = row;
+  return { ...state, scores };
+}
+
+function checkDrum(drum: number): number {
+  if (!Number.isInteger(drum) || drum < 0 || drum >= DRUM_COUNT) throw new RangeError(`drum ${drum}: expected 0..${DRUM_COUNT - 1} (${DRUMS.join(', ')})`);
+  return drum;
+}
+
+function checkStep(step: number): number {
+  if (!Number.isInteger(step) || step < 0 || step >= STEPS) throw new RangeError(`step ${step}: expected 0..${STEPS - 1}`);
+  return step;
+}
+
+function round4(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}
