@@ -1,0 +1,46 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { initBackend, tf } from '../ml/runtime.js';
+import { GrooveModel } from '../model/generator.js';
+import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
+
+/**
+ * The generation worker: owns its own tfjs backend and the model, so inference
+ * never runs on the thread that sends MIDI.
+ */
+const port = parentPort;
+if (!port) throw new Error('generation-worker must run in a worker thread');
+const config = workerData as WorkerConfig;
+const send = (msg: FromWorker) => port.postMessage(msg);
+
+async function main(): Promise<void> {
+  let model: GrooveModel;
+  let backend: string;
+  const t0 = performance.now();
+  try {
+    backend = await initBackend(config.backend);
+    model = GrooveModel.load(config.modelDir);
+    // One warm-up generation so the first performer request is not the slow one.
+    model.generate({}, { seed: 0 });
+  } catch (err) {
+    send({ type: 'loadFailed', error: (err as Error).message });
+    return;
+  }
+  send({ type: 'ready', model: model.name, backend, loadMs: performance.now() - t0 });
+  port!.on('message', (msg: ToWorker) => {
+    if (msg.type === 'stop') {
+      model.dispose();
+      port!.close();
+      return;
+    }
+    const start = performance.now();
+    try {
+      const out = model.generate(msg.gestures, msg.options);
+      const { hits, velocities, offsets } = out.pattern;
+      send({ type: 'result', id: msg.id, pattern: { hits, velocities, offsets }, reconstructions: out.reconstructions, ms: performance.now() - start, tensors: tf.memory().numTensors });
+    } catch (err) {
+      send({ type: 'failed', id: msg.id, error: (err as Error).message });
+    }
+  });
+}
+
+void main();

@@ -1,0 +1,23 @@
+import type { GenerateOptions, Gestures, Reconstructions } from '../model/generator.js';
+
+/** Messages between the main thread and the generation worker (structured-clone safe: typed arrays, no classes). */
+export type ToWorker =
+  | { type: 'generate'; id: number; gestures: Gestures; options: GenerateOptions }
+  | { type: 'stop' };
+
+export interface PatternArrays {
+  hits: Float32Array;
+  velocities: Float32Array;
+  offsets: Float32Array;
+}
+
+export type FromWorker =
+  | { type: 'ready'; model: string; backend: string; loadMs: number }
+  | { type: 'loadFailed'; error: string }
+  | { type: 'result'; id: number; pattern: PatternArrays; reconstructions: Reconstructions; ms: number; tensors: number }
+  | { type: 'failed'; id: number; error: string };
+
+export interface WorkerConfig {
+  modelDir: string;
+  backend?: string;
+}
