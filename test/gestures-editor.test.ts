@@ -1,0 +1,73 @@
+import { expect } from 'chai';
+import { flipPage, initialUi, nextMode, pressKey, type EditorUi } from '../firmware-ts/gestures/editor.js';
+import { ACCENT_COLOR, DRUM_COLORS, EMPTY_COLOR, gridColors, MISSED_COLOR, AGREE_COLOR, PLAYHEAD_COLOR, UNSPECIFIED_COLOR } from '../firmware-ts/gestures/led-view.js';
+import { drumState, emptyGestureState, type GestureState } from '../firmware-ts/gestures/state.js';
+
+function keys(state: GestureState, ui: EditorUi, presses: [number, boolean][]): { state: GestureState; ui: EditorUi } {
+  for (const [key, shift] of presses) ({ state, ui } = pressKey(state, ui, key, shift));
+  return { state, ui };
+}
+
+describe('gestures: score and accent editor', () => {
+  it('SHIFT + key selects a drum; keys toggle its steps on the shown bar; PAGE shows bar 2', () => {
+    let { state, ui } = keys(emptyGestureState(), initialUi(), [[1, true], [0, false], [4, false], [4, false], [8, false]]);
+    expect(ui.drum).to.equal(1);
+    expect(state.scores[1]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 8]);
+    ui = flipPage(ui);
+    ({ state, ui } = keys(state, ui, [[0, false]]));
+    expect(state.scores[1]![16]).to.equal(1);
+    ({ state, ui } = keys(state, ui, [[12, true], [14, true]])); // bar 1, copy to bar 2
+    expect(ui.bar).to.equal(0);
+    expect(state.scores[1]!.slice(16)).to.deep.equal(state.scores[1]!.slice(0, 16));
+    ({ state } = keys(state, ui, [[15, true]]));
+    expect(drumState(state, 1)).to.equal('empty');
+    ({ state } = keys(state, ui, [[11, true]]));
+    expect(drumState(state, 1)).to.equal('unspecified');
+    expect(() => pressKey(state, ui, 16, false)).to.throw(/grid key 16: expected 0\.\.15/);
+  });
+
+  it('accent mode toggles accents; SHIFT + 10 takes the accent from taps', () => {
+    let ui = nextMode(initialUi());
+    expect(ui.mode).to.equal('accent');
+    let state = emptyGestureState();
+    ({ state, ui } = keys(state, ui, [[2, false], [6, false]]));
+    expect(state.accentSource).to.equal('grid');
+    expect(state.accent!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([2, 6]);
+    ({ state, ui } = keys(state, ui, [[9, true]]));
+    expect(state.accentSource).to.equal('taps');
+    expect(state.accent).to.equal(null); // no taps yet
+  });
+
+  it('LEDs show the three drum states differently, hits in the drum colour, and the playhead', () => {
+    let ui = initialUi();
+    let state = emptyGestureState();
+    expect(gridColors(state, ui).every((c) => c === UNSPECIFIED_COLOR)).to.equal(true);
+    ({ state, ui } = keys(state, ui, [[15, true]]));
+    expect(gridColors(state, ui).every((c) => c === EMPTY_COLOR)).to.equal(true);
+    ({ state, ui } = keys(state, ui, [[3, false]]));
+    const colors = gridColors(state, ui, { playheadStep: 5 });
+    expect(colors[3]).to.deep.equal(DRUM_COLORS[0]);
+    expect(colors[4]).to.deep.equal({ r: 0, g: 0, b: 0 });
+    expect(colors[5]).to.deep.equal(PLAYHEAD_COLOR);
+    // playhead on bar 2 is not drawn on bar 1
+    expect(gridColors(state, ui, { playheadStep: 21 })[5]).to.deep.equal({ r: 0, g: 0, b: 0 });
+    expect(gridColors(state, nextMode(ui))[3]).to.deep.equal({ r: 0, g: 0, b: 0 });
+    ({ state, ui } = keys(state, nextMode(ui), [[7, false]]));
+    expect(gridColors(state, ui)[7]).to.deep.equal(ACCENT_COLOR);
+  });
+
+  it('shows the model\'s reconstruction: agreement, misses, and what it added', () => {
+    let state = emptyGestureState();
+    let ui = initialUi();
+    ({ state, ui } = keys(state, ui, [[0, false], [4, false]]));
+    ui = nextMode(nextMode(ui));
+    expect(ui.mode).to.equal('interpretation');
+    const scores = Array.from({ length: 9 }, () => new Float32Array(32));
+    scores[0][0] = 0.9; scores[0][4] = 0.1; scores[0][8] = 0.6;
+    const colors = gridColors(state, ui, { interpretation: { scores } });
+    expect(colors[0]).to.deep.equal(AGREE_COLOR);
+    expect(colors[4]).to.deep.equal(MISSED_COLOR);
+    expect(colors[8].b).to.be.greaterThan(0);
+    expect(colors[12]).to.deep.equal({ r: 0, g: 0, b: 0 });
+  });
+});
