@@ -87,7 +87,7 @@ describe('devices: debounced buttons', () => {
 
   it('keeps buttons apart and validates the wiring', async () => {
     const { clock, gpio, events } = await rig();
-    gpio.pin(19).set(1); gpio.pin(26).set(1);
+    gpio.pin(22).set(1); gpio.pin(26).set(1);
     clock.advance(0.02);
     expect(events.map((e) => e.button)).to.deep.equal(['shift', 'generate']);
     const other = new FakeGpio(clock);
@@ -103,7 +103,7 @@ describe('devices: tempo encoder', () => {
     const encoder = await RotaryEncoder.open({ gpio });
     const turns: number[] = [];
     encoder.onTurn((d) => turns.push(d));
-    const a = gpio.pin(20), b = gpio.pin(21);
+    const a = gpio.pin(23), b = gpio.pin(24);
     const cw = (): void => { a.set(1); b.set(1); a.set(0); b.set(0); };
     const ccw = (): void => { b.set(1); a.set(1); b.set(0); a.set(0); };
     cw(); cw(); ccw();

@@ -47,9 +47,9 @@ describe('gestures: from fake hardware to GestureState', () => {
 
     await run(0.5); // the onset detector learns the quiet floor
     // SHIFT + key 3 selects the closed hat; keys 0, 4, 8, 12 put it on the quarters; SHIFT + 15 on the kick = "no kick"
-    await button(19, true); await press(2); await button(19, false);
+    await button(22, true); await press(2); await button(22, false);
     for (const k of [0, 4, 8, 12]) await press(k);
-    await button(19, true); await press(0); await press(15); await press(2); await button(19, false);
+    await button(22, true); await press(0); await press(15); await press(2); await button(22, false);
     expect(capture.ui.drum).to.equal(2);
     expect(drumState(capture.state, 0)).to.equal('empty');
     expect(drumState(capture.state, 1)).to.equal('unspecified');
@@ -72,7 +72,7 @@ describe('gestures: from fake hardware to GestureState', () => {
     expect(g.velocities[0]).to.be.greaterThan(g.velocities[2] + 0.2);
 
     // accent from taps: the loud downbeats (louder than mean + 1 std)
-    await button(19, true); await press(9); await button(19, false);
+    await button(22, true); await press(9); await button(22, false);
     expect(capture.state.accentSource).to.equal('taps');
     expect(capture.state.accent!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 16]);
 

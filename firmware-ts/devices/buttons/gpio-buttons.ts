@@ -8,7 +8,7 @@ export const DEFAULT_BUTTON_PINS: Readonly<Record<ButtonName, number>> = {
   play: 5,
   rec: 6,
   mode: 13,
-  shift: 19,
+  shift: 22,
   generate: 26,
   page: 16,
 };

@@ -2,7 +2,7 @@ import type { Seconds } from '../../time/clock.js';
 import type { Gpio, GpioInput } from '../gpio/gpio.js';
 import { Listeners, type TempoControl, type Unsubscribe } from '../interfaces.js';
 
-export const DEFAULT_ENCODER_PINS = { a: 20, b: 21 } as const;
+export const DEFAULT_ENCODER_PINS = { a: 23, b: 24 } as const;
 
 /**
  * Quadrature steps: index = previous AB << 2 | new AB; +1 / -1 for a valid
