@@ -114,6 +114,18 @@ describe('devices: ADS1115', () => {
     void attempts;
   });
 
+  it('a shorted or stuck input gives no phantom taps and one warning', async () => {
+    const { bus, chip, clock, ready, log } = await rig();
+    const pad = await Ads1115TapPad.open({ bus, clock, ready, log });
+    const hits: TapHit[] = [];
+    pad.onHit((h) => hits.push(h));
+    chip.stick(20000);
+    await run(clock, chip, 3);
+    expect(hits.length).to.be.at.most(1);
+    expect(log.count('warn', 'check the piezo wiring')).to.equal(1);
+    await pad.close();
+  });
+
   it('turns piezo strokes on the fake chip into hits with sample time and velocity from the peak', async () => {
     const { bus, chip, clock, ready, log } = await rig();
     const pad = await Ads1115TapPad.open({ bus, clock, ready, log });

@@ -28,6 +28,7 @@ export class GestureCapture {
   readonly #clock: Clock;
   readonly #nextDownbeat: (now: Seconds) => Seconds | null;
   readonly #changes = new Listeners<[GestureState, string]>();
+  readonly #views = new Listeners<[EditorUi]>();
   #state: GestureState;
   #ui: EditorUi = initialUi();
   #shift = false;
@@ -64,6 +65,11 @@ export class GestureCapture {
     return this.#changes.add(listener);
   }
 
+  /** Listeners get the editor view (mode, drum, bar) whenever it changes: redraw the grid. */
+  onView(listener: (ui: EditorUi) => void): Unsubscribe {
+    return this.#views.add(listener);
+  }
+
   onTake(listener: (take: Take) => void): Unsubscribe {
     return this.recorder.onTake(listener);
   }
@@ -71,15 +77,15 @@ export class GestureCapture {
   handleKey(event: KeyEvent): void {
     if (!event.pressed) return;
     const edit = pressKey(this.#state, this.#ui, event.key, this.#shift);
-    this.#ui = edit.ui;
+    this.#setUi(edit.ui);
     this.#set(edit.state, edit.action);
   }
 
   handleButton(event: ButtonEvent): void {
     if (event.button === 'shift') this.#shift = event.pressed;
     if (!event.pressed) return;
-    if (event.button === 'mode') this.#ui = nextMode(this.#ui);
-    else if (event.button === 'page') this.#ui = flipPage(this.#ui);
+    if (event.button === 'mode') this.#setUi(nextMode(this.#ui));
+    else if (event.button === 'page') this.#setUi(flipPage(this.#ui));
     else if (event.button === 'rec') this.rec();
     // PLAY and GENERATE belong to the transport and the engine: the daemon listens for them itself.
   }
@@ -122,6 +128,12 @@ export class GestureCapture {
     // An empty take is a non-event: the performer keeps the groove they had.
     if (!take.groove) return;
     this.#set(setGroove(this.#state, take.groove), `groove recorded: ${take.taps} tap(s) at ${take.window.bpm} BPM`);
+  }
+
+  #setUi(ui: EditorUi): void {
+    if (ui === this.#ui) return;
+    this.#ui = ui;
+    this.#views.emit(ui);
   }
 
   #set(state: GestureState, action: string): void {

@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { Listeners, type ButtonEvent, type ButtonName, type Buttons, type KeyEvent, type Rgb, type StepGrid, type TapHit, type TapPad } from '../firmware-ts/devices/interfaces.js';
+import { GestureCapture } from '../firmware-ts/gestures/capture.js';
+import type { EditorUi } from '../firmware-ts/gestures/editor.js';
+import { COUNT_IN_COLOR, UNSPECIFIED_COLOR } from '../firmware-ts/gestures/led-view.js';
+import { OfflineClock } from '../firmware-ts/time/clock.js';
+
+/** A panel with no hardware at all: what the virtual web panel does, in twenty lines. */
+class VirtualPanel implements StepGrid, Buttons, TapPad {
+  keys = new Listeners<[KeyEvent]>(() => {});
+  buttons = new Listeners<[ButtonEvent]>(() => {});
+  hits = new Listeners<[TapHit]>(() => {});
+  down = new Set<ButtonName>();
+  frame: readonly Rgb[] = [];
+  constructor(readonly clock: OfflineClock) {}
+  onKey(l: (e: KeyEvent) => void) { return this.keys.add(l); }
+  async show(colors: readonly Rgb[]) { this.frame = colors; }
+  onButton(l: (e: ButtonEvent) => void) { return this.buttons.add(l); }
+  isDown(b: ButtonName) { return this.down.has(b); }
+  onHit(l: (h: TapHit) => void) { return this.hits.add(l); }
+  async close() {}
+  key(key: number) { this.keys.emit({ key, pressed: true, time: this.clock.now() }); this.keys.emit({ key, pressed: false, time: this.clock.now() }); }
+  button(button: ButtonName, pressed: boolean) { pressed ? this.down.add(button) : this.down.delete(button); this.buttons.emit({ button, pressed, time: this.clock.now() }); }
+}
+
+describe('gestures: GestureCapture on any panel implementation', () => {
+  it('is driven by a virtual panel through the same interfaces', async () => {
+    const clock = new OfflineClock();
+    const panel = new VirtualPanel(clock);
+    const capture = new GestureCapture({ clock, bpm: () => 100 });
+    capture.attach({ grid: panel, buttons: panel, tapPad: panel });
+    const actions: string[] = [];
+    const views: EditorUi[] = [];
+    capture.onChange((_s, action) => actions.push(action));
+    capture.onView((ui) => views.push(ui));
+    await panel.show(capture.colors());
+    expect(panel.frame.every((c) => c === UNSPECIFIED_COLOR)).to.equal(true);
+    panel.button('shift', true); panel.key(1); panel.button('shift', false);
+    panel.key(0);
+    panel.button('page', true); panel.button('page', false);
+    panel.key(0);
+    expect(capture.state.scores[1]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 16]);
+    expect(actions).to.deep.equal(['drum 1 step 1 on', 'drum 1 step 17 on']);
+    expect(views.map((v) => `${v.drum}/${v.bar}`)).to.deep.equal(['1/0', '1/1']);
+  });
+
+  it('REC during a take cancels it and keeps the groove; the grid counts in', () => {
+    const clock = new OfflineClock();
+    const panel = new VirtualPanel(clock);
+    const capture = new GestureCapture({ clock, bpm: () => 120 });
+    capture.attach({ grid: panel, buttons: panel, tapPad: panel });
+    panel.button('rec', true); panel.button('rec', false);
+    expect(capture.recorder.phase()).to.equal('count-in');
+    clock.advance(0.6); // second beat of the count-in: two rows lit
+    const colors = capture.colors();
+    expect(colors.slice(0, 8).every((c) => c === COUNT_IN_COLOR)).to.equal(true);
+    expect(colors[8]).to.deep.equal({ r: 0, g: 0, b: 0 });
+    clock.advance(1.5);
+    panel.hits.emit({ time: clock.now(), velocity: 0.5 });
+    panel.button('rec', true);
+    expect(capture.recorder.phase()).to.equal('idle');
+    clock.advance(10);
+    expect(capture.state.groove).to.equal(null);
+  });
+
+  it('starts a take on the running loop\'s next downbeat when the transport says so', () => {
+    const clock = new OfflineClock(5);
+    const capture = new GestureCapture({ clock, bpm: () => 120, nextDownbeat: () => 5.25 });
+    const window = capture.rec()!;
+    expect(window.start).to.equal(5.25);
+    capture.handleHit({ time: 5.25 + 0.125 * 3, velocity: 0.7 });
+    clock.advance(5);
+    expect(capture.state.groove!.hits[3]).to.equal(1);
+  });
+});
