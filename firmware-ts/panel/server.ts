@@ -1,0 +1,350 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { BUTTON_NAMES, type Rgb } from '../devices/interfaces.js';
+import { silentLog, type DeviceLog } from '../devices/log.js';
+import { PROJECT_ROOT } from '../paths.js';
+import type { Clock } from '../time/clock.js';
+import { type PanelCommand, type PanelSnapshot, type ServerMessage } from './protocol.js';
+import { PanelSession } from './session.js';
+import { VirtualButtons, VirtualStepGrid, VirtualTapPad, VirtualTempo } from './virtual-devices.js';
+
+export const DEFAULT_PANEL_HOST = '127.0.0.1';
+export const DEFAULT_PANEL_PORT = 8420;
+/** The largest message a page ever sends is ~150 bytes; 4 KiB leaves room and refuses floods. */
+export const DEFAULT_MAX_PAYLOAD = 4096;
+export const MIN_TOKEN_LENGTH = 16;
+/** The page folder, found from the project root so the compiled server (dist/) serves the source files. */
+export const PAGE_DIR = path.join(PROJECT_ROOT, 'firmware-ts', 'panel', 'page');
+/** A few tabs and a phone are normal; hundreds of sockets are not. */
+const MAX_CLIENTS = 16;
+/** A page that reads slower than the daemon publishes gets frames dropped, not a growing buffer in the daemon. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+export interface PanelServerOptions {
+  /** Where to listen. Loopback unless the performer asks for more; anything else needs `token`. */
+  host?: string;
+  /** 0 picks a free port (tests). */
+  port?: number;
+  /** Shared secret for pages and downloads; required for a non-loopback host. */
+  token?: string;
+  clock: Clock;
+  log?: DeviceLog;
+  maxPayload?: number;
+}
+
+/** A misconfigured panel: one line naming the option, what it needs and what it got. */
+export class PanelConfigError extends Error {
+  override name = 'PanelConfigError';
+}
+
+/**
+ * The files the server can send. Fixed routes to fixed names: nothing a
+ * request says ever becomes part of a file path.
+ */
+const STATIC_FILES: Readonly<Record<string, { file: string; type: string }>> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/panel.js': { file: 'panel.js', type: 'text/javascript; charset=utf-8' },
+  '/panel.css': { file: 'panel.css', type: 'text/css; charset=utf-8' },
+};
+
+/**
+ * The virtual front panel: an HTTP + WebSocket server whose pages are one more
+ * implementation of the front panel's devices. The daemon attaches its
+ * gesture code to `devices` exactly as to the hardware, pushes its state with
+ * `publish`, and listens to the panel-only controls with `onCommand`.
+ */
+export class PanelServer {
+  readonly devices: { grid: VirtualStepGrid; tapPad: VirtualTapPad; buttons: VirtualButtons; tempo: VirtualTempo };
+  readonly #clock: Clock;
+  readonly #log: DeviceLog;
+  readonly #options: PanelServerOptions;
+  readonly #maxPayload: number;
+  readonly #sessions = new Map<WebSocket, PanelSession>();
+  readonly #commandListeners = new Set<(command: PanelCommand) => void | Promise<void>>();
+  #files = new Map<string, Buffer>();
+  #http: http.Server | null = null;
+  #wss: WebSocketServer | null = null;
+  #port = 0;
+  #snapshot: PanelSnapshot | null = null;
+  #snapshotText: string | null = null;
+  #exportProvider: (() => Uint8Array | Promise<Uint8Array>) | null = null;
+  #sessionCount = 0;
+
+  constructor(options: PanelServerOptions) {
+    if (!options || typeof options.clock?.now !== 'function') throw new PanelConfigError('panel: options.clock is required (a Clock with now() and setTimeout())');
+    this.#options = options;
+    this.#clock = options.clock;
+    this.#log = options.log ?? silentLog;
+    this.#maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    const onListenerError = (err: unknown): void => this.#log.warn(`a panel device listener failed: ${(err as Error)?.stack ?? err}`);
+    this.devices = {
+      grid: new VirtualStepGrid((leds) => this.#broadcast({ type: 'leds', leds }), onListenerError),
+      tapPad: new VirtualTapPad(onListenerError),
+      buttons: new VirtualButtons(onListenerError),
+      tempo: new VirtualTempo(onListenerError),
+    };
+  }
+
+  /** Checks the options, reads the page and listens. Resolves with the panel's URL (without the token). */
+  async start(): Promise<string> {
+    const { host, port, token } = checkOptions(this.#options, this.#maxPayload);
+    this.#files = readPage();
+    const server = http.createServer((req, res) => this.#onRequest(req, res));
+    const wss = new WebSocketServer({ noServer: true, maxPayload: this.#maxPayload, perMessageDeflate: false, clientTracking: false });
+    server.on('upgrade', (req, socket, head) => this.#onUpgrade(wss, req, socket, head, token));
+    server.on('clientError', (_err, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'EADDRINUSE' ? 'is in use; choose another with --port'
+          : err.code === 'EADDRNOTAVAIL' ? 'is not an address of this machine; check --host'
+          : err.code === 'EACCES' ? 'needs privileges; use a port above 1023'
+          : `failed (${err.code ?? err.message})`;
+        reject(new PanelConfigError(`panel: listening on ${host} port ${port} ${why}`));
+      });
+      server.listen(port, host, () => resolve());
+    });
+    server.on('error', (err) => this.#log.warn(`http server error: ${err.message}`));
+    this.#http = server;
+    this.#wss = wss;
+    this.#port = (server.address() as net.AddressInfo).port;
+    const url = `http://${net.isIPv6(host) ? `[${host}]` : host}:${this.#port}/`;
+    this.#log.info(`virtual front panel at ${url}${token ? ' (token required: add ?token=...)' : ''}`);
+    return url;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Open pages. */
+  get clients(): number {
+    return this.#sessions.size;
+  }
+
+  /** Panel-only controls (tempo by number, model, slots). A listener that throws has its message sent to the page as an error. */
+  onCommand(listener: (command: PanelCommand) => void | Promise<void>): () => void {
+    this.#commandListeners.add(listener);
+    return () => { this.#commandListeners.delete(listener); };
+  }
+
+  /** Pushes the daemon's state to every page; the last one is kept for pages that connect later. */
+  publish(snapshot: PanelSnapshot): void {
+    this.#snapshot = snapshot;
+    this.#snapshotText = JSON.stringify({ type: 'snapshot', snapshot } satisfies ServerMessage);
+    for (const ws of this.#sessions.keys()) this.#sendText(ws, this.#snapshotText);
+  }
+
+  /** Where /export.mid gets its bytes (a Standard MIDI File of the current loop). */
+  setExportProvider(provider: (() => Uint8Array | Promise<Uint8Array>) | null): void {
+    this.#exportProvider = provider;
+  }
+
+  /**
+   * A session not tied to a socket: the same message handling, with replies
+   * going to `send`. The WebSocket path uses exactly this; tests use it to
+   * drive the handler directly.
+   */
+  openSession(send: (message: ServerMessage) => void, name = `page ${++this.#sessionCount}`): PanelSession {
+    return new PanelSession({
+      clock: this.#clock,
+      log: this.#log,
+      ...this.devices,
+      command: (command) => this.#runCommand(command),
+    }, send, name);
+  }
+
+  async close(): Promise<void> {
+    for (const [ws, session] of this.#sessions) {
+      session.close();
+      ws.close(1001, 'the box is shutting down');
+    }
+    this.#sessions.clear();
+    const server = this.#http;
+    this.#http = null;
+    this.#wss = null;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    await Promise.all(Object.values(this.devices).map((d) => d.close()));
+  }
+
+  async #runCommand(command: PanelCommand): Promise<void> {
+    if (command.command === 'model' && this.#snapshot?.models && !this.#snapshot.models.includes(command.name)) {
+      throw new Error(`unknown model "${command.name}": expected one of ${this.#snapshot.models.join(', ')}`);
+    }
+    if (this.#commandListeners.size === 0) throw new Error('this box does not take panel commands');
+    for (const listener of [...this.#commandListeners]) await listener(command);
+  }
+
+  #onUpgrade(wss: WebSocketServer, req: http.IncomingMessage, socket: Duplex, head: Buffer, token: string | null): void {
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: number, reason: string): void => {
+      this.#log.info(`refused a panel connection from ${req.socket.remoteAddress}: ${reason}`);
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+    };
+    const url = requestUrl(req);
+    if (url.pathname !== '/ws') return refuse(404, 'the panel socket is at /ws');
+    const denied = this.#deny(req, url, token);
+    if (denied) return refuse(denied.status, denied.reason);
+    // A browser always says where the page came from: only our own page may drive the box.
+    const origin = req.headers.origin;
+    if (origin !== undefined && originHost(origin) !== req.headers.host?.toLowerCase()) return refuse(403, `origin ${origin} is not this panel`);
+    if (this.#sessions.size >= MAX_CLIENTS) return refuse(503, `too many panel pages open (${MAX_CLIENTS})`);
+    wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));
+  }
+
+  #accept(ws: WebSocket, req: http.IncomingMessage): void {
+    const session = this.openSession((message) => this.#sendText(ws, JSON.stringify(message)), `page ${++this.#sessionCount} (${req.socket.remoteAddress})`);
+    this.#sessions.set(ws, session);
+    ws.on('message', (data, isBinary) => session.receive(data, isBinary));
+    // Oversized frames arrive here (ws closes with 1009); an 'error' without a listener would throw.
+    ws.on('error', (err) => this.#log.debug(`${session.name}: ${err.message}`));
+    ws.on('close', () => {
+      session.close();
+      this.#sessions.delete(ws);
+    });
+    this.#sendText(ws, JSON.stringify({ type: 'hello', protocol: 1, maxPayload: this.#maxPayload, buttons: BUTTON_NAMES } satisfies ServerMessage));
+    this.#sendText(ws, JSON.stringify({ type: 'leds', leds: this.devices.grid.colors } satisfies ServerMessage));
+    if (this.#snapshotText) this.#sendText(ws, this.#snapshotText);
+    session.ping();
+  }
+
+  #sendText(ws: WebSocket, text: string): void {
+    if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
+    ws.send(text);
+  }
+
+  #broadcast(message: ServerMessage): void {
+    const text = JSON.stringify(message);
+    for (const ws of this.#sessions.keys()) this.#sendText(ws, text);
+  }
+
+  /** Host and token rules shared by the socket and the downloads; null when allowed. */
+  #deny(req: http.IncomingMessage, url: URL, token: string | null): { status: number; reason: string } | null {
+    // On loopback, a Host that is not ours means a page elsewhere resolved its own name to 127.0.0.1 (DNS rebinding).
+    if (!token && !isLoopbackHostHeader(req.headers.host, this.#port)) return { status: 403, reason: `host ${req.headers.host ?? '(none)'} is not this panel` };
+    if (token && !tokenMatches(url.searchParams.get('token'), token)) return { status: 401, reason: 'wrong or missing token' };
+    return null;
+  }
+
+  #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const send = (status: number, type: string, body: string | Uint8Array, extra: Record<string, string> = {}): void => {
+      res.writeHead(status, {
+        'Content-Type': type,
+        'Content-Length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        // The page runs only its own script and talks only to its own server.
+        'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ...extra,
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'only GET\n', { Allow: 'GET, HEAD' });
+      const url = requestUrl(req);
+      const token = this.#options.token ?? null;
+      if (url.pathname === '/export.mid') {
+        const denied = this.#deny(req, url, token);
+        if (denied) return send(denied.status, 'text/plain', `${denied.reason}\n`);
+        void this.#export(send);
+        return;
+      }
+      const entry = STATIC_FILES[url.pathname];
+      if (!entry) return send(404, 'text/plain', 'not found\n');
+      // The page itself is public (it holds no state and no secret), but not to a rebound host name.
+      if (!token && !isLoopbackHostHeader(req.headers.host, this.#port)) return send(403, 'text/plain', 'not this panel\n');
+      send(200, entry.type, this.#files.get(entry.file)!);
+    } catch (err) {
+      this.#log.warn(`panel request failed: ${(err as Error).message}`);
+      if (!res.headersSent) send(500, 'text/plain', 'internal error\n');
+    }
+  }
+
+  async #export(send: (status: number, type: string, body: string | Uint8Array, extra?: Record<string, string>) => void): Promise<void> {
+    if (!this.#exportProvider) return send(503, 'text/plain', 'nothing to export yet\n');
+    try {
+      const bytes = await this.#exportProvider();
+      send(200, 'audio/midi', bytes, { 'Content-Disposition': 'attachment; filename="groovebox-loop.mid"' });
+    } catch (err) {
+      send(500, 'text/plain', `export failed: ${(err as Error).message}\n`);
+    }
+  }
+}
+
+/** Validates host, port, token and payload limit once, with messages a performer can act on. */
+function checkOptions(options: PanelServerOptions, maxPayload: number): { host: string; port: number; token: string | null } {
+  const host = options.host ?? DEFAULT_PANEL_HOST;
+  const port = options.port ?? DEFAULT_PANEL_PORT;
+  const token = options.token ?? null;
+  if (typeof host !== 'string' || host.length === 0) throw new PanelConfigError(`panel: --host expects an address like 127.0.0.1, got ${JSON.stringify(host)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PanelConfigError(`panel: --port expects an integer 0..65535, got ${JSON.stringify(port)}`);
+  if (!Number.isInteger(maxPayload) || maxPayload < 256 || maxPayload > 1 << 20) throw new PanelConfigError(`panel: maxPayload expects 256..1048576 bytes, got ${maxPayload}`);
+  if (token !== null) {
+    if (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token)) throw new PanelConfigError('panel: --token must be printable ASCII without spaces');
+    if (token.length < MIN_TOKEN_LENGTH) throw new PanelConfigError(`panel: --token must be at least ${MIN_TOKEN_LENGTH} characters (got ${token.length}); e.g. openssl rand -hex 16`);
+  }
+  if (!isLoopbackAddress(host) && token === null) {
+    throw new PanelConfigError(`panel: --host ${host} opens the panel to the network; give --token too (at least ${MIN_TOKEN_LENGTH} characters, e.g. openssl rand -hex 16)`);
+  }
+  return { host, port, token };
+}
+
+function readPage(): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const { file } of Object.values(STATIC_FILES)) {
+    if (files.has(file)) continue;
+    try {
+      files.set(file, fs.readFileSync(path.join(PAGE_DIR, file)));
+    } catch (err) {
+      throw new PanelConfigError(`panel: cannot read the page file ${path.join(PAGE_DIR, file)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  return files;
+}
+
+export function isLoopbackAddress(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (net.isIPv4(host)) return host.startsWith('127.');
+  if (net.isIPv6(host)) return host === '::1' || /^::ffff:127\./i.test(host);
+  return false;
+}
+
+function isLoopbackHostHeader(hostHeader: string | undefined, port: number): boolean {
+  if (!hostHeader) return false;
+  const h = hostHeader.toLowerCase();
+  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(h);
+}
+
+/** Equal-time comparison: hashing first makes the lengths equal, so neither content nor length leaks through timing. */
+export function tokenMatches(given: string | null, expected: string): boolean {
+  const a = createHash('sha256').update(given ?? '').digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b) && given !== null;
+}
+
+function originHost(origin: string): string | null {
+  try {
+    const u = new URL(origin);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.host.toLowerCase() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Only the path and query of a request are used; the base is a placeholder, never a host we trust. */
+function requestUrl(req: http.IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://panel.invalid');
+  } catch {
+    return new URL('http://panel.invalid/invalid');
+  }
+}
