@@ -3,12 +3,13 @@ import { parseCommandArgs, UsageError, type Command } from './command.js';
 import { benchDatasetCommand } from './commands/bench-dataset.js';
 import { benchMidiTiming } from './commands/bench-midi-timing.js';
 import { datasetBuild, datasetStats } from './commands/dataset.js';
+import { evaluateCommand } from './commands/evaluate.js';
 import { soundRender } from './commands/sound-render.js';
 import { trainCommand } from './commands/train.js';
 import { plotLossesCommand } from './commands/plot-losses.js';
 
 // Every command a person runs by hand. Add a command: one file in commands/, one line here.
-const COMMANDS: Command[] = [datasetStats, datasetBuild, trainCommand, plotLossesCommand, benchDatasetCommand, benchMidiTiming, soundRender];
+const COMMANDS: Command[] = [datasetStats, datasetBuild, trainCommand, plotLossesCommand, evaluateCommand, benchDatasetCommand, benchMidiTiming, soundRender];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

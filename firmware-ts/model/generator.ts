@@ -95,6 +95,11 @@ export class GrooveModel {
     return this.config.name;
   }
 
+  /** The loaded weights, for the evaluation's teacher-forced losses (firmware-ts/eval); not for mutation. */
+  get params(): ReadonlyMap<string, tf.Variable> {
+    return this.#params;
+  }
+
   dispose(): void {
     tf.dispose([...this.#params.values(), ...this.#stacked]);
   }
