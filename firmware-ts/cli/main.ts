@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseCommandArgs, UsageError, type Command } from './command.js';
 import { benchDatasetCommand } from './commands/bench-dataset.js';
+import { benchGenerateCommand } from './commands/bench-generate.js';
 import { benchMidiTiming } from './commands/bench-midi-timing.js';
 import { datasetBuild, datasetStats } from './commands/dataset.js';
 import { evaluateCommand } from './commands/evaluate.js';
@@ -9,7 +10,7 @@ import { trainCommand } from './commands/train.js';
 import { plotLossesCommand } from './commands/plot-losses.js';
 
 // Every command a person runs by hand. Add a command: one file in commands/, one line here.
-const COMMANDS: Command[] = [datasetStats, datasetBuild, trainCommand, plotLossesCommand, evaluateCommand, benchDatasetCommand, benchMidiTiming, soundRender];
+const COMMANDS: Command[] = [datasetStats, datasetBuild, trainCommand, plotLossesCommand, evaluateCommand, benchDatasetCommand, benchMidiTiming, soundRender, benchGenerateCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -60,6 +60,7 @@ export class GrooveModel {
   readonly #params: Params;
   // Per decoder layer: [Wx; Wh] stacked, so one matMul per step reads input and state.
   readonly #stacked: tf.Tensor2D[];
+  #head: { outW: Float32Array; outB: Float32Array } | null = null;
 
   private constructor(readonly config: ModelConfig, params: Params, readonly manifest: Record<string, unknown>, readonly dir: string) {
     this.#params = params;
@@ -122,7 +123,7 @@ export class GrooveModel {
     tf.tidy(() => {
       const inputs = this.#factorInputs(requests);
       const latents = this.#latents(inputs, n, rand, options);
-      patterns = this.#decode(latents.z, n, rand, options).dataSync() as Float32Array;
+      patterns = this.#decode(latents.z, n, rand, options);
       aux = latents.aux.map((a) => (a ? (a.dataSync() as Float32Array) : null));
     });
     return requests.map((_, k) => ({
@@ -167,52 +168,96 @@ export class GrooveModel {
     return { z: zs.length === 1 ? zs[0] : (tf.concat(zs, 1) as tf.Tensor2D), aux };
   }
 
-  /** Step-by-step decoding: each step reads the previous step's generated output. Returns [N, 32, 27]. */
-  #decode(z: tf.Tensor2D, n: number, rand: () => number, options: GenerateOptions): tf.Tensor3D {
+  /**
+   * Step-by-step decoding: each step reads the previous step's generated output.
+   * Returns the [N, 32, 27] values.
+   *
+   * Only the gate product (the one big matMul) runs as a kernel; the cell update and the
+   * 27-wide output head are a few thousand flops done in plain JS on float32 storage. At
+   * batch 1 every tfjs kernel call costs 5-20 us of bookkeeping whatever its size, and a
+   * step as tensor ops was ~25 calls (split, sigmoids, tanhs, muls, concat, ...).
+   * The latent's projection is added here, not given as the fused bias: a new bias tensor
+   * per generation makes wasm's XNNPACK re-pack the whole weight matrix (2-6 ms measured).
+   */
+  #decode(z: tf.Tensor2D, n: number, rand: () => number, options: GenerateOptions): Float32Array {
     const p = this.#params;
-    const { layers } = this.config.decoder;
-    const states = [];
+    const { layers, units } = this.config.decoder;
+    const gateWidth = 4 * units;
+    const zProj = valuesOf(() => tf.matMul(z, p.get('dec.l0.Wz')! as tf.Tensor2D));
+    const h: Float32Array[] = [];
+    const c: Float32Array[] = [];
     for (let l = 0; l < layers; l++) {
-      const [h, c] = tf.split(tf.tanh(tf.add(tf.matMul(z, p.get(`dec.init${l}.W`)! as tf.Tensor2D), p.get(`dec.init${l}.b`)!)), 2, 1) as tf.Tensor2D[];
-      states.push({ h, c });
+      const hc = valuesOf(() => tf.tanh(tf.add(tf.matMul(z, p.get(`dec.init${l}.W`)! as tf.Tensor2D), p.get(`dec.init${l}.b`)!)));
+      h.push(new Float32Array(n * units));
+      c.push(new Float32Array(n * units));
+      for (let k = 0; k < n; k++) {
+        h[l].set(hc.subarray(k * 2 * units, k * 2 * units + units), k * units);
+        c[l].set(hc.subarray(k * 2 * units + units, (k + 1) * 2 * units), k * units);
+      }
     }
-    const zProj = tf.add(tf.matMul(z, p.get('dec.l0.Wz')! as tf.Tensor2D), p.get('dec.l0.b')!);
-    // Fused matMul+bias saves a kernel call per layer and step; it takes a rank-1 bias,
-    // which layer 0's per-sequence bias (the latent's projection) is only at batch 1.
-    // (sum over the batch axis, not reshape: the wasm kernel reads the shape its data was made with.)
-    const biases = Array.from({ length: layers }, (_, l) => (l === 0 ? (n === 1 ? tf.sum(zProj, 0) : zProj) : p.get(`dec.l${l}.b`)!));
-    const outW = p.get('dec.out.W')! as tf.Tensor2D;
-    const outB = p.get('dec.out.b')! as tf.Tensor1D;
+    const { outW, outB } = this.#outputHead();
     const sampleHits = options.hits === 'sample';
     const hitTemperature = options.hitTemperature ?? 1;
-    const uniforms = sampleHits ? tf.tensor3d(Float32Array.from({ length: STEPS * n * DRUM_COUNT }, rand), [STEPS, n, DRUM_COUNT]) : null;
-    let previous: tf.Tensor2D = tf.zeros([n, FEATURES]);
-    const steps: tf.Tensor2D[] = [];
+    // Drawn before the loop, in [step][example][drum] order, so a seed gives the same hits whatever the batch code does.
+    const uniforms = sampleHits ? Float32Array.from({ length: STEPS * n * DRUM_COUNT }, rand) : null;
+    const out = new Float32Array(n * STEPS * FEATURES);
+    let previous = new Float32Array(n * FEATURES);
+    const raw = new Float32Array(FEATURES);
     for (let t = 0; t < STEPS; t++) {
-      let x: tf.Tensor2D = previous;
+      let x: Float32Array = previous;
+      let xWidth = FEATURES;
       for (let l = 0; l < layers; l++) {
-        const xh = tf.concat([x, states[l].h], 1) as tf.Tensor2D;
-        const gates = biases[l].rank === 1 ? tf.fused.matMul({ a: xh, b: this.#stacked[l], bias: biases[l] }) : tf.add(tf.matMul(xh, this.#stacked[l]), biases[l]);
-        const [i, f, g, o] = tf.split(gates, 4, 1);
-        const c = tf.add(tf.mul(tf.sigmoid(f), states[l].c), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
-        const h = tf.mul(tf.sigmoid(o), tf.tanh(c)) as tf.Tensor2D;
-        states[l] = { h, c };
-        x = h;
+        const inWidth = xWidth + units;
+        const xh = new Float32Array(n * inWidth);
+        for (let k = 0; k < n; k++) {
+          xh.set(x.subarray(k * xWidth, (k + 1) * xWidth), k * inWidth);
+          xh.set(h[l].subarray(k * units, (k + 1) * units), k * inWidth + xWidth);
+        }
+        const stacked = this.#stacked[l];
+        const bias = p.get(`dec.l${l}.b`)! as tf.Tensor1D;
+        const gates = valuesOf(() => tf.fused.matMul({ a: tf.tensor2d(xh, [n, inWidth]), b: stacked, bias }));
+        if (l === 0) for (let j = 0; j < gates.length; j++) gates[j] += zProj[j];
+        // Gate order i, f, g, o (as in layers.ts lstmStep).
+        const hl = h[l], cl = c[l];
+        for (let k = 0; k < n; k++) {
+          const g0 = k * gateWidth;
+          for (let j = 0; j < units; j++) {
+            const cell = sigmoid(gates[g0 + units + j]) * cl[k * units + j] + sigmoid(gates[g0 + j]) * Math.tanh(gates[g0 + 2 * units + j]);
+            cl[k * units + j] = cell;
+            hl[k * units + j] = sigmoid(gates[g0 + 3 * units + j]) * Math.tanh(cl[k * units + j]);
+          }
+        }
+        x = hl;
+        xWidth = units;
       }
-      const raw = tf.fused.matMul({ a: x, b: outW, bias: outB });
-      const [logits, velocityLogits, offsetRaw] = tf.split(raw, 3, 1);
-      let hits: tf.Tensor;
-      if (uniforms) {
-        const u = tf.squeeze(tf.slice(uniforms, [t, 0, 0], [1, -1, -1]), [0]);
-        hits = tf.cast(tf.less(u, tf.sigmoid(tf.div(logits, hitTemperature))), 'float32');
-      } else {
-        hits = tf.step(logits); // 1 where the hit probability is above 0.5
+      const next = new Float32Array(n * FEATURES);
+      for (let k = 0; k < n; k++) {
+        raw.set(outB);
+        for (let j = 0; j < units; j++) {
+          const hj = x[k * units + j];
+          const row = j * FEATURES;
+          for (let m = 0; m < FEATURES; m++) raw[m] += hj * outW[row + m];
+        }
+        const at = k * FEATURES;
+        for (let d = 0; d < DRUM_COUNT; d++) {
+          const logit = raw[d];
+          const hit = uniforms ? (uniforms[(t * n + k) * DRUM_COUNT + d] < sigmoid(logit / hitTemperature) ? 1 : 0) : logit > 0 ? 1 : 0;
+          // Fed back exactly as training data looks: velocity and offset are 0 where there is no hit.
+          next[at + d] = hit;
+          next[at + DRUM_COUNT + d] = hit ? sigmoid(raw[DRUM_COUNT + d]) : 0;
+          next[at + 2 * DRUM_COUNT + d] = hit ? Math.tanh(raw[2 * DRUM_COUNT + d]) : 0;
+        }
+        out.set(next.subarray(at, at + FEATURES), (k * STEPS + t) * FEATURES);
       }
-      // Fed back exactly as training data looks: velocity and offset are 0 where there is no hit.
-      previous = tf.concat([hits, tf.mul(hits, tf.sigmoid(velocityLogits)), tf.mul(hits, tf.tanh(offsetRaw))], 1) as tf.Tensor2D;
-      steps.push(previous);
+      previous = next;
     }
-    return tf.stack(steps, 1) as tf.Tensor3D;
+    return out;
+  }
+
+  /** The output layer's weights as plain arrays, read once (they never change after load). */
+  #outputHead(): { outW: Float32Array; outB: Float32Array } {
+    this.#head ??= { outW: this.#params.get('dec.out.W')!.dataSync() as Float32Array, outB: this.#params.get('dec.out.b')!.dataSync() as Float32Array };
+    return this.#head;
   }
 
   #reconstructions(aux: (Float32Array | null)[], k: number): Reconstructions {
@@ -239,6 +284,22 @@ export class GrooveModel {
     });
     return out;
   }
+}
+
+/**
+ * Runs `fn` in a tidy scope and returns its values. (Not `tf.tidy(() => t.dataSync())`:
+ * tidy walks whatever its function returns looking for tensors, element by element.)
+ */
+function valuesOf(fn: () => tf.Tensor): Float32Array {
+  let values: Float32Array | null = null;
+  tf.tidy(() => {
+    values = fn().dataSync() as Float32Array;
+  });
+  return values!;
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
 }
 
 /** Aux decoder output as probabilities (hits), velocities 0..1 and offsets -1..1. */

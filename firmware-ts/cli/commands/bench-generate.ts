@@ -1,0 +1,41 @@
+import path from 'node:path';
+import { benchGenerate } from '../../../scripts/bench-generate.js';
+import { MODEL_NAMES, isModelName } from '../../model/config.js';
+import { MODELS_DIR } from '../../paths.js';
+import { UsageError, numberOption, stringOption, type Command } from '../command.js';
+
+export const benchGenerateCommand: Command = {
+  name: 'bench generate',
+  summary: 'Batch-1 generation latency of a trained model (p50/p99), its load time and a tensor-leak check',
+  usage: `groovebox bench generate [options]
+  --model NAME        ${MODEL_NAMES.join('|')} (default ag11)
+  --models-dir DIR    folder holding the model folders (default models/)
+  --n N               timed generations (default 500)
+  --warmup N          untimed generations first (default 20)
+  --backend B         tensorflow|wasm|cpu (default: best available; or $GROOVEBOX_BACKEND)
+  --json              print one JSON object (p50_ms, p99_ms, backend, load_ms, ...)`,
+  options: {
+    model: { type: 'string' }, 'models-dir': { type: 'string' }, n: { type: 'string' }, warmup: { type: 'string' },
+    backend: { type: 'string' }, json: { type: 'boolean' },
+  },
+  async run({ values }) {
+    const name = stringOption(values, 'model') ?? 'ag11';
+    if (!isModelName(name)) throw new UsageError(`--model: expected one of ${MODEL_NAMES.join(', ')}, got "${name}"`);
+    const modelsDir = path.resolve(stringOption(values, 'models-dir') ?? MODELS_DIR);
+    const result = await benchGenerate({
+      modelDir: path.join(modelsDir, name),
+      n: numberOption(values, 'n', 500, 1, 1e6),
+      warmup: numberOption(values, 'warmup', 20, 1, 1e5),
+      backend: stringOption(values, 'backend'),
+    });
+    if (values.json) {
+      process.stdout.write(JSON.stringify(result) + '\n');
+      return;
+    }
+    const r = result;
+    process.stdout.write(
+      `${r.model} on ${r.backend}: ${r.n} generations at batch 1, p50 ${r.p50_ms} ms, p90 ${r.p90_ms} ms, p99 ${r.p99_ms} ms (min ${r.min_ms}, max ${r.max_ms})\n` +
+        `load ${r.load_ms} ms (+ backend start ${r.backend_init_ms} ms, first generation ${r.first_generation_ms} ms); tensors ${r.tensors_before} -> ${r.tensors_after}\n`,
+    );
+  },
+};
