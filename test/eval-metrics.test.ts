@@ -70,6 +70,9 @@ describe('eval: metrics on hand-computed cases', () => {
       const st = meanStd(off);
       expect(st.mean).to.be.closeTo(0.2, 1e-6);
       expect(st.std).to.be.closeTo(0.1, 1e-6);
+      const on = offBeatOffsets([p], 0);
+      expect(on).to.have.length(16);
+      expect(meanStd(on).mean).to.be.closeTo(-0.5, 1e-6);
     });
   });
 

@@ -51,8 +51,9 @@ export interface Reference {
   floor: { offsetsW1Mean: number; velocitiesW1Mean: number };
   /** W1 of a quantized output (every offset 0) to the real test offsets. */
   quantizedOffsetsW1Mean: number;
-  /** Mean offset of real off-beat hits (where the swing outputs would regress to). */
+  /** Offsets of real off-beat hits (where the swing outputs would regress to) and of on-beat hits. */
   realOffBeat: MeanStd;
+  realOnBeat: MeanStd;
   /** Velocity of the fixed swing Grooves: the mean tapped velocity of the validation windows. */
   swingVelocity: number;
 }
@@ -198,6 +199,7 @@ function makeReference(cache: DatasetCache, ctx: ex.ExperimentContext, realTest:
     floor: { offsetsW1Mean: weightedW1(realValidation.offsets, realTest.offsets), velocitiesW1Mean: weightedW1(realValidation.velocities, realTest.velocities) },
     quantizedOffsetsW1Mean: weightedW1(realTest.offsets.map((o) => o.map(() => 0)), realTest.offsets),
     realOffBeat: meanStd(ex.offBeatOffsets(ctx.test.map((w: EvalWindow) => w.pattern))),
+    realOnBeat: meanStd(ex.offBeatOffsets(ctx.test.map((w: EvalWindow) => w.pattern), 0)),
     swingVelocity: grooveVelocity / taps,
   };
 }

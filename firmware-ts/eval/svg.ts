@@ -68,7 +68,7 @@ export function histogramPanels(title: string, panels: HistogramPanel[], xLabel:
       const total = s.counts.reduce((a, b) => a + b, 0) || 1;
       return s.counts.map((c) => c / total);
     });
-    const max = Math.max(1e-9, ...densities.flat());
+    const max = Math.max(1e-9, ...densities.flat()) * 1.1;
     const x = (v: number) => x0 + ((v - p.lo) / (p.hi - p.lo)) * PW;
     const y = (d: number) => top + PH * (1 - d / max);
     body.push(`<rect x="${x0}" y="${top}" width="${PW}" height="${PH}" fill="none" stroke="#999"/>`);
@@ -86,5 +86,9 @@ export function histogramPanels(title: string, panels: HistogramPanel[], xLabel:
   });
   const series = panels[0]?.series ?? [];
   series.forEach((s, k) => body.push(`<rect x="${left + k * 110}" y="${H - 10}" width="10" height="8" fill="${COLORS[k % COLORS.length]}"/><text x="${left + k * 110 + 14}" y="${H - 2}" ${FONT}>${esc(s.label)}</text>`));
+  if (panels.some((p) => p.marker !== undefined)) {
+    const x = left + series.length * 110;
+    body.push(`<line x1="${x}" y1="${H - 6}" x2="${x + 24}" y2="${H - 6}" stroke="black" stroke-dasharray="5 3"/><text x="${x + 30}" y="${H - 2}" ${FONT}>target</text>`);
+  }
   return svg(W, H + 4, body);
 }
