@@ -79,7 +79,7 @@ describe('eval: end to end on a few windows with tiny models', function () {
     try {
       writeReport(first, out, 'test');
       const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
-      expect(json.ag2.diversity).to.have.keys(['mean', 'ci95', 'n', 'cellsUsed']);
+      expect(json.ag2.diversity).to.have.keys(['mean', 'ci95', 'n', 'cellsUsed', 'zeroFilled']);
       expect(json.ag11.swing['0.4']).to.include.keys(['mean', 'std']);
       expect(json).to.not.have.property('baseline');
       const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');

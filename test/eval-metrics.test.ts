@@ -44,6 +44,8 @@ describe('eval: metrics on hand-computed cases', () => {
       // Wildly varying hats that are not in the Score change nothing.
       r.hits.forEach((h, k) => { h[cell(8, HAT)] = 1; r.offsets[k][cell(8, HAT)] = k % 2 ? 0.9 : -0.9; });
       expect(windowDiversity(score, r.hits, r.offsets)).to.be.closeTo(meanStd([0, 0.1, 0.2, 0.3, 0.4]).std, 1e-6);
+      // Read the other way, the dropped snares count as offset 0 (all five snares are then 0: std 0).
+      expect(windowDiversity(score, r.hits, r.offsets, 'zero')).to.be.closeTo(Math.sqrt(0.02) / 2, 1e-6);
       expect(meanStd([0, 0.1, 0.2, 0.3, 0.4]).std).to.be.closeTo(Math.sqrt(0.02), 1e-9);
     });
 

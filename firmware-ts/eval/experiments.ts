@@ -48,14 +48,17 @@ export function humanize(model: GrooveModel, ctx: ExperimentContext): Pattern[][
 export interface DiversityResult extends MeanCI {
   /** Share of the Score's hits played by at least two of the five runs (the cells the metric can use). */
   cellsUsed: number;
+  /** The same metric with a dropped note counted as offset 0 (every Score cell used). */
+  zeroFilled: MeanCI;
 }
 
 export function diversity(ctx: ExperimentContext, runs: Pattern[][]): DiversityResult {
-  const perWindow: number[] = [];
+  const perWindow: number[] = [], zeroFilled: number[] = [];
   let used = 0, cells = 0;
   ctx.test.forEach((w, k) => {
     const hits = runs.map((r) => r[k].hits);
     const d = windowDiversity(w.score, hits, runs.map((r) => r[k].offsets));
+    zeroFilled.push(windowDiversity(w.score, hits, runs.map((r) => r[k].offsets), 'zero'));
     for (let i = 0; i < w.score.length; i++) {
       if (w.score[i] <= 0.5) continue;
       cells++;
@@ -63,7 +66,7 @@ export function diversity(ctx: ExperimentContext, runs: Pattern[][]): DiversityR
     }
     if (!Number.isNaN(d)) perWindow.push(d);
   });
-  return { ...meanCI95(perWindow), cellsUsed: cells ? used / cells : NaN };
+  return { ...meanCI95(perWindow), cellsUsed: cells ? used / cells : NaN, zeroFilled: meanCI95(zeroFilled.filter((x) => !Number.isNaN(x))) };
 }
 
 /** Generated hits against the given score, over all runs (micro average). */

@@ -44,16 +44,18 @@ export function meanCI95(values: ArrayLike<number>): MeanCI {
  * outputs play it: a dropped note has no timing, and treating it as offset 0
  * would score hit/no-hit disagreement as timing diversity.
  * `offsets[k]` / `hits[k]` are run k's cell arrays (index step * 9 + drum).
+ * `dropped = 'zero'` is the other reading (the output tensor's offset 0 counts
+ * where a run drops the note), reported beside it to show how much the choice matters.
  * Returns NaN when no cell qualifies.
  */
-export function windowDiversity(score: ArrayLike<number>, hits: ArrayLike<number>[], offsets: ArrayLike<number>[]): number {
+export function windowDiversity(score: ArrayLike<number>, hits: ArrayLike<number>[], offsets: ArrayLike<number>[], dropped: 'skip' | 'zero' = 'skip'): number {
   let sum = 0;
   let cells = 0;
   const values: number[] = [];
   for (let i = 0; i < score.length; i++) {
     if (score[i] <= 0.5) continue;
     values.length = 0;
-    for (let k = 0; k < offsets.length; k++) if (hits[k][i] > 0.5) values.push(offsets[k][i]);
+    for (let k = 0; k < offsets.length; k++) if (hits[k][i] > 0.5 || dropped === 'zero') values.push(hits[k][i] > 0.5 ? offsets[k][i] : 0);
     if (values.length < 2) continue;
     sum += meanStd(values).std;
     cells++;
