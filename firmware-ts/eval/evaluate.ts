@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadCache, type DatasetCache } from '../dataset/cache.js';
+import { DatasetError } from '../dataset/info.js';
 import type { ModelName } from '../model/config.js';
 import { gestureArrays } from '../model/features.js';
 import { GrooveModel } from '../model/generator.js';
@@ -85,6 +86,10 @@ const CHOICES = [
 
 export async function runEvaluation(opts: EvaluateOptions): Promise<EvaluationResults> {
   const started = performance.now();
+  // loadCache hashes info.csv first and would fail with a bare ENOENT.
+  if (!fs.existsSync(path.join(opts.dataDir, 'info.csv'))) {
+    throw new DatasetError(`${path.join(opts.dataDir, 'info.csv')}: no Groove MIDI Dataset there (set --data DIR or GROOVEBOX_DATA)`);
+  }
   const cache = loadCache(opts.dataDir, opts.log);
   const ctx: ex.ExperimentContext = {
     test: evalWindows(cache, 'test', opts.limit),

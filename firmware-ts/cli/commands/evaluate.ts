@@ -23,18 +23,19 @@ export const evaluateCommand: Command = {
     'models-dir': { type: 'string' }, data: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
   },
   async run({ values }) {
+    // Every option is checked before the (slow) backend start, so a typo fails at once.
     const models = parseModels(stringOption(values, 'models'));
+    const outDir = path.resolve(stringOption(values, 'out') ?? path.join(PROJECT_ROOT, 'docs'));
+    const limit = values.limit === undefined ? undefined : numberOption(values, 'limit', 0, 1);
+    const seed = numberOption(values, 'seed', 1, 0, 2 ** 32 - 1);
+    const batchSize = numberOption(values, 'batch', 128, 1, 4096);
     const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
     await initBackend(stringOption(values, 'backend'), log);
-    const outDir = path.resolve(stringOption(values, 'out') ?? path.join(PROJECT_ROOT, 'docs'));
     const results = await runEvaluation({
       models,
       modelsDir: path.resolve(stringOption(values, 'models-dir') ?? MODELS_DIR),
       dataDir: datasetDir(stringOption(values, 'data')),
-      limit: values.limit === undefined ? undefined : numberOption(values, 'limit', 0, 1),
-      seed: numberOption(values, 'seed', 1, 0, 2 ** 32 - 1),
-      batchSize: numberOption(values, 'batch', 128, 1, 4096),
-      log,
+      limit, seed, batchSize, log,
     });
     if (Object.keys(results.models).length === 0) {
       throw new UsageError(`evaluate: no model could be evaluated (${Object.entries(results.meta.skipped).map(([n, why]) => `${n}: ${why}`).join('; ')})`);
