@@ -10,6 +10,6 @@ run() { # name minutes
   mkdir -p "models/$name"
   nice -n 5 node dist/firmware-ts/cli/main.js train --model "$name" --epochs 200 --minutes "$minutes" --resume >>"models/$name/train.log" 2>&1
 }
-( run ag11 "${AG11_MINUTES:-60}"; run baseline "${BASELINE_MINUTES:-40}" ) &
-( run ag2 "${AG2_MINUTES:-50}"; run fvae2 "${FVAE2_MINUTES:-45}" ) &
+( run ag11 "${AG11_MINUTES:-60}"; run baseline "${BASELINE_MINUTES:-35}" ) &
+( run ag2 "${AG2_MINUTES:-50}"; run fvae2 "${FVAE2_MINUTES:-40}" ) &
 wait

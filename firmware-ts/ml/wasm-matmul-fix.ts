@@ -16,7 +16,8 @@ export function patchWasmBatchMatMul(): boolean {
   if (patched || tf.getBackend() !== 'wasm') return false;
   const original = tf.getKernel('BatchMatMul', 'wasm');
   const transpose = tf.getKernel('Transpose', 'wasm');
-  if (!original || !transpose) return false;
+  const identity = tf.getKernel('Identity', 'wasm');
+  if (!original || !transpose || !identity) return false;
   const originalFunc = original.kernelFunc;
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({
@@ -28,6 +29,11 @@ export function patchWasmBatchMatMul(): boolean {
       if (!transposeA && !transposeB) return originalFunc({ inputs, backend, attrs });
       const wasmBackend = backend as unknown as { disposeData(dataId: object): void };
       const temporaries: tf.TensorInfo[] = [];
+      const fresh = (x: tf.TensorInfo): tf.TensorInfo => {
+        const out = identity.kernelFunc({ inputs: { x }, backend, attrs: {} }) as tf.TensorInfo;
+        temporaries.push(out);
+        return out;
+      };
       const swapLastTwo = (x: tf.TensorInfo): tf.TensorInfo => {
         const rank = x.shape.length;
         const perm = [...Array(rank).keys()];
@@ -37,7 +43,11 @@ export function patchWasmBatchMatMul(): boolean {
         return out;
       };
       const a = transposeA ? swapLastTwo(inputs.a as tf.TensorInfo) : inputs.a;
-      const b = transposeB ? swapLastTwo(inputs.b as tf.TensorInfo) : inputs.b;
+      // The wasm kernel caches XNNPACK's packed copy of `b` by b's data id, not by its
+      // shape, and a gradient is often used as `b` under two reshapes (e.g. [B*32, 27]
+      // and [B, 864]): the second product would then run on the first one's packing and
+      // write out of bounds. A fresh copy gives `b` an id of its own.
+      const b = transposeB ? swapLastTwo(inputs.b as tf.TensorInfo) : fresh(inputs.b as tf.TensorInfo);
       try {
         return originalFunc({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
       } finally {

@@ -196,6 +196,8 @@ export class GrooveModel {
       }
     }
     const { outW, outB } = this.#outputHead();
+    // The latent's direct contribution to every step's output (config.decoder.skip), [n, 32 x 27].
+    const skip = this.config.decoder.skip ? valuesOf(() => tf.add(tf.matMul(z, p.get('dec.skip.W')! as tf.Tensor2D), p.get('dec.skip.b')!)) : null;
     const sampleHits = options.hits === 'sample';
     const hitTemperature = options.hitTemperature ?? 1;
     // Drawn before the loop, in [step][example][drum] order, so a seed gives the same hits whatever the batch code does.
@@ -233,6 +235,7 @@ export class GrooveModel {
       const next = new Float32Array(n * FEATURES);
       for (let k = 0; k < n; k++) {
         raw.set(outB);
+        if (skip) for (let m = 0; m < FEATURES; m++) raw[m] += skip[(k * STEPS + t) * FEATURES + m];
         for (let j = 0; j < units; j++) {
           const hj = x[k * units + j];
           const row = j * FEATURES;

@@ -93,7 +93,8 @@ export function decodeTeacherForced(params: Params, config: ModelConfig, z: tf.T
   }
   const units = config.decoder.units;
   const flat = dense(params, 'dec.out', tf.reshape(layerInput, [batch * STEPS, units]));
-  return tf.reshape(flat, [batch, STEPS, FEATURES]);
+  const out = tf.reshape(flat, [batch, STEPS, FEATURES]) as tf.Tensor3D;
+  return config.decoder.skip ? tf.add(out, tf.reshape(dense(params, 'dec.skip', z), [batch, STEPS, FEATURES])) : out;
 }
 
 /** Splits raw decoder outputs into hit logits, velocities (0..1) and offsets (-1..1). */

@@ -66,6 +66,7 @@ export function paramSpecs(config: ModelConfig): ParamSpec[] {
     else specs.push(...lstm(`dec.l${l}`, h, h));
   }
   specs.push(...dense('dec.out', h, FEATURES));
+  if (config.decoder.skip) specs.push(...dense('dec.skip', z, STEPS * FEATURES));
   return specs;
 }
 
