@@ -14,7 +14,7 @@ import { PanelSession } from './session.js';
 import { VirtualButtons, VirtualStepGrid, VirtualTapPad, VirtualTempo } from './virtual-devices.js';
 
 export const DEFAULT_PANEL_HOST = '127.0.0.1';
-export const DEFAULT_PANEL_PORT = 8420;
+export const DEFAULT_PANEL_PORT = 8080;
 /** The largest message a page ever sends is ~150 bytes; 4 KiB leaves room and refuses floods. */
 export const DEFAULT_MAX_PAYLOAD = 4096;
 export const MIN_TOKEN_LENGTH = 16;
