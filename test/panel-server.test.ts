@@ -270,6 +270,15 @@ describe('panel: the virtual devices over a WebSocket', () => {
     expect(res.headers['content-type']).to.equal('audio/midi');
     expect(res.headers['content-disposition']).to.include('groovebox-loop.mid');
     expect([...res.body]).to.deep.equal([0x4d, 0x54, 0x68, 0x64]);
+    // The box's midiFile() shape: its bytes, never its name in a header.
+    server.setExportProvider(() => ({ filename: 'x"\r\nSet-Cookie: a=b.mid', bytes: new Uint8Array([7]) }));
+    const boxShaped = await request(server.port, '/export.mid');
+    expect([...boxShaped.body]).to.deep.equal([7]);
+    expect(boxShaped.headers['set-cookie']).to.equal(undefined);
+    server.setExportProvider(() => { throw new Error('no loop yet'); });
+    const failed = await request(server.port, '/export.mid');
+    expect(failed.status).to.equal(500);
+    expect(String(failed.body)).to.equal('export failed: no loop yet\n');
   });
 
   it('refuses a host name that is not its own (DNS rebinding) and a page from another origin', async () => {

@@ -37,6 +37,9 @@ export interface PanelServerOptions {
   maxPayload?: number;
 }
 
+/** The current loop as MIDI bytes (or the box's `midiFile()` result, whose bytes are used). */
+export type ExportProvider = () => Uint8Array | { bytes: Uint8Array } | Promise<Uint8Array | { bytes: Uint8Array }>;
+
 /** A misconfigured panel: one line naming the option, what it needs and what it got. */
 export class PanelConfigError extends Error {
   override name = 'PanelConfigError';
@@ -73,7 +76,7 @@ export class PanelServer {
   #port = 0;
   #snapshot: PanelSnapshot | null = null;
   #snapshotText: string | null = null;
-  #exportProvider: (() => Uint8Array | Promise<Uint8Array>) | null = null;
+  #exportProvider: ExportProvider | null = null;
   #sessionCount = 0;
 
   constructor(options: PanelServerOptions) {
@@ -140,8 +143,11 @@ export class PanelServer {
     for (const ws of this.#sessions.keys()) this.#sendText(ws, this.#snapshotText);
   }
 
-  /** Where /export.mid gets its bytes (a Standard MIDI File of the current loop). */
-  setExportProvider(provider: (() => Uint8Array | Promise<Uint8Array>) | null): void {
+  /**
+   * Where /export.mid gets its bytes (a Standard MIDI File of the current loop).
+   * The download's file name is always groovebox-loop.mid: no name travels into a header.
+   */
+  setExportProvider(provider: ExportProvider | null): void {
     this.#exportProvider = provider;
   }
 
@@ -272,7 +278,8 @@ export class PanelServer {
   async #export(send: (status: number, type: string, body: string | Uint8Array, extra?: Record<string, string>) => void): Promise<void> {
     if (!this.#exportProvider) return send(503, 'text/plain', 'nothing to export yet\n');
     try {
-      const bytes = await this.#exportProvider();
+      const file = await this.#exportProvider();
+      const bytes = file instanceof Uint8Array ? file : file.bytes;
       send(200, 'audio/midi', bytes, { 'Content-Disposition': 'attachment; filename="groovebox-loop.mid"' });
     } catch (err) {
       send(500, 'text/plain', `export failed: ${(err as Error).message}\n`);
