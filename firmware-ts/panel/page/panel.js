@@ -107,8 +107,26 @@ function button(name, pressed, e) {
   renderHeld();
 }
 
+// A click in the page as the pad is struck: the hand hears itself at once, before the daemon's sound comes back.
+let audio = null;
+function tick(velocity) {
+  if (!$('click').checked) return;
+  audio ??= new AudioContext();
+  const t = audio.currentTime;
+  const osc = audio.createOscillator();
+  const gain = audio.createGain();
+  osc.frequency.setValueAtTime(1800, t);
+  osc.frequency.exponentialRampToValueAtTime(600, t + 0.03);
+  gain.gain.setValueAtTime(0.05 + 0.3 * velocity, t);
+  gain.gain.exponentialRampToValueAtTime(0.001, t + 0.05);
+  osc.connect(gain).connect(audio.destination);
+  osc.start(t);
+  osc.stop(t + 0.06);
+}
+
 function tap(velocity, e) {
   send({ type: 'tap', velocity, time: eventTime(e) });
+  tick(velocity);
   const pad = $('pad');
   pad.classList.remove('hit');
   void pad.offsetWidth; // restart the flash animation
@@ -186,7 +204,7 @@ function build() {
   buildRoll($('heard'), [...DRUMS.map((name, d) => ({ name, d })), { name: 'groove: you' }, { name: 'groove: model' }, { name: 'accent: you' }, { name: 'accent: model' }]);
 
   window.addEventListener('keydown', (e) => {
-    if (e.repeat || e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
+    if (e.repeat || typing(e)) return;
     const k = GRID_CODES.indexOf(e.code);
     if (k >= 0) { key(k, true, e); e.preventDefault(); return; }
     if (e.code in BUTTON_CODES) { button(BUTTON_CODES[e.code], true, e); e.preventDefault(); return; }
@@ -194,6 +212,9 @@ function build() {
     if (e.code === 'ArrowUp' || e.code === 'ArrowDown') { turn(e.code === 'ArrowUp' ? 1 : -1, e); e.preventDefault(); }
   });
   window.addEventListener('keyup', (e) => {
+    if (typing(e)) return;
+    // Space on a focused button would click it (save, load...) on key-up: the pad has it.
+    if (e.code in TAP_CODES) e.preventDefault();
     const k = GRID_CODES.indexOf(e.code);
     if (k >= 0) key(k, false, e);
     else if (e.code in BUTTON_CODES) button(BUTTON_CODES[e.code], false, e);
@@ -203,6 +224,11 @@ function build() {
     for (const k of [...held.keys]) key(k, false, e);
     for (const b of [...held.buttons]) button(b, false, e);
   });
+}
+
+/** Keys typed into the tempo field or a menu are not the panel's. */
+function typing(e) {
+  return (e.target instanceof HTMLInputElement && e.target.type !== 'checkbox') || e.target instanceof HTMLSelectElement;
 }
 
 function buildRoll(root, rows) {
