@@ -1,0 +1,661 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { ButtonEvent, Buttons, KeyEvent, Rgb, StepGrid, TapPad, TempoControl, Unsubscribe } from '../devices/interfaces.js';
+import { GRID_KEYS } from '../devices/interfaces.js';
+import type { GenerationEngine } from '../engine/engine.js';
+import type { WorkerConfig } from '../engine/protocol.js';
+import { GestureCapture } from '../gestures/capture.js';
+import type { Interpretation } from '../gestures/led-view.js';
+import { toModelGestures, type GestureState } from '../gestures/state.js';
+import { patternsToMidi } from '../midi-file/write.js';
+import type { Gestures, Reconstructions } from '../model/generator.js';
+import { DRUM_COUNT } from '../pattern/drums.js';
+import type { PanelCommand, PanelSnapshot } from '../panel/protocol.js';
+import { reconstructionsToJSON } from '../panel/protocol.js';
+import { Pattern, STEPS } from '../pattern/pattern.js';
+import { AudioOut } from '../outputs/audio/audio-out.js';
+import { MidiOut } from '../outputs/midi/midi-out.js';
+import type { MidiPortOpener } from '../outputs/midi/midi-port.js';
+import type { NoteMap } from '../outputs/midi/note-map.js';
+import type { SequencerEvent } from '../sequencer/events.js';
+import { PULSES_PER_STEP, Sequencer } from '../sequencer/sequencer.js';
+import type { Clock, Seconds } from '../time/clock.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { BOX_MODELS, type BoxConfig, type BoxModel } from './config.js';
+import type { BoxLog, LogFactory } from './log.js';
+import { scoreAsPattern } from './plain-loop.js';
+import type { BoxControl, PanelView } from './snapshot.js';
+import { SLOT_COUNT, SlotCorruptError, type SlotData, type SlotStore, type WorkingState } from './slots.js';
+
+/** The panel's hardware, whichever implementation: real drivers, the virtual panel's, or fakes. Null = not there. */
+export interface BoxDevices {
+  grid: StepGrid | null;
+  tapPad: TapPad | null;
+  buttons: Buttons | null;
+  tempo: TempoControl | null;
+}
+
+/** The settings the box plays by (a subset of the config file). */
+export type BoxSettings = Pick<BoxConfig, 'model' | 'temperature' | 'switchAt' | 'stepVelocity' | 'autoplay' | 'bpm' | 'backend'> & {
+  /** Folder with one sub-folder per model (ag11, ag2, baseline). */
+  modelsDir: string;
+};
+
+export interface GrooveBoxOptions {
+  clock: Clock;
+  devices: BoxDevices;
+  /** How to open the MIDI output (null: no MIDI at all). MidiOut owns retries. */
+  midi: {
+    open: MidiPortOpener;
+    noteMap: NoteMap;
+    sendClock: boolean;
+    noteLength: Seconds;
+    /** Real-time precision of the send loop; must be false with an OfflineClock. */
+    precise: boolean;
+    retryInterval?: Seconds;
+  } | null;
+  /** An audio context to play the kit on (null: no audio). `audible` false = a silent sink. */
+  audio: { context: BaseAudioContext; audible: boolean; gain: number } | null;
+  /** Makes a generation engine for one model folder; the box starts, restarts and stops it. */
+  engineFactory: (config: WorkerConfig) => GenerationEngine;
+  slots: SlotStore;
+  settings: BoxSettings;
+  logs: LogFactory;
+  panel?: PanelView | null;
+  /** LED and panel refresh interval. */
+  refreshInterval?: Seconds;
+  /** Source of seeds for GENERATE (tests pass a fixed one). */
+  random?: () => number;
+  /** Seconds of quiet after a change before the working state is written (coalesces bursts of edits). */
+  saveDelay?: Seconds;
+}
+
+export type EngineStatus = 'loading' | 'ready' | 'failed' | 'off';
+
+export interface BootReport {
+  /** Model loaded and playing from it; false: the plain step sequencer. */
+  modelLoaded: boolean;
+  model: BoxModel;
+  modelError: string | null;
+  midi: string | null;
+  audio: 'sound card' | 'silent sink' | 'off';
+}
+
+/** Colours of the slot page (SHIFT+PLAY): which slots hold something and which one is loaded. */
+const SLOT_EMPTY: Rgb = { r: 8, g: 8, b: 8 };
+const SLOT_FILLED: Rgb = { r: 0, g: 90, b: 40 };
+const SLOT_CURRENT: Rgb = { r: 0, g: 255, b: 120 };
+const STATUS_LINES = 8;
+
+/**
+ * The composition root: gesture capture -> generation engine -> sequencer ->
+ * MIDI and audio, with slots, LEDs and the panel view. Every part is handed
+ * in or built here from what is handed in; nothing is global, so tests run
+ * the whole box on fakes and an offline clock.
+ *
+ * The timing rule: nothing on the sequencer's path awaits the model, the
+ * disk or a big JSON. Generation results and slot loads arrive as promises
+ * and only swap a Pattern reference; saves run in the background.
+ */
+export class GrooveBox implements BoxControl {
+  readonly clock: Clock;
+  readonly sequencer: Sequencer;
+  readonly capture: GestureCapture;
+  readonly midi: MidiOut | null;
+  readonly audio: AudioOut | null;
+  readonly #options: GrooveBoxOptions;
+  readonly #log: BoxLog;
+  readonly #engineLog: BoxLog;
+  readonly #devices: BoxDevices;
+  readonly #slots: SlotStore;
+  readonly #settings: BoxSettings;
+  readonly #random: () => number;
+  readonly #unsubscribe: Unsubscribe[] = [];
+
+  #engine: GenerationEngine | null = null;
+  #engineStatus: EngineStatus = 'off';
+  #model: BoxModel;
+  #modelError: string | null = null;
+  #temperature: number;
+  /** Bumped by every GENERATE: a result whose number is not the latest is dropped (a newer idea is on its way). */
+  #request = 0;
+  #generating = 0;
+  #lastGeneration: Promise<void> = Promise.resolve();
+  #seed: number | null = null;
+  #reconstructions: PanelSnapshot['reconstructions'] = null;
+  #slot: number | null = null;
+  #slotPage = false;
+  #shift = false;
+  /** Downbeats of 16ths handed out by the sequencer and not yet reached: [time, position]. */
+  #upcoming: [Seconds, number][] = [];
+  #playhead: number | null = null;
+  #cancelRefresh: (() => void) | null = null;
+  #cancelSave: (() => void) | null = null;
+  #dirty = true;
+  #loopJSON: PanelSnapshot['pattern'] | null = null;
+  #status: string[] = [];
+  #lastGridError: string | null = null;
+  #stopped = false;
+  #booted = false;
+
+  constructor(options: GrooveBoxOptions) {
+    this.#options = options;
+    this.clock = options.clock;
+    this.#log = options.logs('box');
+    this.#engineLog = options.logs('engine');
+    this.#devices = options.devices;
+    this.#slots = options.slots;
+    this.#settings = options.settings;
+    this.#model = options.settings.model;
+    this.#temperature = options.settings.temperature;
+    this.#random = options.random ?? Math.random;
+    const seqLog = options.logs('sequencer');
+    this.sequencer = new Sequencer({
+      clock: this.clock,
+      bpm: options.settings.bpm,
+      switchAt: options.settings.switchAt,
+      warn: (m) => seqLog.warn(m),
+      onListenerError: listenerErrorLog(seqLog),
+    });
+    this.capture = new GestureCapture({ clock: this.clock, bpm: () => this.sequencer.bpm, nextDownbeat: () => this.#nextDownbeat() });
+    const midiLog = options.logs('midi');
+    this.midi = options.midi
+      ? new MidiOut({
+        clock: this.clock,
+        open: options.midi.open,
+        noteMap: options.midi.noteMap,
+        noteLength: options.midi.noteLength,
+        sendClock: options.midi.sendClock,
+        precise: options.midi.precise,
+        retryInterval: options.midi.retryInterval,
+        log: (m) => midiLog.info(m),
+      })
+      : null;
+    this.audio = options.audio ? new AudioOut({ context: options.audio.context, clock: this.clock, gain: options.audio.gain, log: (m) => options.logs('audio').warn(m) }) : null;
+  }
+
+  get model(): BoxModel {
+    return this.#model;
+  }
+
+  get engineStatus(): EngineStatus {
+    return this.#engineStatus;
+  }
+
+  /** True while the box plays from a model; false: the plain step sequencer (no model, or it failed to load). */
+  get modelLoaded(): boolean {
+    return this.#engineStatus === 'ready';
+  }
+
+  get currentSlot(): number | null {
+    return this.#slot;
+  }
+
+  get slotPage(): boolean {
+    return this.#slotPage;
+  }
+
+  /** The loop playing now (or about to, when one is queued for the loop boundary: `sequencer.pendingPattern`). */
+  get loop(): Pattern {
+    return this.sequencer.pendingPattern ?? this.sequencer.pattern;
+  }
+
+  /**
+   * Restores the working state, opens the outputs, loads the model (a missing
+   * or broken model is one error line and the plain step sequencer), attaches
+   * the devices and starts the LED refresh. Resolves when the box is playable.
+   */
+  async boot(): Promise<BootReport> {
+    if (this.#booted) throw new Error('GrooveBox.boot: already booted');
+    this.#booted = true;
+    const restored = await this.#restoreWorking();
+
+    if (this.midi) this.#unsubscribe.push(this.midi.attach(this.sequencer));
+    if (this.audio) this.#unsubscribe.push(this.audio.attach(this.sequencer));
+    this.#unsubscribe.push(this.sequencer.on((e) => this.#trackPlayhead(e)));
+    const midiOpen = this.midi ? this.midi.connect() : Promise.resolve(false);
+
+    await Promise.all([midiOpen, this.#startEngine(this.#model)]);
+    if (!this.modelLoaded) this.#playScore('step');
+    else if (!restored?.loop) void this.generate();
+
+    this.#attachDevices();
+    this.capture.onChange((state, action) => this.#onGestures(state, action));
+    this.#refresh();
+    if (this.#settings.autoplay) this.play();
+    return {
+      modelLoaded: this.modelLoaded,
+      model: this.#model,
+      modelError: this.#modelError,
+      midi: this.midi?.portName ?? null,
+      audio: !this.#options.audio ? 'off' : this.#options.audio.audible ? 'sound card' : 'silent sink',
+    };
+  }
+
+  play(): void {
+    if (this.sequencer.playing) return;
+    this.sequencer.start();
+    this.#say('play');
+  }
+
+  stop(): void {
+    if (!this.sequencer.playing) return;
+    this.sequencer.stop();
+    this.#say('stop');
+  }
+
+  setTempo(bpm: number): void {
+    const set = this.sequencer.setTempo(bpm);
+    this.#dirty = true;
+    this.#scheduleSave();
+    this.#log.debug(`tempo ${set} BPM`);
+  }
+
+  /**
+   * GENERATE: the given gestures go to the model as they are, the unspecified
+   * factors are sampled again with a new seed; the loop takes over at the next
+   * loop boundary. A newer request supersedes this one. Resolves when the
+   * result is queued (or dropped); never rejects.
+   */
+  generate(): Promise<void> {
+    this.#lastGeneration = this.#generate();
+    return this.#lastGeneration;
+  }
+
+  /** The latest GENERATE (from a button, the panel or boot), settled when its loop is queued or dropped. */
+  get generation(): Promise<void> {
+    return this.#lastGeneration;
+  }
+
+  async #generate(): Promise<void> {
+    const id = ++this.#request;
+    if (!this.modelLoaded || !this.#engine) {
+      this.#playScore(this.#settings.switchAt);
+      this.#say(this.#engineStatus === 'loading' ? 'model still loading: playing the score as programmed' : 'no model: playing the score as programmed');
+      return;
+    }
+    const seed = Math.floor(this.#random() * 2 ** 31);
+    const engine = this.#engine;
+    this.#generating++;
+    this.#dirty = true;
+    try {
+      const result = await engine.generate(engineGestures(this.capture.state), { seed, temperature: this.#temperature });
+      if (id !== this.#request || this.#stopped || engine !== this.#engine) return;
+      this.sequencer.setPattern(result.pattern, this.#settings.switchAt);
+      this.#seed = seed;
+      const heard = perDrum(result.reconstructions);
+      this.#reconstructions = reconstructionsToJSON(heard);
+      this.capture.setInterpretation(interpretationOf(heard));
+      this.#loopJSON = null;
+      this.#say(`generated with ${this.#model} in ${Math.round(result.ms)} ms (seed ${seed}); takes over at the next ${this.#settings.switchAt === 'loop' ? 'loop' : 'bar'}`);
+      this.#scheduleSave();
+    } catch (err) {
+      const error = err as Error & { superseded?: boolean };
+      if (error.superseded || id !== this.#request || this.#stopped) return;
+      this.#engineLog.warn(`generation failed (${error.message}); the loop plays on`);
+      this.#status.unshift(`generation failed: ${error.message}`);
+    } finally {
+      this.#generating--;
+      this.#dirty = true;
+    }
+  }
+
+  /** Switches model (ag11, ag2, baseline). The loop plays on while the new one loads. */
+  async selectModel(name: string): Promise<void> {
+    if (!(BOX_MODELS as readonly string[]).includes(name)) throw new Error(`model "${name}": expected one of ${BOX_MODELS.join(', ')}`);
+    if (name === this.#model && this.modelLoaded) return;
+    const old = this.#engine;
+    this.#engine = null;
+    await old?.stop().catch(() => {});
+    this.#model = name as BoxModel;
+    await this.#startEngine(this.#model);
+    if (!this.modelLoaded) this.#playScore(this.#settings.switchAt);
+    this.#scheduleSave();
+  }
+
+  /** Saves the working state into slot 0..15 (and makes it the current slot). */
+  async saveSlot(slot: number): Promise<void> {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new RangeError(`slot ${slot}: expected 0..${SLOT_COUNT - 1}`);
+    const data = this.#slotData();
+    await this.#slots.save(slot, data);
+    this.#slot = slot;
+    this.#say(`saved to slot ${slot + 1}`);
+    this.#scheduleSave();
+  }
+
+  /** Loads slot 0..15: gestures, loop (at the next loop boundary), tempo, model settings. */
+  async loadSlot(slot: number): Promise<boolean> {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new RangeError(`slot ${slot}: expected 0..${SLOT_COUNT - 1}`);
+    let data: SlotData | null;
+    try {
+      data = await this.#slots.load(slot);
+    } catch (err) {
+      if (err instanceof SlotCorruptError) {
+        this.#status.unshift(`slot ${slot + 1} was unreadable; kept as ${path.basename(err.keptAs)}`);
+        this.#dirty = true;
+        return false;
+      }
+      throw err;
+    }
+    if (!data) {
+      this.#say(`slot ${slot + 1} is empty`);
+      return false;
+    }
+    this.#slot = slot;
+    await this.#apply(data, this.#settings.switchAt);
+    this.#say(`loaded slot ${slot + 1}`);
+    this.#scheduleSave();
+    return true;
+  }
+
+  /** The loop as a Standard MIDI File, named after the slot and the time. */
+  midiFile(): { filename: string; bytes: Uint8Array } {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const slot = String((this.#slot ?? 0) + 1).padStart(2, '0');
+    return { filename: `groovebox-slot${slot}-${stamp}.mid`, bytes: patternsToMidi(this.loop, { bpm: this.sequencer.bpm }) };
+  }
+
+  /** Writes the loop as a MIDI file into the current slot's folder (slot 1 when none); returns the path. */
+  async exportMidi(): Promise<string> {
+    const { filename, bytes } = this.midiFile();
+    const dir = this.#slots.slotDir(this.#slot ?? 0);
+    const file = path.join(dir, filename);
+    await mkdir(dir, { recursive: true });
+    await writeFileAtomic(file, bytes);
+    this.#say(`exported the loop to ${file}`);
+    return file;
+  }
+
+  /** The panel's extra controls. Errors are for the page that sent the command. */
+  async command(command: PanelCommand): Promise<void> {
+    switch (command.command) {
+      case 'tempo':
+        return this.setTempo(command.bpm);
+      case 'model':
+        return this.selectModel(command.name);
+      case 'save':
+        return this.saveSlot(command.slot);
+      case 'load':
+        await this.loadSlot(command.slot);
+        return;
+    }
+  }
+
+  /** Everything the panel shows, as plain JSON. */
+  snapshot(): PanelSnapshot {
+    const ui = this.capture.ui;
+    this.#loopJSON ??= this.loop.toJSON();
+    return {
+      leds: this.#colors(),
+      playhead: this.#playhead,
+      playing: this.sequencer.playing,
+      bpm: this.sequencer.bpm,
+      page: ui.bar,
+      mode: ui.mode,
+      drum: ui.drum,
+      gestures: this.capture.state,
+      pattern: this.#loopJSON,
+      reconstructions: this.#reconstructions,
+      model: this.#model,
+      models: [...BOX_MODELS],
+      take: this.capture.recorder.phase(),
+      generating: this.#generating > 0,
+      status: this.#status.slice(0, STATUS_LINES),
+    };
+  }
+
+  /**
+   * SIGTERM/SIGINT: silence first (MIDI stop and note-offs leave at once),
+   * then the working state is saved, then the worker goes. Idempotent.
+   */
+  async shutdown(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#cancelRefresh?.();
+    this.#cancelSave?.();
+    for (const off of this.#unsubscribe.splice(0)) off();
+    // The sequencer's stop event makes MidiOut send STOP and release every note now; close() releases anything left.
+    this.sequencer.stop();
+    this.midi?.close();
+    const engine = this.#engine;
+    this.#engine = null;
+    await Promise.all([
+      this.#saveWorking().catch((err: Error) => this.#log.error(`could not save the working state at shutdown (${err.message}); the previous save is intact`)),
+      engine?.stop().catch(() => {}),
+    ]);
+  }
+
+  // --- internals -----------------------------------------------------------
+
+  async #restoreWorking(): Promise<WorkingState | null> {
+    let working: WorkingState | null = null;
+    try {
+      working = await this.#slots.loadWorking();
+    } catch (err) {
+      if (!(err instanceof SlotCorruptError)) throw err;
+      this.#status.unshift('the saved working state was unreadable; starting empty');
+    }
+    if (!working) {
+      this.#log.info(`no saved state in ${this.#slots.dir}; starting empty`);
+      return null;
+    }
+    this.#slot = working.slot;
+    // The model is not running yet: take the saved choice, boot starts it.
+    this.#model = working.model;
+    await this.#apply(working, 'step');
+    this.#log.info(`restored the working state${working.slot !== null ? ` (slot ${working.slot + 1})` : ''}: ${working.loop ? working.loop.notes.length : 0} notes at ${working.bpm} BPM`);
+    return working;
+  }
+
+  async #apply(data: SlotData, at: 'loop' | 'bar' | 'step'): Promise<void> {
+    this.capture.load(data.gestures);
+    this.sequencer.setTempo(data.bpm);
+    this.#temperature = data.temperature;
+    this.#seed = data.seed;
+    this.#reconstructions = null;
+    this.capture.setInterpretation(null);
+    if (data.loop) this.sequencer.setPattern(Pattern.fromJSON(data.loop, 'loop'), at);
+    else if (this.#booted && this.modelLoaded) void this.generate();
+    else this.sequencer.setPattern(new Pattern(), at);
+    if (!this.modelLoaded && this.#engineStatus !== 'off') this.#playScore(at);
+    this.#loopJSON = null;
+    this.#dirty = true;
+    if (data.model !== this.#model) await this.selectModel(data.model);
+  }
+
+  async #startEngine(model: BoxModel): Promise<void> {
+    const modelDir = path.join(this.#settings.modelsDir, model);
+    this.#engineStatus = 'loading';
+    this.#dirty = true;
+    const engine = this.#options.engineFactory({ modelDir, backend: this.#settings.backend ?? undefined });
+    engine.on('crashed', (err) => this.#engineLog.warn(`generation worker crashed (${err.message}); restarting it, the loop plays on`));
+    engine.on('log', (m) => this.#engineLog.info(m.replace(/^groovebox:engine /, '')));
+    engine.on('ready', (info) => this.#engineLog.info(`model ${info.model} ready on ${info.backend} in ${Math.round(info.loadMs)} ms`));
+    this.#engine = engine;
+    try {
+      await engine.start();
+      if (this.#engine !== engine) return;
+      this.#engineStatus = 'ready';
+      this.#modelError = null;
+    } catch (err) {
+      // A worker that failed to load must not be restarted in a loop: stop it for good.
+      await engine.stop().catch(() => {});
+      if (this.#engine !== engine) return;
+      this.#engine = null;
+      this.#engineStatus = 'failed';
+      this.#modelError = (err as Error).message;
+      this.#engineLog.error(`model ${model} not loaded (${this.#modelError}); playing the score as programmed (plain step sequencer)`);
+      this.#status.unshift(`no model: ${this.#modelError}`);
+    }
+    this.#dirty = true;
+  }
+
+  /** Without a model the score is the loop. */
+  #playScore(at: 'loop' | 'bar' | 'step'): void {
+    this.sequencer.setPattern(scoreAsPattern(this.capture.state, this.#settings.stepVelocity), at);
+    this.#loopJSON = null;
+    this.#dirty = true;
+  }
+
+  #attachDevices(): void {
+    const { grid, tapPad, buttons, tempo } = this.#devices;
+    if (grid) this.#unsubscribe.push(grid.onKey((e) => this.#onKey(e)));
+    if (buttons) this.#unsubscribe.push(buttons.onButton((e) => this.#onButton(e)));
+    if (tapPad) this.#unsubscribe.push(tapPad.onHit((h) => { this.capture.handleHit(h); this.#dirty = true; }));
+    if (tempo) this.#unsubscribe.push(tempo.onTurn((detents) => this.setTempo(this.sequencer.bpm + detents)));
+  }
+
+  #onKey(event: KeyEvent): void {
+    if (this.#slotPage) {
+      if (!event.pressed) return;
+      this.#slotPage = false;
+      this.#dirty = true;
+      // SHIFT + key saves into that slot, the key alone loads it.
+      const action = this.#shift ? this.saveSlot(event.key) : this.loadSlot(event.key);
+      action.catch((err: Error) => this.#log.error(`slot ${event.key + 1}: ${err.message}`));
+      return;
+    }
+    this.capture.handleKey(event);
+    this.#dirty = true;
+  }
+
+  #onButton(event: ButtonEvent): void {
+    if (event.button === 'shift') this.#shift = event.pressed;
+    this.capture.handleButton(event);
+    this.#dirty = true;
+    if (!event.pressed) return;
+    if (event.button === 'play') {
+      if (this.#shift) {
+        this.#slotPage = !this.#slotPage;
+        return;
+      }
+      if (this.sequencer.playing) this.stop();
+      else this.play();
+    } else if (event.button === 'generate') {
+      void this.generate();
+    }
+  }
+
+  #onGestures(_state: GestureState, action: string): void {
+    this.#log.debug(action);
+    // The plain step sequencer follows edits at once, like any step sequencer; a model waits for GENERATE.
+    if (!this.modelLoaded) this.#playScore('step');
+    this.#dirty = true;
+    this.#scheduleSave();
+  }
+
+  #nextDownbeat(): Seconds | null {
+    if (!this.sequencer.playing) return null;
+    const position = this.sequencer.position;
+    return this.sequencer.gridTime(Math.ceil(position / STEPS) * STEPS);
+  }
+
+  /** The sequencer hands out pulses ahead of time; the playhead moves when their time comes. */
+  #trackPlayhead(event: SequencerEvent): void {
+    if (event.type === 'pulse' && event.pulse % PULSES_PER_STEP === 0) this.#upcoming.push([event.time, event.pulse / PULSES_PER_STEP]);
+    else if (event.type === 'stop') {
+      this.#upcoming = [];
+      this.#playhead = null;
+      this.#dirty = true;
+    } else if (event.type === 'start' || event.type === 'continue') this.#upcoming = [];
+    // A loop switch is decided when its first cell is scheduled: the panel's drum-roll follows.
+    if (event.type === 'note' && event.step === 0) this.#loopJSON = null;
+  }
+
+  #refresh(): void {
+    if (this.#stopped) return;
+    const now = this.clock.now();
+    while (this.#upcoming.length > 0 && this.#upcoming[0][0] <= now) {
+      const step = ((this.#upcoming.shift()![1] % STEPS) + STEPS) % STEPS;
+      if (step !== this.#playhead) {
+        this.#playhead = step;
+        this.#dirty = true;
+      }
+    }
+    if (this.capture.recorder.window) this.#dirty = true; // count-in and take animate on the grid
+    if (this.#dirty) {
+      this.#dirty = false;
+      const colors = this.#colors();
+      this.#devices.grid?.show(colors).then(
+        () => { this.#lastGridError = null; },
+        (err: Error) => {
+          // The driver retries the bus itself; one line per distinct problem, not one per frame.
+          if (err.message !== this.#lastGridError) this.#log.warn(`grid LEDs: ${err.message}`);
+          this.#lastGridError = err.message;
+        },
+      );
+      if (this.#options.panel) {
+        try {
+          this.#options.panel.publish(this.snapshot());
+        } catch (err) {
+          this.#log.warn(`panel publish failed: ${(err as Error).message}`);
+        }
+      }
+    }
+    this.#cancelRefresh = this.clock.setTimeout(() => this.#refresh(), this.#options.refreshInterval ?? 1 / 30);
+  }
+
+  #colors(): Rgb[] {
+    if (!this.#slotPage) return this.capture.colors(this.#playhead);
+    const filled = this.#slots.filled();
+    return Array.from({ length: GRID_KEYS }, (_, k) => (k === this.#slot ? SLOT_CURRENT : filled[k] ? SLOT_FILLED : SLOT_EMPTY));
+  }
+
+  #slotData(): SlotData {
+    return {
+      gestures: this.capture.state,
+      loop: this.loop.toJSON(),
+      bpm: this.sequencer.bpm,
+      model: this.#model,
+      temperature: this.#temperature,
+      seed: this.#seed,
+    };
+  }
+
+  #scheduleSave(): void {
+    if (this.#stopped || !this.#booted) return;
+    this.#cancelSave?.();
+    this.#cancelSave = this.clock.setTimeout(() => {
+      this.#cancelSave = null;
+      this.#saveWorking().catch((err: Error) => this.#log.error(`could not save the working state (${err.message}); the previous save is intact`));
+    }, this.#options.saveDelay ?? 1);
+  }
+
+  #saveWorking(): Promise<void> {
+    return this.#slots.saveWorking({ ...this.#slotData(), slot: this.#slot });
+  }
+
+  #say(message: string): void {
+    this.#log.info(message);
+    this.#status.unshift(message);
+    if (this.#status.length > STATUS_LINES) this.#status.length = STATUS_LINES;
+    this.#dirty = true;
+  }
+}
+
+/** The engine's input: typed arrays from the plain-JSON gesture state. */
+export function engineGestures(state: GestureState): Gestures {
+  const g = toModelGestures(state);
+  return { drums: g.drumScores, groove: g.groove, accent: g.accent };
+}
+
+/** The 2-input model and the baseline hear the score as one 32x9 block; the panel and the LEDs show it per drum. */
+function perDrum(r: Reconstructions): Reconstructions {
+  if (r.drums || !r.score) return r;
+  const drums = Array.from({ length: DRUM_COUNT }, (_, d) => Float32Array.from({ length: STEPS }, (_, s) => r.score![s * DRUM_COUNT + d]));
+  return { ...r, drums };
+}
+
+function interpretationOf(r: Reconstructions): Interpretation {
+  const scores = r.drums ? r.drums.map((row) => row ?? new Float32Array(STEPS)) : undefined;
+  return { scores, groove: r.groove ? { ...r.groove } : undefined, accent: r.accent };
+}
+
+/** A broken output must not flood the journal: the first failure of a run and then every 1000th. */
+function listenerErrorLog(log: BoxLog): (error: unknown, event: SequencerEvent) => void {
+  let count = 0;
+  return (error, event) => {
+    count++;
+    if (count === 1 || count % 1000 === 0) log.warn(`an output threw on a ${event.type} event (${count} so far): ${(error as Error)?.message ?? error}`);
+  };
+}

@@ -1,0 +1,239 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { resolveNoteMap, NoteMapError, type NoteMap } from '../outputs/midi/note-map.js';
+import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
+
+/** Where the Pi's config lives unless --config says otherwise. */
+export const DEFAULT_CONFIG_FILE = '/etc/groovebox/config.json';
+export const DEFAULT_STATE_DIR = '/var/lib/groovebox';
+
+/** The models the box can play: the 11-input model by default; the 2-input model and the baseline as modes. */
+export const BOX_MODELS = ['ag11', 'ag2', 'baseline'] as const;
+export type BoxModel = (typeof BOX_MODELS)[number];
+
+/**
+ * Everything a performer or installer may set. One JSON file, every key
+ * optional (defaults below); unknown keys are refused so a typo is not
+ * silently ignored on stage.
+ */
+export interface BoxConfig {
+  /** Which model plays: ag11 (default), ag2 or baseline. */
+  model: BoxModel;
+  /** Folder holding models/<name>/ (null: the project's models/ folder). */
+  modelsDir: string | null;
+  /** tfjs backend for the generation worker (null: the best available). */
+  backend: 'tensorflow' | 'wasm' | 'cpu' | null;
+  /** Slots, the working state and exports (must be writable: systemd's ReadWritePaths). */
+  stateDir: string;
+  /** Tempo at first boot (a restored state brings its own). */
+  bpm: number;
+  /** Scale of the prior samples for what the performer left unspecified (1 = the prior). */
+  temperature: number;
+  /** Where a generated loop takes over: at the next loop start or the next bar. */
+  switchAt: 'loop' | 'bar';
+  /** Velocity (0..1) of the plain step sequencer that plays the score when no model loads. */
+  stepVelocity: number;
+  /** auto: real panel hardware where found, the virtual panel for the rest; simulate: the virtual panel only. */
+  devices: 'auto' | 'simulate';
+  /** Start playing at boot (a box on stage starts silent; a soak run starts playing). */
+  autoplay: boolean;
+  midi: {
+    enabled: boolean;
+    /** A system output (exact name or part of it); null: a virtual port named "GrooveBox". */
+    port: string | null;
+    /** { preset: gm | tr-8s | digitakt | volca-beats, drums: { ride: { note: 53 } } } */
+    noteMap: unknown;
+    /** Send MIDI clock, start/stop/continue and song position. */
+    clock: boolean;
+    /** Seconds from note-on to note-off. */
+    noteLength: number;
+  };
+  audio: {
+    enabled: boolean;
+    gain: number;
+  };
+  panel: {
+    enabled: boolean;
+    /** 127.0.0.1 by default; any other address needs a token. */
+    host: string;
+    port: number;
+    token: string | null;
+  };
+}
+
+export function defaultConfig(): BoxConfig {
+  return {
+    model: 'ag11',
+    modelsDir: null,
+    backend: null,
+    stateDir: DEFAULT_STATE_DIR,
+    bpm: 120,
+    temperature: 1,
+    switchAt: 'loop',
+    stepVelocity: 0.8,
+    devices: 'auto',
+    autoplay: false,
+    midi: { enabled: true, port: null, noteMap: { preset: 'gm' }, clock: true, noteLength: 0.05 },
+    audio: { enabled: true, gain: 0.8 },
+    panel: { enabled: true, host: '127.0.0.1', port: 8080, token: null },
+  };
+}
+
+/** A token shorter than this is guessable over a LAN in an evening. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/** One line naming the file, the key, what came and what was expected. Exit code 1. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly file: string, readonly key: string, message: string) {
+    super(`${file}: ${message}`);
+  }
+
+  static forKey(file: string, key: string, value: unknown, expected: string): ConfigError {
+    return new ConfigError(file, key, `${key} = ${show(value)}: expected ${expected}`);
+  }
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return '(missing)';
+  let s: string;
+  try {
+    s = JSON.stringify(value) ?? String(value);
+  } catch {
+    s = String(value);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+type Check = (value: unknown, key: string) => unknown;
+
+/**
+ * Validates a parsed config object against the schema and fills in defaults.
+ * `where` names the source in errors (the file, or "--port" for a flag).
+ */
+export function validateConfig(raw: unknown, where: string): BoxConfig & { noteMapResolved: NoteMap } {
+  const defaults = defaultConfig();
+  const fail = (key: string, value: unknown, expected: string): never => {
+    throw ConfigError.forKey(where, key, value, expected);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('(top level)', raw, 'a JSON object');
+
+  const oneOf = <T extends string>(options: readonly T[]): Check => (v, key) =>
+    typeof v === 'string' && (options as readonly string[]).includes(v) ? v : fail(key, v, `one of ${options.join(', ')}`);
+  const num = (lo: number, hi: number, integer = false): Check => (v, key) =>
+    typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi && (!integer || Number.isInteger(v)) ? v : fail(key, v, `${integer ? 'an integer' : 'a number'} in ${lo}..${hi}`);
+  const bool: Check = (v, key) => (typeof v === 'boolean' ? v : fail(key, v, 'true or false'));
+  const nonEmpty = (what: string): Check => (v, key) => (typeof v === 'string' && v.trim() !== '' ? v : fail(key, v, what));
+  const orNull = (check: Check): Check => (v, key) => (v === null ? null : check(v, key));
+  const absolutePath: Check = (v, key) => (typeof v === 'string' && path.isAbsolute(v) ? v : fail(key, v, 'an absolute folder path'));
+  const object = (shape: Record<string, Check>, base: Record<string, unknown>, prefix: string): Check => (v, key) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(key, v, 'an object');
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, value] of Object.entries(v as Record<string, unknown>)) {
+      const check = shape[k];
+      if (!check) fail(`${prefix}${k}`, value, `no such key (known: ${Object.keys(shape).join(', ')})`);
+      out[k] = check(value, `${prefix}${k}`);
+    }
+    return out;
+  };
+
+  const schema: Record<string, Check> = {
+    model: oneOf(BOX_MODELS),
+    modelsDir: orNull(absolutePath),
+    backend: orNull(oneOf(['tensorflow', 'wasm', 'cpu'] as const)),
+    stateDir: absolutePath,
+    bpm: num(MIN_BPM, MAX_BPM),
+    temperature: num(0, 3),
+    switchAt: oneOf(['loop', 'bar'] as const),
+    stepVelocity: num(0.01, 1),
+    devices: oneOf(['auto', 'simulate'] as const),
+    autoplay: bool,
+    midi: object({
+      enabled: bool,
+      port: orNull(nonEmpty('a MIDI output name (or part of it), or null for the virtual port "GrooveBox"')),
+      noteMap: (v) => v,
+      clock: bool,
+      noteLength: num(0.001, 10),
+    }, defaults.midi, 'midi.'),
+    audio: object({ enabled: bool, gain: num(0, 1) }, defaults.audio, 'audio.'),
+    panel: object({
+      enabled: bool,
+      host: nonEmpty('an IP address or host name to bind, e.g. 127.0.0.1'),
+      port: num(1, 65535, true),
+      token: orNull((v, key) => (typeof v === 'string' && v.length >= MIN_TOKEN_LENGTH ? v : fail(key, typeof v === 'string' ? `(${v.length} characters)` : v, `a string of at least ${MIN_TOKEN_LENGTH} characters, or null`))),
+    }, defaults.panel, 'panel.'),
+  };
+  const config = object(schema, defaults as unknown as Record<string, unknown>, '')(raw, '(top level)') as BoxConfig;
+
+  let noteMapResolved: NoteMap;
+  try {
+    noteMapResolved = resolveNoteMap(config.midi.noteMap, 'midi.noteMap');
+  } catch (err) {
+    // The note map names its own key path (midi.noteMap.drums.ride.note) and value.
+    if (err instanceof NoteMapError) throw new ConfigError(where, err.message.split(':')[0], err.message);
+    throw err;
+  }
+  if (!isLoopback(config.panel.host) && config.panel.token === null) {
+    fail('panel.host', config.panel.host, `127.0.0.1 or ::1, unless panel.token (or --token) is set: a LAN bind needs a token`);
+  }
+  return { ...config, noteMapResolved };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** What the command line may override (already parsed by the start command). */
+export interface ConfigOverrides {
+  port?: number;
+  host?: string;
+  token?: string;
+  simulate?: boolean;
+  stateDir?: string;
+  model?: string;
+  autoplay?: boolean;
+}
+
+export type LoadedConfig = BoxConfig & { noteMapResolved: NoteMap; source: string };
+
+/**
+ * Reads the config file (a missing file means defaults, said once in the
+ * log), applies the flags, validates the result. Throws ConfigError (one line).
+ */
+export function loadConfig(file: string, overrides: ConfigOverrides, log: (message: string) => void): LoadedConfig {
+  let raw: Record<string, unknown>;
+  let source = file;
+  let text: string | null = null;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw new ConfigError(file, '(file)', `cannot read it (${code ?? (err as Error).message})`);
+  }
+  if (text === null) {
+    log(`no config file at ${file}; using the defaults`);
+    raw = {};
+    source = 'defaults';
+  } else {
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(file, '(file)', `not valid JSON (${(err as Error).message})`);
+    }
+  }
+  // Flags win over the file; they are merged before validation so they are checked the same way.
+  const merged = structuredClone(raw) as Record<string, unknown>;
+  if (typeof merged === 'object' && merged !== null && !Array.isArray(merged)) {
+    const panel = { ...(typeof merged.panel === 'object' && merged.panel !== null ? merged.panel as object : {}) } as Record<string, unknown>;
+    if (overrides.port !== undefined) panel.port = overrides.port;
+    if (overrides.host !== undefined) panel.host = overrides.host;
+    if (overrides.token !== undefined) panel.token = overrides.token;
+    if (overrides.port !== undefined || overrides.host !== undefined || overrides.token !== undefined) merged.panel = panel;
+    if (overrides.simulate) merged.devices = 'simulate';
+    if (overrides.stateDir !== undefined) merged.stateDir = path.resolve(overrides.stateDir);
+    if (overrides.model !== undefined) merged.model = overrides.model;
+    if (overrides.autoplay) merged.autoplay = true;
+  }
+  const where = text === null ? 'config (defaults + flags)' : file;
+  return { ...validateConfig(merged, where), source };
+}

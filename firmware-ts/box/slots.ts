@@ -1,0 +1,197 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { gestureStateFromJSON, type GestureState } from '../gestures/state.js';
+import { Pattern, type PatternJSON } from '../pattern/pattern.js';
+import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
+import { removeStaleTemps, writeFileAtomic } from './atomic-file.js';
+import { BOX_MODELS, type BoxModel } from './config.js';
+import type { BoxLog } from './log.js';
+
+export const SLOT_COUNT = 16;
+export const SLOT_FORMAT = 'groovebox-slot-1';
+
+/** What a slot keeps: what the performer said, what the model made of it, and how it was playing. */
+export interface SlotData {
+  gestures: GestureState;
+  /** The generated (or programmed) loop; null when nothing was generated yet. */
+  loop: PatternJSON | null;
+  bpm: number;
+  model: BoxModel;
+  temperature: number;
+  /** The seed that made `loop` (so a loop can be made again from the same gestures). */
+  seed: number | null;
+}
+
+/** The working state additionally remembers which slot it came from. */
+export interface WorkingState extends SlotData {
+  slot: number | null;
+}
+
+/** A slot or state file that is there but cannot be read. It has been moved aside to `keptAs`. */
+export class SlotCorruptError extends Error {
+  override name = 'SlotCorruptError';
+  readonly corrupt = true;
+  constructor(readonly file: string, readonly keptAs: string, reason: string) {
+    super(`${file}: ${reason}; kept as ${keptAs}`);
+  }
+}
+
+/**
+ * The 16 slots and the working state on disk:
+ *   <stateDir>/current.json          the working state, saved on changes and at shutdown
+ *   <stateDir>/slots/NN/slot.json    slot NN (01..16), written when the performer saves
+ *   <stateDir>/slots/NN/*.mid        loops exported from that slot
+ * Every write is atomic (writeFileAtomic). A file that does not parse or
+ * does not validate is renamed to *.corrupt (never deleted) and reported in
+ * one line; the slot then reads as empty.
+ * API slot numbers are 0..15 (as on the panel); folders are 01..16 (as printed on the box).
+ */
+export class SlotStore {
+  readonly dir: string;
+  readonly #log: BoxLog;
+  /** Writes to one file are chained so the last save wins even when two overlap. */
+  readonly #chains = new Map<string, Promise<void>>();
+  #filled: boolean[] = new Array(SLOT_COUNT).fill(false);
+
+  private constructor(dir: string, log: BoxLog) {
+    this.dir = dir;
+    this.#log = log;
+  }
+
+  /** Creates the folders, clears leftovers of cut-off writes and notes which slots hold something. */
+  static async open(dir: string, log: BoxLog): Promise<SlotStore> {
+    const store = new SlotStore(path.resolve(dir), log);
+    try {
+      await fs.mkdir(path.join(store.dir, 'slots'), { recursive: true });
+    } catch (err) {
+      throw new Error(`state folder ${store.dir}: cannot create it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set stateDir in the config or --state-dir`);
+    }
+    const stale = [...await removeStaleTemps(store.dir)];
+    for (let n = 0; n < SLOT_COUNT; n++) {
+      stale.push(...await removeStaleTemps(store.slotDir(n)));
+      store.#filled[n] = await exists(store.slotFile(n));
+    }
+    if (stale.length > 0) log.info(`removed ${stale.length} unfinished write(s) left by an earlier stop (the files they were replacing are intact)`);
+    return store;
+  }
+
+  slotDir(slot: number): string {
+    return path.join(this.dir, 'slots', String(checkSlot(slot) + 1).padStart(2, '0'));
+  }
+
+  slotFile(slot: number): string {
+    return path.join(this.slotDir(slot), 'slot.json');
+  }
+
+  get currentFile(): string {
+    return path.join(this.dir, 'current.json');
+  }
+
+  /** Which slots hold something (cached: no disk access, safe to call from the timing thread). */
+  filled(): boolean[] {
+    return this.#filled.slice();
+  }
+
+  async save(slot: number, data: SlotData): Promise<void> {
+    const file = this.slotFile(slot);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await this.#write(file, encode(data));
+    this.#filled[slot] = true;
+  }
+
+  /** The slot's content, or null when empty. A corrupt file throws SlotCorruptError after being moved aside. */
+  async load(slot: number): Promise<SlotData | null> {
+    const file = this.slotFile(slot);
+    const read = await this.#read(file, `slot ${slot + 1}`);
+    this.#filled[slot] = read !== null;
+    return read?.data ?? null;
+  }
+
+  async saveWorking(state: WorkingState): Promise<void> {
+    const { slot, ...data } = state;
+    if (slot !== null) checkSlot(slot);
+    await this.#write(this.currentFile, encode(data, { slot }));
+  }
+
+  async loadWorking(): Promise<WorkingState | null> {
+    const file = this.currentFile;
+    const read = await this.#read(file, 'working state');
+    if (!read) return null;
+    const slot = (read.json as { slot?: unknown }).slot;
+    return { ...read.data, slot: typeof slot === 'number' && Number.isInteger(slot) && slot >= 0 && slot < SLOT_COUNT ? slot : null };
+  }
+
+  /** Waits for every write in flight (shutdown). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#chains.values()]);
+  }
+
+  #write(file: string, text: string): Promise<void> {
+    const previous = this.#chains.get(file) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(() => writeFileAtomic(file, text));
+    this.#chains.set(file, next);
+    void next.finally(() => { if (this.#chains.get(file) === next) this.#chains.delete(file); }).catch(() => {});
+    return next;
+  }
+
+  async #read(file: string, what: string): Promise<{ data: SlotData; json: unknown } | null> {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new Error(`${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    try {
+      const json: unknown = JSON.parse(text);
+      return { data: decode(json, file), json };
+    } catch (err) {
+      const keptAs = await keepAside(file);
+      const error = new SlotCorruptError(file, keptAs, `${what} is unreadable (${(err as Error).message})`);
+      this.#log.error(`${error.message}; starting that ${what} empty`);
+      throw error;
+    }
+  }
+}
+
+function encode(data: SlotData, extra: Record<string, unknown> = {}): string {
+  return `${JSON.stringify({ format: SLOT_FORMAT, savedAt: new Date().toISOString(), ...extra, ...data })}\n`;
+}
+
+/** Checks every field of a slot file; errors name the field. */
+export function decode(json: unknown, where: string): SlotData {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new TypeError(`${where}: expected a JSON object`);
+  const o = json as Record<string, unknown>;
+  if (o.format !== SLOT_FORMAT) throw new TypeError(`format: expected "${SLOT_FORMAT}", got ${JSON.stringify(o.format)}`);
+  const gestures = gestureStateFromJSON(o.gestures, 'gestures');
+  const loop = o.loop === null ? null : Pattern.fromJSON(o.loop, 'loop').toJSON();
+  if (typeof o.bpm !== 'number' || !(o.bpm >= MIN_BPM && o.bpm <= MAX_BPM)) throw new RangeError(`bpm: expected ${MIN_BPM}..${MAX_BPM}, got ${JSON.stringify(o.bpm)}`);
+  if (typeof o.model !== 'string' || !(BOX_MODELS as readonly string[]).includes(o.model)) throw new TypeError(`model: expected one of ${BOX_MODELS.join(', ')}, got ${JSON.stringify(o.model)}`);
+  if (typeof o.temperature !== 'number' || !(o.temperature >= 0 && o.temperature <= 3)) throw new RangeError(`temperature: expected 0..3, got ${JSON.stringify(o.temperature)}`);
+  if (o.seed !== null && !(typeof o.seed === 'number' && Number.isInteger(o.seed) && o.seed >= 0)) throw new TypeError(`seed: expected a non-negative integer or null, got ${JSON.stringify(o.seed)}`);
+  return { gestures, loop, bpm: o.bpm, model: o.model as BoxModel, temperature: o.temperature, seed: o.seed as number | null };
+}
+
+/** Renames an unreadable file out of the way, never over an earlier one. */
+async function keepAside(file: string): Promise<string> {
+  for (let n = 0; ; n++) {
+    const target = n === 0 ? `${file}.corrupt` : `${file}.corrupt-${n}`;
+    if (await exists(target)) continue;
+    await fs.rename(file, target);
+    return target;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkSlot(slot: number): number {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new RangeError(`slot ${slot}: expected 0..${SLOT_COUNT - 1}`);
+  return slot;
+}
