@@ -73,7 +73,14 @@ export class GrooveModel {
   /** Loads a model folder; a missing/corrupt file or a config that does not match the weights is one clear error. */
   static load(dir: string): GrooveModel {
     const files = readModelFiles(dir);
-    const config = validateConfig(files.config, path.join(dir, 'config.json'));
+    const configFile = path.join(dir, 'config.json');
+    let config: ModelConfig;
+    try {
+      config = validateConfig(files.config, configFile);
+    } catch (err) {
+      // The same typed error as every other bad model file, so callers (CLI, daemon) print one line.
+      throw new ModelFileError(configFile, (err as Error).message.replace(`${configFile}: `, ''));
+    }
     const params: Params = new Map();
     for (const spec of paramSpecs(config)) {
       const t = files.tensors.get(spec.name);

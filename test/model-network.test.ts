@@ -1,0 +1,191 @@
+import { expect } from 'chai';
+import { initBackend, tf } from '../firmware-ts/ml/runtime.js';
+import { MODEL_CONFIGS, MODEL_NAMES, latentSize } from '../firmware-ts/model/config.js';
+import {
+  computeLoss, decodeAuxiliary, decodeTeacherForced, encodeFactor, factorInput, freeBitsCost, klDivergence, type GestureTensors,
+} from '../firmware-ts/model/network.js';
+import { auxOutputWidth, disposeParams, initParams, paramCount, paramSpecs } from '../firmware-ts/model/params.js';
+import { GrooveModel } from '../firmware-ts/model/generator.js';
+import { gaussian, mulberry32 } from '../firmware-ts/model/random.js';
+import { groove } from '../firmware-ts/pattern/gestures.js';
+import { STEPS } from '../firmware-ts/pattern/pattern.js';
+import { FEATURES, PATTERN_TENSOR_SIZE, patternToTensorData } from '../firmware-ts/pattern/tensor-layout.js';
+import { handfulOfPatterns, splitOf } from './helpers/tiny-models.js';
+
+const values = (t: tf.Tensor) => Array.from(t.dataSync());
+
+describe('model: KL divergence and free bits (hand-computed)', () => {
+  before(async () => {
+    await initBackend();
+  });
+
+  it('KL of N(0, 1) against the prior is 0', () => {
+    const kl = tf.tidy(() => values(klDivergence({ mu: tf.zeros([2, 5]), sigma: tf.ones([2, 5]) })));
+    expect(kl).to.have.length(2);
+    for (const v of kl) expect(v).to.be.closeTo(0, 1e-6);
+  });
+
+  it('KL of mu = (1, 2), sigma = (0.5, 2) is 3.625 nats (the log terms cancel)', () => {
+    // 0.5 * [(1 + 0.25 - 1 - 2 ln 0.5) + (4 + 4 - 1 - 2 ln 2)] = 0.5 * (0.25 + 7) = 3.625
+    const kl = tf.tidy(() => values(klDivergence({ mu: tf.tensor2d([[1, 2], [0, 0]]), sigma: tf.tensor2d([[0.5, 2], [1, 1]]) })));
+    expect(kl[0]).to.be.closeTo(3.625, 1e-5);
+    expect(kl[1]).to.be.closeTo(0, 1e-6);
+  });
+
+  it('KL of a single dimension mu = 0, sigma = e is (e^2 - 3) / 2', () => {
+    const kl = tf.tidy(() => values(klDivergence({ mu: tf.tensor2d([[0]]), sigma: tf.tensor2d([[Math.E]]) })));
+    expect(kl[0]).to.be.closeTo((Math.E ** 2 - 3) / 2, 1e-5);
+  });
+
+  it('free bits: KL under 48 bits (33.27 nats) costs nothing', () => {
+    const cost = tf.tidy(() => freeBitsCost(tf.tensor1d([0, 20, 33.2]), 48, 0.2).dataSync()[0]);
+    expect(cost).to.equal(0);
+  });
+
+  it('free bits: above 48 bits the cost is beta * (kl - 48 ln 2), averaged over the batch', () => {
+    // 48 ln 2 = 33.2710647...; batch [40, 20] -> relu = [6.7289353, 0] -> mean 3.3644677 -> * 0.2 = 0.6728935
+    const cost = tf.tidy(() => freeBitsCost(tf.tensor1d([40, 20]), 48, 0.2).dataSync()[0]);
+    expect(cost).to.be.closeTo(0.6728935, 1e-5);
+    const beta1 = tf.tidy(() => freeBitsCost(tf.tensor1d([50]), 48, 1).dataSync()[0]);
+    expect(beta1).to.be.closeTo(50 - 48 * Math.LN2, 1e-5);
+  });
+});
+
+describe('model: shapes of every model', function () {
+  const batch = 3;
+  const patterns = handfulOfPatterns().slice(0, batch);
+  const set = splitOf(patterns);
+
+  before(async () => {
+    await initBackend();
+  });
+
+  const gestureTensors = (): GestureTensors => ({
+    score: tf.tensor3d(set.gestures.score, [batch, STEPS, 9]),
+    groove: tf.tensor3d(set.gestures.groove, [batch, STEPS, 3]),
+    accent: tf.tensor2d(set.gestures.accent, [batch, STEPS]),
+  });
+
+  for (const name of MODEL_NAMES) {
+    it(`${name}: weights as specified, latents [B, latent], aux [B, input width], decoder [B, 32, 27], scalar losses`, () => {
+      const config = MODEL_CONFIGS[name];
+      const params = initParams(config, 1);
+      try {
+        expect(paramCount(params)).to.equal(paramSpecs(config).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0));
+        tf.tidy(() => {
+          const g = gestureTensors();
+          const zs: tf.Tensor2D[] = [];
+          config.factors.forEach((factor, i) => {
+            const post = encodeFactor(params, factor, i, factorInput(factor, g));
+            expect(post.mu.shape, `${factor.input} mu`).to.deep.equal([batch, factor.latent]);
+            expect(post.sigma.shape, `${factor.input} sigma`).to.deep.equal([batch, factor.latent]);
+            expect(Math.min(...values(post.sigma)), 'sigma stays positive').to.be.greaterThan(0);
+            if (factor.auxiliary) expect(decodeAuxiliary(params, i, post.mu).shape).to.deep.equal([batch, auxOutputWidth(factor)]);
+            else expect(params.has(`aux${i}.h.W`), `${factor.input} has no auxiliary decoder`).to.equal(false);
+            zs.push(post.mu);
+          });
+          const z = tf.concat(zs, 1) as tf.Tensor2D;
+          expect(z.shape).to.deep.equal([batch, latentSize(config)]);
+          const target = tf.tensor3d(set.patterns, [batch, STEPS, FEATURES]);
+          expect(decodeTeacherForced(params, config, z, target).shape).to.deep.equal([batch, STEPS, FEATURES]);
+          const noise = config.factors.map((f) => tf.zeros([batch, f.latent]) as tf.Tensor2D);
+          const parts = computeLoss(params, config, target, g, noise, noise, null);
+          for (const [part, t] of Object.entries(parts)) {
+            expect(t.shape, part).to.deep.equal([]);
+            expect(Number.isFinite(t.dataSync()[0]), part).to.equal(true);
+          }
+        });
+      } finally {
+        disposeParams(params);
+      }
+    });
+
+    it(`${name}: generate gives a 32 x 9 pattern and a reconstruction for exactly the given inputs that have an auxiliary decoder`, () => {
+      const config = MODEL_CONFIGS[name];
+      const model = GrooveModel.fromParams(config, initParams(config, 2));
+      try {
+        const p = patterns[0];
+        const kick = Float32Array.from({ length: STEPS }, (_, s) => (p.hit(s, 0) ? 1 : 0));
+        const drums = [kick, null, null, null, null, null, null, new Float32Array(STEPS), null];
+        const out = model.generate({ drums, groove: groove(p) }, { seed: 1 });
+        expect(out.pattern.hits).to.have.length(STEPS * 9);
+        expect(out.pattern.velocities).to.have.length(STEPS * 9);
+        expect(out.pattern.offsets).to.have.length(STEPS * 9);
+        const r = out.reconstructions;
+        if (name === 'ag11') {
+          expect(r.drums).to.have.length(9);
+          expect(r.drums![0]).to.have.length(STEPS);
+          expect(r.drums![7]).to.have.length(STEPS);
+          expect(r.drums![1], 'an unspecified drum has no reconstruction').to.equal(null);
+          expect(r.groove!.hits).to.have.length(STEPS);
+          expect(r.accent, 'accent not given').to.equal(undefined);
+        } else if (name === 'ag2') {
+          expect(r.score).to.have.length(STEPS * 9);
+          expect(r.groove!.velocities).to.have.length(STEPS);
+        } else {
+          expect(r, `${name} has no auxiliary decoders`).to.deep.equal({});
+        }
+      } finally {
+        model.dispose();
+      }
+    });
+  }
+});
+
+describe('model: the step-by-step generator agrees with the training decoder', () => {
+  before(async () => {
+    await initBackend();
+  });
+
+  for (const name of MODEL_NAMES) {
+    it(`${name}: teacher-forcing the generated loop gives back its hits, velocities and offsets`, () => {
+      const config = MODEL_CONFIGS[name];
+      const params = initParams(config, 5);
+      // Untrained output weights are small (few hits); scaled up, the loop has hits to check.
+      for (const [k, v] of params) if (k.startsWith('dec.out')) v.assign(tf.mul(v, 6));
+      const model = GrooveModel.fromParams(config, params);
+      try {
+        for (const seed of [1, 2, 3]) {
+          const { pattern } = model.generate({}, { seed });
+          expect(pattern.hitCount(), 'the check needs hits').to.be.greaterThan(10);
+          // Nothing given: every latent is the prior sample the generator draws first, in factor order.
+          const rand = mulberry32(seed);
+          const z = Float32Array.from(config.factors.flatMap((f) => Array.from(gaussian(f.latent, rand))));
+          const target = patternToTensorData(pattern);
+          const raw = tf.tidy(() => values(decodeTeacherForced(params, config, tf.tensor2d(z, [1, z.length]), tf.tensor3d(target, [1, STEPS, FEATURES]))));
+          expect(raw).to.have.length(PATTERN_TENSOR_SIZE);
+          for (let s = 0; s < STEPS; s++) {
+            for (let d = 0; d < 9; d++) {
+              const logit = raw[s * FEATURES + d];
+              if (Math.abs(logit) > 1e-4) expect(logit > 0, `step ${s} drum ${d} hit`).to.equal(pattern.hit(s, d));
+              if (!pattern.hit(s, d)) continue;
+              expect(pattern.velocity(s, d), `step ${s} drum ${d} velocity`).to.be.closeTo(1 / (1 + Math.exp(-raw[s * FEATURES + 9 + d])), 1e-4);
+              expect(pattern.offset(s, d), `step ${s} drum ${d} offset`).to.be.closeTo(Math.tanh(raw[s * FEATURES + 18 + d]), 1e-4);
+            }
+          }
+        }
+      } finally {
+        model.dispose();
+      }
+    });
+  }
+
+  it('a batch of 3 with the same score: same score reconstruction in every row, different prior-sampled loops', () => {
+    const config = MODEL_CONFIGS.ag2;
+    const params = initParams(config, 6);
+    for (const [k, v] of params) if (k.startsWith('dec.out')) v.assign(tf.mul(v, 6));
+    const model = GrooveModel.fromParams(config, params);
+    try {
+      const score = splitOf(handfulOfPatterns()).gestures.score.subarray(0, STEPS * 9);
+      const batch = model.generateBatch([{ score }, { score }, { score }], { seed: 4 });
+      // Each row has its own prior sample for the groove, so the loops differ; the given
+      // score's reconstruction comes from the posterior mean and is the same in every row.
+      const a = batch[0].reconstructions.score!, b = batch[1].reconstructions.score!;
+      expect(b).to.have.length(STEPS * 9);
+      for (let i = 0; i < a.length; i++) expect(b[i]).to.be.closeTo(a[i], 1e-6);
+      expect(Array.from(batch[2].pattern.hits)).to.not.deep.equal(Array.from(batch[0].pattern.hits));
+    } finally {
+      model.dispose();
+    }
+  });
+});
