@@ -4,16 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { GenerationEngine } from '../firmware-ts/engine/engine.js';
-import { GestureCapture } from '../firmware-ts/gestures/capture.js';
-import { toModelGestures } from '../firmware-ts/gestures/state.js';
+import { GrooveBox } from '../firmware-ts/box/box.js';
+import { MemoryLogs } from '../firmware-ts/box/log.js';
+import { SlotStore } from '../firmware-ts/box/slots.js';
 import { writeModelFiles } from '../firmware-ts/ml/model-io.js';
 import { initBackend } from '../firmware-ts/ml/runtime.js';
 import { MODEL_CONFIGS, type ModelConfig } from '../firmware-ts/model/config.js';
 import { disposeParams, initParams } from '../firmware-ts/model/params.js';
-import { reconstructionsToJSON, type PanelSnapshot } from '../firmware-ts/panel/protocol.js';
 import { PanelServer } from '../firmware-ts/panel/server.js';
 import { PROJECT_ROOT } from '../firmware-ts/paths.js';
-import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import { SystemClock } from '../firmware-ts/time/clock.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -35,92 +34,50 @@ function writeTinyModel(dir: string): void {
   disposeParams(params);
 }
 
-/**
- * The panel's side of the box, composed the way the daemon does: the gesture
- * code attached to the panel's devices, GENERATE to the engine in its worker,
- * the state published to the pages.
- */
-class PanelRig {
-  readonly clock = new SystemClock();
-  readonly server = new PanelServer({ port: 0, clock: this.clock });
-  readonly capture = new GestureCapture({ clock: this.clock, bpm: () => 120 });
-  readonly engine: GenerationEngine;
-  loop = new Pattern();
-  generated = false;
-  reconstructions: PanelSnapshot['reconstructions'] = null;
-  status: string[] = ['ready'];
-  #timer: NodeJS.Timeout | null = null;
-
-  constructor(modelDir: string) {
-    this.engine = new GenerationEngine({ modelDir, backend: 'cpu' });
-    this.capture.attach(this.server.devices);
-    this.capture.onChange((state, action) => {
-      // Until the model has played, the loop is the score as written (the box's plain step sequencer).
-      if (!this.generated) this.loop = scoreLoop(state.scores);
-      this.say(action);
-    });
-    this.server.devices.buttons.onButton((e) => {
-      if (e.button === 'generate' && e.pressed) void this.generate();
-    });
-  }
-
-  async start(): Promise<string> {
-    await this.engine.start();
-    const url = await this.server.start();
-    // The LED refresh: count-in and take colours change with time, not only with events.
-    this.#timer = setInterval(() => this.publish(), 50);
-    return url;
-  }
-
-  async generate(): Promise<void> {
-    const g = toModelGestures(this.capture.state);
-    const result = await this.engine.generate({ drums: g.drumScores, groove: g.groove, accent: g.accent }, { seed: 1 + this.status.length });
-    this.loop = result.pattern;
-    this.generated = true;
-    this.reconstructions = reconstructionsToJSON(result.reconstructions);
-    this.capture.setInterpretation({ scores: result.reconstructions.drums?.map((r) => r ?? new Float32Array(32)), groove: result.reconstructions.groove, accent: result.reconstructions.accent });
-    this.say(`generated ${result.pattern.hitCount()} notes in ${Math.round(result.ms)} ms`);
-  }
-
-  say(line: string): void {
-    this.status.unshift(line);
-    this.status.length = Math.min(this.status.length, 8);
-    this.publish();
-  }
-
-  publish(): void {
-    const leds = this.capture.colors(null);
-    void this.server.devices.grid.show(leds);
-    this.server.publish({
-      leds, playhead: null, playing: false, bpm: 120, page: this.capture.ui.bar, mode: this.capture.ui.mode, drum: this.capture.ui.drum,
-      gestures: this.capture.state, pattern: this.loop.toJSON(), reconstructions: this.reconstructions, model: 'ag11-tiny',
-      models: ['ag11-tiny'], take: this.capture.recorder.phase(),
-      generating: false, status: this.status,
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    await this.server.close();
-    await this.engine.stop();
-  }
-}
-
-function scoreLoop(scores: (number[] | null)[]): Pattern {
-  const p = new Pattern();
-  scores.forEach((row, drum) => row?.forEach((v, step) => { if (v > 0.5) p.set(step, drum, 0.8); }));
-  return p;
+/** The whole box on the panel's devices, as the daemon composes it without hardware (no MIDI, no audio here). */
+async function startBox(modelsDir: string, stateDir: string): Promise<{ box: GrooveBox; server: PanelServer; url: string; close(): Promise<void> }> {
+  const clock = new SystemClock();
+  const logs = new MemoryLogs();
+  const server = new PanelServer({ port: 0, clock });
+  const box = new GrooveBox({
+    clock,
+    devices: server.devices,
+    midi: null,
+    audio: null,
+    engineFactory: (config) => new GenerationEngine(config),
+    slots: await SlotStore.open(stateDir, logs.factory('slots')),
+    settings: { model: 'ag11', temperature: 1, switchAt: 'loop', stepVelocity: 0.8, autoplay: false, bpm: 120, backend: 'cpu', modelsDir },
+    logs: logs.factory,
+    panel: server,
+    random: () => 0.25,
+  });
+  server.onCommand((command) => box.command(command));
+  server.setExportProvider(() => box.midiFile());
+  const report = await box.boot();
+  if (!report.modelLoaded) throw new Error(`the tiny model did not load: ${report.modelError}`);
+  await box.generation;
+  const url = await server.start();
+  return {
+    box, server, url,
+    async close() {
+      await box.shutdown();
+      await server.close();
+    },
+  };
 }
 
 const rollNotes = (page: Page): Promise<number> => page.locator('#roll').evaluate((el) => Number((el as HTMLElement).dataset.notes));
 const signature = (page: Page): Promise<string> => page.locator('#roll').evaluate((el) => (el as HTMLElement).dataset.signature ?? '');
 
-describe('panel: in headless Chromium', function () {
-  this.timeout(90_000);
-  let rig: PanelRig | null = null;
+/** Steps of a drum's row in the loop that hold your score (outlined). */
+const given = (page: Page, drum: number): Promise<number> =>
+  page.locator('#roll .cell').evaluateAll((cells, d) => cells.slice(d * 32, (d + 1) * 32).filter((c) => c.classList.contains('given')).length, drum);
+
+describe('panel: the whole box in headless Chromium', function () {
+  this.timeout(120_000);
+  let box: Awaited<ReturnType<typeof startBox>> | null = null;
   let context: BrowserContext | null = null;
-  let userDataDir = '';
-  let modelDir = '';
+  const dirs: string[] = [];
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) {
@@ -129,33 +86,35 @@ describe('panel: in headless Chromium', function () {
       console.log(`      skipped: ${reason}; set GROOVEBOX_REQUIRE_BROWSER=1 to make this a failure`);
       this.skip();
     }
-    await initBackend('cpu');
-    modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'groovebox-panel-model-'));
-    writeTinyModel(modelDir);
-    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'groovebox-chromium-'));
   });
 
   after(async () => {
     await context?.close();
-    await rig?.close();
-    for (const dir of [userDataDir, modelDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await box?.close();
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('toggles steps, taps a groove, generates, and the drum-roll follows', async () => {
-    rig = new PanelRig(modelDir);
-    const url = await rig.start();
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1280, height: 860 } });
+    const temp = (prefix: string): string => { const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix)); dirs.push(d); return d; };
+    await initBackend('cpu');
+    const modelsDir = temp('groovebox-panel-models-');
+    writeTinyModel(path.join(modelsDir, 'ag11'));
+    box = await startBox(modelsDir, temp('groovebox-panel-state-'));
+    context = await chromium.launchPersistentContext(temp('groovebox-chromium-'), { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1280, height: 860 } });
     const page = context.pages()[0] ?? (await context.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
     page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
-    await page.goto(url);
+    await page.goto(box.url);
     await page.waitForSelector('body[data-connected="1"]');
+    // The box generated at boot: the roll shows what it plays.
+    await page.waitForFunction((n) => document.querySelector<HTMLElement>('#roll')!.dataset.notes === String(n), box.box.loop.hitCount());
 
-    // Kick on the four quarters of bar 1: four notes in the roll, the keys lit in the kick's colour.
+    // Kick on the four quarters of bar 1: the keys light in the kick's colour, the score shows in the roll.
     for (const key of [0, 4, 8, 12]) await page.click(`#grid .key[data-key="${key}"]`);
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('#roll')!.dataset.notes === '4');
-    expect(await page.locator('#grid .key[data-key="4"]').evaluate((el) => getComputedStyle(el).getPropertyValue('--led').trim())).to.equal('rgb(255, 40, 0)');
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('#grid .key[data-key="12"]')!).getPropertyValue('--led').trim() === 'rgb(255, 40, 0)');
+    expect(await page.locator('#grid .key[data-key="1"]').evaluate((el) => getComputedStyle(el).getPropertyValue('--led').trim())).to.equal('rgb(0, 0, 0)');
+    expect(await given(page, 0)).to.equal(4);
     expect(await page.locator('#roll .label[data-drum="0"]').getAttribute('data-state')).to.equal('specified');
 
     // Snare: select it by its name (SHIFT + key 2 on the box), then the backbeat from the keyboard (Q and Z are grid keys 4 and 12).
@@ -163,8 +122,9 @@ describe('panel: in headless Chromium', function () {
     await page.waitForFunction(() => document.getElementById('lcd-drum')!.textContent === 'snare');
     await page.keyboard.press('KeyQ');
     await page.keyboard.press('KeyZ');
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('#roll')!.dataset.notes === '6');
-    // "No crash": SHIFT + the last key marks the drum specified-empty.
+    await page.waitForFunction(() => document.querySelectorAll('#roll .cell.given').length === 6);
+    expect(await given(page, 1)).to.equal(2);
+    // "No crash": select it, SHIFT + the last key marks it specified-empty.
     await page.click('#roll .label[data-drum="7"]');
     await page.keyboard.down('ShiftLeft');
     await page.keyboard.press('KeyV');
@@ -181,25 +141,29 @@ describe('panel: in headless Chromium', function () {
       await page.waitForTimeout(240);
     }
     await page.waitForSelector('#pad[data-take="idle"]', { timeout: 10_000 });
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#heard .cell')).slice(9 * 32, 10 * 32).some((c) => c.querySelector('.note')));
     const tapped = await page.locator('#heard .cell').evaluateAll((cells) => cells.slice(9 * 32, 10 * 32).filter((c) => c.querySelector('.note')).length);
     expect(tapped, 'steps of the tapped groove').to.be.within(6, 8);
-    expect(rig.capture.state.groove, 'the daemon has the groove').not.to.equal(null);
+    expect(box.box.capture.state.groove, 'the box has the groove').not.to.equal(null);
 
-    // GENERATE: the model's loop replaces the score in the roll, and its reconstructions appear.
+    // GENERATE: the model's new loop replaces the old one in the roll (the box is stopped, so at once).
     const before = await signature(page);
     await page.click('#buttons .fn[data-button="generate"]');
     await page.waitForFunction((b) => document.querySelector<HTMLElement>('#roll')!.dataset.signature !== b, before, { timeout: 30_000 });
     await page.waitForFunction(() => !document.getElementById('heard')!.classList.contains('none'));
-    expect(await signature(page)).to.equal(rig.loop.toJSON().notes.map((n) => n.join(',')).join(';'));
-    expect(await rollNotes(page)).to.equal(rig.loop.hitCount());
-    expect(pageErrors).to.deep.equal([]);
-    expect(await page.evaluate(() => document.body.dataset.errors ?? '0')).to.equal('0');
+    const playing = box.box.loop.toJSON().notes;
+    expect(await signature(page)).to.equal(playing.map((n) => n.join(',')).join(';'));
+    expect(await rollNotes(page)).to.equal(playing.length);
 
-    // Back to the kick: the grid shows its score again, in its colour.
+    // Back to the kick, and PLAY: the grid shows its score again and the playhead runs.
     await page.click('#roll .label[data-drum="0"]');
     await page.waitForFunction(() => document.getElementById('lcd-drum')!.textContent === 'kick');
-    await page.waitForFunction(() => getComputedStyle(document.querySelector('#grid .key[data-key="8"]')!).getPropertyValue('--led').trim() === 'rgb(255, 40, 0)');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.getElementById('lcd-step')!.textContent !== '–');
+    expect(await page.locator('#buttons .fn[data-button="play"]').evaluate((el) => el.classList.contains('lit'))).to.equal(true);
 
+    expect(pageErrors).to.deep.equal([]);
+    expect(await page.evaluate(() => document.body.dataset.errors ?? '0')).to.equal('0');
     fs.mkdirSync(path.dirname(ARTIFACT), { recursive: true });
     await page.screenshot({ path: ARTIFACT, fullPage: true });
     if (process.env.GROOVEBOX_UPDATE_DOCS_SCREENSHOT === '1') fs.copyFileSync(ARTIFACT, DOCS_SCREENSHOT);
