@@ -1,0 +1,135 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeModelFiles } from '../firmware-ts/ml/model-io.js';
+import { initBackend, tf } from '../firmware-ts/ml/runtime.js';
+import { readPatterns } from '../firmware-ts/midi-file/read.js';
+import { patternsToMidi } from '../firmware-ts/midi-file/write.js';
+import { PROJECT_ROOT } from '../firmware-ts/paths.js';
+import { Pattern, STEPS } from '../firmware-ts/pattern/pattern.js';
+import { FIXTURES_DIR } from './helpers/fixtures.js';
+import { handfulOfPatterns, tempDir, trainTiny, writeTinyModel } from './helpers/tiny-models.js';
+
+const CLI = path.join(PROJECT_ROOT, 'dist', 'firmware-ts', 'cli', 'main.js');
+
+interface Run { code: number; stdout: string; stderr: string }
+
+function groovebox(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: PROJECT_ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Exit code != 0 and exactly one line on stderr that matches. */
+function expectOneLineError(run: Run, pattern: RegExp): void {
+  expect(run.code, run.stderr).to.not.equal(0);
+  const lines = run.stderr.trim().split('\n');
+  expect(lines, run.stderr).to.have.length(1);
+  expect(lines[0]).to.match(pattern);
+}
+
+const fixture = (name: string) => path.join(FIXTURES_DIR, name);
+
+describe('cli: generate, humanize, drumify on MIDI files', function () {
+  let tmp: ReturnType<typeof tempDir>;
+  let models: string;
+  let scoreFile: string;
+  let longFile: string;
+  // The beat the score file holds: kick on 0, 8 and 10 of each bar, snare on 4 and 12.
+  const beat: Pattern = handfulOfPatterns()[1];
+
+  before(async () => {
+    await initBackend();
+    tmp = tempDir('cli');
+    models = path.join(tmp.dir, 'models');
+    // Trained long enough (on beats that all share this kick/snare) to play the given drums back.
+    const { config, params } = trainTiny('ag11', 100, 3e-2);
+    writeModelFiles(path.join(models, 'ag11'), config, params);
+    tf.dispose([...params.values()]);
+    writeTinyModel(models, 'baseline', 2);
+    scoreFile = path.join(tmp.dir, 'score.mid');
+    fs.writeFileSync(scoreFile, patternsToMidi(beat, { bpm: 100 }));
+    longFile = path.join(tmp.dir, 'long.mid');
+    fs.writeFileSync(longFile, patternsToMidi([beat, handfulOfPatterns()[2], beat]));
+  });
+
+  after(() => tmp.remove());
+
+  it('generate --score --drums kick,snare --empty crash: a parsable 2-bar file holding the given drums\' hits', async () => {
+    const out = path.join(tmp.dir, 'loop.mid');
+    const run = await groovebox(['generate', '--score', scoreFile, '--drums', 'kick,snare', '--empty', 'crash', '--seed', '1', '--models-dir', models, '--out', out]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stderr).to.match(/seed 1, drums kick, snare, crash \(empty\): wrote 1 loop/);
+    const loops = readPatterns(new Uint8Array(fs.readFileSync(out)), out);
+    expect(loops).to.have.length(1);
+    const [loop] = loops;
+    for (const [drum, name] of [[0, 'kick'], [1, 'snare']] as const) {
+      const given = Array.from({ length: STEPS }, (_, s) => s).filter((s) => beat.hit(s, drum));
+      const played = given.filter((s) => loop.hit(s, drum));
+      expect(played.length, `${name}: given on ${given.join(' ')}, played on ${played.join(' ')}`).to.be.at.least(Math.ceil(given.length / 2));
+    }
+    for (let s = 0; s < STEPS; s++) expect(loop.hit(s, 7), `crash given as empty, played on step ${s}`).to.equal(false);
+    // Same seed, same file.
+    const again = path.join(tmp.dir, 'again.mid');
+    await groovebox(['generate', '--score', scoreFile, '--drums', 'kick,snare', '--empty', 'crash', '--seed', '1', '--models-dir', models, '--out', again]);
+    expect(fs.readFileSync(again).equals(fs.readFileSync(out))).to.equal(true);
+  });
+
+  it('--json prints the loop and the reconstructions of exactly the given inputs', async () => {
+    const out = path.join(tmp.dir, 'json.mid');
+    const run = await groovebox(['generate', '--score', scoreFile, '--drums', 'kick', '--empty', 'crash', '--groove', fixture('groove.mid'), '--seed', '2', '--models-dir', models, '--out', out, '--json']);
+    expect(run.code, run.stderr).to.equal(0);
+    const json = JSON.parse(run.stdout);
+    expect(json).to.include({ model: 'ag11', seed: 2 });
+    expect(json.loops).to.have.length(1);
+    expect(json.loops[0].pattern.notes).to.be.an('array');
+    const r = json.loops[0].reconstructions;
+    expect(Object.keys(r.drums)).to.deep.equal(['kick', 'crash']);
+    expect(r.drums.kick).to.have.length(STEPS);
+    expect(r.groove.hits).to.have.length(STEPS);
+    expect(r).to.not.have.property('accent');
+  });
+
+  it('a longer file: one loop for every 2 bars, said on stderr', async () => {
+    const out = path.join(tmp.dir, 'long-out.mid');
+    const run = await groovebox(['generate', '--score', longFile, '--seed', '3', '--models-dir', models, '--out', out]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stderr).to.match(/6 bars\): generating 3 loops, one for every 2 bars in turn/);
+    expect(readPatterns(new Uint8Array(fs.readFileSync(out)), out)).to.have.length(3);
+  });
+
+  it('humanize keeps to the score\'s drums; drumify plays from a groove', async () => {
+    const humanized = path.join(tmp.dir, 'humanized.mid');
+    const h = await groovebox(['humanize', scoreFile, '--seed', '4', '--models-dir', models, '--out', humanized]);
+    expect(h.code, h.stderr).to.equal(0);
+    const [loop] = readPatterns(new Uint8Array(fs.readFileSync(humanized)), humanized);
+    for (let s = 0; s < STEPS; s++) {
+      for (const drum of [3, 4, 5, 6, 7]) expect(loop.hit(s, drum), `drum ${drum} is silent in the score, played on step ${s}`).to.equal(false);
+    }
+    const drumified = path.join(tmp.dir, 'drumified.mid');
+    const d = await groovebox(['drumify', fixture('groove.mid'), '--seed', '5', '--models-dir', models, '--out', drumified]);
+    expect(d.code, d.stderr).to.equal(0);
+    expect(readPatterns(new Uint8Array(fs.readFileSync(drumified)), drumified)).to.have.length(1);
+  });
+
+  it('a 3/4 file: one line naming the file and the signature', async () => {
+    const run = await groovebox(['generate', '--score', fixture('three-four.mid'), '--models-dir', models, '--out', path.join(tmp.dir, 'x.mid')]);
+    expectOneLineError(run, /three-four\.mid: time signature 3\/4 .*only 4\/4/);
+  });
+
+  it('a file without drum notes: one line naming the file', async () => {
+    const run = await groovebox(['drumify', fixture('no-drums.mid'), '--models-dir', models, '--out', path.join(tmp.dir, 'x.mid')]);
+    expectOneLineError(run, /no-drums\.mid: no drum notes/);
+  });
+
+  it('a missing input file, an unknown drum, a missing --out, a model without that input, a missing model: one line each', async () => {
+    expectOneLineError(await groovebox(['humanize', path.join(tmp.dir, 'nope.mid'), '--models-dir', models, '--out', 'x.mid']), /nope\.mid: file not found/);
+    expectOneLineError(await groovebox(['generate', '--score', scoreFile, '--drums', 'kick,cowbell', '--models-dir', models, '--out', 'x.mid']), /--drums: unknown drum "cowbell"/);
+    expectOneLineError(await groovebox(['generate', '--score', scoreFile, '--models-dir', models]), /--out: the MIDI file to write is required/);
+    expectOneLineError(await groovebox(['drumify', fixture('groove.mid'), '--model', 'baseline', '--models-dir', models, '--out', path.join(tmp.dir, 'x.mid')]), /--model baseline: this model has no groove input/);
+    expectOneLineError(await groovebox(['generate', '--model', 'ag2', '--models-dir', models, '--out', path.join(tmp.dir, 'x.mid')]), /ag2: model folder not found/);
+  });
+});
