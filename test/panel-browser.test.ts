@@ -162,6 +162,13 @@ describe('panel: the whole box in headless Chromium', function () {
     await page.waitForFunction(() => document.getElementById('lcd-step')!.textContent !== '–');
     expect(await page.locator('#buttons .fn[data-button="play"]').evaluate((el) => el.classList.contains('lit'))).to.equal(true);
 
+    // The export link downloads the loop as a Standard MIDI File.
+    const head = await page.evaluate(async () => {
+      const res = await fetch(document.querySelector<HTMLAnchorElement>('#export')!.href);
+      return String.fromCharCode(...new Uint8Array(await res.arrayBuffer()).slice(0, 4));
+    });
+    expect(head).to.equal('MThd');
+
     expect(pageErrors).to.deep.equal([]);
     expect(await page.evaluate(() => document.body.dataset.errors ?? '0')).to.equal('0');
     fs.mkdirSync(path.dirname(ARTIFACT), { recursive: true });
