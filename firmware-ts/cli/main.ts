@@ -2,6 +2,7 @@
 import { parseCommandArgs, UsageError, type Command } from './command.js';
 import { benchDatasetCommand } from './commands/bench-dataset.js';
 import { benchGenerateCommand } from './commands/bench-generate.js';
+import { benchTrainCommand } from './commands/bench-train.js';
 import { drumifyCommand } from './commands/drumify.js';
 import { generateCommand } from './commands/generate.js';
 import { humanizeCommand } from './commands/humanize.js';
@@ -13,7 +14,7 @@ import { trainCommand } from './commands/train.js';
 import { plotLossesCommand } from './commands/plot-losses.js';
 
 // Every command a person runs by hand. Add a command: one file in commands/, one line here.
-const COMMANDS: Command[] = [datasetStats, datasetBuild, trainCommand, plotLossesCommand, evaluateCommand, benchDatasetCommand, benchMidiTiming, soundRender, benchGenerateCommand, generateCommand, humanizeCommand, drumifyCommand];
+const COMMANDS: Command[] = [datasetStats, datasetBuild, trainCommand, plotLossesCommand, evaluateCommand, benchDatasetCommand, benchMidiTiming, soundRender, benchGenerateCommand, generateCommand, humanizeCommand, drumifyCommand, benchTrainCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
