@@ -53,6 +53,8 @@ export interface GrooveBoxOptions {
     /** Real-time precision of the send loop; must be false with an OfflineClock. */
     precise: boolean;
     retryInterval?: Seconds;
+    /** Sees every message as it leaves, with its due time (benchmarks, the soak). */
+    onSend?: (bytes: readonly number[], due: Seconds, sentAt: Seconds) => void;
   } | null;
   /** An audio context to play the kit on (null: no audio). `audible` false = a silent sink. */
   audio: { context: BaseAudioContext; audible: boolean; gain: number } | null;
@@ -168,6 +170,7 @@ export class GrooveBox implements BoxControl {
         sendClock: options.midi.sendClock,
         precise: options.midi.precise,
         retryInterval: options.midi.retryInterval,
+        onSend: options.midi.onSend,
         log: (m) => midiLog.info(m),
       })
       : null;

@@ -1,0 +1,105 @@
+/**
+ * `npm run bench`: the one benchmark suite. Runs every figure the issues ask
+ * for, each in a fresh child process (so one measurement cannot warm up or
+ * disturb the next), prints one table and writes bench/results/<timestamp>.json
+ * with the machine it ran on.
+ *
+ *   npm run bench [-- --quick] [-- --soak-minutes M] [-- --skip name,name]
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROJECT_ROOT } from '../firmware-ts/paths.js';
+
+interface Step {
+  key: string;
+  title: string;
+  args: string[];
+}
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean' }, 'soak-minutes': { type: 'string' }, skip: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+});
+if (values.help) {
+  process.stdout.write('npm run bench [-- --quick] [-- --soak-minutes M] [-- --skip dataset,train,...]\n');
+  process.exit(0);
+}
+const quick = Boolean(values.quick);
+const soakMinutes = Number(values['soak-minutes'] ?? (quick ? 1 : 5));
+if (!(soakMinutes > 0)) {
+  process.stderr.write(`bench: --soak-minutes: expected a positive number, got "${values['soak-minutes']}"\n`);
+  process.exit(2);
+}
+const skip = new Set((values.skip ?? '').split(',').filter(Boolean));
+const events = quick ? '3000' : '10000';
+const n = quick ? '200' : '500';
+
+const STEPS: Step[] = [
+  { key: 'dataset', title: 'dataset build + cache load', args: ['bench', 'dataset', '--json'] },
+  { key: 'generation.ag11', title: 'generation ag11 (batch 1)', args: ['bench', 'generate', '--model', 'ag11', '--n', n, '--json'] },
+  { key: 'generation.ag2', title: 'generation ag2 (batch 1)', args: ['bench', 'generate', '--model', 'ag2', '--n', n, '--json'] },
+  { key: 'generation.baseline', title: 'generation baseline (batch 1)', args: ['bench', 'generate', '--model', 'baseline', '--n', n, '--json'] },
+  { key: 'midiTiming.idle', title: 'MIDI send error, idle', args: ['bench', 'midi-timing', '--events', events, '--bpm', '180', '--json'] },
+  { key: 'midiTiming.load', title: 'MIDI send error, generating', args: ['bench', 'midi-timing', '--events', events, '--bpm', '180', '--load', '--json'] },
+  { key: 'train', title: 'training step, wasm vs cpu', args: ['bench', 'train', '--json', ...(quick ? ['--steps', '2'] : [])] },
+  { key: 'soak', title: `soak (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--json'] },
+];
+
+const cli = path.join(PROJECT_ROOT, 'dist', 'firmware-ts', 'cli', 'main.js');
+const results: Record<string, unknown> = {};
+const table: string[][] = [];
+let failed = 0;
+for (const step of STEPS) {
+  if (skip.has(step.key.split('.')[0]) || skip.has(step.key)) continue;
+  process.stderr.write(`bench: ${step.title} ...\n`);
+  const t0 = performance.now();
+  const run = spawnSync(process.execPath, [cli, ...step.args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const seconds = (performance.now() - t0) / 1000;
+  const line = run.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (run.status !== 0 || !line) {
+    failed++;
+    table.push([step.title, `FAILED (exit ${run.status})`, '', `${seconds.toFixed(0)} s`]);
+    set(results, step.key, { error: `exit ${run.status}` });
+    continue;
+  }
+  const value = JSON.parse(line) as Record<string, unknown>;
+  set(results, step.key, value);
+  table.push([step.title, summary(step.key, value), `groovebox ${step.args.join(' ')}`, `${seconds.toFixed(0)} s`]);
+}
+
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const report = {
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverage: os.loadavg() },
+  quick,
+  ...results,
+};
+const dir = path.join(PROJECT_ROOT, 'bench', 'results');
+fs.mkdirSync(dir, { recursive: true });
+const file = path.join(dir, `${stamp}.json`);
+fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+
+const widths = [0, 1, 2, 3].map((i) => Math.max(...table.map((r) => r[i].length), 8));
+process.stdout.write(table.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n') + `\n\nwritten to ${path.relative(PROJECT_ROOT, file)}\n`);
+process.exitCode = failed > 0 ? 1 : 0;
+
+function set(target: Record<string, unknown>, key: string, value: unknown): void {
+  const [a, b] = key.split('.');
+  if (!b) target[a] = value;
+  else target[a] = { ...((target[a] as Record<string, unknown>) ?? {}), [b]: value };
+}
+
+/** The figure a reader looks for first, per benchmark. */
+function summary(key: string, v: Record<string, unknown>): string {
+  const ms = (x: unknown) => (typeof x === 'number' ? `${x.toFixed(x < 1 ? 3 : 1)} ms` : '?');
+  if (key.startsWith('generation')) return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)} (${v.backend})`;
+  if (key.startsWith('midiTiming')) return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)} over ${v.events} events`;
+  if (key === 'soak') return `RSS +${v.rssGrowthMB} MB, tensors +${v.tensorGrowth}, max stall ${ms(v.maxStallMs)}`;
+  return Object.entries(v)
+    .filter(([, x]) => typeof x === 'number')
+    .slice(0, 3)
+    .map(([k, x]) => `${k} ${(x as number).toFixed(2)}`)
+    .join(', ');
+}
