@@ -416,10 +416,10 @@ export class GrooveBox implements BoxControl {
     this.#stopped = true;
     this.#cancelRefresh?.();
     this.#cancelSave?.();
-    for (const off of this.#unsubscribe.splice(0)) off();
     // The sequencer's stop event makes MidiOut send STOP and release every note now; close() releases anything left.
     this.sequencer.stop();
     this.midi?.close();
+    for (const off of this.#unsubscribe.splice(0)) off();
     const engine = this.#engine;
     this.#engine = null;
     await Promise.all([

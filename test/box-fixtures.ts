@@ -1,0 +1,140 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { GrooveBox, type BoxSettings } from '../firmware-ts/box/box.js';
+import { MemoryLogs } from '../firmware-ts/box/log.js';
+import { SlotStore } from '../firmware-ts/box/slots.js';
+import { FakeAds1115 } from '../firmware-ts/devices/ads1115/fake-ads1115.js';
+import { DEFAULT_BUTTON_PINS, GpioButtons } from '../firmware-ts/devices/buttons/gpio-buttons.js';
+import { RotaryEncoder } from '../firmware-ts/devices/buttons/rotary-encoder.js';
+import { FakeGpio, FakeGpioPin } from '../firmware-ts/devices/gpio/fake-gpio.js';
+import { FakeI2cBus } from '../firmware-ts/devices/i2c/fake-bus.js';
+import { MemoryLog } from '../firmware-ts/devices/log.js';
+import { FakeSeesaw } from '../firmware-ts/devices/neotrellis/fake-seesaw.js';
+import { NeoTrellisGrid } from '../firmware-ts/devices/neotrellis/neotrellis-grid.js';
+import { Ads1115TapPad } from '../firmware-ts/devices/tap-pad/ads1115-tap-pad.js';
+import { GenerationEngine } from '../firmware-ts/engine/engine.js';
+import { MODEL_CONFIGS, type ModelConfig } from '../firmware-ts/model/config.js';
+import { FakeMidiPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
+import { NOTE_MAP_PRESETS } from '../firmware-ts/outputs/midi/note-map.js';
+import { datasetDir } from '../firmware-ts/paths.js';
+import { OfflineClock } from '../firmware-ts/time/clock.js';
+
+export const tempDir = (prefix = 'groovebox-box-'): string => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+/** The 11-input model's shape at a size that trains one batch in seconds on a busy CPU. */
+const TINY: ModelConfig = {
+  ...MODEL_CONFIGS.ag11,
+  factors: MODEL_CONFIGS.ag11.factors.map((f) => ({ ...f, units: 8, latent: 2 })),
+  decoder: { units: 24, layers: 1, auxUnits: 8 },
+};
+
+let tiny: Promise<string | null> | null = null;
+
+/**
+ * A models folder holding a tiny ag11 trained in the test (128 windows, one
+ * epoch), once per test run. Null when the dataset is not there, so the
+ * caller can skip visibly; GROOVEBOX_REQUIRE_DATA=1 makes that a failure.
+ */
+export function tinyModelsDir(): Promise<string | null> {
+  tiny ??= (async () => {
+    const data = datasetDir();
+    if (!fs.existsSync(data)) {
+      if (process.env.GROOVEBOX_REQUIRE_DATA === '1') throw new Error(`dataset not found at ${data} (GROOVEBOX_REQUIRE_DATA=1)`);
+      return null;
+    }
+    const { initBackend } = await import('../firmware-ts/ml/runtime.js');
+    const { train } = await import('../firmware-ts/train/trainer.js');
+    const backend = await initBackend(process.env.GROOVEBOX_BACKEND ?? 'cpu');
+    const models = tempDir('groovebox-models-');
+    await train({ config: TINY, outDir: path.join(models, 'ag11'), dataDir: data, epochs: 1, maxMinutes: 10, resume: false, seed: 3, backend, checkpointSeconds: 1e9, limit: 128, log: () => {} });
+    return models;
+  })();
+  return tiny;
+}
+
+/** Fake panel hardware at register level, driven through the real drivers (as in gestures-path.test). */
+export async function fakeHardware(clock: OfflineClock) {
+  const bus = new FakeI2cBus();
+  const seesaw = new FakeSeesaw();
+  const gpio = new FakeGpio(clock);
+  const ready = (await gpio.input(27, { edge: 'falling', label: 'ADS1115 ALERT/RDY' })) as FakeGpioPin;
+  const adc = new FakeAds1115(clock, ready);
+  bus.attach(0x2e, seesaw).attach(0x48, adc);
+  const log = new MemoryLog();
+  const grid = await NeoTrellisGrid.open({ bus, clock, log, wait: async () => {} });
+  const tapPad = await Ads1115TapPad.open({ bus, clock, ready, log });
+  const buttons = await GpioButtons.open({ gpio, clock });
+  const tempo = await RotaryEncoder.open({ gpio });
+  grid.start();
+  return {
+    seesaw, gpio, adc, log,
+    devices: { grid, tapPad, buttons, tempo },
+    async close() {
+      await grid.close(); await tapPad.close(); await buttons.close(); await tempo.close();
+    },
+  };
+}
+
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export interface TestBox {
+  box: GrooveBox;
+  clock: OfflineClock;
+  port: FakeMidiPort;
+  logs: MemoryLogs;
+  hw: Awaited<ReturnType<typeof fakeHardware>>;
+  engines: GenerationEngine[];
+  stateDir: string;
+  /** Steps the offline clock to `until`, converting ADC samples at 860/s and letting I/O promises settle. */
+  run(until: number): Promise<void>;
+  press(key: number): Promise<void>;
+  button(name: 'play' | 'rec' | 'mode' | 'shift' | 'generate' | 'page', down: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+
+export async function testBox(options: { modelsDir: string; stateDir?: string; settings?: Partial<BoxSettings> }): Promise<TestBox> {
+  const clock = new OfflineClock();
+  const hw = await fakeHardware(clock);
+  const port = new FakeMidiPort('Fake TR-8S', () => clock.now() * 1000);
+  const logs = new MemoryLogs();
+  const stateDir = options.stateDir ?? tempDir('groovebox-state-');
+  const slots = await SlotStore.open(stateDir, logs.factory('slots'));
+  const engines: GenerationEngine[] = [];
+  const box = new GrooveBox({
+    clock,
+    devices: hw.devices,
+    midi: { open: async () => port, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.05, precise: false },
+    audio: null,
+    engineFactory: (config) => {
+      const engine = new GenerationEngine({ ...config, backend: config.backend ?? process.env.GROOVEBOX_BACKEND ?? 'cpu' });
+      engines.push(engine);
+      return engine;
+    },
+    slots,
+    settings: { model: 'ag11', temperature: 1, switchAt: 'loop', stepVelocity: 0.8, autoplay: false, bpm: 120, backend: null, modelsDir: options.modelsDir, ...options.settings },
+    logs: logs.factory,
+    random: (() => { let s = 0; return () => ((s = (s * 9301 + 49297) % 233280) / 233280); })(),
+  });
+  const run = async (until: number): Promise<void> => {
+    while (clock.now() + 1 / 860 <= until) {
+      clock.advance(1 / 860);
+      hw.adc.convert();
+      await settle();
+    }
+  };
+  return {
+    box, clock, port, logs, hw, engines, stateDir, run,
+    async press(key) { hw.seesaw.press(key); hw.seesaw.release(key); await run(clock.now() + 0.03); },
+    async button(name, down) { hw.gpio.pin(DEFAULT_BUTTON_PINS[name]).set(down ? 1 : 0); await run(clock.now() + 0.03); },
+    async close() { await box.shutdown(); await hw.close(); },
+  };
+}
+
+/** Note-ons (status 0x9n, velocity > 0) the fake port received, with their send times in seconds. */
+export function noteOns(port: FakeMidiPort, from = 0): { note: number; velocity: number; channel: number; time: number }[] {
+  return port.sent
+    .filter((m) => (m.bytes[0] & 0xf0) === 0x90 && m.bytes[2] > 0 && m.timeMs / 1000 >= from)
+    .map((m) => ({ channel: (m.bytes[0] & 0x0f) + 1, note: m.bytes[1], velocity: m.bytes[2], time: m.timeMs / 1000 }));
+}

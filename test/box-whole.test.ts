@@ -1,0 +1,165 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { STOP, START } from '../firmware-ts/outputs/midi/messages.js';
+import { NOTE_MAP_PRESETS } from '../firmware-ts/outputs/midi/note-map.js';
+import { DRUMS } from '../firmware-ts/pattern/drums.js';
+import { Pattern } from '../firmware-ts/pattern/pattern.js';
+import { parseMidi } from 'midi-file';
+import { emptyGestureState, setStep } from '../firmware-ts/gestures/state.js';
+import { SlotStore } from '../firmware-ts/box/slots.js';
+import { MemoryLogs } from '../firmware-ts/box/log.js';
+import { noteOns, tempDir, testBox, tinyModelsDir, type TestBox } from './box-fixtures.js';
+
+const STEP = 0.125; // a 16th at 120 BPM
+const GM = NOTE_MAP_PRESETS.gm;
+const note = (drum: number): number => GM[DRUMS[drum]].note;
+
+/** The time of the first START the port received: the grid of step 0 is half a 16th after it. */
+function startTime(t: TestBox): number {
+  const start = t.port.sent.find((m) => m.bytes[0] === START);
+  if (!start) throw new Error('no MIDI start was sent');
+  return start.timeMs / 1000;
+}
+
+/** What a loop should put on the wire, one entry per hit: [note, time relative to the loop's downbeat]. */
+function expectedNotes(pattern: Pattern): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [step, drum, , offset] of pattern.toJSON().notes) out.push([note(drum), step * STEP + offset * STEP / 2]);
+  return out.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+}
+
+function playedBetween(t: TestBox, from: number, to: number, grid0: number): [number, number][] {
+  return noteOns(t.port)
+    .filter((n) => n.time >= from && n.time < to)
+    .map((n): [number, number] => [n.note, n.time - grid0])
+    .sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+}
+
+
+/** Same notes in the same order, each within 0.1 ms of its time (offsets are float32 in the pattern). */
+function expectSameNotes(played: [number, number][], expected: [number, number][], what: string): void {
+  expect(played.length, `${what}: number of notes`).to.equal(expected.length);
+  const byTime = (a: [number, number], b: [number, number]) => a[1] - b[1] || a[0] - b[0];
+  const p = [...played].sort(byTime);
+  const e = [...expected].sort(byTime);
+  p.forEach(([n, t], i) => {
+    expect(n, `${what}: note ${i}`).to.equal(e[i][0]);
+    expect(t, `${what}: time of note ${i}`).to.be.closeTo(e[i][1], 1e-4);
+  });
+}
+
+/** A known loop in slot 1, so the test knows what must come out of the MIDI port. */
+async function slotWithLoop(stateDir: string): Promise<Pattern> {
+  const loop = new Pattern().set(0, 0, 1, 0).set(4, 1, 0.5, 0.4).set(8, 0, 0.9, -0.2).set(12, 1, 0.6, 0).set(20, 2, 0.3, 0.1);
+  let gestures = emptyGestureState();
+  gestures = setStep(gestures, 0, 0, true);
+  const store = await SlotStore.open(stateDir, new MemoryLogs().factory('slots'));
+  await store.save(0, { gestures, loop: loop.toJSON(), bpm: 120, model: 'ag11', temperature: 1, seed: 5 });
+  return loop;
+}
+
+describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, fake MIDI port)', function () {
+  it('without a model: one clear error, and key presses play as a plain step sequencer on MIDI', async () => {
+    const t = await testBox({ modelsDir: tempDir('groovebox-no-models-') });
+    const report = await t.box.boot();
+    expect(report.modelLoaded).to.equal(false);
+    expect(report.modelError).to.match(/model folder not found/);
+    expect(t.logs.count('model ag11 not loaded', 'error')).to.equal(1);
+    expect(t.logs.count('plain step sequencer')).to.equal(1);
+
+    // SHIFT + key 1 selects the kick; the quarters of bar 1. SHIFT + key 2: the snare on 5 and 13.
+    await t.button('shift', true); await t.press(0); await t.button('shift', false);
+    for (const k of [0, 4, 8, 12]) await t.press(k);
+    await t.button('shift', true); await t.press(1); await t.button('shift', false);
+    await t.press(4); await t.press(12);
+    await t.button('play', true); await t.button('play', false);
+    await t.run(t.clock.now() + 4.2);
+    const grid0 = startTime(t) + STEP / 2;
+    const loop1 = playedBetween(t, 0, grid0 + 4 - STEP / 2, grid0);
+    expectSameNotes(loop1, [[36, 0], [36, 0.5], [38, 0.5], [36, 1], [36, 1.5], [38, 1.5]], 'the programmed score');
+    const velocities = new Set(noteOns(t.port).map((n) => n.velocity));
+    expect([...velocities]).to.deep.equal([Math.round(0.8 * 127)]);
+    expect(new Set(noteOns(t.port).map((n) => n.channel))).to.deep.equal(new Set([10]));
+    // the LED under the playhead moved: the grid shows the running loop
+    expect(t.hw.seesaw.showCount).to.be.greaterThan(10);
+
+    // GENERATE without a model keeps playing the score; an edit is heard from the next 16th on
+    await t.box.generate();
+    await t.press(2); // snare on step 3
+    const from = t.clock.now() + 0.2;
+    await t.run(from + 4);
+    const heard = noteOns(t.port, from).filter((n) => n.note === 38).map((n) => Math.round(((n.time - grid0) % 4) / STEP));
+    expect(heard).to.include.members([2, 4, 12]);
+
+    await t.close();
+    expect(t.port.lastWrite).to.not.equal(undefined);
+    expect(t.port.sent.some((m) => m.bytes[0] === STOP)).to.equal(true);
+    expect(t.box.midi!.soundingNotes()).to.deep.equal([]);
+  });
+
+  describe('with a tiny model trained in the test', function () {
+    let modelsDir: string;
+    before(async function () {
+      const dir = await tinyModelsDir();
+      if (!dir) {
+        console.log('      (skipped: no Groove MIDI Dataset; set GROOVEBOX_DATA, or GROOVEBOX_REQUIRE_DATA=1 to fail instead)');
+        this.skip();
+      }
+      modelsDir = dir!;
+    });
+
+    it('key presses and piezo strokes reach the model; its loop takes over at the next loop boundary and goes out as MIDI', async () => {
+      const stateDir = tempDir('groovebox-state-');
+      const slotLoop = await slotWithLoop(stateDir);
+      const t = await testBox({ modelsDir, stateDir });
+      const report = await t.box.boot();
+      expect(report.modelLoaded, t.logs.text()).to.equal(true);
+      await t.box.generation; // the first loop of an empty box
+      expect(await t.box.loadSlot(0)).to.equal(true);
+
+      // kick on the quarters of bar 1 (keys), then a tapped groove (piezo samples through the ADS1115)
+      await t.button('shift', true); await t.press(0); await t.button('shift', false);
+      for (const k of [0, 4, 8, 12]) await t.press(k);
+      await t.run(t.clock.now() + 0.5); // the onset detector learns the quiet floor
+      await t.button('rec', true); await t.button('rec', false);
+      const take = t.box.capture.recorder.window!;
+      for (let i = 0; i < 16; i++) t.hw.adc.hit(i % 4 === 0 ? 0.9 : 0.4, take.start + i * 0.25 + (i === 1 ? 0.03 : 0));
+      await t.run(take.end + 0.2);
+      expect(t.box.capture.state.groove!.hits.filter((h) => h > 0).length).to.equal(16);
+
+      // PLAY: the slot's loop plays, exactly, including microtiming
+      await t.button('play', true); await t.button('play', false);
+      const grid0 = startTime(t) + STEP / 2;
+      await t.run(grid0 + 1.9);
+      // GENERATE in the middle of the loop: the new loop waits for the loop boundary
+      await t.button('generate', true); await t.button('generate', false);
+      await t.box.generation;
+      const generated = t.box.sequencer.pendingPattern;
+      expect(generated, t.logs.text()).to.not.equal(null);
+      expect(t.box.snapshot().reconstructions!.groove!.hits).to.have.length(32);
+      expect(t.box.snapshot().reconstructions!.drums![0]).to.have.length(32);
+      await t.run(grid0 + 8);
+      expectSameNotes(playedBetween(t, 0, grid0 + 4 - STEP / 2, grid0), expectedNotes(slotLoop), 'loop 1 (the slot)');
+      expect(generated!.hitCount(), 'the tiny model made a loop with hits').to.be.greaterThan(0);
+      expectSameNotes(playedBetween(t, grid0 + 4 - STEP / 2, grid0 + 8 - STEP / 2, grid0 + 4), expectedNotes(generated!), 'loop 2 (generated)');
+      expect(t.logs.count('takes over at the next loop')).to.be.at.least(2);
+
+      // the loop exported as a Standard MIDI File reads back as the same hits
+      const file = await t.box.exportMidi();
+      expect(path.dirname(file)).to.equal(path.join(stateDir, 'slots', '01'));
+      const midi = parseMidi(fs.readFileSync(file));
+      const perBeat = midi.header.ticksPerBeat!;
+      let tick = 0;
+      const written: [number, number][] = [];
+      for (const e of midi.tracks[0]) {
+        tick += e.deltaTime;
+        if (e.type === 'noteOn' && e.velocity > 0) written.push([e.noteNumber, Math.round(tick / (perBeat / 4))]);
+      }
+      const wanted = generated!.toJSON().notes.map(([step, drum]): [number, number] => [note(drum), step]);
+      const order = (a: [number, number], b: [number, number]) => a[1] - b[1] || a[0] - b[0];
+      expect(written.sort(order)).to.deep.equal(wanted.sort(order));
+      await t.close();
+    });
+  });
+});
