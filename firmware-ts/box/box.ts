@@ -423,6 +423,7 @@ export class GrooveBox implements BoxControl {
     const engine = this.#engine;
     this.#engine = null;
     await Promise.all([
+      // Always written: the working state on disk is then exactly what was playing when the box stopped.
       this.#saveWorking().catch((err: Error) => this.#log.error(`could not save the working state at shutdown (${err.message}); the previous save is intact`)),
       engine?.stop().catch(() => {}),
     ]);

@@ -159,7 +159,7 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
     panel: object({
       enabled: bool,
       host: nonEmpty('an IP address or host name to bind, e.g. 127.0.0.1'),
-      port: num(1, 65535, true),
+      port: num(0, 65535, true), // 0: any free port (tests, several boxes on one machine)
       token: orNull((v, key) => (typeof v === 'string' && v.length >= MIN_TOKEN_LENGTH ? v : fail(key, typeof v === 'string' ? `(${v.length} characters)` : v, `a string of at least ${MIN_TOKEN_LENGTH} characters, or null`))),
     }, defaults.panel, 'panel.'),
   };

@@ -13,9 +13,10 @@ import { soundRender } from './commands/sound-render.js';
 import { trainCommand } from './commands/train.js';
 import { plotLossesCommand } from './commands/plot-losses.js';
 import { soakCommand } from './commands/soak.js';
+import { startCommand } from './commands/start.js';
 
 // Every command a person runs by hand. Add a command: one file in commands/, one line here.
-const COMMANDS: Command[] = [datasetStats, datasetBuild, trainCommand, plotLossesCommand, soakCommand, evaluateCommand, benchDatasetCommand, benchMidiTiming, soundRender, benchGenerateCommand, generateCommand, humanizeCommand, drumifyCommand, benchTrainCommand];
+const COMMANDS: Command[] = [startCommand, datasetStats, datasetBuild, trainCommand, plotLossesCommand, soakCommand, evaluateCommand, benchDatasetCommand, benchMidiTiming, soundRender, benchGenerateCommand, generateCommand, humanizeCommand, drumifyCommand, benchTrainCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

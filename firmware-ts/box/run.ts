@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { discoverDevices, type FoundDevices } from '../devices/discovery.js';
+import { GenerationEngine } from '../engine/engine.js';
+import { openAudioContext } from '../outputs/audio/context.js';
+import { openEasyMidiPort } from '../outputs/midi/easymidi-port.js';
+import { MidiPortError, type MidiPortOpener } from '../outputs/midi/midi-port.js';
+import { PanelServer } from '../panel/server.js';
+import { MODELS_DIR } from '../paths.js';
+import { SystemClock } from '../time/clock.js';
+import { GrooveBox, type BootReport } from './box.js';
+import type { LoadedConfig } from './config.js';
+import type { LogFactory } from './log.js';
+import { mergeButtons, mergeGrids, mergeTapPads, mergeTempo } from './merged-devices.js';
+import { SlotStore } from './slots.js';
+
+export interface RunningBox {
+  box: GrooveBox;
+  report: BootReport;
+  /** The virtual front panel's address, or null when the panel is off. */
+  url: string | null;
+  /** Milliseconds from process start to playable. */
+  readyMs: number;
+  /** Silence, save, release everything (the box first: it must go quiet before anything else). */
+  close(): Promise<void>;
+}
+
+/**
+ * The daemon as it runs on the Pi or a laptop: the system clock, the
+ * hardware that is there (the panel's virtual devices for the rest, or for
+ * all with `devices: simulate`), easymidi, Web Audio, the generation worker.
+ * Resolves once the model is loaded (or known missing), the outputs are open
+ * and the panel is served.
+ */
+export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<RunningBox> {
+  const log = logs('box');
+  const clock = new SystemClock();
+  const slots = await SlotStore.open(config.stateDir, logs('slots'));
+
+  const panel = config.panel.enabled
+    ? new PanelServer({ host: config.panel.host, port: config.panel.port, token: config.panel.token ?? undefined, clock, log: logs('panel') })
+    : null;
+  let found: FoundDevices | null = null;
+  if (config.devices === 'auto') {
+    found = await discoverDevices({ clock, log: logs('devices') });
+  } else if (!panel) {
+    throw new Error('devices = "simulate" needs the virtual panel, but panel.enabled is false');
+  } else {
+    log.info('simulated devices: the virtual front panel is the box');
+  }
+  const virtual = panel?.devices;
+  const devices = {
+    grid: mergeGrids(found?.stepGrid, virtual?.grid),
+    tapPad: mergeTapPads(found?.tapPad, virtual?.tapPad),
+    buttons: mergeButtons(found?.buttons, virtual?.buttons),
+    tempo: mergeTempo(found?.tempo, virtual?.tempo),
+  };
+
+  let audio: { context: BaseAudioContext; audible: boolean; gain: number } | null = null;
+  if (config.audio.enabled) {
+    try {
+      const opened = await openAudioContext((m) => logs('audio').warn(m));
+      audio = { context: opened.context as unknown as BaseAudioContext, audible: opened.audible, gain: config.audio.gain };
+    } catch (err) {
+      logs('audio').warn(`no audio at all (${(err as Error).message.split('\n')[0]}); MIDI only`);
+    }
+  }
+
+  const box = new GrooveBox({
+    clock,
+    devices,
+    midi: config.midi.enabled
+      ? { open: midiOpener(config.midi.port), noteMap: config.noteMapResolved, sendClock: config.midi.clock, noteLength: config.midi.noteLength, precise: true }
+      : null,
+    audio,
+    engineFactory: (workerConfig) => new GenerationEngine(workerConfig),
+    slots,
+    settings: {
+      model: config.model,
+      temperature: config.temperature,
+      switchAt: config.switchAt,
+      stepVelocity: config.stepVelocity,
+      autoplay: config.autoplay,
+      bpm: config.bpm,
+      backend: config.backend,
+      modelsDir: path.resolve(config.modelsDir ?? MODELS_DIR),
+    },
+    logs,
+    panel,
+  });
+  panel?.onCommand((command) => box.command(command));
+  panel?.setExportProvider(() => box.midiFile());
+
+  let report: BootReport;
+  let url: string | null = null;
+  try {
+    report = await box.boot();
+    // Served after the model is loaded: whoever waits for the URL finds a playable box.
+    url = panel ? await panel.start() : null;
+  } catch (err) {
+    await box.shutdown().catch(() => {});
+    await panel?.close().catch(() => {});
+    await found?.close().catch(() => {});
+    await closeAudio(audio);
+    throw err;
+  }
+  const readyMs = performance.now();
+  const outputs = [
+    report.midi ? `MIDI "${report.midi}"` : config.midi.enabled ? 'MIDI unavailable (audio plays)' : 'MIDI off',
+    report.audio === 'off' ? 'audio off' : `audio on the ${report.audio}`,
+  ].join(', ');
+  const model = report.modelLoaded ? `model ${report.model} loaded` : `no model (${report.model}): plain step sequencer`;
+  log.info(`ready in ${Math.round(readyMs)} ms (${model}, outputs open: ${outputs})${url ? `; panel at ${url}` : ''}`);
+
+  return {
+    box,
+    report,
+    url,
+    readyMs,
+    async close() {
+      await box.shutdown();
+      await Promise.allSettled([panel?.close(), found?.close(), closeAudio(audio)]);
+    },
+  };
+}
+
+/**
+ * Opens the MIDI output through easymidi. MidiOut retries every few seconds;
+ * on a machine without an ALSA sequencer each RtMidi attempt prints its own
+ * lines from C to stderr, so after the first failure the retry looks for
+ * /dev/snd/seq first and only asks RtMidi again once it exists (snd-seq
+ * loaded, a USB interface plugged in).
+ */
+function midiOpener(port: string | null): MidiPortOpener {
+  let lastError: MidiPortError | null = null;
+  return async () => {
+    if (lastError?.unavailable && process.platform === 'linux' && !fs.existsSync('/dev/snd/seq')) throw lastError;
+    try {
+      return await openEasyMidiPort({ port: port ?? undefined });
+    } catch (err) {
+      if (err instanceof MidiPortError) lastError = err;
+      throw err;
+    }
+  };
+}
+
+/** Closing a context can wait on the audio thread; the exit deadline must not. */
+async function closeAudio(audio: { context: BaseAudioContext } | null): Promise<void> {
+  const context = audio?.context as unknown as { close?: () => Promise<void> } | undefined;
+  if (!context?.close) return;
+  await Promise.race([context.close().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 200).unref())]);
+}

@@ -1,0 +1,74 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, defaultConfig, loadConfig, validateConfig } from '../firmware-ts/box/config.js';
+import { tempDir } from './box-fixtures.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(here, '..', '..');
+
+function errorOf(raw: unknown): string {
+  try {
+    validateConfig(raw, '/etc/groovebox/config.json');
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error(`accepted ${JSON.stringify(raw)}`);
+}
+
+describe('box: config', () => {
+  it('an empty file means every default', () => {
+    const { noteMapResolved, ...config } = validateConfig({}, 'x');
+    expect(config).to.deep.equal(defaultConfig());
+    expect(noteMapResolved.kick).to.deep.equal({ channel: 10, note: 36 });
+  });
+
+  it('the committed default config (systemd/config.json) is valid and keeps state in /var/lib/groovebox', () => {
+    const raw = JSON.parse(fs.readFileSync(path.join(ROOT, 'systemd', 'config.json'), 'utf8'));
+    const config = validateConfig(raw, 'systemd/config.json');
+    expect(config.stateDir).to.equal('/var/lib/groovebox');
+    expect(config.panel.host).to.equal('127.0.0.1');
+  });
+
+  it('names the file, the key, the value and what was expected, in one line', () => {
+    const cases: [unknown, string][] = [
+      [{ bpm: 500 }, '/etc/groovebox/config.json: bpm = 500: expected a number in 40..240'],
+      [{ bpm: '120' }, 'bpm = "120": expected a number in 40..240'],
+      [{ model: 'gpt' }, 'model = "gpt": expected one of ag11, ag2, baseline'],
+      [{ tempo: 120 }, 'tempo = 120: expected no such key (known: model, modelsDir'],
+      [{ midi: { port: 5 } }, 'midi.port = 5: expected a MIDI output name'],
+      [{ midi: { chanel: 10 } }, 'midi.chanel = 10: expected no such key'],
+      [{ midi: { noteMap: { preset: 'tr909' } } }, 'midi.noteMap.preset: expected one of gm, tr-8s, digitakt, volca-beats, got "tr909"'],
+      [{ midi: { noteMap: { drums: { ride: { note: 300 } } } } }, 'midi.noteMap.ride.note: expected an integer 0..127, got 300'],
+      [{ audio: { gain: 2 } }, 'audio.gain = 2: expected a number in 0..1'],
+      [{ panel: { port: 80.5 } }, 'panel.port = 80.5: expected an integer in 0..65535'],
+      [{ panel: { host: '0.0.0.0' } }, 'panel.host = "0.0.0.0": expected 127.0.0.1 or ::1, unless panel.token'],
+      [{ panel: { host: '0.0.0.0', token: 'short' } }, 'panel.token = "(5 characters)": expected a string of at least 16 characters'],
+      [{ stateDir: 'relative/dir' }, 'stateDir = "relative/dir": expected an absolute folder path'],
+      [[1, 2], '(top level) = [1,2]: expected a JSON object'],
+    ];
+    for (const [raw, message] of cases) {
+      const got = errorOf(raw);
+      expect(got, JSON.stringify(raw)).to.include(message);
+      expect(got).to.not.include('\n');
+    }
+  });
+
+  it('a missing file gives the defaults with one log line; flags override the file and are checked the same way', () => {
+    const dir = tempDir('groovebox-config-');
+    const lines: string[] = [];
+    const missing = loadConfig(path.join(dir, 'none.json'), {}, (m) => lines.push(m));
+    expect(lines).to.deep.equal([`no config file at ${path.join(dir, 'none.json')}; using the defaults`]);
+    expect(missing.source).to.equal('defaults');
+    const file = path.join(dir, 'config.json');
+    fs.writeFileSync(file, JSON.stringify({ panel: { port: 9000 }, bpm: 100 }));
+    const config = loadConfig(file, { port: 9100, simulate: true, stateDir: 'rel' }, () => {});
+    expect([config.panel.port, config.devices, config.bpm, config.stateDir]).to.deep.equal([9100, 'simulate', 100, path.resolve('rel')]);
+    expect(() => loadConfig(file, { host: '192.168.1.20' }, () => {})).to.throw(ConfigError, /panel\.host = "192\.168\.1\.20"/);
+    expect(loadConfig(file, { host: '192.168.1.20', token: 'a-long-enough-token' }, () => {}).panel.host).to.equal('192.168.1.20');
+    fs.writeFileSync(file, '{"bpm": 120,');
+    expect(() => loadConfig(file, {}, () => {})).to.throw(ConfigError, new RegExp(`^${file}: not valid JSON`));
+  });
+});
