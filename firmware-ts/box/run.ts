@@ -5,6 +5,7 @@ import { GenerationEngine } from '../engine/engine.js';
 import { openAudioContext } from '../outputs/audio/context.js';
 import { openEasyMidiPort } from '../outputs/midi/easymidi-port.js';
 import { MidiPortError, type MidiPortOpener } from '../outputs/midi/midi-port.js';
+import { raiseTimingPriority } from '../outputs/midi/priority.js';
 import { PanelServer } from '../panel/server.js';
 import { MODELS_DIR } from '../paths.js';
 import { SystemClock } from '../time/clock.js';
@@ -104,6 +105,8 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
     await closeAudio(audio);
     throw err;
   }
+  // After the generation worker started: a thread inherits its creator's priority, and inference must not get the timing thread's.
+  raiseTimingPriority({}, (m) => logs('midi').warn(m));
   const readyMs = performance.now();
   const outputs = [
     report.midi ? `MIDI "${report.midi}"` : config.midi.enabled ? 'MIDI unavailable (audio plays)' : 'MIDI off',
