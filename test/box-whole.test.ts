@@ -15,6 +15,12 @@ const STEP = 0.125; // a 16th at 120 BPM
 const GM = NOTE_MAP_PRESETS.gm;
 const note = (drum: number): number => GM[DRUMS[drum]].note;
 
+/** Waits (real time, for disk I/O) until `condition` holds; fails naming `what` after 10 s. */
+async function eventually(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (!condition()) throw new Error(`timed out waiting for ${what}`);
+}
+
 /** The time of the first START the port received: the grid of step 0 is half a 16th after it. */
 function startTime(t: TestBox): number {
   const start = t.port.sent.find((m) => m.bytes[0] === START);
@@ -161,5 +167,94 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
       expect(written.sort(order)).to.deep.equal(wanted.sort(order));
       await t.close();
     });
+
+    it('a worker crash during generation: the loop keeps playing, the worker restarts and the request is served', async () => {
+      const stateDir = tempDir('groovebox-state-');
+      const slotLoop = await slotWithLoop(stateDir);
+      const t = await testBox({ modelsDir, stateDir });
+      await t.box.boot();
+      await t.box.generation;
+      await t.box.loadSlot(0);
+      await t.button('play', true); await t.button('play', false);
+      const grid0 = startTime(t) + STEP / 2;
+      await t.run(grid0 + 3.9); // the slot's loop is playing (the boot's loop was replaced at the first downbeat)
+      const generation = t.box.generate();
+      await t.engines[0].crashForTest();
+      // the next loop was already scheduled when the crash came: it is the slot's loop, note for note
+      await t.run(grid0 + 12);
+      expectSameNotes(playedBetween(t, grid0 + 4 - STEP / 2, grid0 + 8 - STEP / 2, grid0 + 4), expectedNotes(slotLoop), 'the loop after the crash');
+      await generation;
+      // the one after: still the slot's loop, or already the generated one if the restarted worker was quick
+      const third = playedBetween(t, grid0 + 8 - STEP / 2, grid0 + 12 - STEP / 2, grid0 + 8);
+      const generated = t.box.loop;
+      const candidates = [expectedNotes(slotLoop), expectedNotes(generated)];
+      expect(candidates.some((c) => c.length === third.length && c.every(([n, time], i) => n === third[i][0] && Math.abs(time - third[i][1]) < 1e-4)), 'third loop').to.equal(true);
+      expect(t.engines[0].restarts).to.equal(1);
+      expect(t.logs.count('generation worker crashed', 'warn')).to.equal(1);
+      expect(t.logs.count('generated with ag11')).to.be.at.least(2); // the boot's and the one asked for during the crash
+      await t.close();
+    });
+
+    it('a newer GENERATE supersedes: only the latest result is queued', async () => {
+      const t = await testBox({ modelsDir });
+      await t.box.boot();
+      await t.box.generation;
+      const before = t.logs.count('generated with ag11');
+      const first = t.box.generate();
+      const second = t.box.generate();
+      const third = t.box.generate();
+      await Promise.all([first, second, third]);
+      expect(t.logs.count('generated with ag11') - before).to.equal(1);
+      expect(t.logs.count('generation failed')).to.equal(0);
+      await t.close();
+      const saved = await (await SlotStore.open(t.stateDir, new MemoryLogs().factory('slots'))).loadWorking();
+      const lastSeed = Number(/seed (\d+)/.exec(t.logs.lines.filter((l) => l.message.startsWith('generated with')).at(-1)!.message)![1]);
+      expect(saved!.seed).to.equal(lastSeed);
+      expect(saved!.loop).to.deep.equal(t.box.loop.toJSON());
+    });
+  });
+
+  it('restores the working state at boot; SHIFT+PLAY then SHIFT+key saves a slot, PLAY-page + key loads it', async () => {
+    const modelsDir = tempDir('groovebox-no-models-');
+    const t = await testBox({ modelsDir });
+    await t.box.boot();
+    await t.button('shift', true); await t.press(0); await t.button('shift', false);
+    await t.press(0); await t.press(6);
+    // SHIFT+PLAY shows the slots; SHIFT + key 6 saves into slot 6
+    await t.button('shift', true); await t.button('play', true); await t.button('play', false);
+    expect(t.box.slotPage).to.equal(true);
+    await t.press(5); await t.button('shift', false);
+    await eventually(() => t.box.currentSlot === 5, 'the save into slot 6');
+    expect(fs.existsSync(path.join(t.stateDir, 'slots', '06', 'slot.json'))).to.equal(true);
+    // the slot page on the LEDs: slot 6 bright, the others dim
+    await t.button('shift', true); await t.button('play', true); await t.button('play', false); await t.button('shift', false);
+    await t.run(t.clock.now() + 0.1);
+    expect(t.hw.seesaw.pixel(5).g).to.be.greaterThan(t.hw.seesaw.pixel(4).g);
+    await t.press(15); // an empty slot: nothing changes
+    expect(t.box.currentSlot).to.equal(5);
+    await t.press(1); // a step of the kick, after the save
+    const state = JSON.stringify(t.box.capture.state);
+    await t.close();
+
+    const again = await testBox({ modelsDir, stateDir: t.stateDir });
+    await again.box.boot();
+    expect(JSON.stringify(again.box.capture.state)).to.equal(state);
+    expect(again.box.currentSlot).to.equal(5);
+    // loading slot 6 brings back the state as saved (without the later step)
+    await again.button('shift', true); await again.button('play', true); await again.button('play', false); await again.button('shift', false);
+    await again.press(5);
+    await eventually(() => again.box.capture.state.scores[0]!.filter((v) => v).length === 2, 'the load of slot 6');
+    expect(again.box.capture.state.scores[0]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 6]);
+    await again.close();
+
+    // a working state that cannot be read: one error, kept aside, the box boots empty
+    fs.writeFileSync(path.join(t.stateDir, 'current.json'), '{"format": "groovebox-slot-1", "gestures": nul');
+    const third = await testBox({ modelsDir, stateDir: t.stateDir });
+    const report = await third.box.boot();
+    expect(report.modelLoaded).to.equal(false);
+    expect(third.logs.count('working state is unreadable', 'error')).to.equal(1);
+    expect(fs.readFileSync(path.join(t.stateDir, 'current.json.corrupt'), 'utf8')).to.include('nul');
+    expect(third.box.capture.state.scores.every((r) => r === null)).to.equal(true);
+    await third.close();
   });
 });
