@@ -10,7 +10,11 @@ const [dir, first] = process.argv.slice(2);
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const store = await SlotStore.open(dir, silent);
 process.stdout.write('ready\n');
+// Each run starts at a different file, so a kill soon after the start does not always spare the last ones.
 for (let version = Number(first); ; version++) {
-  for (let slot = 0; slot < SLOTS_UNDER_TEST; slot++) await store.save(slot, slotVersion(slot, version));
-  await store.saveWorking({ ...slotVersion(SLOTS_UNDER_TEST, version), slot: version % 16 });
+  for (let k = 0; k <= SLOTS_UNDER_TEST; k++) {
+    const slot = (Number(first) + k) % (SLOTS_UNDER_TEST + 1);
+    if (slot < SLOTS_UNDER_TEST) await store.save(slot, slotVersion(slot, version));
+    else await store.saveWorking({ ...slotVersion(SLOTS_UNDER_TEST, version), slot: version % 16 });
+  }
 }
