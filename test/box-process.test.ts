@@ -29,7 +29,7 @@ describe('box: the start command as a process', () => {
     expect(flag.stderr).to.include('--port: expected a number in 0..65535, got "eighty"');
   });
 
-  it('SIGTERM while playing: exits 0 within 1 s with the working state saved', async () => {
+  it('SIGTERM while playing (and a second signal on its heels, as Ctrl-C under npm gives): exits 0 within 1 s with the working state saved', async () => {
     const dir = tempDir('groovebox-run-');
     // No model folder here: the box boots fast as a plain step sequencer, which is all this test needs.
     const config = path.join(dir, 'config.json');
@@ -50,6 +50,7 @@ describe('box: the start command as a process', () => {
     expect(err).to.include('model ag11 not loaded');
     const t0 = performance.now();
     child.kill('SIGTERM');
+    child.kill('SIGINT');
     const code = await exited;
     const ms = performance.now() - t0;
     expect(code, out + err).to.equal(0);

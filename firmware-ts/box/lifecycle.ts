@@ -17,8 +17,7 @@ export interface SignalOptions {
  * SIGTERM (systemd stop) and SIGINT (Ctrl-C): runs `shutdown` once and exits
  * 0 when it is done. If it takes longer than the deadline the process exits
  * anyway with 1: a save cut off there leaves the previous file intact (writes
- * are atomic), a hanging exit would leave the notes sounding. A second signal
- * exits at once.
+ * are atomic), a hanging exit would leave the notes sounding.
  */
 export function exitOnSignals(options: SignalOptions): () => void {
   const exit = options.exit ?? ((code) => process.exit(code));
@@ -26,11 +25,9 @@ export function exitOnSignals(options: SignalOptions): () => void {
   const deadline = options.deadlineMs ?? SHUTDOWN_DEADLINE_MS;
   let stopping = false;
   const handler = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      options.log.warn(`${signal} again: exiting now`);
-      exit(1);
-      return;
-    }
+    // A second signal is usually the same request twice (Ctrl-C reaches both npm and node; `timeout`
+    // signals the child and its group): the deadline already bounds the wait, so it changes nothing.
+    if (stopping) return;
     stopping = true;
     const t0 = now();
     options.log.info(`${signal}: stopping`);
