@@ -95,4 +95,26 @@ describe('ml: the wasm BatchMatMul fix', function () {
     await tf.setBackend('wasm');
     for (let i = 0; i < onCpu.length; i++) expect(onWasm[i]).to.be.closeTo(onCpu[i], 1e-4);
   });
+
+  // The decoder's output gradient [B, 32, 27] is the `b` of two products: as [B*32, 27]
+  // (output layer) and as [B, 864] (the latent skip path). XNNPACK's packed copy of `b`
+  // is cached by data id; without a fresh id the second product ran on the first one's
+  // packing and wrote out of bounds (seen as "memory access out of bounds" in training).
+  it('one tensor used as b under two reshapes: both products match the cpu kernel', async () => {
+    const B = 8, T = 32, F = 27, H = 16, Z = 12;
+    const g = random([B, T, F], 21), h = random([B * T, H], 22), z = random([B, Z], 23);
+    const products = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const gt = tf.tensor(g, [B, T, F]);
+        const first = tf.matMul(tf.tensor2d(h, [B * T, H]), tf.reshape(gt, [B * T, F]), true, false);
+        const second = tf.matMul(tf.tensor2d(z, [B, Z]), tf.reshape(gt, [B, T * F]), true, false);
+        return [first.dataSync() as Float32Array, second.dataSync() as Float32Array];
+      });
+    };
+    const onWasm = await products('wasm');
+    const onCpu = await products('cpu');
+    await tf.setBackend('wasm');
+    for (const k of [0, 1]) for (let i = 0; i < onCpu[k].length; i++) expect(onWasm[k][i]).to.be.closeTo(onCpu[k][i], 1e-3);
+  });
 });
