@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, defaultConfig, loadConfig } from '../firmware-ts/box/config.js';
+import { MemoryLogs } from '../firmware-ts/box/log.js';
+import { SlotCorruptError, SlotStore } from '../firmware-ts/box/slots.js';
+import { slotVersion } from './box-slot-data.js';
+import { prng } from './helpers/fixtures.js';
+
+/** Values that are wrong in interesting ways for a config or slot field. */
+const JUNK: unknown[] = [null, true, false, 0, -1, 1e308, -1e308, 0.5, 127, 128, 65536, '', ' ', 'x', '../../etc/passwd', '\u0000', 'a'.repeat(5000), [], [1, 2], {}, { a: { b: { c: 1 } } }];
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Every path to a value inside a JSON document. */
+function paths(value: Json, at: (string | number)[] = []): (string | number)[][] {
+  const out: (string | number)[][] = [at];
+  if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...at, i])));
+  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...at, k]));
+  return out;
+}
+
+/** One seeded mutation: replace or delete a value, add a stray key, or damage the text itself. */
+function mutate(doc: Json, random: () => number): string {
+  const copy = structuredClone(doc) as Json;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+  const kind = random();
+  if (kind < 0.7) {
+    const at = pick(paths(copy).filter((p) => p.length > 0));
+    let parent = copy as Record<string | number, Json>;
+    for (const k of at.slice(0, -1)) parent = parent[k] as Record<string | number, Json>;
+    const key = at[at.length - 1];
+    if (random() < 0.2 && !Array.isArray(parent)) delete parent[key];
+    else parent[key] = pick(JUNK) as Json;
+    return JSON.stringify(copy);
+  }
+  if (kind < 0.8) {
+    (copy as Record<string, Json>)[pick(['evil', '__proto__', 'constructor', 'stateDir2'])] = pick(JUNK) as Json;
+    return JSON.stringify(copy);
+  }
+  const text = JSON.stringify(copy);
+  if (kind < 0.9) return text.slice(0, Math.floor(random() * text.length));
+  const bytes = [...text];
+  for (let n = 1 + Math.floor(random() * 4); n > 0; n--) bytes[Math.floor(random() * bytes.length)] = String.fromCharCode(Math.floor(random() * 128));
+  return bytes.join('');
+}
+
+describe('box: fuzzing the config parser and the slot files (seeded)', function () {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'groovebox-fuzz-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('config: 3,000 mutated files give a valid config or one ConfigError line naming the file, nothing else', function () {
+    const random = prng(2026);
+    const file = path.join(dir, 'config.json');
+    const valid = JSON.parse(JSON.stringify(defaultConfig())) as Json;
+    let accepted = 0, refused = 0;
+    for (let n = 0; n < 3000; n++) {
+      fs.writeFileSync(file, mutate(valid, random));
+      try {
+        loadConfig(file, {}, () => {});
+        accepted++;
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw new Error(`case ${n}: ${(err as Error)?.name}: ${(err as Error)?.message}`);
+        expect(err.message, `case ${n}`).to.contain(file);
+        expect(err.message.includes('\n'), `case ${n}: one line`).to.equal(false);
+        refused++;
+      }
+    }
+    console.log(`      (config fuzz: 3000 cases, ${accepted} accepted, ${refused} refused with one line)`);
+    expect(refused).to.be.greaterThan(1000);
+  });
+
+  it('slots: 1,000 damaged slot files load as valid or are kept aside byte for byte as .corrupt, never lost', async function () {
+    const random = prng(7);
+    const logs = new MemoryLogs();
+    const store = await SlotStore.open(path.join(dir, 'state'), logs.factory('slots'));
+    await store.save(0, slotVersion(0, 1));
+    const file = store.slotFile(0);
+    const valid = JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
+    let loaded = 0, keptAside = 0;
+    for (let n = 0; n < 1000; n++) {
+      const text = mutate(valid, random);
+      fs.writeFileSync(file, text);
+      try {
+        await store.load(0);
+        loaded++;
+      } catch (err) {
+        if (!(err instanceof SlotCorruptError)) throw new Error(`case ${n}: ${(err as Error)?.name}: ${(err as Error)?.message}`);
+        expect(fs.readFileSync(err.keptAs, 'utf8'), `case ${n}: the damaged file is kept as it was`).to.equal(text);
+        expect(fs.existsSync(file), `case ${n}: the slot reads as empty afterwards`).to.equal(false);
+        fs.rmSync(err.keptAs);
+        keptAside++;
+      }
+    }
+    console.log(`      (slot fuzz: 1000 cases, ${loaded} loaded, ${keptAside} kept aside as .corrupt)`);
+    expect(keptAside).to.be.greaterThan(300);
+  });
+});
