@@ -39,6 +39,8 @@ export interface BoxDevices {
 export type BoxSettings = Pick<BoxConfig, 'model' | 'temperature' | 'switchAt' | 'stepVelocity' | 'autoplay' | 'bpm' | 'backend'> & {
   /** Folder with one sub-folder per model (ag11, ag2, baseline). */
   modelsDir: string;
+  /** The model was asked for explicitly (--model): it wins over the one the saved working state played. */
+  modelPinned?: boolean;
 };
 
 export interface GrooveBoxOptions {
@@ -444,9 +446,9 @@ export class GrooveBox implements BoxControl {
       return null;
     }
     this.#slot = working.slot;
-    // The model is not running yet: take the saved choice, boot starts it.
-    this.#model = working.model;
-    await this.#apply(working, 'step');
+    // The model is not running yet: take the saved choice (unless --model said otherwise), boot starts it.
+    if (!this.#settings.modelPinned) this.#model = working.model;
+    await this.#apply({ ...working, model: this.#model }, 'step');
     this.#log.info(`restored the working state${working.slot !== null ? ` (slot ${working.slot + 1})` : ''}: ${working.loop ? working.loop.notes.length : 0} notes at ${working.bpm} BPM`);
     return working;
   }

@@ -194,7 +194,7 @@ export interface ConfigOverrides {
   autoplay?: boolean;
 }
 
-export type LoadedConfig = BoxConfig & { noteMapResolved: NoteMap; source: string };
+export type LoadedConfig = BoxConfig & { noteMapResolved: NoteMap; source: string; modelPinned: boolean };
 
 /**
  * Reads the config file (a missing file means defaults, said once in the
@@ -235,5 +235,5 @@ export function loadConfig(file: string, overrides: ConfigOverrides, log: (messa
     if (overrides.autoplay) merged.autoplay = true;
   }
   const where = text === null ? 'config (defaults + flags)' : file;
-  return { ...validateConfig(merged, where), source };
+  return { ...validateConfig(merged, where), source, modelPinned: overrides.model !== undefined };
 }

@@ -85,6 +85,7 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
       bpm: config.bpm,
       backend: config.backend,
       modelsDir: path.resolve(config.modelsDir ?? MODELS_DIR),
+      modelPinned: config.modelPinned,
     },
     logs,
     panel,
