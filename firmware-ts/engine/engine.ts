@@ -67,6 +67,9 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
           resolve();
           this.#pump();
         } else if (msg.type === 'loadFailed') {
+          // Not a crash: a model that does not load would only fail again. Forget the
+          // worker first so its non-zero exit does not start the restart path.
+          this.#worker = null;
           reject(new Error(msg.error));
           void worker.terminate();
         } else {

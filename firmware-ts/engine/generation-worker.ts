@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, tf } from '../ml/runtime.js';
 import { GrooveModel } from '../model/generator.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
+import { normalThreadPriority } from './thread-priority.js';
 
 /**
  * The generation worker: owns its own tfjs backend and the model, so inference
@@ -13,6 +14,7 @@ const config = workerData as WorkerConfig;
 const send = (msg: FromWorker) => port.postMessage(msg);
 
 async function main(): Promise<void> {
+  normalThreadPriority();
   let model: GrooveModel;
   let backend: string;
   const t0 = performance.now();

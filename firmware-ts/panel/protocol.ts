@@ -14,8 +14,9 @@ import type { PatternJSON } from '../pattern/pattern.js';
 
 /** A loop is 16 slots on the box: save/load take 0..15. */
 export const SLOT_COUNT = 16;
-export const MIN_BPM = 30;
-export const MAX_BPM = 300;
+/** The sequencer's tempo range: a page cannot ask for what the box would only clamp. */
+export { MIN_BPM, MAX_BPM } from '../sequencer/tempo.js';
+import { MIN_BPM, MAX_BPM } from '../sequencer/tempo.js';
 /** One turn message may not move the tempo more than this (a wheel spin is several messages). */
 export const MAX_DETENTS = 64;
 /** Page times are performance.now() ms: a page open for a year is 3.2e10 ms; anything above is a lie. */

@@ -191,8 +191,8 @@ function build() {
   $('tempo-up').addEventListener('click', (e) => turn(1, e));
   $('bpm').addEventListener('change', () => {
     const bpm = Number($('bpm').value);
-    if (Number.isFinite(bpm) && bpm >= 30 && bpm <= 300) send({ type: 'command', command: 'tempo', bpm });
-    else addStatus('tempo: 30..300 BPM', 'error');
+    if (Number.isFinite(bpm) && bpm >= 40 && bpm <= 240) send({ type: 'command', command: 'tempo', bpm });
+    else addStatus('tempo: 40..240 BPM', 'error');
   });
   $('model').addEventListener('change', () => send({ type: 'command', command: 'model', name: $('model').value }));
   const slot = $('slot');
