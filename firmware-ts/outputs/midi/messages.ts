@@ -14,6 +14,11 @@ export function noteOff(channel: number, note: number): number[] {
   return [0x80 | (channel - 1), note, 0];
 }
 
+/** Control change 123, All Notes Off: releases whatever the device still holds on that channel. */
+export function allNotesOff(channel: number): number[] {
+  return [0xb0 | (channel - 1), 123, 0];
+}
+
 /** Song position pointer: 14-bit count of MIDI beats (1 beat = 6 clocks = one 16th note), LSB first. */
 export function songPosition(sixteenths: number): number[] {
   const value = Math.max(0, Math.floor(sixteenths)) & 0x3fff;

@@ -2,7 +2,7 @@ import { DRUMS } from '../../pattern/drums.js';
 import type { SequencerEvent } from '../../sequencer/events.js';
 import type { Sequencer } from '../../sequencer/sequencer.js';
 import type { Clock, Seconds } from '../../time/clock.js';
-import { CLOCK, CONTINUE, noteOff, noteOn, songPosition, START, STOP } from './messages.js';
+import { allNotesOff, CLOCK, CONTINUE, noteOff, noteOn, songPosition, START, STOP } from './messages.js';
 import type { MidiPort, MidiPortOpener } from './midi-port.js';
 import { NOTE_MAP_PRESETS, validateNoteMap, type NoteMap } from './note-map.js';
 import { SendLoop, type SendItem } from './send-loop.js';
@@ -81,7 +81,7 @@ export class MidiOut {
     this.#curve = validateVelocityCurve(options.velocityCurve ?? LINEAR);
     this.#sendClock = options.sendClock ?? true;
     this.#toPortTime = options.toPortTime ?? ((t) => t);
-    this.#retryInterval = options.retryInterval ?? 2;
+    this.#retryInterval = options.retryInterval ?? 0.5;
     this.#log = options.log ?? ((m) => process.stderr.write(`groovebox:midi ${m}\n`));
     this.#onSend = options.onSend;
     this.#loop = new SendLoop({ clock: this.#clock, precise: options.precise ?? false, onError: (e) => this.#log(`send failed: ${(e as Error)?.message ?? e}`) });
@@ -117,8 +117,12 @@ export class MidiOut {
         return false;
       }
       this.#port = port;
-      this.#log(this.#lastProblem ? `MIDI out back: "${port.name}"` : `MIDI out on "${port.name}"`);
+      const reconnected = this.#lastProblem !== null;
+      this.#log(reconnected ? `MIDI out back: "${port.name}"` : `MIDI out on "${port.name}"`);
       this.#lastProblem = null;
+      // Note-offs that fell due while the cable was out never arrived: release everything
+      // on our channels before the first new note, so nothing hangs on the device.
+      if (reconnected) for (const channel of new Set(DRUMS.map((d) => this.#noteMap[d].channel))) this.#send(allNotesOff(channel), this.#clock.now());
       return true;
     } catch (error) {
       this.#problem(`MIDI out unavailable (${(error as Error)?.message ?? error}); audio keeps playing, retrying every ${this.#retryInterval} s`);
