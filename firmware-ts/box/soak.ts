@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { GenerationEngine } from '../engine/engine.js';
+import { normalThreadPriority } from '../engine/thread-priority.js';
 import { openAudioContext } from '../outputs/audio/context.js';
 import { FakeMidiPort } from '../outputs/midi/fake-midi-port.js';
 import { NOTE_MAP_PRESETS } from '../outputs/midi/note-map.js';
@@ -115,6 +116,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     }, 2000);
   });
   delay.disable();
+  normalThreadPriority(); // the caller (a test run, the bench) goes on at normal priority
   await box.shutdown();
   await audio.context.close();
   fs.rmSync(stateDir, { recursive: true, force: true });
