@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TEMP_MARK } from '../firmware-ts/box/atomic-file.js';
+import { TEMP_MARK } from '../firmware-ts/storage/atomic-file.js';
 import { MemoryLogs } from '../firmware-ts/box/log.js';
 import { decode, SlotCorruptError, SlotStore } from '../firmware-ts/box/slots.js';
 import { mulberry32 } from '../firmware-ts/model/random.js';

@@ -20,7 +20,7 @@ import type { NoteMap } from '../outputs/midi/note-map.js';
 import type { SequencerEvent } from '../sequencer/events.js';
 import { PULSES_PER_STEP, Sequencer } from '../sequencer/sequencer.js';
 import type { Clock, Seconds } from '../time/clock.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../storage/atomic-file.js';
 import { BOX_MODELS, type BoxConfig, type BoxModel } from './config.js';
 import type { BoxLog, LogFactory } from './log.js';
 import { scoreAsPattern } from './plain-loop.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { gestureStateFromJSON, type GestureState } from '../gestures/state.js';
 import { Pattern, type PatternJSON } from '../pattern/pattern.js';
 import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
-import { removeStaleTemps, writeFileAtomic } from './atomic-file.js';
+import { removeStaleTemps, writeFileAtomic } from '../storage/atomic-file.js';
 import { BOX_MODELS, type BoxModel } from './config.js';
 import type { BoxLog } from './log.js';
 

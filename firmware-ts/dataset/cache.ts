@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PATTERN_TENSOR_SIZE, patternToTensorData } from '../pattern/tensor-layout.js';
 import { cacheDir } from '../paths.js';
+import { writeFileAtomicSync } from '../storage/atomic-file.js';
 import { readInfo, SPLITS, type Split } from './info.js';
 import { scanDataset, type DatasetStats, type WindowMeta } from './scan.js';
 
@@ -62,11 +63,11 @@ export function buildCache(dir: string, log: (msg: string) => void = () => {}): 
     const data = new Float32Array(items.length * PATTERN_TENSOR_SIZE);
     items.forEach((item, k) => patternToTensorData(item.pattern, data, k * PATTERN_TENSOR_SIZE));
     const file = `${split}-${hash}.f32`;
-    writeAtomic(path.join(folder, file), new Uint8Array(data.buffer));
+    writeFileAtomicSync(path.join(folder, file), new Uint8Array(data.buffer));
     index.splits[split] = { count: items.length, file, meta: items.map((i) => i.meta) };
     splits[split] = { count: items.length, data, meta: index.splits[split].meta };
   }
-  writeAtomic(path.join(folder, 'index.json'), Buffer.from(JSON.stringify(index)));
+  writeFileAtomicSync(path.join(folder, 'index.json'), JSON.stringify(index));
   for (const f of fs.readdirSync(folder)) {
     if (f.endsWith('.f32') && !f.includes(hash)) fs.rmSync(path.join(folder, f), { force: true });
   }
@@ -106,16 +107,4 @@ function readCache(hash: string): DatasetCache | null {
     splits[split] = { count: entry.count, data, meta: entry.meta };
   }
   return { hash: index.hash, stats: index.stats, splits };
-}
-
-function writeAtomic(file: string, bytes: Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '../storage/atomic-file.js';
 import { tf } from './runtime.js';
 
 /**
@@ -47,7 +48,7 @@ export function writeModelFiles(dir: string, config: unknown, tensors: Map<strin
     ['config.json', Buffer.from(JSON.stringify(config, null, 2) + '\n')],
     ['manifest.json', Buffer.from(JSON.stringify(manifest, null, 2) + '\n')],
   ];
-  for (const [name, bytes] of files) writeAtomic(path.join(dir, name), bytes);
+  for (const [name, bytes] of files) writeFileAtomicSync(path.join(dir, name), bytes);
   return manifest;
 }
 
@@ -105,16 +106,4 @@ function readJson(file: string): unknown {
 
 export function sha256(bytes: Uint8Array): string {
   return crypto.createHash('sha256').update(bytes).digest('hex');
-}
-
-export function writeAtomic(file: string, bytes: Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
 }

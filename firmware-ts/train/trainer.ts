@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadCache } from '../dataset/cache.js';
 import { readModelFiles, writeModelFiles } from '../ml/model-io.js';
+import { writeFileAtomicSync } from '../storage/atomic-file.js';
 import { tf, type BackendName } from '../ml/runtime.js';
 import type { ModelConfig } from '../model/config.js';
 import { GROOVE_SIZE, SCORE_SIZE, gestureArrays, type GestureArrays } from '../model/features.js';
@@ -270,9 +271,7 @@ function writeCheckpoint(dir: string, config: ModelConfig, params: Params, adam:
   for (const [name, v] of adam.v) tensors.set(`adam.v/${name}`, v);
   // state.json is written last: a checkpoint is only "there" once its state is.
   writeModelFiles(dir, config, tensors, { kind: 'checkpoint', adamStep: adam.step });
-  const tmp = path.join(dir, `state.json.tmp-${process.pid}`);
-  fs.writeFileSync(tmp, JSON.stringify(state, null, 2));
-  fs.renameSync(tmp, path.join(dir, 'state.json'));
+  writeFileAtomicSync(path.join(dir, 'state.json'), JSON.stringify(state, null, 2));
 }
 
 function loadCheckpoint(dir: string, config: ModelConfig): { params: Params; adam: Adam; state: RunState } {

@@ -1,3 +1,4 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -32,6 +33,34 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array | string):
     throw err;
   }
   await syncDir(dir);
+}
+
+/**
+ * The same guarantee, blocking: for tools that write big files once and have
+ * no timing loop to keep alive (training checkpoints, model files, the dataset cache).
+ */
+export function writeFileAtomicSync(file: string, bytes: Uint8Array | string): void {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `${path.basename(file)}${TEMP_MARK}${process.pid}-${++counter}`);
+  try {
+    const fd = fsSync.openSync(temp, 'w', 0o644);
+    try {
+      fsSync.writeFileSync(fd, bytes);
+      fsSync.fsyncSync(fd);
+    } finally {
+      fsSync.closeSync(fd);
+    }
+    fsSync.renameSync(temp, file);
+  } catch (err) {
+    fsSync.rmSync(temp, { force: true });
+    throw err;
+  }
+  const dirFd = fsSync.openSync(dir, 'r');
+  try {
+    fsSync.fsyncSync(dirFd);
+  } finally {
+    fsSync.closeSync(dirFd);
+  }
 }
 
 /** fsync on a directory makes its entries (a rename, a new file) durable. */
