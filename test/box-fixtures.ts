@@ -4,21 +4,16 @@ import path from 'node:path';
 import { GrooveBox, type BoxSettings } from '../firmware-ts/box/box.js';
 import { MemoryLogs } from '../firmware-ts/box/log.js';
 import { SlotStore } from '../firmware-ts/box/slots.js';
-import { FakeAds1115 } from '../firmware-ts/devices/ads1115/fake-ads1115.js';
-import { DEFAULT_BUTTON_PINS, GpioButtons } from '../firmware-ts/devices/buttons/gpio-buttons.js';
-import { RotaryEncoder } from '../firmware-ts/devices/buttons/rotary-encoder.js';
-import { FakeGpio, FakeGpioPin } from '../firmware-ts/devices/gpio/fake-gpio.js';
-import { FakeI2cBus } from '../firmware-ts/devices/i2c/fake-bus.js';
-import { MemoryLog } from '../firmware-ts/devices/log.js';
-import { FakeSeesaw } from '../firmware-ts/devices/neotrellis/fake-seesaw.js';
-import { NeoTrellisGrid } from '../firmware-ts/devices/neotrellis/neotrellis-grid.js';
-import { Ads1115TapPad } from '../firmware-ts/devices/tap-pad/ads1115-tap-pad.js';
+import { DEFAULT_BUTTON_PINS } from '../firmware-ts/devices/buttons/gpio-buttons.js';
 import { GenerationEngine } from '../firmware-ts/engine/engine.js';
 import { MODEL_CONFIGS, type ModelConfig } from '../firmware-ts/model/config.js';
 import { FakeMidiPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
 import { NOTE_MAP_PRESETS } from '../firmware-ts/outputs/midi/note-map.js';
 import { datasetDir } from '../firmware-ts/paths.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
+import { fakeHardware } from './helpers/fake-hardware.js';
+
+export { fakeHardware };
 
 export const tempDir = (prefix = 'groovebox-box-'): string => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
@@ -51,29 +46,6 @@ export function tinyModelsDir(): Promise<string | null> {
     return models;
   })();
   return tiny;
-}
-
-/** Fake panel hardware at register level, driven through the real drivers (as in gestures-path.test). */
-export async function fakeHardware(clock: OfflineClock) {
-  const bus = new FakeI2cBus();
-  const seesaw = new FakeSeesaw();
-  const gpio = new FakeGpio(clock);
-  const ready = (await gpio.input(27, { edge: 'falling', label: 'ADS1115 ALERT/RDY' })) as FakeGpioPin;
-  const adc = new FakeAds1115(clock, ready);
-  bus.attach(0x2e, seesaw).attach(0x48, adc);
-  const log = new MemoryLog();
-  const grid = await NeoTrellisGrid.open({ bus, clock, log, wait: async () => {} });
-  const tapPad = await Ads1115TapPad.open({ bus, clock, ready, log });
-  const buttons = await GpioButtons.open({ gpio, clock });
-  const tempo = await RotaryEncoder.open({ gpio });
-  grid.start();
-  return {
-    seesaw, gpio, adc, log,
-    devices: { grid, tapPad, buttons, tempo },
-    async close() {
-      await grid.close(); await tapPad.close(); await buttons.close(); await tempo.close();
-    },
-  };
 }
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -1,15 +1,8 @@
 import { expect } from 'chai';
-import { FakeAds1115 } from '../firmware-ts/devices/ads1115/fake-ads1115.js';
-import { GpioButtons } from '../firmware-ts/devices/buttons/gpio-buttons.js';
-import { FakeGpio, FakeGpioPin } from '../firmware-ts/devices/gpio/fake-gpio.js';
-import { FakeI2cBus } from '../firmware-ts/devices/i2c/fake-bus.js';
-import { MemoryLog } from '../firmware-ts/devices/log.js';
-import { FakeSeesaw } from '../firmware-ts/devices/neotrellis/fake-seesaw.js';
-import { NeoTrellisGrid } from '../firmware-ts/devices/neotrellis/neotrellis-grid.js';
-import { Ads1115TapPad } from '../firmware-ts/devices/tap-pad/ads1115-tap-pad.js';
 import { GestureCapture } from '../firmware-ts/gestures/capture.js';
 import { drumState, gestureStateFromJSON } from '../firmware-ts/gestures/state.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
+import { fakeHardware } from './helpers/fake-hardware.js';
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -21,19 +14,11 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 describe('gestures: from fake hardware to GestureState', () => {
   it('builds score, groove and accent from key presses, buttons and taps', async () => {
     const clock = new OfflineClock();
-    const log = new MemoryLog();
-    const bus = new FakeI2cBus();
-    const seesaw = new FakeSeesaw();
-    const gpio = new FakeGpio(clock);
-    const ready = (await gpio.input(27, { edge: 'falling', label: 'ADS1115 ALERT/RDY' })) as FakeGpioPin;
-    const adc = new FakeAds1115(clock, ready);
-    bus.attach(0x2e, seesaw).attach(0x48, adc);
-    const grid = await NeoTrellisGrid.open({ bus, clock, log, wait: async () => {} });
-    const pad = await Ads1115TapPad.open({ bus, clock, ready, log });
-    const buttons = await GpioButtons.open({ gpio, clock });
+    const hw = await fakeHardware(clock);
+    const { seesaw, gpio, adc, log } = hw;
+    const { grid, tapPad: pad, buttons } = hw.devices;
     const capture = new GestureCapture({ clock, bpm: () => 120 });
     capture.attach({ grid, buttons, tapPad: pad });
-    grid.start();
 
     const run = async (until: number): Promise<void> => {
       while (clock.now() + 1 / 860 <= until) {
@@ -84,6 +69,6 @@ describe('gestures: from fake hardware to GestureState', () => {
     // and the state is plain JSON
     expect(gestureStateFromJSON(JSON.parse(before))).to.deep.equal(capture.state);
     expect(log.count('warn')).to.equal(0);
-    await grid.close(); await pad.close(); await buttons.close();
+    await hw.close();
   });
 });
