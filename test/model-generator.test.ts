@@ -160,4 +160,26 @@ describe('model: generation', function () {
     expect(silentSnare.reconstructions.drums![1], 'the empty snare is an input with a reconstruction').to.have.length(STEPS);
     expect(unspecified.reconstructions.drums![1]).to.equal(null);
   });
+
+  it('keepGiven plays the given drums exactly (an empty row stays silent) and leaves the others to the model', () => {
+    const snare = Float32Array.from({ length: STEPS }, (_, s) => (s % 8 === 4 ? 1 : 0));
+    const silent = new Float32Array(STEPS);
+    const drums = [kick, snare, null, null, null, null, null, silent, null];
+    for (const seed of [1, 2, 3, 4]) {
+      for (const hits of ['threshold', 'sample'] as const) {
+        const { pattern } = model.generate({ drums }, { seed, hits, keepGiven: true });
+        for (let step = 0; step < STEPS; step++) {
+          expect(pattern.hit(step, 0), `kick at ${step}`).to.equal(kick[step] > 0.5);
+          expect(pattern.hit(step, 1), `snare at ${step}`).to.equal(snare[step] > 0.5);
+          expect(pattern.hit(step, 7), `crash at ${step}`).to.equal(false);
+          if (pattern.hit(step, 0)) expect(pattern.velocity(step, 0), 'the model gives the forced hits a velocity').to.be.greaterThan(0);
+        }
+      }
+    }
+    // A full score (2-input and baseline models) is kept whole.
+    const score = new Float32Array(STEPS * 9);
+    for (let step = 0; step < STEPS; step += 2) score[step * 9 + 2] = 1;
+    const { pattern } = model.generate({ score }, { seed: 9, keepGiven: true });
+    for (let step = 0; step < STEPS; step++) for (let d = 0; d < 9; d++) expect(pattern.hit(step, d)).to.equal(score[step * 9 + d] > 0.5);
+  });
 });

@@ -284,7 +284,8 @@ export class GrooveBox implements BoxControl {
     this.#generating++;
     this.#dirty = true;
     try {
-      const result = await engine.generate(engineGestures(this.capture.state), { seed, temperature: this.#temperature });
+      // keepGiven: the performer's score is what plays; the model adds how, and the drums left to it.
+      const result = await engine.generate(engineGestures(this.capture.state), { seed, temperature: this.#temperature, keepGiven: true });
       if (id !== this.#request || this.#stopped || engine !== this.#engine) return;
       this.sequencer.setPattern(result.pattern, this.#settings.switchAt);
       this.#seed = seed;

@@ -32,6 +32,14 @@ export interface GenerateOptions {
   posterior?: 'mean' | 'sample';
   /** Hits: thresholded at 0.5 (default) or sampled with a temperature. */
   hits?: 'threshold' | 'sample';
+  /**
+   * Play the given score exactly: while decoding, the hits of every given drum
+   * (a `drums` row, or all nine from `score`) are forced to the given ones and
+   * fed back as such, so the model writes velocity and timing for them and
+   * fits the other drums around them. Off by default (the evaluation measures
+   * the model's own fidelity); the box turns it on: the score is what to play.
+   */
+  keepGiven?: boolean;
   hitTemperature?: number;
 }
 
@@ -130,7 +138,7 @@ export class GrooveModel {
     tf.tidy(() => {
       const inputs = this.#factorInputs(requests);
       const latents = this.#latents(inputs, n, rand, options);
-      patterns = this.#decode(latents.z, n, rand, options);
+      patterns = this.#decode(latents.z, n, rand, options, options.keepGiven ? givenHits(requests) : null);
       aux = latents.aux.map((a) => (a ? (a.dataSync() as Float32Array) : null));
     });
     return requests.map((_, k) => ({
@@ -186,7 +194,7 @@ export class GrooveModel {
    * The latent's projection is added here, not given as the fused bias: a new bias tensor
    * per generation makes wasm's XNNPACK re-pack the whole weight matrix (2-6 ms measured).
    */
-  #decode(z: tf.Tensor2D, n: number, rand: () => number, options: GenerateOptions): Float32Array {
+  #decode(z: tf.Tensor2D, n: number, rand: () => number, options: GenerateOptions, forced: ForcedHits | null): Float32Array {
     const p = this.#params;
     const { layers, units } = this.config.decoder;
     const gateWidth = 4 * units;
@@ -251,7 +259,10 @@ export class GrooveModel {
         const at = k * FEATURES;
         for (let d = 0; d < DRUM_COUNT; d++) {
           const logit = raw[d];
-          const hit = uniforms ? (uniforms[(t * n + k) * DRUM_COUNT + d] < sigmoid(logit / hitTemperature) ? 1 : 0) : logit > 0 ? 1 : 0;
+          const cell = (k * STEPS + t) * DRUM_COUNT + d;
+          const hit = forced?.mask[cell]
+            ? forced.value[cell]
+            : uniforms ? (uniforms[(t * n + k) * DRUM_COUNT + d] < sigmoid(logit / hitTemperature) ? 1 : 0) : logit > 0 ? 1 : 0;
           // Fed back exactly as training data looks: velocity and offset are 0 where there is no hit.
           next[at + d] = hit;
           next[at + DRUM_COUNT + d] = hit ? sigmoid(raw[DRUM_COUNT + d]) : 0;
@@ -310,6 +321,33 @@ function valuesOf(fn: () => tf.Tensor): Float32Array {
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
+}
+
+/** Hits to force while decoding, per request, step and drum (index (k * 32 + step) * 9 + drum). */
+interface ForcedHits {
+  mask: Uint8Array;
+  value: Uint8Array;
+}
+
+/** The given drums' hits of every request (a `drums` row where given, else all nine from `score`). */
+function givenHits(requests: Gestures[]): ForcedHits {
+  const size = STEPS * DRUM_COUNT;
+  const mask = new Uint8Array(requests.length * size);
+  const value = new Uint8Array(requests.length * size);
+  requests.forEach((g, k) => {
+    for (let d = 0; d < DRUM_COUNT; d++) {
+      // Per-drum rows decide when given (null: the model decides); a full score only without them.
+      const row = g.drums ? (g.drums[d] ?? null) : null;
+      const score = g.drums ? null : (g.score ?? null);
+      if (!row && !score) continue;
+      for (let step = 0; step < STEPS; step++) {
+        const cell = k * size + step * DRUM_COUNT + d;
+        mask[cell] = 1;
+        value[cell] = (row ? row[step] : score![step * DRUM_COUNT + d]) > 0.5 ? 1 : 0;
+      }
+    }
+  });
+  return { mask, value };
 }
 
 /** Aux decoder output as probabilities (hits), velocities 0..1 and offsets -1..1. */
