@@ -45,6 +45,7 @@ const STEPS: Step[] = [
   { key: 'midiTiming.load', title: 'MIDI send error, generating', args: ['bench', 'midi-timing', '--events', events, '--bpm', '180', '--load', '--json'] },
   { key: 'train', title: 'training step, wasm vs cpu', args: ['bench', 'train', '--json', ...(quick ? ['--steps', '2'] : [])] },
   { key: 'soak', title: `soak (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--json'] },
+  { key: 'soakNoAudio', title: `soak without audio (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--no-audio', '--json'] },
 ];
 
 const cli = path.join(PROJECT_ROOT, 'dist', 'firmware-ts', 'cli', 'main.js');
@@ -96,7 +97,7 @@ function summary(key: string, v: Record<string, unknown>): string {
   const ms = (x: unknown) => (typeof x === 'number' ? `${x.toFixed(x < 1 ? 3 : 1)} ms` : '?');
   if (key.startsWith('generation')) return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)} (${v.backend})`;
   if (key.startsWith('midiTiming')) return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)} over ${v.events} events`;
-  if (key === 'soak') return `RSS +${v.rssGrowthMB} MB, tensors +${v.tensorGrowth}, max stall ${ms(v.maxStallMs)}`;
+  if (key.startsWith('soak')) return `RSS +${v.rssGrowthMB} MB, tensors +${v.tensorGrowth}, max stall ${ms(v.maxStallMs)}`;
   return Object.entries(v)
     .filter(([, x]) => typeof x === 'number')
     .slice(0, 3)

@@ -18,12 +18,15 @@ export interface SoakOptions {
   modelsDir: string;
   model?: 'ag11' | 'ag2' | 'baseline';
   bpm?: number;
+  /** Play the audio kit too (default true); false isolates the model and MIDI path. */
+  audio?: boolean;
   /** Progress lines (one a minute). */
   log?: (message: string) => void;
 }
 
 export interface SoakResult {
   minutes: number;
+  audio: boolean;
   generations: number;
   /** RSS at the end minus RSS right after warm-up (medians of nearby samples). */
   rssGrowthMB: number;
@@ -56,7 +59,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   const sends: { due: number; at: number }[] = [];
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'groovebox-soak-'));
   const logs = new MemoryLogs();
-  const audio = await openAudioContext(() => {});
+  const audio = options.audio === false ? null : await openAudioContext(() => {});
   let lastTensors = 0;
   let generations = 0;
   const box = new GrooveBox({
@@ -66,7 +69,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
       open: async () => port, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.05, precise: true,
       onSend: (_bytes, due, at) => { sends.push({ due, at }); },
     },
-    audio: { context: audio.context, audible: audio.audible, gain: 0.5 },
+    audio: audio ? { context: audio.context, audible: audio.audible, gain: 0.5 } : null,
     engineFactory: (config) => {
       const engine = new GenerationEngine(config);
       const generate = engine.generate.bind(engine);
@@ -118,7 +121,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   delay.disable();
   normalThreadPriority(); // the caller (a test run, the bench) goes on at normal priority
   await box.shutdown();
-  await audio.context.close();
+  await audio?.context.close();
   fs.rmSync(stateDir, { recursive: true, force: true });
 
   const afterWarmUp = rss.filter((s) => s.t >= warmUp);
@@ -129,6 +132,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   const endAt = sends.length > 0 ? sends[sends.length - 1].due : start;
   return {
     minutes: options.minutes,
+    audio: audio !== null,
     generations,
     rssGrowthMB: round(tail - head),
     rssStartMB: round(head),

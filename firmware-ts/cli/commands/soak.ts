@@ -11,8 +11,9 @@ export const soakCommand: Command = {
   --model NAME      model to generate with (default ag11)
   --bpm B           tempo (default 120: a new loop every 2 s)
   --models-dir DIR  folder with the model folders (default models/)
+  --no-audio        leave the audio kit out (isolates the model and MIDI path)
   --json            print one JSON object`,
-  options: { minutes: { type: 'string' }, model: { type: 'string' }, bpm: { type: 'string' }, 'models-dir': { type: 'string' }, json: { type: 'boolean' } },
+  options: { minutes: { type: 'string' }, model: { type: 'string' }, bpm: { type: 'string' }, 'models-dir': { type: 'string' }, 'no-audio': { type: 'boolean' }, json: { type: 'boolean' } },
   async run({ values }) {
     const model = stringOption(values, 'model') ?? 'ag11';
     if (model !== 'ag11' && model !== 'ag2' && model !== 'baseline') throw new UsageError(`--model: expected ag11, ag2 or baseline, got "${model}"`);
@@ -20,6 +21,7 @@ export const soakCommand: Command = {
       minutes: numberOption(values, 'minutes', 5, 0.1, 24 * 60),
       bpm: numberOption(values, 'bpm', 120, 40, 240),
       model,
+      audio: !values['no-audio'],
       modelsDir: path.resolve(stringOption(values, 'models-dir') ?? MODELS_DIR),
       log: (m) => process.stderr.write(m + '\n'),
     });
@@ -29,7 +31,7 @@ export const soakCommand: Command = {
     }
     const t = result.midiTiming;
     process.stdout.write(
-      `soak ${result.minutes} min, ${result.generations} generations, ${result.sends} MIDI messages\n` +
+      `soak ${result.minutes} min${result.audio ? '' : ' (no audio)'}, ${result.generations} generations, ${result.sends} MIDI messages\n` +
         `  RSS ${result.rssStartMB} -> ${result.rssEndMB} MB (+${result.rssGrowthMB} MB after warm-up), worker tensors +${result.tensorGrowth}\n` +
         `  timing thread: max stall ${result.maxStallMs} ms, p99 ${result.p99StallMs} ms\n` +
         `  MIDI |sent - due|: first minute p50 ${t.first.p50_ms} / p99 ${t.first.p99_ms} ms, last minute p50 ${t.last.p50_ms} / p99 ${t.last.p99_ms} ms\n`,
