@@ -24,13 +24,15 @@ describe('soak: the box playing and generating every bar', function () {
 
   it(`keeps playing, keeps generating, leaks no tensors and no runaway memory`, async function () {
     this.timeout((minutes + 2) * 60_000);
-    const result = await soak({ minutes, modelsDir: MODELS_DIR, log: (m) => console.log(`      ${m}`) });
+    // Without the audio kit: its engine's native memory is not V8's and grows with every hit until a
+    // garbage collection (README, Performance); this run guards the model and MIDI path.
+    const result = await soak({ minutes, modelsDir: MODELS_DIR, audio: false, log: (m) => console.log(`      ${m}`) });
     console.log(`      ${JSON.stringify(result)}`);
     expect(result.tensorGrowth, 'worker tensors flat').to.equal(0);
     // A loop every bar (2 s at 120 BPM); some requests are superseded or land while one runs.
     expect(result.generations).to.be.greaterThan(minutes * 60 / 2 * 0.7);
     expect(result.midiTiming.last.events, 'MIDI still flowing at the end').to.be.greaterThan(100);
     // A loose guard against a leak that grows with every generation (the figure itself is in the README).
-    expect(result.rssGrowthMB).to.be.lessThan(40);
+    expect(result.rssGrowthMB).to.be.lessThan(20);
   });
 });
