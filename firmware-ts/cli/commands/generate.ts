@@ -28,7 +28,7 @@ type Values = Record<string, string | boolean | (string | boolean)[] | undefined
 /** Options shared by generate, humanize and drumify. */
 export const COMMON_OPTIONS = {
   model: { type: 'string' }, 'models-dir': { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
-  out: { type: 'string' }, json: { type: 'boolean' }, bpm: { type: 'string' }, backend: { type: 'string' },
+  out: { type: 'string' }, json: { type: 'boolean' }, bpm: { type: 'string' }, backend: { type: 'string' }, free: { type: 'boolean' },
 } as const;
 
 export const COMMON_USAGE = `  --model NAME        ${MODEL_NAMES.join('|')} (default ag11)
@@ -38,6 +38,8 @@ export const COMMON_USAGE = `  --model NAME        ${MODEL_NAMES.join('|')} (def
   --out FILE          the MIDI file to write (required)
   --bpm B             tempo of the written file (default: the first input file's tempo, else 120)
   --json              also print the loops and the model's reconstructions of the given gestures as JSON
+  --free              let the model reinterpret the given drums (by default their hits are played exactly
+                      as given, and the model writes how to play them and the drums left to it)
   --backend B         tensorflow|wasm|cpu (default: best available)`;
 
 /** An input MIDI file as its 2-bar windows (every 2 bars in turn). */
@@ -76,6 +78,8 @@ export interface Plan {
   out: string;
   seed: number;
   temperature: number;
+  /** Play the given drums' hits exactly (GenerateOptions.keepGiven); false with --free. */
+  keepGiven: boolean;
   bpm: number;
   json: boolean;
   backend?: string;
@@ -98,6 +102,7 @@ export function commonPlan(values: Values, defaultModel: ModelName = 'ag11'): Om
     out,
     seed,
     temperature: numberOption(values, 'temperature', 1, 0, 10),
+    keepGiven: !values.free,
     bpm: values.bpm === undefined ? undefined : numberOption(values, 'bpm', 120, 20, 400),
     json: Boolean(values.json),
     backend: stringOption(values, 'backend'),
@@ -136,7 +141,7 @@ export async function runPlan(plan: Plan, given: { score: boolean; groove: boole
   const model = GrooveModel.load(plan.modelDir);
   try {
     checkModelInputs(model, given);
-    const options: GenerateOptions = { seed: plan.seed, temperature: plan.temperature };
+    const options: GenerateOptions = { seed: plan.seed, temperature: plan.temperature, keepGiven: plan.keepGiven };
     const results = plan.loops.map((gestures, k) => model.generate(gestures, { ...options, seed: plan.seed + k }));
     const bytes = patternsToMidi(results.map((r) => r.pattern), { bpm: plan.bpm });
     fs.mkdirSync(path.dirname(path.resolve(plan.out)), { recursive: true });
