@@ -94,8 +94,9 @@ export class SlotStore {
 
   async save(slot: number, data: SlotData): Promise<void> {
     const file = this.slotFile(slot);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await this.#write(file, encode(data));
+    // Queued at once (the folder is made inside the queue): an await before queuing would let
+    // overlapping saves of one slot reach the queue out of order, and an older one win.
+    await this.#write(file, encode(data), path.dirname(file));
     this.#filled[slot] = true;
   }
 
@@ -126,9 +127,12 @@ export class SlotStore {
     await Promise.all([...this.#chains.values()]);
   }
 
-  #write(file: string, text: string): Promise<void> {
+  #write(file: string, text: string, makeDir?: string): Promise<void> {
     const previous = this.#chains.get(file) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(() => writeFileAtomic(file, text));
+    const next = previous.catch(() => {}).then(async () => {
+      if (makeDir) await fs.mkdir(makeDir, { recursive: true });
+      await writeFileAtomic(file, text);
+    });
     this.#chains.set(file, next);
     void next.finally(() => { if (this.#chains.get(file) === next) this.#chains.delete(file); }).catch(() => {});
     return next;
