@@ -7,7 +7,7 @@ import type { Accent, DrumScores, Groove, Score } from '../pattern/gestures.js';
 import type { Pattern } from '../pattern/pattern.js';
 import { validateConfig, type FactorConfig, type ModelConfig } from './config.js';
 import { decodeAuxiliary, encodeFactor } from './network.js';
-import { paramSpecs, type Params } from './params.js';
+import { auxOutputWidth, paramSpecs, type Params } from './params.js';
 import { gaussian, mulberry32 } from './random.js';
 import path from 'node:path';
 
@@ -286,7 +286,7 @@ export class GrooveModel {
     this.config.factors.forEach((factor, i) => {
       const a = aux[i];
       if (!a) return;
-      const size = factor.input === 'score' ? STEPS * DRUM_COUNT : factor.input === 'groove' ? STEPS * 3 : STEPS;
+      const size = auxOutputWidth(factor);
       const row = a.slice(k * size, (k + 1) * size);
       if (factor.input === 'score') out.score = row;
       else if (factor.input === 'accent') out.accent = row;
