@@ -56,7 +56,7 @@ for (const step of STEPS) {
   if (skip.has(step.key.split('.')[0]) || skip.has(step.key)) continue;
   process.stderr.write(`bench: ${step.title} ...\n`);
   const t0 = performance.now();
-  const run = spawnSync(process.execPath, [cli, ...step.args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(process.execPath, [...process.execArgv, cli, ...step.args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
   const seconds = (performance.now() - t0) / 1000;
   const line = run.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (run.status !== 0 || !line) {

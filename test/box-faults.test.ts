@@ -7,6 +7,7 @@ import { emptyGestureState, setStep } from '../firmware-ts/gestures/state.js';
 import { FakeMidiPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
 import { MidiPortError } from '../firmware-ts/outputs/midi/midi-port.js';
 import { NOTE_MAP_PRESETS } from '../firmware-ts/outputs/midi/note-map.js';
+import type { MidiOut } from '../firmware-ts/outputs/midi/midi-out.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 import { tempDir } from './box-fixtures.js';
 
@@ -86,6 +87,6 @@ describe('box faults: the MIDI cable is pulled and plugged back while the loop p
       else if (kind === 0xb0 && bytes[1] === 123) for (const key of [...sounding]) if (key >> 8 === channel) sounding.delete(key);
     }
     expect([...sounding], 'no stuck notes on the device').to.deep.equal([]);
-    expect(box.midi!.soundingNotes()).to.deep.equal([]);
+    expect((box.midi as MidiOut).soundingNotes()).to.deep.equal([]);
   });
 });

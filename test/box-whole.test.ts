@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { STOP, START } from '../firmware-ts/outputs/midi/messages.js';
 import { NOTE_MAP_PRESETS } from '../firmware-ts/outputs/midi/note-map.js';
+import type { MidiOut } from '../firmware-ts/outputs/midi/midi-out.js';
 import { DRUMS } from '../firmware-ts/pattern/drums.js';
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import { parseMidi } from 'midi-file';
@@ -101,7 +102,7 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
     await t.close();
     expect(t.port.lastWrite).to.not.equal(undefined);
     expect(t.port.sent.some((m) => m.bytes[0] === STOP)).to.equal(true);
-    expect(t.box.midi!.soundingNotes()).to.deep.equal([]);
+    expect((t.box.midi as MidiOut).soundingNotes()).to.deep.equal([]);
   });
 
   describe('with a tiny model trained in the test', function () {

@@ -15,6 +15,9 @@ import { reconstructionsToJSON } from '../panel/protocol.js';
 import { Pattern, STEPS } from '../pattern/pattern.js';
 import { AudioOut } from '../outputs/audio/audio-out.js';
 import { MidiOut } from '../outputs/midi/midi-out.js';
+import type { MidiSink } from '../outputs/midi/midi-sink.js';
+import type { MidiPortSpec } from '../outputs/midi/timing-protocol.js';
+import { MidiThread } from '../outputs/midi/timing-thread.js';
 import type { MidiPortOpener } from '../outputs/midi/midi-port.js';
 import type { NoteMap } from '../outputs/midi/note-map.js';
 import type { SequencerEvent } from '../sequencer/events.js';
@@ -43,21 +46,29 @@ export type BoxSettings = Pick<BoxConfig, 'model' | 'temperature' | 'switchAt' |
   modelPinned?: boolean;
 };
 
+interface MidiCommon {
+  noteMap: NoteMap;
+  sendClock: boolean;
+  noteLength: Seconds;
+  retryInterval?: Seconds;
+}
+
 export interface GrooveBoxOptions {
   clock: Clock;
   devices: BoxDevices;
-  /** How to open the MIDI output (null: no MIDI at all). MidiOut owns retries. */
-  midi: {
+  /**
+   * The MIDI output (null: no MIDI at all). With `thread`, a MidiThread: its
+   * own real-time thread opens the described port (the box on stage). With
+   * `open`, a MidiOut on this thread (tests with fake ports, OfflineClock).
+   * Either owns its retries.
+   */
+  midi: (MidiCommon & ({ thread: MidiPortSpec; realtime?: number | false } | {
     open: MidiPortOpener;
-    noteMap: NoteMap;
-    sendClock: boolean;
-    noteLength: Seconds;
     /** Real-time precision of the send loop; must be false with an OfflineClock. */
     precise: boolean;
-    retryInterval?: Seconds;
-    /** Sees every message as it leaves, with its due time (benchmarks, the soak). */
+    /** Sees every message as it leaves, with its due time. */
     onSend?: (bytes: readonly number[], due: Seconds, sentAt: Seconds) => void;
-  } | null;
+  })) | null;
   /** An audio context to play the kit on (null: no audio). `audible` false = a silent sink. */
   audio: { context: BaseAudioContext; audible: boolean; gain: number } | null;
   /** Makes a generation engine for one model folder; the box starts, restarts and stops it. */
@@ -105,7 +116,7 @@ export class GrooveBox implements BoxControl {
   readonly clock: Clock;
   readonly sequencer: Sequencer;
   readonly capture: GestureCapture;
-  readonly midi: MidiOut | null;
+  readonly midi: MidiSink | null;
   readonly audio: AudioOut | null;
   readonly #options: GrooveBoxOptions;
   readonly #log: BoxLog;
@@ -163,19 +174,7 @@ export class GrooveBox implements BoxControl {
     });
     this.capture = new GestureCapture({ clock: this.clock, bpm: () => this.sequencer.bpm, nextDownbeat: () => this.#nextDownbeat() });
     const midiLog = options.logs('midi');
-    this.midi = options.midi
-      ? new MidiOut({
-        clock: this.clock,
-        open: options.midi.open,
-        noteMap: options.midi.noteMap,
-        noteLength: options.midi.noteLength,
-        sendClock: options.midi.sendClock,
-        precise: options.midi.precise,
-        retryInterval: options.midi.retryInterval,
-        onSend: options.midi.onSend,
-        log: (m) => midiLog.info(m),
-      })
-      : null;
+    this.midi = options.midi ? openMidi(options.midi, this.clock, (m) => midiLog.info(m)) : null;
     this.audio = options.audio ? new AudioOut({ context: options.audio.context, clock: this.clock, gain: options.audio.gain, log: (m) => options.logs('audio').warn(m) }) : null;
   }
 
@@ -214,6 +213,7 @@ export class GrooveBox implements BoxControl {
     if (this.#booted) throw new Error('GrooveBox.boot: already booted');
     this.#booted = true;
     const restored = await this.#restoreWorking();
+    await this.audio?.ready; // the kit renders (off this thread) while the working state loads
 
     if (this.midi) this.#unsubscribe.push(this.midi.attach(this.sequencer));
     if (this.audio) this.#unsubscribe.push(this.audio.attach(this.sequencer));
@@ -421,11 +421,12 @@ export class GrooveBox implements BoxControl {
     this.#cancelSave?.();
     // The sequencer's stop event makes MidiOut send STOP and release every note now; close() releases anything left.
     this.sequencer.stop();
-    this.midi?.close();
+    const midiClosed = this.midi?.close();
     for (const off of this.#unsubscribe.splice(0)) off();
     const engine = this.#engine;
     this.#engine = null;
     await Promise.all([
+      midiClosed,
       // Always written: the working state on disk is then exactly what was playing when the box stopped.
       this.#saveWorking().catch((err: Error) => this.#log.error(`could not save the working state at shutdown (${err.message}); the previous save is intact`)),
       engine?.stop().catch(() => {}),
@@ -665,4 +666,10 @@ function listenerErrorLog(log: BoxLog): (error: unknown, event: SequencerEvent) 
     count++;
     if (count === 1 || count % 1000 === 0) log.warn(`an output threw on a ${event.type} event (${count} so far): ${(error as Error)?.message ?? error}`);
   };
+}
+
+function openMidi(options: NonNullable<GrooveBoxOptions['midi']>, clock: Clock, log: (message: string) => void): MidiSink {
+  const common = { noteMap: options.noteMap, sendClock: options.sendClock, noteLength: options.noteLength, retryInterval: options.retryInterval, log };
+  if ('thread' in options) return new MidiThread({ ...common, port: options.thread, realtime: options.realtime });
+  return new MidiOut({ ...common, clock, open: options.open, precise: options.precise, onSend: options.onSend });
 }

@@ -1,11 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { discoverDevices, type FoundDevices } from '../devices/discovery.js';
 import { GenerationEngine } from '../engine/engine.js';
 import { openAudioContext } from '../outputs/audio/context.js';
-import { openEasyMidiPort } from '../outputs/midi/easymidi-port.js';
-import { MidiPortError, type MidiPortOpener } from '../outputs/midi/midi-port.js';
-import { raiseTimingPriority } from '../outputs/midi/priority.js';
 import { PanelServer } from '../panel/server.js';
 import { MODELS_DIR } from '../paths.js';
 import { SystemClock } from '../time/clock.js';
@@ -71,7 +67,7 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
     clock,
     devices,
     midi: config.midi.enabled
-      ? { open: midiOpener(config.midi.port), noteMap: config.noteMapResolved, sendClock: config.midi.clock, noteLength: config.midi.noteLength, precise: true }
+      ? { thread: { kind: 'easymidi', port: config.midi.port }, noteMap: config.noteMapResolved, sendClock: config.midi.clock, noteLength: config.midi.noteLength }
       : null,
     audio,
     engineFactory: (workerConfig) => new GenerationEngine(workerConfig),
@@ -106,8 +102,6 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
     await closeAudio(audio);
     throw err;
   }
-  // After the generation worker started: a thread inherits its creator's priority, and inference must not get the timing thread's.
-  raiseTimingPriority({}, (m) => logs('midi').warn(m));
   const readyMs = performance.now();
   const outputs = [
     report.midi ? `MIDI "${report.midi}"` : config.midi.enabled ? 'MIDI unavailable (audio plays)' : 'MIDI off',
@@ -125,26 +119,6 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
       await box.shutdown();
       await Promise.allSettled([panel?.close(), found?.close(), closeAudio(audio)]);
     },
-  };
-}
-
-/**
- * Opens the MIDI output through easymidi. MidiOut retries every few seconds;
- * on a machine without an ALSA sequencer each RtMidi attempt prints its own
- * lines from C to stderr, so after the first failure the retry looks for
- * /dev/snd/seq first and only asks RtMidi again once it exists (snd-seq
- * loaded, a USB interface plugged in).
- */
-function midiOpener(port: string | null): MidiPortOpener {
-  let lastError: MidiPortError | null = null;
-  return async () => {
-    if (lastError?.unavailable && process.platform === 'linux' && !fs.existsSync('/dev/snd/seq')) throw lastError;
-    try {
-      return await openEasyMidiPort({ port: port ?? undefined });
-    } catch (err) {
-      if (err instanceof MidiPortError) lastError = err;
-      throw err;
-    }
   };
 }
 

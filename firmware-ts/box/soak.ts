@@ -3,11 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { GenerationEngine } from '../engine/engine.js';
-import { normalThreadPriority } from '../engine/thread-priority.js';
 import { openAudioContext } from '../outputs/audio/context.js';
-import { FakeMidiPort } from '../outputs/midi/fake-midi-port.js';
 import { NOTE_MAP_PRESETS } from '../outputs/midi/note-map.js';
-import { raiseTimingPriority } from '../outputs/midi/priority.js';
+import type { LatenessFigures } from '../outputs/midi/timing-protocol.js';
+import { MidiThread } from '../outputs/midi/timing-thread.js';
 import { SystemClock } from '../time/clock.js';
 import { GrooveBox } from './box.js';
 import { MemoryLogs } from './log.js';
@@ -20,8 +19,24 @@ export interface SoakOptions {
   bpm?: number;
   /** Play the audio kit too (default true); false isolates the model and MIDI path. */
   audio?: boolean;
-  /** Progress lines (one a minute). */
+  /** Progress lines (one per window). */
   log?: (message: string) => void;
+}
+
+/** One measuring window (a minute, or a quarter of a short soak). */
+export interface SoakWindow {
+  /** Seconds since the start at the window's end. */
+  t: number;
+  rssMB: number;
+  tensors: number;
+  generations: number;
+  /** |sent - due| of the MIDI messages sent in the window, measured on the timing thread. */
+  midi: LatenessFigures;
+  /** How late the timing thread woke up (its event-loop delay). */
+  timingStallMaxMs: number;
+  timingStallP99Ms: number;
+  /** The same for the main thread (sequencer, panel, audio graph): informative, it sends nothing itself. */
+  mainStallMaxMs: number;
 }
 
 export interface SoakResult {
@@ -34,29 +49,32 @@ export interface SoakResult {
   rssEndMB: number;
   /** Live tfjs tensors in the worker at the last generation minus after warm-up. */
   tensorGrowth: number;
-  /** Longest the main (timing) thread was late to wake, after warm-up (event-loop delay). */
+  /** Longest the MIDI timing thread was late to wake, after warm-up. */
   maxStallMs: number;
+  /** The worst window's p99 of that delay. */
   p99StallMs: number;
-  midiTiming: { first: TimingWindow; last: TimingWindow };
+  /** Longest pause of the main thread after warm-up (does not move MIDI; audio is scheduled 100 ms ahead). */
+  mainMaxStallMs: number;
+  midiTiming: { first: LatenessFigures; last: LatenessFigures; maxMs: number };
   sends: number;
   realtime: number | null;
+  warmUpSeconds: number;
+  windows: SoakWindow[];
 }
 
-interface TimingWindow { p50_ms: number; p99_ms: number; events: number }
-
 /**
- * The whole box in simulation (no panel hardware, a fake MIDI port that stamps
- * every send, audio on a silent sink when there is no sound card), playing and
- * asking for a new loop every bar, for `minutes`. Reports what a long gig
- * would reveal: memory growth, tensor leaks, stalls of the timing thread and
- * whether MIDI timing at the end is what it was at the start.
+ * The whole box in simulation (no panel hardware, MIDI to a silent fake port
+ * on the real timing thread, audio on a silent sink when there is no sound
+ * card), playing and asking for a new loop every bar, for `minutes`. Reports
+ * what a long gig would reveal: memory growth, tensor leaks, stalls of the
+ * timing thread and whether MIDI timing at the end is what it was at the start.
+ * The instrument itself keeps nothing per message: the figures are
+ * histograms on the timing thread, read and reset once per window.
  */
 export async function soak(options: SoakOptions): Promise<SoakResult> {
   const log = options.log ?? (() => {});
   const bpm = options.bpm ?? 120;
   const clock = new SystemClock();
-  const port = new FakeMidiPort('soak (performance.now)');
-  const sends: { due: number; at: number }[] = [];
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'groovebox-soak-'));
   const logs = new MemoryLogs();
   const audio = options.audio === false ? null : await openAudioContext(() => {});
@@ -65,11 +83,8 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   const box = new GrooveBox({
     clock,
     devices: { grid: null, tapPad: null, buttons: null, tempo: null },
-    midi: {
-      open: async () => port, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.05, precise: true,
-      onSend: (_bytes, due, at) => { sends.push({ due, at }); },
-    },
-    audio: audio ? { context: audio.context, audible: audio.audible, gain: 0.5 } : null,
+    midi: { thread: { kind: 'fake', name: 'soak' }, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.05 },
+    audio: audio ? { context: audio.context as unknown as BaseAudioContext, audible: audio.audible, gain: 0.5 } : null,
     engineFactory: (config) => {
       const engine = new GenerationEngine(config);
       const generate = engine.generate.bind(engine);
@@ -87,49 +102,72 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   });
   const report = await box.boot();
   if (!report.modelLoaded) throw new Error(`soak: the model did not load (${report.modelError})`);
-  // After the worker started: only the main thread gets real-time priority (see priority.ts).
-  const priority = raiseTimingPriority({}, () => {});
+  const midi = box.midi as MidiThread;
   box.play();
 
   const barSeconds = (60 / bpm) * 4;
-  const warmUp = Math.min(60, options.minutes * 60 * 0.2);
+  const total = options.minutes * 60;
+  const warmUp = Math.min(60, total * 0.2);
+  const windowSeconds = Math.min(60, total * 0.25);
   const start = clock.now();
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  const rss: { t: number; mb: number; tensors: number }[] = [];
-  let delayArmed = false;
-  let nextMinute = 60;
-  await new Promise<void>((resolve) => {
+  const mainDelay = monitorEventLoopDelay({ resolution: 1 });
+  const rss: { t: number; mb: number }[] = [];
+  const windows: SoakWindow[] = [];
+  let warm = false;
+  let windowEnd = warmUp + windowSeconds;
+  let tensorsAtWarmUp = 0;
+
+  await new Promise<void>((resolve, reject) => {
     const generateTimer = setInterval(() => void box.generate().catch(() => {}), barSeconds * 1000);
-    const sampleTimer = setInterval(() => {
+    const sample = async () => {
       const t = clock.now() - start;
-      rss.push({ t, mb: process.memoryUsage().rss / 2 ** 20, tensors: lastTensors });
-      if (!delayArmed && t >= warmUp) {
-        delay.enable();
-        delayArmed = true;
+      rss.push({ t, mb: process.memoryUsage().rss / 2 ** 20 });
+      if (!warm && t >= warmUp) {
+        warm = true;
+        tensorsAtWarmUp = lastTensors;
+        await midi.figures(true); // the warm-up window is not counted
+        mainDelay.enable();
+      } else if (warm && (t >= windowEnd || t >= total)) {
+        const figures = await midi.figures(true);
+        const window: SoakWindow = {
+          t: Math.round(t),
+          rssMB: round(rss[rss.length - 1].mb),
+          tensors: lastTensors,
+          generations,
+          midi: figures.lateness,
+          timingStallMaxMs: figures.stalls.max_ms,
+          timingStallP99Ms: figures.stalls.p99_ms,
+          mainStallMaxMs: round(mainDelay.max / 1e6),
+        };
+        windows.push(window);
+        mainDelay.reset();
+        log(`soak: ${(t / 60).toFixed(1)} min, ${generations} generations, RSS ${window.rssMB} MB, tensors ${lastTensors}, ` +
+          `MIDI p99 ${window.midi.p99_ms} ms max ${window.midi.max_ms} ms, timing-thread stall ${window.timingStallMaxMs} ms, main-thread stall ${window.mainStallMaxMs} ms`);
+        windowEnd += windowSeconds;
       }
-      if (t >= nextMinute) {
-        log(`soak: ${(t / 60).toFixed(0)} min, ${generations} generations, RSS ${rss[rss.length - 1].mb.toFixed(1)} MB, tensors ${lastTensors}`);
-        nextMinute += 60;
-      }
-      if (t >= options.minutes * 60) {
+      if (t >= total) {
         clearInterval(generateTimer);
         clearInterval(sampleTimer);
         resolve();
       }
+    };
+    let sampling = false;
+    const sampleTimer = setInterval(() => {
+      if (sampling) return;
+      sampling = true;
+      sample().catch(reject).finally(() => (sampling = false));
     }, 2000);
   });
-  delay.disable();
-  normalThreadPriority(); // the caller (a test run, the bench) goes on at normal priority
+  mainDelay.disable();
+  const realtime = midi.realtime;
   await box.shutdown();
-  await audio?.context.close();
+  await (audio?.context as unknown as { close(): Promise<void> } | undefined)?.close();
   fs.rmSync(stateDir, { recursive: true, force: true });
 
   const afterWarmUp = rss.filter((s) => s.t >= warmUp);
   const head = median(afterWarmUp.slice(0, 5).map((s) => s.mb));
   const tail = median(afterWarmUp.slice(-5).map((s) => s.mb));
-  const sendsAfter = sends.filter((s) => s.due - start >= warmUp);
-  const window = Math.min(60, options.minutes * 60 * 0.25);
-  const endAt = sends.length > 0 ? sends[sends.length - 1].due : start;
+  const empty: LatenessFigures = { p50_ms: NaN, p90_ms: NaN, p99_ms: NaN, mean_ms: NaN, max_ms: NaN, events: 0 };
   return {
     minutes: options.minutes,
     audio: audio !== null,
@@ -137,22 +175,20 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     rssGrowthMB: round(tail - head),
     rssStartMB: round(head),
     rssEndMB: round(tail),
-    tensorGrowth: (afterWarmUp[afterWarmUp.length - 1]?.tensors ?? 0) - (afterWarmUp[0]?.tensors ?? 0),
-    maxStallMs: round(delay.max / 1e6),
-    p99StallMs: round(delay.percentile(99) / 1e6),
+    tensorGrowth: (windows[windows.length - 1]?.tensors ?? tensorsAtWarmUp) - tensorsAtWarmUp,
+    maxStallMs: Math.max(0, ...windows.map((w) => w.timingStallMaxMs)),
+    p99StallMs: Math.max(0, ...windows.map((w) => w.timingStallP99Ms)),
+    mainMaxStallMs: Math.max(0, ...windows.map((w) => w.mainStallMaxMs)),
     midiTiming: {
-      first: timing(sendsAfter.filter((s) => s.due - start < warmUp + window)),
-      last: timing(sends.filter((s) => s.due > endAt - window)),
+      first: windows[0]?.midi ?? empty,
+      last: windows[windows.length - 1]?.midi ?? empty,
+      maxMs: Math.max(0, ...windows.map((w) => w.midi.max_ms)),
     },
-    sends: sends.length,
-    realtime: priority.realtime,
+    sends: windows.reduce((n, w) => n + w.midi.events, 0),
+    realtime,
+    warmUpSeconds: warmUp,
+    windows,
   };
-}
-
-function timing(items: { due: number; at: number }[]): TimingWindow {
-  const errors = items.map((s) => Math.abs(s.at - s.due) * 1000).sort((a, b) => a - b);
-  const q = (p: number) => errors[Math.min(errors.length - 1, Math.max(0, Math.ceil(p * errors.length) - 1))] ?? NaN;
-  return { p50_ms: round(q(0.5), 4), p99_ms: round(q(0.99), 4), events: errors.length };
 }
 
 function median(xs: number[]): number {

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, tf } from '../ml/runtime.js';
 import { GrooveModel } from '../model/generator.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
-import { normalThreadPriority } from './thread-priority.js';
+import { normalThreadPriority } from '../time/thread-priority.js';
 
 /**
  * The generation worker: owns its own tfjs backend and the model, so inference

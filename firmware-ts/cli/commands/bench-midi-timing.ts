@@ -1,8 +1,6 @@
-import { FakeMidiPort } from '../../outputs/midi/fake-midi-port.js';
-import { openEasyMidiPort } from '../../outputs/midi/easymidi-port.js';
-import type { MidiPort } from '../../outputs/midi/midi-port.js';
-import { MidiOut } from '../../outputs/midi/midi-out.js';
-import { raiseTimingPriority } from '../../outputs/midi/priority.js';
+import { NOTE_MAP_PRESETS } from '../../outputs/midi/note-map.js';
+import type { MidiPortSpec } from '../../outputs/midi/timing-protocol.js';
+import { MidiThread } from '../../outputs/midi/timing-thread.js';
 import { DRUM_COUNT } from '../../pattern/drums.js';
 import { Pattern, STEPS } from '../../pattern/pattern.js';
 import { Sequencer } from '../../sequencer/sequencer.js';
@@ -52,28 +50,21 @@ function densePattern(): Pattern {
   return p;
 }
 
-function percentile(sorted: Float64Array, q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-
-const round = (x: number) => Math.round(x * 10000) / 10000;
-
 export const benchMidiTiming: Command = {
   name: 'bench midi-timing',
-  summary: 'Measures how close to their scheduled time MIDI messages leave (p50/p99), optionally under model load',
-  usage: `groovebox bench midi-timing [--events N] [--bpm BPM] [--load] [--model NAME] [--port NAME | --fake] [--json]
+  summary: 'Measures how close to their scheduled time MIDI messages leave the timing thread (p50/p99), optionally under model load',
+  usage: `groovebox bench midi-timing [--events N] [--bpm BPM] [--load] [--model NAME] [--port NAME | --fake] [--rt N] [--json]
   --events N     messages to measure (note on/off and clock), default 10000
   --bpm BPM      tempo, default 180; every drum plays every 16th with its own offset
   --load         generate with the model back-to-back in a worker thread meanwhile
   --model NAME   model for --load (default: the engine's default)
   --port NAME    measure on this MIDI output (default: the virtual port "GrooveBox" if RtMidi opens, else a fake port)
-  --fake         always use the fake port (timestamps each send with performance.now)
-  --rt N         SCHED_FIFO priority for the main (MIDI) thread, as the box runs it; default 50, 0 = normal scheduling
-  --nice N       nice value for the main thread; default -10, 0 = leave as is
+  --fake         always use the fake port
+  --rt N         SCHED_FIFO priority of the MIDI timing thread, as the box runs it; default 50, 0 = normal scheduling
   --json         print one JSON object`,
   options: {
     events: { type: 'string' }, bpm: { type: 'string' }, load: { type: 'boolean' }, model: { type: 'string' },
-    port: { type: 'string' }, fake: { type: 'boolean' }, json: { type: 'boolean' }, nice: { type: 'string' }, rt: { type: 'string' },
+    port: { type: 'string' }, fake: { type: 'boolean' }, json: { type: 'boolean' }, rt: { type: 'string' },
   },
   async run({ values }) {
     const events = numberOption(values, 'events', 10000, 100, 10_000_000);
@@ -81,77 +72,52 @@ export const benchMidiTiming: Command = {
     const withLoad = values.load === true;
     const log = (m: string) => process.stderr.write(`${m}\n`);
 
-    let port: MidiPort;
-    let fake: FakeMidiPort | null = null;
-    if (values.fake) {
-      port = fake = new FakeMidiPort('fake (performance.now)');
-    } else {
-      try {
-        port = await openEasyMidiPort({ port: stringOption(values, 'port') });
-      } catch (error) {
-        if (stringOption(values, 'port')) throw error;
-        log(`bench: no MIDI port (${(error as Error).message}); measuring on a fake port stamped with performance.now`);
-        port = fake = new FakeMidiPort('fake (performance.now)');
-      }
-    }
-
+    // The box's own path: the sequencer here on the main thread, MIDI out on the timing thread,
+    // which measures |sent - due| itself (its histogram, read at the end).
+    const spec: MidiPortSpec = values.fake ? { kind: 'fake', name: 'fake' } : { kind: 'easymidi', port: stringOption(values, 'port') ?? null };
     const load = withLoad ? await startLoad(stringOption(values, 'model')) : null;
     const generationsBefore = load?.generations() ?? 0;
-    // After the worker exists (a new thread inherits its creator's nice value; inference must not get ours).
-    const priority = raiseTimingPriority({ nice: numberOption(values, 'nice', -10, -20, 19), realtime: numberOption(values, 'rt', 50, 0, 99) || false }, log);
-
+    let midi = new MidiThread({ port: spec, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.02, realtime: numberOption(values, 'rt', 50, 0, 99) || false, log: () => {} });
+    if (!(await midi.connect())) {
+      await midi.close();
+      if (spec.kind === 'easymidi' && spec.port) throw new BenchError(`bench: cannot open MIDI output "${spec.port}"`);
+      log('bench: no MIDI port (RtMidi did not open); measuring on a fake port');
+      midi = new MidiThread({ port: { kind: 'fake', name: 'fake' }, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.02, realtime: numberOption(values, 'rt', 50, 0, 99) || false, log: () => {} });
+      await midi.connect();
+    }
     const clock = new SystemClock();
-    const due: number[] = [];
-    const sentAt: number[] = [];
-    let finish: () => void = () => {};
-    const done = new Promise<void>((resolve) => (finish = resolve));
-    const midi = new MidiOut({
-      clock, precise: true, open: async () => port, noteLength: 0.02, log: () => {},
-      onSend: (_bytes, dueAt, at) => {
-        due.push(dueAt);
-        sentAt.push(at);
-        if (due.length === events) finish();
-      },
-    });
-    await midi.connect();
     const sequencer = new Sequencer({ clock, bpm, pattern: densePattern() });
     midi.attach(sequencer);
+    await midi.figures(true);
     const t0 = performance.now();
     sequencer.start();
-    await done;
+    let figures = await midi.figures();
+    while (figures.lateness.events < events) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      figures = await midi.figures();
+    }
     sequencer.stop();
     const seconds = (performance.now() - t0) / 1000;
     const generations = (load?.generations() ?? 0) - generationsBefore;
+    const realtime = midi.realtime;
+    const port = midi.portName;
     await load?.stop();
-    midi.close();
+    await midi.close();
 
-    // Error = |time the message left - time it was due|. The fake port's own performance.now stamp is the send time.
-    const errors = new Float64Array(events);
-    for (let i = 0; i < events; i++) {
-      const actualMs = fake ? fake.sent[i].timeMs : sentAt[i] * 1000;
-      errors[i] = Math.abs(actualMs - due[i] * 1000);
-    }
-    const sorted = errors.slice().sort();
-    let over1 = 0;
-    let sum = 0;
-    for (const e of errors) {
-      sum += e;
-      if (e > 1) over1++;
-    }
+    const l = figures.lateness;
     const result = {
-      p50_ms: round(percentile(sorted, 0.5)),
-      p90_ms: round(percentile(sorted, 0.9)),
-      p99_ms: round(percentile(sorted, 0.99)),
-      max_ms: round(sorted[sorted.length - 1]),
-      mean_ms: round(sum / events),
-      over_1ms: over1,
-      events,
+      p50_ms: l.p50_ms,
+      p90_ms: l.p90_ms,
+      p99_ms: l.p99_ms,
+      max_ms: l.max_ms,
+      mean_ms: l.mean_ms,
+      events: l.events,
+      timingThreadMaxStallMs: figures.stalls.max_ms,
       load: withLoad,
       generations: withLoad ? generations : undefined,
       bpm,
-      nice: priority.nice,
-      realtime: priority.realtime,
-      port: port.name,
+      realtime,
+      port,
       seconds: Math.round(seconds * 10) / 10,
     };
     if (values.json) {
@@ -159,9 +125,9 @@ export const benchMidiTiming: Command = {
       return;
     }
     process.stdout.write(
-      `MIDI send timing on "${result.port}" at ${bpm} BPM, nice ${priority.nice}, ${priority.realtime ? `SCHED_FIFO ${priority.realtime}` : 'normal scheduling'}${withLoad ? `, with ${generations} model generations meanwhile` : ''}\n` +
-        `  ${events} messages in ${result.seconds} s\n` +
-        `  |sent - due|  p50 ${result.p50_ms} ms   p90 ${result.p90_ms} ms   p99 ${result.p99_ms} ms   max ${result.max_ms} ms   (${over1} over 1 ms)\n`,
+      `MIDI send timing on "${result.port}" at ${bpm} BPM, timing thread ${realtime ? `SCHED_FIFO ${realtime}` : 'at normal scheduling'}${withLoad ? `, with ${generations} model generations meanwhile` : ''}\n` +
+        `  ${result.events} messages in ${result.seconds} s\n` +
+        `  |sent - due|  p50 ${result.p50_ms} ms   p90 ${result.p90_ms} ms   p99 ${result.p99_ms} ms   max ${result.max_ms} ms   mean ${result.mean_ms} ms\n`,
     );
   },
 };

@@ -8,4 +8,3 @@ export * from './midi-port.js';
 export * from './note-map.js';
 export * from './send-loop.js';
 export * from './velocity-curve.js';
-export * from './priority.js';

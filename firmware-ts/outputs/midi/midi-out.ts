@@ -122,7 +122,7 @@ export class MidiOut {
       this.#lastProblem = null;
       // Note-offs that fell due while the cable was out never arrived: release everything
       // on our channels before the first new note, so nothing hangs on the device.
-      if (reconnected) for (const channel of new Set(DRUMS.map((d) => this.#noteMap[d].channel))) this.#send(allNotesOff(channel), this.#clock.now());
+      if (reconnected) this.releaseAll();
       return true;
     } catch (error) {
       this.#problem(`MIDI out unavailable (${(error as Error)?.message ?? error}); audio keeps playing, retrying every ${this.#retryInterval} s`);
@@ -163,6 +163,12 @@ export class MidiOut {
       case 'stop':
         return this.#stopAt(at);
     }
+  }
+
+  /** All Notes Off, now, on every channel the note map uses: for when what is sounding on the device is unknown. */
+  releaseAll(): void {
+    const now = this.#clock.now();
+    for (const channel of new Set(DRUMS.map((d) => this.#noteMap[d]?.channel).filter((c) => c !== undefined))) this.#send(allNotesOff(channel), now);
   }
 
   /** Sends note-offs for everything sounding, stops retrying and closes the port. */

@@ -1,0 +1,139 @@
+import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { SystemClock } from '../../time/clock.js';
+import { raiseThreadPriority } from '../../time/thread-priority.js';
+import { openEasyMidiPort } from './easymidi-port.js';
+import { FakeMidiPort } from './fake-midi-port.js';
+import { MidiOut } from './midi-out.js';
+import { MidiPortError, type MidiPort, type MidiPortOpener } from './midi-port.js';
+import type { FromTimingThread, MidiPortSpec, TimingThreadConfig, ToTimingThread } from './timing-protocol.js';
+
+/**
+ * The MIDI timing thread (see timing-thread.ts): a MidiOut and nothing else,
+ * at real-time priority. Its heap stays tiny, so its own garbage collection
+ * is short, and the main thread's work (panel, audio graph, LEDs, garbage of
+ * its own) cannot make a message late.
+ */
+const port = parentPort;
+if (!port) throw new Error('timing-worker must run in a worker thread');
+const config = workerData as TimingThreadConfig;
+const post = (message: FromTimingThread) => port.postMessage(message);
+
+const clock = new SystemClock();
+const hrSeconds = () => Number(process.hrtime.bigint()) / 1e9;
+// mainPerf + mainHrMinusPerf = hrtime = workerPerf + (hrSeconds() - clock.now())
+const mainToWorker = config.mainHrMinusPerf - (hrSeconds() - clock.now());
+
+// Started first: raising the priority forks `chrt`, which must not count as a stall.
+const priority = raiseThreadPriority({ realtime: config.realtime }, (m) => post({ type: 'log', message: m }));
+const lateness = createHistogram();
+let maxLatenessNs = 0;
+const stalls = monitorEventLoopDelay({ resolution: 1 });
+stalls.enable();
+
+const report = config.port.kind === 'fake' && config.port.report === true;
+const crashAfter = config.port.kind === 'fake' ? config.port.crashAfterSends : undefined;
+let sends = 0;
+const out = new MidiOut({
+  clock,
+  open: opener(config.port),
+  noteMap: config.noteMap,
+  sendClock: config.sendClock,
+  noteLength: config.noteLength,
+  retryInterval: config.retryInterval,
+  precise: true,
+  toPortTime: (t) => t + mainToWorker,
+  log: (message) => {
+    post({ type: 'log', message });
+    reportState();
+  },
+  onSend: (bytes, due, sentAt) => {
+    if (report) post({ type: 'sent', bytes: [...bytes], due: due - mainToWorker, at: sentAt - mainToWorker });
+    // Thrown from a timer, out of the send loop's reach, so it ends the thread as a real fault would.
+    if (crashAfter !== undefined && ++sends === crashAfter) setTimeout(() => { throw new Error(`crash after ${sends} sends, as the test asked`); });
+    // Nanoseconds, at least 1: the histogram records positive integers.
+    const ns = Math.max(1, Math.round(Math.abs(sentAt - due) * 1e9));
+    lateness.record(ns);
+    if (ns > maxLatenessNs) maxLatenessNs = ns;
+  },
+});
+
+function reportState(): void {
+  post({ type: 'state', connected: out.connected, portName: out.portName, realtime: priority.realtime });
+}
+
+function opener(spec: MidiPortSpec): MidiPortOpener {
+  if (spec.kind === 'fake') {
+    return async () => new SilentPort(spec.name);
+  }
+  let lastError: MidiPortError | null = null;
+  return async () => {
+    // Without an ALSA sequencer each RtMidi attempt prints lines from C: only ask again once /dev/snd/seq exists.
+    if (lastError?.unavailable && process.platform === 'linux' && !(await exists('/dev/snd/seq'))) throw lastError;
+    try {
+      return await openEasyMidiPort({ port: spec.port ?? undefined });
+    } catch (err) {
+      if (err instanceof MidiPortError) lastError = err;
+      throw err;
+    }
+  };
+}
+
+async function exists(file: string): Promise<boolean> {
+  const fs = await import('node:fs/promises');
+  return fs.access(file).then(() => true, () => false);
+}
+
+/** A FakeMidiPort that keeps nothing: over hours, a record of every message would be the leak. */
+class SilentPort extends FakeMidiPort implements MidiPort {
+  override send(bytes: readonly number[]): void {
+    super.send(bytes);
+    this.sent.length = 0;
+  }
+}
+
+function ms(ns: number): number {
+  return Math.round(ns / 1e3) / 1e3;
+}
+
+port.on('message', (message: ToTimingThread) => {
+  switch (message.type) {
+    case 'events':
+      for (const event of message.events) out.handle(event);
+      return;
+    case 'connect':
+      void out.connect().then((ok) => {
+        if (ok && config.releaseOnConnect) out.releaseAll();
+        reportState();
+        post({ type: 'connected', id: message.id, ok });
+      });
+      return;
+    case 'close':
+      out.close();
+      reportState();
+      post({ type: 'closed', id: message.id });
+      return;
+    case 'figures': {
+      const count = lateness.count;
+      post({
+        type: 'figures',
+        id: message.id,
+        lateness: {
+          p50_ms: count ? ms(lateness.percentile(50)) : NaN,
+          p90_ms: count ? ms(lateness.percentile(90)) : NaN,
+          p99_ms: count ? ms(lateness.percentile(99)) : NaN,
+          mean_ms: count ? ms(lateness.mean) : NaN,
+          max_ms: ms(maxLatenessNs),
+          events: count,
+        },
+        stalls: { max_ms: ms(stalls.max), p99_ms: ms(stalls.percentile(99)) },
+      });
+      if (message.reset) {
+        lateness.reset();
+        maxLatenessNs = 0;
+        stalls.reset();
+      }
+      return;
+    }
+  }
+});

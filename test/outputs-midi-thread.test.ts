@@ -1,0 +1,112 @@
+import { expect } from 'chai';
+import { allNotesOff } from '../firmware-ts/outputs/midi/messages.js';
+import { NOTE_MAP_PRESETS } from '../firmware-ts/outputs/midi/note-map.js';
+import { MidiThread, type MidiThreadOptions } from '../firmware-ts/outputs/midi/timing-thread.js';
+import { Pattern } from '../firmware-ts/pattern/pattern.js';
+import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
+import { SystemClock } from '../firmware-ts/time/clock.js';
+
+interface Sent { bytes: number[]; due: number; at: number }
+
+/**
+ * The timing thread runs on real time (it is the thing that keeps time), so
+ * these tests wait for real sends; they assert what left and in which order,
+ * and only loosely when (a wrong clock conversion between the threads would be
+ * off by the worker's start-up time, hundreds of ms).
+ */
+function rig(extra: Partial<MidiThreadOptions> & { crashAfterSends?: number } = {}) {
+  const sent: Sent[] = [];
+  const logs: string[] = [];
+  const midi = new MidiThread({
+    port: { kind: 'fake', name: 'fake', report: true, crashAfterSends: extra.crashAfterSends },
+    noteMap: NOTE_MAP_PRESETS.gm,
+    sendClock: false,
+    noteLength: 0.05,
+    realtime: false,
+    log: (m) => logs.push(m),
+    onSent: (bytes, due, at) => sent.push({ bytes, due, at }),
+    ...extra,
+  });
+  return { midi, sent, logs, clock: new SystemClock() };
+}
+
+const until = async (what: () => boolean, ms = 3000) => {
+  const end = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('outputs: MIDI on its own timing thread', function () {
+  this.timeout(20000);
+
+  it('sends each note at its time on the main clock, converted across the threads, never early', async () => {
+    const { midi, sent, clock } = rig();
+    expect(await midi.connect()).to.equal(true);
+    expect(midi.portName).to.equal('fake');
+    const t = clock.now() + 0.1;
+    midi.handle({ type: 'note', time: t, drum: 0, velocity: 1, step: 0, offset: 0, position: 0 });
+    midi.handle({ type: 'note', time: t + 0.02, drum: 1, velocity: 0.5, step: 0, offset: 0, position: 0 });
+    await until(() => sent.length === 4);
+    await midi.close();
+    expect(sent.map((s) => s.bytes)).to.deep.equal([[0x99, 36, 127], [0x99, 38, 64], [0x89, 36, 0], [0x89, 38, 0]]);
+    const dues = [t, t + 0.02, t + 0.05, t + 0.07];
+    sent.forEach((s, i) => expect(s.due).to.be.closeTo(dues[i], 1e-9));
+    for (const s of sent) {
+      expect(s.at, 'never before its time').to.be.at.least(s.due - 1e-6);
+      // The main thread's own clock says the message left when it was due (loosely: not a performance figure).
+      expect(s.at - s.due).to.be.below(0.02);
+    }
+  });
+
+  it('on stop and close: STOP and a note-off for every sounding note, then the thread ends', async () => {
+    const { midi, sent, clock } = rig({ sendClock: true, noteLength: 2 });
+    await midi.connect();
+    const sequencer = new Sequencer({ clock, bpm: 120, pattern: kickOnOne() });
+    midi.attach(sequencer);
+    sequencer.start();
+    await until(() => sent.some((s) => s.bytes[0] === 0x99));
+    sequencer.stop();
+    await midi.close();
+    const after = sent.slice(sent.findIndex((s) => s.bytes[0] === 0xfc));
+    expect(after[0].bytes, 'STOP first').to.deep.equal([0xfc]);
+    expect(after.slice(1).map((s) => s.bytes)).to.deep.include([0x89, 36, 0]);
+    expect(midi.connected).to.equal(false);
+  });
+
+  it('a crashed thread is restarted, releases every note with All Notes Off and plays on', async () => {
+    const { midi, sent, logs, clock } = rig({ crashAfterSends: 1 });
+    await midi.connect();
+    const t = clock.now() + 0.05;
+    midi.handle({ type: 'note', time: t, drum: 0, velocity: 1, step: 0, offset: 0, position: 0 });
+    await until(() => midi.restarts === 1 && midi.connected);
+    expect(logs.filter((l) => l.includes('timing thread stopped'))).to.have.length(1);
+    await until(() => sent.some((s) => s.bytes[0] === 0xb9));
+    expect(sent.find((s) => s.bytes[0] === 0xb9)!.bytes).to.deep.equal(allNotesOff(10));
+    const later = clock.now() + 0.05;
+    midi.handle({ type: 'note', time: later, drum: 1, velocity: 1, step: 0, offset: 0, position: 0 });
+    await until(() => sent.some((s) => s.bytes[0] === 0x99 && s.bytes[1] === 38));
+    await midi.close();
+  });
+
+  it('counts what it sent and how late, per window', async () => {
+    const { midi, clock } = rig();
+    await midi.connect();
+    const t = clock.now() + 0.05;
+    for (let i = 0; i < 5; i++) midi.handle({ type: 'note', time: t + i * 0.01, drum: 2, velocity: 0.8, step: i, offset: 0, position: i });
+    await new Promise((r) => setTimeout(r, 250));
+    const first = await midi.figures(true);
+    expect(first.lateness.events).to.equal(10); // 5 note-ons, 5 note-offs
+    expect(first.lateness.p99_ms).to.be.at.least(first.lateness.p50_ms);
+    expect(first.lateness.max_ms).to.be.at.least(first.lateness.p99_ms * 0.99);
+    expect((await midi.figures()).lateness.events, 'the window was reset').to.equal(0);
+    await midi.close();
+  });
+});
+
+function kickOnOne(): Pattern {
+  const p = new Pattern();
+  p.set(0, 0, 1, 0);
+  return p;
+}
