@@ -6,7 +6,7 @@ import { MemoryLogs } from '../firmware-ts/box/log.js';
 import { SlotStore } from '../firmware-ts/box/slots.js';
 import { DEFAULT_BUTTON_PINS } from '../firmware-ts/devices/buttons/gpio-buttons.js';
 import { GenerationEngine } from '../firmware-ts/engine/engine.js';
-import { MODEL_CONFIGS, type ModelConfig } from '../firmware-ts/model/config.js';
+import { MODEL_CONFIGS } from '../firmware-ts/model/config.js';
 import { FakeMidiPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
 import { NOTE_MAP_PRESETS } from '../firmware-ts/outputs/midi/note-map.js';
 import { datasetDir } from '../firmware-ts/paths.js';
@@ -16,13 +16,6 @@ import { fakeHardware } from './helpers/fake-hardware.js';
 export { fakeHardware };
 
 export const tempDir = (prefix = 'groovebox-box-'): string => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-
-/** The 11-input model's shape at a size that trains one batch in seconds on a busy CPU. */
-const TINY: ModelConfig = {
-  ...MODEL_CONFIGS.ag11,
-  factors: MODEL_CONFIGS.ag11.factors.map((f) => ({ ...f, units: 8, latent: 2 })),
-  decoder: { units: 24, layers: 1, auxUnits: 8 },
-};
 
 let tiny: Promise<string | null> | null = null;
 
@@ -38,11 +31,14 @@ export function tinyModelsDir(): Promise<string | null> {
       if (process.env.GROOVEBOX_REQUIRE_DATA === '1') throw new Error(`dataset not found at ${data} (GROOVEBOX_REQUIRE_DATA=1)`);
       return null;
     }
+    // Imported here, so the box tests that only need a temp folder do not load tfjs.
     const { initBackend } = await import('../firmware-ts/ml/runtime.js');
-    const { train } = await import('../firmware-ts/train/trainer.js');
+    const { tinyConfig, trainOnDatasetSample } = await import('./helpers/tiny-models.js');
     const backend = await initBackend(process.env.GROOVEBOX_BACKEND ?? 'cpu');
     const models = tempDir('groovebox-models-');
-    await train({ config: TINY, outDir: path.join(models, 'ag11'), dataDir: data, epochs: 1, maxMinutes: 10, resume: false, seed: 3, backend, checkpointSeconds: 1e9, limit: 128, log: () => {} });
+    // A 24-unit decoder and the real batch of 128: one batch trains in seconds on a busy CPU.
+    const config = tinyConfig('ag11', { decoderUnits: 24, batchSize: MODEL_CONFIGS.ag11.train.batchSize });
+    await trainOnDatasetSample(models, config, { dataDir: data, backend, seed: 3 });
     return models;
   })();
   return tiny;

@@ -46,10 +46,10 @@ describe('cli: generate, humanize, drumify on MIDI files', function () {
     tmp = tempDir('cli');
     models = path.join(tmp.dir, 'models');
     // Trained long enough (on beats that all share this kick/snare) to play the given drums back.
-    const { config, params } = trainTiny('ag11', 100, 3e-2);
+    const { config, params } = trainTiny('ag11', 100, { learningRate: 3e-2 });
     writeModelFiles(path.join(models, 'ag11'), config, params);
     tf.dispose([...params.values()]);
-    writeTinyModel(models, 'baseline', 2);
+    writeTinyModel(models, 'baseline', { steps: 2 });
     scoreFile = path.join(tmp.dir, 'score.mid');
     fs.writeFileSync(scoreFile, patternsToMidi(beat, { bpm: 100 }));
     longFile = path.join(tmp.dir, 'long.mid');

@@ -16,7 +16,7 @@ describe('engine: generation in a worker thread', function () {
   before(async () => {
     await initBackend();
     tmp = tempDir('engine');
-    modelDir = writeTinyModel(tmp.dir, 'ag11', 5);
+    modelDir = writeTinyModel(tmp.dir, 'ag11', { steps: 5 });
   });
 
   beforeEach(async () => {

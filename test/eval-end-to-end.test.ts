@@ -7,10 +7,11 @@ import { writeReport } from '../firmware-ts/eval/report.js';
 import { initBackend } from '../firmware-ts/ml/runtime.js';
 import { MODEL_CONFIGS } from '../firmware-ts/model/config.js';
 import { datasetDir } from '../firmware-ts/paths.js';
-import { train } from '../firmware-ts/train/trainer.js';
+import { trainOnDatasetSample } from './helpers/tiny-models.js';
 
-// The whole evaluation on a few test windows, with tiny models trained here
-// (128 windows, one epoch): it checks wiring, shapes and determinism, not quality.
+// The whole evaluation on a few test windows, with models trained here on a tiny
+// sample (the real sizes, 128 windows, one epoch): it checks wiring, shapes and
+// determinism, not quality.
 describe('eval: end to end on a few windows with tiny models', function () {
   this.timeout(120_000);
   const dataDir = datasetDir();
@@ -28,10 +29,7 @@ describe('eval: end to end on a few windows with tiny models', function () {
     modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'groovebox-eval-'));
     // baseline is deliberately not trained: a missing model must be reported and skipped.
     for (const name of ['ag2', 'ag11'] as const) {
-      await train({
-        config: MODEL_CONFIGS[name], outDir: path.join(modelsDir, name), dataDir, epochs: 1, maxMinutes: 5, resume: false,
-        seed: 1, backend, checkpointSeconds: 1e9, limit: 128, log: () => {},
-      });
+      await trainOnDatasetSample(modelsDir, MODEL_CONFIGS[name], { dataDir, backend, seed: 1 });
     }
     first = await runEvaluation({ ...options(), models: [...options().models] });
   });

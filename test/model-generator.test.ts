@@ -59,7 +59,7 @@ describe('model: training a tiny model', function () {
     const tmp = tempDir('train');
     try {
       const state = await train({
-        config: { ...tinyConfig('ag2'), train: { ...tinyConfig('ag2').train, batchSize: 32 } },
+        config: tinyConfig('ag2', { batchSize: 32 }),
         outDir: tmp.dir, dataDir: data, epochs: 1, maxMinutes: 10, resume: false, seed: 3,
         backend, checkpointSeconds: 3600, limit: 64, log: () => {},
       });

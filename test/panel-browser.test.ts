@@ -7,32 +7,17 @@ import { GenerationEngine } from '../firmware-ts/engine/engine.js';
 import { GrooveBox } from '../firmware-ts/box/box.js';
 import { MemoryLogs } from '../firmware-ts/box/log.js';
 import { SlotStore } from '../firmware-ts/box/slots.js';
-import { writeModelFiles } from '../firmware-ts/ml/model-io.js';
 import { initBackend } from '../firmware-ts/ml/runtime.js';
-import { MODEL_CONFIGS, type ModelConfig } from '../firmware-ts/model/config.js';
-import { disposeParams, initParams } from '../firmware-ts/model/params.js';
 import { PanelServer } from '../firmware-ts/panel/server.js';
 import { PROJECT_ROOT } from '../firmware-ts/paths.js';
 import { SystemClock } from '../firmware-ts/time/clock.js';
+import { writeTinyModel } from './helpers/tiny-models.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ARTIFACT = path.join(PROJECT_ROOT, 'test-artifacts', 'panel.png');
 /** The README's picture; rewritten only on request so a test run never dirties the checkout. */
 const DOCS_SCREENSHOT = path.join(PROJECT_ROOT, 'docs', 'panel.png');
-
-/** The 11-input model's structure with tiny widths and untrained weights: real worker, real decoder, seconds to load. */
-function writeTinyModel(dir: string): void {
-  const full = MODEL_CONFIGS.ag11;
-  const config: ModelConfig = {
-    ...full,
-    factors: full.factors.map((f) => ({ ...f, units: 8, latent: 2 })),
-    decoder: { ...full.decoder, units: 16, auxUnits: 8 },
-  };
-  const params = initParams(config, 7);
-  writeModelFiles(dir, config, params, { note: 'untrained, for the panel browser test' });
-  disposeParams(params);
-}
 
 /** The whole box on the panel's devices, as the daemon composes it without hardware (no MIDI, no audio here). */
 async function startBox(modelsDir: string, stateDir: string): Promise<{ box: GrooveBox; server: PanelServer; url: string; close(): Promise<void> }> {
@@ -98,7 +83,8 @@ describe('panel: the whole box in headless Chromium', function () {
     const temp = (prefix: string): string => { const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix)); dirs.push(d); return d; };
     await initBackend('cpu');
     const modelsDir = temp('groovebox-panel-models-');
-    writeTinyModel(path.join(modelsDir, 'ag11'));
+    // Untrained (seed 7) but with the real decoder's skip path: real worker, real decoder, seconds to load.
+    writeTinyModel(modelsDir, 'ag11', { steps: 0, seed: 7, size: { skip: true } });
     box = await startBox(modelsDir, temp('groovebox-panel-state-'));
     context = await chromium.launchPersistentContext(temp('groovebox-chromium-'), { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1280, height: 860 } });
     const page = context.pages()[0] ?? (await context.newPage());
