@@ -4,7 +4,11 @@
  * disturb the next), prints one table and writes bench/results/<timestamp>.json
  * with the machine it ran on.
  *
- *   npm run bench [-- --quick] [-- --soak-minutes M] [-- --skip name,name]
+ *   npm run bench [-- --quick] [-- --soak-minutes M] [-- --skip name,name] [-- --reuse key=file]
+ *
+ * --reuse soak=FILE takes a figure from the JSON a command printed earlier
+ * (e.g. a 2-hour `groovebox soak --json` run on its own) instead of running
+ * it again; the report names the file it came from.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,10 +24,13 @@ interface Step {
 }
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, 'soak-minutes': { type: 'string' }, skip: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: {
+    quick: { type: 'boolean' }, 'soak-minutes': { type: 'string' }, skip: { type: 'string' }, reuse: { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
+  },
 });
 if (values.help) {
-  process.stdout.write('npm run bench [-- --quick] [-- --soak-minutes M] [-- --skip dataset,train,...]\n');
+  process.stdout.write('npm run bench [-- --quick] [-- --soak-minutes M] [-- --skip dataset,train,...] [-- --reuse soak=FILE ...]\n');
   process.exit(0);
 }
 const quick = Boolean(values.quick);
@@ -33,6 +40,22 @@ if (!(soakMinutes > 0)) {
   process.exit(2);
 }
 const skip = new Set((values.skip ?? '').split(',').filter(Boolean));
+const reused = new Map<string, { file: string; value: Record<string, unknown> }>();
+for (const spec of values.reuse ?? []) {
+  const [key, file] = spec.split('=');
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(path.resolve(file ?? ''), 'utf8'));
+  } catch (error) {
+    process.stderr.write(`bench: --reuse ${spec}: expected key=FILE with the JSON a bench command printed (${(error as Error).message})\n`);
+    process.exit(2);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    process.stderr.write(`bench: --reuse ${spec}: expected a JSON object in ${file}\n`);
+    process.exit(2);
+  }
+  reused.set(key, { file: path.relative(process.cwd(), path.resolve(file)), value: value as Record<string, unknown> });
+}
 const events = quick ? '3000' : '10000';
 const n = quick ? '200' : '500';
 
@@ -54,6 +77,12 @@ const table: string[][] = [];
 let failed = 0;
 for (const step of STEPS) {
   if (skip.has(step.key.split('.')[0]) || skip.has(step.key)) continue;
+  const earlier = reused.get(step.key);
+  if (earlier) {
+    set(results, step.key, { ...earlier.value, reusedFrom: earlier.file });
+    table.push([step.title.replace(/\(\d+(\.\d+)? min\)/, `(${earlier.value.minutes} min)`), summary(step.key, earlier.value), `from ${earlier.file}`, 'earlier']);
+    continue;
+  }
   process.stderr.write(`bench: ${step.title} ...\n`);
   const t0 = performance.now();
   const run = spawnSync(process.execPath, [...process.execArgv, cli, ...step.args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
@@ -75,6 +104,7 @@ const report = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverage: os.loadavg() },
   quick,
+  reused: Object.fromEntries([...reused].map(([key, r]) => [key, r.file])),
   ...results,
 };
 const dir = path.join(PROJECT_ROOT, 'bench', 'results');
@@ -97,7 +127,11 @@ function summary(key: string, v: Record<string, unknown>): string {
   const ms = (x: unknown) => (typeof x === 'number' ? `${x.toFixed(x < 1 ? 3 : 1)} ms` : '?');
   if (key.startsWith('generation')) return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)} (${v.backend})`;
   if (key.startsWith('midiTiming')) return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)} over ${v.events} events`;
-  if (key.startsWith('soak')) return `RSS +${v.rssGrowthMB} MB, tensors +${v.tensorGrowth}, max stall ${ms(v.maxStallMs)}`;
+  if (key.startsWith('soak')) {
+    const midi = v.midiTiming as { first?: { p99_ms?: number }; last?: { p99_ms?: number }; maxMs?: number } | undefined;
+    return `RSS +${v.rssGrowthMB} MB, tensors +${v.tensorGrowth}, timing-thread max stall ${ms(v.maxStallMs)}, ` +
+      `MIDI p99 ${ms(midi?.first?.p99_ms)} -> ${ms(midi?.last?.p99_ms)}, max ${ms(midi?.maxMs)}`;
+  }
   return Object.entries(v)
     .filter(([, x]) => typeof x === 'number')
     .slice(0, 3)
