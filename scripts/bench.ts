@@ -66,6 +66,7 @@ const STEPS: Step[] = [
   { key: 'generation.baseline', title: 'generation baseline (batch 1)', args: ['bench', 'generate', '--model', 'baseline', '--n', n, '--json'] },
   { key: 'midiTiming.idle', title: 'MIDI send error, idle', args: ['bench', 'midi-timing', '--events', events, '--bpm', '180', '--json'] },
   { key: 'midiTiming.load', title: 'MIDI send error, generating', args: ['bench', 'midi-timing', '--events', events, '--bpm', '180', '--load', '--json'] },
+  { key: 'wakeUp', title: 'idle real-time thread wake-up (the floor for stalls)', args: ['bench', 'wake-up', '--seconds', quick ? '20' : '60', '--json'] },
   { key: 'train', title: 'training step, wasm vs cpu', args: ['bench', 'train', '--json', ...(quick ? ['--steps', '2'] : [])] },
   { key: 'soak', title: `soak (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--json'] },
   { key: 'soakNoAudio', title: `soak without audio (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--no-audio', '--json'] },
@@ -127,6 +128,7 @@ function summary(key: string, v: Record<string, unknown>): string {
   const ms = (x: unknown) => (typeof x === 'number' ? `${x.toFixed(x < 1 ? 3 : 1)} ms` : '?');
   if (key.startsWith('generation')) return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)} (${v.backend})`;
   if (key.startsWith('midiTiming')) return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)} over ${v.events} events`;
+  if (key === 'wakeUp') return `p99 ${ms(v.p99Ms)}, max ${ms(v.maxMs)}, ${v.over5ms} over 5 ms; steal ${v.stolenMs} ms`;
   if (key.startsWith('soak')) {
     const midi = v.midiTiming as { first?: { p99_ms?: number }; last?: { p99_ms?: number }; maxMs?: number } | undefined;
     return `RSS +${v.rssGrowthMB} MB, tensors +${v.tensorGrowth}, timing-thread max stall ${ms(v.maxStallMs)}, ` +

@@ -8,6 +8,7 @@ import { NOTE_MAP_PRESETS } from '../outputs/midi/note-map.js';
 import type { LatenessFigures } from '../outputs/midi/timing-protocol.js';
 import { MidiThread } from '../outputs/midi/timing-thread.js';
 import { SystemClock } from '../time/clock.js';
+import { stolenMs } from '../time/steal.js';
 import { GrooveBox } from './box.js';
 import { MemoryLogs } from './log.js';
 import { SlotStore } from './slots.js';
@@ -37,6 +38,8 @@ export interface SoakWindow {
   timingStallP99Ms: number;
   /** The same for the main thread (sequencer, panel, audio graph): informative, it sends nothing itself. */
   mainStallMaxMs: number;
+  /** CPU time the hypervisor took in the window (all CPUs; null off Linux): a VM's stalls hit every thread. */
+  stolenMs: number | null;
 }
 
 export interface SoakResult {
@@ -59,6 +62,8 @@ export interface SoakResult {
   sends: number;
   realtime: number | null;
   warmUpSeconds: number;
+  /** Hypervisor steal over the measured windows (null off Linux). */
+  stolenMs: number | null;
   windows: SoakWindow[];
 }
 
@@ -116,6 +121,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   let warm = false;
   let windowEnd = warmUp + windowSeconds;
   let tensorsAtWarmUp = 0;
+  let stealAtWindowStart = stolenMs();
 
   await new Promise<void>((resolve, reject) => {
     const generateTimer = setInterval(() => void box.generate().catch(() => {}), barSeconds * 1000);
@@ -127,8 +133,10 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
         tensorsAtWarmUp = lastTensors;
         await midi.figures(true); // the warm-up window is not counted
         mainDelay.enable();
+        stealAtWindowStart = stolenMs();
       } else if (warm && (t >= windowEnd || t >= total)) {
         const figures = await midi.figures(true);
+        const steal = stolenMs();
         const window: SoakWindow = {
           t: Math.round(t),
           rssMB: round(rss[rss.length - 1].mb),
@@ -138,11 +146,13 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
           timingStallMaxMs: figures.stalls.max_ms,
           timingStallP99Ms: figures.stalls.p99_ms,
           mainStallMaxMs: round(mainDelay.max / 1e6),
+          stolenMs: steal === null || stealAtWindowStart === null ? null : steal - stealAtWindowStart,
         };
+        stealAtWindowStart = steal;
         windows.push(window);
         mainDelay.reset();
         log(`soak: ${(t / 60).toFixed(1)} min, ${generations} generations, RSS ${window.rssMB} MB, tensors ${lastTensors}, ` +
-          `MIDI p99 ${window.midi.p99_ms} ms max ${window.midi.max_ms} ms, timing-thread stall ${window.timingStallMaxMs} ms, main-thread stall ${window.mainStallMaxMs} ms`);
+          `MIDI p99 ${window.midi.p99_ms} ms max ${window.midi.max_ms} ms, timing-thread stall ${window.timingStallMaxMs} ms, main-thread stall ${window.mainStallMaxMs} ms, steal ${window.stolenMs} ms`);
         windowEnd += windowSeconds;
       }
       if (t >= total) {
@@ -187,6 +197,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     sends: windows.reduce((n, w) => n + w.midi.events, 0),
     realtime,
     warmUpSeconds: warmUp,
+    stolenMs: windows.some((w) => w.stolenMs === null) ? null : windows.reduce((n, w) => n + (w.stolenMs ?? 0), 0),
     windows,
   };
 }

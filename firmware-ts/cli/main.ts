@@ -3,6 +3,7 @@ import { parseCommandArgs, UsageError, type Command } from './command.js';
 import { benchDatasetCommand } from './commands/bench-dataset.js';
 import { benchGenerateCommand } from './commands/bench-generate.js';
 import { benchTrainCommand } from './commands/bench-train.js';
+import { benchWakeUpCommand } from './commands/bench-wake-up.js';
 import { drumifyCommand } from './commands/drumify.js';
 import { generateCommand } from './commands/generate.js';
 import { humanizeCommand } from './commands/humanize.js';
@@ -16,7 +17,7 @@ import { soakCommand } from './commands/soak.js';
 import { startCommand } from './commands/start.js';
 
 // Every command a person runs by hand. Add a command: one file in commands/, one line here.
-const COMMANDS: Command[] = [startCommand, datasetStats, datasetBuild, trainCommand, plotLossesCommand, soakCommand, evaluateCommand, benchDatasetCommand, benchMidiTiming, soundRender, benchGenerateCommand, generateCommand, humanizeCommand, drumifyCommand, benchTrainCommand];
+const COMMANDS: Command[] = [startCommand, datasetStats, datasetBuild, trainCommand, plotLossesCommand, soakCommand, evaluateCommand, benchDatasetCommand, benchMidiTiming, soundRender, benchGenerateCommand, generateCommand, humanizeCommand, drumifyCommand, benchTrainCommand, benchWakeUpCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
