@@ -9,8 +9,10 @@ import type { LatenessFigures } from '../outputs/midi/timing-protocol.js';
 import { MidiThread } from '../outputs/midi/timing-thread.js';
 import { SystemClock } from '../time/clock.js';
 import { stolenMs } from '../time/steal.js';
+import { normalThreadPriority } from '../time/thread-priority.js';
 import { GrooveBox } from './box.js';
 import { MemoryLogs } from './log.js';
+import { feedTimingThreadFirst } from './run.js';
 import { SlotStore } from './slots.js';
 
 export interface SoakOptions {
@@ -108,6 +110,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   const report = await box.boot();
   if (!report.modelLoaded) throw new Error(`soak: the model did not load (${report.modelError})`);
   const midi = box.midi as MidiThread;
+  feedTimingThreadFirst(logs.factory);
   box.play();
 
   const barSeconds = (60 / bpm) * 4;
@@ -169,6 +172,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     }, 2000);
   });
   mainDelay.disable();
+  normalThreadPriority(); // the caller (a test run, the bench) goes on at normal priority
   const realtime = midi.realtime;
   await box.shutdown();
   await (audio?.context as unknown as { close(): Promise<void> } | undefined)?.close();
