@@ -80,6 +80,7 @@ describe('outputs: audio kit and WAV render', () => {
     const ctx = new OfflineAudioContext({ numberOfChannels: 1, length: sampleRate * 2, sampleRate });
     const clock = new OfflineClock(100); // the sequencer's clock runs 100 s ahead of the context's
     const audio = new AudioOut({ context: ctx as unknown as BaseAudioContext, clock });
+    await audio.ready;
     expect(audio.toContextTime(100.5)).to.be.closeTo(0.5, 1e-12);
     audio.handle({ type: 'note', time: 100.25, drum: KICK, velocity: 1, step: 0, offset: 0, position: 0 });
     audio.handle({ type: 'note', time: 101.5, drum: KICK, velocity: 1, step: 8, offset: 0, position: 8 });

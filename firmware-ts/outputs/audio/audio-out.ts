@@ -1,7 +1,9 @@
 import type { SequencerEvent } from '../../sequencer/events.js';
 import type { Sequencer } from '../../sequencer/sequencer.js';
 import type { Clock, Seconds } from '../../time/clock.js';
-import { playDrum, type Voice } from './drum-kit.js';
+import type { Voice } from './drum-kit.js';
+import { GainLanes } from './gain-lanes.js';
+import { SampledKit } from './sampled-kit.js';
 
 export interface AudioOutOptions {
   context: BaseAudioContext;
@@ -13,30 +15,53 @@ export interface AudioOutOptions {
   clock?: Clock;
   /** Master gain 0..1. */
   gain?: number;
+  /** The kit, rendered at the context's sample rate. Omitted: rendered now, and playing once `ready` resolves. */
+  kit?: SampledKit;
   log?: (message: string) => void;
 }
 
 /**
- * Sequencer events -> the synthesised kit, scheduled ahead on the AudioContext
+ * Sequencer events -> the sampled kit, scheduled ahead on the AudioContext
  * clock, so onsets are sample-accurate whatever the main thread is doing.
  */
 export class AudioOut {
+  /**
+   * Resolves when the kit is in place. It never rejects: a kit that cannot
+   * be rendered is logged and leaves this output silent, and MIDI plays on.
+   */
+  readonly ready: Promise<void>;
   readonly #ctx: BaseAudioContext;
   readonly #clock?: Clock;
   readonly #master: GainNode;
+  readonly #lanes: GainLanes;
+  readonly #log: (message: string) => void;
+  #kit: SampledKit | null = null;
+  /** Voices not yet begun, which a stop must cancel. */
   #voices: Voice[] = [];
   /** contextTime = sequencerTime + #shift. */
   #shift = 0;
   #late = 0;
+  #unready = 0;
 
   constructor(options: AudioOutOptions) {
     this.#ctx = options.context;
     this.#clock = options.clock;
+    this.#log = options.log ?? (() => {});
     const gain = options.gain ?? 0.8;
     if (!(gain >= 0 && gain <= 1)) throw new RangeError(`gain: expected 0..1, got ${gain}`);
+    const rate = this.#ctx.sampleRate;
+    if (options.kit && options.kit.sampleRate !== rate) throw new RangeError(`kit: rendered at ${options.kit.sampleRate} Hz, but the context runs at ${rate} Hz`);
+    this.#kit = options.kit ?? null;
+    this.ready = this.#kit
+      ? Promise.resolve()
+      : SampledKit.render(rate).then(
+        (kit) => { this.#kit = kit; },
+        (error: Error) => this.#log(`the drum kit could not be rendered (${error.message}); audio stays silent`),
+      );
     this.#master = this.#ctx.createGain();
     this.#master.gain.value = gain;
     this.#master.connect(this.#ctx.destination);
+    this.#lanes = new GainLanes(this.#ctx, this.#master);
     this.#anchor();
   }
 
@@ -47,6 +72,11 @@ export class AudioOut {
   /** Notes that arrived after their time (played at once instead). */
   get late(): number {
     return this.#late;
+  }
+
+  /** Notes dropped because the kit was not rendered yet (or could not be). */
+  get unready(): number {
+    return this.#unready;
   }
 
   /** The explicit clock conversion: a sequencer time in AudioContext seconds. */
@@ -67,9 +97,13 @@ export class AudioOut {
       case 'note': {
         const when = this.toContextTime(event.time);
         const now = this.#ctx.currentTime;
+        if (!this.#kit) {
+          if (this.#unready++ === 0) this.#log('a note came before the drum kit was ready; dropped');
+          return;
+        }
         if (when < now) this.#late++;
-        this.#forgetOld(now);
-        this.#voices.push(playDrum(this.#ctx, this.#master, event.drum, Math.max(when, now), event.velocity));
+        this.#forgetStarted(now);
+        this.#voices.push(this.#play(this.#kit, event.drum, Math.max(when, now), event.velocity));
         return;
       }
       case 'stop': {
@@ -86,13 +120,25 @@ export class AudioOut {
     }
   }
 
+  /** One buffer source per hit, through a borrowed gain lane; its first sample is the first at or after `when`. */
+  #play(kit: SampledKit, drum: number, when: number, velocity: number): Voice {
+    const { buffer, gain } = kit.hit(drum, velocity);
+    const source = this.#ctx.createBufferSource();
+    source.buffer = buffer;
+    // Until one sample past the end: the start may round up to the next sample.
+    source.connect(this.#lanes.take(when, when + (buffer.length + 1) / buffer.sampleRate, gain));
+    source.start(when);
+    return { when, sources: [source] };
+  }
+
   #anchor(): void {
     // Both clocks read back to back; the context clock moves in 128-sample blocks, so this is good to about one block.
     if (this.#clock) this.#shift = this.#ctx.currentTime - this.#clock.now();
   }
 
-  #forgetOld(now: number): void {
+  /** A voice that has begun cannot be cancelled any more, so it is let go (holding it would keep its native node). */
+  #forgetStarted(now: number): void {
     if (this.#voices.length < 64) return;
-    this.#voices = this.#voices.filter((v) => v.when > now - 2);
+    this.#voices = this.#voices.filter((v) => v.when > now);
   }
 }

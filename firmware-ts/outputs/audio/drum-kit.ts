@@ -1,9 +1,12 @@
 /**
- * A synthesised 9-drum kit in Web Audio: no samples, so nothing to license.
- * Every voice starts with its full attack exactly at `when` (no fade-in), so
- * the onset is where the sequencer put it. Velocity scales loudness (a power
- * curve, since perceived loudness is not linear in gain) and, for the noisy
- * voices, brightness.
+ * A synthesised 9-drum kit in Web Audio: no recorded samples, so nothing to
+ * license. Every voice starts with its full attack exactly at `when` (no
+ * fade-in), so the onset is where the sequencer put it. Velocity scales
+ * loudness (a power curve, since perceived loudness is not linear in gain)
+ * and, for the noisy voices, brightness.
+ *
+ * Live playback does not build these graphs per hit (each one is several
+ * native nodes whose memory V8 cannot see): sampled-kit.ts renders them once.
  */
 
 type Ctx = BaseAudioContext;
@@ -88,10 +91,15 @@ function hiss(ctx: Ctx, out: AudioNode, when: number, peak: number, type: Biquad
   return src;
 }
 
-/** Plays drum 0..8 (pattern/drums.ts order) at context time `when` with velocity 0..1. */
+/** Gain for a velocity 0..1: a power curve, since perceived loudness is not linear in gain. */
+export function velocityGain(velocity: number): number {
+  return Math.pow(Math.max(0, Math.min(1, velocity)), 1.6);
+}
+
+/** Synthesises drum 0..8 (pattern/drums.ts order) at context time `when` with velocity 0..1. */
 export function playDrum(ctx: Ctx, out: AudioNode, drum: number, when: number, velocity: number): Voice {
   const v = Math.max(0, Math.min(1, velocity));
-  const loud = Math.pow(v, 1.6);
+  const loud = velocityGain(v);
   const bright = 0.6 + 0.4 * v;
   const s: AudioScheduledSourceNode[] = [];
   switch (drum) {

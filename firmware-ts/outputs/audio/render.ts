@@ -5,6 +5,7 @@ import { Sequencer } from '../../sequencer/sequencer.js';
 import { stepSeconds, type Bpm } from '../../sequencer/tempo.js';
 import { OfflineClock } from '../../time/clock.js';
 import { AudioOut } from './audio-out.js';
+import { SampledKit } from './sampled-kit.js';
 import { encodeWav } from './wav.js';
 
 export interface RenderOptions {
@@ -27,8 +28,9 @@ export interface Rendered {
 /**
  * Plays `pattern` through the real sequencer on an offline clock into an
  * OfflineAudioContext: the same event path as live playback, rendered as fast
- * as the CPU allows. The first downbeat is at 0 s; an early hit on it would be
- * before the file starts and is played at 0.
+ * as the CPU allows, with the same sampled kit the box plays. The first
+ * downbeat is at 0 s; an early hit on it would be before the file starts and
+ * is played at 0.
  */
 export async function renderPattern(pattern: Pattern, options: RenderOptions): Promise<Rendered> {
   const { OfflineAudioContext } = await import('node-web-audio-api');
@@ -38,12 +40,13 @@ export async function renderPattern(pattern: Pattern, options: RenderOptions): P
   if (!(Number.isInteger(loops) && loops >= 1 && loops <= 64)) throw new RangeError(`loops: expected an integer 1..64, got ${loops}`);
   const seconds = loops * STEPS * stepSeconds(options.bpm);
   const length = Math.ceil((seconds + tail) * sampleRate);
+  const kit = await SampledKit.render(sampleRate);
   const context = new OfflineAudioContext({ numberOfChannels: 1, length, sampleRate });
 
   // The sequencer's clock starts a little before 0 so that the downbeat can sit at exactly 0.
   const clock = new OfflineClock(-1);
   const sequencer = new Sequencer({ clock, bpm: options.bpm, pattern });
-  const audio = new AudioOut({ context: context as unknown as BaseAudioContext });
+  const audio = new AudioOut({ context: context as unknown as BaseAudioContext, kit });
   const notes: NoteEvent[] = [];
   sequencer.on((e) => {
     if (e.type === 'note' && e.time < seconds) {
