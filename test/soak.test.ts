@@ -24,14 +24,17 @@ describe('soak: the box playing and generating every bar', function () {
 
   it(`keeps playing, keeps generating, leaks no tensors and no runaway memory`, async function () {
     this.timeout((minutes + 2) * 60_000);
-    // Without the audio kit: its engine's native memory is not V8's and grows with every hit until a
-    // garbage collection (README, Performance); this run guards the model and MIDI path.
-    const result = await soak({ minutes, modelsDir: MODELS_DIR, audio: false, log: (m) => console.log(`      ${m}`) });
-    console.log(`      ${JSON.stringify(result)}`);
+    // The box as it plays on stage: model in its worker, MIDI on the timing thread, the sampled kit on a
+    // (silent) AudioContext.
+    const result = await soak({ minutes, modelsDir: MODELS_DIR, log: (m) => console.log(`      ${m}`) });
+    console.log(`      ${JSON.stringify({ ...result, windows: result.windows.length })}`);
+    expect(result.audio).to.equal(true);
     expect(result.tensorGrowth, 'worker tensors flat').to.equal(0);
     // A loop every bar (2 s at 120 BPM); some requests are superseded or land while one runs.
     expect(result.generations).to.be.greaterThan(minutes * 60 / 2 * 0.7);
     expect(result.midiTiming.last.events, 'MIDI still flowing at the end').to.be.greaterThan(100);
+    expect(result.windows.length, 'a figure per window after warm-up').to.be.at.least(3);
+    expect(result.sends).to.equal(result.windows.reduce((n, w) => n + w.midi.events, 0));
     // A loose guard against a leak that grows with every generation (the figure itself is in the README).
     expect(result.rssGrowthMB).to.be.lessThan(20);
   });
