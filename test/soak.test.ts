@@ -29,6 +29,7 @@ describe('soak: the box playing and generating every bar', function () {
     const result = await soak({ minutes, modelsDir: MODELS_DIR, log: (m) => console.log(`      ${m}`) });
     console.log(`      ${JSON.stringify({ ...result, windows: result.windows.length })}`);
     expect(result.audio).to.equal(true);
+    expect(result.timingThreadRestarts, 'the MIDI timing thread never crashed').to.equal(0);
     expect(result.tensorGrowth, 'worker tensors flat').to.equal(0);
     // A loop every bar (2 s at 120 BPM); some requests are superseded or land while one runs.
     expect(result.generations).to.be.greaterThan(minutes * 60 / 2 * 0.7);

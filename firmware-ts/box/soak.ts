@@ -63,6 +63,8 @@ export interface SoakResult {
   midiTiming: { first: LatenessFigures; last: LatenessFigures; maxMs: number };
   sends: number;
   realtime: number | null;
+  /** Crashes of the MIDI timing thread (each restarted): 0 on a healthy run. */
+  timingThreadRestarts: number;
   warmUpSeconds: number;
   /** Hypervisor steal over the measured windows (null off Linux). */
   stolenMs: number | null;
@@ -134,11 +136,15 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
       if (!warm && t >= warmUp) {
         warm = true;
         tensorsAtWarmUp = lastTensors;
-        await midi.figures(true); // the warm-up window is not counted
+        await midi.figures(true).catch(() => null); // the warm-up window is not counted
         mainDelay.enable();
         stealAtWindowStart = stolenMs();
       } else if (warm && (t >= windowEnd || t >= total)) {
-        const figures = await midi.figures(true);
+        // A crashed timing thread (counted in timingThreadRestarts) has no figures for this window.
+        const figures = await midi.figures(true).catch((error: Error) => {
+          log(`soak: no timing figures for this window (${error.message})`);
+          return { lateness: { p50_ms: NaN, p90_ms: NaN, p99_ms: NaN, mean_ms: NaN, max_ms: NaN, events: 0 }, stalls: { max_ms: NaN, p99_ms: NaN } };
+        });
         const steal = stolenMs();
         const window: SoakWindow = {
           t: Math.round(t),
@@ -200,6 +206,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     },
     sends: windows.reduce((n, w) => n + w.midi.events, 0),
     realtime,
+    timingThreadRestarts: midi.restarts,
     warmUpSeconds: warmUp,
     stolenMs: windows.some((w) => w.stolenMs === null) ? null : windows.reduce((n, w) => n + (w.stolenMs ?? 0), 0),
     windows,

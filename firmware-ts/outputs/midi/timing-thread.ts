@@ -2,8 +2,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SequencerEvent } from '../../sequencer/events.js';
-import type { Sequencer } from '../../sequencer/sequencer.js';
+import { PULSES_PER_STEP as PULSES_PER_16TH, type Sequencer } from '../../sequencer/sequencer.js';
 import type { Seconds } from '../../time/clock.js';
+import { hrMinusPerf } from '../../time/thread-clock.js';
 import type { MidiSink } from './midi-sink.js';
 import type { NoteMap } from './note-map.js';
 import type { FromTimingThread, LatenessFigures, MidiPortSpec, StallFigures, TimingThreadConfig, ToTimingThread } from './timing-protocol.js';
@@ -28,9 +29,14 @@ export interface TimingFigures {
   stalls: StallFigures;
 }
 
-/** Main thread's hrtime minus performance.now(), in seconds (see TimingThreadConfig). */
-function hrMinusPerf(): Seconds {
-  return Number(process.hrtime.bigint()) / 1e9 - performance.now() / 1000;
+/** The answer to a request the thread can no longer give. */
+export class TimingThreadDown extends Error {
+  override name = 'TimingThreadDown';
+}
+
+interface Reply {
+  resolve: (message: FromTimingThread) => void;
+  reject: (error: Error) => void;
 }
 
 /**
@@ -49,7 +55,7 @@ export class MidiThread implements MidiSink {
   #pending: SequencerEvent[] = [];
   #flushQueued = false;
   #nextId = 1;
-  readonly #replies = new Map<number, (message: FromTimingThread) => void>();
+  readonly #replies = new Map<number, Reply>();
   #connected = false;
   #portName: string | null = null;
   #realtime: number | null = null;
@@ -58,6 +64,11 @@ export class MidiThread implements MidiSink {
   #backoff = 0.05;
   /** Between a crash and the restart: nothing to talk to. */
   #down = false;
+  #restartTimer: NodeJS.Timeout | null = null;
+  /** The transport as the sequencer last left it, for a restarted thread to pick up. */
+  #playing = false;
+  /** After a restart while playing: tell the device where we are at the next 16th (song position + continue). */
+  #resync = false;
   #spawnedAt = 0;
 
   constructor(options: MidiThreadOptions, workerFile = WORKER_FILE) {
@@ -92,6 +103,17 @@ export class MidiThread implements MidiSink {
   /** Queues an event; events of one turn of the event loop go over in one message. */
   handle(event: SequencerEvent): void {
     if (this.#closing) return;
+    if (event.type === 'start' || event.type === 'continue') {
+      this.#playing = true;
+      this.#resync = false;
+    } else if (event.type === 'stop') {
+      this.#playing = false;
+      this.#resync = false;
+    } else if (event.type === 'pulse' && this.#resync && event.pulse % PULSES_PER_16TH === 0) {
+      // A restarted thread missed START: the device hears where the loop is, then CONTINUE, on this 16th.
+      this.#resync = false;
+      this.#pending.push({ type: 'continue', time: event.time, position: event.pulse / PULSES_PER_16TH });
+    }
     this.#pending.push(event);
     if (!this.#flushQueued) {
       this.#flushQueued = true;
@@ -100,25 +122,38 @@ export class MidiThread implements MidiSink {
   }
 
   async connect(): Promise<boolean> {
-    const reply = await this.#request({ type: 'connect', id: this.#nextId++ });
-    return reply.type === 'connected' && reply.ok;
+    try {
+      const reply = await this.#request({ type: 'connect', id: this.#nextId++ });
+      return reply.type === 'connected' && reply.ok;
+    } catch {
+      return false;
+    }
   }
 
-  /** Lateness of sent messages and stalls of the thread since the last reset. */
+  /** Lateness of sent messages and stalls of the thread since the last reset; rejects with TimingThreadDown after a crash. */
   async figures(reset = false): Promise<TimingFigures> {
     const reply = await this.#request({ type: 'figures', id: this.#nextId++, reset });
     if (reply.type !== 'figures') throw new Error(`timing thread: expected figures, got ${reply.type}`);
     return { lateness: reply.lateness, stalls: reply.stalls };
   }
 
-  /** Sends what is queued (the stop, its note-offs), releases everything, then ends the thread. */
+  /**
+   * Sends what is queued (the stop, its note-offs), releases everything, then
+   * ends the thread. Waiting out a restart, it restarts at once: the new
+   * thread's All Notes Off must leave before the box exits.
+   */
   async close(): Promise<void> {
     if (this.#closing) return;
+    const restartPending = this.#down;
+    if (restartPending) this.#restartNow(false);
     this.#flush();
     this.#closing = true;
-    const id = this.#nextId++;
+    const done = (async () => {
+      if (restartPending) await this.connect();
+      await this.#request({ type: 'close', id: this.#nextId++ });
+    })().catch(() => {});
     // A thread that does not answer must not hold up the exit (SIGTERM has a 1 s budget).
-    await Promise.race([this.#request({ type: 'close', id }), new Promise((resolve) => setTimeout(resolve, 300).unref())]);
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 300).unref())]);
     this.#replies.clear();
     await this.#worker.terminate();
   }
@@ -132,13 +167,14 @@ export class MidiThread implements MidiSink {
   }
 
   #request(message: Extract<ToTimingThread, { id: number }>): Promise<FromTimingThread> {
-    if (this.#down) return Promise.resolve({ type: 'connected', id: message.id, ok: false });
-    return new Promise((resolve) => {
-      this.#replies.set(message.id, resolve);
+    if (this.#down) return Promise.reject(new TimingThreadDown('the MIDI timing thread is restarting'));
+    return new Promise((resolve, reject) => {
+      this.#replies.set(message.id, { resolve, reject });
       this.#post(message);
     });
   }
 
+  /** Events while the thread is down are lost (their time passes); the transport is resent after the restart. */
   #post(message: ToTimingThread): void {
     if (!this.#down) this.#worker.postMessage(message);
   }
@@ -180,7 +216,7 @@ export class MidiThread implements MidiSink {
       default: {
         const reply = this.#replies.get(message.id);
         this.#replies.delete(message.id);
-        reply?.(message);
+        reply?.resolve(message);
       }
     }
   }
@@ -194,14 +230,23 @@ export class MidiThread implements MidiSink {
     const now = performance.now();
     this.#backoff = now - this.#spawnedAt > 60_000 ? 0.1 : Math.min(5, this.#backoff * 2);
     this.#log(`MIDI timing thread stopped (${why}); restarting it in ${this.#backoff} s, with All Notes Off`);
-    // Requests the dead thread will never answer: connect and figures resolve as failures.
-    for (const [id, reply] of this.#replies) reply({ type: 'connected', id, ok: false });
+    for (const reply of this.#replies.values()) reply.reject(new TimingThreadDown(`the MIDI timing thread stopped (${why})`));
     this.#replies.clear();
-    setTimeout(() => {
-      if (this.#closing) return;
-      this.#down = false;
-      this.#worker = this.#spawn(true);
-      void this.connect();
-    }, this.#backoff * 1000).unref();
+    this.#restartTimer = setTimeout(() => this.#restartNow(true), this.#backoff * 1000);
+    this.#restartTimer.unref();
+  }
+
+  #restartNow(connect: boolean): void {
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#restartTimer = null;
+    this.#down = false;
+    this.#worker = this.#spawn(true);
+    if (!connect) return;
+    void this.connect().then((ok) => {
+      if (!ok || this.#closing) return;
+      // The device may have missed a STOP, or START: say the transport again.
+      if (this.#playing) this.#resync = true;
+      else this.handle({ type: 'stop', time: performance.now() / 1000, position: 0 });
+    });
   }
 }

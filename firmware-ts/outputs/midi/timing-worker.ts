@@ -1,6 +1,7 @@
 import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SystemClock } from '../../time/clock.js';
+import { hrMinusPerf } from '../../time/thread-clock.js';
 import { raiseThreadPriority } from '../../time/thread-priority.js';
 import { openEasyMidiPort } from './easymidi-port.js';
 import { FakeMidiPort } from './fake-midi-port.js';
@@ -20,9 +21,8 @@ const config = workerData as TimingThreadConfig;
 const post = (message: FromTimingThread) => port.postMessage(message);
 
 const clock = new SystemClock();
-const hrSeconds = () => Number(process.hrtime.bigint()) / 1e9;
-// mainPerf + mainHrMinusPerf = hrtime = workerPerf + (hrSeconds() - clock.now())
-const mainToWorker = config.mainHrMinusPerf - (hrSeconds() - clock.now());
+// mainPerf + mainHrMinusPerf = hrtime = workerPerf + workerHrMinusPerf
+const mainToWorker = config.mainHrMinusPerf - hrMinusPerf();
 
 // Started first: raising the priority forks `chrt`, which must not count as a stall.
 const priority = raiseThreadPriority({ realtime: config.realtime }, (m) => post({ type: 'log', message: m }));
@@ -96,22 +96,32 @@ function ms(ns: number): number {
   return Math.round(ns / 1e3) / 1e3;
 }
 
+let connecting: Promise<void> = Promise.resolve();
+/** A restarted thread cannot know what was sounding: All Notes Off once its port is open. */
+let released = !config.releaseOnConnect;
+
 port.on('message', (message: ToTimingThread) => {
   switch (message.type) {
     case 'events':
       for (const event of message.events) out.handle(event);
       return;
     case 'connect':
-      void out.connect().then((ok) => {
-        if (ok && config.releaseOnConnect) out.releaseAll();
+      connecting = out.connect().then((ok) => {
+        if (ok && !released) {
+          out.releaseAll();
+          released = true;
+        }
         reportState();
         post({ type: 'connected', id: message.id, ok });
       });
       return;
     case 'close':
-      out.close();
-      reportState();
-      post({ type: 'closed', id: message.id });
+      // After a connect in flight: a restarted thread must get its All Notes Off out before it closes.
+      void connecting.then(() => {
+        out.close();
+        reportState();
+        post({ type: 'closed', id: message.id });
+      });
       return;
     case 'figures': {
       const count = lateness.count;
