@@ -14,6 +14,7 @@ import type { PanelCommand, PanelSnapshot } from '../panel/protocol.js';
 import { reconstructionsToJSON } from '../panel/protocol.js';
 import { Pattern, STEPS } from '../pattern/pattern.js';
 import { AudioOut } from '../outputs/audio/audio-out.js';
+import { NativeAudioMemory } from '../outputs/audio/native-memory.js';
 import { MidiOut } from '../outputs/midi/midi-out.js';
 import type { MidiSink } from '../outputs/midi/midi-sink.js';
 import type { MidiPortSpec } from '../outputs/midi/timing-protocol.js';
@@ -145,6 +146,8 @@ export class GrooveBox implements BoxControl {
   #upcoming: [Seconds, number][] = [];
   #playhead: number | null = null;
   #cancelRefresh: (() => void) | null = null;
+  /** Returns the audio engine's native memory (see native-memory.ts); null without audio. */
+  readonly #audioMemory: NativeAudioMemory | null;
   #cancelSave: (() => void) | null = null;
   #dirty = true;
   #loopJSON: PanelSnapshot['pattern'] | null = null;
@@ -176,6 +179,7 @@ export class GrooveBox implements BoxControl {
     const midiLog = options.logs('midi');
     this.midi = options.midi ? openMidi(options.midi, this.clock, (m) => midiLog.info(m)) : null;
     this.audio = options.audio ? new AudioOut({ context: options.audio.context, clock: this.clock, gain: options.audio.gain, log: (m) => options.logs('audio').warn(m) }) : null;
+    this.#audioMemory = options.audio ? new NativeAudioMemory(this.clock, (m) => options.logs('audio').info(m)) : null;
   }
 
   get model(): BoxModel {
@@ -227,6 +231,7 @@ export class GrooveBox implements BoxControl {
     this.#attachDevices();
     this.capture.onChange((state, action) => this.#onGestures(state, action));
     this.#refresh();
+    this.#audioMemory?.start();
     if (this.#settings.autoplay) this.play();
     return {
       modelLoaded: this.modelLoaded,
@@ -418,6 +423,7 @@ export class GrooveBox implements BoxControl {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#cancelRefresh?.();
+    this.#audioMemory?.stop();
     this.#cancelSave?.();
     // The sequencer's stop event makes MidiOut send STOP and release every note now; close() releases anything left.
     this.sequencer.stop();
