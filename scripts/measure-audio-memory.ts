@@ -5,10 +5,12 @@
  * Native Web Audio memory is invisible to V8, so RSS is the figure to watch.
  *
  *   node dist/scripts/measure-audio-memory.js [--pattern dense|groove] [--bpm 180]
- *     [--minutes 6] [--warmup 1] [--json]
+ *     [--minutes 6] [--warmup 1] [--churn MB/s] [--json]
  *
  * dense: all nine drums on every 16th. groove: a busy rock groove (about the
- * density of the soak's model-generated loops).
+ * density of the soak's model-generated loops). --churn: short-lived garbage
+ * made on the main thread, as the box makes it: frequent scavenges then
+ * promote the per-hit node wrappers, whose native memory waits for a full GC.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     bpm: { type: 'string' },
     minutes: { type: 'string', default: '6' },
     warmup: { type: 'string', default: '1' },
+    churn: { type: 'string', default: '0' },
     json: { type: 'boolean' },
   },
 });
@@ -28,10 +31,12 @@ const patternName = values.pattern ?? 'dense';
 const bpm = Number(values.bpm ?? (patternName === 'dense' ? 180 : 120));
 const minutes = Number(values.minutes);
 const warmup = Number(values.warmup);
+const churn = Number(values.churn);
 if (patternName !== 'dense' && patternName !== 'groove') fail(`--pattern: expected dense or groove, got "${patternName}"`);
 if (!(bpm >= 30 && bpm <= 300)) fail(`--bpm: expected 30..300, got "${values.bpm}"`);
 if (!(minutes > 0)) fail(`--minutes: expected a positive number, got "${values.minutes}"`);
 if (!(warmup >= 0 && warmup < minutes)) fail(`--warmup: expected 0..minutes, got "${values.warmup}"`);
+if (!(churn >= 0 && churn <= 100)) fail(`--churn: expected MB/s 0..100, got "${values.churn}"`);
 
 function fail(message: string): never {
   process.stderr.write(`measure-audio-memory: ${message}\n`);
@@ -88,6 +93,12 @@ const ticker = setInterval(() => {
   }
 }, TICK_MS);
 
+// About 50 bytes per small object; dropped at once, so only scavenges see them.
+const churner = churn > 0 ? setInterval(() => {
+  const junk: { i: number; pair: number[] }[] = [];
+  for (let i = 0; i < (churn * 2 ** 20 * 0.01) / 50; i++) junk.push({ i, pair: [i, i] });
+}, 10) : null;
+
 interface Sample { t: number; rssMB: number; heapMB: number; cpuS: number }
 const samples: Sample[] = [];
 const startedAt = performance.now();
@@ -118,6 +129,7 @@ function slope(points: Sample[], y: (s: Sample) => number): number {
 async function finish(): Promise<void> {
   clearInterval(ticker);
   clearInterval(sampler);
+  if (churner) clearInterval(churner);
   stalls.disable();
   const after = samples.filter((s) => s.t >= warmup);
   const first = after.slice(0, 10), last = after.slice(-10);
@@ -125,6 +137,7 @@ async function finish(): Promise<void> {
   const result = {
     pattern: patternName,
     bpm,
+    churnMBPerSecond: churn,
     notesPerSecond: Math.round(notes / (samples.at(-1)!.t * 60)),
     sampleRate: ctx.sampleRate,
     kitMs: Math.round(kitMs),
