@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { OfflineAudioContext } from 'node-web-audio-api';
 import { AudioOut } from '../firmware-ts/outputs/audio/audio-out.js';
 import { velocityGain } from '../firmware-ts/outputs/audio/drum-kit.js';
-import { GainLanes } from '../firmware-ts/outputs/audio/gain-lanes.js';
+import { GainLanes, MAX_LANES } from '../firmware-ts/outputs/audio/gain-lanes.js';
 import { renderPattern } from '../firmware-ts/outputs/audio/render.js';
 import { DRUMS, LAYERS, SampledKit, layerOf, layerVelocity } from '../firmware-ts/outputs/audio/sampled-kit.js';
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
@@ -123,6 +123,29 @@ describe('outputs: the sampled kit', () => {
     audio.handle(note(0.5, KICK, 1));
     const data = (await ctx.startRendering()).getChannelData(0);
     expect(firstSound(data)).to.equal(Math.round(0.5 * RATE));
+  });
+
+  it('after a stall, a hit more than 20 ms late is dropped rather than piled onto the others; one a little late plays at once', async () => {
+    const ctx = offline(0.5);
+    const audio = new AudioOut({ context: ctx as unknown as BaseAudioContext, kit });
+    audio.handle(note(-0.05, KICK, 1)); // the context is at 0: missed by 50 ms
+    audio.handle(note(-0.005, SNARE, 1));
+    expect(audio.dropped).to.equal(1);
+    expect(audio.late).to.equal(1);
+    const reference = offline(0.5);
+    new AudioOut({ context: reference as unknown as BaseAudioContext, kit }).handle(note(0, SNARE, 1));
+    const [got, want] = await Promise.all([ctx.startRendering(), reference.startRendering()]);
+    expect(Array.from(got.getChannelData(0)), 'the snare alone, from the first sample').to.deep.equal(Array.from(want.getChannelData(0)));
+  });
+
+  it('never grows past MAX_LANES gain lanes: a hit that finds none free is refused', () => {
+    const ctx = offline(1);
+    const lanes = new GainLanes(ctx as unknown as BaseAudioContext, ctx.destination as unknown as AudioNode);
+    for (let i = 0; i < MAX_LANES; i++) expect(lanes.take(0, 1, 0.5), `lane ${i}`).to.not.equal(null);
+    expect(lanes.take(0.5, 1, 0.5)).to.equal(null);
+    expect(lanes.size).to.equal(MAX_LANES);
+    expect(lanes.take(1, 2, 0.5), 'a lane whose hit has ended is lent again').to.not.equal(null);
+    expect(lanes.size).to.equal(MAX_LANES);
   });
 
   it('refuses a kit rendered at another sample rate', () => {

@@ -217,21 +217,26 @@ export class GrooveBox implements BoxControl {
     if (this.#booted) throw new Error('GrooveBox.boot: already booted');
     this.#booted = true;
     const restored = await this.#restoreWorking();
-    await this.audio?.ready; // the kit renders (off this thread) while the working state loads
 
     if (this.midi) this.#unsubscribe.push(this.midi.attach(this.sequencer));
     if (this.audio) this.#unsubscribe.push(this.audio.attach(this.sequencer));
     this.#unsubscribe.push(this.sequencer.on((e) => this.#trackPlayhead(e)));
     const midiOpen = this.midi ? this.midi.connect() : Promise.resolve(false);
 
-    await Promise.all([midiOpen, this.#startEngine(this.#model)]);
+    // The kit renders (off this thread) while the model loads; a render that hangs does not hold up the box
+    // (AudioOut drops notes until its kit is there).
+    const kitReady = this.audio ? new Promise<void>((resolve) => {
+      const cancel = this.clock.setTimeout(resolve, 5);
+      void this.audio!.ready.then(() => { cancel(); resolve(); });
+    }) : null;
+    await Promise.all([midiOpen, this.#startEngine(this.#model), kitReady]);
     if (!this.modelLoaded) this.#playScore('step');
     else if (!restored?.loop) void this.generate();
 
     this.#attachDevices();
     this.capture.onChange((state, action) => this.#onGestures(state, action));
     this.#refresh();
-    this.#audioMemory?.start();
+    if (!this.#stopped) this.#audioMemory?.start();
     if (this.#settings.autoplay) this.play();
     return {
       modelLoaded: this.modelLoaded,

@@ -20,6 +20,9 @@ export interface AudioOutOptions {
   log?: (message: string) => void;
 }
 
+/** A hit later than this is dropped rather than played at once (about a 32nd at 180 BPM, below what a listener takes for the beat). */
+export const LATE_LIMIT: Seconds = 0.02;
+
 /**
  * Sequencer events -> the sampled kit, scheduled ahead on the AudioContext
  * clock, so onsets are sample-accurate whatever the main thread is doing.
@@ -41,6 +44,7 @@ export class AudioOut {
   /** contextTime = sequencerTime + #shift. */
   #shift = 0;
   #late = 0;
+  #dropped = 0;
   #unready = 0;
 
   constructor(options: AudioOutOptions) {
@@ -69,9 +73,14 @@ export class AudioOut {
     return this.#ctx;
   }
 
-  /** Notes that arrived after their time (played at once instead). */
+  /** Notes that arrived after their time, by less than LATE_LIMIT (played at once instead). */
   get late(): number {
     return this.#late;
+  }
+
+  /** Notes dropped: later than LATE_LIMIT (a stall), or no free gain lane. */
+  get dropped(): number {
+    return this.#dropped;
   }
 
   /** Notes dropped because the kit was not rendered yet (or could not be). */
@@ -101,9 +110,17 @@ export class AudioOut {
           if (this.#unready++ === 0) this.#log('a note came before the drum kit was ready; dropped');
           return;
         }
+        if (when < now - LATE_LIMIT) {
+          // After a stall the sequencer catches up with every missed hit: played now, all at once, they
+          // would be one loud burst. A hit this late is dropped (and counted).
+          this.#dropped++;
+          return;
+        }
         if (when < now) this.#late++;
         this.#forgetStarted(now);
-        this.#voices.push(this.#play(this.#kit, event.drum, Math.max(when, now), event.velocity));
+        const voice = this.#play(this.#kit, event.drum, Math.max(when, now), event.velocity);
+        if (voice) this.#voices.push(voice);
+        else this.#dropped++;
         return;
       }
       case 'stop': {
@@ -121,12 +138,14 @@ export class AudioOut {
   }
 
   /** One buffer source per hit, through a borrowed gain lane; its first sample is the first at or after `when`. */
-  #play(kit: SampledKit, drum: number, when: number, velocity: number): Voice {
+  #play(kit: SampledKit, drum: number, when: number, velocity: number): Voice | null {
     const { buffer, gain } = kit.hit(drum, velocity);
+    // Until one sample past the end: the start may round up to the next sample.
+    const lane = this.#lanes.take(when, when + (buffer.length + 1) / buffer.sampleRate, gain);
+    if (!lane) return null; // every lane busy: a burst no pattern makes
     const source = this.#ctx.createBufferSource();
     source.buffer = buffer;
-    // Until one sample past the end: the start may round up to the next sample.
-    source.connect(this.#lanes.take(when, when + (buffer.length + 1) / buffer.sampleRate, gain));
+    source.connect(lane);
     source.start(when);
     return { when, sources: [source] };
   }

@@ -10,6 +10,9 @@
  * hit's start touches no other hit. There are as many lanes as hits ever
  * sounded at once (about 65 for all nine drums on every 16th at 180 BPM).
  */
+/** Twice what the densest pattern needs (all nine drums on every 16th at 180 BPM: about 65). */
+export const MAX_LANES = 128;
+
 export class GainLanes {
   readonly #ctx: BaseAudioContext;
   readonly #out: AudioNode;
@@ -24,10 +27,15 @@ export class GainLanes {
     return this.#lanes.length;
   }
 
-  /** A lane that applies `gain` from context time `from` and is lent until `until`. */
-  take(from: number, until: number, gain: number): GainNode {
+  /**
+   * A lane that applies `gain` from context time `from` and is lent until
+   * `until`, or null when all MAX_LANES are busy: a lane is never freed, so a
+   * burst (notes piled up after a stall) must not grow the graph for good.
+   */
+  take(from: number, until: number, gain: number): GainNode | null {
     let lane = this.#lanes.find((l) => l.busyUntil <= from);
     if (!lane) {
+      if (this.#lanes.length >= MAX_LANES) return null;
       const node = this.#ctx.createGain();
       node.connect(this.#out);
       lane = { node, busyUntil: 0 };
