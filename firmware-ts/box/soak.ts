@@ -143,7 +143,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
         // A crashed timing thread (counted in timingThreadRestarts) has no figures for this window.
         const figures = await midi.figures(true).catch((error: Error) => {
           log(`soak: no timing figures for this window (${error.message})`);
-          return { lateness: { p50_ms: NaN, p90_ms: NaN, p99_ms: NaN, mean_ms: NaN, max_ms: NaN, events: 0 }, stalls: { max_ms: NaN, p99_ms: NaN } };
+          return { lateness: NO_FIGURES, stalls: { max_ms: NaN, p99_ms: NaN } };
         });
         const steal = stolenMs();
         const window: SoakWindow = {
@@ -187,7 +187,6 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   const afterWarmUp = rss.filter((s) => s.t >= warmUp);
   const head = median(afterWarmUp.slice(0, 5).map((s) => s.mb));
   const tail = median(afterWarmUp.slice(-5).map((s) => s.mb));
-  const empty: LatenessFigures = { p50_ms: NaN, p90_ms: NaN, p99_ms: NaN, mean_ms: NaN, max_ms: NaN, events: 0 };
   return {
     minutes: options.minutes,
     audio: audio !== null,
@@ -200,8 +199,8 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     p99StallMs: Math.max(0, ...windows.map((w) => w.timingStallP99Ms)),
     mainMaxStallMs: Math.max(0, ...windows.map((w) => w.mainStallMaxMs)),
     midiTiming: {
-      first: windows[0]?.midi ?? empty,
-      last: windows[windows.length - 1]?.midi ?? empty,
+      first: windows[0]?.midi ?? NO_FIGURES,
+      last: windows[windows.length - 1]?.midi ?? NO_FIGURES,
       maxMs: Math.max(0, ...windows.map((w) => w.midi.max_ms)),
     },
     sends: windows.reduce((n, w) => n + w.midi.events, 0),
@@ -212,6 +211,9 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     windows,
   };
 }
+
+/** A window (or a run) without timing figures: none were sent, or the timing thread had crashed. */
+const NO_FIGURES: LatenessFigures = { p50_ms: NaN, p90_ms: NaN, p99_ms: NaN, mean_ms: NaN, max_ms: NaN, events: 0 };
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

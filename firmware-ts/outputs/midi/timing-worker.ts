@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SystemClock } from '../../time/clock.js';
@@ -79,9 +80,8 @@ function opener(spec: MidiPortSpec): MidiPortOpener {
   };
 }
 
-async function exists(file: string): Promise<boolean> {
-  const fs = await import('node:fs/promises');
-  return fs.access(file).then(() => true, () => false);
+function exists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false);
 }
 
 /** A FakeMidiPort that keeps nothing: over hours, a record of every message would be the leak. */
