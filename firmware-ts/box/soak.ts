@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { GenerationEngine } from '../engine/engine.js';
+import type { WorkerMemory } from '../engine/protocol.js';
 import { openAudioContext } from '../outputs/audio/context.js';
 import { NOTE_MAP_PRESETS } from '../outputs/midi/note-map.js';
 import type { LatenessFigures } from '../outputs/midi/timing-protocol.js';
@@ -31,6 +32,8 @@ export interface SoakWindow {
   /** Seconds since the start at the window's end. */
   t: number;
   rssMB: number;
+  /** Where the RSS is: main-thread V8 heap, its external (native) memory, and the generation worker's heap and wasm memory. */
+  memory: { mainHeapMB: number; mainExternalMB: number; workerHeapMB: number | null; workerWasmMB: number | null };
   tensors: number;
   generations: number;
   /** |sent - due| of the MIDI messages sent in the window, measured on the timing thread. */
@@ -88,6 +91,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   const logs = new MemoryLogs();
   const audio = options.audio === false ? null : await openAudioContext(() => {});
   let lastTensors = 0;
+  let lastWorkerMemory: WorkerMemory | null = null;
   let generations = 0;
   const box = new GrooveBox({
     clock,
@@ -100,6 +104,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
       engine.generate = async (gestures, opts) => {
         const result = await generate(gestures, opts);
         lastTensors = result.tensors;
+        lastWorkerMemory = result.memory;
         generations++;
         return result;
       };
@@ -146,9 +151,16 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
           return { lateness: NO_FIGURES, stalls: { max_ms: NaN, p99_ms: NaN } };
         });
         const steal = stolenMs();
+        const main = process.memoryUsage();
         const window: SoakWindow = {
           t: Math.round(t),
           rssMB: round(rss[rss.length - 1].mb),
+          memory: {
+            mainHeapMB: round(main.heapUsed / 2 ** 20),
+            mainExternalMB: round(main.external / 2 ** 20),
+            workerHeapMB: lastWorkerMemory ? round(lastWorkerMemory.heapMB) : null,
+            workerWasmMB: lastWorkerMemory?.wasmMB == null ? null : round(lastWorkerMemory.wasmMB),
+          },
           tensors: lastTensors,
           generations,
           midi: figures.lateness,
@@ -160,7 +172,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
         stealAtWindowStart = steal;
         windows.push(window);
         mainDelay.reset();
-        log(`soak: ${(t / 60).toFixed(1)} min, ${generations} generations, RSS ${window.rssMB} MB, tensors ${lastTensors}, ` +
+        log(`soak: ${(t / 60).toFixed(1)} min, ${generations} generations, RSS ${window.rssMB} MB (main heap ${window.memory.mainHeapMB}, external ${window.memory.mainExternalMB}, worker heap ${window.memory.workerHeapMB}, wasm ${window.memory.workerWasmMB}), tensors ${lastTensors}, ` +
           `MIDI p99 ${window.midi.p99_ms} ms max ${window.midi.max_ms} ms, timing-thread stall ${window.timingStallMaxMs} ms, main-thread stall ${window.mainStallMaxMs} ms, steal ${window.stolenMs} ms`);
         windowEnd += windowSeconds;
       }

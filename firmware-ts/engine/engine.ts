@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { GenerateOptions, Gestures, Reconstructions } from '../model/generator.js';
 import { Pattern } from '../pattern/pattern.js';
-import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
+import type { FromWorker, ToWorker, WorkerConfig, WorkerMemory } from './protocol.js';
 
 export interface GenerationResult {
   pattern: Pattern;
@@ -13,6 +13,8 @@ export interface GenerationResult {
   ms: number;
   /** Live tfjs tensors in the worker after the generation (a leak shows here). */
   tensors: number;
+  /** The worker's heap and wasm memory after the generation. */
+  memory: WorkerMemory;
 }
 
 export class GenerationSuperseded extends Error {
@@ -130,7 +132,7 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
     if (!job || job.id !== msg.id) return;
     this.#running = null;
     if (msg.type === 'result') {
-      job.resolve({ pattern: new Pattern(msg.pattern.hits, msg.pattern.velocities, msg.pattern.offsets), reconstructions: msg.reconstructions, ms: msg.ms, tensors: msg.tensors });
+      job.resolve({ pattern: new Pattern(msg.pattern.hits, msg.pattern.velocities, msg.pattern.offsets), reconstructions: msg.reconstructions, ms: msg.ms, tensors: msg.tensors, memory: msg.memory });
     } else {
       job.reject(new Error(`generation failed: ${msg.error}`));
     }

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { initBackend, tf } from '../ml/runtime.js';
+import { initBackend, tf, wasmHeapBytes } from '../ml/runtime.js';
+import { getHeapStatistics } from 'node:v8';
 import { GrooveModel } from '../model/generator.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
 import { normalThreadPriority } from '../time/thread-priority.js';
@@ -38,11 +39,17 @@ async function main(): Promise<void> {
     try {
       const out = model.generate(msg.gestures, msg.options);
       const { hits, velocities, offsets } = out.pattern;
-      send({ type: 'result', id: msg.id, pattern: { hits, velocities, offsets }, reconstructions: out.reconstructions, ms: performance.now() - start, tensors: tf.memory().numTensors });
+      send({ type: 'result', id: msg.id, pattern: { hits, velocities, offsets }, reconstructions: out.reconstructions, ms: performance.now() - start, tensors: tf.memory().numTensors, memory: workerMemory() });
     } catch (err) {
       send({ type: 'failed', id: msg.id, error: (err as Error).message });
     }
   });
+}
+
+const MB = 2 ** 20;
+function workerMemory() {
+  const wasm = wasmHeapBytes();
+  return { heapMB: getHeapStatistics().used_heap_size / MB, wasmMB: wasm === null ? null : wasm / MB };
 }
 
 void main();

@@ -14,10 +14,18 @@ export interface PatternArrays {
 export type FromWorker =
   | { type: 'ready'; model: string; backend: string; loadMs: number }
   | { type: 'loadFailed'; error: string }
-  | { type: 'result'; id: number; pattern: PatternArrays; reconstructions: Reconstructions; ms: number; tensors: number }
+  | { type: 'result'; id: number; pattern: PatternArrays; reconstructions: Reconstructions; ms: number; tensors: number; memory: WorkerMemory }
   | { type: 'failed'; id: number; error: string };
 
 export interface WorkerConfig {
   modelDir: string;
   backend?: string;
+}
+
+/** The generation worker's own memory after a generation (for soaks). */
+export interface WorkerMemory {
+  /** V8 heap used by the worker's isolate. */
+  heapMB: number;
+  /** WebAssembly memory of the wasm backend (null on other backends). */
+  wasmMB: number | null;
 }

@@ -56,3 +56,13 @@ async function loadWasm(): Promise<void> {
 }
 
 export { tf };
+
+/**
+ * Bytes of WebAssembly linear memory the wasm backend holds on this thread
+ * (null on other backends). Wasm memory only ever grows, so a soak watches it.
+ */
+export function wasmHeapBytes(): number | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
+  return heap ? heap.byteLength : null;
+}
