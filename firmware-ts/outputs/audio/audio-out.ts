@@ -9,8 +9,9 @@ export interface AudioOutOptions {
   context: BaseAudioContext;
   /**
    * The sequencer's clock. Given: sequencer times are converted to context time
-   * through an anchor pair (clock.now(), context.currentTime) taken at each
-   * start/continue. Omitted: the two clocks are the same (offline rendering).
+   * through an offset anchored at each start/continue and then kept in step
+   * with the sound card's clock as it drifts (see ClockFollower). Omitted: the
+   * two clocks are the same (offline rendering).
    */
   clock?: Clock;
   /** Master gain 0..1. */
@@ -18,6 +19,51 @@ export interface AudioOutOptions {
   /** The kit, rendered at the context's sample rate. Omitted: rendered now, and playing once `ready` resolves. */
   kit?: SampledKit;
   log?: (message: string) => void;
+}
+
+/**
+ * Follows the offset between the sound card's clock (context.currentTime) and
+ * the sequencer's. A sound card's crystal runs tens of ppm off the system clock:
+ * 50 ppm is 180 ms over an hour, so audio and MIDI would drift apart during a set
+ * without a stop. Each reading is low by up to one render burst (currentTime
+ * moves in blocks), so the highest reading of the last few seconds is the
+ * estimate, and the offset slews toward it at most SLEW (inaudible: 0.05% tempo)
+ * rather than jumping. A gap beyond JUMP (the device stalled or was suspended)
+ * re-anchors at once.
+ */
+export class ClockFollower {
+  static readonly INTERVAL: Seconds = 0.25;
+  static readonly WINDOW = 16; // readings: 4 s
+  static readonly SLEW = 500e-6; // seconds of correction per second
+  static readonly JUMP: Seconds = 0.05;
+  /** contextTime = sequencerTime + offset. */
+  offset = 0;
+  #readings: number[] = [];
+  #last = -Infinity;
+
+  /** Starts over from one reading (start/continue). */
+  anchor(reading: number, at: Seconds): void {
+    this.offset = reading;
+    this.#readings = [reading];
+    this.#last = at;
+  }
+
+  /** A reading (contextTime - sequencerTime, read back to back) at sequencer time `at`. */
+  observe(reading: number, at: Seconds): void {
+    const dt = at - this.#last;
+    if (dt < ClockFollower.INTERVAL) return;
+    this.#last = at;
+    this.#readings.push(reading);
+    if (this.#readings.length > ClockFollower.WINDOW) this.#readings.shift();
+    const target = Math.max(...this.#readings);
+    const error = target - this.offset;
+    if (Math.abs(error) > ClockFollower.JUMP) {
+      this.anchor(reading, at);
+      return;
+    }
+    const step = ClockFollower.SLEW * Math.min(dt, 1);
+    this.offset += Math.max(-step, Math.min(step, error));
+  }
 }
 
 /** A hit later than this is dropped rather than played at once (about a 32nd at 180 BPM, below what a listener takes for the beat). */
@@ -41,8 +87,7 @@ export class AudioOut {
   #kit: SampledKit | null = null;
   /** Voices not yet begun, which a stop must cancel. */
   #voices: Voice[] = [];
-  /** contextTime = sequencerTime + #shift. */
-  #shift = 0;
+  readonly #follower = new ClockFollower();
   #late = 0;
   #dropped = 0;
   #unready = 0;
@@ -90,7 +135,7 @@ export class AudioOut {
 
   /** The explicit clock conversion: a sequencer time in AudioContext seconds. */
   toContextTime(t: Seconds): number {
-    return t + this.#shift;
+    return t + this.#follower.offset;
   }
 
   attach(sequencer: Sequencer): () => void {
@@ -104,6 +149,7 @@ export class AudioOut {
         this.#anchor();
         return;
       case 'note': {
+        this.#follow();
         const when = this.toContextTime(event.time);
         const now = this.#ctx.currentTime;
         if (!this.#kit) {
@@ -133,6 +179,7 @@ export class AudioOut {
         return;
       }
       case 'pulse':
+        this.#follow();
         return;
     }
   }
@@ -152,7 +199,16 @@ export class AudioOut {
 
   #anchor(): void {
     // Both clocks read back to back; the context clock moves in 128-sample blocks, so this is good to about one block.
-    if (this.#clock) this.#shift = this.#ctx.currentTime - this.#clock.now();
+    if (this.#clock) {
+      const now = this.#clock.now();
+      this.#follower.anchor(this.#ctx.currentTime - now, now);
+    }
+  }
+
+  #follow(): void {
+    if (!this.#clock) return;
+    const now = this.#clock.now();
+    this.#follower.observe(this.#ctx.currentTime - now, now);
   }
 
   /** A voice that has begun cannot be cancelled any more, so it is let go (holding it would keep its native node). */

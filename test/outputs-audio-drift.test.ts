@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import { AudioOut, ClockFollower } from '../firmware-ts/outputs/audio/audio-out.js';
+import { SampledKit } from '../firmware-ts/outputs/audio/sampled-kit.js';
+import { OfflineClock } from '../firmware-ts/time/clock.js';
+
+const RATE = 8000;
+const BLOCK = 128 / RATE;
+
+/**
+ * A sound card whose crystal runs `ppm` fast: its clock, read at sequencer time
+ * t, is the start of the last rendered block (so readings are low by up to a
+ * block), `lead` seconds ahead of the sequencer at t = 0.
+ */
+function soundCard(ppm: number, lead: number) {
+  const trueTime = (t: number) => lead + t * (1 + ppm * 1e-6);
+  return { trueTime, read: (t: number) => Math.floor(trueTime(t) / BLOCK) * BLOCK };
+}
+
+/** Just enough of a BaseAudioContext for AudioOut, recording when each hit starts. */
+class FakeContext {
+  currentTime = 0;
+  readonly sampleRate = RATE;
+  readonly destination = {};
+  readonly starts: number[] = [];
+  createGain() {
+    return { gain: { value: 1, setValueAtTime() {} }, connect() {} };
+  }
+  createBufferSource() {
+    const starts = this.starts;
+    return { buffer: null, connect() {}, start(when: number) { starts.push(when); }, stop() {} };
+  }
+}
+
+describe('outputs: audio follows the sound card clock as it drifts', () => {
+  it('keeps within a block of a sound card 80 ppm fast over an hour, correcting at most 0.5 ms per second', () => {
+    const card = soundCard(80, 3.7);
+    const follower = new ClockFollower();
+    follower.anchor(card.read(0), 0); // a reading is contextTime - sequencerTime
+    let worst = 0;
+    let lastSecond = follower.offset;
+    let fastestSlew = 0; // the largest change of the offset over one second
+    for (let i = 1; i < 360_000; i++) {
+      const t = i / 100;
+      follower.observe(card.read(t) - t, t);
+      if (i % 100 === 0) {
+        fastestSlew = Math.max(fastestSlew, Math.abs(follower.offset - lastSecond));
+        lastSecond = follower.offset;
+      }
+      if (t > 30) worst = Math.max(worst, Math.abs(t + follower.offset - card.trueTime(t)));
+    }
+    // Without following, the drift alone would be 80e-6 * 3600 = 288 ms by the end.
+    expect(worst).to.be.below(BLOCK);
+    expect(fastestSlew).to.be.above(0).and.at.most(ClockFollower.SLEW * 1.05);
+  });
+
+  it('re-anchors at once when the sound card clock jumps (a stalled or resumed device)', () => {
+    const follower = new ClockFollower();
+    follower.anchor(1, 0);
+    for (let t = 0.25; t <= 2; t += 0.25) follower.observe(1, t);
+    expect(follower.offset).to.equal(1);
+    follower.observe(1.4, 2.25);
+    expect(follower.offset).to.equal(1.4);
+    for (let t = 2.5; t <= 6; t += 0.25) follower.observe(1.4, t);
+    expect(follower.offset).to.equal(1.4); // the old readings are forgotten, not averaged in
+  });
+
+  it('schedules hits on the drifted sound card clock, not on the clock of the start', async () => {
+    const kit = await SampledKit.render(RATE);
+    const ctx = new FakeContext();
+    const clock = new OfflineClock(0);
+    const card = soundCard(100, 0.5);
+    const audio = new AudioOut({ context: ctx as unknown as BaseAudioContext, clock, kit });
+    const at = (t: number) => {
+      clock.advanceTo(t);
+      ctx.currentTime = card.read(t);
+    };
+    at(0);
+    audio.handle({ type: 'start', time: 0, position: 0 });
+    // 20 minutes of 16ths at 120 BPM, each handled 100 ms before it is due.
+    for (let t = 0.125; t < 1200; t += 0.125) {
+      at(t - 0.1);
+      audio.handle({ type: 'note', time: t, drum: 0, velocity: 0.8, step: 0, offset: 0, position: 0 });
+    }
+    const lastDue = card.trueTime(ctx.starts.length * 0.125);
+    const lastStart = ctx.starts[ctx.starts.length - 1];
+    // 100 ppm over 20 minutes is 120 ms; followed, the hit lands within a block of where the card's clock puts it.
+    expect(Math.abs(lastStart - lastDue)).to.be.below(BLOCK);
+    expect(audio.dropped + audio.late).to.equal(0);
+  });
+});
