@@ -33,7 +33,11 @@ export interface SoakWindow {
   t: number;
   rssMB: number;
   /** Where the RSS is: main-thread V8 heap, its external (native) memory, and the generation worker's heap and wasm memory. */
-  memory: { mainHeapMB: number; mainExternalMB: number; workerHeapMB: number | null; workerWasmMB: number | null };
+  memory: {
+    mainHeapMB: number; mainHeapCommittedMB: number; mainExternalMB: number;
+    workerHeapMB: number | null; workerHeapCommittedMB: number | null; workerWasmMB: number | null;
+    timingHeapCommittedMB: number;
+  };
   tensors: number;
   generations: number;
   /** |sent - due| of the MIDI messages sent in the window, measured on the timing thread. */
@@ -148,7 +152,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
         // A crashed timing thread (counted in timingThreadRestarts) has no figures for this window.
         const figures = await midi.figures(true).catch((error: Error) => {
           log(`soak: no timing figures for this window (${error.message})`);
-          return { lateness: NO_FIGURES, stalls: { max_ms: NaN, p99_ms: NaN } };
+          return { lateness: NO_FIGURES, stalls: { max_ms: NaN, p99_ms: NaN }, heapCommittedMB: NaN };
         });
         const steal = stolenMs();
         const main = process.memoryUsage();
@@ -157,9 +161,12 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
           rssMB: round(rss[rss.length - 1].mb),
           memory: {
             mainHeapMB: round(main.heapUsed / 2 ** 20),
+            mainHeapCommittedMB: round(main.heapTotal / 2 ** 20),
             mainExternalMB: round(main.external / 2 ** 20),
             workerHeapMB: lastWorkerMemory ? round(lastWorkerMemory.heapMB) : null,
+            workerHeapCommittedMB: lastWorkerMemory ? round(lastWorkerMemory.heapCommittedMB) : null,
             workerWasmMB: lastWorkerMemory?.wasmMB == null ? null : round(lastWorkerMemory.wasmMB),
+            timingHeapCommittedMB: round(figures.heapCommittedMB),
           },
           tensors: lastTensors,
           generations,
@@ -172,7 +179,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
         stealAtWindowStart = steal;
         windows.push(window);
         mainDelay.reset();
-        log(`soak: ${(t / 60).toFixed(1)} min, ${generations} generations, RSS ${window.rssMB} MB (main heap ${window.memory.mainHeapMB}, external ${window.memory.mainExternalMB}, worker heap ${window.memory.workerHeapMB}, wasm ${window.memory.workerWasmMB}), tensors ${lastTensors}, ` +
+        log(`soak: ${(t / 60).toFixed(1)} min, ${generations} generations, RSS ${window.rssMB} MB (V8 heaps used/committed: main ${window.memory.mainHeapMB}/${window.memory.mainHeapCommittedMB}, generation ${window.memory.workerHeapMB}/${window.memory.workerHeapCommittedMB}, timing -/${window.memory.timingHeapCommittedMB}; main external ${window.memory.mainExternalMB}, wasm ${window.memory.workerWasmMB}), tensors ${lastTensors}, ` +
           `MIDI p99 ${window.midi.p99_ms} ms max ${window.midi.max_ms} ms, timing-thread stall ${window.timingStallMaxMs} ms, main-thread stall ${window.mainStallMaxMs} ms, steal ${window.stolenMs} ms`);
         windowEnd += windowSeconds;
       }

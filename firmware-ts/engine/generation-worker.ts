@@ -49,7 +49,8 @@ async function main(): Promise<void> {
 const MB = 2 ** 20;
 function workerMemory() {
   const wasm = wasmHeapBytes();
-  return { heapMB: getHeapStatistics().used_heap_size / MB, wasmMB: wasm === null ? null : wasm / MB };
+  const heap = getHeapStatistics();
+  return { heapMB: heap.used_heap_size / MB, heapCommittedMB: heap.total_heap_size / MB, wasmMB: wasm === null ? null : wasm / MB };
 }
 
 void main();

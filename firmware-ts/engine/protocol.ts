@@ -26,6 +26,8 @@ export interface WorkerConfig {
 export interface WorkerMemory {
   /** V8 heap used by the worker's isolate. */
   heapMB: number;
+  /** V8 heap the worker's isolate has committed (used or not). */
+  heapCommittedMB: number;
   /** WebAssembly memory of the wasm backend (null on other backends). */
   wasmMB: number | null;
 }

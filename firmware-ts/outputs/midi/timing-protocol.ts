@@ -60,4 +60,4 @@ export type FromTimingThread =
   | { type: 'closed'; id: number }
   /** A message as it left (fake port with `report` only); times on the main thread's clock. */
   | { type: 'sent'; bytes: number[]; due: Seconds; at: Seconds }
-  | { type: 'figures'; id: number; lateness: LatenessFigures; stalls: StallFigures };
+  | { type: 'figures'; id: number; lateness: LatenessFigures; stalls: StallFigures; heapCommittedMB: number };

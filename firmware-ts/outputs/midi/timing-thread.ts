@@ -27,6 +27,8 @@ export interface MidiThreadOptions {
 export interface TimingFigures {
   lateness: LatenessFigures;
   stalls: StallFigures;
+  /** V8 heap the timing thread's isolate has committed (for soaks). */
+  heapCommittedMB: number;
 }
 
 /** The answer to a request the thread can no longer give. */
@@ -134,7 +136,7 @@ export class MidiThread implements MidiSink {
   async figures(reset = false): Promise<TimingFigures> {
     const reply = await this.#request({ type: 'figures', id: this.#nextId++, reset });
     if (reply.type !== 'figures') throw new Error(`timing thread: expected figures, got ${reply.type}`);
-    return { lateness: reply.lateness, stalls: reply.stalls };
+    return { lateness: reply.lateness, stalls: reply.stalls, heapCommittedMB: reply.heapCommittedMB };
   }
 
   /**

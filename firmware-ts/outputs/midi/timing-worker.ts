@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
 import { SystemClock } from '../../time/clock.js';
 import { hrMinusPerf } from '../../time/thread-clock.js';
 import { raiseThreadPriority } from '../../time/thread-priority.js';
@@ -137,6 +138,7 @@ port.on('message', (message: ToTimingThread) => {
           events: count,
         },
         stalls: { max_ms: ms(stalls.max), p99_ms: ms(stalls.percentile(99)) },
+        heapCommittedMB: getHeapStatistics().total_heap_size / 2 ** 20,
       });
       if (message.reset) {
         lateness.reset();
