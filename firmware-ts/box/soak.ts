@@ -32,11 +32,18 @@ export interface SoakWindow {
   /** Seconds since the start at the window's end. */
   t: number;
   rssMB: number;
-  /** Where the RSS is: main-thread V8 heap, its external (native) memory, and the generation worker's heap and wasm memory. */
+  /**
+   * Where the RSS is: each isolate's V8 heap, used and committed (V8 keeps pages
+   * committed after a collection, so RSS moves with it), the main thread's
+   * external (native) memory, and the generation worker's wasm memory. The
+   * main thread's figures are read at the window's end, the generation
+   * worker's after its last generation, the timing thread's with its figures;
+   * null where that thread gave none (crashed, or no generation yet).
+   */
   memory: {
     mainHeapMB: number; mainHeapCommittedMB: number; mainExternalMB: number;
     workerHeapMB: number | null; workerHeapCommittedMB: number | null; workerWasmMB: number | null;
-    timingHeapCommittedMB: number;
+    timingHeapCommittedMB: number | null;
   };
   tensors: number;
   generations: number;
@@ -152,7 +159,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
         // A crashed timing thread (counted in timingThreadRestarts) has no figures for this window.
         const figures = await midi.figures(true).catch((error: Error) => {
           log(`soak: no timing figures for this window (${error.message})`);
-          return { lateness: NO_FIGURES, stalls: { max_ms: NaN, p99_ms: NaN }, heapCommittedMB: NaN };
+          return { lateness: NO_FIGURES, stalls: { max_ms: NaN, p99_ms: NaN }, heapCommittedMB: null };
         });
         const steal = stolenMs();
         const main = process.memoryUsage();
@@ -166,7 +173,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
             workerHeapMB: lastWorkerMemory ? round(lastWorkerMemory.heapMB) : null,
             workerHeapCommittedMB: lastWorkerMemory ? round(lastWorkerMemory.heapCommittedMB) : null,
             workerWasmMB: lastWorkerMemory?.wasmMB == null ? null : round(lastWorkerMemory.wasmMB),
-            timingHeapCommittedMB: round(figures.heapCommittedMB),
+            timingHeapCommittedMB: figures.heapCommittedMB === null ? null : round(figures.heapCommittedMB),
           },
           tensors: lastTensors,
           generations,
@@ -179,7 +186,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
         stealAtWindowStart = steal;
         windows.push(window);
         mainDelay.reset();
-        log(`soak: ${(t / 60).toFixed(1)} min, ${generations} generations, RSS ${window.rssMB} MB (V8 heaps used/committed: main ${window.memory.mainHeapMB}/${window.memory.mainHeapCommittedMB}, generation ${window.memory.workerHeapMB}/${window.memory.workerHeapCommittedMB}, timing -/${window.memory.timingHeapCommittedMB}; main external ${window.memory.mainExternalMB}, wasm ${window.memory.workerWasmMB}), tensors ${lastTensors}, ` +
+        log(`soak: ${(t / 60).toFixed(1)} min, ${generations} generations, RSS ${window.rssMB} MB (V8 heap used/committed: main ${window.memory.mainHeapMB}/${window.memory.mainHeapCommittedMB}, generation worker ${window.memory.workerHeapMB}/${window.memory.workerHeapCommittedMB}; committed on the timing thread ${window.memory.timingHeapCommittedMB}; main external ${window.memory.mainExternalMB}, wasm ${window.memory.workerWasmMB}), tensors ${lastTensors}, ` +
           `MIDI p99 ${window.midi.p99_ms} ms max ${window.midi.max_ms} ms, timing-thread stall ${window.timingStallMaxMs} ms, main-thread stall ${window.mainStallMaxMs} ms, steal ${window.stolenMs} ms`);
         windowEnd += windowSeconds;
       }

@@ -25,44 +25,58 @@ export interface AudioOutOptions {
  * Follows the offset between the sound card's clock (context.currentTime) and
  * the sequencer's. A sound card's crystal runs tens of ppm off the system clock:
  * 50 ppm is 180 ms over an hour, so audio and MIDI would drift apart during a set
- * without a stop. Each reading is low by up to one render burst (currentTime
- * moves in blocks), so the highest reading of the last few seconds is the
- * estimate, and the offset slews toward it at most SLEW (inaudible: 0.05% tempo)
- * rather than jumping. A gap beyond JUMP (the device stalled or was suspended)
- * re-anchors at once.
+ * without a stop. A reading (currentTime read first, then the sequencer clock) is
+ * low by up to one render burst, since currentTime moves in blocks, and a delay
+ * between the two reads only makes it lower; so the highest reading of the last
+ * few seconds is the estimate, and the offset slews toward it by at most SLEW
+ * (0.05% tempo, inaudible) rather than jumping. An error beyond JUMP either way
+ * (the device lost or skipped time) re-anchors at once.
  */
 export class ClockFollower {
   static readonly INTERVAL: Seconds = 0.25;
-  static readonly WINDOW = 16; // readings: 4 s
+  static readonly WINDOW_READINGS = 16; // 4 s at INTERVAL
   static readonly SLEW = 500e-6; // seconds of correction per second
   static readonly JUMP: Seconds = 0.05;
-  /** contextTime = sequencerTime + offset. */
-  offset = 0;
+  #offset = 0;
   #readings: number[] = [];
-  #last = -Infinity;
+  #lastAt = -Infinity;
 
-  /** Starts over from one reading (start/continue). */
-  anchor(reading: number, at: Seconds): void {
-    this.offset = reading;
-    this.#readings = [reading];
-    this.#last = at;
+  /** contextTime = sequencerTime + offset. */
+  get offset(): number {
+    return this.#offset;
   }
 
-  /** A reading (contextTime - sequencerTime, read back to back) at sequencer time `at`. */
+  /** Whether a reading taken at sequencer time `at` would be used (they are taken every INTERVAL). */
+  due(at: Seconds): boolean {
+    return at - this.#lastAt >= ClockFollower.INTERVAL;
+  }
+
+  /** Starts over from one reading (start/continue, or a jump). */
+  anchor(reading: number, at: Seconds): void {
+    this.#offset = reading;
+    this.#readings = [reading];
+    this.#lastAt = at;
+  }
+
+  /** A reading (contextTime - sequencerTime) at sequencer time `at`; ignored unless due. */
   observe(reading: number, at: Seconds): void {
-    const dt = at - this.#last;
-    if (dt < ClockFollower.INTERVAL) return;
-    this.#last = at;
+    if (!this.due(at)) return;
+    const dt = at - this.#lastAt;
+    this.#lastAt = at;
+    // Downward against the newest reading: older, higher ones would hide a clock that lost time for a whole window.
+    if (reading < this.#offset - ClockFollower.JUMP) {
+      this.anchor(reading, at);
+      return;
+    }
     this.#readings.push(reading);
-    if (this.#readings.length > ClockFollower.WINDOW) this.#readings.shift();
-    const target = Math.max(...this.#readings);
-    const error = target - this.offset;
-    if (Math.abs(error) > ClockFollower.JUMP) {
+    if (this.#readings.length > ClockFollower.WINDOW_READINGS) this.#readings.shift();
+    const error = Math.max(...this.#readings) - this.#offset;
+    if (error > ClockFollower.JUMP) {
       this.anchor(reading, at);
       return;
     }
     const step = ClockFollower.SLEW * Math.min(dt, 1);
-    this.offset += Math.max(-step, Math.min(step, error));
+    this.#offset += Math.max(-step, Math.min(step, error));
   }
 }
 
@@ -88,6 +102,8 @@ export class AudioOut {
   /** Voices not yet begun, which a stop must cancel. */
   #voices: Voice[] = [];
   readonly #follower = new ClockFollower();
+  /** currentTime at the last reading: a context that does not run (suspended, no device) is not followed. */
+  #lastContextTime = NaN;
   #late = 0;
   #dropped = 0;
   #unready = 0;
@@ -198,17 +214,22 @@ export class AudioOut {
   }
 
   #anchor(): void {
-    // Both clocks read back to back; the context clock moves in 128-sample blocks, so this is good to about one block.
-    if (this.#clock) {
-      const now = this.#clock.now();
-      this.#follower.anchor(this.#ctx.currentTime - now, now);
-    }
+    // currentTime first: a delay between the two reads can then only make the reading lower, never higher.
+    if (!this.#clock) return;
+    const contextTime = this.#ctx.currentTime;
+    const now = this.#clock.now();
+    this.#follower.anchor(contextTime - now, now);
+    this.#lastContextTime = contextTime;
   }
 
   #follow(): void {
-    if (!this.#clock) return;
+    if (!this.#clock || !this.#follower.due(this.#clock.now())) return;
+    const contextTime = this.#ctx.currentTime;
     const now = this.#clock.now();
-    this.#follower.observe(this.#ctx.currentTime - now, now);
+    const frozen = contextTime === this.#lastContextTime;
+    this.#lastContextTime = contextTime;
+    if (frozen) return;
+    this.#follower.observe(contextTime - now, now);
   }
 
   /** A voice that has begun cannot be cancelled any more, so it is let go (holding it would keep its native node). */
