@@ -45,6 +45,8 @@ export interface SoakWindow {
     workerHeapMB: number | null; workerHeapCommittedMB: number | null; workerWasmMB: number | null;
     timingHeapCommittedMB: number | null;
   };
+  /** AudioContext time minus sequencer time as the audio output follows it (null without audio): how the sound card drifts. */
+  audioClockOffsetMs: number | null;
   tensors: number;
   generations: number;
   /** |sent - due| of the MIDI messages sent in the window, measured on the timing thread. */
@@ -82,6 +84,8 @@ export interface SoakResult {
   warmUpSeconds: number;
   /** Hypervisor steal over the measured windows (null off Linux). */
   stolenMs: number | null;
+  /** How fast the AudioContext's clock ran against the sequencer's, from the first to the last window (null without audio). */
+  audioClockDriftPpm: number | null;
   windows: SoakWindow[];
 }
 
@@ -175,6 +179,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
             workerWasmMB: lastWorkerMemory?.wasmMB == null ? null : round(lastWorkerMemory.wasmMB),
             timingHeapCommittedMB: figures.heapCommittedMB === null ? null : round(figures.heapCommittedMB),
           },
+          audioClockOffsetMs: box.audio ? round(box.audio.clockOffset * 1000) : null,
           tensors: lastTensors,
           generations,
           midi: figures.lateness,
@@ -234,6 +239,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     timingThreadRestarts: midi.restarts,
     warmUpSeconds: warmUp,
     stolenMs: windows.some((w) => w.stolenMs === null) ? null : windows.reduce((n, w) => n + (w.stolenMs ?? 0), 0),
+    audioClockDriftPpm: driftPpm(windows),
     windows,
   };
 }
@@ -244,6 +250,13 @@ const NO_FIGURES: LatenessFigures = { p50_ms: NaN, p90_ms: NaN, p99_ms: NaN, mea
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.floor(s.length / 2)];
+}
+
+function driftPpm(windows: SoakWindow[]): number | null {
+  const first = windows[0];
+  const last = windows[windows.length - 1];
+  if (!first || first === last || first.audioClockOffsetMs === null || last.audioClockOffsetMs === null) return null;
+  return round(((last.audioClockOffsetMs - first.audioClockOffsetMs) / 1000 / (last.t - first.t)) * 1e6, 1);
 }
 
 function round(x: number, digits = 2): number {

@@ -149,6 +149,11 @@ export class AudioOut {
     return this.#unready;
   }
 
+  /** contextTime - sequencerTime as followed now: its change over a long run is the sound card's drift. */
+  get clockOffset(): number {
+    return this.#follower.offset;
+  }
+
   /** The explicit clock conversion: a sequencer time in AudioContext seconds. */
   toContextTime(t: Seconds): number {
     return t + this.#follower.offset;
