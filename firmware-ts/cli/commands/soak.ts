@@ -34,7 +34,7 @@ export const soakCommand: Command = {
       `soak ${result.minutes} min${result.audio ? '' : ' (no audio)'}, ${result.generations} generations, ${result.sends} MIDI messages\n` +
         `  RSS ${result.rssStartMB} -> ${result.rssEndMB} MB (+${result.rssGrowthMB} MB after warm-up), worker tensors +${result.tensorGrowth}\n` +
         `  timing thread: max stall ${result.maxStallMs} ms, p99 ${result.p99StallMs} ms\n` +
-        `  MIDI |sent - due|: first minute p50 ${t.first.p50_ms} / p99 ${t.first.p99_ms} ms, last minute p50 ${t.last.p50_ms} / p99 ${t.last.p99_ms} ms\n`
+        `  MIDI |sent - due|: first minute p50 ${t.first.p50_ms} / p99 ${t.first.p99_ms} ms, last minute p50 ${t.last.p50_ms} / p99 ${t.last.p99_ms} ms\n` +
         (result.audioClockDriftPpm === null ? '' : `  audio clock against the sequencer's: ${result.audioClockDriftPpm} ppm\n`),
     );
   },
