@@ -52,9 +52,15 @@ export function processLogs(sink: LogSink = processSink): LogFactory {
 export class MemoryLogs {
   readonly lines: { namespace: string; level: 'debug' | 'info' | 'warn' | 'error'; message: string }[] = [];
 
+  /** Keeps the last `limit` lines (a long run logs a line per generation; tests keep them all). */
+  constructor(readonly limit = Infinity) {}
+
   readonly factory: LogFactory = (name) => {
     const namespace = `groovebox:${name}`;
-    const push = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) => { this.lines.push({ namespace, level, message: oneLine(message) }); };
+    const push = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) => {
+      this.lines.push({ namespace, level, message: oneLine(message) });
+      if (this.lines.length > this.limit) this.lines.shift();
+    };
     return { debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
   };
 

@@ -103,7 +103,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   const bpm = options.bpm ?? 120;
   const clock = new SystemClock();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'groovebox-soak-'));
-  const logs = new MemoryLogs();
+  const logs = new MemoryLogs(200); // bounded: the soak must not measure its own log growing
   const audio = options.audio === false ? null : await openAudioContext(() => {});
   let lastTensors = 0;
   let lastWorkerMemory: WorkerMemory | null = null;
