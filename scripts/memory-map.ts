@@ -19,7 +19,7 @@ if (!Number.isInteger(pid) || pid <= 0) fail(`--pid: expected a process id, got 
 if (!(every >= 1)) fail(`--every: expected seconds >= 1, got "${values.every}"`);
 
 const V8_PAGE_KB = 256;
-const HEADER = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ (\S+)\s*(.*)$/;
+const HEADER = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ (\S+)\s*(.*)$/;
 
 interface Sample { minute: number; rssMB: number; v8PagesMB: number; otherMB: number }
 
@@ -31,9 +31,9 @@ function sample(text: string, start: number): Sample {
   for (const line of text.split('\n')) {
     const header = HEADER.exec(line);
     if (header) {
-      const [from, to] = line.slice(0, line.indexOf(' ')).split('-').map((h) => parseInt(h, 16));
-      const anonymous = header[2] === '0' && header[3] === '';
-      isV8Page = anonymous && header[1] === 'rw-p' && (to - from) / 1024 === V8_PAGE_KB;
+      const [, from, to, perms, inode, name] = header;
+      const anonymous = inode === '0' && name === '';
+      isV8Page = anonymous && perms === 'rw-p' && (parseInt(to, 16) - parseInt(from, 16)) / 1024 === V8_PAGE_KB;
     } else if (line.startsWith('Rss:')) {
       const kb = Number(line.split(/\s+/)[1]);
       if (isV8Page) v8 += kb;
