@@ -141,6 +141,28 @@ describe('outputs: MIDI on its own timing thread', function () {
     expect((await midi.figures()).lateness.events, 'the window was reset').to.equal(0);
     await midi.close();
   });
+
+  it('witnesses its own wake-ups only when a soak asks, on the process-wide clock', async () => {
+    const { midi } = rig();
+    await midi.connect();
+    expect((await midi.figures(true)).witness, 'the box never pays for the witness').to.equal(null);
+    const hrMs = () => Number(process.hrtime.bigint()) / 1e6;
+    const asked = hrMs();
+    // Threshold 0: every tick of its 1 ms timer that is at all late is a "stall", so some are sure to come.
+    midi.witness(0);
+    await new Promise((r) => setTimeout(r, 200));
+    const { witness } = await midi.figures(true);
+    const answered = hrMs();
+    expect(witness).to.not.equal(null);
+    expect(witness!.stalls.length).to.be.greaterThan(0);
+    for (const gap of witness!.stalls) {
+      expect(gap.to).to.be.greaterThan(gap.from);
+      expect(gap.from, 'after it was asked, on this thread\'s hrtime').to.be.within(asked, answered);
+      expect(gap.to).to.be.within(asked, answered);
+    }
+    expect(witness!.gcPauses).to.be.an('array');
+    await midi.close();
+  });
 });
 
 function kickOnOne(): Pattern {

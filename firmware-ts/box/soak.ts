@@ -9,6 +9,8 @@ import { NOTE_MAP_PRESETS } from '../outputs/midi/note-map.js';
 import type { LatenessFigures } from '../outputs/midi/timing-protocol.js';
 import { MidiThread } from '../outputs/midi/timing-thread.js';
 import { SystemClock } from '../time/clock.js';
+import { IdleThread } from '../time/idle-thread.js';
+import { judgeStalls, type Gap, type StallVerdict } from '../time/stall-witness.js';
 import { stolenMs } from '../time/steal.js';
 import { normalThreadPriority } from '../time/thread-priority.js';
 import { GrooveBox } from './box.js';
@@ -23,8 +25,24 @@ export interface SoakOptions {
   bpm?: number;
   /** Play the audio kit too (default true); false isolates the model and MIDI path. */
   audio?: boolean;
+  /**
+   * Tell the timing thread's stalls over 5 ms apart: its own GC pauses, or an
+   * idle thread at the same priority held at the same moment (the machine).
+   * Adds a 1 ms timer to the timing thread and a thread beside it. Default false.
+   */
+  witness?: boolean;
   /** Progress lines (one per window). */
   log?: (message: string) => void;
+}
+
+/** The soak's stalls by witness (see stall-witness.ts), with what the witnesses saw themselves. */
+export interface SoakStallWitness extends StallVerdict {
+  thresholdMs: number;
+  /** Times the idle thread was held over 2 ms. */
+  idleThreadGaps: number;
+  /** GC pauses of 1 ms or more on the timing thread, and the longest. */
+  gcPauses: number;
+  longestGcPauseMs: number;
 }
 
 /** One measuring window (a minute, or a quarter of a short soak). */
@@ -86,6 +104,8 @@ export interface SoakResult {
   stolenMs: number | null;
   /** How fast the AudioContext's clock ran against the sequencer's, from the first to the last window (null without audio). */
   audioClockDriftPpm: number | null;
+  /** With `witness`: who else saw the timing thread's stalls over 5 ms (null without). */
+  stallWitness: SoakStallWitness | null;
   windows: SoakWindow[];
 }
 
@@ -133,6 +153,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   if (!report.modelLoaded) throw new Error(`soak: the model did not load (${report.modelError})`);
   const midi = box.midi as MidiThread;
   feedTimingThreadFirst(logs.factory);
+  const witness = options.witness ? startWitnesses(midi) : null;
   box.play();
 
   const barSeconds = (60 / bpm) * 4;
@@ -157,14 +178,16 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
         warm = true;
         tensorsAtWarmUp = lastTensors;
         await midi.figures(true).catch(() => null); // the warm-up window is not counted
+        await witness?.idle.take();
         mainDelay.enable();
         stealAtWindowStart = stolenMs();
       } else if (warm && (t >= windowEnd || t >= total)) {
         // A crashed timing thread (counted in timingThreadRestarts) has no figures for this window.
         const figures = await midi.figures(true).catch((error: Error) => {
           log(`soak: no timing figures for this window (${error.message})`);
-          return { lateness: NO_FIGURES, stalls: { max_ms: NaN, p99_ms: NaN }, heapCommittedMB: null };
+          return { lateness: NO_FIGURES, stalls: { max_ms: NaN, p99_ms: NaN }, heapCommittedMB: null, witness: null };
         });
+        if (witness) await witness.judge(figures.witness);
         const steal = stolenMs();
         const main = process.memoryUsage();
         const window: SoakWindow = {
@@ -209,6 +232,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     }, 2000);
   });
   mainDelay.disable();
+  await witness?.idle.stop();
   normalThreadPriority(); // the caller (a test run, the bench) goes on at normal priority
   const realtime = midi.realtime;
   await box.shutdown();
@@ -240,7 +264,44 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     warmUpSeconds: warmUp,
     stolenMs: windows.some((w) => w.stolenMs === null) ? null : windows.reduce((n, w) => n + (w.stolenMs ?? 0), 0),
     audioClockDriftPpm: driftPpm(windows),
+    stallWitness: witness?.result ?? null,
     windows,
+  };
+}
+
+const WITNESS_STALL_MS = 5;
+
+/**
+ * The idle thread beside the timing thread, and the running verdict. Each
+ * window's stalls are judged against this window's idle gaps and the last
+ * one's, so a stall across a window's edge still finds its witness.
+ */
+function startWitnesses(midi: MidiThread) {
+  midi.witness(WITNESS_STALL_MS);
+  const idle = IdleThread.start({ realtime: 50, thresholdMs: 2 });
+  let previousIdleGaps: Gap[] = [];
+  const result: SoakStallWitness = {
+    thresholdMs: WITNESS_STALL_MS, stalls: 0, gc: 0, machine: 0, both: 0, unexplained: 0,
+    longestMs: { gc: 0, machine: 0, both: 0, unexplained: 0 }, idleThreadGaps: 0, gcPauses: 0, longestGcPauseMs: 0,
+  };
+  return {
+    idle,
+    result,
+    async judge(timing: { stalls: Gap[]; gcPauses: (Gap & { kind: string })[] } | null): Promise<void> {
+      const idleGaps = await idle.take();
+      result.idleThreadGaps += idleGaps.length;
+      if (timing) {
+        const verdict = judgeStalls(timing.stalls, timing.gcPauses, [...previousIdleGaps, ...idleGaps]);
+        for (const kind of ['gc', 'machine', 'both', 'unexplained'] as const) {
+          result[kind] += verdict[kind];
+          result.longestMs[kind] = Math.max(result.longestMs[kind], verdict.longestMs[kind]);
+        }
+        result.stalls += verdict.stalls;
+        result.gcPauses += timing.gcPauses.length;
+        for (const pause of timing.gcPauses) result.longestGcPauseMs = Math.max(result.longestGcPauseMs, round(pause.to - pause.from, 3));
+      }
+      previousIdleGaps = idleGaps;
+    },
   };
 }
 

@@ -6,14 +6,16 @@ import { numberOption, stringOption, UsageError, type Command } from '../command
 export const soakCommand: Command = {
   name: 'soak',
   summary: 'Runs the whole box in simulation, generating every bar, and reports memory, tensors, stalls and MIDI timing',
-  usage: `groovebox soak [--minutes M] [--model ag11|ag2|baseline] [--bpm B] [--models-dir DIR] [--json]
+  usage: `groovebox soak [--minutes M] [--model ag11|ag2|baseline] [--bpm B] [--models-dir DIR] [--no-audio] [--witness] [--json]
   --minutes M       how long (default 5; the stage figure is 120)
   --model NAME      model to generate with (default ag11)
   --bpm B           tempo (default 120: a new loop every 2 s)
   --models-dir DIR  folder with the model folders (default models/)
   --no-audio        leave the audio kit out (isolates the model and MIDI path)
+  --witness         tell stalls over 5 ms apart: the timing thread's own GC, or the
+                    machine (an idle thread at the same priority held too)
   --json            print one JSON object`,
-  options: { minutes: { type: 'string' }, model: { type: 'string' }, bpm: { type: 'string' }, 'models-dir': { type: 'string' }, 'no-audio': { type: 'boolean' }, json: { type: 'boolean' } },
+  options: { minutes: { type: 'string' }, model: { type: 'string' }, bpm: { type: 'string' }, 'models-dir': { type: 'string' }, 'no-audio': { type: 'boolean' }, witness: { type: 'boolean' }, json: { type: 'boolean' } },
   async run({ values }) {
     const model = stringOption(values, 'model') ?? 'ag11';
     if (model !== 'ag11' && model !== 'ag2' && model !== 'baseline') throw new UsageError(`--model: expected ag11, ag2 or baseline, got "${model}"`);
@@ -22,6 +24,7 @@ export const soakCommand: Command = {
       bpm: numberOption(values, 'bpm', 120, 40, 240),
       model,
       audio: !values['no-audio'],
+      witness: values.witness === true,
       modelsDir: path.resolve(stringOption(values, 'models-dir') ?? MODELS_DIR),
       log: (m) => process.stderr.write(m + '\n'),
     });
@@ -30,12 +33,17 @@ export const soakCommand: Command = {
       return;
     }
     const t = result.midiTiming;
+    const w = result.stallWitness;
     process.stdout.write(
       `soak ${result.minutes} min${result.audio ? '' : ' (no audio)'}, ${result.generations} generations, ${result.sends} MIDI messages\n` +
         `  RSS ${result.rssStartMB} -> ${result.rssEndMB} MB (+${result.rssGrowthMB} MB after warm-up), worker tensors +${result.tensorGrowth}\n` +
         `  timing thread: max stall ${result.maxStallMs} ms, p99 ${result.p99StallMs} ms\n` +
         `  MIDI |sent - due|: first minute p50 ${t.first.p50_ms} / p99 ${t.first.p99_ms} ms, last minute p50 ${t.last.p50_ms} / p99 ${t.last.p99_ms} ms\n` +
-        (result.audioClockDriftPpm === null ? '' : `  audio clock against the sequencer's: ${result.audioClockDriftPpm} ppm\n`),
+        (result.audioClockDriftPpm === null ? '' : `  audio clock against the sequencer's: ${result.audioClockDriftPpm} ppm\n`) +
+        (w === null ? '' :
+          `  stalls over ${w.thresholdMs} ms: ${w.stalls}; with the thread's own GC ${w.gc} (longest ${w.longestMs.gc} ms), ` +
+          `with the idle thread held too ${w.machine} (${w.longestMs.machine} ms), both ${w.both} (${w.longestMs.both} ms), neither ${w.unexplained} (${w.longestMs.unexplained} ms)\n` +
+          `  witnesses: idle thread held over 2 ms ${w.idleThreadGaps} times; timing-thread GC pauses of 1 ms or more: ${w.gcPauses}, longest ${w.longestGcPauseMs} ms\n`),
     );
   },
 };

@@ -1,5 +1,6 @@
 import type { SequencerEvent } from '../../sequencer/events.js';
 import type { Seconds } from '../../time/clock.js';
+import type { Gap, GcPause } from '../../time/stall-witness.js';
 import type { NoteMap } from './note-map.js';
 
 /** Which port the timing thread opens: functions cannot cross threads, so it is described. */
@@ -51,7 +52,15 @@ export type ToTimingThread =
   | { type: 'connect'; id: number }
   | { type: 'close'; id: number }
   /** Returns the figures since the last reset; `reset` starts a new window. */
-  | { type: 'figures'; id: number; reset: boolean };
+  | { type: 'figures'; id: number; reset: boolean }
+  /** Soaks: start recording wake-ups later than `thresholdMs`, and GC pauses, for the figures (see stall-witness.ts). */
+  | { type: 'witness'; thresholdMs: number };
+
+/** What the timing thread witnessed in a window: its stalls and its own GC pauses (hrtime ms). */
+export interface TimingWitness {
+  stalls: Gap[];
+  gcPauses: GcPause[];
+}
 
 export type FromTimingThread =
   | { type: 'log'; message: string }
@@ -60,4 +69,4 @@ export type FromTimingThread =
   | { type: 'closed'; id: number }
   /** A message as it left (fake port with `report` only); times on the main thread's clock. */
   | { type: 'sent'; bytes: number[]; due: Seconds; at: Seconds }
-  | { type: 'figures'; id: number; lateness: LatenessFigures; stalls: StallFigures; heapCommittedMB: number };
+  | { type: 'figures'; id: number; lateness: LatenessFigures; stalls: StallFigures; heapCommittedMB: number; witness: TimingWitness | null };

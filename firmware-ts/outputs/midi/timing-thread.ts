@@ -7,7 +7,7 @@ import type { Seconds } from '../../time/clock.js';
 import { hrMinusPerf } from '../../time/thread-clock.js';
 import type { MidiSink } from './midi-sink.js';
 import type { NoteMap } from './note-map.js';
-import type { FromTimingThread, LatenessFigures, MidiPortSpec, StallFigures, TimingThreadConfig, ToTimingThread } from './timing-protocol.js';
+import type { FromTimingThread, LatenessFigures, MidiPortSpec, StallFigures, TimingThreadConfig, TimingWitness, ToTimingThread } from './timing-protocol.js';
 
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'timing-worker.js');
 
@@ -29,6 +29,8 @@ export interface TimingFigures {
   stalls: StallFigures;
   /** V8 heap the timing thread's isolate has committed (for soaks). */
   heapCommittedMB: number;
+  /** After witness(), on a reset: the window's stalls and GC pauses; otherwise null. */
+  witness: TimingWitness | null;
 }
 
 /** The answer to a request the thread can no longer give. */
@@ -136,7 +138,16 @@ export class MidiThread implements MidiSink {
   async figures(reset = false): Promise<TimingFigures> {
     const reply = await this.#request({ type: 'figures', id: this.#nextId++, reset });
     if (reply.type !== 'figures') throw new Error(`timing thread: expected figures, got ${reply.type}`);
-    return { lateness: reply.lateness, stalls: reply.stalls, heapCommittedMB: reply.heapCommittedMB };
+    return { lateness: reply.lateness, stalls: reply.stalls, heapCommittedMB: reply.heapCommittedMB, witness: reply.witness };
+  }
+
+  /**
+   * Soaks: the thread starts recording its wake-ups later than `thresholdMs` and
+   * its GC pauses, returned with each reset of the figures. A 1 ms timer on the
+   * timing thread, so the box never asks; a restarted thread does not carry it on.
+   */
+  witness(thresholdMs: number): void {
+    this.#worker.postMessage({ type: 'witness', thresholdMs } satisfies ToTimingThread);
   }
 
   /**

@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { SystemClock } from '../../time/clock.js';
 import { hrMinusPerf } from '../../time/thread-clock.js';
+import { witnessThisThread } from '../../time/stall-witness.js';
 import { raiseThreadPriority } from '../../time/thread-priority.js';
 import { openEasyMidiPort } from './easymidi-port.js';
 import { FakeMidiPort } from './fake-midi-port.js';
@@ -97,6 +98,8 @@ function ms(ns: number): number {
   return Math.round(ns / 1e3) / 1e3;
 }
 
+let witness: ReturnType<typeof witnessThisThread> | null = null;
+
 let connecting: Promise<void> = Promise.resolve();
 /** A restarted thread cannot know what was sounding: All Notes Off once its port is open. */
 let released = !config.releaseOnConnect;
@@ -124,8 +127,12 @@ port.on('message', (message: ToTimingThread) => {
         post({ type: 'closed', id: message.id });
       });
       return;
+    case 'witness':
+      witness ??= witnessThisThread({ thresholdMs: message.thresholdMs, gc: true });
+      return;
     case 'figures': {
       const count = lateness.count;
+      const witnessed = message.reset && witness ? witness.take() : null;
       post({
         type: 'figures',
         id: message.id,
@@ -139,6 +146,7 @@ port.on('message', (message: ToTimingThread) => {
         },
         stalls: { max_ms: ms(stalls.max), p99_ms: ms(stalls.percentile(99)) },
         heapCommittedMB: getHeapStatistics().total_heap_size / 2 ** 20,
+        witness: witnessed && { stalls: witnessed.gaps, gcPauses: witnessed.gcPauses },
       });
       if (message.reset) {
         lateness.reset();

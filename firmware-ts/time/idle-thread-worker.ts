@@ -1,0 +1,13 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { witnessThisThread } from './stall-witness.js';
+import { raiseThreadPriority } from './thread-priority.js';
+
+/** See idle-thread.ts: a thread at the timing thread's priority that only ticks, and says when it was held. */
+const port = parentPort;
+if (!port) throw new Error('idle-thread-worker must run in a worker thread');
+const { realtime, thresholdMs } = workerData as { realtime: number | false; thresholdMs: number };
+const priority = raiseThreadPriority({ realtime }, () => {});
+const witness = witnessThisThread({ thresholdMs, gc: false });
+port.on('message', (message: { type: 'take' }) => {
+  if (message.type === 'take') port.postMessage({ gaps: witness.take().gaps, realtime: priority.realtime });
+});
