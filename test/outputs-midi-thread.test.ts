@@ -154,8 +154,8 @@ describe('outputs: MIDI on its own timing thread', function () {
     const { witness } = await midi.figures(true);
     const answered = hrMs();
     expect(witness).to.not.equal(null);
-    expect(witness!.stalls.length).to.be.greaterThan(0);
-    for (const gap of witness!.stalls) {
+    expect(witness!.gaps.length).to.be.greaterThan(0);
+    for (const gap of witness!.gaps) {
       expect(gap.to).to.be.greaterThan(gap.from);
       expect(gap.from, 'after it was asked, on this thread\'s hrtime').to.be.within(asked, answered);
       expect(gap.to).to.be.within(asked, answered);

@@ -10,7 +10,7 @@ import type { LatenessFigures } from '../outputs/midi/timing-protocol.js';
 import { MidiThread } from '../outputs/midi/timing-thread.js';
 import { SystemClock } from '../time/clock.js';
 import { IdleThread } from '../time/idle-thread.js';
-import { judgeStalls, type Gap, type StallVerdict } from '../time/stall-witness.js';
+import { StallJury, type StallVerdict, type Witnessed } from '../time/stall-witness.js';
 import { stolenMs } from '../time/steal.js';
 import { normalThreadPriority } from '../time/thread-priority.js';
 import { GrooveBox } from './box.js';
@@ -38,9 +38,15 @@ export interface SoakOptions {
 /** The soak's stalls by witness (see stall-witness.ts), with what the witnesses saw themselves. */
 export interface SoakStallWitness extends StallVerdict {
   thresholdMs: number;
-  /** Times the idle thread was held over 2 ms. */
+  /** Windows judged, and windows without the timing thread's witness (it had crashed). */
+  windowsJudged: number;
+  windowsUnjudged: number;
+  /** Records beyond a window's capacity, not judged (0 on a sane run). */
+  dropped: number;
+  /** Times the idle thread was held over 2 ms, and its priority (null: it got none). */
   idleThreadGaps: number;
-  /** GC pauses of 1 ms or more on the timing thread, and the longest. */
+  idleThreadRealtime: number | null;
+  /** GC pauses of 0.1 ms or more on the timing thread, and the longest. */
   gcPauses: number;
   longestGcPauseMs: number;
 }
@@ -100,6 +106,8 @@ export interface SoakResult {
   /** Crashes of the MIDI timing thread (each restarted): 0 on a healthy run. */
   timingThreadRestarts: number;
   warmUpSeconds: number;
+  /** process.hrtime (ms) when the soak started: the clock of the witnesses' times. */
+  startedHrMs: number;
   /** Hypervisor steal over the measured windows (null off Linux). */
   stolenMs: number | null;
   /** How fast the AudioContext's clock ran against the sequencer's, from the first to the last window (null without audio). */
@@ -153,7 +161,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   if (!report.modelLoaded) throw new Error(`soak: the model did not load (${report.modelError})`);
   const midi = box.midi as MidiThread;
   feedTimingThreadFirst(logs.factory);
-  const witness = options.witness ? startWitnesses(midi) : null;
+  const witness = options.witness ? startWitnesses(midi, log) : null;
   box.play();
 
   const barSeconds = (60 / bpm) * 4;
@@ -161,6 +169,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   const warmUp = Math.min(60, total * 0.2);
   const windowSeconds = Math.min(60, total * 0.25);
   const start = clock.now();
+  const startedHrMs = Number(process.hrtime.bigint()) / 1e6;
   const mainDelay = monitorEventLoopDelay({ resolution: 1 });
   const rss: { t: number; mb: number }[] = [];
   const windows: SoakWindow[] = [];
@@ -169,75 +178,88 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   let tensorsAtWarmUp = 0;
   let stealAtWindowStart = stolenMs();
 
-  await new Promise<void>((resolve, reject) => {
-    const generateTimer = setInterval(() => void box.generate().catch(() => {}), barSeconds * 1000);
-    const sample = async () => {
-      const t = clock.now() - start;
-      rss.push({ t, mb: process.memoryUsage().rss / 2 ** 20 });
-      if (!warm && t >= warmUp) {
-        warm = true;
-        tensorsAtWarmUp = lastTensors;
-        await midi.figures(true).catch(() => null); // the warm-up window is not counted
-        await witness?.idle.take();
-        mainDelay.enable();
-        stealAtWindowStart = stolenMs();
-      } else if (warm && (t >= windowEnd || t >= total)) {
-        // A crashed timing thread (counted in timingThreadRestarts) has no figures for this window.
-        const figures = await midi.figures(true).catch((error: Error) => {
-          log(`soak: no timing figures for this window (${error.message})`);
-          return { lateness: NO_FIGURES, stalls: { max_ms: NaN, p99_ms: NaN }, heapCommittedMB: null, witness: null };
-        });
-        if (witness) await witness.judge(figures.witness);
-        const steal = stolenMs();
-        const main = process.memoryUsage();
-        const window: SoakWindow = {
-          t: Math.round(t),
-          rssMB: round(rss[rss.length - 1].mb),
-          memory: {
-            mainHeapMB: round(main.heapUsed / 2 ** 20),
-            mainHeapCommittedMB: round(main.heapTotal / 2 ** 20),
-            mainExternalMB: round(main.external / 2 ** 20),
-            workerHeapMB: lastWorkerMemory ? round(lastWorkerMemory.heapMB) : null,
-            workerHeapCommittedMB: lastWorkerMemory ? round(lastWorkerMemory.heapCommittedMB) : null,
-            workerWasmMB: lastWorkerMemory?.wasmMB == null ? null : round(lastWorkerMemory.wasmMB),
-            timingHeapCommittedMB: figures.heapCommittedMB === null ? null : round(figures.heapCommittedMB),
-          },
-          audioClockOffsetMs: box.audio ? round(box.audio.clockOffset * 1000) : null,
-          tensors: lastTensors,
-          generations,
-          midi: figures.lateness,
-          timingStallMaxMs: figures.stalls.max_ms,
-          timingStallP99Ms: figures.stalls.p99_ms,
-          mainStallMaxMs: round(mainDelay.max / 1e6),
-          stolenMs: steal === null || stealAtWindowStart === null ? null : steal - stealAtWindowStart,
-        };
-        stealAtWindowStart = steal;
-        windows.push(window);
-        mainDelay.reset();
-        log(`soak: ${(t / 60).toFixed(1)} min, ${generations} generations, RSS ${window.rssMB} MB (V8 heap used/committed: main ${window.memory.mainHeapMB}/${window.memory.mainHeapCommittedMB}, generation worker ${window.memory.workerHeapMB}/${window.memory.workerHeapCommittedMB}; committed on the timing thread ${window.memory.timingHeapCommittedMB}; main external ${window.memory.mainExternalMB}, wasm ${window.memory.workerWasmMB}), tensors ${lastTensors}, ` +
-          `MIDI p99 ${window.midi.p99_ms} ms max ${window.midi.max_ms} ms, timing-thread stall ${window.timingStallMaxMs} ms, main-thread stall ${window.mainStallMaxMs} ms, steal ${window.stolenMs} ms`);
-        windowEnd += windowSeconds;
-      }
-      if (t >= total) {
-        clearInterval(generateTimer);
-        clearInterval(sampleTimer);
-        resolve();
-      }
-    };
-    let sampling = false;
-    const sampleTimer = setInterval(() => {
-      if (sampling) return;
-      sampling = true;
-      sample().catch(reject).finally(() => (sampling = false));
-    }, 2000);
-  });
-  mainDelay.disable();
-  await witness?.idle.stop();
-  normalThreadPriority(); // the caller (a test run, the bench) goes on at normal priority
-  const realtime = midi.realtime;
-  await box.shutdown();
-  await (audio?.context as unknown as { close(): Promise<void> } | undefined)?.close();
-  fs.rmSync(stateDir, { recursive: true, force: true });
+  let realtime: number | null = null;
+  let witnessed: SoakStallWitness | null = null;
+  // A failed soak still stops what it started, or the process would not exit.
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const generateTimer = setInterval(() => void box.generate().catch(() => {}), barSeconds * 1000);
+      const sample = async () => {
+        const t = clock.now() - start;
+        rss.push({ t, mb: process.memoryUsage().rss / 2 ** 20 });
+        if (!warm && t >= warmUp) {
+          warm = true;
+          tensorsAtWarmUp = lastTensors;
+          await midi.figures(true).catch(() => null); // the warm-up window is not counted
+          await witness?.startCounting();
+          mainDelay.enable();
+          stealAtWindowStart = stolenMs();
+        } else if (warm && (t >= windowEnd || t >= total)) {
+          // A crashed timing thread (counted in timingThreadRestarts) has no figures for this window.
+          const figures = await midi.figures(true).catch((error: Error) => {
+            log(`soak: no timing figures for this window (${error.message})`);
+            return { lateness: NO_FIGURES, stalls: { max_ms: NaN, p99_ms: NaN }, heapCommittedMB: null, witness: null };
+          });
+          await witness?.window(figures.witness);
+          const steal = stolenMs();
+          const main = process.memoryUsage();
+          const window: SoakWindow = {
+            t: Math.round(t),
+            rssMB: round(rss[rss.length - 1].mb),
+            memory: {
+              mainHeapMB: round(main.heapUsed / 2 ** 20),
+              mainHeapCommittedMB: round(main.heapTotal / 2 ** 20),
+              mainExternalMB: round(main.external / 2 ** 20),
+              workerHeapMB: lastWorkerMemory ? round(lastWorkerMemory.heapMB) : null,
+              workerHeapCommittedMB: lastWorkerMemory ? round(lastWorkerMemory.heapCommittedMB) : null,
+              workerWasmMB: lastWorkerMemory?.wasmMB == null ? null : round(lastWorkerMemory.wasmMB),
+              timingHeapCommittedMB: figures.heapCommittedMB === null ? null : round(figures.heapCommittedMB),
+            },
+            audioClockOffsetMs: box.audio ? round(box.audio.clockOffset * 1000) : null,
+            tensors: lastTensors,
+            generations,
+            midi: figures.lateness,
+            timingStallMaxMs: figures.stalls.max_ms,
+            timingStallP99Ms: figures.stalls.p99_ms,
+            mainStallMaxMs: round(mainDelay.max / 1e6),
+            stolenMs: steal === null || stealAtWindowStart === null ? null : steal - stealAtWindowStart,
+          };
+          stealAtWindowStart = steal;
+          windows.push(window);
+          mainDelay.reset();
+          log(`soak: ${(t / 60).toFixed(1)} min, ${generations} generations, RSS ${window.rssMB} MB (V8 heap used/committed: main ${window.memory.mainHeapMB}/${window.memory.mainHeapCommittedMB}, generation worker ${window.memory.workerHeapMB}/${window.memory.workerHeapCommittedMB}; committed on the timing thread ${window.memory.timingHeapCommittedMB}; main external ${window.memory.mainExternalMB}, wasm ${window.memory.workerWasmMB}), tensors ${lastTensors}, ` +
+            `MIDI p99 ${window.midi.p99_ms} ms max ${window.midi.max_ms} ms, timing-thread stall ${window.timingStallMaxMs} ms, main-thread stall ${window.mainStallMaxMs} ms, steal ${window.stolenMs} ms`);
+          windowEnd += windowSeconds;
+        }
+        if (t >= total) {
+          clearInterval(generateTimer);
+          clearInterval(sampleTimer);
+          resolve();
+        }
+      };
+      let sampling = false;
+      const sampleTimer = setInterval(() => {
+        if (sampling) return;
+        sampling = true;
+        sample()
+          .catch((error) => {
+            clearInterval(generateTimer);
+            clearInterval(sampleTimer);
+            reject(error);
+          })
+          .finally(() => (sampling = false));
+      }, 2000);
+    });
+    witnessed = witness?.finish() ?? null;
+  } finally {
+    mainDelay.disable();
+    await witness?.idle.stop();
+    normalThreadPriority(); // the caller (a test run, the bench) goes on at normal priority
+    realtime = midi.realtime;
+    await box.shutdown();
+    await (audio?.context as unknown as { close(): Promise<void> } | undefined)?.close();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
 
   const afterWarmUp = rss.filter((s) => s.t >= warmUp);
   const head = median(afterWarmUp.slice(0, 5).map((s) => s.mb));
@@ -262,45 +284,49 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     realtime,
     timingThreadRestarts: midi.restarts,
     warmUpSeconds: warmUp,
+    startedHrMs,
     stolenMs: windows.some((w) => w.stolenMs === null) ? null : windows.reduce((n, w) => n + (w.stolenMs ?? 0), 0),
     audioClockDriftPpm: driftPpm(windows),
-    stallWitness: witness?.result ?? null,
+    stallWitness: witnessed,
     windows,
   };
 }
 
 const WITNESS_STALL_MS = 5;
 
-/**
- * The idle thread beside the timing thread, and the running verdict. Each
- * window's stalls are judged against this window's idle gaps and the last
- * one's, so a stall across a window's edge still finds its witness.
- */
-function startWitnesses(midi: MidiThread) {
+/** The idle thread beside the timing thread, and the jury that judges each window's stalls. */
+function startWitnesses(midi: MidiThread, log: (message: string) => void) {
   midi.witness(WITNESS_STALL_MS);
-  const idle = IdleThread.start({ realtime: 50, thresholdMs: 2 });
-  let previousIdleGaps: Gap[] = [];
-  const result: SoakStallWitness = {
-    thresholdMs: WITNESS_STALL_MS, stalls: 0, gc: 0, machine: 0, both: 0, unexplained: 0,
-    longestMs: { gc: 0, machine: 0, both: 0, unexplained: 0 }, idleThreadGaps: 0, gcPauses: 0, longestGcPauseMs: 0,
-  };
+  const idle = IdleThread.start({ realtime: 50, thresholdMs: 2, log });
+  const jury = new StallJury();
+  let judged = 0;
+  let unjudged = 0;
+  let idleGaps = 0;
+  let gcPauses = 0;
+  let longestGcPauseMs = 0;
   return {
     idle,
-    result,
-    async judge(timing: { stalls: Gap[]; gcPauses: (Gap & { kind: string })[] } | null): Promise<void> {
-      const idleGaps = await idle.take();
-      result.idleThreadGaps += idleGaps.length;
-      if (timing) {
-        const verdict = judgeStalls(timing.stalls, timing.gcPauses, [...previousIdleGaps, ...idleGaps]);
-        for (const kind of ['gc', 'machine', 'both', 'unexplained'] as const) {
-          result[kind] += verdict[kind];
-          result.longestMs[kind] = Math.max(result.longestMs[kind], verdict.longestMs[kind]);
-        }
-        result.stalls += verdict.stalls;
-        result.gcPauses += timing.gcPauses.length;
-        for (const pause of timing.gcPauses) result.longestGcPauseMs = Math.max(result.longestGcPauseMs, round(pause.to - pause.from, 3));
+    /** At the end of the warm-up: what came before is thrown away. */
+    async startCounting(): Promise<void> {
+      await idle.take();
+    },
+    async window(timing: Witnessed | null): Promise<void> {
+      const idleWitnessed = await idle.take();
+      idleGaps += idleWitnessed.gaps.length;
+      if (!timing) {
+        unjudged++;
+        return;
       }
-      previousIdleGaps = idleGaps;
+      judged++;
+      jury.add(timing, idleWitnessed);
+      gcPauses += timing.gcPauses.length;
+      for (const pause of timing.gcPauses) longestGcPauseMs = Math.max(longestGcPauseMs, round(pause.to - pause.from, 3));
+    },
+    finish(): SoakStallWitness {
+      return {
+        thresholdMs: WITNESS_STALL_MS, ...jury.finish(), windowsJudged: judged, windowsUnjudged: unjudged,
+        idleThreadGaps: idleGaps, idleThreadRealtime: idle.realtime, gcPauses, longestGcPauseMs,
+      };
     },
   };
 }

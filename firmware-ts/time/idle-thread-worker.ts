@@ -6,8 +6,9 @@ import { raiseThreadPriority } from './thread-priority.js';
 const port = parentPort;
 if (!port) throw new Error('idle-thread-worker must run in a worker thread');
 const { realtime, thresholdMs } = workerData as { realtime: number | false; thresholdMs: number };
-const priority = raiseThreadPriority({ realtime }, () => {});
-const witness = witnessThisThread({ thresholdMs, gc: false });
+const problems: string[] = [];
+const priority = raiseThreadPriority({ realtime }, (m) => problems.push(m));
+const witness = witnessThisThread({ thresholdMs });
 port.on('message', (message: { type: 'take' }) => {
-  if (message.type === 'take') port.postMessage({ gaps: witness.take().gaps, realtime: priority.realtime });
+  if (message.type === 'take') port.postMessage({ witnessed: witness.take(), realtime: priority.realtime, problems: problems.splice(0) });
 });

@@ -20,6 +20,16 @@ export interface GcPause extends Gap {
   kind: 'minor' | 'major' | 'incremental' | 'weak callbacks' | 'other';
 }
 
+/** What one thread saw in a window: its late wake-ups and its own GC pauses, and how many of each did not fit. */
+export interface Witnessed {
+  gaps: Gap[];
+  gcPauses: GcPause[];
+  dropped: number;
+}
+
+const TICK_MS = 1;
+const CAPACITY = 5000;
+
 /**
  * Records the gaps between ticks longer than `tickMs + thresholdMs`: times the
  * thread woke more than `thresholdMs` late. Bounded: a window keeps its first
@@ -31,93 +41,187 @@ export class GapLog {
   readonly #capacity: number;
   #gaps: Gap[] = [];
   #last = NaN;
-  dropped = 0;
+  #dropped = 0;
 
   constructor(options: { thresholdMs: number; tickMs?: number; capacity?: number }) {
     this.#thresholdMs = options.thresholdMs;
-    this.#tickMs = options.tickMs ?? 1;
-    this.#capacity = options.capacity ?? 1000;
+    this.#tickMs = options.tickMs ?? TICK_MS;
+    this.#capacity = options.capacity ?? CAPACITY;
   }
 
   tick(nowMs: number): void {
     if (nowMs - this.#last > this.#tickMs + this.#thresholdMs) {
       if (this.#gaps.length < this.#capacity) this.#gaps.push({ from: this.#last, to: nowMs });
-      else this.dropped++;
+      else this.#dropped++;
     }
     this.#last = nowMs;
   }
 
-  /** The gaps since the last take. */
-  take(): Gap[] {
-    const gaps = this.#gaps;
+  /** The gaps since the last take, and how many were over capacity. */
+  take(): { gaps: Gap[]; dropped: number } {
+    const taken = { gaps: this.#gaps, dropped: this.#dropped };
     this.#gaps = [];
-    return gaps;
+    this.#dropped = 0;
+    return taken;
   }
 }
+
+/**
+ * Starts witnessing on the calling thread: a 1 ms tick into a GapLog and the
+ * thread's GC pauses. Costs a timer callback a millisecond, so only soaks turn
+ * it on. `take` ends a window (ticking first, so a hold that ends with the
+ * request that takes the window is in it).
+ */
+export function witnessThisThread(options: { thresholdMs: number }): { take(): Witnessed; stop(): void } {
+  const offsetMs = hrMinusPerf() * 1000;
+  const gaps = new GapLog({ thresholdMs: options.thresholdMs });
+  const now = () => performance.now() + offsetMs;
+  const tick = setInterval(() => gaps.tick(now()), TICK_MS);
+  let gcPauses: GcPause[] = [];
+  let gcDropped = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      // Short pauses too (incremental marking steps add up); bounded either way.
+      if (entry.duration < 0.1) continue;
+      if (gcPauses.length >= CAPACITY) {
+        gcDropped++;
+        continue;
+      }
+      // startTime is on this thread's performance.now() timeline.
+      const from = entry.startTime + offsetMs;
+      gcPauses.push({ from, to: from + entry.duration, kind: gcKind((entry as { detail?: { kind?: number } }).detail?.kind) });
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    take() {
+      gaps.tick(now());
+      const taken = gaps.take();
+      const witnessed = { gaps: taken.gaps, gcPauses, dropped: taken.dropped + gcDropped };
+      gcPauses = [];
+      gcDropped = 0;
+      return witnessed;
+    },
+    stop() {
+      clearInterval(tick);
+      observer.disconnect();
+    },
+  };
+}
+
+export type StallKind = 'gc' | 'machine' | 'both' | 'unexplained';
 
 /** How the stalls of a run divide among their witnesses. */
 export interface StallVerdict {
   stalls: number;
-  /** Overlapping one of the thread's own GC pauses (and no idle-thread gap). */
+  /** Own GC pauses cover at least half of its lateness (and the idle thread does not). */
   gc: number;
-  /** Overlapping a gap of the idle thread (and no GC pause): the machine held both. */
+  /** The idle thread was held through at least half of it (and GC does not cover it): the machine held both. */
   machine: number;
-  /** Overlapping both. */
+  /** Both cover at least half. */
   both: number;
-  /** Overlapping neither. */
+  /** Neither does. */
   unexplained: number;
   /** The longest gap of each kind (ms the thread did not run; 0 when none). */
-  longestMs: { gc: number; machine: number; both: number; unexplained: number };
-}
-
-export function judgeStalls(stalls: readonly Gap[], gcPauses: readonly Gap[], idleGaps: readonly Gap[]): StallVerdict {
-  const verdict: StallVerdict = { stalls: stalls.length, gc: 0, machine: 0, both: 0, unexplained: 0, longestMs: { gc: 0, machine: 0, both: 0, unexplained: 0 } };
-  for (const stall of stalls) {
-    const byGc = gcPauses.some((p) => overlaps(stall, p));
-    const byMachine = idleGaps.some((g) => overlaps(stall, g));
-    const kind = byGc && byMachine ? 'both' : byGc ? 'gc' : byMachine ? 'machine' : 'unexplained';
-    verdict[kind]++;
-    verdict.longestMs[kind] = Math.max(verdict.longestMs[kind], Math.round((stall.to - stall.from) * 1000) / 1000);
-  }
-  return verdict;
-}
-
-function overlaps(a: Gap, b: Gap): boolean {
-  return a.from < b.to && b.from < a.to;
+  longestMs: Record<StallKind, number>;
+  /** The longest stalls, each with what covered it, for reading against the windows' steal. */
+  worst: { from: number; ms: number; kind: StallKind; gcMs: number; idleMs: number }[];
 }
 
 /**
- * Starts witnessing on the calling thread: a 1 ms tick into a GapLog and, if
- * asked, a GC observer. Costs a timer callback a millisecond, so only soaks
- * turn it on. Returns what to call at each window's end, and how to stop.
+ * Judges each stall (a gap of the timing thread) by how much of its lateness
+ * (the gap less the 1 ms tick) its witnesses cover: the thread's own GC
+ * pauses, and the idle thread's gaps, less those the idle thread's own GC
+ * explains. Half or more counts. A GC pause is wall time: if the machine
+ * took the CPU during one, it looks long and is filed under `gc` or `both`.
  */
-export function witnessThisThread(options: { thresholdMs: number; gc: boolean }): { take(): { gaps: Gap[]; gcPauses: GcPause[] }; stop(): void } {
-  const offsetMs = hrMinusPerf() * 1000;
-  const gaps = new GapLog({ thresholdMs: options.thresholdMs });
-  const tick = setInterval(() => gaps.tick(performance.now() + offsetMs), 1);
-  let gcPauses: GcPause[] = [];
-  const observer = options.gc
-    ? new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) {
-          // Pauses under a millisecond cannot make a 5 ms stall; a bounded list either way.
-          if (entry.duration < 1 || gcPauses.length >= 1000) continue;
-          const from = entry.startTime + offsetMs;
-          gcPauses.push({ from, to: from + entry.duration, kind: gcKind((entry as { detail?: { kind?: number } }).detail?.kind) });
-        }
-      })
-    : null;
-  observer?.observe({ entryTypes: ['gc'] });
-  return {
-    take() {
-      const taken = { gaps: gaps.take(), gcPauses };
-      gcPauses = [];
-      return taken;
-    },
-    stop() {
-      clearInterval(tick);
-      observer?.disconnect();
-    },
-  };
+export function judgeStalls(stalls: readonly Gap[], gcPauses: readonly Gap[], idleGaps: readonly Gap[], idleGcPauses: readonly Gap[] = [], keepWorst = 5): StallVerdict {
+  const verdict: StallVerdict = { stalls: 0, gc: 0, machine: 0, both: 0, unexplained: 0, longestMs: { gc: 0, machine: 0, both: 0, unexplained: 0 }, worst: [] };
+  const heldIdle = idleGaps.filter((g) => covered(g, idleGcPauses) < lateness(g) / 2);
+  for (const stall of stalls) {
+    const late = lateness(stall);
+    const gcMs = covered(stall, gcPauses);
+    const idleMs = covered(stall, heldIdle);
+    const byGc = gcMs >= late / 2;
+    const byMachine = idleMs >= late / 2;
+    const kind: StallKind = byGc && byMachine ? 'both' : byGc ? 'gc' : byMachine ? 'machine' : 'unexplained';
+    const ms = round(stall.to - stall.from);
+    verdict.stalls++;
+    verdict[kind]++;
+    verdict.longestMs[kind] = Math.max(verdict.longestMs[kind], ms);
+    verdict.worst.push({ from: stall.from, ms, kind, gcMs: round(gcMs), idleMs: round(idleMs) });
+  }
+  verdict.worst = verdict.worst.sort((a, b) => b.ms - a.ms).slice(0, keepWorst);
+  return verdict;
+}
+
+/** Adds up verdicts (the worst kept across all). */
+export function addVerdicts(a: StallVerdict, b: StallVerdict, keepWorst = 5): StallVerdict {
+  const kinds = ['gc', 'machine', 'both', 'unexplained'] as const;
+  const sum = { ...a, stalls: a.stalls + b.stalls, longestMs: { ...a.longestMs }, worst: [...a.worst, ...b.worst].sort((x, y) => y.ms - x.ms).slice(0, keepWorst) };
+  for (const kind of kinds) {
+    sum[kind] = a[kind] + b[kind];
+    sum.longestMs[kind] = Math.max(a.longestMs[kind], b.longestMs[kind]);
+  }
+  return sum;
+}
+
+export function emptyVerdict(): StallVerdict {
+  return judgeStalls([], [], []);
+}
+
+/**
+ * The soak's windows, judged one window late: a stall in window k meets the
+ * witnesses of windows k-1, k and k+1, since a GC entry or an idle gap that
+ * belongs to it may be reported a window on either side.
+ */
+export class StallJury {
+  /** The last windows not yet forgotten: at most the one being judged and its neighbours. */
+  readonly #windows: { timing: Witnessed; idle: Witnessed }[] = [];
+  #verdict = emptyVerdict();
+  #dropped = 0;
+
+  /** The next window's witnesses; judges the window before it. */
+  add(timing: Witnessed, idle: Witnessed): void {
+    this.#dropped += timing.dropped + idle.dropped;
+    this.#windows.push({ timing, idle });
+    const n = this.#windows.length;
+    if (n >= 2) this.#judge(n - 2);
+    if (n === 3) this.#windows.shift();
+  }
+
+  /** Judges the last window and returns the verdict of the run, with how many records did not fit. */
+  finish(): StallVerdict & { dropped: number } {
+    if (this.#windows.length > 0) this.#judge(this.#windows.length - 1);
+    this.#windows.length = 0;
+    return { ...this.#verdict, dropped: this.#dropped };
+  }
+
+  #judge(k: number): void {
+    const near = this.#windows.slice(Math.max(0, k - 1), k + 2);
+    const verdict = judgeStalls(
+      this.#windows[k].timing.gaps,
+      near.flatMap((w) => w.timing.gcPauses),
+      near.flatMap((w) => w.idle.gaps),
+      near.flatMap((w) => w.idle.gcPauses),
+    );
+    this.#verdict = addVerdicts(this.#verdict, verdict);
+  }
+}
+
+function lateness(gap: Gap): number {
+  return Math.max(0, gap.to - gap.from - TICK_MS);
+}
+
+/** How much of `gap` the (disjoint) `spans` cover, ms. */
+function covered(gap: Gap, spans: readonly Gap[]): number {
+  let sum = 0;
+  for (const s of spans) sum += Math.max(0, Math.min(gap.to, s.to) - Math.max(gap.from, s.from));
+  return sum;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 function gcKind(kind: number | undefined): GcPause['kind'] {

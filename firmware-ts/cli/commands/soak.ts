@@ -34,6 +34,7 @@ export const soakCommand: Command = {
     }
     const t = result.midiTiming;
     const w = result.stallWitness;
+    const startedHrMs = result.startedHrMs;
     process.stdout.write(
       `soak ${result.minutes} min${result.audio ? '' : ' (no audio)'}, ${result.generations} generations, ${result.sends} MIDI messages\n` +
         `  RSS ${result.rssStartMB} -> ${result.rssEndMB} MB (+${result.rssGrowthMB} MB after warm-up), worker tensors +${result.tensorGrowth}\n` +
@@ -41,9 +42,12 @@ export const soakCommand: Command = {
         `  MIDI |sent - due|: first minute p50 ${t.first.p50_ms} / p99 ${t.first.p99_ms} ms, last minute p50 ${t.last.p50_ms} / p99 ${t.last.p99_ms} ms\n` +
         (result.audioClockDriftPpm === null ? '' : `  audio clock against the sequencer's: ${result.audioClockDriftPpm} ppm\n`) +
         (w === null ? '' :
-          `  stalls over ${w.thresholdMs} ms: ${w.stalls}; with the thread's own GC ${w.gc} (longest ${w.longestMs.gc} ms), ` +
-          `with the idle thread held too ${w.machine} (${w.longestMs.machine} ms), both ${w.both} (${w.longestMs.both} ms), neither ${w.unexplained} (${w.longestMs.unexplained} ms)\n` +
-          `  witnesses: idle thread held over 2 ms ${w.idleThreadGaps} times; timing-thread GC pauses of 1 ms or more: ${w.gcPauses}, longest ${w.longestGcPauseMs} ms\n`),
+          `  stalls over ${w.thresholdMs} ms: ${w.stalls} in ${w.windowsJudged} windows (${w.windowsUnjudged} without the timing thread's witness); ` +
+          `covered by its own GC ${w.gc} (longest ${w.longestMs.gc} ms), by the idle thread held too ${w.machine} (${w.longestMs.machine} ms), ` +
+          `both ${w.both} (${w.longestMs.both} ms), neither ${w.unexplained} (${w.longestMs.unexplained} ms)\n` +
+          `  witnesses: idle thread (SCHED_FIFO ${w.idleThreadRealtime ?? 'none'}) held over 2 ms ${w.idleThreadGaps} times; ` +
+          `timing-thread GC pauses ${w.gcPauses}, longest ${w.longestGcPauseMs} ms; records over capacity ${w.dropped}\n` +
+          w.worst.map((s) => `  worst: ${s.ms} ms at ${((s.from - startedHrMs) / 60000).toFixed(1)} min, ${s.kind} (GC ${s.gcMs} ms, idle thread held ${s.idleMs} ms)\n`).join('')),
     );
   },
 };

@@ -1,6 +1,6 @@
 import type { SequencerEvent } from '../../sequencer/events.js';
 import type { Seconds } from '../../time/clock.js';
-import type { Gap, GcPause } from '../../time/stall-witness.js';
+import type { Witnessed } from '../../time/stall-witness.js';
 import type { NoteMap } from './note-map.js';
 
 /** Which port the timing thread opens: functions cannot cross threads, so it is described. */
@@ -56,11 +56,8 @@ export type ToTimingThread =
   /** Soaks: start recording wake-ups later than `thresholdMs`, and GC pauses, for the figures (see stall-witness.ts). */
   | { type: 'witness'; thresholdMs: number };
 
-/** What the timing thread witnessed in a window: its stalls and its own GC pauses (hrtime ms). */
-export interface TimingWitness {
-  stalls: Gap[];
-  gcPauses: GcPause[];
-}
+/** What the timing thread witnessed in a window: its stalls (gaps) and its own GC pauses (hrtime ms). */
+export type TimingWitness = Witnessed;
 
 export type FromTimingThread =
   | { type: 'log'; message: string }

@@ -74,6 +74,8 @@ export class MidiThread implements MidiSink {
   /** After a restart while playing: tell the device where we are at the next 16th (song position + continue). */
   #resync = false;
   #spawnedAt = 0;
+  /** The witness threshold a soak asked for, for a restarted thread (null: never asked). */
+  #witnessMs: number | null = null;
 
   constructor(options: MidiThreadOptions, workerFile = WORKER_FILE) {
     this.#options = options;
@@ -144,9 +146,10 @@ export class MidiThread implements MidiSink {
   /**
    * Soaks: the thread starts recording its wake-ups later than `thresholdMs` and
    * its GC pauses, returned with each reset of the figures. A 1 ms timer on the
-   * timing thread, so the box never asks; a restarted thread does not carry it on.
+   * timing thread, so the box never asks. A restarted thread is asked again.
    */
   witness(thresholdMs: number): void {
+    this.#witnessMs = thresholdMs;
     this.#worker.postMessage({ type: 'witness', thresholdMs } satisfies ToTimingThread);
   }
 
@@ -209,6 +212,7 @@ export class MidiThread implements MidiSink {
     // 7 and 24 MB in a soak, and RSS with it; 3 MB holds a bar of queued sends.
     const worker = new Worker(this.#workerFile, { workerData: config, resourceLimits: { maxYoungGenerationSizeMb: 3 } });
     this.#spawnedAt = performance.now();
+    if (this.#witnessMs !== null) worker.postMessage({ type: 'witness', thresholdMs: this.#witnessMs } satisfies ToTimingThread);
     worker.on('message', (message: FromTimingThread) => this.#receive(message));
     worker.on('error', (error) => this.#crashed(worker, error.message));
     worker.on('exit', (code) => this.#crashed(worker, `exited with code ${code}`));

@@ -128,7 +128,7 @@ port.on('message', (message: ToTimingThread) => {
       });
       return;
     case 'witness':
-      witness ??= witnessThisThread({ thresholdMs: message.thresholdMs, gc: true });
+      witness ??= witnessThisThread({ thresholdMs: message.thresholdMs });
       return;
     case 'figures': {
       const count = lateness.count;
@@ -146,7 +146,7 @@ port.on('message', (message: ToTimingThread) => {
         },
         stalls: { max_ms: ms(stalls.max), p99_ms: ms(stalls.percentile(99)) },
         heapCommittedMB: getHeapStatistics().total_heap_size / 2 ** 20,
-        witness: witnessed && { stalls: witnessed.gaps, gcPauses: witnessed.gcPauses },
+        witness: witnessed,
       });
       if (message.reset) {
         lateness.reset();
