@@ -69,6 +69,7 @@ const STEPS: Step[] = [
   { key: 'wakeUp', title: 'idle real-time thread wake-up (the floor for stalls)', args: ['bench', 'wake-up', '--seconds', quick ? '20' : '60', '--json'] },
   { key: 'train', title: 'training step, wasm vs cpu', args: ['bench', 'train', '--json', ...(quick ? ['--steps', '2'] : [])] },
   { key: 'soak', title: `soak (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--json'] },
+  { key: 'soakWitness', title: `soak with stall witnesses (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--witness', '--json'] },
   { key: 'soakNoAudio', title: `soak without audio (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--no-audio', '--json'] },
 ];
 
@@ -131,8 +132,10 @@ function summary(key: string, v: Record<string, unknown>): string {
   if (key === 'wakeUp') return `p99 ${ms(v.p99Ms)}, max ${ms(v.maxMs)}, ${v.over5ms} over 5 ms; steal ${v.stolenMs} ms`;
   if (key.startsWith('soak')) {
     const midi = v.midiTiming as { first?: { p99_ms?: number }; last?: { p99_ms?: number }; maxMs?: number } | undefined;
+    const w = v.stallWitness as { stalls: number; gc: number; machine: number; both: number; unexplained: number } | null | undefined;
     return `RSS +${v.rssGrowthMB} MB, tensors +${v.tensorGrowth}, timing-thread max stall ${ms(v.maxStallMs)}, ` +
-      `MIDI p99 ${ms(midi?.first?.p99_ms)} -> ${ms(midi?.last?.p99_ms)}, max ${ms(midi?.maxMs)}`;
+      `MIDI p99 ${ms(midi?.first?.p99_ms)} -> ${ms(midi?.last?.p99_ms)}, max ${ms(midi?.maxMs)}` +
+      (w ? `; stalls > 5 ms: ${w.stalls} (own GC ${w.gc}, machine ${w.machine}, both ${w.both}, neither ${w.unexplained})` : '');
   }
   return Object.entries(v)
     .filter(([, x]) => typeof x === 'number')
