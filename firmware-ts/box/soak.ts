@@ -67,7 +67,7 @@ export interface SoakWindow {
   memory: {
     mainHeapMB: number; mainHeapCommittedMB: number; mainExternalMB: number;
     workerHeapMB: number | null; workerHeapCommittedMB: number | null; workerWasmMB: number | null;
-    timingHeapCommittedMB: number | null;
+    timingHeapMB: number | null; timingHeapCommittedMB: number | null;
   };
   /** AudioContext time minus sequencer time as the audio output follows it (null without audio): how the sound card drifts. */
   audioClockOffsetMs: number | null;
@@ -198,7 +198,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
           // A crashed timing thread (counted in timingThreadRestarts) has no figures for this window.
           const figures = await midi.figures(true).catch((error: Error) => {
             log(`soak: no timing figures for this window (${error.message})`);
-            return { lateness: NO_FIGURES, stalls: { max_ms: NaN, p99_ms: NaN }, heapCommittedMB: null, witness: null };
+            return { lateness: NO_FIGURES, stalls: { max_ms: NaN, p99_ms: NaN }, heapMB: null, heapCommittedMB: null, witness: null };
           });
           await witness?.window(figures.witness);
           const steal = stolenMs();
@@ -213,6 +213,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
               workerHeapMB: lastWorkerMemory ? round(lastWorkerMemory.heapMB) : null,
               workerHeapCommittedMB: lastWorkerMemory ? round(lastWorkerMemory.heapCommittedMB) : null,
               workerWasmMB: lastWorkerMemory?.wasmMB == null ? null : round(lastWorkerMemory.wasmMB),
+              timingHeapMB: figures.heapMB === null ? null : round(figures.heapMB),
               timingHeapCommittedMB: figures.heapCommittedMB === null ? null : round(figures.heapCommittedMB),
             },
             audioClockOffsetMs: box.audio ? round(box.audio.clockOffset * 1000) : null,
@@ -227,7 +228,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
           stealAtWindowStart = steal;
           windows.push(window);
           mainDelay.reset();
-          log(`soak: ${(t / 60).toFixed(1)} min, ${generations} generations, RSS ${window.rssMB} MB (V8 heap used/committed: main ${window.memory.mainHeapMB}/${window.memory.mainHeapCommittedMB}, generation worker ${window.memory.workerHeapMB}/${window.memory.workerHeapCommittedMB}; committed on the timing thread ${window.memory.timingHeapCommittedMB}; main external ${window.memory.mainExternalMB}, wasm ${window.memory.workerWasmMB}), tensors ${lastTensors}, ` +
+          log(`soak: ${(t / 60).toFixed(1)} min, ${generations} generations, RSS ${window.rssMB} MB (V8 heap used/committed: main ${window.memory.mainHeapMB}/${window.memory.mainHeapCommittedMB}, generation worker ${window.memory.workerHeapMB}/${window.memory.workerHeapCommittedMB}; timing thread ${window.memory.timingHeapMB}/${window.memory.timingHeapCommittedMB}; main external ${window.memory.mainExternalMB}, wasm ${window.memory.workerWasmMB}), tensors ${lastTensors}, ` +
             `MIDI p99 ${window.midi.p99_ms} ms max ${window.midi.max_ms} ms, timing-thread stall ${window.timingStallMaxMs} ms, main-thread stall ${window.mainStallMaxMs} ms, steal ${window.stolenMs} ms`);
           windowEnd += windowSeconds;
         }

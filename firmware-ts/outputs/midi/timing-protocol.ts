@@ -66,4 +66,4 @@ export type FromTimingThread =
   | { type: 'closed'; id: number }
   /** A message as it left (fake port with `report` only); times on the main thread's clock. */
   | { type: 'sent'; bytes: number[]; due: Seconds; at: Seconds }
-  | { type: 'figures'; id: number; lateness: LatenessFigures; stalls: StallFigures; heapCommittedMB: number; witness: TimingWitness | null };
+  | { type: 'figures'; id: number; lateness: LatenessFigures; stalls: StallFigures; heapMB: number; heapCommittedMB: number; witness: TimingWitness | null };

@@ -27,7 +27,8 @@ export interface MidiThreadOptions {
 export interface TimingFigures {
   lateness: LatenessFigures;
   stalls: StallFigures;
-  /** V8 heap the timing thread's isolate has committed (for soaks). */
+  /** V8 heap the timing thread's isolate uses and has committed (for soaks). */
+  heapMB: number;
   heapCommittedMB: number;
   /** After witness(), on a reset: the window's stalls and GC pauses; otherwise null. */
   witness: TimingWitness | null;
@@ -140,7 +141,7 @@ export class MidiThread implements MidiSink {
   async figures(reset = false): Promise<TimingFigures> {
     const reply = await this.#request({ type: 'figures', id: this.#nextId++, reset });
     if (reply.type !== 'figures') throw new Error(`timing thread: expected figures, got ${reply.type}`);
-    return { lateness: reply.lateness, stalls: reply.stalls, heapCommittedMB: reply.heapCommittedMB, witness: reply.witness };
+    return { lateness: reply.lateness, stalls: reply.stalls, heapMB: reply.heapMB, heapCommittedMB: reply.heapCommittedMB, witness: reply.witness };
   }
 
   /**

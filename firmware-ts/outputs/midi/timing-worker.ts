@@ -133,6 +133,7 @@ port.on('message', (message: ToTimingThread) => {
     case 'figures': {
       const count = lateness.count;
       const witnessed = message.reset && witness ? witness.take() : null;
+      const heap = getHeapStatistics();
       post({
         type: 'figures',
         id: message.id,
@@ -145,7 +146,8 @@ port.on('message', (message: ToTimingThread) => {
           events: count,
         },
         stalls: { max_ms: ms(stalls.max), p99_ms: ms(stalls.percentile(99)) },
-        heapCommittedMB: getHeapStatistics().total_heap_size / 2 ** 20,
+        heapMB: heap.used_heap_size / 2 ** 20,
+        heapCommittedMB: heap.total_heap_size / 2 ** 20,
         witness: witnessed,
       });
       if (message.reset) {
