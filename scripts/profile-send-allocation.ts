@@ -1,0 +1,78 @@
+/**
+ * Where the MIDI send path allocates: a MidiOut in precise mode (the timing
+ * thread's) fed by a Sequencer at 120 BPM with a kick/hat pattern and MIDI
+ * clock, events crossing in structured-cloned batches as they do between the
+ * threads; V8's sampling heap profiler, counting objects already collected
+ * too, for `seconds`. Prints MB/s in all and the top allocating functions.
+ *
+ *   node dist/scripts/profile-send-allocation.js [--seconds 8]
+ */
+import inspector from 'node:inspector/promises';
+import { parseArgs } from 'node:util';
+import { FakeMidiPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
+import { MidiOut } from '../firmware-ts/outputs/midi/midi-out.js';
+import { Pattern } from '../firmware-ts/pattern/pattern.js';
+import type { SequencerEvent } from '../firmware-ts/sequencer/events.js';
+import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
+import { SystemClock } from '../firmware-ts/time/clock.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string' } } });
+const seconds = Number(values.seconds ?? 8);
+if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got "${values.seconds}"`);
+
+/** Keeps nothing, like the soak's port: a record of every message would be the allocation we measure. */
+class SilentPort extends FakeMidiPort {
+  override send(bytes: readonly number[]): void {
+    super.send(bytes);
+    this.sent.length = 0;
+  }
+}
+
+interface ProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: ProfileNode[];
+}
+
+const clock = new SystemClock();
+const out = new MidiOut({ clock, open: async () => new SilentPort('profile'), sendClock: true, noteLength: 0.05, precise: true, log: () => {} });
+await out.connect();
+const pattern = new Pattern();
+for (let step = 0; step < 32; step++) for (const drum of [0, 2]) pattern.set(step, drum, 0.8, 0.01 * ((step % 3) - 1));
+const sequencer = new Sequencer({ clock, bpm: 120, pattern });
+let batch: SequencerEvent[] = [];
+sequencer.on((event) => {
+  if (batch.length === 0) {
+    setTimeout(() => {
+      const events = structuredClone(batch);
+      batch = [];
+      for (const e of events) out.handle(e);
+    }, 0);
+  }
+  batch.push(event);
+});
+sequencer.start();
+await new Promise((r) => setTimeout(r, 2000)); // past start-up and compilation
+
+const session = new inspector.Session();
+session.connect();
+await session.post('HeapProfiler.enable');
+await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+await new Promise((r) => setTimeout(r, seconds * 1000));
+const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
+sequencer.stop();
+out.close();
+
+const bySite = new Map<string, number>();
+const walk = (node: ProfileNode) => {
+  const f = node.callFrame;
+  const site = `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
+  bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
+  node.children.forEach(walk);
+};
+walk(profile.head);
+const mbPerSecond = (bytes: number) => (bytes / 2 ** 20 / seconds).toFixed(3);
+const total = [...bySite.values()].reduce((a, b) => a + b, 0);
+process.stdout.write(`allocated ${mbPerSecond(total)} MB/s (sampled over ${seconds} s)\n`);
+for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 10)) process.stdout.write(`  ${mbPerSecond(bytes)} MB/s  ${site}\n`);
+process.exit(0);
