@@ -209,8 +209,9 @@ export class MidiThread implements MidiSink {
       mainHrMinusPerf: hrMinusPerf(),
       releaseOnConnect: afterCrash,
     };
-    // A young generation left to grow swung this thread's committed heap between
-    // 7 and 24 MB in a soak, and RSS with it; 3 MB holds a bar of queued sends.
+    // A guard: when the send loop still made 12 MB/s of garbage, V8 grew this
+    // thread's young generation and its committed heap swung between 7 and 24 MB
+    // in a soak, RSS with it. 3 MB holds far more than the sends queued ahead.
     const worker = new Worker(this.#workerFile, { workerData: config, resourceLimits: { maxYoungGenerationSizeMb: 3 } });
     this.#spawnedAt = performance.now();
     if (this.#witnessMs !== null) worker.postMessage({ type: 'witness', thresholdMs: this.#witnessMs } satisfies ToTimingThread);
