@@ -5,7 +5,11 @@
  * threads; V8's sampling heap profiler, counting objects already collected
  * too, for `seconds`. Prints MB/s in all and the top allocating functions.
  *
- *   node dist/scripts/profile-send-allocation.js [--seconds 8]
+ * With --retained, only what is still on the heap at the end is counted:
+ * live objects and garbage promoted to the old generation that no full
+ * collection has freed yet (what grows a heap between full collections).
+ *
+ *   node dist/scripts/profile-send-allocation.js [--seconds 8] [--retained]
  */
 import inspector from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
@@ -16,7 +20,8 @@ import type { SequencerEvent } from '../firmware-ts/sequencer/events.js';
 import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
 import { SystemClock } from '../firmware-ts/time/clock.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, retained: { type: 'boolean' } } });
+const collectedToo = !values.retained;
 const seconds = Number(values.seconds ?? 8);
 if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got "${values.seconds}"`);
 
@@ -57,7 +62,7 @@ await new Promise((r) => setTimeout(r, 2000)); // past start-up and compilation
 const session = new inspector.Session();
 session.connect();
 await session.post('HeapProfiler.enable');
-await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: collectedToo, includeObjectsCollectedByMinorGC: collectedToo } as never);
 await new Promise((r) => setTimeout(r, seconds * 1000));
 const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
 sequencer.stop();
@@ -73,6 +78,6 @@ const walk = (node: ProfileNode) => {
 walk(profile.head);
 const mbPerSecond = (bytes: number) => (bytes / 2 ** 20 / seconds).toFixed(3);
 const total = [...bySite.values()].reduce((a, b) => a + b, 0);
-process.stdout.write(`allocated ${mbPerSecond(total)} MB/s (sampled over ${seconds} s)\n`);
+process.stdout.write(`${collectedToo ? 'allocated' : 'still on the heap:'} ${mbPerSecond(total)} MB/s (sampled over ${seconds} s)\n`);
 for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 10)) process.stdout.write(`  ${mbPerSecond(bytes)} MB/s  ${site}\n`);
 process.exit(0);
