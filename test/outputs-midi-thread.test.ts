@@ -5,6 +5,7 @@ import { MidiThread, type MidiThreadOptions } from '../firmware-ts/outputs/midi/
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
 import { SystemClock } from '../firmware-ts/time/clock.js';
+import { hrNowMs } from '../firmware-ts/time/thread-clock.js';
 
 /** `at` is the send time as the timing thread reports it; `heard` is when this thread got the report, on its own clock. */
 interface Sent { bytes: number[]; due: number; at: number; heard: number }
@@ -146,13 +147,12 @@ describe('outputs: MIDI on its own timing thread', function () {
     const { midi } = rig();
     await midi.connect();
     expect((await midi.figures(true)).witness, 'the box never pays for the witness').to.equal(null);
-    const hrMs = () => Number(process.hrtime.bigint()) / 1e6;
-    const asked = hrMs();
+    const asked = hrNowMs();
     // Threshold 0: every tick of its 1 ms timer that is at all late is a "stall", so some are sure to come.
     midi.witness(0);
     await new Promise((r) => setTimeout(r, 200));
     const { witness } = await midi.figures(true);
-    const answered = hrMs();
+    const answered = hrNowMs();
     expect(witness).to.not.equal(null);
     expect(witness!.gaps.length).to.be.greaterThan(0);
     for (const gap of witness!.gaps) {

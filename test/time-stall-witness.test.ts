@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { IdleThread } from '../firmware-ts/time/idle-thread.js';
+import { hrNowMs } from '../firmware-ts/time/thread-clock.js';
 import { GapLog, judgeStalls, StallJury, type Witnessed } from '../firmware-ts/time/stall-witness.js';
-
-const hrMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 describe('time: stall witnesses', () => {
   it('records a tick gap only when the thread woke more than the threshold late', () => {
@@ -62,10 +61,10 @@ describe('time: stall witnesses', () => {
     this.timeout(10000);
     const idle = IdleThread.start({ realtime: false, thresholdMs: 0 });
     await idle.take();
-    const from = hrMs();
+    const from = hrNowMs();
     await new Promise((r) => setTimeout(r, 200));
     const witnessed = await idle.take();
-    const to = hrMs();
+    const to = hrNowMs();
     // Threshold 0: any tick of its 1 ms timer that is at all late is a gap, so some are sure to come.
     expect(witnessed.gaps.length).to.be.greaterThan(0);
     for (const gap of witnessed.gaps) {

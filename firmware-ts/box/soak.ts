@@ -10,9 +10,10 @@ import type { LatenessFigures } from '../outputs/midi/timing-protocol.js';
 import { MidiThread } from '../outputs/midi/timing-thread.js';
 import { SystemClock } from '../time/clock.js';
 import { IdleThread } from '../time/idle-thread.js';
+import { hrNowMs } from '../time/thread-clock.js';
 import { StallJury, type StallVerdict, type Witnessed } from '../time/stall-witness.js';
 import { stolenMs } from '../time/steal.js';
-import { normalThreadPriority } from '../time/thread-priority.js';
+import { normalThreadPriority, TIMING_THREAD_PRIORITY } from '../time/thread-priority.js';
 import { GrooveBox } from './box.js';
 import { MemoryLogs } from './log.js';
 import { feedTimingThreadFirst } from './run.js';
@@ -169,7 +170,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   const warmUp = Math.min(60, total * 0.2);
   const windowSeconds = Math.min(60, total * 0.25);
   const start = clock.now();
-  const startedHrMs = Number(process.hrtime.bigint()) / 1e6;
+  const startedHrMs = hrNowMs();
   const mainDelay = monitorEventLoopDelay({ resolution: 1 });
   const rss: { t: number; mb: number }[] = [];
   const windows: SoakWindow[] = [];
@@ -298,7 +299,7 @@ const WITNESS_STALL_MS = 5;
 /** The idle thread beside the timing thread, and the jury that judges each window's stalls. */
 function startWitnesses(midi: MidiThread, log: (message: string) => void) {
   midi.witness(WITNESS_STALL_MS);
-  const idle = IdleThread.start({ realtime: 50, thresholdMs: 2, log });
+  const idle = IdleThread.start({ realtime: TIMING_THREAD_PRIORITY, thresholdMs: 2, log });
   const jury = new StallJury();
   let judged = 0;
   let unjudged = 0;

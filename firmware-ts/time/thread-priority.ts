@@ -10,6 +10,9 @@ import { getPriority, setPriority } from 'node:os';
  * sched_setscheduler, so util-linux `chrt` applies the policy to a thread id.
  */
 
+/** SCHED_FIFO priority of the MIDI timing thread (and of threads measured beside it); the unit's LimitRTPRIO. */
+export const TIMING_THREAD_PRIORITY = 50;
+
 export interface ThreadPriority {
   /** nice value of the thread afterwards. */
   nice: number;
@@ -41,7 +44,7 @@ export function raiseThreadPriority(
   log: (message: string) => void = (m) => process.stderr.write(`groovebox:timing ${m}\n`),
 ): ThreadPriority {
   const nice = options.nice ?? -10;
-  const realtime = options.realtime ?? 50;
+  const realtime = options.realtime ?? TIMING_THREAD_PRIORITY;
   if (nice < getPriority(0)) {
     try {
       setPriority(0, nice); // PRIO_PROCESS 0 acts on the calling thread on Linux

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { stolenMs } from './steal.js';
+import { TIMING_THREAD_PRIORITY } from './thread-priority.js';
 
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'wake-up-probe-worker.js');
 
@@ -24,7 +25,7 @@ export interface WakeUpFloor {
  * kernel, timer slack) no code of ours can beat, so the soak's stall figure
  * is read against it.
  */
-export async function measureWakeUpFloor(seconds: number, realtime: number | false = 50): Promise<WakeUpFloor> {
+export async function measureWakeUpFloor(seconds: number, realtime: number | false = TIMING_THREAD_PRIORITY): Promise<WakeUpFloor> {
   const stealBefore = stolenMs();
   const worker = new Worker(WORKER_FILE, { workerData: { seconds, realtime } });
   const result = await new Promise<Omit<WakeUpFloor, 'seconds' | 'stolenMs'>>((resolve, reject) => {

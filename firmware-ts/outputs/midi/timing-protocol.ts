@@ -56,9 +56,6 @@ export type ToTimingThread =
   /** Soaks: start recording wake-ups later than `thresholdMs`, and GC pauses, for the figures (see stall-witness.ts). */
   | { type: 'witness'; thresholdMs: number };
 
-/** What the timing thread witnessed in a window: its stalls (gaps) and its own GC pauses (hrtime ms). */
-export type TimingWitness = Witnessed;
-
 export type FromTimingThread =
   | { type: 'log'; message: string }
   | { type: 'state'; connected: boolean; portName: string | null; realtime: number | null }
@@ -66,4 +63,4 @@ export type FromTimingThread =
   | { type: 'closed'; id: number }
   /** A message as it left (fake port with `report` only); times on the main thread's clock. */
   | { type: 'sent'; bytes: number[]; due: Seconds; at: Seconds }
-  | { type: 'figures'; id: number; lateness: LatenessFigures; stalls: StallFigures; heapMB: number; heapCommittedMB: number; witness: TimingWitness | null };
+  | { type: 'figures'; id: number; lateness: LatenessFigures; stalls: StallFigures; heapMB: number; heapCommittedMB: number; witness: Witnessed | null };

@@ -4,10 +4,12 @@ import { Worker } from 'node:worker_threads';
 import type { SequencerEvent } from '../../sequencer/events.js';
 import { PULSES_PER_STEP as PULSES_PER_16TH, type Sequencer } from '../../sequencer/sequencer.js';
 import type { Seconds } from '../../time/clock.js';
+import type { Witnessed } from '../../time/stall-witness.js';
 import { hrMinusPerf } from '../../time/thread-clock.js';
+import { TIMING_THREAD_PRIORITY } from '../../time/thread-priority.js';
 import type { MidiSink } from './midi-sink.js';
 import type { NoteMap } from './note-map.js';
-import type { FromTimingThread, LatenessFigures, MidiPortSpec, StallFigures, TimingThreadConfig, TimingWitness, ToTimingThread } from './timing-protocol.js';
+import type { FromTimingThread, LatenessFigures, MidiPortSpec, StallFigures, TimingThreadConfig, ToTimingThread } from './timing-protocol.js';
 
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'timing-worker.js');
 
@@ -31,7 +33,7 @@ export interface TimingFigures {
   heapMB: number;
   heapCommittedMB: number;
   /** After witness(), on a reset: the window's stalls and GC pauses; otherwise null. */
-  witness: TimingWitness | null;
+  witness: Witnessed | null;
 }
 
 /** The answer to a request the thread can no longer give. */
@@ -205,7 +207,7 @@ export class MidiThread implements MidiSink {
       sendClock: this.#options.sendClock,
       noteLength: this.#options.noteLength,
       retryInterval: this.#options.retryInterval,
-      realtime: this.#options.realtime ?? 50,
+      realtime: this.#options.realtime ?? TIMING_THREAD_PRIORITY,
       mainHrMinusPerf: hrMinusPerf(),
       releaseOnConnect: afterCrash,
     };
