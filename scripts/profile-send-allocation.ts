@@ -13,7 +13,7 @@
  */
 import inspector from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
-import { FakeMidiPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
+import { SilentPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
 import { MidiOut } from '../firmware-ts/outputs/midi/midi-out.js';
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import type { SequencerEvent } from '../firmware-ts/sequencer/events.js';
@@ -24,14 +24,6 @@ const { values } = parseArgs({ options: { seconds: { type: 'string' }, retained:
 const collectedToo = !values.retained;
 const seconds = Number(values.seconds ?? 8);
 if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got "${values.seconds}"`);
-
-/** Keeps nothing, like the soak's port: a record of every message would be the allocation we measure. */
-class SilentPort extends FakeMidiPort {
-  override send(bytes: readonly number[]): void {
-    super.send(bytes);
-    this.sent.length = 0;
-  }
-}
 
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };

@@ -60,3 +60,11 @@ export class FakeMidiPort implements MidiPort {
     this.#plugged = true;
   }
 }
+
+/** A FakeMidiPort that keeps nothing (soaks, benchmarks): over hours, a record of every message would be the leak. */
+export class SilentPort extends FakeMidiPort {
+  override send(bytes: readonly number[]): void {
+    super.send(bytes);
+    this.sent.length = 0;
+  }
+}

@@ -7,9 +7,9 @@ import { hrMinusPerf } from '../../time/thread-clock.js';
 import { witnessThisThread } from '../../time/stall-witness.js';
 import { raiseThreadPriority } from '../../time/thread-priority.js';
 import { openEasyMidiPort } from './easymidi-port.js';
-import { FakeMidiPort } from './fake-midi-port.js';
+import { SilentPort } from './fake-midi-port.js';
 import { MidiOut } from './midi-out.js';
-import { MidiPortError, type MidiPort, type MidiPortOpener } from './midi-port.js';
+import { MidiPortError, type MidiPortOpener } from './midi-port.js';
 import type { FromTimingThread, MidiPortSpec, TimingThreadConfig, ToTimingThread } from './timing-protocol.js';
 
 /**
@@ -84,14 +84,6 @@ function opener(spec: MidiPortSpec): MidiPortOpener {
 
 function exists(file: string): Promise<boolean> {
   return access(file).then(() => true, () => false);
-}
-
-/** A FakeMidiPort that keeps nothing: over hours, a record of every message would be the leak. */
-class SilentPort extends FakeMidiPort implements MidiPort {
-  override send(bytes: readonly number[]): void {
-    super.send(bytes);
-    this.sent.length = 0;
-  }
 }
 
 function ms(ns: number): number {
