@@ -1,0 +1,79 @@
+/**
+ * Where the MIDI timing thread allocates, and how fast its old generation
+ * fills, measured inside that thread as the box runs it: the same worker
+ * with the same young-generation limit, events arriving in structured-cloned
+ * batches from a Sequencer on the main thread (120 BPM; kick, snare and hat
+ * on every 16th with microtiming; MIDI clock), a fake port.
+ *
+ *   node --single-threaded-gc dist/scripts/profile-timing-thread.js [--seconds 60] [--mode allocated|retained|none] [--witness] [--count-gc]
+ *
+ * --mode allocated  every allocation, collected or not: the garbage rate and where it comes from
+ * --mode retained   what is still on the heap at the end: live objects and garbage promoted
+ *                   to the old generation that no full collection has freed yet
+ * --mode none       no sampler (it allocates too): only the old generation's growth
+ * --witness         with the soak's stall witness on the thread (see time/stall-witness.ts)
+ * --count-gc        count collections; observing them allocates an entry each, which is
+ *                   itself promoted, so the growth figure is then higher than the box's
+ *
+ * Old-generation growth is the sum of the rises between 5-s readings: a full
+ * collection in between does not hide what came before it.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { NOTE_MAP_PRESETS } from '../firmware-ts/outputs/midi/note-map.js';
+import { MidiThread } from '../firmware-ts/outputs/midi/timing-thread.js';
+import { Pattern } from '../firmware-ts/pattern/pattern.js';
+import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
+import { SystemClock } from '../firmware-ts/time/clock.js';
+import type { ProfileMode, TimingProfile } from './profiled-timing-worker.js';
+
+const MODES: ProfileMode[] = ['allocated', 'retained', 'none'];
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, mode: { type: 'string' }, witness: { type: 'boolean' }, 'count-gc': { type: 'boolean' } } });
+const seconds = Number(values.seconds ?? 60);
+if (!(seconds >= 10)) fail(`--seconds: expected a number >= 10, got "${values.seconds}"`);
+const mode = (values.mode ?? 'allocated') as ProfileMode;
+if (!MODES.includes(mode)) fail(`--mode: expected one of ${MODES.join(', ')}, got "${values.mode}"`);
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'timing-profile-'));
+const outFile = path.join(dir, 'profile.json');
+// Read by the worker, which starts with a copy of this environment.
+Object.assign(process.env, { PROFILE_SECONDS: String(seconds), PROFILE_MODE: mode, PROFILE_OUT: outFile, PROFILE_COUNT_GC: values['count-gc'] ? '1' : '0' });
+
+const workerFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'profiled-timing-worker.js');
+// Normal scheduling: what it allocates does not depend on priority, and so it can run beside a soak.
+const thread = new MidiThread({ port: { kind: 'fake', name: 'profile' }, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.05, realtime: false, log: (m) => process.stderr.write(`${m}\n`) }, workerFile);
+const clock = new SystemClock();
+const pattern = new Pattern();
+for (let step = 0; step < 32; step++) for (const drum of [0, 1, 2]) pattern.set(step, drum, 0.5 + 0.1 * (step % 4), 0.02 * ((step % 3) - 1));
+const sequencer = new Sequencer({ clock, bpm: 120, pattern });
+thread.attach(sequencer);
+await thread.connect();
+if (values.witness) thread.witness(5);
+sequencer.start();
+
+while (!existsSync(outFile)) await new Promise((r) => setTimeout(r, 500));
+await new Promise((r) => setTimeout(r, 200)); // one writeFileSync, but let it land
+const profile = JSON.parse(readFileSync(outFile, 'utf8')) as TimingProfile;
+rmSync(dir, { recursive: true, force: true });
+sequencer.stop();
+await thread.close();
+
+const perMinute = (mb: number) => ((mb / profile.seconds) * 60).toFixed(3);
+const readings = profile.oldSpaceMB;
+const rises = readings.slice(1).reduce((sum, mb, i) => sum + Math.max(0, mb - readings[i]), 0);
+const gcs = profile.gcs ? `; ${profile.gcs.scavenges} scavenges, ${profile.gcs.fullCollections} full collections` : '';
+process.stdout.write(`old generation: +${perMinute(rises)} MB/min over ${profile.seconds} s (${readings.map((mb) => mb.toFixed(2)).join(' ')} MB${gcs})\n`);
+if (profile.mode !== 'none') {
+  const total = profile.sites.reduce((sum, [, bytes]) => sum + bytes, 0) / 2 ** 20;
+  process.stdout.write(`${profile.mode === 'allocated' ? 'allocated' : 'still on the heap'}: ${perMinute(total)} MB/min\n`);
+  for (const [site, bytes] of profile.sites.sort((a, b) => b[1] - a[1]).slice(0, 12)) process.stdout.write(`  ${perMinute(bytes / 2 ** 20)} MB/min  ${site}\n`);
+}
+process.exit(0);
+
+function fail(message: string): never {
+  process.stderr.write(`profile-timing-thread: ${message}\n`);
+  process.exit(2);
+}

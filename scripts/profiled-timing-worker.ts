@@ -1,0 +1,85 @@
+/**
+ * The MIDI timing worker with V8's sampling heap profiler running in its own
+ * isolate, for profile-timing-thread.ts: starts the real worker, lets it warm
+ * up, then samples. Settings come through the environment, since workerData
+ * belongs to the real worker; the result goes to PROFILE_OUT as JSON, since
+ * the MidiThread on the other side only knows the real protocol.
+ */
+import { writeFileSync } from 'node:fs';
+import inspector from 'node:inspector/promises';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
+
+/** allocated: every allocation; retained: what is still on the heap at the end; none: no sampler (heap growth only). */
+export type ProfileMode = 'allocated' | 'retained' | 'none';
+
+export interface TimingProfile {
+  seconds: number;
+  mode: ProfileMode;
+  /** Bytes sampled per allocation site ("function file:line"). */
+  sites: [string, number][];
+  /** old_space used, MB, every 5 s from the start of sampling. */
+  oldSpaceMB: number[];
+  /** Collections seen, when counting them was asked for (null otherwise). */
+  gcs: { scavenges: number; fullCollections: number } | null;
+}
+
+interface ProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: ProfileNode[];
+}
+
+const seconds = Number(process.env.PROFILE_SECONDS);
+const mode = (process.env.PROFILE_MODE ?? 'allocated') as ProfileMode;
+const outFile = process.env.PROFILE_OUT ?? '';
+
+const oldSpaceMB = () => Math.round((getHeapSpaceStatistics().find((s) => s.space_name === 'old_space')?.space_used_size ?? 0) / 2 ** 10) / 2 ** 10;
+
+await import('../firmware-ts/outputs/midi/timing-worker.js');
+await new Promise((r) => setTimeout(r, 2000)); // past start-up: the port opens, the first events arrive, code is compiled
+
+// Observing collections allocates an entry per collection, which itself gets promoted: only on request.
+let gcs: TimingProfile['gcs'] = null;
+let observer: PerformanceObserver | null = null;
+if (process.env.PROFILE_COUNT_GC === '1') {
+  const counts = (gcs = { scavenges: 0, fullCollections: 0 });
+  observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) counts.scavenges++;
+      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR || kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) counts.fullCollections++;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+}
+
+const session = new inspector.Session();
+session.connect();
+if (mode !== 'none') {
+  await session.post('HeapProfiler.enable');
+  const collectedToo = mode === 'allocated';
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: collectedToo, includeObjectsCollectedByMinorGC: collectedToo } as never);
+}
+const trend = [oldSpaceMB()];
+const trendTimer = setInterval(() => trend.push(oldSpaceMB()), 5000);
+await new Promise((r) => setTimeout(r, seconds * 1000));
+clearInterval(trendTimer);
+observer?.disconnect();
+
+const sites = new Map<string, number>();
+if (mode !== 'none') {
+  const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
+  // Frames without a script (V8 builtins, the API) are named after their nearest script caller.
+  const walk = (node: ProfileNode, caller: string) => {
+    const f = node.callFrame;
+    const here = `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
+    const site = f.url ? here : `${here} <- ${caller}`;
+    if (node.selfSize) sites.set(site, (sites.get(site) ?? 0) + node.selfSize);
+    for (const child of node.children) walk(child, f.url ? here : caller);
+  };
+  walk(profile.head, '(root)');
+}
+session.disconnect();
+const result: TimingProfile = { seconds, mode, sites: [...sites], oldSpaceMB: trend, gcs };
+writeFileSync(outFile, JSON.stringify(result));
