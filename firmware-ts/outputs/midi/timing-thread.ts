@@ -11,6 +11,9 @@ import type { MidiSink } from './midi-sink.js';
 import type { NoteMap } from './note-map.js';
 import type { FromTimingThread, LatenessFigures, MidiPortSpec, StallFigures, TimingThreadConfig, ToTimingThread } from './timing-protocol.js';
 
+/** See #spawn. A thread past its limit ends like a crash: restarted, with All Notes Off. */
+const TIMING_THREAD_HEAP = { maxYoungGenerationSizeMb: 3, maxOldGenerationSizeMb: 16 };
+
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'timing-worker.js');
 
 export interface MidiThreadOptions {
@@ -211,10 +214,13 @@ export class MidiThread implements MidiSink {
       mainHrMinusPerf: hrMinusPerf(),
       releaseOnConnect: afterCrash,
     };
-    // A guard: when the send loop still made 12 MB/s of garbage, V8 grew this
-    // thread's young generation and its committed heap swung between 7 and 24 MB
-    // in a soak, RSS with it. 3 MB holds far more than the sends queued ahead.
-    const worker = new Worker(this.#workerFile, { workerData: config, resourceLimits: { maxYoungGenerationSizeMb: 3 } });
+    // Small heap limits keep this thread's RSS flat. Young generation: when the send
+    // loop still made 12 MB/s of garbage, V8 grew it and the committed heap swung
+    // between 7 and 24 MB; 3 MB holds far more than the sends queued ahead. Old
+    // generation: V8 lets it fill ~8 MB past what survived the last full collection
+    // before the next one, ~4.7 MB under a 16 MB limit (scripts/measure-old-generation-limit.ts);
+    // the thread lives on about 5 MB, a third of the limit.
+    const worker = new Worker(this.#workerFile, { workerData: config, resourceLimits: TIMING_THREAD_HEAP });
     this.#spawnedAt = performance.now();
     if (this.#witnessMs !== null) worker.postMessage({ type: 'witness', thresholdMs: this.#witnessMs } satisfies ToTimingThread);
     worker.on('message', (message: FromTimingThread) => this.#receive(message));
