@@ -200,6 +200,39 @@ describe('outputs: MIDI device coming and going', () => {
     expect(midi.connected).to.equal(true);
   });
 
+  it('reconnects within 1 s while MIDI clock plays at 180 BPM, where no gap between sends is 20 ms long', async () => {
+    const clock = new OfflineClock(0);
+    const port = new FakeMidiPort('tr-8s', () => clock.now() * 1000);
+    let plugged = true;
+    const midi = new MidiOut({ clock, retryInterval: 0.5, sendClock: true, log: () => {}, open: async () => {
+      if (!plugged) throw new MidiPortError('no such port: tr-8s', { unavailable: true });
+      port.reset();
+      return port;
+    } });
+    await midi.connect();
+    const pattern = new Pattern();
+    for (let step = 0; step < 32; step++) pattern.set(step, HAT, 0.8, 0.1 * ((step % 3) - 1));
+    const sequencer = new Sequencer({ clock, bpm: 180, pattern, warn: () => {} });
+    midi.attach(sequencer);
+    sequencer.start();
+    const run = async (until: number) => {
+      while (clock.now() < until) {
+        clock.advance(0.001);
+        await flush();
+      }
+    };
+    await run(1);
+    plugged = false;
+    port.unplug();
+    await run(2);
+    expect(midi.connected).to.equal(false);
+    plugged = true;
+    await run(3);
+    expect(midi.connected, 'back within 1 s of the port').to.equal(true);
+    sequencer.stop();
+    midi.close();
+  });
+
   it('the easymidi driver opens a port or fails with a MidiPortError (never anything else)', async () => {
     try {
       const port = await openEasyMidiPort({ virtualName: 'GrooveBox test' });

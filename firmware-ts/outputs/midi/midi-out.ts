@@ -34,6 +34,10 @@ export interface MidiOutOptions {
   onSend?: (bytes: readonly number[], due: Seconds, sentAt: Seconds) => void;
 }
 
+/** A gap between sends long enough to open a port in, and how long a retry waits for one. */
+const OPEN_GAP: Seconds = 0.02;
+const OPEN_GAP_WAIT: Seconds = 0.25;
+
 interface QueuedNote extends SendItem {
   key: number;
   kind: 'on' | 'off';
@@ -71,6 +75,8 @@ export class MidiOut {
   /** The queued note-off per key, so a retrigger can release the previous note first. */
   readonly #pendingOff = new Map<number, QueuedNote>();
   #dropped = 0;
+  /** When the current retry began to wait for a gap between sends to open the port in. */
+  #gapWaitSince: Seconds | null = null;
 
   constructor(options: MidiOutOptions) {
     this.#clock = options.clock;
@@ -269,11 +275,16 @@ export class MidiOut {
   #retry(): void {
     this.#cancelRetry = null;
     if (this.#closed || this.#port) return;
-    // Opening RtMidi takes milliseconds on the main thread: only do it in a gap between sends.
-    if (this.#loop.nextAt() - this.#clock.now() < 0.02) {
+    // Opening RtMidi takes milliseconds: do it in a gap between sends if one comes soon.
+    // With MIDI clock above 125 BPM no gap is that long, so after a while open anyway:
+    // one late message when the device comes back beats no MIDI at all.
+    const now = this.#clock.now();
+    this.#gapWaitSince ??= now;
+    if (this.#loop.nextAt() - now < OPEN_GAP && now - this.#gapWaitSince < OPEN_GAP_WAIT) {
       this.#cancelRetry = this.#clock.setTimeout(() => this.#retry(), 0.005);
       return;
     }
+    this.#gapWaitSince = null;
     void this.connect();
   }
 }
