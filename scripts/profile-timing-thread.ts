@@ -1,7 +1,7 @@
 /**
  * Where the MIDI timing thread allocates, and how fast its old generation
  * fills, measured inside that thread as the box runs it: the same worker
- * with the same young-generation limit, events arriving in structured-cloned
+ * with the same heap limits, events arriving in structured-cloned
  * batches from a Sequencer on the main thread (120 BPM; kick, snare and hat
  * on every 16th with microtiming; MIDI clock), a fake port.
  *
@@ -12,11 +12,13 @@
  *                   to the old generation that no full collection has freed yet
  * --mode none       no sampler (it allocates too): only the old generation's growth
  * --witness         with the soak's stall witness on the thread (see time/stall-witness.ts)
- * --count-gc        count collections; observing them allocates an entry each, which is
- *                   itself promoted, so the growth figure is then higher than the box's
+ * --count-gc        count collections; observing them allocates, so the fill rate is
+ *                   then higher than the box's
  *
- * Old-generation growth is the sum of the rises between 5-s readings: a full
- * collection in between does not hide what came before it.
+ * The fill rate is the sum of the rises between 5-s readings of old_space
+ * over the time they span: what full collections free is not subtracted
+ * (a collection inside one interval still hides that interval's rise, so it
+ * is a lower bound).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -50,22 +52,27 @@ const pattern = new Pattern();
 for (let step = 0; step < 32; step++) for (const drum of [0, 1, 2]) pattern.set(step, drum, 0.5 + 0.1 * (step % 4), 0.02 * ((step % 3) - 1));
 const sequencer = new Sequencer({ clock, bpm: 120, pattern });
 thread.attach(sequencer);
-await thread.connect();
+if (!(await thread.connect())) fail('the fake port did not open on the profiled timing thread');
 if (values.witness) thread.witness(5);
 sequencer.start();
 
-while (!existsSync(outFile)) await new Promise((r) => setTimeout(r, 500));
-await new Promise((r) => setTimeout(r, 200)); // one writeFileSync, but let it land
+// A restarted thread (out of memory, an error in the wrapper) would profile a fresh isolate: stop instead.
+const deadline = performance.now() + (seconds + 30) * 1000;
+while (!existsSync(outFile)) {
+  if (thread.restarts > 0) fail('the profiled timing thread stopped (its error is above)');
+  if (performance.now() > deadline) fail(`no profile ${seconds + 30} s after the start`);
+  await new Promise((r) => setTimeout(r, 500));
+}
 const profile = JSON.parse(readFileSync(outFile, 'utf8')) as TimingProfile;
 rmSync(dir, { recursive: true, force: true });
 sequencer.stop();
 await thread.close();
 
-const perMinute = (mb: number) => ((mb / profile.seconds) * 60).toFixed(3);
+const perMinute = (mb: number) => ((mb / profile.span) * 60).toFixed(3);
 const readings = profile.oldSpaceMB;
 const rises = readings.slice(1).reduce((sum, mb, i) => sum + Math.max(0, mb - readings[i]), 0);
 const gcs = profile.gcs ? `; ${profile.gcs.scavenges} scavenges, ${profile.gcs.fullCollections} full collections` : '';
-process.stdout.write(`old generation: +${perMinute(rises)} MB/min over ${profile.seconds} s (${readings.map((mb) => mb.toFixed(2)).join(' ')} MB${gcs})\n`);
+process.stdout.write(`old generation fills at ${perMinute(rises)} MB/min over ${profile.span.toFixed(1)} s (${readings.map((mb) => mb.toFixed(2)).join(' ')} MB${gcs})\n`);
 if (profile.mode !== 'none') {
   const total = profile.sites.reduce((sum, [, bytes]) => sum + bytes, 0) / 2 ** 20;
   process.stdout.write(`${profile.mode === 'allocated' ? 'allocated' : 'still on the heap'}: ${perMinute(total)} MB/min\n`);

@@ -14,7 +14,8 @@ export const soakCommand: Command = {
   --no-audio        leave the audio kit out (isolates the model and MIDI path)
   --witness         tell stalls over 5 ms apart: the timing thread's own GC, or the
                     machine (an idle thread at the same priority held too);
-                    it grows the timing thread's heap by ~0.2 MB/min itself
+                    it fills the timing thread's old generation ~0.2 MB/min
+                    faster itself (freed by full collections)
   --json            print one JSON object`,
   options: { minutes: { type: 'string' }, model: { type: 'string' }, bpm: { type: 'string' }, 'models-dir': { type: 'string' }, 'no-audio': { type: 'boolean' }, witness: { type: 'boolean' }, json: { type: 'boolean' } },
   async run({ values }) {

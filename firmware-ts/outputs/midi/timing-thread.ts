@@ -11,7 +11,12 @@ import type { MidiSink } from './midi-sink.js';
 import type { NoteMap } from './note-map.js';
 import type { FromTimingThread, LatenessFigures, MidiPortSpec, StallFigures, TimingThreadConfig, ToTimingThread } from './timing-protocol.js';
 
-/** See #spawn. A thread past its limit ends like a crash: restarted, with All Notes Off. */
+/**
+ * See #spawn. A thread past its limit is ended by V8 and restarted like a crash,
+ * with All Notes Off; the limit is best-effort (some allocations past it abort the
+ * whole process, nodejs/node#47224, and --max-old-space-size on node's command
+ * line overrides it, nodejs/node#43991: the unit and npm start pass neither).
+ */
 const TIMING_THREAD_HEAP = { maxYoungGenerationSizeMb: 3, maxOldGenerationSizeMb: 16 };
 
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'timing-worker.js');
