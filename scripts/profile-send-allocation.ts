@@ -19,17 +19,12 @@ import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import type { SequencerEvent } from '../firmware-ts/sequencer/events.js';
 import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
 import { SystemClock } from '../firmware-ts/time/clock.js';
+import { allocationSites, type ProfileNode } from './allocation-sites.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, retained: { type: 'boolean' } } });
 const collectedToo = !values.retained;
 const seconds = Number(values.seconds ?? 8);
 if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got "${values.seconds}"`);
-
-interface ProfileNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  selfSize: number;
-  children: ProfileNode[];
-}
 
 const clock = new SystemClock();
 const out = new MidiOut({ clock, open: async () => new SilentPort('profile'), sendClock: true, noteLength: 0.05, precise: true, log: () => {} });
@@ -60,14 +55,7 @@ const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown
 sequencer.stop();
 out.close();
 
-const bySite = new Map<string, number>();
-const walk = (node: ProfileNode) => {
-  const f = node.callFrame;
-  const site = `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
-  bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
-  node.children.forEach(walk);
-};
-walk(profile.head);
+const bySite = allocationSites(profile.head);
 const mbPerSecond = (bytes: number) => (bytes / 2 ** 20 / seconds).toFixed(3);
 const total = [...bySite.values()].reduce((a, b) => a + b, 0);
 process.stdout.write(`${collectedToo ? 'allocated' : 'still on the heap:'} ${mbPerSecond(total)} MB/s (sampled over ${seconds} s)\n`);

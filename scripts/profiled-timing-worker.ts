@@ -9,6 +9,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector/promises';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { allocationSites, type ProfileNode } from './allocation-sites.js';
 
 /** allocated: every allocation; retained: what is still on the heap at the end; none: no sampler (heap growth only). */
 export type ProfileMode = 'allocated' | 'retained' | 'none';
@@ -24,12 +25,6 @@ export interface TimingProfile {
   span: number;
   /** Collections seen, when counting them was asked for (null otherwise). */
   gcs: { scavenges: number; fullCollections: number } | null;
-}
-
-interface ProfileNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  selfSize: number;
-  children: ProfileNode[];
 }
 
 const seconds = Number(process.env.PROFILE_SECONDS);
@@ -76,18 +71,10 @@ trend.push(oldSpaceMB());
 const span = (performance.now() - startedAt) / 1000;
 observer?.disconnect();
 
-const sites = new Map<string, number>();
+let sites = new Map<string, number>();
 if (mode !== 'none') {
   const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
-  // Frames without a script (V8 builtins, the API) are named after their nearest script caller.
-  const walk = (node: ProfileNode, caller: string) => {
-    const f = node.callFrame;
-    const here = `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
-    const site = f.url ? here : `${here} <- ${caller}`;
-    if (node.selfSize) sites.set(site, (sites.get(site) ?? 0) + node.selfSize);
-    for (const child of node.children) walk(child, f.url ? here : caller);
-  };
-  walk(profile.head, '(root)');
+  sites = allocationSites(profile.head);
 }
 session.disconnect();
 const result: TimingProfile = { seconds, mode, sites: [...sites], oldSpaceMB: trend, span, gcs };
