@@ -56,6 +56,40 @@ describe('box: config', () => {
     }
   });
 
+  it('refuses keys that only Object.prototype has, "__proto__" included, as unknown keys in one line', () => {
+    const cases: [unknown, string][] = [
+      [{ constructor: 1 }, 'constructor = 1: expected no such key (known: model, modelsDir'],
+      [{ valueOf: 1 }, 'valueOf = 1: expected no such key'],
+      [{ panel: { toString: 'x' } }, 'panel.toString = "x": expected no such key (known: enabled, host, port, token)'],
+      // JSON.parse makes "__proto__" an own key (an object literal would set the prototype instead)
+      [JSON.parse('{"__proto__": {}}'), '__proto__ = {}: expected no such key'],
+      [JSON.parse('{"midi": {"__proto__": {"clock": false}}}'), 'midi.__proto__ = {"clock":false}: expected no such key'],
+    ];
+    for (const [raw, message] of cases) {
+      const got = errorOf(raw);
+      expect(got, message).to.include(message);
+      expect(got).to.not.include('\n');
+    }
+    const file = path.join(tempDir('groovebox-config-'), 'config.json');
+    fs.writeFileSync(file, '{"__proto__": {"bpm": 100}}');
+    expect(() => loadConfig(file, {}, () => {})).to.throw(ConfigError, `${file}: __proto__ = {"bpm":100}: expected no such key`);
+  });
+
+  it('refuses a panel token the panel would refuse (not printable ASCII, or with spaces) without showing it', () => {
+    const cases: [string, string][] = [
+      ['correct horse battery staple', 'panel.token = "(28 characters; character 8 is a space)": expected printable ASCII without spaces'],
+      ['0123456789abcdef\t', 'panel.token = "(17 characters; character 17 is a tab)"'],
+      ['mot-de-passe-très-long', 'panel.token = "(22 characters; character 16 is U+00E8)"'],
+      ['0123456789abcdef\n', 'panel.token = "(17 characters; character 17 is U+000A)"'],
+    ];
+    for (const [token, message] of cases) {
+      const got = errorOf({ panel: { token } });
+      expect(got, JSON.stringify(token)).to.include(`/etc/groovebox/config.json: ${message}`);
+      expect(got).to.not.include(token.trim()).and.not.include('\n').and.not.include('--token');
+    }
+    expect(validateConfig({ panel: { host: '0.0.0.0', token: '!~0123456789abcdef"' } }, 'x').panel.token).to.equal('!~0123456789abcdef"');
+  });
+
   it('a missing file gives the defaults with one log line; flags override the file and are checked the same way', () => {
     const dir = tempDir('groovebox-config-');
     const lines: string[] = [];

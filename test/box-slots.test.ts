@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,24 @@ import { slotVersion, SLOTS_UNDER_TEST } from './box-slot-data.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'groovebox-slots-'));
+
+/** The seed (= version) of the slot file on disk now. */
+const seedOnDisk = (file: string): number => JSON.parse(fs.readFileSync(file, 'utf8')).seed;
+
+/** Counts the atomic writes that replace `file` (each ends in a rename onto it). */
+async function countingWritesOf<T>(file: string, body: (writes: () => number) => Promise<T>): Promise<T> {
+  const rename = fsp.rename;
+  let writes = 0;
+  fsp.rename = (from, to) => {
+    if (to === file) writes++;
+    return rename(from, to);
+  };
+  try {
+    return await body(() => writes);
+  } finally {
+    fsp.rename = rename;
+  }
+}
 
 describe('box: slots on disk', () => {
   it('saves and loads the 16 slots and the working state, and knows which are filled', async () => {
@@ -35,6 +54,61 @@ describe('box: slots on disk', () => {
     const store = await SlotStore.open(tempDir(), new MemoryLogs().factory('slots'));
     await Promise.all([store.save(2, slotVersion(2, 10)), store.save(2, slotVersion(2, 11)), store.save(2, slotVersion(2, 12))]);
     expect((await store.load(2))!.seed).to.equal(12);
+  });
+
+  it('a flood of saves to one slot makes at most two writes; each save resolves once its version or a newer one is on disk', async () => {
+    const store = await SlotStore.open(tempDir(), new MemoryLogs().factory('slots'));
+    const file = store.slotFile(2);
+    await countingWritesOf(file, async (writes) => {
+      const saves = [store.save(2, slotVersion(2, 1))];
+      await new Promise(setImmediate); // the first write is under way: the rest wait behind it
+      for (let version = 2; version <= 200; version++) saves.push(store.save(2, slotVersion(2, version)));
+      const checked = saves.map((saving, i) => saving.then(() => expect(seedOnDisk(file), `save ${i + 1} resolved`).to.be.at.least(i + 1)));
+      await store.flush();
+      expect(seedOnDisk(file)).to.equal(200);
+      await Promise.all(checked);
+      expect(writes()).to.be.at.most(2);
+    });
+  });
+
+  it('a load or loadWorking right after a save reads what was saved', async () => {
+    const store = await SlotStore.open(tempDir(), new MemoryLogs().factory('slots'));
+    await store.save(3, slotVersion(3, 1));
+    const saving = [store.save(3, slotVersion(3, 2)), store.save(9, slotVersion(9, 1)), store.saveWorking({ ...slotVersion(4, 5), slot: 3 })];
+    expect(await store.load(3)).to.deep.equal(slotVersion(3, 2));
+    expect(await store.load(9)).to.deep.equal(slotVersion(9, 1));
+    expect(await store.loadWorking()).to.deep.equal({ ...slotVersion(4, 5), slot: 3 });
+    await Promise.all(saving);
+  });
+
+  it('moving a corrupt slot aside never moves a save made meanwhile', async () => {
+    const logs = new MemoryLogs();
+    const store = await SlotStore.open(tempDir(), logs.factory('slots'));
+    const file = store.slotFile(4);
+    // Big, so reading it takes longer than the save: the save lands while the load still reads.
+    const corrupt = `{"format":"groovebox-slot-1","gestures":${' '.repeat(8 << 20)}`;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, corrupt);
+    const loading = store.load(4).then(() => null, (err: unknown) => err);
+    await store.save(4, slotVersion(4, 7));
+    expect(await loading).to.be.instanceOf(SlotCorruptError);
+    expect(await store.load(4)).to.deep.equal(slotVersion(4, 7));
+    expect(fs.readFileSync(`${file}.corrupt`, 'utf8')).to.equal(corrupt);
+    expect(fs.readdirSync(path.dirname(file)).sort()).to.deep.equal(['slot.json', 'slot.json.corrupt']);
+    expect(logs.count('slot 5 is unreadable', 'error')).to.equal(1);
+  });
+
+  it('flush waits for every write, past one that fails and for saves made while it waits, and does not throw', async () => {
+    const store = await SlotStore.open(tempDir(), new MemoryLogs().factory('slots'));
+    fs.writeFileSync(store.slotDir(5), 'a file where the slot folder should be');
+    const failed = store.save(5, slotVersion(5, 1)).then(() => null, (err: Error) => err);
+    const saved = [store.save(0, slotVersion(0, 1)), store.save(0, slotVersion(0, 2)), store.saveWorking({ ...slotVersion(4, 3), slot: null })];
+    const flushed = store.flush();
+    saved.push(store.save(1, slotVersion(1, 4)));
+    await flushed;
+    expect([seedOnDisk(store.slotFile(0)), seedOnDisk(store.slotFile(1)), seedOnDisk(store.currentFile)]).to.deep.equal([2, 4, 3]);
+    expect((await failed)?.message).to.match(/EEXIST|ENOTDIR/);
+    await Promise.all(saved);
   });
 
   it('moves a corrupt slot aside as .corrupt (never deleting or overwriting one), says so in one line, and reads the slot as empty', async () => {

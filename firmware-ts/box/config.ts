@@ -105,6 +105,13 @@ function show(value: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
+/** "a space", "a tab", or its code point: the token itself stays unshown. */
+function describeChar(code: number): string {
+  if (code === 0x20) return 'a space';
+  if (code === 0x09) return 'a tab';
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
 type Check = (value: unknown, key: string) => unknown;
 
 /**
@@ -126,13 +133,21 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
   const nonEmpty = (what: string): Check => (v, key) => (typeof v === 'string' && v.trim() !== '' ? v : fail(key, v, what));
   const orNull = (check: Check): Check => (v, key) => (v === null ? null : check(v, key));
   const absolutePath: Check = (v, key) => (typeof v === 'string' && path.isAbsolute(v) ? v : fail(key, v, 'an absolute folder path'));
+  // The value is never shown: the file may be readable by more people than the panel should be.
+  const token: Check = (v, key) => {
+    if (typeof v !== 'string' || v.length < MIN_TOKEN_LENGTH) return fail(key, typeof v === 'string' ? `(${v.length} characters)` : v, `a string of at least ${MIN_TOKEN_LENGTH} characters, or null`);
+    // The panel checks the same when it starts (after the model has loaded); refusing here saves a restart loop.
+    const bad = v.search(/[^\x21-\x7e]/);
+    if (bad >= 0) return fail(key, `(${v.length} characters; character ${bad + 1} is ${describeChar(v.codePointAt(bad)!)})`, 'printable ASCII without spaces (e.g. openssl rand -hex 16), or null');
+    return v;
+  };
   const object = (shape: Record<string, Check>, base: Record<string, unknown>, prefix: string): Check => (v, key) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(key, v, 'an object');
     const out: Record<string, unknown> = { ...base };
     for (const [k, value] of Object.entries(v as Record<string, unknown>)) {
-      const check = shape[k];
-      if (!check) fail(`${prefix}${k}`, value, `no such key (known: ${Object.keys(shape).join(', ')})`);
-      out[k] = check(value, `${prefix}${k}`);
+      // Own keys only: "constructor" or "__proto__" in the file must not find Object.prototype's.
+      if (!Object.hasOwn(shape, k)) fail(`${prefix}${k}`, value, `no such key (known: ${Object.keys(shape).join(', ')})`);
+      out[k] = shape[k](value, `${prefix}${k}`);
     }
     return out;
   };
@@ -160,7 +175,7 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
       enabled: bool,
       host: nonEmpty('an IP address or host name to bind, e.g. 127.0.0.1'),
       port: num(0, 65535, true), // 0: any free port (tests, several boxes on one machine)
-      token: orNull((v, key) => (typeof v === 'string' && v.length >= MIN_TOKEN_LENGTH ? v : fail(key, typeof v === 'string' ? `(${v.length} characters)` : v, `a string of at least ${MIN_TOKEN_LENGTH} characters, or null`))),
+      token: orNull(token),
     }, defaults.panel, 'panel.'),
   };
   const config = object(schema, defaults as unknown as Record<string, unknown>, '')(raw, '(top level)') as BoxConfig;

@@ -49,8 +49,8 @@ export class SlotCorruptError extends Error {
 export class SlotStore {
   readonly dir: string;
   readonly #log: BoxLog;
-  /** Writes to one file are chained so the last save wins even when two overlap. */
-  readonly #chains = new Map<string, Promise<void>>();
+  /** Each file's reads and writes run one at a time, in the order asked, so the last save wins and a read sees it. */
+  readonly #queues = new Map<string, FileQueue>();
   #filled: boolean[] = new Array(SLOT_COUNT).fill(false);
 
   private constructor(dir: string, log: BoxLog) {
@@ -122,23 +122,70 @@ export class SlotStore {
     return { ...read.data, slot: typeof slot === 'number' && Number.isInteger(slot) && slot >= 0 && slot < SLOT_COUNT ? slot : null };
   }
 
-  /** Waits for every write in flight (shutdown). */
+  /**
+   * Waits until every save asked for so far, and any asked for meanwhile, has
+   * reached the disk or failed (shutdown). Never throws: each failure went to
+   * the caller of that save.
+   */
   async flush(): Promise<void> {
-    await Promise.all([...this.#chains.values()]);
+    while (this.#queues.size > 0) await Promise.all([...this.#queues.values()].map((queue) => queue.tail));
   }
 
+  /**
+   * Queues the file's next content. Saves made while the file is busy share one
+   * waiting write holding the newest text, so a flood of saves holds at most two
+   * texts (the one being written and the newest) and costs at most one more
+   * write. Resolves once this text, or a newer one, is on disk.
+   */
   #write(file: string, text: string, makeDir?: string): Promise<void> {
-    const previous = this.#chains.get(file) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(async () => {
-      if (makeDir) await fs.mkdir(makeDir, { recursive: true });
-      await writeFileAtomic(file, text);
-    });
-    this.#chains.set(file, next);
-    void next.finally(() => { if (this.#chains.get(file) === next) this.#chains.delete(file); }).catch(() => {});
-    return next;
+    const queue = this.#queue(file);
+    if (queue.waiting) {
+      queue.waiting.text = text;
+      return queue.waiting.done;
+    }
+    const waiting: WaitingWrite = {
+      text,
+      done: this.#run(file, queue, async () => {
+        // From here on, a newer save waits behind this write instead of changing it.
+        queue.waiting = null;
+        if (makeDir) await fs.mkdir(makeDir, { recursive: true });
+        await writeFileAtomic(file, waiting.text);
+      }),
+    };
+    queue.waiting = waiting;
+    return waiting.done;
   }
 
-  async #read(file: string, what: string): Promise<{ data: SlotData; json: unknown } | null> {
+  /**
+   * Reads after the saves asked for before it. Moving a corrupt file aside
+   * happens in the same turn, so it can only ever move the file it read,
+   * never one a save put there since.
+   */
+  #read(file: string, what: string): Promise<{ data: SlotData; json: unknown } | null> {
+    return this.#run(file, this.#queue(file), () => this.#readNow(file, what));
+  }
+
+  #queue(file: string): FileQueue {
+    let queue = this.#queues.get(file);
+    if (!queue) {
+      queue = { tail: Promise.resolve(), waiting: null };
+      this.#queues.set(file, queue);
+    }
+    return queue;
+  }
+
+  /** Runs `operation` after everything queued for the file; the queue is dropped once idle. */
+  #run<T>(file: string, queue: FileQueue, operation: () => Promise<T>): Promise<T> {
+    const result = queue.tail.then(operation);
+    const tail = result.then(() => {}, () => {});
+    queue.tail = tail;
+    void tail.then(() => {
+      if (queue.tail === tail) this.#queues.delete(file);
+    });
+    return result;
+  }
+
+  async #readNow(file: string, what: string): Promise<{ data: SlotData; json: unknown } | null> {
     let text: string;
     try {
       text = await fs.readFile(file, 'utf8');
@@ -156,6 +203,18 @@ export class SlotStore {
       throw error;
     }
   }
+}
+
+/** One file's turn-taking: `tail` settles (never rejects) when the last queued operation has. */
+interface FileQueue {
+  tail: Promise<void>;
+  /** The queued write that has not started: newer saves replace its text and share its promise. */
+  waiting: WaitingWrite | null;
+}
+
+interface WaitingWrite {
+  text: string;
+  done: Promise<void>;
 }
 
 function encode(data: SlotData, extra: Record<string, unknown> = {}): string {
