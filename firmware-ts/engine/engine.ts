@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { GenerateOptions, Gestures, Reconstructions } from '../model/generator.js';
 import { Pattern } from '../pattern/pattern.js';
+import { SystemClock, type Clock } from '../time/clock.js';
 import type { FromWorker, ToWorker, WorkerConfig, WorkerMemory } from './protocol.js';
 
 export interface GenerationResult {
@@ -25,6 +26,8 @@ export class GenerationSuperseded extends Error {
 export interface EngineEvents {
   ready: [info: { model: string; backend: string; loadMs: number }];
   crashed: [error: Error];
+  /** The worker could not be brought back: every request from now on is refused; the box plays without a model. */
+  failed: [error: Error];
   log: [message: string];
 }
 
@@ -34,7 +37,18 @@ interface Pending {
   options: GenerateOptions;
   resolve: (r: GenerationResult) => void;
   reject: (e: Error) => void;
+  /** Already retried after a crash: a request that crashes the worker twice is refused, not retried forever. */
+  retried: boolean;
 }
+
+/**
+ * Waits before each restart after a crash (seconds; the last one repeats until
+ * the attempts run out): a worker that dies while loading must not respawn in a
+ * tight loop on the two cores that also feed MIDI.
+ */
+const RESTART_DELAYS = [0, 0.5, 2, 8];
+/** Restarts in a row without the worker becoming ready again, before giving up. */
+const MAX_RESTARTS_IN_A_ROW = 5;
 
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'generation-worker.js');
 
@@ -47,46 +61,28 @@ const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'gen
 export class GenerationEngine extends EventEmitter<EngineEvents> {
   #worker: Worker | null = null;
   #ready: Promise<void> | null = null;
+  /** Rejects the start (or restart) still loading: stop() must settle it. */
+  #abortLoad: ((e: Error) => void) | null = null;
   #running: Pending | null = null;
   #waiting: Pending | null = null;
   #nextId = 1;
   #stopped = false;
+  #failed: Error | null = null;
   #restarts = 0;
+  #restartsInARow = 0;
+  #cancelRestart: (() => void) | null = null;
+  readonly #clock: Clock;
 
-  constructor(private readonly config: WorkerConfig, private readonly workerFile = WORKER_FILE) {
+  constructor(private readonly config: WorkerConfig, private readonly workerFile = WORKER_FILE, options: { clock?: Clock } = {}) {
     super();
+    this.#clock = options.clock ?? new SystemClock();
   }
 
   /** Starts the worker and resolves once the model is loaded (rejects with the load error). */
   start(): Promise<void> {
     this.#stopped = false;
-    this.#ready = new Promise<void>((resolve, reject) => {
-      const worker = new Worker(this.workerFile, { workerData: this.config });
-      this.#worker = worker;
-      worker.on('message', (msg: FromWorker) => {
-        if (msg.type === 'ready') {
-          this.emit('ready', { model: msg.model, backend: msg.backend, loadMs: msg.loadMs });
-          resolve();
-          this.#pump();
-        } else if (msg.type === 'loadFailed') {
-          // Not a crash: a model that does not load would only fail again. Forget the
-          // worker first so its non-zero exit does not start the restart path.
-          this.#worker = null;
-          reject(new Error(msg.error));
-          void worker.terminate();
-        } else {
-          this.#settle(msg);
-        }
-      });
-      worker.on('error', (err) => {
-        reject(err);
-        this.#onCrash(worker, err);
-      });
-      worker.on('exit', (code) => {
-        if (code !== 0 && !this.#stopped) this.#onCrash(worker, new Error(`generation worker exited with code ${code}`));
-      });
-    });
-    return this.#ready;
+    this.#failed = null;
+    return this.#launch(false);
   }
 
   get restarts(): number {
@@ -96,26 +92,76 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
   /** Asks for a generation; supersedes a request that has not started yet. */
   generate(gestures: Gestures, options: GenerateOptions): Promise<GenerationResult> {
     return new Promise((resolve, reject) => {
+      if (this.#failed) return reject(new Error(`generation engine failed: ${this.#failed.message}`));
       if (this.#waiting) this.#waiting.reject(new GenerationSuperseded('a newer generation request replaced this one'));
-      this.#waiting = { id: this.#nextId++, gestures, options, resolve, reject };
+      this.#waiting = { id: this.#nextId++, gestures, options, resolve, reject, retried: false };
       this.#pump();
     });
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#cancelRestart?.();
+    this.#cancelRestart = null;
     const worker = this.#worker;
     this.#worker = null;
     const error = new Error('generation engine stopped');
-    this.#running?.reject(error);
-    this.#waiting?.reject(error);
-    this.#running = this.#waiting = null;
+    this.#abortLoad?.(error);
+    this.#rejectAll(error);
     if (worker) await worker.terminate();
   }
 
   /** For fault tests: kill the worker as a crash would. */
   async crashForTest(): Promise<void> {
     await this.#worker?.terminate();
+  }
+
+  /** One worker, from spawn to loaded. `restart`: a load failure ends the engine instead of rejecting a caller. */
+  #launch(restart: boolean): Promise<void> {
+    let settled = false;
+    let loaded = false;
+    this.#ready = new Promise<void>((resolve, reject) => {
+      const worker = new Worker(this.workerFile, { workerData: this.config });
+      this.#worker = worker;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        this.#abortLoad = null;
+        reject(err);
+      };
+      this.#abortLoad = fail;
+      worker.on('message', (msg: FromWorker) => {
+        if (msg.type === 'ready') {
+          settled = loaded = true;
+          this.#abortLoad = null;
+          this.#restartsInARow = 0;
+          this.emit('ready', { model: msg.model, backend: msg.backend, loadMs: msg.loadMs });
+          resolve();
+          this.#pump();
+        } else if (msg.type === 'loadFailed') {
+          // Not a crash: a model that does not load would only fail again. Forget the
+          // worker first so its non-zero exit does not start the restart path.
+          if (this.#worker === worker) this.#worker = null;
+          void worker.terminate();
+          const error = new Error(msg.error);
+          fail(error);
+          if (restart && !this.#stopped) this.#giveUp(error);
+        } else {
+          this.#settle(msg);
+        }
+      });
+      worker.on('error', (err) => {
+        fail(err);
+        this.#onCrash(worker, err, !restart && !loaded);
+      });
+      worker.on('exit', (code) => {
+        if (code === 0 || this.#stopped) return;
+        const error = new Error(`generation worker exited with code ${code}`);
+        fail(error);
+        this.#onCrash(worker, error, !restart && !loaded);
+      });
+    });
+    return this.#ready;
   }
 
   #pump(): void {
@@ -139,17 +185,51 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
     this.#pump();
   }
 
-  #onCrash(worker: Worker, err: Error): void {
+  /**
+   * A worker died. One that never loaded on the first start is its caller's to
+   * report (start() rejected); any other is restarted, after a pause that grows
+   * while restarts keep failing.
+   */
+  #onCrash(worker: Worker, err: Error, duringFirstLoad: boolean): void {
     if (this.#worker !== worker || this.#stopped) return;
     this.#worker = null;
+    if (duringFirstLoad) return;
     this.emit('crashed', err);
     const lost = this.#running;
     this.#running = null;
-    this.#restarts++;
-    // Retry what was running once the new worker is up: the performer asked for it.
-    if (lost && !this.#waiting) this.#waiting = lost;
-    else lost?.reject(new Error(`generation worker crashed: ${err.message}`));
-    this.emit('log', `groovebox:engine worker crashed (${err.message}); restarting`);
-    this.start().catch((e: Error) => this.emit('log', `groovebox:engine worker restart failed: ${e.message}`));
+    // Retry what was running once the new worker is up (the performer asked for it), but only once.
+    if (lost && !lost.retried && !this.#waiting) {
+      lost.retried = true;
+      this.#waiting = lost;
+    } else {
+      lost?.reject(new Error(`generation worker crashed: ${err.message}`));
+    }
+    if (this.#restartsInARow >= MAX_RESTARTS_IN_A_ROW) {
+      this.#giveUp(new Error(`the worker crashed ${this.#restartsInARow + 1} times in a row (last: ${err.message})`));
+      return;
+    }
+    const delay = RESTART_DELAYS[Math.min(this.#restartsInARow, RESTART_DELAYS.length - 1)];
+    this.#restartsInARow++;
+    this.emit('log', `groovebox:engine worker crashed (${err.message}); restarting${delay > 0 ? ` in ${delay} s` : ''}`);
+    this.#cancelRestart = this.#clock.setTimeout(() => {
+      this.#cancelRestart = null;
+      if (this.#stopped) return;
+      this.#restarts++;
+      // A failure here is handled where it happens (crash: here again; load failure: #giveUp).
+      this.#launch(true).catch(() => {});
+    }, delay);
+  }
+
+  #giveUp(error: Error): void {
+    this.#failed = error;
+    this.#rejectAll(new Error(`generation engine failed: ${error.message}`));
+    this.emit('log', `groovebox:engine giving up on the worker: ${error.message}`);
+    this.emit('failed', error);
+  }
+
+  #rejectAll(error: Error): void {
+    const jobs = [this.#running, this.#waiting];
+    this.#running = this.#waiting = null;
+    for (const job of jobs) job?.reject(error);
   }
 }
