@@ -46,6 +46,12 @@ export function tinyModelsDir(): Promise<string | null> {
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Waits (real time, for disk I/O and worker threads) until `condition` holds; fails naming `what` after 10 s. */
+export async function eventually(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (!condition()) throw new Error(`timed out waiting for ${what}`);
+}
+
 export interface TestBox {
   box: GrooveBox;
   clock: OfflineClock;
@@ -62,7 +68,8 @@ export interface TestBox {
 }
 
 
-export async function testBox(options: { modelsDir: string; stateDir?: string; settings?: Partial<BoxSettings> }): Promise<TestBox> {
+/** `workerFile`: a stand-in generation worker (test/helpers/scripted-generation-worker.js) instead of the real one. */
+export async function testBox(options: { modelsDir: string; stateDir?: string; settings?: Partial<BoxSettings>; workerFile?: string }): Promise<TestBox> {
   const clock = new OfflineClock();
   const hw = await fakeHardware(clock);
   const port = new FakeMidiPort('Fake TR-8S', () => clock.now() * 1000);
@@ -76,7 +83,7 @@ export async function testBox(options: { modelsDir: string; stateDir?: string; s
     midi: { open: async () => port, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.05, precise: false },
     audio: null,
     engineFactory: (config) => {
-      const engine = new GenerationEngine({ ...config, backend: config.backend ?? process.env.GROOVEBOX_BACKEND ?? 'cpu' });
+      const engine = new GenerationEngine({ ...config, backend: config.backend ?? process.env.GROOVEBOX_BACKEND ?? 'cpu' }, options.workerFile);
       engines.push(engine);
       return engine;
     },

@@ -10,17 +10,11 @@ import { parseMidi } from 'midi-file';
 import { emptyGestureState, setStep } from '../firmware-ts/gestures/state.js';
 import { SlotStore } from '../firmware-ts/box/slots.js';
 import { MemoryLogs } from '../firmware-ts/box/log.js';
-import { noteOns, tempDir, testBox, tinyModelsDir, type TestBox } from './box-fixtures.js';
+import { eventually, noteOns, tempDir, testBox, tinyModelsDir, type TestBox } from './box-fixtures.js';
 
 const STEP = 0.125; // a 16th at 120 BPM
 const GM = NOTE_MAP_PRESETS.gm;
 const note = (drum: number): number => GM[DRUMS[drum]].note;
-
-/** Waits (real time, for disk I/O) until `condition` holds; fails naming `what` after 10 s. */
-async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
-}
 
 /** The time of the first START the port received: the grid of step 0 is half a 16th after it. */
 function startTime(t: TestBox): number {

@@ -138,6 +138,33 @@ describe('sequencer: tempo', () => {
     all.forEach((n, i) => expect(n.position).to.equal(i));
   });
 
+  it('targetBpm is the tempo last asked for, at once, while bpm follows at the next 16th: knob detents within one 16th add up', () => {
+    const clock = new OfflineClock(0);
+    const seq = new Sequencer({ clock, bpm: 120 });
+    seq.start(1);
+    clock.advanceTo(1.01);
+    for (let detent = 0; detent < 6; detent++) seq.setTempo(seq.targetBpm + 1); // six detents within 10 ms
+    expect(seq.targetBpm).to.equal(126);
+    expect(seq.bpm, 'the cells already scheduled keep their tempo').to.equal(120);
+    clock.advanceTo(1.5);
+    expect(seq.bpm).to.equal(126);
+    seq.setTempo(100, 8);
+    expect(seq.targetBpm, 'a ramp aims at its end').to.equal(100);
+  });
+
+  it('nextLoopStart: a loop start already handed out but not yet heard comes first', () => {
+    const clock = new OfflineClock(0);
+    const seq = new Sequencer({ clock, bpm: 120, lookAhead: 0.1, tickInterval: 0.025 });
+    expect(seq.nextLoopStart(0), 'stopped').to.equal(null);
+    seq.start(1); // loop starts at 1, 5, 9 s (32 16ths of 0.125 s)
+    expect(seq.nextLoopStart(clock.now())).to.equal(1);
+    clock.advanceTo(4.95); // cell 32 (downbeat 5 s) is scheduled, the position is past it
+    expect(seq.position).to.be.greaterThan(32);
+    expect(seq.nextLoopStart(clock.now()), 'just before the downbeat: that downbeat').to.be.closeTo(5, 1e-9);
+    clock.advanceTo(5.01);
+    expect(seq.nextLoopStart(clock.now()), 'just after it: the next loop').to.be.closeTo(9, 1e-9);
+  });
+
   it('ramps tempo smoothly over the given number of 16ths', () => {
     const clock = new OfflineClock(0);
     const p = new Pattern();

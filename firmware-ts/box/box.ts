@@ -135,6 +135,8 @@ export class GrooveBox implements BoxControl {
   #temperature: number;
   /** Bumped by every GENERATE: a result whose number is not the latest is dropped (a newer idea is on its way). */
   #request = 0;
+  /** Model switches, one after another. */
+  #modelSwitch: Promise<void> = Promise.resolve();
   #generating = 0;
   #lastGeneration: Promise<void> = Promise.resolve();
   #seed: number | null = null;
@@ -175,7 +177,7 @@ export class GrooveBox implements BoxControl {
       warn: (m) => seqLog.warn(m),
       onListenerError: listenerErrorLog(seqLog),
     });
-    this.capture = new GestureCapture({ clock: this.clock, bpm: () => this.sequencer.bpm, nextDownbeat: () => this.#nextDownbeat() });
+    this.capture = new GestureCapture({ clock: this.clock, bpm: () => this.sequencer.bpm, nextDownbeat: (now) => this.#nextDownbeat(now) });
     const midiLog = options.logs('midi');
     this.midi = options.midi ? openMidi(options.midi, this.clock, (m) => midiLog.info(m)) : null;
     this.audio = options.audio ? new AudioOut({ context: options.audio.context, clock: this.clock, gain: options.audio.gain, log: (m) => options.logs('audio').warn(m) }) : null;
@@ -229,7 +231,10 @@ export class GrooveBox implements BoxControl {
       const cancel = this.clock.setTimeout(resolve, 5);
       void this.audio!.ready.then(() => { cancel(); resolve(); });
     }) : null;
-    await Promise.all([midiOpen, this.#startEngine(this.#model), kitReady]);
+    // The first model load is the first model switch: a panel's switch during it waits its turn.
+    const engineStarted = this.#startEngine(this.#model);
+    this.#modelSwitch = engineStarted;
+    await Promise.all([midiOpen, engineStarted, kitReady]);
     if (!this.modelLoaded) this.#playScore('step');
     else if (!restored?.loop) void this.generate();
 
@@ -316,14 +321,24 @@ export class GrooveBox implements BoxControl {
     }
   }
 
-  /** Switches model (ag11, ag2, baseline). The loop plays on while the new one loads. */
-  async selectModel(name: string): Promise<void> {
-    if (!(BOX_MODELS as readonly string[]).includes(name)) throw new Error(`model "${name}": expected one of ${BOX_MODELS.join(', ')}`);
-    if (name === this.#model && this.modelLoaded) return;
+  /**
+   * Switches model (ag11, ag2, baseline). The loop plays on while the new one
+   * loads. Switches run one after another, so the last one asked for is the
+   * one that stays, and no loaded model is left behind.
+   */
+  selectModel(name: string): Promise<void> {
+    if (!(BOX_MODELS as readonly string[]).includes(name)) return Promise.reject(new Error(`model "${name}": expected one of ${BOX_MODELS.join(', ')}`));
+    const switched = this.#modelSwitch.then(() => this.#switchModel(name as BoxModel));
+    this.#modelSwitch = switched.catch(() => {});
+    return switched;
+  }
+
+  async #switchModel(name: BoxModel): Promise<void> {
+    if (this.#stopped || (name === this.#model && this.modelLoaded)) return;
     const old = this.#engine;
     this.#engine = null;
     await old?.stop().catch(() => {});
-    this.#model = name as BoxModel;
+    this.#model = name;
     await this.#startEngine(this.#model);
     if (!this.modelLoaded) this.#playScore(this.#settings.switchAt);
     this.#scheduleSave();
@@ -368,7 +383,7 @@ export class GrooveBox implements BoxControl {
   midiFile(): { filename: string; bytes: Uint8Array } {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const slot = String((this.#slot ?? 0) + 1).padStart(2, '0');
-    return { filename: `groovebox-slot${slot}-${stamp}.mid`, bytes: patternsToMidi(this.loop, { bpm: this.sequencer.bpm }) };
+    return { filename: `groovebox-slot${slot}-${stamp}.mid`, bytes: patternsToMidi(this.loop, { bpm: this.sequencer.targetBpm }) };
   }
 
   /** Writes the loop as a MIDI file into the current slot's folder (slot 1 when none); returns the path. */
@@ -405,7 +420,7 @@ export class GrooveBox implements BoxControl {
       leds: this.#colors(),
       playhead: this.#playhead,
       playing: this.sequencer.playing,
-      bpm: this.sequencer.bpm,
+      bpm: this.sequencer.targetBpm,
       page: ui.bar,
       mode: ui.mode,
       drum: ui.drum,
@@ -442,6 +457,8 @@ export class GrooveBox implements BoxControl {
       this.#saveWorking().catch((err: Error) => this.#log.error(`could not save the working state at shutdown (${err.message}); the previous save is intact`)),
       engine?.stop().catch(() => {}),
     ]);
+    // A slot save from the panel may still be on its way to the disk: let it land.
+    await this.#slots.flush();
   }
 
   // --- internals -----------------------------------------------------------
@@ -467,6 +484,8 @@ export class GrooveBox implements BoxControl {
   }
 
   async #apply(data: SlotData, at: 'loop' | 'bar' | 'step'): Promise<void> {
+    // A generation still in flight belongs to the gestures being replaced: its loop must not land.
+    this.#request++;
     this.capture.load(data.gestures);
     this.sequencer.setTempo(data.bpm);
     this.#temperature = data.temperature;
@@ -490,10 +509,15 @@ export class GrooveBox implements BoxControl {
     engine.on('crashed', (err) => this.#engineLog.warn(`generation worker crashed (${err.message}); restarting it, the loop plays on`));
     engine.on('log', (m) => this.#engineLog.info(m.replace(/^groovebox:engine /, '')));
     engine.on('ready', (info) => this.#engineLog.info(`model ${info.model} ready on ${info.backend} in ${Math.round(info.loadMs)} ms`));
+    engine.on('failed', (err) => this.#engineFailed(engine, err));
     this.#engine = engine;
     try {
       await engine.start();
-      if (this.#engine !== engine) return;
+      if (this.#engine !== engine) {
+        // Superseded while it loaded (shutdown): its worker must not outlive it.
+        await engine.stop().catch(() => {});
+        return;
+      }
       this.#engineStatus = 'ready';
       this.#modelError = null;
     } catch (err) {
@@ -509,6 +533,19 @@ export class GrooveBox implements BoxControl {
     this.#dirty = true;
   }
 
+  /** The worker crashed and could not be brought back: the box goes on as a plain step sequencer. */
+  #engineFailed(engine: GenerationEngine, err: Error): void {
+    if (this.#engine !== engine) return;
+    this.#engine = null;
+    void engine.stop().catch(() => {});
+    this.#engineStatus = 'failed';
+    this.#modelError = err.message;
+    this.#engineLog.error(`model ${this.#model} lost (${err.message}); playing the score as programmed (plain step sequencer)`);
+    this.#status.unshift(`no model: ${err.message}`);
+    if (!this.#stopped) this.#playScore(this.#settings.switchAt);
+    this.#dirty = true;
+  }
+
   /** Without a model the score is the loop. */
   #playScore(at: 'loop' | 'bar' | 'step'): void {
     this.sequencer.setPattern(scoreAsPattern(this.capture.state, this.#settings.stepVelocity), at);
@@ -521,7 +558,8 @@ export class GrooveBox implements BoxControl {
     if (grid) this.#unsubscribe.push(grid.onKey((e) => this.#onKey(e)));
     if (buttons) this.#unsubscribe.push(buttons.onButton((e) => this.#onButton(e)));
     if (tapPad) this.#unsubscribe.push(tapPad.onHit((h) => { this.capture.handleHit(h); this.#dirty = true; }));
-    if (tempo) this.#unsubscribe.push(tempo.onTurn((detents) => this.setTempo(this.sequencer.bpm + detents)));
+    // From the tempo last asked for: detents turned within one 16th must all count.
+    if (tempo) this.#unsubscribe.push(tempo.onTurn((detents) => this.setTempo(this.sequencer.targetBpm + detents)));
   }
 
   #onKey(event: KeyEvent): void {
@@ -563,10 +601,8 @@ export class GrooveBox implements BoxControl {
     this.#scheduleSave();
   }
 
-  #nextDownbeat(): Seconds | null {
-    if (!this.sequencer.playing) return null;
-    const position = this.sequencer.position;
-    return this.sequencer.gridTime(Math.ceil(position / STEPS) * STEPS);
+  #nextDownbeat(now: Seconds): Seconds | null {
+    return this.sequencer.nextLoopStart(now);
   }
 
   /** The sequencer hands out pulses ahead of time; the playhead moves when their time comes. */
@@ -624,7 +660,7 @@ export class GrooveBox implements BoxControl {
     return {
       gestures: this.capture.state,
       loop: this.loop.toJSON(),
-      bpm: this.sequencer.bpm,
+      bpm: this.sequencer.targetBpm,
       model: this.#model,
       temperature: this.#temperature,
       seed: this.#seed,

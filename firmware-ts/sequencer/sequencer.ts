@@ -76,6 +76,8 @@ export class Sequencer {
   #runStartCell = 0;
   /** Where `continue()` resumes. */
   #resumeCell = 0;
+  /** Grid time of the last loop start handed out (it may still lie ahead, within the look-ahead). */
+  #lastLoopStart: Seconds | null = null;
 
   constructor(options: SequencerOptions) {
     this.#clock = options.clock;
@@ -101,6 +103,15 @@ export class Sequencer {
   /** Tempo of the cells being scheduled now (during a ramp: the current value). */
   get bpm(): Bpm {
     return this.#bpm;
+  }
+
+  /**
+   * The tempo last asked for: equal to `bpm` once it has taken effect, but
+   * already the new value while a change waits for the next 16th (or a ramp
+   * glides). A knob turned by several detents within one 16th adds them all up.
+   */
+  get targetBpm(): Bpm {
+    return this.#requestedBpm ?? this.#ramp?.to ?? this.#bpm;
   }
 
   get pattern(): Pattern {
@@ -203,6 +214,17 @@ export class Sequencer {
   }
 
   /**
+   * Grid time of the first loop start (step 0) at or after `time`, or null
+   * while stopped. One already scheduled but not yet heard counts: asked just
+   * before the loop comes round, this is that downbeat, not the next one.
+   */
+  nextLoopStart(time: Seconds): Seconds | null {
+    if (!this.#playing) return null;
+    if (this.#lastLoopStart !== null && this.#lastLoopStart >= time) return this.#lastLoopStart;
+    return this.gridTime(Math.ceil(this.#nextCell / STEPS) * STEPS);
+  }
+
+  /**
    * Schedules every cell that begins before now + lookAhead. The ticker calls
    * this; tests and the box may call it too (it is idempotent for a given time).
    */
@@ -222,6 +244,7 @@ export class Sequencer {
     this.#anchorTime = downbeat - this.#stepDur / 2;
     this.#nextCell = cell;
     this.#runStartCell = cell;
+    this.#lastLoopStart = null;
     this.#playing = true;
     const event: TransportEvent = { type, time: this.#anchorTime, position: cell };
     this.#emit(event);
@@ -269,6 +292,7 @@ export class Sequencer {
     }
     const half = this.#stepDur / 2;
     const grid = this.#boundary(cell) + half;
+    if (step === 0) this.#lastLoopStart = grid;
     const events: SequencerEvent[] = [];
     // Pulses -3..+2 around the grid time of this cell: all inside the cell, so the
     // global time order holds; those before the run's first downbeat are not sent.

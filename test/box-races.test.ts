@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MemoryLogs } from '../firmware-ts/box/log.js';
+import { SlotStore } from '../firmware-ts/box/slots.js';
+import { GenerationEngine } from '../firmware-ts/engine/engine.js';
+import { emptyGestureState, setStep } from '../firmware-ts/gestures/state.js';
+import { Pattern } from '../firmware-ts/pattern/pattern.js';
+import { eventually, tempDir, testBox } from './box-fixtures.js';
+import { writeScript, type WorkerScript } from './helpers/scripted-generation-worker.js';
+
+const SCRIPTED = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'scripted-generation-worker.js');
+
+/** A models folder whose three models are scripted stand-in workers. */
+function scriptedModels(script: WorkerScript): string {
+  const dir = tempDir('groovebox-scripted-models-');
+  for (const model of ['ag11', 'ag2', 'baseline']) writeScript(path.join(dir, model), script);
+  return dir;
+}
+
+describe('box: performer actions that overlap', function () {
+  it('two model switches in a row: the last one asked for stays, and no loaded worker is left running', async () => {
+    const stopped = new Set<GenerationEngine>();
+    const stop = GenerationEngine.prototype.stop;
+    GenerationEngine.prototype.stop = function (this: GenerationEngine) {
+      stopped.add(this);
+      return stop.call(this);
+    };
+    try {
+      const t = await testBox({ modelsDir: scriptedModels({ load: 'ok', loadDelayMs: 100 }), workerFile: SCRIPTED });
+      await t.box.boot();
+      // A double click on the panel: both arrive before the first model has loaded.
+      await Promise.all([t.box.selectModel('ag2'), t.box.selectModel('baseline')]);
+      expect(t.box.model).to.equal('baseline');
+      expect(t.box.modelLoaded).to.equal(true);
+      expect(t.engines).to.have.length(3);
+      expect(t.engines.slice(0, 2).every((e) => stopped.has(e)), 'the earlier engines are stopped').to.equal(true);
+      expect(stopped.has(t.engines[2]), 'the one playing is not').to.equal(false);
+      await t.close();
+    } finally {
+      GenerationEngine.prototype.stop = stop;
+    }
+  });
+
+  it('a slot loaded while a generation is in flight: the slot\'s loop stays, the late result does not land', async () => {
+    const stateDir = tempDir('groovebox-state-');
+    const slotLoop = new Pattern().set(0, 1, 1, 0).set(4, 2, 0.5, 0.3).set(10, 1, 0.7, -0.2);
+    const store = await SlotStore.open(stateDir, new MemoryLogs().factory('slots'));
+    await store.save(0, { gestures: setStep(emptyGestureState(), 1, 0, true), loop: slotLoop.toJSON(), bpm: 120, model: 'ag11', temperature: 1, seed: 5 });
+    const t = await testBox({ modelsDir: scriptedModels({ load: 'ok', generateDelayMs: 300 }), workerFile: SCRIPTED, stateDir });
+    await t.box.boot();
+    await t.box.generation;
+    const generation = t.box.generate();
+    await t.box.loadSlot(0);
+    await generation;
+    expect(t.box.loop.toJSON()).to.deep.equal(slotLoop.toJSON());
+    await t.close();
+  });
+
+  it('the tempo knob turned by six detents within one 16th while playing: +6 BPM, shown and saved at once', async () => {
+    const t = await testBox({ modelsDir: scriptedModels({ load: 'ok' }), workerFile: SCRIPTED });
+    await t.box.boot();
+    t.box.play();
+    await t.run(t.clock.now() + 0.5);
+    const a = t.hw.gpio.pin(23), b = t.hw.gpio.pin(24);
+    for (let detent = 0; detent < 6; detent++) { a.set(1); b.set(1); a.set(0); b.set(0); }
+    expect(t.box.snapshot().bpm).to.equal(126);
+    await t.run(t.clock.now() + 0.5);
+    expect(t.box.sequencer.bpm).to.equal(126);
+    await t.close();
+  });
+
+  it('a generation worker that cannot be brought back: one error line, and the box plays on as a plain step sequencer', async () => {
+    // The boot's model loads; its first generation kills the worker; the restarted one no longer loads.
+    const t = await testBox({ modelsDir: scriptedModels({ load: ['ok', 'fail'], crashOnSeed: 'any' }), workerFile: SCRIPTED });
+    await t.box.boot();
+    await eventually(() => t.box.engineStatus === 'failed', 'the engine to give up');
+    expect(t.box.modelLoaded).to.equal(false);
+    expect(t.logs.count('model ag11 lost', 'error')).to.equal(1);
+    expect(t.box.snapshot().status.some((line) => /no model: .*scripted load failure/.test(line))).to.equal(true);
+    // SHIFT + key 1 selects the kick, key 5 puts it on step 5: heard as programmed, as without a model.
+    await t.button('shift', true); await t.press(0); await t.button('shift', false);
+    await t.press(4);
+    expect(t.box.loop.hit(4, 0)).to.equal(true);
+    await t.close();
+  });
+});
