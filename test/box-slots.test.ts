@@ -114,10 +114,11 @@ describe('box: slots on disk', () => {
   it('moves a corrupt slot aside as .corrupt (never deleting or overwriting one), says so in one line, and reads the slot as empty', async () => {
     const dir = tempDir();
     const logs = new MemoryLogs();
-    const store = await SlotStore.open(dir, logs.factory('slots'));
-    const file = store.slotFile(4);
+    const file = (await SlotStore.open(dir, logs.factory('slots'))).slotFile(4);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, '{"format":"groovebox-slot-1","gestures":');
+    const store = await SlotStore.open(dir, logs.factory('slots'));
+    expect(store.filled()[4], 'a file is there').to.equal(true);
     let error: unknown;
     try {
       await store.load(4);
@@ -125,6 +126,7 @@ describe('box: slots on disk', () => {
       error = err;
     }
     expect(error).to.be.instanceOf(SlotCorruptError);
+    expect(store.filled()[4], 'moved aside: the slot page shows it empty').to.equal(false);
     expect((error as Error).message).to.include(file).and.include('kept as').and.include('.corrupt');
     expect(fs.readFileSync(`${file}.corrupt`, 'utf8')).to.equal('{"format":"groovebox-slot-1","gestures":');
     expect(logs.count('slot 5 is unreadable', 'error')).to.equal(1);

@@ -98,6 +98,27 @@ describe('outputs: MIDI bytes', () => {
     expect(port.sent.map((m) => m.bytes[0])).to.deep.equal([0x99, 0x89]);
   });
 
+  it('drops notes handed over more than 20 ms after their time (a stalled sender), as audio does; clock pulses still go', async () => {
+    const { clock, port, midi, logs } = rig({ noteLength: 0.03 });
+    await midi.connect();
+    clock.advanceTo(1.2);
+    // A main thread that stalled past the look-ahead hands over a burst of events at once.
+    midi.handle({ type: 'note', time: 1.0, drum: KICK, velocity: 1, step: 0, offset: 0, position: 0 });
+    midi.handle({ type: 'pulse', time: 1.0, pulse: 0 });
+    midi.handle({ type: 'note', time: 1.185, drum: SNARE, velocity: 1, step: 1, offset: 0, position: 1 });
+    midi.handle({ type: 'note', time: 1.25, drum: HAT, velocity: 1, step: 2, offset: 0, position: 2 });
+    clock.advanceTo(2);
+    expect(port.sent.map((m) => m.bytes)).to.deep.equal([
+      [0xf8], // late, but a slave counts pulses
+      [0x99, 38, 127], // 15 ms late: played at once
+      [0x89, 38, 0],
+      [0x99, 42, 127],
+      [0x89, 42, 0],
+    ]);
+    expect(midi.late).to.equal(1);
+    expect(logs.filter((l) => /after their time/.test(l))).to.have.length(1);
+  });
+
   it('applies the velocity curve (never 0, which would be a note-off)', () => {
     expect(toMidiVelocity(0)).to.equal(1);
     expect(toMidiVelocity(0.5)).to.equal(64);
@@ -132,6 +153,13 @@ describe('outputs: note-map presets', () => {
     expect(map.ride).to.deep.equal({ channel: 10, note: 53 });
     expect(map.kick).to.deep.equal({ channel: 1, note: 36 });
     expect(map.snare).to.deep.equal({ channel: 10, note: 38 });
+  });
+
+  it('takes only its own keys: a preset named like an Object property, or a "__proto__" override, is refused by name', () => {
+    expect(() => resolveNoteMap({ preset: 'constructor' })).to.throw(NoteMapError, /noteMap\.preset: expected one of gm/);
+    const sneaky = JSON.parse('{"preset":"gm","drums":{"kick":{"__proto__":{"channel":5}}}}');
+    expect(() => resolveNoteMap(sneaky)).to.throw(NoteMapError, /noteMap\.drums\.kick\.__proto__: unknown key/);
+    expect(() => resolveNoteMap({ drums: { kick: { velocity: 3 } } })).to.throw(NoteMapError, /kick\.velocity: unknown key/);
   });
 
   it('refuses a bad note map with one line naming the key', () => {

@@ -103,7 +103,14 @@ export class SlotStore {
   /** The slot's content, or null when empty. A corrupt file throws SlotCorruptError after being moved aside. */
   async load(slot: number): Promise<SlotData | null> {
     const file = this.slotFile(slot);
-    const read = await this.#read(file, `slot ${slot + 1}`);
+    let read: { data: SlotData } | null;
+    try {
+      read = await this.#read(file, `slot ${slot + 1}`);
+    } catch (err) {
+      // Moved aside: the slot page must show it empty now.
+      if (err instanceof SlotCorruptError) this.#filled[slot] = false;
+      throw err;
+    }
     this.#filled[slot] = read !== null;
     return read?.data ?? null;
   }

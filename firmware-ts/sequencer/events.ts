@@ -7,6 +7,14 @@ import type { Seconds } from '../time/clock.js';
  */
 export type SequencerEvent = NoteEvent | PulseEvent | TransportEvent;
 
+/**
+ * A note handed to an output later than this after its time (the main thread
+ * stalled past the look-ahead) is dropped rather than played at once: about a
+ * 32nd at 180 BPM, below what a listener takes for the beat. Every output
+ * drops by the same rule, so MIDI and audio agree on what was played.
+ */
+export const LATE_NOTE_LIMIT: Seconds = 0.02;
+
 /** A drum hit. `time` already includes the microtiming offset. */
 export interface NoteEvent {
   type: 'note';

@@ -1,4 +1,4 @@
-import type { SequencerEvent } from '../../sequencer/events.js';
+import { LATE_NOTE_LIMIT, type SequencerEvent } from '../../sequencer/events.js';
 import type { Sequencer } from '../../sequencer/sequencer.js';
 import type { Clock, Seconds } from '../../time/clock.js';
 import type { Voice } from './drum-kit.js';
@@ -80,8 +80,8 @@ export class ClockFollower {
   }
 }
 
-/** A hit later than this is dropped rather than played at once (about a 32nd at 180 BPM, below what a listener takes for the beat). */
-export const LATE_LIMIT: Seconds = 0.02;
+/** A hit later than this is dropped rather than played at once (the rule every output shares). */
+export const LATE_LIMIT: Seconds = LATE_NOTE_LIMIT;
 
 /**
  * Sequencer events -> the sampled kit, scheduled ahead on the AudioContext

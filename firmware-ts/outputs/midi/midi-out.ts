@@ -1,5 +1,5 @@
 import { DRUMS } from '../../pattern/drums.js';
-import type { SequencerEvent } from '../../sequencer/events.js';
+import { LATE_NOTE_LIMIT, type SequencerEvent } from '../../sequencer/events.js';
 import type { Sequencer } from '../../sequencer/sequencer.js';
 import type { Clock, Seconds } from '../../time/clock.js';
 import { allNotesOff, CLOCK, CONTINUE, noteOff, noteOn, songPosition, START, STOP } from './messages.js';
@@ -33,6 +33,9 @@ export interface MidiOutOptions {
   /** Called right after each successful send with the time it was due and the time it left (send-loop clock). */
   onSend?: (bytes: readonly number[], due: Seconds, sentAt: Seconds) => void;
 }
+
+/** Seconds between two log lines about notes that arrived too late. */
+const LATE_LOG_INTERVAL: Seconds = 10;
 
 /** A gap between sends long enough to open a port in, and how long a retry waits for one. */
 const OPEN_GAP: Seconds = 0.02;
@@ -75,6 +78,8 @@ export class MidiOut {
   /** The queued note-off per key, so a retrigger can release the previous note first. */
   readonly #pendingOff = new Map<number, QueuedNote>();
   #dropped = 0;
+  #late = 0;
+  #lateLoggedAt: Seconds = -Infinity;
   /** When the current retry began to wait for a gap between sends to open the port in. */
   #gapWaitSince: Seconds | null = null;
 
@@ -105,6 +110,11 @@ export class MidiOut {
   /** Messages that fell due while no port was open. */
   get dropped(): number {
     return this.#dropped;
+  }
+
+  /** Notes that arrived more than LATE_NOTE_LIMIT after their time and were not played. */
+  get late(): number {
+    return this.#late;
   }
 
   /** Notes whose note-on has left and whose note-off has not, as [channel 1..16, note]. */
@@ -150,6 +160,9 @@ export class MidiOut {
     const at = this.#toPortTime(event.time);
     switch (event.type) {
       case 'note':
+        // Handed over after its time (the sender stalled past the look-ahead): a burst of
+        // catch-up notes would be heard as flams. Clock pulses still go: a slave counts them.
+        if (at < this.#clock.now() - LATE_NOTE_LIMIT) return this.#dropLate();
         return this.#queueNote(event.drum, event.velocity, at);
       case 'pulse':
         if (this.#sendClock) this.#loop.schedule(at, () => this.#send([CLOCK], at));
@@ -218,6 +231,14 @@ export class MidiOut {
     } };
     this.#pendingOff.set(key, off);
     this.#loop.schedule(at, () => off.run());
+  }
+
+  #dropLate(): void {
+    this.#late++;
+    const now = this.#clock.now();
+    if (now - this.#lateLoggedAt < LATE_LOG_INTERVAL) return;
+    this.#lateLoggedAt = now;
+    this.#log(`notes arrived over ${LATE_NOTE_LIMIT * 1000} ms after their time and were dropped, as audio drops them (${this.#late} so far)`);
   }
 
   #stopAt(at: Seconds): void {

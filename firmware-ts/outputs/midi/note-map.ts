@@ -61,7 +61,7 @@ export function resolveNoteMap(config: unknown = {}, where = 'noteMap'): NoteMap
   const { preset = 'gm', drums = {}, ...rest } = config as { preset?: unknown; drums?: unknown };
   const extra = Object.keys(rest);
   if (extra.length > 0) throw new NoteMapError(`${where}.${extra[0]}: unknown key (expected "preset" or "drums")`);
-  if (typeof preset !== 'string' || !(preset in NOTE_MAP_PRESETS)) {
+  if (typeof preset !== 'string' || !Object.hasOwn(NOTE_MAP_PRESETS, preset)) {
     throw new NoteMapError(`${where}.preset: expected one of ${NOTE_MAP_PRESET_NAMES.join(', ')}, got ${JSON.stringify(preset)}`);
   }
   if (typeof drums !== 'object' || drums === null || Array.isArray(drums)) {
@@ -77,7 +77,12 @@ export function resolveNoteMap(config: unknown = {}, where = 'noteMap'): NoteMap
     if (typeof value !== 'object' || value === null) {
       throw new NoteMapError(`${where}.drums.${key}: expected { channel?, note? }, got ${JSON.stringify(value)}`);
     }
-    Object.assign(merged[key], value);
+    // Own keys only, each by name: a "__proto__" key must not become the target's prototype.
+    const unknown = Object.keys(value).find((k) => k !== 'channel' && k !== 'note');
+    if (unknown !== undefined) throw new NoteMapError(`${where}.drums.${key}.${unknown}: unknown key (expected "channel" or "note")`);
+    const target = value as Partial<DrumTarget>;
+    if (Object.hasOwn(target, 'channel')) merged[key].channel = target.channel!;
+    if (Object.hasOwn(target, 'note')) merged[key].note = target.note!;
   }
   return validateNoteMap(merged, where);
 }
