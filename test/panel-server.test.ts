@@ -6,6 +6,7 @@ import { MemoryLog } from '../firmware-ts/devices/log.js';
 import { emptyGestureState } from '../firmware-ts/gestures/state.js';
 import { PageClockSync, MAX_EVENT_AGE } from '../firmware-ts/panel/clock-sync.js';
 import type { PanelCommand, PanelSnapshot } from '../firmware-ts/panel/protocol.js';
+import { MAX_ECHOED_CHARS, REFUSAL_SUMMARY_INTERVAL } from '../firmware-ts/panel/refusal-log.js';
 import { isLoopbackAddress, PanelConfigError, PanelServer, tokenMatches } from '../firmware-ts/panel/server.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 import { nextEvent, PanelTestClient } from './panel-client.js';
@@ -107,8 +108,9 @@ describe('panel: the virtual devices over a WebSocket', () => {
   });
 
   it('keeps page times between the arrival and MAX_EVENT_AGE before it; before any ping answer, events take their arrival time', async () => {
-    const unsynced = await PanelTestClient.open(wsUrl(server));
+    // Opened late rather than left unanswered for 100 s: a page that leaves a ping unanswered that long is dropped (panel-liveness.test.ts).
     clock.advanceTo(200);
+    const unsynced = await PanelTestClient.open(wsUrl(server));
     let got = nextEvent<[TapHit]>((l) => server.devices.tapPad.onHit(l));
     unsynced.send({ type: 'tap', velocity: 1, time: 5 });
     expect((await got)[0].time).to.equal(200);
@@ -150,11 +152,12 @@ describe('panel: the virtual devices over a WebSocket', () => {
     expect(server.devices.buttons.isDown('shift')).to.equal(true);
     const keyUp = nextEvent<[KeyEvent]>((l) => server.devices.grid.onKey(l));
     const shiftUp = nextEvent<[ButtonEvent]>((l) => server.devices.buttons.onButton(l));
-    clock.advanceTo(150);
+    // Within the ping deadline, so it is the close that lets go.
+    clock.advanceTo(105);
     client.ws.terminate();
     const [[key], [button]] = await Promise.all([keyUp, shiftUp]);
-    expect(key).to.deep.equal({ key: 7, pressed: false, time: 150 });
-    expect(button).to.deep.equal({ button: 'shift', pressed: false, time: 150 });
+    expect(key).to.deep.equal({ key: 7, pressed: false, time: 105 });
+    expect(button).to.deep.equal({ button: 'shift', pressed: false, time: 105 });
     expect(server.devices.buttons.isDown('shift')).to.equal(false);
   });
 
@@ -233,19 +236,64 @@ describe('panel: the virtual devices over a WebSocket', () => {
 
   it('passes commands to the daemon and sends its refusals back to the page', async () => {
     const commands: PanelCommand[] = [];
+    let heard = (): void => {};
     server.onCommand(async (command) => {
       commands.push(command);
+      heard();
       if (command.command === 'load') throw new Error(`slot ${command.slot + 1} is empty`);
     });
     server.publish(snapshot());
     const client = await PanelTestClient.open(wsUrl(server));
+    const tempoHeard = new Promise<void>((resolve) => { heard = resolve; });
     client.send({ type: 'command', command: 'tempo', bpm: 128.5 });
+    // One command at a time per page: the next is sent once this one is done, as a performer's clicks are.
+    await tempoHeard;
     client.send({ type: 'command', command: 'load', slot: 2 });
     expect((await client.next('error')).error).to.equal('load: slot 3 is empty');
     client.send({ type: 'command', command: 'model', name: 'ag99' });
     expect((await client.next('error')).error).to.match(/unknown model "ag99": expected one of ag11, ag2, baseline/);
     expect(commands).to.deep.equal([{ command: 'tempo', bpm: 128.5 }, { command: 'load', slot: 2 }]);
     await client.close();
+  });
+
+  it('runs one command at a time per page and answers the others "busy", in one line', async () => {
+    const commands: PanelCommand[] = [];
+    let heard = (): void => {};
+    const nextHeard = (): Promise<void> => new Promise((resolve) => { heard = resolve; });
+    let finishSave = (): void => {};
+    server.onCommand((command) => {
+      commands.push(command);
+      heard();
+      if (command.command === 'load') throw new Error(`slot ${command.slot + 1} is empty`);
+      // A save that takes its time (a slow SD card).
+      return command.command === 'save' ? new Promise<void>((resolve) => { finishSave = resolve; }) : undefined;
+    });
+    const page = await PanelTestClient.open(wsUrl(server));
+    const other = await PanelTestClient.open(wsUrl(server));
+    let got = nextHeard();
+    page.send({ type: 'command', command: 'save', slot: 2 });
+    await got;
+    page.send({ type: 'command', command: 'load', slot: 5 });
+    page.send({ type: 'command', command: 'save', slot: 7 });
+    expect((await page.next('error')).error).to.equal('busy: save slot 3 still running; load slot 6 refused, send it again when that is done');
+    expect((await page.next('error')).error).to.equal('busy: save slot 3 still running; save slot 8 refused, send it again when that is done');
+    // Another page is not held up by this one.
+    got = nextHeard();
+    other.send({ type: 'command', command: 'tempo', bpm: 100 });
+    await got;
+    // The save is done: the page may send the next command; one that fails frees the page as well.
+    finishSave();
+    got = nextHeard();
+    page.send({ type: 'command', command: 'load', slot: 5 });
+    await got;
+    expect((await page.next('error')).error).to.equal('load: slot 6 is empty');
+    got = nextHeard();
+    page.send({ type: 'command', command: 'tempo', bpm: 120 });
+    await got;
+    expect(commands).to.deep.equal([{ command: 'save', slot: 2 }, { command: 'tempo', bpm: 100 }, { command: 'load', slot: 5 }, { command: 'tempo', bpm: 120 }]);
+    expect(page.received.filter((m) => m.type === 'error')).to.have.length(3);
+    await page.close();
+    await other.close();
   });
 
   it('serves only its fixed routes, with a content security policy', async () => {
@@ -289,6 +337,32 @@ describe('panel: the virtual devices over a WebSocket', () => {
     expect(foreign).to.equal(403);
     const own = await PanelTestClient.open(wsUrl(server), { headers: { Origin: `http://127.0.0.1:${server.port}` } });
     await own.close();
+  });
+
+  it(`echoes at most ${MAX_ECHOED_CHARS} characters of a refused Host or Origin, in the log and in the reply`, async () => {
+    const upgrade = (headers: string): Promise<string> => new Promise((resolve, reject) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => socket.end(`GET /ws HTTP/1.1\r\n${headers}Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n`));
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('end', () => resolve(String(Buffer.concat(chunks))));
+      socket.on('error', reject);
+    });
+    const longHost = `${'h'.repeat(15000)}.example:${server.port}`;
+    const hostReply = await upgrade(`Host: ${longHost}\r\n`);
+    expect(hostReply).to.match(/^HTTP\/1\.1 403 /);
+    const longOrigin = `http://${'o'.repeat(15000)}.example`;
+    const originReply = await upgrade(`Host: 127.0.0.1:${server.port}\r\nOrigin: ${longOrigin}\r\n`);
+    expect(originReply).to.match(/^HTTP\/1\.1 403 /);
+    for (const [reply, value] of [[hostReply, longHost], [originReply, longOrigin]]) {
+      const body = reply.slice(reply.indexOf('\r\n\r\n') + 4);
+      expect(body).to.include(`${value.slice(0, MAX_ECHOED_CHARS)}... (${value.length} characters)`);
+      expect(body.length).to.be.below(200);
+    }
+    const lines = log.lines.filter((l) => l.message.startsWith('refused')).map((l) => l.message);
+    expect(lines).to.have.length(2);
+    for (const line of lines) expect(line.length).to.be.below(300);
+    expect(lines[0]).to.include(`host ${longHost.slice(0, MAX_ECHOED_CHARS)}... (${longHost.length} characters) is not this panel`);
+    expect(lines[1]).to.include(`origin ${longOrigin.slice(0, MAX_ECHOED_CHARS)}... (${longOrigin.length} characters) is not this panel`);
   });
 });
 
@@ -335,6 +409,45 @@ describe('panel: host and token rules', () => {
     expect((await request(server.port, '/export.mid')).status).to.equal(401);
     expect((await request(server.port, `/export.mid?token=${TOKEN}`)).status).to.equal(200);
     await server.close();
+  });
+
+  it('logs the first refused connection of each kind, then counts the rest and sums them up once a minute', async () => {
+    const clock = new OfflineClock(0);
+    const log = new MemoryLog();
+    const server = new PanelServer({ host: '127.0.0.1', port: 0, token: TOKEN, clock, log });
+    await server.start();
+    const status = (query: string, headers: Record<string, string> = {}): Promise<number> =>
+      PanelTestClient.open(wsUrl(server, query), { headers }).then(async (c) => { await c.close(); return 101; }, (e: { status: number }) => e.status);
+    const refusals = (): string[] => log.lines.filter((l) => l.message.startsWith('refused')).map((l) => l.message);
+
+    // A phone retrying with a stale token, for a while.
+    for (let i = 0; i < 150; i++) expect(await status('?token=stale')).to.equal(401);
+    expect(await status(`?token=${TOKEN}&x=1`, { Origin: 'http://evil.example' })).to.equal(403);
+    expect(await status(`?token=${TOKEN}`, { Origin: 'http://evil.example' })).to.equal(403);
+    expect(refusals()).to.deep.equal([
+      `refused a panel connection from 127.0.0.1: wrong or missing token (more of these are counted, summed up every ${REFUSAL_SUMMARY_INTERVAL} s)`,
+      `refused a panel connection from 127.0.0.1: origin http://evil.example is not this panel (more of these are counted, summed up every ${REFUSAL_SUMMARY_INTERVAL} s)`,
+    ]);
+    clock.advance(REFUSAL_SUMMARY_INTERVAL);
+    expect(refusals()[2]).to.equal('refused 150 more panel connections in the last 60 s: 149 wrong or missing token (from 127.0.0.1); 1 origin not this panel (from 127.0.0.1)');
+
+    // Still at it in the next minute: counted and summed up again, no line per attempt.
+    for (let i = 0; i < 3; i++) await status('?token=stale');
+    clock.advance(REFUSAL_SUMMARY_INTERVAL - 1);
+    expect(refusals()).to.have.length(3);
+    clock.advance(1);
+    expect(refusals()[3]).to.equal('refused 3 more panel connections in the last 60 s: 3 wrong or missing token (from 127.0.0.1)');
+
+    // A quiet minute ends the counting: the next refusal has its own line again.
+    clock.advance(REFUSAL_SUMMARY_INTERVAL);
+    expect(refusals()).to.have.length(4);
+    await status('');
+    expect(refusals()[4]).to.match(/^refused a panel connection from 127\.0\.0\.1: wrong or missing token/);
+    // Closing sums up what is still counted and leaves no timer running.
+    await status('');
+    await server.close();
+    expect(refusals()[5]).to.equal('refused 1 more panel connection in the last 0 s: 1 wrong or missing token (from 127.0.0.1)');
+    expect(clock.pendingTimers()).to.equal(0);
   });
 
   it('tokenMatches and isLoopbackAddress', () => {

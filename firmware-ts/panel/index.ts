@@ -5,7 +5,8 @@
  * the hardware and pushes its state to the pages with `publish`.
  */
 export { PanelServer, PanelConfigError, DEFAULT_PANEL_HOST, DEFAULT_PANEL_PORT, DEFAULT_MAX_PAYLOAD, MIN_TOKEN_LENGTH, PAGE_DIR, isLoopbackAddress, tokenMatches, type PanelServerOptions, type ExportProvider } from './server.js';
-export { PanelSession, RESYNC_INTERVAL } from './session.js';
+export { PanelSession, RESYNC_INTERVAL, ANSWER_DEADLINE } from './session.js';
+export { RefusalLog, REFUSAL_SUMMARY_INTERVAL, MAX_ECHOED_CHARS, echoHeader, type RefusalKind } from './refusal-log.js';
 export { PageClockSync, MAX_EVENT_AGE, type SyncSample } from './clock-sync.js';
 export { VirtualStepGrid, VirtualTapPad, VirtualButtons, VirtualTempo } from './virtual-devices.js';
 export * from './protocol.js';

@@ -10,6 +10,7 @@ import { silentLog, type DeviceLog } from '../devices/log.js';
 import { PROJECT_ROOT } from '../paths.js';
 import type { Clock } from '../time/clock.js';
 import { type PanelCommand, type PanelSnapshot, type ServerMessage } from './protocol.js';
+import { echoHeader, RefusalLog, type RefusalKind } from './refusal-log.js';
 import { PanelSession } from './session.js';
 import { VirtualButtons, VirtualStepGrid, VirtualTapPad, VirtualTempo } from './virtual-devices.js';
 
@@ -70,6 +71,7 @@ export class PanelServer {
   readonly #maxPayload: number;
   readonly #sessions = new Map<WebSocket, PanelSession>();
   readonly #commandListeners = new Set<(command: PanelCommand) => void | Promise<void>>();
+  readonly #refusals: RefusalLog;
   #files = new Map<string, Buffer>();
   #http: http.Server | null = null;
   #wss: WebSocketServer | null = null;
@@ -85,6 +87,7 @@ export class PanelServer {
     this.#clock = options.clock;
     this.#log = options.log ?? silentLog;
     this.#maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.#refusals = new RefusalLog(this.#clock, this.#log);
     const onListenerError = (err: unknown): void => this.#log.warn(`a panel device listener failed: ${(err as Error)?.stack ?? err}`);
     this.devices = {
       grid: new VirtualStepGrid((leds) => this.#broadcast({ type: 'leds', leds }), onListenerError),
@@ -154,15 +157,16 @@ export class PanelServer {
   /**
    * A session not tied to a socket: the same message handling, with replies
    * going to `send`. The WebSocket path uses exactly this; tests use it to
-   * drive the handler directly.
+   * drive the handler directly. `onUnanswered` is called when the session
+   * closed itself because the page stopped answering pings.
    */
-  openSession(send: (message: ServerMessage) => void, name = `page ${++this.#sessionCount}`): PanelSession {
+  openSession(send: (message: ServerMessage) => void, name = `page ${++this.#sessionCount}`, onUnanswered?: () => void): PanelSession {
     return new PanelSession({
       clock: this.#clock,
       log: this.#log,
       ...this.devices,
       command: (command) => this.#runCommand(command),
-    }, send, name);
+    }, send, name, onUnanswered);
   }
 
   async close(): Promise<void> {
@@ -171,6 +175,7 @@ export class PanelServer {
       ws.close(1001, 'the box is shutting down');
     }
     this.#sessions.clear();
+    this.#refusals.close();
     const server = this.#http;
     this.#http = null;
     this.#wss = null;
@@ -191,23 +196,24 @@ export class PanelServer {
 
   #onUpgrade(wss: WebSocketServer, req: http.IncomingMessage, socket: Duplex, head: Buffer, token: string | null): void {
     socket.on('error', () => socket.destroy());
-    const refuse = (status: number, reason: string): void => {
-      this.#log.info(`refused a panel connection from ${req.socket.remoteAddress}: ${reason}`);
+    const refuse = (status: number, kind: RefusalKind, reason: string): void => {
+      this.#refusals.refused(kind, req.socket.remoteAddress ?? '(address unknown)', reason);
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
     };
     const url = requestUrl(req);
-    if (url.pathname !== '/ws') return refuse(404, 'the panel socket is at /ws');
+    if (url.pathname !== '/ws') return refuse(404, 'path', 'the panel socket is at /ws');
     const denied = this.#deny(req, url, token);
-    if (denied) return refuse(denied.status, denied.reason);
+    if (denied) return refuse(denied.status, denied.kind, denied.reason);
     // A browser always says where the page came from: only our own page may drive the box.
     const origin = req.headers.origin;
-    if (origin !== undefined && originHost(origin) !== req.headers.host?.toLowerCase()) return refuse(403, `origin ${origin} is not this panel`);
-    if (this.#sessions.size >= MAX_CLIENTS) return refuse(503, `too many panel pages open (${MAX_CLIENTS})`);
+    if (origin !== undefined && originHost(origin) !== req.headers.host?.toLowerCase()) return refuse(403, 'origin', `origin ${echoHeader(origin)} is not this panel`);
+    if (this.#sessions.size >= MAX_CLIENTS) return refuse(503, 'full', `too many panel pages open (${MAX_CLIENTS})`);
     wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));
   }
 
   #accept(ws: WebSocket, req: http.IncomingMessage): void {
-    const session = this.openSession((message) => this.#sendText(ws, JSON.stringify(message)), `page ${++this.#sessionCount} (${req.socket.remoteAddress})`);
+    // A page that stopped answering (Wi-Fi gone, no FIN) has already let go of its keys; its socket goes too, freeing its place.
+    const session = this.openSession((message) => this.#sendText(ws, JSON.stringify(message)), `page ${++this.#sessionCount} (${req.socket.remoteAddress})`, () => ws.terminate());
     this.#sessions.set(ws, session);
     ws.on('message', (data, isBinary) => session.receive(data, isBinary));
     // Oversized frames arrive here (ws closes with 1009); an 'error' without a listener would throw.
@@ -233,10 +239,10 @@ export class PanelServer {
   }
 
   /** Host and token rules shared by the socket and the downloads; null when allowed. */
-  #deny(req: http.IncomingMessage, url: URL, token: string | null): { status: number; reason: string } | null {
+  #deny(req: http.IncomingMessage, url: URL, token: string | null): { status: number; kind: RefusalKind; reason: string } | null {
     // On loopback, a Host that is not ours means a page elsewhere resolved its own name to 127.0.0.1 (DNS rebinding).
-    if (!token && !isLoopbackHostHeader(req.headers.host, this.#port)) return { status: 403, reason: `host ${req.headers.host ?? '(none)'} is not this panel` };
-    if (token && !tokenMatches(url.searchParams.get('token'), token)) return { status: 401, reason: 'wrong or missing token' };
+    if (!token && !isLoopbackHostHeader(req.headers.host, this.#port)) return { status: 403, kind: 'host', reason: `host ${echoHeader(req.headers.host ?? '(none)')} is not this panel` };
+    if (token && !tokenMatches(url.searchParams.get('token'), token)) return { status: 401, kind: 'token', reason: 'wrong or missing token' };
     return null;
   }
 

@@ -23,12 +23,24 @@ const BURST = 5;
 export const RESYNC_INTERVAL: Seconds = 5;
 /** More unanswered pings than this means the page is not answering; stop adding to the table. */
 const MAX_OUTSTANDING_PINGS = 4;
+/**
+ * A ping unanswered this long means the page is gone. A page that vanishes
+ * without closing (phone Wi-Fi drops: no FIN) would otherwise hold its keys
+ * until the kernel gives up on the TCP connection, ~15 minutes. A live page
+ * answers from its message handler within a round trip (milliseconds; a
+ * phone's Wi-Fi power save adds a few hundred), and TCP rides out a short
+ * stall or a roam between access points within a few seconds: 10 s is two
+ * resync intervals, well past both, and a stuck SHIFT lasts at most
+ * ANSWER_DEADLINE + RESYNC_INTERVAL after the last answer.
+ */
+export const ANSWER_DEADLINE: Seconds = 10;
 
 /**
  * One open page. Turns its messages into device events with daemon times,
  * answers every message it cannot use with one error line, and on close
  * releases whatever that page was holding down (a closed tab must not leave
- * SHIFT held on the box).
+ * SHIFT held on the box). A page that stops answering pings is closed the
+ * same way: it may have vanished without a word.
  */
 export class PanelSession {
   readonly #host: SessionHost;
@@ -40,12 +52,21 @@ export class PanelSession {
   #nextPing = 1;
   #exchanges = 0;
   #cancelResync: (() => void) | null = null;
+  #cancelDeadline: (() => void) | null = null;
+  readonly #onUnanswered: (() => void) | null;
+  /** The command this page is waiting for: one at a time, so a page cannot pile up slot writes. */
+  #running: PanelCommand | null = null;
   #errors = 0;
   #closed = false;
 
-  constructor(host: SessionHost, send: (message: ServerMessage) => void, readonly name: string) {
+  /**
+   * `onUnanswered` is called after the session has closed itself because a
+   * ping went unanswered past ANSWER_DEADLINE: the owner of the socket drops it.
+   */
+  constructor(host: SessionHost, send: (message: ServerMessage) => void, readonly name: string, onUnanswered?: () => void) {
     this.#host = host;
     this.#send = send;
+    this.#onUnanswered = onUnanswered ?? null;
   }
 
   /** Messages answered with an error so far. */
@@ -58,6 +79,7 @@ export class PanelSession {
     if (this.#closed || this.#pings.size >= MAX_OUTSTANDING_PINGS) return;
     const id = this.#nextPing++;
     this.#pings.set(id, this.#host.clock.now());
+    if (!this.#cancelDeadline) this.#watchOldestPing();
     this.#send({ type: 'ping', id });
   }
 
@@ -89,6 +111,7 @@ export class PanelSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#cancelResync?.();
+    this.#cancelDeadline?.();
     const now = this.#host.clock.now();
     for (const key of this.#heldKeys) this.#host.grid.key(key, false, now);
     for (const button of this.#heldButtons) this.#host.buttons.set(button, false, now);
@@ -131,11 +154,44 @@ export class PanelSession {
         this.#host.tempo.turn(m.detents, this.sync.toDaemonTime(m.time, now));
         return;
       case 'command': {
-        const { type: _type, ...command } = m;
-        this.#host.command(command as PanelCommand).catch((err: unknown) => this.#reject(`${m.command}: ${(err as Error)?.message ?? err}`));
+        const { type: _type, ...rest } = m;
+        const command = rest as PanelCommand;
+        if (this.#running) {
+          this.#reject(`busy: ${describeCommand(this.#running)} still running; ${describeCommand(command)} refused, send it again when that is done`);
+          return;
+        }
+        const done = this.#host.command(command);
+        this.#running = command;
+        done
+          .catch((err: unknown) => this.#reject(`${m.command}: ${(err as Error)?.message ?? err}`))
+          .finally(() => { this.#running = null; });
         return;
       }
     }
+  }
+
+  /**
+   * One timer for all waiting pings: it falls due when the oldest passes
+   * ANSWER_DEADLINE and, if that one was answered meanwhile, moves on to the
+   * next oldest. Pings are kept in the order they were sent.
+   */
+  #watchOldestPing(): void {
+    this.#cancelDeadline = null;
+    const oldest = this.#pings.entries().next();
+    if (oldest.done) return;
+    const [id, sent] = oldest.value;
+    this.#cancelDeadline = this.#host.clock.setTimeout(() => {
+      this.#cancelDeadline = null;
+      if (this.#closed) return;
+      if (this.#pings.has(id)) this.#drop();
+      else this.#watchOldestPing();
+    }, sent + ANSWER_DEADLINE - this.#host.clock.now());
+  }
+
+  #drop(): void {
+    this.#host.log.info(`${this.name}: no answer to a ping for ${ANSWER_DEADLINE} s; dropping it and releasing what it held`);
+    this.close();
+    this.#onUnanswered?.();
   }
 
   #scheduleResync(): void {
@@ -151,6 +207,16 @@ export class PanelSession {
     if (this.#errors === 1) this.#host.log.warn(`${this.name}: ${error} (further errors from this page at debug level)`);
     else this.#host.log.debug(`${this.name}: ${error}`);
     if (!this.#closed) this.#send({ type: 'error', error });
+  }
+}
+
+/** A command as the performer would say it (slots counted from 1, as on the page). */
+function describeCommand(c: PanelCommand): string {
+  switch (c.command) {
+    case 'tempo': return `tempo ${c.bpm}`;
+    case 'model': return `model ${c.name}`;
+    case 'save':
+    case 'load': return `${c.command} slot ${c.slot + 1}`;
   }
 }
 
