@@ -70,6 +70,37 @@ describe('box: performer actions that overlap', function () {
     await t.close();
   });
 
+  it('PLAY during a take\'s count-in: the take starts on the loop\'s first downbeat, not on the count-in\'s guess', async () => {
+    const t = await testBox({ modelsDir: tempDir('groovebox-no-models-') });
+    await t.box.boot();
+    await t.button('rec', true); await t.button('rec', false);
+    const counted = t.box.capture.recorder.window!.start; // one bar (2 s at 120 BPM) after REC
+    await t.run(t.clock.now() + 0.3);
+    t.box.play();
+    const firstDownbeat = t.box.sequencer.gridTime(0);
+    expect(firstDownbeat).to.not.be.closeTo(counted, 0.01);
+    expect(t.box.capture.recorder.window!.start).to.be.closeTo(firstDownbeat, 1e-9);
+    await t.close();
+  });
+
+  it('the tempo turned while a take waits for the loop\'s downbeat: the take follows the new tempo', async () => {
+    const t = await testBox({ modelsDir: tempDir('groovebox-no-models-') });
+    await t.box.boot();
+    t.box.play();
+    await t.run(t.clock.now() + 1);
+    await t.button('rec', true); await t.button('rec', false);
+    const before = t.box.capture.recorder.window!;
+    expect(before.bpm).to.equal(120);
+    t.box.setTempo(100);
+    const after = t.box.capture.recorder.window!;
+    expect(after.bpm).to.equal(100);
+    await t.run(after.start - 0.01);
+    // The loop really comes round where the take now starts (cell 32 at 100 BPM from the next 16th on).
+    expect(t.box.sequencer.nextLoopStart(t.clock.now())).to.be.closeTo(after.start, 1e-9);
+    expect(after.start).to.be.greaterThan(before.start);
+    await t.close();
+  });
+
   it('a generation worker that cannot be brought back: one error line, and the box plays on as a plain step sequencer', async () => {
     // The boot's model loads; its first generation kills the worker; the restarted one no longer loads.
     const t = await testBox({ modelsDir: scriptedModels({ load: ['ok', 'fail'], crashOnSeed: 'any' }), workerFile: SCRIPTED });

@@ -177,7 +177,7 @@ export class GrooveBox implements BoxControl {
       warn: (m) => seqLog.warn(m),
       onListenerError: listenerErrorLog(seqLog),
     });
-    this.capture = new GestureCapture({ clock: this.clock, bpm: () => this.sequencer.bpm, nextDownbeat: (now) => this.#nextDownbeat(now) });
+    this.capture = new GestureCapture({ clock: this.clock, bpm: () => this.sequencer.targetBpm, nextDownbeat: (now) => this.#nextDownbeat(now) });
     const midiLog = options.logs('midi');
     this.midi = options.midi ? openMidi(options.midi, this.clock, (m) => midiLog.info(m)) : null;
     this.audio = options.audio ? new AudioOut({ context: options.audio.context, clock: this.clock, gain: options.audio.gain, log: (m) => options.logs('audio').warn(m) }) : null;
@@ -266,6 +266,8 @@ export class GrooveBox implements BoxControl {
 
   setTempo(bpm: number): void {
     const set = this.sequencer.setTempo(bpm);
+    // A take waiting for its downbeat follows the new tempo (nothing is tapped yet).
+    if (this.capture.recorder.phase() === 'count-in') this.capture.rearm();
     this.#dirty = true;
     this.#scheduleSave();
     this.#log.debug(`tempo ${set} BPM`);
@@ -612,7 +614,11 @@ export class GrooveBox implements BoxControl {
       this.#upcoming = [];
       this.#playhead = null;
       this.#dirty = true;
-    } else if (event.type === 'start' || event.type === 'continue') this.#upcoming = [];
+    } else if (event.type === 'start' || event.type === 'continue') {
+      this.#upcoming = [];
+      // PLAY during a take: its grid was a count-in's guess; the take starts again on the loop's first downbeat.
+      if (this.capture.recorder.phase() !== 'idle') this.capture.rearm();
+    }
     // A loop switch is decided when its first cell is scheduled: the panel's drum-roll follows.
     if (event.type === 'note' && event.step === 0) this.#loopJSON = null;
   }

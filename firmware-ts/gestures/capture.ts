@@ -103,6 +103,15 @@ export class GestureCapture {
     return this.recorder.arm(this.#nextDownbeat(this.#clock.now()));
   }
 
+  /**
+   * The transport started or the tempo changed during a take: starts it again
+   * against the loop as it now runs (taps so far would land on the wrong steps).
+   */
+  rearm(): TakeWindow | null {
+    if (this.recorder.phase() === 'idle') return null;
+    return this.recorder.arm(this.#nextDownbeat(this.#clock.now()));
+  }
+
   /** Replaces the whole state (loading a slot). */
   load(state: GestureState): void {
     this.#set(state, 'loaded');

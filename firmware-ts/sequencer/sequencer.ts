@@ -221,7 +221,10 @@ export class Sequencer {
   nextLoopStart(time: Seconds): Seconds | null {
     if (!this.#playing) return null;
     if (this.#lastLoopStart !== null && this.#lastLoopStart >= time) return this.#lastLoopStart;
-    return this.gridTime(Math.ceil(this.#nextCell / STEPS) * STEPS);
+    // A tempo change waiting for the next 16th applies from there on (a ramp is taken at its present tempo).
+    const stepDur = this.#requestedBpm !== null ? stepSeconds(this.#requestedBpm) : this.#stepDur;
+    const cell = Math.ceil(this.#nextCell / STEPS) * STEPS;
+    return this.#boundary(this.#nextCell) + (cell - this.#nextCell) * stepDur + stepDur / 2;
   }
 
   /**
