@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { BACKEND_NAMES } from '../ml/backend-names.js';
 
 /** A `groovebox` sub-command. Each lives in its own file under cli/commands/. */
 export interface Command {
@@ -26,13 +27,29 @@ export function parseCommandArgs(command: Command, argv: string[]) {
   }
 }
 
-/** Reads a numeric option, naming it when it is not a number in range. */
+/** Reads a numeric option, naming it when it is not a number in range (a blank value, as from an unset shell variable, is not 0). */
 export function numberOption(values: Record<string, unknown>, name: string, fallback: number, min = -Infinity, max = Infinity): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
-  const n = Number(raw);
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
   if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name}: expected a number in ${min}..${max}, got "${raw}"`);
   return n;
+}
+
+/** Like numberOption, for counts, ports and seeds: whole numbers only. */
+export function integerOption(values: Record<string, unknown>, name: string, fallback: number, min = -Infinity, max = Infinity): number {
+  const n = numberOption(values, name, fallback, min, max);
+  if (!Number.isInteger(n)) throw new UsageError(`--${name}: expected a whole number in ${min}..${max}, got "${values[name]}"`);
+  return n;
+}
+
+/** A --backend flag, checked before any backend starts. */
+export function backendOption(values: Record<string, unknown>): string | undefined {
+  const raw = stringOption(values, 'backend');
+  if (raw !== undefined && !(BACKEND_NAMES as readonly string[]).includes(raw)) {
+    throw new UsageError(`--backend: expected one of ${BACKEND_NAMES.join(', ')}, got "${raw}"`);
+  }
+  return raw;
 }
 
 export function stringOption(values: Record<string, unknown>, name: string): string | undefined {

@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { BACKEND_NAMES as BACKENDS, type BackendName } from './backend-names.js';
 import { patchWasmBatchMatMul } from './wasm-matmul-fix.js';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export type { BackendName };
 
 let chosen: Promise<BackendName> | null = null;
 

@@ -1,7 +1,7 @@
 import { benchDataset, formatDatasetBench } from '../../dataset/bench.js';
 import { datasetDir } from '../../paths.js';
 import type { Command } from '../command.js';
-import { numberOption, stringOption } from '../command.js';
+import { stringOption, integerOption } from '../command.js';
 
 export const benchDatasetCommand: Command = {
   name: 'bench dataset',
@@ -13,7 +13,7 @@ export const benchDatasetCommand: Command = {
 The cache is built in a temporary folder, so a training run's cache is never touched.`,
   options: { json: { type: 'boolean' }, runs: { type: 'string' }, data: { type: 'string' } },
   async run({ values }) {
-    const result = benchDataset(datasetDir(stringOption(values, 'data')), { runs: numberOption(values, 'runs', 3, 1, 100) });
+    const result = benchDataset(datasetDir(stringOption(values, 'data')), { runs: integerOption(values, 'runs', 3, 1, 100) });
     process.stdout.write((values.json ? JSON.stringify(result) : formatDatasetBench(result)) + '\n');
   },
 };

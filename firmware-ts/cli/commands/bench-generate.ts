@@ -2,7 +2,7 @@ import path from 'node:path';
 import { benchGenerate } from '../../../scripts/bench-generate.js';
 import { MODEL_NAMES, isModelName } from '../../model/config.js';
 import { MODELS_DIR } from '../../paths.js';
-import { UsageError, numberOption, stringOption, type Command } from '../command.js';
+import { UsageError, stringOption, type Command, integerOption, backendOption } from '../command.js';
 
 export const benchGenerateCommand: Command = {
   name: 'bench generate',
@@ -24,9 +24,9 @@ export const benchGenerateCommand: Command = {
     const modelsDir = path.resolve(stringOption(values, 'models-dir') ?? MODELS_DIR);
     const result = await benchGenerate({
       modelDir: path.join(modelsDir, name),
-      n: numberOption(values, 'n', 500, 1, 1e6),
-      warmup: numberOption(values, 'warmup', 20, 1, 1e5),
-      backend: stringOption(values, 'backend'),
+      n: integerOption(values, 'n', 500, 1, 1e6),
+      warmup: integerOption(values, 'warmup', 20, 1, 1e5),
+      backend: backendOption(values),
     });
     if (values.json) {
       process.stdout.write(JSON.stringify(result) + '\n');

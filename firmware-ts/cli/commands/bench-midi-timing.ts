@@ -6,7 +6,7 @@ import { Pattern, STEPS } from '../../pattern/pattern.js';
 import { Sequencer } from '../../sequencer/sequencer.js';
 import { SystemClock } from '../../time/clock.js';
 import type { Command } from '../command.js';
-import { numberOption, stringOption } from '../command.js';
+import { numberOption, stringOption, integerOption } from '../command.js';
 
 /** A failure the user can act on: printed as one line. */
 class BenchError extends Error {
@@ -67,7 +67,7 @@ export const benchMidiTiming: Command = {
     port: { type: 'string' }, fake: { type: 'boolean' }, json: { type: 'boolean' }, rt: { type: 'string' },
   },
   async run({ values }) {
-    const events = numberOption(values, 'events', 10000, 100, 10_000_000);
+    const events = integerOption(values, 'events', 10000, 100, 10_000_000);
     const bpm = numberOption(values, 'bpm', 180, 40, 240);
     const withLoad = values.load === true;
     const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -77,12 +77,12 @@ export const benchMidiTiming: Command = {
     const spec: MidiPortSpec = values.fake ? { kind: 'fake', name: 'fake' } : { kind: 'easymidi', port: stringOption(values, 'port') ?? null };
     const load = withLoad ? await startLoad(stringOption(values, 'model')) : null;
     const generationsBefore = load?.generations() ?? 0;
-    let midi = new MidiThread({ port: spec, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.02, realtime: numberOption(values, 'rt', 50, 0, 99) || false, log: () => {} });
+    let midi = new MidiThread({ port: spec, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.02, realtime: integerOption(values, 'rt', 50, 0, 99) || false, log: () => {} });
     if (!(await midi.connect())) {
       await midi.close();
       if (spec.kind === 'easymidi' && spec.port) throw new BenchError(`bench: cannot open MIDI output "${spec.port}"`);
       log('bench: no MIDI port (RtMidi did not open); measuring on a fake port');
-      midi = new MidiThread({ port: { kind: 'fake', name: 'fake' }, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.02, realtime: numberOption(values, 'rt', 50, 0, 99) || false, log: () => {} });
+      midi = new MidiThread({ port: { kind: 'fake', name: 'fake' }, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.02, realtime: integerOption(values, 'rt', 50, 0, 99) || false, log: () => {} });
       await midi.connect();
     }
     const clock = new SystemClock();

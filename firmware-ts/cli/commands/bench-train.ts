@@ -1,6 +1,6 @@
 import { runTrainBench, type TrainBenchRow } from '../../../scripts/bench-train.js';
 import { MODEL_NAMES, isModelName, type ModelName } from '../../model/config.js';
-import { UsageError, numberOption, stringOption, type Command } from '../command.js';
+import { UsageError, stringOption, type Command, integerOption } from '../command.js';
 
 export const benchTrainCommand: Command = {
   name: 'bench train',
@@ -28,8 +28,8 @@ export const benchTrainCommand: Command = {
       const job = {
         backend,
         models: models as ModelName[],
-        steps: cpu ? numberOption(values, 'cpu-steps', 1, 1, 1000) : numberOption(values, 'steps', 3, 1, 1000),
-        batch: cpu ? numberOption(values, 'cpu-batch', 32, 1, 4096) : numberOption(values, 'batch', 128, 1, 4096),
+        steps: cpu ? integerOption(values, 'cpu-steps', 1, 1, 1000) : integerOption(values, 'steps', 3, 1, 1000),
+        batch: cpu ? integerOption(values, 'cpu-batch', 32, 1, 4096) : integerOption(values, 'batch', 128, 1, 4096),
       };
       if (!values.json) process.stderr.write(`groovebox: bench train on ${backend}: ${job.models.join(', ')}, batch ${job.batch}, ${job.steps} timed step(s) each...\n`);
       rows.push(...(await runTrainBench(job)));

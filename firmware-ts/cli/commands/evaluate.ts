@@ -4,7 +4,7 @@ import { writeReport } from '../../eval/report.js';
 import { initBackend } from '../../ml/runtime.js';
 import { MODEL_NAMES, isModelName, type ModelName } from '../../model/config.js';
 import { MODELS_DIR, PROJECT_ROOT, datasetDir } from '../../paths.js';
-import { UsageError, numberOption, stringOption, type Command } from '../command.js';
+import { UsageError, stringOption, type Command, integerOption, backendOption } from '../command.js';
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
@@ -26,11 +26,11 @@ export const evaluateCommand: Command = {
     // Every option is checked before the (slow) backend start, so a typo fails at once.
     const models = parseModels(stringOption(values, 'models'));
     const outDir = path.resolve(stringOption(values, 'out') ?? path.join(PROJECT_ROOT, 'docs'));
-    const limit = values.limit === undefined ? undefined : numberOption(values, 'limit', 0, 1);
-    const seed = numberOption(values, 'seed', 1, 0, 2 ** 32 - 1);
-    const batchSize = numberOption(values, 'batch', 128, 1, 4096);
+    const limit = values.limit === undefined ? undefined : integerOption(values, 'limit', 0, 1);
+    const seed = integerOption(values, 'seed', 1, 0, 2 ** 32 - 1);
+    const batchSize = integerOption(values, 'batch', 128, 1, 4096);
     const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
-    await initBackend(stringOption(values, 'backend'), log);
+    await initBackend(backendOption(values), log);
     const results = await runEvaluation({
       models,
       modelsDir: path.resolve(stringOption(values, 'models-dir') ?? MODELS_DIR),

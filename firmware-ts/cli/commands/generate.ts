@@ -10,7 +10,7 @@ import { DRUMS, DRUM_COUNT, drumIndexOfName } from '../../pattern/drums.js';
 import { accent, groove, score } from '../../pattern/gestures.js';
 import { Pattern, STEPS } from '../../pattern/pattern.js';
 import { MODELS_DIR } from '../../paths.js';
-import { UsageError, numberOption, stringOption, type Command } from '../command.js';
+import { UsageError, numberOption, stringOption, type Command, integerOption, backendOption } from '../command.js';
 
 /**
  * `groovebox generate` and its two GrooVAE-task shortcuts (humanize, drumify): the
@@ -94,7 +94,7 @@ export function commonPlan(values: Values, defaultModel: ModelName = 'ag11'): Om
   if (!isModelName(modelName)) throw new UsageError(`--model: expected one of ${MODEL_NAMES.join(', ')}, got "${modelName}"`);
   const out = stringOption(values, 'out');
   if (!out) throw new UsageError('--out: the MIDI file to write is required (e.g. --out loop.mid)');
-  const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : numberOption(values, 'seed', 0, 0, 2 ** 32 - 1);
+  const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integerOption(values, 'seed', 0, 0, 2 ** 32 - 1);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed: expected a whole number, got "${values.seed}"`);
   return {
     modelName,
@@ -105,7 +105,7 @@ export function commonPlan(values: Values, defaultModel: ModelName = 'ag11'): Om
     keepGiven: !values.free,
     bpm: values.bpm === undefined ? undefined : numberOption(values, 'bpm', 120, 20, 400),
     json: Boolean(values.json),
-    backend: stringOption(values, 'backend'),
+    backend: backendOption(values),
   };
 }
 

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { renderPattern } from '../../outputs/audio/render.js';
 import { Pattern } from '../../pattern/pattern.js';
 import type { Command } from '../command.js';
-import { numberOption, stringOption, UsageError } from '../command.js';
+import { numberOption, stringOption, UsageError, integerOption } from '../command.js';
 
 /** A two-bar rock beat with a little push and drag, for when no pattern file is given. */
 function demoPattern(): Pattern {
@@ -31,8 +31,8 @@ export const soundRender: Command = {
     const pattern = file ? Pattern.fromJSON(JSON.parse(readFileSync(file, 'utf8')), file) : demoPattern();
     const rendered = await renderPattern(pattern, {
       bpm: numberOption(values, 'bpm', 120, 40, 240),
-      loops: numberOption(values, 'loops', 2, 1, 64),
-      sampleRate: numberOption(values, 'rate', 44100, 8000, 192000),
+      loops: integerOption(values, 'loops', 2, 1, 64),
+      sampleRate: integerOption(values, 'rate', 44100, 8000, 192000),
     });
     writeFileSync(out, rendered.wav);
     process.stdout.write(`${out}: ${rendered.notes.length} hits, ${(rendered.channels[0].length / rendered.sampleRate).toFixed(2)} s\n`);

@@ -6,7 +6,7 @@ import { processLogs } from '../../box/log.js';
 import { runBox, type RunningBox } from '../../box/run.js';
 import { SystemdWatchdog } from '../../box/watchdog.js';
 import { PROJECT_ROOT } from '../../paths.js';
-import { numberOption, stringOption, type Command } from '../command.js';
+import { stringOption, type Command, integerOption } from '../command.js';
 
 export const startCommand: Command = {
   name: 'start',
@@ -29,7 +29,7 @@ export const startCommand: Command = {
     const log = logs('box');
     const file = path.resolve(stringOption(values, 'config') ?? DEFAULT_CONFIG_FILE);
     const overrides: ConfigOverrides = {
-      port: values.port === undefined ? undefined : numberOption(values, 'port', 8080, 0, 65535),
+      port: values.port === undefined ? undefined : integerOption(values, 'port', 8080, 0, 65535),
       host: stringOption(values, 'host'),
       token: stringOption(values, 'token'),
       simulate: values.simulate === true,

@@ -3,7 +3,7 @@ import { initBackend } from '../../ml/runtime.js';
 import { MODEL_CONFIGS, MODEL_NAMES, isModelName } from '../../model/config.js';
 import { MODELS_DIR, datasetDir } from '../../paths.js';
 import { train } from '../../train/trainer.js';
-import { UsageError, numberOption, stringOption, type Command } from '../command.js';
+import { UsageError, numberOption, stringOption, type Command, integerOption, backendOption } from '../command.js';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -27,16 +27,16 @@ export const trainCommand: Command = {
     const name = stringOption(values, 'model');
     if (!name || !isModelName(name)) throw new UsageError(`--model: expected one of ${MODEL_NAMES.join(', ')}, got ${name === undefined ? 'nothing' : `"${name}"`}`);
     const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
-    const backend = await initBackend(stringOption(values, 'backend'), log);
-    const limit = values.limit === undefined ? undefined : numberOption(values, 'limit', 0, 64);
+    const backend = await initBackend(backendOption(values), log);
+    const limit = values.limit === undefined ? undefined : integerOption(values, 'limit', 0, 64);
     await train({
       config: MODEL_CONFIGS[name],
       outDir: path.resolve(stringOption(values, 'out') ?? path.join(MODELS_DIR, name)),
       dataDir: datasetDir(stringOption(values, 'data')),
-      epochs: numberOption(values, 'epochs', 40, 1, 10000),
+      epochs: integerOption(values, 'epochs', 40, 1, 10000),
       maxMinutes: numberOption(values, 'minutes', 170, 0.1),
       resume: Boolean(values.resume),
-      seed: numberOption(values, 'seed', 1, 0),
+      seed: integerOption(values, 'seed', 1, 0),
       backend,
       checkpointSeconds: numberOption(values, 'checkpoint-minutes', 3, 0.05) * 60,
       limit,
