@@ -63,6 +63,18 @@ describe('gestures: GestureCapture on any panel implementation', () => {
     expect(capture.state.groove).to.equal(null);
   });
 
+  it('REC just after a take\'s last bar (in the grace for strokes still being scanned) keeps that take and starts the next', () => {
+    const clock = new OfflineClock(5);
+    const capture = new GestureCapture({ clock, bpm: () => 120, nextDownbeat: () => null, grace: 0.05 });
+    const window = capture.rec()!;
+    capture.handleHit({ time: window.start + 0.125 * 5, velocity: 0.9 });
+    clock.advanceTo(window.end + 0.02);
+    const next = capture.rec();
+    expect(capture.state.groove!.hits[5], 'the finished take is kept').to.equal(1);
+    expect(next, 'and a new one is armed').to.not.equal(null);
+    expect(capture.recorder.phase()).to.equal('count-in');
+  });
+
   it('starts a take on the running loop\'s next downbeat when the transport says so', () => {
     const clock = new OfflineClock(5);
     const capture = new GestureCapture({ clock, bpm: () => 120, nextDownbeat: () => 5.25 });

@@ -96,6 +96,8 @@ export class GestureCapture {
 
   /** REC: arms a take; pressed again during a take, cancels it (the groove stays). */
   rec(): TakeWindow | null {
+    // Just after the last bar the take is complete: keep it, and REC starts the next one.
+    if (this.recorder.finishIfOver()) return this.recorder.arm(this.#nextDownbeat(this.#clock.now()));
     if (this.recorder.phase() !== 'idle') {
       this.recorder.cancel();
       return null;

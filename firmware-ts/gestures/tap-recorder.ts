@@ -77,6 +77,17 @@ export class TapRecorder {
     return window;
   }
 
+  /**
+   * Delivers the take now if its last bar is over (only the grace for strokes
+   * still being scanned is left); returns whether it did.
+   */
+  finishIfOver(now: Seconds = this.#clock.now()): boolean {
+    if (!this.#window || now < this.#window.end) return false;
+    this.#cancelFinish?.();
+    this.#finish();
+    return true;
+  }
+
   /** Drops the take in progress without touching the groove. */
   cancel(): void {
     this.#cancelFinish?.();
