@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Ads1115, Ads1115Sampler } from '../firmware-ts/devices/ads1115/ads1115.js';
+import { Ads1115, ADS1115_READY_EDGE, Ads1115Sampler } from '../firmware-ts/devices/ads1115/ads1115.js';
 import { FakeAds1115 } from '../firmware-ts/devices/ads1115/fake-ads1115.js';
 import { FakeGpio, FakeGpioPin } from '../firmware-ts/devices/gpio/fake-gpio.js';
 import { FakeI2cBus } from '../firmware-ts/devices/i2c/fake-bus.js';
@@ -15,7 +15,7 @@ async function rig() {
   const clock = new OfflineClock();
   const bus = new FakeI2cBus();
   const gpio = new FakeGpio(clock);
-  const ready = (await gpio.input(27, { edge: 'falling', label: 'ADS1115 ALERT/RDY' })) as FakeGpioPin;
+  const ready = (await gpio.input(27, { edge: ADS1115_READY_EDGE, label: 'ADS1115 ALERT/RDY' })) as FakeGpioPin;
   const chip = new FakeAds1115(clock, ready);
   bus.attach(0x48, chip);
   const log = new MemoryLog();
@@ -94,6 +94,19 @@ describe('devices: ADS1115', () => {
     await settle();
     expect(times).to.deep.equal([0.5]);
     expect(sampler.overruns).to.equal(1);
+  });
+
+  it('reads a conversion on every RDY edge onoff delivers, whatever level it read after the pulse', async () => {
+    const { bus, chip, clock, ready, log } = await rig();
+    const adc = await Ads1115.open({ bus });
+    const sampler = new Ads1115Sampler({ adc, clock, ready, log });
+    sampler.start();
+    await run(clock, chip, 0.1);
+    // onoff reads the idle high after the 8 us low pulse: that is the edge it passes on.
+    expect(ready.edge).to.equal('rising');
+    expect(chip.conversions).to.be.greaterThan(80);
+    expect(sampler.samples).to.equal(chip.conversions);
+    sampler.stop();
   });
 
   it('backs off on read errors and logs once, not once per sample', async () => {

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
-import { discoverDevices } from '../firmware-ts/devices/discovery.js';
+import { FakeAds1115 } from '../firmware-ts/devices/ads1115/fake-ads1115.js';
+import { discoverDevices, DEFAULT_SIGNAL_PINS } from '../firmware-ts/devices/discovery.js';
 import { DeviceMissingError } from '../firmware-ts/devices/errors.js';
 import { FakeGpio } from '../firmware-ts/devices/gpio/fake-gpio.js';
+import type { Ads1115TapPad } from '../firmware-ts/devices/tap-pad/ads1115-tap-pad.js';
 import { FakeI2cBus } from '../firmware-ts/devices/i2c/fake-bus.js';
 import { openI2cBus } from '../firmware-ts/devices/i2c/i2c-bus-driver.js';
 import { MemoryLog } from '../firmware-ts/devices/log.js';
@@ -22,6 +24,24 @@ describe('devices: discovery', () => {
     expect(log.count('warn', 'ADS1115 tap pad ADC (0x48) not available: no answer on the I2C bus (ENXIO)')).to.equal(1);
     await found.close();
     expect(bus.closed).to.equal(true);
+  });
+
+  it('opens ALERT/RDY on the edge onoff can deliver for an 8 us pulse, so every conversion is read', async () => {
+    const clock = new OfflineClock();
+    const adc = new FakeAds1115(clock);
+    const bus = new FakeI2cBus().attach(0x2e, new FakeSeesaw()).attach(0x48, adc);
+    const gpio = new FakeGpio(clock);
+    const found = await discoverDevices({ clock, log: new MemoryLog(), openI2c: async () => bus, openGpio: async () => gpio, wait: async () => {} });
+    adc.wireReady(gpio.pin(DEFAULT_SIGNAL_PINS.padReady));
+    const sampler = (found.tapPad as Ads1115TapPad).sampler;
+    const before = sampler.samples;
+    for (let i = 0; i < 86; i++) {
+      clock.advance(1 / 860);
+      adc.convert();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(sampler.samples - before).to.equal(86);
+    await found.close();
   });
 
   it('on a machine without I2C or GPIO, names both and returns no devices, without throwing', async () => {

@@ -45,6 +45,22 @@ describe('devices: GPIO lines and sysfs numbers', () => {
     expect(() => sysfsNumberForBcm(5, '/nonexistent/gpio')).to.throw(DeviceMissingError, /does not exist/);
   });
 
+  it('a pulse shorter than a read reaches only a watch on the edge that ends it, once, as onoff passes it on', async () => {
+    const clock = new OfflineClock();
+    const gpio = new FakeGpio(clock);
+    const seen: Record<string, number[]> = { falling: [], rising: [], both: [] };
+    const lines = [[27, 'falling'], [17, 'rising'], [4, 'both']] as const;
+    for (const [bcm, edge] of lines) {
+      const pin = await gpio.input(bcm, { edge, label: `${edge} watch` });
+      pin.onEdge((level) => seen[edge].push(level));
+      gpio.pin(bcm).set(1); // idle high, as ALERT/RDY with its pull-up
+    }
+    seen.rising.length = seen.both.length = 0;
+    for (const [bcm] of lines) gpio.pin(bcm).pulse(); // low for 8 us, high again before epoll's callback reads it
+    // onoff reads high after the pulse: a falling watch hears nothing, the others hear the high level once.
+    expect(seen).to.deep.equal({ falling: [], rising: [1], both: [1] });
+  });
+
   it('reports missing sysfs GPIO as a DeviceMissingError (this machine has none)', async () => {
     try { await openOnoffGpio({ clock: new OfflineClock(), sysfsRoot: '/nonexistent/gpio' }); expect.fail('should throw'); } catch (err) {
       expect(err).to.be.instanceOf(DeviceMissingError);

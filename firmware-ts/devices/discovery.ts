@@ -1,10 +1,11 @@
 import type { Clock } from '../time/clock.js';
+import { ADS1115_READY_EDGE } from './ads1115/ads1115.js';
 import { Ads1115TapPad } from './tap-pad/ads1115-tap-pad.js';
 import type { OnsetOptions } from './tap-pad/onset-detector.js';
 import { DEFAULT_BUTTON_PINS, GpioButtons } from './buttons/gpio-buttons.js';
 import { DEFAULT_ENCODER_PINS, RotaryEncoder } from './buttons/rotary-encoder.js';
 import { DeviceMissingError } from './errors.js';
-import type { Gpio, GpioInput } from './gpio/gpio.js';
+import type { Edge, Gpio, GpioInput } from './gpio/gpio.js';
 import { openOnoffGpio } from './gpio/onoff-gpio.js';
 import type { I2cBus } from './i2c/bus.js';
 import { openI2cBus } from './i2c/i2c-bus-driver.js';
@@ -66,18 +67,19 @@ export async function discoverDevices(options: DiscoveryOptions): Promise<FoundD
 
   const gpio = await attempt('gpio', options.openGpio ?? (() => openOnoffGpio({ clock: options.clock })));
   if (gpio) closers.push(() => gpio.close());
-  const signal = async (bcm: number, label: string): Promise<GpioInput | undefined> =>
-    gpio ? ((await attempt(label, () => gpio.input(bcm, { edge: 'falling', label }))) ?? undefined) : undefined;
+  const signal = async (bcm: number, label: string, edge: Edge): Promise<GpioInput | undefined> =>
+    gpio ? ((await attempt(label, () => gpio.input(bcm, { edge, label }))) ?? undefined) : undefined;
 
   const bus = await attempt('i2c bus', options.openI2c ?? (() => openI2cBus(1)));
   let stepGrid: NeoTrellisGrid | null = null;
   let tapPad: Ads1115TapPad | null = null;
   if (bus) {
     closers.push(() => bus.close());
-    const gridInt = await signal(DEFAULT_SIGNAL_PINS.gridInterrupt, 'NeoTrellis INT');
+    // INT stays low while key events wait, so onoff still reads it low when the falling edge's callback runs.
+    const gridInt = await signal(DEFAULT_SIGNAL_PINS.gridInterrupt, 'NeoTrellis INT', 'falling');
     stepGrid = await attempt('NeoTrellis step grid', () => NeoTrellisGrid.open({ bus, clock: options.clock, interrupt: gridInt, wait: options.wait }));
     if (stepGrid) stepGrid.start();
-    const padReady = await signal(DEFAULT_SIGNAL_PINS.padReady, 'ADS1115 ALERT/RDY');
+    const padReady = await signal(DEFAULT_SIGNAL_PINS.padReady, 'ADS1115 ALERT/RDY', ADS1115_READY_EDGE);
     tapPad = await attempt('ADS1115 tap pad', () => Ads1115TapPad.open({ bus, clock: options.clock, ready: padReady, onset: options.onset }));
   } else {
     missing.push({ device: 'NeoTrellis step grid', reason: 'no I2C bus' }, { device: 'ADS1115 tap pad', reason: 'no I2C bus' });

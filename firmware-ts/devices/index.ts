@@ -19,7 +19,7 @@ export { NeoTrellisGrid, type NeoTrellisOptions } from './neotrellis/neotrellis-
 export { FakeSeesaw } from './neotrellis/fake-seesaw.js';
 export { NEOTRELLIS_ADDRESS } from './neotrellis/seesaw.js';
 
-export { Ads1115, Ads1115Sampler, type AdcSample } from './ads1115/ads1115.js';
+export { Ads1115, Ads1115Sampler, ADS1115_READY_EDGE, type AdcSample } from './ads1115/ads1115.js';
 export { FakeAds1115 } from './ads1115/fake-ads1115.js';
 export { ADS1115_ADDRESS } from './ads1115/registers.js';
 export { Ads1115TapPad, type Ads1115TapPadOptions } from './tap-pad/ads1115-tap-pad.js';

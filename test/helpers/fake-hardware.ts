@@ -1,3 +1,4 @@
+import { ADS1115_READY_EDGE } from '../../firmware-ts/devices/ads1115/ads1115.js';
 import { FakeAds1115 } from '../../firmware-ts/devices/ads1115/fake-ads1115.js';
 import { GpioButtons } from '../../firmware-ts/devices/buttons/gpio-buttons.js';
 import { RotaryEncoder } from '../../firmware-ts/devices/buttons/rotary-encoder.js';
@@ -14,7 +15,7 @@ export async function fakeHardware(clock: OfflineClock) {
   const bus = new FakeI2cBus();
   const seesaw = new FakeSeesaw();
   const gpio = new FakeGpio(clock);
-  const ready = (await gpio.input(27, { edge: 'falling', label: 'ADS1115 ALERT/RDY' })) as FakeGpioPin;
+  const ready = (await gpio.input(27, { edge: ADS1115_READY_EDGE, label: 'ADS1115 ALERT/RDY' })) as FakeGpioPin;
   const adc = new FakeAds1115(clock, ready);
   bus.attach(0x2e, seesaw).attach(0x48, adc);
   const log = new MemoryLog();

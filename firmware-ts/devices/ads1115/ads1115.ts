@@ -3,11 +3,20 @@ import { DeviceMissingError } from '../errors.js';
 import type { I2cBus } from '../i2c/bus.js';
 import { hex } from '../i2c/bus.js';
 import { RetryBackoff } from '../i2c/backoff.js';
-import type { GpioInput } from '../gpio/gpio.js';
+import type { Edge, GpioInput } from '../gpio/gpio.js';
 import { Listeners, type Unsubscribe } from '../interfaces.js';
 import type { DeviceLog } from '../log.js';
 import { consoleLog } from '../log.js';
 import * as R from './registers.js';
+
+/**
+ * The edge to watch ALERT/RDY on. In RDY mode the chip pulls the line low for
+ * ~8 us per conversion; onoff reads the pin when its epoll callback runs, tens
+ * of us to ms later, and passes a 'falling' edge on only if it still reads
+ * low: almost never. The trailing (rising) edge leaves the line high until
+ * the next conversion, so onoff delivers it.
+ */
+export const ADS1115_READY_EDGE: Edge = 'rising';
 
 export interface Ads1115Options {
   bus: I2cBus;
@@ -99,7 +108,7 @@ export interface AdcSample {
 export interface SamplerOptions {
   adc: Ads1115;
   clock: Clock;
-  /** ALERT/RDY wired to a GPIO (falling edge = conversion ready). Without it the sampler polls at `pollInterval`. */
+  /** ALERT/RDY wired to a GPIO, opened with ADS1115_READY_EDGE: each edge = a conversion ready. Without it the sampler polls at `pollInterval`. */
   ready?: GpioInput;
   pollInterval?: Seconds;
   log?: DeviceLog;
@@ -143,7 +152,8 @@ export class Ads1115Sampler {
     if (this.#running) return;
     this.#running = true;
     if (this.#ready) {
-      this.#stopReady = this.#ready.onEdge((level, time) => { if (level === 0) void this.sample(time); });
+      // Every delivered edge is one conversion, whatever level onoff read after the 8 us pulse.
+      this.#stopReady = this.#ready.onEdge((_level, time) => { void this.sample(time); });
     } else {
       const loop = (): void => {
         this.#cancelPoll = this.#clock.setTimeout(() => {

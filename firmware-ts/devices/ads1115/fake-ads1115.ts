@@ -20,10 +20,22 @@ export class FakeAds1115 implements FakeI2cDevice {
   #noise = 0;
   #stuck: number | null = null;
   #seed = 12345;
+  #ready?: FakeGpioPin;
 
   /** `ready`: the fake GPIO line ALERT/RDY is wired to (idle high, open drain with pull-up). */
-  constructor(readonly clock: Clock, readonly ready?: FakeGpioPin) {
-    ready?.set(1);
+  constructor(readonly clock: Clock, ready?: FakeGpioPin) {
+    if (ready) this.wireReady(ready);
+  }
+
+  get ready(): FakeGpioPin | undefined {
+    return this.#ready;
+  }
+
+  /** Connects ALERT/RDY to `pin` (e.g. one discovery opened after the chip was attached); the pull-up holds it high. */
+  wireReady(pin: FakeGpioPin): this {
+    this.#ready = pin;
+    pin.set(1);
+    return this;
   }
 
   /** A stroke on the pad at `at` with velocity 0..1: a ringing, decaying burst whose peak is velocity x 3.3 V. */

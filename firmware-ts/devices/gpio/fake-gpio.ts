@@ -6,7 +6,8 @@ import { checkBcm } from './gpio.js';
 /**
  * A GPIO whose edges tests trigger. `pin(bcm).set(level)` changes the logical
  * level (after active-low) and fires the edge listeners the line was opened
- * for, stamped with the clock's present time.
+ * for, stamped with the clock's present time. Edges reach listeners the way
+ * onoff passes them on (see `pulse`).
  */
 export class FakeGpio implements Gpio {
   readonly #pins = new Map<number, FakeGpioPin>();
@@ -53,17 +54,29 @@ export class FakeGpioPin implements GpioInput {
     return this.#listeners.add(listener);
   }
 
-  /** Drives the line. No change, no edge (as on a real pin). */
+  /** Drives the line and holds it there (longer than any read). No change, no edge (as on a real pin). */
   set(level: Level): void {
     if (!this.open || level === this.#level) return;
     this.#level = level;
-    if (this.edge === 'both' || (this.edge === 'rising') === (level === 1)) this.#listeners.emit(level, this.clock.now());
+    this.#deliver();
   }
 
-  /** A short pulse (e.g. the ADS1115's 8 us ALERT/RDY pulse): active then back. */
+  /**
+   * A pulse shorter than any read (the ADS1115's 8 us ALERT/RDY pulse): the
+   * line leaves its level and is back before onoff's epoll callback reads the
+   * pin, tens of us to ms later. onoff passes on the level it reads, and only
+   * when that level is where a watched edge ends (onoff.js, pollerEventHandler):
+   * so the pulse is delivered at most once, with the idle level, and a
+   * 'falling' watch on a low pulse delivers nothing.
+   */
   pulse(): void {
-    this.set(this.#level === 1 ? 0 : 1);
-    this.set(this.#level === 1 ? 0 : 1);
+    if (this.open) this.#deliver();
+  }
+
+  /** What onoff does after an interrupt: read the level, call the listeners if a watched edge ends at it. */
+  #deliver(): void {
+    const level = this.#level;
+    if (this.edge === 'both' || (this.edge === 'rising') === (level === 1)) this.#listeners.emit(level, this.clock.now());
   }
 
   close(): void {
