@@ -141,7 +141,7 @@ export class Ads1115Sampler {
     this.#clock = options.clock;
     this.#ready = options.ready;
     this.#pollInterval = options.pollInterval ?? 1 / 860;
-    this.#backoff = new RetryBackoff(`ADS1115 @${hex(options.adc.address)}`, options.log ?? consoleLog('groovebox:ads1115'));
+    this.#backoff = new RetryBackoff(`ADS1115 @${hex(options.adc.address)}`, options.log ?? consoleLog('groovebox:ads1115'), options.clock);
   }
 
   onSample(listener: (sample: AdcSample) => void): Unsubscribe {

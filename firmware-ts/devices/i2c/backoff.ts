@@ -1,42 +1,86 @@
-import type { Seconds } from '../../time/clock.js';
+import type { Clock, Seconds } from '../../time/clock.js';
 import type { DeviceLog } from '../log.js';
 import { errorCode } from './bus.js';
 
+export interface BackoffOptions {
+  /** The wait after the first failure; it doubles with each failure in a row. */
+  first?: Seconds;
+  max?: Seconds;
+  /** After a warning, how long the chip must run without an error before the summary line. */
+  quietTime?: Seconds;
+}
+
+/** Failures in a row that make an outage: one failed attempt that the retry fixes is a glitch, not trouble. */
+const FAILING_AFTER = 3;
+
 /**
- * What a polling driver does when its chip stops answering: wait longer
- * between attempts (doubling up to `max`), say so once when the trouble
- * starts and once when it ends, never once per poll — a loose cable at 860
- * polls a second would otherwise bury every other message.
+ * What a driver does when its chip stops answering: wait longer between
+ * attempts (doubling up to `max`) and keep the log short. The first error
+ * is one warning; then the backoff stays quiet until the chip has run
+ * cleanly for `quietTime` and sums up the errors in one line. A marginal
+ * cable that fails 1% of 860 reads a second is two lines, not two per glitch.
  */
 export class RetryBackoff {
+  readonly #device: string;
+  readonly #log: DeviceLog;
+  readonly #clock: Clock;
+  readonly #first: Seconds;
+  readonly #max: Seconds;
+  readonly #quietTime: Seconds;
+  /** Failures in a row: sets the wait. */
   #failures = 0;
-  #first: Seconds;
-  #max: Seconds;
-  #device: string;
-  #log: DeviceLog;
+  /** Failures since the warning: the summary's count. */
+  #errors = 0;
+  #warned = false;
+  #cleanSince: Seconds | null = null;
+  #lastError = '';
 
-  constructor(device: string, log: DeviceLog, first: Seconds = 0.01, max: Seconds = 2) {
+  constructor(device: string, log: DeviceLog, clock: Clock, options: BackoffOptions = {}) {
     this.#device = device;
     this.#log = log;
-    this.#first = first;
-    this.#max = max;
+    this.#clock = clock;
+    this.#first = options.first ?? 0.01;
+    this.#max = options.max ?? 2;
+    this.#quietTime = options.quietTime ?? 5;
   }
 
   /** Records a failure; returns how long to wait before the next attempt. */
   failed(err: unknown): Seconds {
     this.#failures++;
-    if (this.#failures === 1) {
-      this.#log.warn(`${this.#device}: ${errorCode(err)} on the bus; retrying with backoff (logged once until it recovers)`);
+    this.#errors++;
+    this.#cleanSince = null;
+    this.#lastError = errorCode(err);
+    if (!this.#warned) {
+      this.#warned = true;
+      this.#log.warn(`${this.#device}: ${this.#lastError} on the bus; retrying with backoff (quiet until it has run cleanly for ${this.#quietTime} s)`);
     }
     return Math.min(this.#max, this.#first * 2 ** (this.#failures - 1));
   }
 
   succeeded(): void {
-    if (this.#failures > 0) this.#log.info(`${this.#device}: answering again after ${this.#failures} failed attempt(s)`);
     this.#failures = 0;
+    if (!this.#warned) return;
+    const now = this.#clock.now();
+    this.#cleanSince ??= now;
+    if (now - this.#cleanSince < this.#quietTime) return;
+    this.#log.info(`${this.#device}: running cleanly again; ${this.#errors} bus error(s) since the warning (the last: ${this.#lastError})`);
+    this.#warned = false;
+    this.#errors = 0;
+    this.#cleanSince = null;
   }
 
+  /** Failures in a row (0 after a success). */
   get failures(): number {
     return this.#failures;
+  }
+
+  /** An outage rather than a glitch: several attempts in a row have failed and none has succeeded since. */
+  get failing(): boolean {
+    return this.#failures >= FAILING_AFTER;
+  }
+
+  /** The errno name (or message) of the latest failure. */
+  get lastError(): string {
+    return this.#lastError;
   }
 }

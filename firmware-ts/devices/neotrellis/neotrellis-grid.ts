@@ -67,8 +67,8 @@ export class NeoTrellisGrid implements StepGrid {
     if (!(this.#brightness >= 0 && this.#brightness <= 1)) throw new RangeError(`NeoTrellis brightness: expected 0..1, got ${options.brightness}`);
     if (!(this.#pollInterval > 0)) throw new RangeError(`NeoTrellis pollInterval: expected seconds > 0, got ${options.pollInterval}`);
     const name = `NeoTrellis @${hex(this.#address)}`;
-    this.#pollBackoff = new RetryBackoff(`${name} keypad`, this.#log);
-    this.#showBackoff = new RetryBackoff(`${name} pixels`, this.#log);
+    this.#pollBackoff = new RetryBackoff(`${name} keypad`, this.#log, this.#clock);
+    this.#showBackoff = new RetryBackoff(`${name} pixels`, this.#log, this.#clock);
   }
 
   /**
