@@ -106,6 +106,22 @@ describe('devices: NeoTrellis over seesaw', () => {
     expect(bus.traffic).to.have.length(0);
   });
 
+  it('a frame sent during a keypad poll never lands between the register select and the read', async () => {
+    const { grid, chip, events, log } = await rig();
+    chip.press(5);
+    chip.release(5);
+    chip.press(6);
+    const colors = Array.from({ length: 16 }, (_, k): Rgb => ({ r: k * 10, g: 100, b: 0 }));
+    // The box draws at 30 Hz while the keypad is polled every 10 ms: the two overlap.
+    const polled = grid.poll();
+    const shown = grid.show(colors);
+    expect(await polled).to.equal(3);
+    await shown;
+    expect(events.map((e) => [e.key, e.pressed])).to.deep.equal([[5, true], [5, false], [6, true]]);
+    expect(chip.pixel(9)).to.deep.equal(colors[9]);
+    expect(log.count('warn')).to.equal(0);
+  });
+
   it('rejects a frame of the wrong size or a bad colour with a message naming it', async () => {
     const { grid } = await rig();
     try { await grid.show([black]); expect.fail('should throw'); } catch (err) { expect((err as Error).message).to.match(/expected 16 colours, got 1/); }

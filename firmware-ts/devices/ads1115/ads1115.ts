@@ -3,6 +3,7 @@ import { DeviceMissingError } from '../errors.js';
 import type { I2cBus } from '../i2c/bus.js';
 import { hex } from '../i2c/bus.js';
 import { RetryBackoff } from '../i2c/backoff.js';
+import { ChipLink, type ChipIo } from '../i2c/chip-link.js';
 import type { Edge, GpioInput } from '../gpio/gpio.js';
 import { Listeners, type Unsubscribe } from '../interfaces.js';
 import type { DeviceLog } from '../log.js';
@@ -32,7 +33,8 @@ export interface Ads1115Options {
  * with ALERT/RDY as a conversion-ready pulse, then read as fast as samples come.
  */
 export class Ads1115 {
-  readonly #bus: I2cBus;
+  /** Selecting a register and reading it are two transactions: nothing of this chip's may land between them. */
+  readonly #link: ChipLink;
   readonly address: number;
   readonly config: number;
   readonly fullScaleVolts: number;
@@ -40,8 +42,8 @@ export class Ads1115 {
   #pointerAtConversion = false;
 
   private constructor(options: Ads1115Options) {
-    this.#bus = options.bus;
     this.address = options.address ?? R.ADS1115_ADDRESS;
+    this.#link = new ChipLink(options.bus, this.address);
     const channel = options.channel ?? 0;
     const pga = options.pga ?? 1;
     if (!Number.isInteger(channel) || channel < 0 || channel > 3) throw new RangeError(`ADS1115 channel: expected 0..3, got ${channel}`);
@@ -60,11 +62,10 @@ export class Ads1115 {
     const where = `ADS1115 tap pad ADC (${hex(adc.address)})`;
     let readBack: number;
     try {
-      await adc.#writeRegister(R.REG_LO_THRESH, R.RDY_LO_THRESH);
-      await adc.#writeRegister(R.REG_HI_THRESH, R.RDY_HI_THRESH);
-      await adc.#writeRegister(R.REG_CONFIG, adc.config);
-      const bytes = await adc.#bus.transfer(adc.address, Uint8Array.of(R.REG_CONFIG), 2);
-      readBack = (bytes[0] << 8) | bytes[1];
+      readBack = await adc.#link.exclusive(async (io) => {
+        await adc.#configure(io);
+        return adc.#readConfig(io);
+      });
     } catch (err) {
       throw new DeviceMissingError(where, `no answer on the I2C bus (${(err as { code?: string }).code ?? (err as Error).message})`);
     }
@@ -72,29 +73,46 @@ export class Ads1115 {
     if ((readBack & ~R.OS_BIT) !== (adc.config & ~R.OS_BIT)) {
       throw new DeviceMissingError(where, `config read back as ${hex(readBack, 4)}, wrote ${hex(adc.config, 4)}: not an ADS1115?`);
     }
-    await adc.#bus.write(adc.address, Uint8Array.of(R.REG_CONVERSION));
+    await adc.#link.write(Uint8Array.of(R.REG_CONVERSION));
     adc.#pointerAtConversion = true;
     return adc;
   }
 
   /** The latest conversion, signed 16-bit. */
-  async readConversion(): Promise<number> {
-    try {
-      if (!this.#pointerAtConversion) {
-        await this.#bus.write(this.address, Uint8Array.of(R.REG_CONVERSION));
-        this.#pointerAtConversion = true;
+  readConversion(): Promise<number> {
+    return this.#link.exclusive(async (io) => {
+      try {
+        if (!this.#pointerAtConversion) {
+          await io.write(Uint8Array.of(R.REG_CONVERSION));
+          this.#pointerAtConversion = true;
+        }
+        const bytes = await io.read(2);
+        return R.toSigned16(bytes[0], bytes[1]);
+      } catch (err) {
+        // After a bus error we cannot be sure where the pointer is; select it again next time.
+        this.#pointerAtConversion = false;
+        throw err;
       }
-      const bytes = await this.#bus.read(this.address, 2);
-      return R.toSigned16(bytes[0], bytes[1]);
-    } catch (err) {
-      // After a bus error we cannot be sure where the pointer is; select it again next time.
-      this.#pointerAtConversion = false;
-      throw err;
-    }
+    });
   }
 
-  #writeRegister(register: number, value: number): Promise<void> {
-    return this.#bus.write(this.address, Uint8Array.of(register, (value >> 8) & 0xff, value & 0xff));
+  /** The thresholds (RDY mode) first, then the config, which starts continuous conversion. */
+  async #configure(io: ChipIo): Promise<void> {
+    this.#pointerAtConversion = false;
+    await this.#writeRegister(io, R.REG_LO_THRESH, R.RDY_LO_THRESH);
+    await this.#writeRegister(io, R.REG_HI_THRESH, R.RDY_HI_THRESH);
+    await this.#writeRegister(io, R.REG_CONFIG, this.config);
+  }
+
+  /** Reads the config register back; leaves the pointer there. */
+  async #readConfig(io: ChipIo): Promise<number> {
+    this.#pointerAtConversion = false;
+    const bytes = await io.transfer(Uint8Array.of(R.REG_CONFIG), 2);
+    return (bytes[0] << 8) | bytes[1];
+  }
+
+  #writeRegister(io: ChipIo, register: number, value: number): Promise<void> {
+    return io.write(Uint8Array.of(register, (value >> 8) & 0xff, value & 0xff));
   }
 }
 

@@ -3,6 +3,7 @@ import { DeviceMissingError } from '../errors.js';
 import type { I2cBus } from '../i2c/bus.js';
 import { hex } from '../i2c/bus.js';
 import { RetryBackoff } from '../i2c/backoff.js';
+import { ChipLink } from '../i2c/chip-link.js';
 import { sleep } from '../i2c/i2c-bus-driver.js';
 import type { GpioInput } from '../gpio/gpio.js';
 import { GRID_KEYS, Listeners, type KeyEvent, type Rgb, type StepGrid, type Unsubscribe } from '../interfaces.js';
@@ -37,7 +38,8 @@ const FIFO_GAP: Seconds = 0.001;
  * from the seesaw FIFO, NeoPixels through the seesaw's pixel buffer.
  */
 export class NeoTrellisGrid implements StepGrid {
-  readonly #bus: I2cBus;
+  /** Polls (every 10 ms) and frames (up to 30 Hz) share the chip: one transaction at a time. */
+  readonly #link: ChipLink;
   readonly #clock: Clock;
   readonly #address: number;
   readonly #log: DeviceLog;
@@ -57,9 +59,9 @@ export class NeoTrellisGrid implements StepGrid {
   #closed = false;
 
   private constructor(options: NeoTrellisOptions) {
-    this.#bus = options.bus;
     this.#clock = options.clock;
     this.#address = options.address ?? S.NEOTRELLIS_ADDRESS;
+    this.#link = new ChipLink(options.bus, this.#address);
     this.#log = options.log ?? consoleLog('groovebox:neotrellis');
     this.#pollInterval = options.pollInterval ?? 0.01;
     this.#interrupt = options.interrupt;
@@ -88,7 +90,7 @@ export class NeoTrellisGrid implements StepGrid {
     try {
       await this.#write(S.STATUS_BASE, S.STATUS_SWRST, [S.SWRST_MAGIC]);
       await wait(0.01);
-      id = (await this.#bus.transfer(this.#address, Uint8Array.of(S.STATUS_BASE, S.STATUS_HW_ID), 1, READ_GAP))[0];
+      id = (await this.#link.transfer(Uint8Array.of(S.STATUS_BASE, S.STATUS_HW_ID), 1, READ_GAP))[0];
     } catch (err) {
       throw new DeviceMissingError(where, `no answer on the I2C bus (${(err as { code?: string }).code ?? (err as Error).message})`);
     }
@@ -148,11 +150,11 @@ export class NeoTrellisGrid implements StepGrid {
   }
 
   async #readFifo(): Promise<number> {
-    const count = (await this.#bus.transfer(this.#address, Uint8Array.of(S.KEYPAD_BASE, S.KEYPAD_COUNT), 1, READ_GAP))[0];
+    const count = (await this.#link.transfer(Uint8Array.of(S.KEYPAD_BASE, S.KEYPAD_COUNT), 1, READ_GAP))[0];
     if (count === 0) return 0;
     const n = Math.min(count, FIFO_MAX);
     if (count > FIFO_MAX) this.#log.debug(`keypad count ${count} is more than the FIFO holds; reading ${FIFO_MAX}`);
-    const bytes = await this.#bus.transfer(this.#address, Uint8Array.of(S.KEYPAD_BASE, S.KEYPAD_FIFO), n, FIFO_GAP);
+    const bytes = await this.#link.transfer(Uint8Array.of(S.KEYPAD_BASE, S.KEYPAD_FIFO), n, FIFO_GAP);
     const time = this.#clock.now();
     let delivered = 0;
     for (const byte of bytes) if (this.#deliver(byte, time)) delivered++;
@@ -222,7 +224,7 @@ export class NeoTrellisGrid implements StepGrid {
   }
 
   #write(base: number, fn: number, data: number[]): Promise<void> {
-    return this.#bus.write(this.#address, Uint8Array.from([base, fn, ...data]));
+    return this.#link.write(Uint8Array.from([base, fn, ...data]));
   }
 }
 
