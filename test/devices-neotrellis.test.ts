@@ -122,6 +122,76 @@ describe('devices: NeoTrellis over seesaw', () => {
     expect(log.count('warn')).to.equal(0);
   });
 
+  it('sends a frame that failed again after the backoff delay, with nothing on the bus before it', async () => {
+    const { grid, chip, bus, clock, log } = await rig();
+    const red = new Array<Rgb>(16).fill({ r: 200, g: 0, b: 0 });
+    const blue = new Array<Rgb>(16).fill({ r: 0, g: 0, b: 200 });
+    bus.failNext(0x2e, 'EIO');
+    await grid.show(red);
+    expect(chip.pixel(3)).to.deep.equal(black);
+    expect(log.count('warn', 'EIO')).to.equal(1);
+    // The box draws again during the backoff: the frame waits for the retry, which sends the latest.
+    const before = bus.traffic.length;
+    await grid.show(blue);
+    expect(bus.traffic.length, 'nothing sent during the backoff').to.equal(before);
+    clock.advanceTo(0.009);
+    await settle();
+    expect(chip.pixel(3)).to.deep.equal(black);
+    clock.advanceTo(0.01); // the first retry waits 10 ms
+    await settle();
+    expect(chip.pixel(3)).to.deep.equal({ r: 0, g: 0, b: 200 });
+    expect(chip.showCount).to.equal(2); // the blanking at open, then blue: red was never latched
+    expect(clock.pendingTimers()).to.equal(0);
+  });
+
+  it('overlapping show() calls end with the LEDs on the last frame, and the driver knows what they show', async () => {
+    const { grid, chip } = await rig();
+    const a = Array.from({ length: 16 }, (_, k): Rgb => ({ r: 10 + k, g: 0, b: 0 }));
+    const b = Array.from({ length: 16 }, (_, k): Rgb => (k < 8 ? { r: 0, g: 20 + k, b: 0 } : black));
+    await Promise.all([grid.show(a), grid.show(b)]);
+    for (let k = 0; k < 16; k++) expect(chip.pixel(k), `key ${k} after a, b`).to.deep.equal(b[k]);
+    await grid.show(a);
+    for (let k = 0; k < 16; k++) expect(chip.pixel(k), `key ${k} after a again`).to.deep.equal(a[k]);
+  });
+
+  it('close() during a poll in flight leaves no timer behind, so nothing polls the closed bus', async () => {
+    const { grid, bus, clock } = await rig();
+    grid.start();
+    clock.advance(0.01); // the poll timer fires; its read is on the bus
+    await grid.close();
+    expect(clock.pendingTimers()).to.equal(0);
+    await bus.close();
+    clock.advance(1);
+    await settle();
+  });
+
+  it('reads again while INT stays low: a key pressed during a read gives no new edge', async () => {
+    const clock = new OfflineClock();
+    const bus = new FakeI2cBus();
+    const chip = new FakeSeesaw();
+    bus.attach(0x2e, chip);
+    const gpio = new FakeGpio(clock);
+    const int = await gpio.input(17, { edge: 'falling', label: 'NeoTrellis INT' });
+    chip.wireInterrupt(int as FakeGpioPin);
+    const grid = await NeoTrellisGrid.open({ bus, clock, interrupt: int, wait: async () => {}, log: new MemoryLog() });
+    const keys: number[] = [];
+    grid.onKey((e) => keys.push(e.key));
+    grid.start();
+    // Key 9 goes down just after the chip answered the FIFO count for key 7's press.
+    const onRead = chip.onRead.bind(chip);
+    let pressedDuringRead = false;
+    chip.onRead = (length) => {
+      const out = onRead(length);
+      if (!pressedDuringRead) { pressedDuringRead = true; chip.press(9); }
+      return out;
+    };
+    chip.press(7);
+    for (let i = 0; i < 5; i++) await settle();
+    expect(keys, 'without waiting for the 250 ms safety poll').to.deep.equal([7, 9]);
+    expect((int as FakeGpioPin).read()).to.equal(1);
+    await grid.close();
+  });
+
   it('rejects a frame of the wrong size or a bad colour with a message naming it', async () => {
     const { grid } = await rig();
     try { await grid.show([black]); expect.fail('should throw'); } catch (err) { expect((err as Error).message).to.match(/expected 16 colours, got 1/); }

@@ -1,3 +1,4 @@
+import type { FakeGpioPin } from '../gpio/fake-gpio.js';
 import type { FakeI2cDevice } from '../i2c/fake-bus.js';
 import { hex } from '../i2c/bus.js';
 import { GRID_KEYS, type Rgb } from '../interfaces.js';
@@ -7,8 +8,8 @@ import * as S from './seesaw.js';
  * A NeoTrellis seesaw at register level: it keeps the keypad subscriptions,
  * the event FIFO, the interrupt enable and the pixel buffer the way the chip
  * does. Test instrument: press(key), release(key), pushRaw(byte), pixel(key),
- * showCount, reset(). Writes to registers it does not model throw, so a
- * driver that sends wrong bytes fails its test.
+ * showCount, reset() (a power cycle), wireInterrupt(pin). Writes to registers
+ * it does not model throw, so a driver that sends wrong bytes fails its test.
  */
 export class FakeSeesaw implements FakeI2cDevice {
   hardwareId = S.HW_ID_SAMD09;
@@ -24,6 +25,14 @@ export class FakeSeesaw implements FakeI2cDevice {
   showCount = 0;
   resets = 0;
   #pointer: [number, number] | null = null;
+  #interrupt: FakeGpioPin | null = null;
+
+  /** Connects the INT line to `pin`: driven low while events wait and the interrupt is enabled (open drain, pulled up). */
+  wireInterrupt(pin: FakeGpioPin): this {
+    this.#interrupt = pin;
+    this.#driveInterrupt();
+    return this;
+  }
 
   /** The key goes down: queued when the driver subscribed to rising edges for it. */
   press(key: number): void {
@@ -37,6 +46,7 @@ export class FakeSeesaw implements FakeI2cDevice {
   /** Queues any raw FIFO byte (e.g. an event for a key the NeoTrellis does not have). */
   pushRaw(byte: number): void {
     this.fifo.push(byte & 0xff);
+    this.#driveInterrupt();
   }
 
   /** What the LED under `key` shows, decoded from GRB. */
@@ -60,6 +70,7 @@ export class FakeSeesaw implements FakeI2cDevice {
     this.shown = new Uint8Array(0);
     this.showCount = 0;
     this.#pointer = null;
+    this.#driveInterrupt();
   }
 
   onWrite(bytes: Uint8Array): void {
@@ -84,8 +95,8 @@ export class FakeSeesaw implements FakeI2cDevice {
         this.subscriptions.set(num, state & 1 ? old | edges : old & ~edges);
         return;
       }
-      if (fn === S.KEYPAD_INTENSET && data.length === 1) { if (data[0] & 1) this.interruptEnabled = true; return; }
-      if (fn === S.KEYPAD_INTENCLR && data.length === 1) { if (data[0] & 1) this.interruptEnabled = false; return; }
+      if (fn === S.KEYPAD_INTENSET && data.length === 1) { if (data[0] & 1) this.interruptEnabled = true; this.#driveInterrupt(); return; }
+      if (fn === S.KEYPAD_INTENCLR && data.length === 1) { if (data[0] & 1) this.interruptEnabled = false; this.#driveInterrupt(); return; }
       if ((fn === S.KEYPAD_COUNT || fn === S.KEYPAD_FIFO) && data.length === 0) return;
     } else if (base === S.NEOPIXEL_BASE) {
       if (fn === S.NEOPIXEL_PIN && data.length === 1) { this.pixelPin = data[0]; return; }
@@ -120,6 +131,7 @@ export class FakeSeesaw implements FakeI2cDevice {
     else if (base === S.KEYPAD_BASE && fn === S.KEYPAD_COUNT) out[0] = Math.min(255, this.fifo.length);
     else if (base === S.KEYPAD_BASE && fn === S.KEYPAD_FIFO) out.set(this.fifo.splice(0, length));
     else throw new Error(`FakeSeesaw: read from ${hex(base)}/${hex(fn)}, which this fake does not model`);
+    this.#driveInterrupt();
     return out;
   }
 
@@ -127,5 +139,10 @@ export class FakeSeesaw implements FakeI2cDevice {
     if (!Number.isInteger(key) || key < 0 || key >= GRID_KEYS) throw new RangeError(`FakeSeesaw: key ${key} is not 0..${GRID_KEYS - 1}`);
     const num = S.seesawKeyOfGridKey(key);
     if (((this.subscriptions.get(num) ?? 0) >> edge) & 1) this.fifo.push(S.encodeKeypadEvent(num, edge));
+    this.#driveInterrupt();
+  }
+
+  #driveInterrupt(): void {
+    this.#interrupt?.set(this.interruptAsserted ? 0 : 1);
   }
 }

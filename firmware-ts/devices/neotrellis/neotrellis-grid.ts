@@ -32,6 +32,9 @@ const FIFO_MAX = 32;
 /** Seesaw timings from Adafruit's driver: the chip needs time to put the answer in its TX buffer. */
 const READ_GAP: Seconds = 0.00025;
 const FIFO_GAP: Seconds = 0.001;
+/** Reads per INT edge at most: a line stuck low (a fault) must not keep the bus busy; the safety poll does the rest. */
+const READS_PER_INTERRUPT = 4;
+const BLACK: Rgb = { r: 0, g: 0, b: 0 };
 
 /**
  * The Adafruit NeoTrellis 4x4 (seesaw at 0x2E) as a StepGrid: keypad events
@@ -50,13 +53,21 @@ export class NeoTrellisGrid implements StepGrid {
   readonly #pressed = new Array<boolean>(GRID_KEYS).fill(false);
   readonly #pollBackoff: RetryBackoff;
   readonly #showBackoff: RetryBackoff;
+  /** The latest frame asked for (GRB, scaled); it replaces any not yet sent. */
+  #wanted: Uint8Array | null = null;
+  /** What the LEDs show: the last frame latched; null when unknown (after a bus error). */
   #shown: Uint8Array | null = null;
+  #sending: Promise<void> = Promise.resolve();
+  #busySending = false;
+  #cancelResend: (() => void) | null = null;
   #cancelPoll: (() => void) | null = null;
   #stopInterrupt: Unsubscribe | null = null;
   #polling: Promise<number> | null = null;
   /** The backoff delay the last failed poll asked for. */
   #retryIn: Seconds | undefined;
-  #closed = false;
+  /** Set by close() before it awaits anything: no poll, timer or retry starts after it. */
+  #closing = false;
+  #closed: Promise<void> | null = null;
 
   private constructor(options: NeoTrellisOptions) {
     this.#clock = options.clock;
@@ -105,7 +116,7 @@ export class NeoTrellisGrid implements StepGrid {
     await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_SPEED, [S.NEOPIXEL_SPEED_800KHZ]);
     const length = GRID_KEYS * 3;
     await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_BUF_LENGTH, [length >> 8, length & 0xff]);
-    await this.show(new Array<Rgb>(GRID_KEYS).fill({ r: 0, g: 0, b: 0 }));
+    await this.show(new Array<Rgb>(GRID_KEYS).fill(BLACK));
   }
 
   onKey(listener: (event: KeyEvent) => void): Unsubscribe {
@@ -114,17 +125,26 @@ export class NeoTrellisGrid implements StepGrid {
 
   /** Starts reading keys: on INT edges when wired (plus a slow safety poll), otherwise by polling. */
   start(): void {
-    if (this.#cancelPoll || this.#closed) return;
+    if (this.#cancelPoll || this.#closing) return;
     if (this.#interrupt) {
-      this.#stopInterrupt = this.#interrupt.onEdge(() => { void this.poll(); });
+      this.#stopInterrupt = this.#interrupt.onEdge(() => { void this.#readWhileInterrupt(this.#interrupt!); });
     }
     const interval = this.#interrupt ? Math.max(0.25, this.#pollInterval) : this.#pollInterval;
     const loop = (delay: Seconds): void => {
       this.#cancelPoll = this.#clock.setTimeout(() => {
-        void this.#pollOnce().then((retryIn) => { if (!this.#closed) loop(retryIn ?? interval); });
+        this.#cancelPoll = null;
+        void this.#pollOnce().then((retryIn) => { if (!this.#closing) loop(retryIn ?? interval); });
       }, delay);
     };
     loop(interval);
+  }
+
+  /** INT stays low while events wait, so events that came in during a read give no new edge: read until it goes high. */
+  async #readWhileInterrupt(interrupt: GpioInput): Promise<void> {
+    for (let reads = 0; reads < READS_PER_INTERRUPT; reads++) {
+      await this.poll();
+      if (this.#closing || this.#pollBackoff.failures > 0 || interrupt.read() !== 0) return;
+    }
   }
 
   /**
@@ -133,6 +153,7 @@ export class NeoTrellisGrid implements StepGrid {
    * to the polling loop); overlapping calls share one read.
    */
   poll(): Promise<number> {
+    if (this.#closing) return this.#polling ?? Promise.resolve(0);
     if (!this.#polling) {
       this.#polling = this.#readFifo()
         .then((n) => { this.#pollBackoff.succeeded(); return n; })
@@ -179,9 +200,21 @@ export class NeoTrellisGrid implements StepGrid {
     return true;
   }
 
-  /** Writes the 16 colours (GRB on the wire) and latches them; unchanged 8-pixel halves are not re-sent. */
+  /**
+   * Puts the 16 colours on the LEDs (GRB on the wire, unchanged 8-pixel halves
+   * not re-sent). One frame is sent at a time; a frame asked for meanwhile
+   * replaces any still waiting, so the LEDs end on the latest. A bus error is
+   * not thrown: it is logged once by the backoff and the latest frame is sent
+   * again after the backoff's delay. Resolves when the frame is latched,
+   * replaced by a newer one, or waiting for its retry.
+   */
   async show(colors: readonly Rgb[]): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closing) return;
+    this.#wanted = this.#frame(colors);
+    return this.#send();
+  }
+
+  #frame(colors: readonly Rgb[]): Uint8Array {
     if (colors.length !== GRID_KEYS) throw new RangeError(`NeoTrellis show: expected ${GRID_KEYS} colours, got ${colors.length}`);
     const frame = new Uint8Array(GRID_KEYS * 3);
     colors.forEach((c, i) => {
@@ -189,23 +222,50 @@ export class NeoTrellisGrid implements StepGrid {
       frame[i * 3 + 1] = this.#channel(c.r, i, 'r');
       frame[i * 3 + 2] = this.#channel(c.b, i, 'b');
     });
+    return frame;
+  }
+
+  #send(): Promise<void> {
+    // While the backoff waits, the retry takes whatever frame is latest then.
+    if (this.#busySending || this.#cancelResend) return this.#sending;
+    this.#sending = this.#sendLatest();
+    return this.#sending;
+  }
+
+  async #sendLatest(): Promise<void> {
+    this.#busySending = true;
     try {
-      let changed = false;
-      for (let first = 0; first < GRID_KEYS; first += PIXELS_PER_WRITE) {
-        const start = first * 3;
-        const part = frame.subarray(start, start + PIXELS_PER_WRITE * 3);
-        if (this.#shown && equal(part, this.#shown.subarray(start, start + part.length))) continue;
-        await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_BUF, [start >> 8, start & 0xff, ...part]);
-        changed = true;
+      // Until the LEDs show the latest frame: a newer one may come in while one is on the bus.
+      for (let frame = this.#wanted; frame && !(this.#shown && equal(frame, this.#shown)); frame = this.#wanted) {
+        await this.#latch(frame);
+        this.#shown = frame;
       }
-      if (changed) await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_SHOW, []);
-      this.#shown = frame;
       this.#showBackoff.succeeded();
     } catch (err) {
-      // Leave #shown stale so the next frame re-sends everything.
+      // The LEDs may show part of a frame: the retry re-sends every pixel.
       this.#shown = null;
-      this.#showBackoff.failed(err);
+      const delay = this.#showBackoff.failed(err);
+      if (!this.#closing) {
+        this.#cancelResend = this.#clock.setTimeout(() => {
+          this.#cancelResend = null;
+          void this.#send();
+        }, delay);
+      }
+    } finally {
+      this.#busySending = false;
     }
+  }
+
+  async #latch(frame: Uint8Array): Promise<void> {
+    let changed = false;
+    for (let first = 0; first < GRID_KEYS; first += PIXELS_PER_WRITE) {
+      const start = first * 3;
+      const part = frame.subarray(start, start + PIXELS_PER_WRITE * 3);
+      if (this.#shown && equal(part, this.#shown.subarray(start, start + part.length))) continue;
+      await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_BUF, [start >> 8, start & 0xff, ...part]);
+      changed = true;
+    }
+    if (changed) await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_SHOW, []);
   }
 
   #channel(value: number, key: number, name: string): number {
@@ -213,13 +273,21 @@ export class NeoTrellisGrid implements StepGrid {
     return Math.round(value * this.#brightness);
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /** Stops reading keys and retrying frames, waits for what is on the bus, and blanks the LEDs (one attempt). */
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
+    this.#closing = true;
     this.#cancelPoll?.();
+    this.#cancelResend?.();
     this.#stopInterrupt?.();
+    this.#cancelPoll = this.#cancelResend = this.#stopInterrupt = null;
     await this.#polling;
-    await this.show(new Array<Rgb>(GRID_KEYS).fill({ r: 0, g: 0, b: 0 }));
-    this.#closed = true;
+    this.#wanted = this.#frame(new Array<Rgb>(GRID_KEYS).fill(BLACK));
+    await this.#send();
     this.#listeners.clear();
   }
 
