@@ -129,6 +129,87 @@ describe('devices: ADS1115', () => {
     void attempts;
   });
 
+  it('a read never lands between a config check and its read: the conversion comes back, not the config', async () => {
+    const { bus, chip } = await rig();
+    const adc = await Ads1115.open({ bus });
+    chip.stick(1234);
+    chip.convert();
+    bus.failNext(0x48, 'EIO'); // the pointer is unknown after a bus error: the next read selects it again
+    await adc.readConversion().catch(() => {});
+    const [raw, reconfigured] = await Promise.all([adc.readConversion(), adc.ensureConfigured()]);
+    expect(raw).to.equal(1234);
+    expect(reconfigured).to.equal(false);
+  });
+
+  it('with ALERT/RDY wired, a power cycle (pulses stop) is noticed within 50 ms and the chip configured again', async () => {
+    const { bus, chip, clock, ready, log } = await rig();
+    const adc = await Ads1115.open({ bus });
+    const sampler = new Ads1115Sampler({ adc, clock, ready, log });
+    sampler.start();
+    await run(clock, chip, 0.5);
+    // The cable comes loose for 0.2 s: no answers, no conversions; the chip comes back with power-on registers.
+    bus.failNext(0x48, 'EIO', Infinity);
+    for (const end = clock.now() + 0.2; clock.now() < end;) { clock.advance(0.005); await settle(); }
+    chip.powerCycle();
+    bus.clearFailures();
+    expect(chip.convert(), 'a reset chip is single-shot: it converts nothing').to.equal(false);
+    await run(clock, chip, 1.5);
+    expect(chip.continuous).to.equal(true);
+    expect(chip.readyMode).to.equal(true);
+    const before = sampler.samples;
+    await run(clock, chip, 2);
+    expect(sampler.samples - before).to.be.greaterThan(400);
+    expect(log.count('warn', 'EIO')).to.equal(1);
+    expect(log.count('info', 'configured it again')).to.equal(1);
+    sampler.stop();
+    expect(clock.pendingTimers()).to.equal(0);
+  });
+
+  it('with ALERT/RDY wired, a chip reset between two reads (no bus error at all) is configured again too', async () => {
+    const { bus, chip, clock, ready, log } = await rig();
+    const adc = await Ads1115.open({ bus });
+    const sampler = new Ads1115Sampler({ adc, clock, ready, log });
+    sampler.start();
+    await run(clock, chip, 0.3);
+    chip.powerCycle();
+    await run(clock, chip, 0.4);
+    expect(chip.continuous).to.equal(true);
+    const before = sampler.samples;
+    await run(clock, chip, 0.5);
+    expect(sampler.samples - before).to.be.greaterThan(80);
+    sampler.stop();
+  });
+
+  it('polled (no RDY wire): the first read after bus errors puts a lost configuration back', async () => {
+    const { bus, chip, clock, log } = await rig();
+    const adc = await Ads1115.open({ bus });
+    const sampler = new Ads1115Sampler({ adc, clock, log });
+    sampler.start();
+    await run(clock, chip, 0.3);
+    bus.failNext(0x48, 'EIO', Infinity);
+    await run(clock, chip, 0.4);
+    chip.powerCycle();
+    bus.clearFailures();
+    await run(clock, chip, 3);
+    expect(chip.continuous).to.equal(true);
+    expect(log.count('info', 'configured it again')).to.equal(1);
+    sampler.stop();
+  });
+
+  it('configured but RDY silent (a loose RDY wire): one warning naming the line, checks back off', async () => {
+    const { bus, clock, ready, log } = await rig();
+    const adc = await Ads1115.open({ bus });
+    const sampler = new Ads1115Sampler({ adc, clock, ready, log });
+    sampler.start();
+    bus.reset();
+    for (let i = 0; i < 1000; i++) { clock.advance(0.01); await settle(); } // 10 s without a single pulse
+    expect(log.count('warn', 'no ALERT/RDY pulse')).to.equal(1);
+    expect(log.lines.find((l) => l.level === 'warn')?.message).to.match(/check the wire to ADS1115 ALERT\/RDY \(BCM 27\)/);
+    const checks = bus.traffic.filter((t) => t.op === 'read').length;
+    expect(checks).to.be.within(5, 12); // 50 ms doubling to 2 s, not 200 checks
+    sampler.stop();
+  });
+
   it('a shorted or stuck input gives no phantom taps and one warning', async () => {
     const { bus, chip, clock, ready, log } = await rig();
     const pad = await Ads1115TapPad.open({ bus, clock, ready, log });

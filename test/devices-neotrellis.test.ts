@@ -218,6 +218,29 @@ describe('devices: NeoTrellis over seesaw', () => {
     await grid.close();
   });
 
+  it('a chip that lost power and came back reset is set up again: keys answer, the frame is back on the LEDs', async () => {
+    const { grid, chip, bus, events, clock } = await rig();
+    grid.start();
+    const colors = Array.from({ length: 16 }, (_, k): Rgb => ({ r: 0, g: 5 * k, b: 40 }));
+    await grid.show(colors);
+    const tick = async (seconds: number): Promise<void> => {
+      for (const end = clock.now() + seconds; clock.now() < end;) { clock.advance(0.01); await settle(); }
+    };
+    bus.failNext(0x2e, 'EIO', Infinity); // the cable comes loose...
+    await tick(0.1);
+    chip.reset(); // ...the chip loses power...
+    bus.clearFailures(); // ...and the cable is pushed back: a reset seesaw answers
+    expect(chip.subscriptions.size).to.equal(0);
+    await tick(1);
+    expect(chip.subscriptions.size).to.equal(16);
+    expect(chip.interruptEnabled).to.equal(true);
+    for (let k = 0; k < 16; k++) expect(chip.pixel(k), `key ${k}`).to.deep.equal(colors[k]);
+    chip.press(4);
+    await tick(0.03);
+    expect(events.map((e) => [e.key, e.pressed])).to.deep.equal([[4, true]]);
+    await grid.close();
+  });
+
   it('polls on the INT line when it is wired', async () => {
     const clock = new OfflineClock();
     const bus = new FakeI2cBus();

@@ -69,13 +69,30 @@ export class Ads1115 {
     } catch (err) {
       throw new DeviceMissingError(where, `no answer on the I2C bus (${(err as { code?: string }).code ?? (err as Error).message})`);
     }
-    // OS reads back as conversion status, not what was written: compare the rest.
-    if ((readBack & ~R.OS_BIT) !== (adc.config & ~R.OS_BIT)) {
+    if (!adc.#tookConfig(readBack)) {
       throw new DeviceMissingError(where, `config read back as ${hex(readBack, 4)}, wrote ${hex(adc.config, 4)}: not an ADS1115?`);
     }
     await adc.#link.write(Uint8Array.of(R.REG_CONVERSION));
     adc.#pointerAtConversion = true;
     return adc;
+  }
+
+  /**
+   * Reads the config register back and, when the chip has lost it (a power
+   * cycle leaves it single-shot with the comparator off: no conversions, no
+   * RDY), writes the thresholds and config again. True when it had to.
+   */
+  ensureConfigured(): Promise<boolean> {
+    return this.#link.exclusive(async (io) => {
+      if (this.#tookConfig(await this.#readConfig(io))) return false;
+      await this.#configure(io);
+      return true;
+    });
+  }
+
+  /** OS reads back as conversion status, not what was written: compare the rest. */
+  #tookConfig(readBack: number): boolean {
+    return (readBack & ~R.OS_BIT) === (this.config & ~R.OS_BIT);
   }
 
   /** The latest conversion, signed 16-bit. */
@@ -132,12 +149,22 @@ export interface SamplerOptions {
   log?: DeviceLog;
 }
 
+/** RDY pulses come 860 times a second: this long without one and the chip has stopped converting (or the wire is off). */
+const READY_SILENCE: Seconds = 0.05;
+/** Checks in a row that find the chip configured yet RDY silent before that is called a wiring fault. */
+const SILENT_CHECKS_TO_WARN = 2;
+/** While RDY stays silent on a chip that looks configured, checks back off to this. */
+const MAX_SILENT_CHECK_INTERVAL: Seconds = 2;
+
 /**
  * Pulls samples out of the ADS1115 as conversions complete. Each sample is
  * stamped with the time of its ready edge, not the time its read finished.
  * A ready edge that arrives while the previous read is still in flight is
  * counted as an overrun and skipped (the chip has already overwritten it).
- * Bus errors pause reading with backoff and are logged once per outage.
+ * Bus errors pause reading with backoff and are logged once per outage; the
+ * first read after them checks the chip still has its configuration. With
+ * RDY wired, reads happen only on its edges, so a watchdog checks the chip
+ * when no edge has come for 50 ms.
  */
 export class Ads1115Sampler {
   readonly #adc: Ads1115;
@@ -145,11 +172,19 @@ export class Ads1115Sampler {
   readonly #ready?: GpioInput;
   readonly #pollInterval: Seconds;
   readonly #backoff: RetryBackoff;
+  readonly #log: DeviceLog;
+  readonly #name: string;
   readonly #listeners = new Listeners<[AdcSample]>();
   #busy = false;
   #resumeAt: Seconds = -Infinity;
+  /** A bus error happened: the chip may have been power-cycled, so check its configuration before reading on. */
+  #recheck = false;
   #stopReady: Unsubscribe | null = null;
   #cancelPoll: (() => void) | null = null;
+  #lastReady: Seconds = 0;
+  #cancelWatchdog: (() => void) | null = null;
+  /** Checks in this silence that found the chip configured and converting: the wire, not the chip. */
+  #silentChecks = 0;
   #running = false;
   overruns = 0;
   samples = 0;
@@ -159,7 +194,9 @@ export class Ads1115Sampler {
     this.#clock = options.clock;
     this.#ready = options.ready;
     this.#pollInterval = options.pollInterval ?? 1 / 860;
-    this.#backoff = new RetryBackoff(`ADS1115 @${hex(options.adc.address)}`, options.log ?? consoleLog('groovebox:ads1115'), options.clock);
+    this.#log = options.log ?? consoleLog('groovebox:ads1115');
+    this.#name = `ADS1115 @${hex(options.adc.address)}`;
+    this.#backoff = new RetryBackoff(this.#name, this.#log, options.clock);
   }
 
   onSample(listener: (sample: AdcSample) => void): Unsubscribe {
@@ -171,7 +208,12 @@ export class Ads1115Sampler {
     this.#running = true;
     if (this.#ready) {
       // Every delivered edge is one conversion, whatever level onoff read after the 8 us pulse.
-      this.#stopReady = this.#ready.onEdge((_level, time) => { void this.sample(time); });
+      this.#stopReady = this.#ready.onEdge((_level, time) => {
+        this.#lastReady = time;
+        void this.sample(time);
+      });
+      this.#lastReady = this.#clock.now();
+      this.#armWatchdog(READY_SILENCE);
     } else {
       const loop = (): void => {
         this.#cancelPoll = this.#clock.setTimeout(() => {
@@ -186,7 +228,50 @@ export class Ads1115Sampler {
     this.#running = false;
     this.#stopReady?.();
     this.#cancelPoll?.();
-    this.#stopReady = this.#cancelPoll = null;
+    this.#cancelWatchdog?.();
+    this.#stopReady = this.#cancelPoll = this.#cancelWatchdog = null;
+  }
+
+  #armWatchdog(delay: Seconds): void {
+    if (!this.#running || this.#cancelWatchdog) return;
+    this.#cancelWatchdog = this.#clock.setTimeout(() => {
+      this.#cancelWatchdog = null;
+      void this.#watch();
+    }, delay);
+  }
+
+  /** No RDY edge for READY_SILENCE: read the config back and put it right, with backoff while nothing changes. */
+  async #watch(): Promise<void> {
+    const quiet = this.#clock.now() - this.#lastReady;
+    if (quiet < READY_SILENCE) {
+      this.#silentChecks = 0;
+      // Not less than a few ms: a remainder of 1e-17 s would not move the clock and the timer would fire forever.
+      this.#armWatchdog(Math.max(READY_SILENCE - quiet, READY_SILENCE / 10));
+      return;
+    }
+    let next: Seconds;
+    try {
+      if (await this.#adc.ensureConfigured()) {
+        this.#logReconfigured(`no ALERT/RDY pulse for ${Math.round(quiet * 1000)} ms`);
+        next = READY_SILENCE;
+      } else {
+        // One silent check can be a stalled event loop (timers run before the queued edges); two cannot.
+        this.#silentChecks++;
+        if (this.#silentChecks === SILENT_CHECKS_TO_WARN) {
+          this.#log.warn(`${this.#name}: configured, yet no ALERT/RDY pulse for ${Math.round(quiet * 1000)} ms; check the wire to ${this.#ready!.label} (BCM ${this.#ready!.bcm})`);
+        }
+        next = Math.min(MAX_SILENT_CHECK_INTERVAL, READY_SILENCE * 2 ** this.#silentChecks);
+      }
+      this.#backoff.succeeded();
+    } catch (err) {
+      this.#recheck = true;
+      next = Math.max(READY_SILENCE, this.#backoff.failed(err));
+    }
+    this.#armWatchdog(next);
+  }
+
+  #logReconfigured(why: string): void {
+    this.#log.info(`${this.#name}: ${why} and its configuration was gone (a power cycle?); configured it again`);
   }
 
   /** Reads one conversion that completed at `time`. Resolves false when skipped (busy, backing off) or failed. */
@@ -195,12 +280,22 @@ export class Ads1115Sampler {
     if (time < this.#resumeAt) return false;
     this.#busy = true;
     try {
+      if (this.#recheck) {
+        const reconfigured = await this.#adc.ensureConfigured();
+        this.#recheck = false;
+        if (reconfigured) {
+          this.#logReconfigured('answering again after bus errors');
+          this.#backoff.succeeded();
+          return false; // the first conversion of the new configuration is not ready yet
+        }
+      }
       const raw = await this.#adc.readConversion();
       this.#backoff.succeeded();
       this.samples++;
       this.#listeners.emit({ raw, level: Math.max(0, raw) / 32767, time });
       return true;
     } catch (err) {
+      this.#recheck = true;
       this.#resumeAt = this.#clock.now() + this.#backoff.failed(err);
       return false;
     } finally {

@@ -99,13 +99,19 @@ export class FakeAds1115 implements FakeI2cDevice {
     return true;
   }
 
-  reset(): void {
+  /** The chip loses power and comes back: power-on registers (single-shot, comparator off: no conversions, no RDY). The pad's signal stays. */
+  powerCycle(): void {
     this.config = R.CONFIG_RESET;
     this.loThresh = R.LO_THRESH_RESET;
     this.hiThresh = R.HI_THRESH_RESET;
     this.conversion = 0;
-    this.conversions = 0;
     this.#pointer = R.REG_CONVERSION;
+  }
+
+  /** A fresh chip and a quiet pad: power-on registers, no strokes, noise or stuck input, conversions counted from 0. */
+  reset(): void {
+    this.powerCycle();
+    this.conversions = 0;
     this.#hits = [];
     this.#noise = 0;
     this.#stuck = null;

@@ -65,6 +65,9 @@ export class NeoTrellisGrid implements StepGrid {
   #polling: Promise<number> | null = null;
   /** The backoff delay the last failed poll asked for. */
   #retryIn: Seconds | undefined;
+  /** After a bus error: the chip may have lost power and come back reset (see #setUpAgainIfNeeded). */
+  #needsSetup = false;
+  #settingUp: Promise<void> | null = null;
   /** Set by close() before it awaits anything: no poll, timer or retry starts after it. */
   #closing = false;
   #closed: Promise<void> | null = null;
@@ -106,6 +109,12 @@ export class NeoTrellisGrid implements StepGrid {
       throw new DeviceMissingError(where, `no answer on the I2C bus (${(err as { code?: string }).code ?? (err as Error).message})`);
     }
     if (id !== S.HW_ID_SAMD09) throw new DeviceMissingError(where, `the chip answered hardware id ${hex(id)}, expected ${hex(S.HW_ID_SAMD09)} (SAMD09 seesaw)`);
+    await this.#configure();
+    await this.show(new Array<Rgb>(GRID_KEYS).fill(BLACK));
+  }
+
+  /** What a reset chip has forgotten: key subscriptions, the INT line, the pixel strip. */
+  async #configure(): Promise<void> {
     for (let key = 0; key < GRID_KEYS; key++) {
       const num = S.seesawKeyOfGridKey(key);
       await this.#write(S.KEYPAD_BASE, S.KEYPAD_EVENT, [num, S.keypadEventByte(S.EDGE_RISING, true)]);
@@ -116,7 +125,26 @@ export class NeoTrellisGrid implements StepGrid {
     await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_SPEED, [S.NEOPIXEL_SPEED_800KHZ]);
     const length = GRID_KEYS * 3;
     await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_BUF_LENGTH, [length >> 8, length & 0xff]);
-    await this.show(new Array<Rgb>(GRID_KEYS).fill(BLACK));
+  }
+
+  /**
+   * A chip that lost power (a loose cable re-seated) answers again as a reset
+   * seesaw: keys dead, LEDs dark. Nothing on the bus tells a reset chip from
+   * a glitch, so after any bus error the next poll or frame first sets it up
+   * again (without a reset, which would drop waiting key events) and the
+   * whole frame is sent again.
+   */
+  #setUpAgainIfNeeded(): Promise<void> {
+    if (!this.#needsSetup) return Promise.resolve();
+    this.#settingUp ??= this.#configure()
+      .then(() => {
+        this.#needsSetup = false;
+        this.#shown = null;
+        this.#log.debug('set up again after bus errors (key subscriptions, INT, pixel strip)');
+        void this.#send();
+      })
+      .finally(() => { this.#settingUp = null; });
+    return this.#settingUp;
   }
 
   onKey(listener: (event: KeyEvent) => void): Unsubscribe {
@@ -157,7 +185,7 @@ export class NeoTrellisGrid implements StepGrid {
     if (!this.#polling) {
       this.#polling = this.#readFifo()
         .then((n) => { this.#pollBackoff.succeeded(); return n; })
-        .catch((err) => { this.#retryIn = this.#pollBackoff.failed(err); return 0; })
+        .catch((err) => { this.#needsSetup = true; this.#retryIn = this.#pollBackoff.failed(err); return 0; })
         .finally(() => { this.#polling = null; });
     }
     return this.#polling;
@@ -171,6 +199,7 @@ export class NeoTrellisGrid implements StepGrid {
   }
 
   async #readFifo(): Promise<number> {
+    await this.#setUpAgainIfNeeded();
     const count = (await this.#link.transfer(Uint8Array.of(S.KEYPAD_BASE, S.KEYPAD_COUNT), 1, READ_GAP))[0];
     if (count === 0) return 0;
     const n = Math.min(count, FIFO_MAX);
@@ -235,6 +264,7 @@ export class NeoTrellisGrid implements StepGrid {
   async #sendLatest(): Promise<void> {
     this.#busySending = true;
     try {
+      await this.#setUpAgainIfNeeded();
       // Until the LEDs show the latest frame: a newer one may come in while one is on the bus.
       for (let frame = this.#wanted; frame && !(this.#shown && equal(frame, this.#shown)); frame = this.#wanted) {
         await this.#latch(frame);
@@ -244,6 +274,7 @@ export class NeoTrellisGrid implements StepGrid {
     } catch (err) {
       // The LEDs may show part of a frame: the retry re-sends every pixel.
       this.#shown = null;
+      this.#needsSetup = true;
       const delay = this.#showBackoff.failed(err);
       if (!this.#closing) {
         this.#cancelResend = this.#clock.setTimeout(() => {
