@@ -207,6 +207,7 @@ describe('devices: ADS1115', () => {
     expect(log.lines.find((l) => l.level === 'warn')?.message).to.match(/check the wire to ADS1115 ALERT\/RDY \(BCM 27\)/);
     const checks = bus.traffic.filter((t) => t.op === 'read').length;
     expect(checks).to.be.within(5, 12); // 50 ms doubling to 2 s, not 200 checks
+    expect(sampler.trouble()).to.equal('tap pad: no ALERT/RDY pulses, check the wire to BCM 27');
     sampler.stop();
   });
 

@@ -204,7 +204,10 @@ describe('devices: NeoTrellis over seesaw', () => {
     const { grid, chip, bus, events, log, clock } = await rig();
     grid.start();
     bus.failNext(0x2e, 'EIO', 6);
-    for (let i = 0; i < 200; i++) { clock.advance(0.01); await settle(); }
+    for (let i = 0; i < 10; i++) { clock.advance(0.01); await settle(); }
+    expect(grid.trouble()).to.equal('step grid: EIO on the I2C bus, retrying');
+    for (let i = 0; i < 190; i++) { clock.advance(0.01); await settle(); }
+    expect(grid.trouble()).to.equal(null);
     expect(log.count('warn', 'EIO')).to.equal(1);
     expect(log.count('info'), 'quiet until it has run cleanly for a while').to.equal(0);
     for (let i = 0; i < 600; i++) { clock.advance(0.01); await settle(); }

@@ -102,6 +102,10 @@ const SLOT_EMPTY: Rgb = { r: 8, g: 8, b: 8 };
 const SLOT_FILLED: Rgb = { r: 0, g: 90, b: 40 };
 const SLOT_CURRENT: Rgb = { r: 0, g: 255, b: 120 };
 const STATUS_LINES = 8;
+/** While a panel device is in trouble (I2C errors), this key blinks this colour over the grid at ERROR_BLINK_HZ. */
+const ERROR_KEY = GRID_KEYS - 1;
+const ERROR_COLOUR: Rgb = { r: 255, g: 0, b: 0 };
+const ERROR_BLINK_HZ = 2;
 
 /**
  * The composition root: gesture capture -> generation engine -> sequencer ->
@@ -155,6 +159,9 @@ export class GrooveBox implements BoxControl {
   #loopJSON: PanelSnapshot['pattern'] | null = null;
   #status: string[] = [];
   #lastGridError: string | null = null;
+  /** What a panel device reported at the last refresh (null: all well), and whether the error key was lit then. */
+  #trouble: string | null = null;
+  #errorLit = false;
   #stopped = false;
   #booted = false;
 
@@ -634,6 +641,7 @@ export class GrooveBox implements BoxControl {
       }
     }
     if (this.capture.recorder.window) this.#dirty = true; // count-in and take animate on the grid
+    this.#checkDevices(now);
     if (this.#dirty) {
       this.#dirty = false;
       const colors = this.#colors();
@@ -657,9 +665,25 @@ export class GrooveBox implements BoxControl {
   }
 
   #colors(): Rgb[] {
-    if (!this.#slotPage) return this.capture.colors(this.#playhead);
+    const colors = this.#slotPage ? this.#slotColors() : this.capture.colors(this.#playhead);
+    // One key, not the whole grid: the rest still shows what it did.
+    if (this.#trouble && errorKeyLit(this.clock.now())) colors[ERROR_KEY] = ERROR_COLOUR;
+    return colors;
+  }
+
+  #slotColors(): Rgb[] {
     const filled = this.#slots.filled();
     return Array.from({ length: GRID_KEYS }, (_, k) => (k === this.#slot ? SLOT_CURRENT : filled[k] ? SLOT_FILLED : SLOT_EMPTY));
+  }
+
+  /** The drivers retry I2C errors themselves; the box shows that they are: a status line when trouble starts, a blinking key while it lasts. */
+  #checkDevices(now: Seconds): void {
+    const trouble = this.#devices.grid?.trouble?.() ?? this.#devices.tapPad?.trouble?.() ?? null;
+    if (trouble && !this.#trouble) this.#say(`${trouble} (the bottom-right key blinks red until it recovers)`);
+    const lit = trouble !== null && errorKeyLit(now);
+    if (lit !== this.#errorLit) this.#dirty = true;
+    this.#trouble = trouble;
+    this.#errorLit = lit;
   }
 
   #slotData(): SlotData {
@@ -692,6 +716,10 @@ export class GrooveBox implements BoxControl {
     if (this.#status.length > STATUS_LINES) this.#status.length = STATUS_LINES;
     this.#dirty = true;
   }
+}
+
+function errorKeyLit(now: Seconds): boolean {
+  return Math.floor(now * 2 * ERROR_BLINK_HZ) % 2 === 0;
 }
 
 /** The engine's input: typed arrays from the plain-JSON gesture state. */

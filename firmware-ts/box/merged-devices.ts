@@ -15,6 +15,15 @@ function all(offs: Unsubscribe[]): Unsubscribe {
   return () => offs.forEach((off) => off());
 }
 
+/** The first device that reports trouble (the hardware's; a virtual one has none). */
+function firstTrouble(devices: { trouble?(): string | null }[]): string | null {
+  for (const device of devices) {
+    const trouble = device.trouble?.() ?? null;
+    if (trouble) return trouble;
+  }
+  return null;
+}
+
 export function mergeGrids(...grids: (StepGrid | null | undefined)[]): StepGrid | null {
   const list = present(grids);
   if (list.length <= 1) return list[0] ?? null;
@@ -27,6 +36,7 @@ export function mergeGrids(...grids: (StepGrid | null | undefined)[]): StepGrid 
       if (failed) throw failed.reason;
     },
     close: async () => { await Promise.allSettled(list.map((g) => g.close())); },
+    trouble: () => firstTrouble(list),
   };
 }
 
@@ -36,6 +46,7 @@ export function mergeTapPads(...pads: (TapPad | null | undefined)[]): TapPad | n
   return {
     onHit: (listener: (hit: TapHit) => void) => all(list.map((p) => p.onHit(listener))),
     close: async () => { await Promise.allSettled(list.map((p) => p.close())); },
+    trouble: () => firstTrouble(list),
   };
 }
 

@@ -39,6 +39,8 @@ export interface StepGrid {
   onKey(listener: (event: KeyEvent) => void): Unsubscribe;
   show(colors: readonly Rgb[]): Promise<void>;
   close(): Promise<void>;
+  /** What is wrong right now (e.g. I2C errors, retrying), in a few words; null when it works. Simulated devices need not say. */
+  trouble?(): string | null;
 }
 
 /** One stroke on the pad. `time` is the time of the sample where the stroke began. */
@@ -56,6 +58,8 @@ export interface TapHit {
 export interface TapPad {
   onHit(listener: (hit: TapHit) => void): Unsubscribe;
   close(): Promise<void>;
+  /** As StepGrid.trouble. */
+  trouble?(): string | null;
 }
 
 /** The function buttons on the panel. */

@@ -274,6 +274,13 @@ export class Ads1115Sampler {
     this.#log.info(`${this.#name}: ${why} and its configuration was gone (a power cycle?); configured it again`);
   }
 
+  /** Several bus errors in a row, or a configured chip whose RDY pulses do not arrive; null when samples flow. */
+  trouble(): string | null {
+    if (this.#backoff.failing) return `tap pad: ${this.#backoff.lastError} on the I2C bus, retrying`;
+    if (this.#silentChecks >= SILENT_CHECKS_TO_WARN) return `tap pad: no ALERT/RDY pulses, check the wire to BCM ${this.#ready?.bcm}`;
+    return null;
+  }
+
   /** Reads one conversion that completed at `time`. Resolves false when skipped (busy, backing off) or failed. */
   async sample(time: Seconds): Promise<boolean> {
     if (this.#busy) { this.overruns++; return false; }

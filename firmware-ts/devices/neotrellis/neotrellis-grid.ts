@@ -304,6 +304,12 @@ export class NeoTrellisGrid implements StepGrid {
     return Math.round(value * this.#brightness);
   }
 
+  /** Several bus errors in a row on the keypad or the pixels (a glitch the retry fixed is not trouble), or null. */
+  trouble(): string | null {
+    const failing = [this.#pollBackoff, this.#showBackoff].find((b) => b.failing);
+    return failing ? `step grid: ${failing.lastError} on the I2C bus, retrying` : null;
+  }
+
   /** Stops reading keys and retrying frames, waits for what is on the bus, and blanks the LEDs (one attempt). */
   close(): Promise<void> {
     this.#closed ??= this.#close();

@@ -56,6 +56,10 @@ export class Ads1115TapPad implements TapPad {
     return this.#listeners.add(listener);
   }
 
+  trouble(): string | null {
+    return this.sampler.trouble();
+  }
+
   async close(): Promise<void> {
     this.sampler.stop();
     this.#listeners.clear();
