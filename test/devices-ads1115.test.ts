@@ -197,7 +197,7 @@ describe('devices: ADS1115', () => {
   });
 
   it('configured but RDY silent (a loose RDY wire): one warning naming the line, checks back off', async () => {
-    const { bus, clock, ready, log } = await rig();
+    const { bus, chip, clock, ready, log } = await rig();
     const adc = await Ads1115.open({ bus });
     const sampler = new Ads1115Sampler({ adc, clock, ready, log });
     sampler.start();
@@ -208,6 +208,9 @@ describe('devices: ADS1115', () => {
     const checks = bus.traffic.filter((t) => t.op === 'read').length;
     expect(checks).to.be.within(5, 12); // 50 ms doubling to 2 s, not 200 checks
     expect(sampler.trouble()).to.equal('tap pad: no ALERT/RDY pulses, check the wire to BCM 27');
+    chip.convert(); // the wire is pushed back
+    await settle();
+    expect(sampler.trouble()).to.equal(null);
     sampler.stop();
   });
 

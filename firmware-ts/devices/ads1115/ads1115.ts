@@ -210,6 +210,7 @@ export class Ads1115Sampler {
       // Every delivered edge is one conversion, whatever level onoff read after the 8 us pulse.
       this.#stopReady = this.#ready.onEdge((_level, time) => {
         this.#lastReady = time;
+        this.#silentChecks = 0;
         void this.sample(time);
       });
       this.#lastReady = this.#clock.now();
@@ -244,14 +245,15 @@ export class Ads1115Sampler {
   async #watch(): Promise<void> {
     const quiet = this.#clock.now() - this.#lastReady;
     if (quiet < READY_SILENCE) {
-      this.#silentChecks = 0;
       // Not less than a few ms: a remainder of 1e-17 s would not move the clock and the timer would fire forever.
       this.#armWatchdog(Math.max(READY_SILENCE - quiet, READY_SILENCE / 10));
       return;
     }
     let next: Seconds;
     try {
-      if (await this.#adc.ensureConfigured()) {
+      const reconfigured = await this.#adc.ensureConfigured();
+      this.#recheck = false;
+      if (reconfigured) {
         this.#logReconfigured(`no ALERT/RDY pulse for ${Math.round(quiet * 1000)} ms`);
         next = READY_SILENCE;
       } else {

@@ -57,9 +57,11 @@ export class NeoTrellisGrid implements StepGrid {
   #wanted: Uint8Array | null = null;
   /** What the LEDs show: the last frame latched; null when unknown (after a bus error). */
   #shown: Uint8Array | null = null;
+  /** The send in progress while #busySending (a show() meanwhile rides on it: its loop takes the newest frame). */
   #sending: Promise<void> = Promise.resolve();
   #busySending = false;
   #cancelResend: (() => void) | null = null;
+  #started = false;
   #cancelPoll: (() => void) | null = null;
   #stopInterrupt: Unsubscribe | null = null;
   #polling: Promise<number> | null = null;
@@ -68,6 +70,8 @@ export class NeoTrellisGrid implements StepGrid {
   /** After a bus error: the chip may have lost power and come back reset (see #setUpAgainIfNeeded). */
   #needsSetup = false;
   #settingUp: Promise<void> | null = null;
+  /** Set-ups so far: a frame latched while one ran may not be what the LEDs show. */
+  #setups = 0;
   /** Set by close() before it awaits anything: no poll, timer or retry starts after it. */
   #closing = false;
   #closed: Promise<void> | null = null;
@@ -139,6 +143,7 @@ export class NeoTrellisGrid implements StepGrid {
     this.#settingUp ??= this.#configure()
       .then(() => {
         this.#needsSetup = false;
+        this.#setups++;
         this.#shown = null;
         this.#log.debug('set up again after bus errors (key subscriptions, INT, pixel strip)');
         void this.#send();
@@ -153,7 +158,8 @@ export class NeoTrellisGrid implements StepGrid {
 
   /** Starts reading keys: on INT edges when wired (plus a slow safety poll), otherwise by polling. */
   start(): void {
-    if (this.#cancelPoll || this.#closing) return;
+    if (this.#started || this.#closing) return;
+    this.#started = true;
     if (this.#interrupt) {
       this.#stopInterrupt = this.#interrupt.onEdge(() => { void this.#readWhileInterrupt(this.#interrupt!); });
     }
@@ -267,8 +273,9 @@ export class NeoTrellisGrid implements StepGrid {
       await this.#setUpAgainIfNeeded();
       // Until the LEDs show the latest frame: a newer one may come in while one is on the bus.
       for (let frame = this.#wanted; frame && !(this.#shown && equal(frame, this.#shown)); frame = this.#wanted) {
+        const setups = this.#setups;
         await this.#latch(frame);
-        this.#shown = frame;
+        this.#shown = this.#setups === setups ? frame : null;
       }
       this.#showBackoff.succeeded();
     } catch (err) {
