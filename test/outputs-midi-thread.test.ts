@@ -136,7 +136,7 @@ describe('outputs: MIDI on its own timing thread', function () {
     await midi.connect();
     const t = clock.now() + 0.1;
     for (let i = 0; i < 5; i++) midi.handle({ type: 'note', time: t + i * 0.01, drum: 2, velocity: 0.8, step: i, offset: 0, position: i });
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 400));
     const first = await midi.figures(true);
     expect(first.lateness.events).to.equal(10); // 5 note-ons, 5 note-offs
     expect(first.lateness.p99_ms).to.be.at.least(first.lateness.p50_ms);
