@@ -373,7 +373,7 @@ describe('panel: host and token rules', () => {
     const server = new PanelServer({ host: '0.0.0.0', port: 0, clock });
     const err = await server.start().then(() => null, (e: Error) => e);
     expect(err).to.be.instanceOf(PanelConfigError);
-    expect(err!.message).to.match(/--host 0\.0\.0\.0 opens the panel to the network; give --token too/);
+    expect(err!.message).to.match(/panel host 0\.0\.0\.0 opens the panel to the network: give a token too \(--token or panel\.token/);
     expect(err!.message).not.to.include('\n');
     await server.close();
   });
@@ -381,7 +381,7 @@ describe('panel: host and token rules', () => {
   it('refuses a short token and names the length', async () => {
     const server = new PanelServer({ host: '0.0.0.0', port: 0, token: 'secret', clock });
     const err = await server.start().then(() => null, (e: Error) => e);
-    expect(err?.message).to.match(/--token must be at least 16 characters \(got 6\)/);
+    expect(err?.message).to.match(/panel token \(--token or panel\.token\): expected at least 16 characters \(got 6\)/);
     await server.close();
   });
 

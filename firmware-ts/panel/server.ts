@@ -108,7 +108,7 @@ export class PanelServer {
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
         const why = err.code === 'EADDRINUSE' ? 'is in use; choose another with --port'
-          : err.code === 'EADDRNOTAVAIL' ? 'is not an address of this machine; check --host'
+          : err.code === 'EADDRNOTAVAIL' ? 'is not an address of this machine; check the panel host (--host or panel.host)'
           : err.code === 'EACCES' ? 'needs privileges; use a port above 1023'
           : `failed (${err.code ?? err.message})`;
         reject(new PanelConfigError(`panel: listening on ${host} port ${port} ${why}`));
@@ -298,15 +298,15 @@ function checkOptions(options: PanelServerOptions, maxPayload: number): { host: 
   const host = options.host ?? DEFAULT_PANEL_HOST;
   const port = options.port ?? DEFAULT_PANEL_PORT;
   const token = options.token ?? null;
-  if (typeof host !== 'string' || host.length === 0) throw new PanelConfigError(`panel: --host expects an address like 127.0.0.1, got ${JSON.stringify(host)}`);
+  if (typeof host !== 'string' || host.length === 0) throw new PanelConfigError(`panel host (--host or panel.host): expected an address like 127.0.0.1, got ${JSON.stringify(host)}`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PanelConfigError(`panel: --port expects an integer 0..65535, got ${JSON.stringify(port)}`);
   if (!Number.isInteger(maxPayload) || maxPayload < 256 || maxPayload > 1 << 20) throw new PanelConfigError(`panel: maxPayload expects 256..1048576 bytes, got ${maxPayload}`);
   if (token !== null) {
-    if (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token)) throw new PanelConfigError('panel: --token must be printable ASCII without spaces');
-    if (token.length < MIN_TOKEN_LENGTH) throw new PanelConfigError(`panel: --token must be at least ${MIN_TOKEN_LENGTH} characters (got ${token.length}); e.g. openssl rand -hex 16`);
+    if (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token)) throw new PanelConfigError('panel token (--token or panel.token): expected printable ASCII without spaces');
+    if (token.length < MIN_TOKEN_LENGTH) throw new PanelConfigError(`panel token (--token or panel.token): expected at least ${MIN_TOKEN_LENGTH} characters (got ${token.length}); e.g. openssl rand -hex 16`);
   }
   if (!isLoopbackAddress(host) && token === null) {
-    throw new PanelConfigError(`panel: --host ${host} opens the panel to the network; give --token too (at least ${MIN_TOKEN_LENGTH} characters, e.g. openssl rand -hex 16)`);
+    throw new PanelConfigError(`panel host ${host} opens the panel to the network: give a token too (--token or panel.token, at least ${MIN_TOKEN_LENGTH} characters, e.g. openssl rand -hex 16)`);
   }
   return { host, port, token };
 }
