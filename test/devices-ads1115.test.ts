@@ -196,22 +196,53 @@ describe('devices: ADS1115', () => {
     sampler.stop();
   });
 
-  it('configured but RDY silent (a loose RDY wire): one warning naming the line, checks back off', async () => {
+  it('configured but RDY silent (a loose RDY wire): one warning naming the line, then it reads by polling and stays there', async () => {
     const { bus, chip, clock, ready, log } = await rig();
     const adc = await Ads1115.open({ bus });
     const sampler = new Ads1115Sampler({ adc, clock, ready, log });
     sampler.start();
-    bus.reset();
-    for (let i = 0; i < 1000; i++) { clock.advance(0.01); await settle(); } // 10 s without a single pulse
-    expect(log.count('warn', 'no ALERT/RDY pulse')).to.equal(1);
-    expect(log.lines.find((l) => l.level === 'warn')?.message).to.match(/check the wire to ADS1115 ALERT\/RDY \(BCM 27\)/);
-    const checks = bus.traffic.filter((t) => t.op === 'read').length;
-    expect(checks).to.be.within(5, 12); // 50 ms doubling to 2 s, not 200 checks
+    await run(clock, chip, 0.3);
+    const beforeCut = sampler.samples;
+    chip.cutReady();
+    // Step until the watchdog gives up on RDY (two silent checks: ~150 ms), and not one poll further.
+    while (log.count('warn', 'reading by polling instead') === 0 && clock.now() < 1) {
+      clock.advance(PERIOD);
+      chip.convert();
+      await settle();
+    }
+    expect(clock.now() - 0.3).to.be.within(0.1, 0.2);
+    expect(sampler.samples, 'nothing read while RDY was silent').to.equal(beforeCut);
+    expect(log.lines.find((l) => l.level === 'warn')?.message).to.match(/ALERT\/RDY silent on BCM 27: reading by polling instead \(check the wire to ADS1115 ALERT\/RDY/);
     expect(sampler.trouble()).to.equal('tap pad: no ALERT/RDY pulses, check the wire to BCM 27');
-    chip.convert(); // the wire is pushed back
-    await settle();
+    await run(clock, chip, clock.now() + 0.01);
+    expect(sampler.trouble(), 'samples flow again').to.equal(null);
+    let polled = sampler.samples;
+    await run(clock, chip, clock.now() + 1);
+    expect(sampler.samples - polled, 'polled at the 860/s the chip converts').to.be.within(400, 860);
+    chip.wireReady(ready); // the wire is pushed back: it stays on polling, no edge reads on top of the polls
+    polled = sampler.samples;
+    await run(clock, chip, clock.now() + 1);
+    expect(sampler.samples - polled).to.be.within(400, 860);
+    expect(sampler.overruns).to.equal(0);
+    expect(log.count('warn')).to.equal(1);
     expect(sampler.trouble()).to.equal(null);
     sampler.stop();
+    expect(clock.pendingTimers()).to.equal(0);
+  });
+
+  it('RDY wire cut from the start: the tap pad still hears a stroke, read by polling once the watchdog judges RDY silent', async () => {
+    const { bus, chip, clock, ready, log } = await rig();
+    chip.cutReady();
+    const pad = await Ads1115TapPad.open({ bus, clock, ready, log });
+    const hits: TapHit[] = [];
+    pad.onHit((h) => hits.push(h));
+    chip.hit(0.8, 0.5);
+    await run(clock, chip, 1);
+    expect(hits, 'the stroke is heard').to.have.length(1);
+    expect(hits[0].time).to.be.closeTo(0.5, 0.005);
+    expect(log.count('warn', 'ALERT/RDY silent on BCM 27: reading by polling instead')).to.equal(1);
+    expect(pad.trouble()).to.equal(null);
+    await pad.close();
   });
 
   it('a shorted or stuck input gives no phantom taps and one warning', async () => {

@@ -151,8 +151,8 @@ export interface SamplerOptions {
 
 /** RDY pulses come 860 times a second: this long without one and the chip has stopped converting (or the wire is off). */
 const READY_SILENCE: Seconds = 0.05;
-/** Checks in a row that find the chip configured yet RDY silent before that is called a wiring fault. */
-const SILENT_CHECKS_TO_WARN = 2;
+/** Checks in a row that find the chip configured yet RDY silent before that is called a wiring fault (and polling takes over). */
+const SILENT_CHECKS_TO_POLL = 2;
 /** While RDY stays silent on a chip that looks configured, checks back off to this. */
 const MAX_SILENT_CHECK_INTERVAL: Seconds = 2;
 
@@ -164,7 +164,8 @@ const MAX_SILENT_CHECK_INTERVAL: Seconds = 2;
  * Bus errors pause reading with backoff and are logged once per outage; the
  * first read after them checks the chip still has its configuration. With
  * RDY wired, reads happen only on its edges, so a watchdog checks the chip
- * when no edge has come for 50 ms.
+ * when no edge has come for 50 ms; a chip that is configured yet sends no
+ * edges (a broken ALRT wire, a missing pull-up) is polled instead.
  */
 export class Ads1115Sampler {
   readonly #adc: Ads1115;
@@ -206,23 +207,42 @@ export class Ads1115Sampler {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    if (this.#ready) {
-      // Every delivered edge is one conversion, whatever level onoff read after the 8 us pulse.
-      this.#stopReady = this.#ready.onEdge((_level, time) => {
-        this.#lastReady = time;
-        this.#silentChecks = 0;
-        void this.sample(time);
-      });
-      this.#lastReady = this.#clock.now();
-      this.#armWatchdog(READY_SILENCE);
-    } else {
-      const loop = (): void => {
-        this.#cancelPoll = this.#clock.setTimeout(() => {
-          void this.sample(this.#clock.now()).finally(() => { if (this.#running) loop(); });
-        }, this.#pollInterval);
-      };
-      loop();
-    }
+    if (this.#ready) this.#readOnReady(this.#ready);
+    else this.#poll();
+  }
+
+  #readOnReady(ready: GpioInput): void {
+    // Every delivered edge is one conversion, whatever level onoff read after the 8 us pulse.
+    this.#stopReady = ready.onEdge((_level, time) => {
+      this.#lastReady = time;
+      this.#silentChecks = 0;
+      void this.sample(time);
+    });
+    this.#lastReady = this.#clock.now();
+    this.#armWatchdog(READY_SILENCE);
+  }
+
+  #poll(): void {
+    const loop = (): void => {
+      this.#cancelPoll = this.#clock.setTimeout(() => {
+        void this.sample(this.#clock.now()).finally(() => { if (this.#running) loop(); });
+      }, this.#pollInterval);
+    };
+    loop();
+  }
+
+  /**
+   * RDY is judged silent on a configured chip: read by polling from now on.
+   * It stays on polling even if edges come back (a wire pushed home, or one
+   * that makes contact now and then): deciding when RDY is to be trusted again
+   * could flap, and polling only costs sample times up to one poll late.
+   */
+  #pollInsteadOfReady(quiet: Seconds): void {
+    this.#stopReady?.();
+    this.#stopReady = null;
+    const { bcm, label } = this.#ready!;
+    this.#log.warn(`${this.#name}: configured, yet no pulse for ${Math.round(quiet * 1000)} ms: ALERT/RDY silent on BCM ${bcm}: reading by polling instead (check the wire to ${label} and its pull-up)`);
+    this.#poll();
   }
 
   stop(): void {
@@ -253,18 +273,21 @@ export class Ads1115Sampler {
     try {
       const reconfigured = await this.#adc.ensureConfigured();
       this.#recheck = false;
+      this.#backoff.succeeded();
       if (reconfigured) {
         this.#logReconfigured(`no ALERT/RDY pulse for ${Math.round(quiet * 1000)} ms`);
         next = READY_SILENCE;
-      } else {
+      } else if (this.#clock.now() - this.#lastReady >= READY_SILENCE) {
         // One silent check can be a stalled event loop (timers run before the queued edges); two cannot.
         this.#silentChecks++;
-        if (this.#silentChecks === SILENT_CHECKS_TO_WARN) {
-          this.#log.warn(`${this.#name}: configured, yet no ALERT/RDY pulse for ${Math.round(quiet * 1000)} ms; check the wire to ${this.#ready!.label} (BCM ${this.#ready!.bcm})`);
+        if (this.#silentChecks >= SILENT_CHECKS_TO_POLL) {
+          if (this.#running) this.#pollInsteadOfReady(this.#clock.now() - this.#lastReady);
+          return; // no more watchdog: polled reads back off on bus errors and recheck the config after them
         }
         next = Math.min(MAX_SILENT_CHECK_INTERVAL, READY_SILENCE * 2 ** this.#silentChecks);
+      } else {
+        next = READY_SILENCE; // an edge came while the config was read: not silent after all
       }
-      this.#backoff.succeeded();
     } catch (err) {
       this.#recheck = true;
       next = Math.max(READY_SILENCE, this.#backoff.failed(err));
@@ -276,10 +299,10 @@ export class Ads1115Sampler {
     this.#log.info(`${this.#name}: ${why} and its configuration was gone (a power cycle?); configured it again`);
   }
 
-  /** Several bus errors in a row, or a configured chip whose RDY pulses do not arrive; null when samples flow. */
+  /** Several bus errors in a row, or a configured chip whose RDY pulses do not arrive (until polling brings samples); null when samples flow. */
   trouble(): string | null {
     if (this.#backoff.failing) return `tap pad: ${this.#backoff.lastError} on the I2C bus, retrying`;
-    if (this.#silentChecks >= SILENT_CHECKS_TO_WARN) return `tap pad: no ALERT/RDY pulses, check the wire to BCM ${this.#ready?.bcm}`;
+    if (this.#silentChecks >= SILENT_CHECKS_TO_POLL) return `tap pad: no ALERT/RDY pulses, check the wire to BCM ${this.#ready?.bcm}`;
     return null;
   }
 
@@ -300,6 +323,7 @@ export class Ads1115Sampler {
       }
       const raw = await this.#adc.readConversion();
       this.#backoff.succeeded();
+      this.#silentChecks = 0; // samples flow again (by polling after a silent RDY line)
       this.samples++;
       this.#listeners.emit({ raw, level: Math.max(0, raw) / 32767, time });
       return true;

@@ -38,6 +38,12 @@ export class FakeAds1115 implements FakeI2cDevice {
     return this;
   }
 
+  /** The ALRT wire breaks (or was never soldered): the chip converts on, the pin sees no pulse. wireReady mends it. */
+  cutReady(): this {
+    this.#ready = undefined;
+    return this;
+  }
+
   /** A stroke on the pad at `at` with velocity 0..1: a ringing, decaying burst whose peak is velocity x 3.3 V. */
   hit(velocity: number, at: Seconds): this {
     this.#hits.push({ velocity, at });
