@@ -54,8 +54,10 @@ export class PanelSession {
   #cancelResync: (() => void) | null = null;
   #cancelDeadline: (() => void) | null = null;
   readonly #onUnanswered: (() => void) | null;
-  /** The command this page is waiting for: one at a time, so a page cannot pile up slot writes. */
+  /** The slow command (slot file, model load) this page is waiting for: one at a time, so a page cannot pile up slot writes. */
   #running: PanelCommand | null = null;
+  /** The latest slow command sent meanwhile: it runs next; an earlier waiting one is replaced. */
+  #waiting: PanelCommand | null = null;
   #errors = 0;
   #closed = false;
 
@@ -156,18 +158,30 @@ export class PanelSession {
       case 'command': {
         const { type: _type, ...rest } = m;
         const command = rest as PanelCommand;
-        if (this.#running) {
-          this.#reject(`busy: ${describeCommand(this.#running)} still running; ${describeCommand(command)} refused, send it again when that is done`);
+        // Tempo is instant and never waits; the rest take turns, and only the latest one waiting is kept.
+        if (command.command === 'tempo' || !this.#running) {
+          this.#run(command);
           return;
         }
-        const done = this.#host.command(command);
-        this.#running = command;
-        done
-          .catch((err: unknown) => this.#reject(`${m.command}: ${(err as Error)?.message ?? err}`))
-          .finally(() => { this.#running = null; });
+        if (this.#waiting) this.#reject(`${describeCommand(this.#waiting)} replaced by ${describeCommand(command)} before it ran`);
+        this.#waiting = command;
         return;
       }
     }
+  }
+
+  #run(command: PanelCommand): void {
+    const slow = command.command !== 'tempo';
+    if (slow) this.#running = command;
+    (async () => this.#host.command(command))()
+      .catch((err: unknown) => this.#reject(`${command.command}: ${(err as Error)?.message ?? err}`))
+      .finally(() => {
+        if (!slow) return;
+        this.#running = null;
+        const next = this.#waiting;
+        this.#waiting = null;
+        if (next && !this.#closed) this.#run(next);
+      });
   }
 
   /**
