@@ -83,6 +83,48 @@ describe('box: performer actions that overlap', function () {
     await t.close();
   });
 
+  it('PLAY on the downbeat after a take recorded while stopped (a hair early): the take is kept', async () => {
+    const t = await testBox({ modelsDir: tempDir('groovebox-no-models-') });
+    await t.box.boot();
+    await t.button('rec', true); await t.button('rec', false);
+    const window = t.box.capture.recorder.window!;
+    await t.run(window.start + 0.01);
+    t.box.capture.handleHit({ time: window.start + 0.125 * 3, velocity: 0.8 });
+    await t.run(window.end - 0.03);
+    t.box.play();
+    expect(t.box.capture.state.groove?.hits[3], 'the groove tapped in the take').to.equal(1);
+    expect(t.box.capture.recorder.phase()).to.equal('idle');
+    await t.close();
+  });
+
+  it('a model switch while another model loads stops that load instead of waiting for it', async () => {
+    const modelsDir = scriptedModels({ load: 'ok' });
+    writeScript(path.join(modelsDir, 'ag2'), { load: 'ok', loadDelayMs: 20_000 });
+    const t = await testBox({ modelsDir, workerFile: SCRIPTED });
+    await t.box.boot();
+    const slow = t.box.selectModel('ag2');
+    await eventually(() => t.box.engineStatus === 'loading', 'ag2 to start loading');
+    const started = Date.now();
+    await t.box.selectModel('baseline');
+    await slow;
+    expect(Date.now() - started, 'ms to switch, not the 20 s load').to.be.below(10_000);
+    expect(t.box.model).to.equal('baseline');
+    expect(t.box.modelLoaded).to.equal(true);
+    expect(t.logs.count('not loaded', 'error'), 'a stopped load is no error').to.equal(0);
+    await t.close();
+  });
+
+  it('shutdown while a model switch stops the old worker: no new worker starts after it', async () => {
+    const t = await testBox({ modelsDir: scriptedModels({ load: 'ok' }), workerFile: SCRIPTED });
+    await t.box.boot();
+    const switching = t.box.selectModel('ag2');
+    await new Promise((r) => setImmediate(r)); // the switch is now waiting for the old worker to stop
+    await t.close();
+    await switching;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.engines, 'only the boot\'s engine was ever made').to.have.length(1);
+  });
+
   it('the tempo turned while a take waits for the loop\'s downbeat: the take follows the new tempo', async () => {
     const t = await testBox({ modelsDir: tempDir('groovebox-no-models-') });
     await t.box.boot();

@@ -54,9 +54,12 @@ describe('engine: a worker that keeps failing is not restarted forever', functio
     const error = await outcome;
     expect(error?.message).to.match(/generation worker crashed: .*exited with code 4/);
     expect(crashes).to.have.length(2);
-    // The second restart waits its turn (0.5 s), then a normal request succeeds.
+    // The second restart waits its turn (0.5 s: no generation succeeded in between), then a normal request succeeds.
     const ready = next(engine, 'ready');
-    clock.advance(0.5);
+    clock.advance(0.49);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(engine.restarts, 'not before 0.5 s').to.equal(1);
+    clock.advance(0.01);
     await ready;
     const result = await engine.generate(gestures, { seed: 1 });
     expect(result.pattern.hits[0]).to.equal(1);
@@ -105,5 +108,53 @@ describe('engine: a worker that keeps failing is not restarted forever', functio
     await new Promise((r) => setTimeout(r, 200));
     await hanging.stop();
     expect((await started)?.message).to.match(/generation engine stopped/);
+  });
+});
+
+describe('engine: a model that loads but crashes on every generation', function () {
+  it('backs off between restarts and gives up after 5 in a row, though each restarted worker became ready', async () => {
+    const tmp = tempDir('engine-crash-always');
+    const modelDir = path.join(tmp.dir, 'scripted');
+    writeScript(modelDir, { load: 'ok', crashOnSeed: 'any' });
+    const clock = new OfflineClock();
+    const engine = new GenerationEngine({ modelDir }, SCRIPTED, { clock });
+    await engine.start();
+    const failed = next<Error>(engine, 'failed', 60_000);
+    const ask = () => void engine.generate(gestures, { seed: 1 }).catch(() => {});
+    const settle = () => new Promise((r) => setTimeout(r, 50));
+    /** Not a moment before `pause` is over: then the next worker starts. */
+    const waits = async (pause: number, restartsBefore: number) => {
+      clock.advance(pause - 0.01);
+      await settle();
+      expect(engine.restarts, `restart ${restartsBefore + 1} waits ${pause} s`).to.equal(restartsBefore);
+      clock.advance(0.01);
+    };
+    // Each request is tried twice (once again after the crash it caused); every crash counts.
+    let crashed = next(engine, 'crashed');
+    ask();
+    await crashed; // 1
+    crashed = next(engine, 'crashed');
+    clock.advance(0);
+    await crashed; // 2: the retry
+    let ready = next(engine, 'ready');
+    await waits(0.5, 1);
+    await ready;
+    crashed = next(engine, 'crashed');
+    ask();
+    await crashed; // 3
+    crashed = next(engine, 'crashed');
+    await waits(2, 2);
+    await crashed; // 4: the retry
+    ready = next(engine, 'ready');
+    await waits(8, 3);
+    await ready;
+    crashed = next(engine, 'crashed');
+    ask();
+    await crashed; // 5
+    await waits(8, 4);
+    expect((await failed).message).to.match(/crashed 6 times in a row/); // 6: the retry, and no more restarts
+    expect(engine.restarts).to.equal(5);
+    await engine.stop();
+    tmp.remove();
   });
 });

@@ -141,6 +141,8 @@ export class GrooveBox implements BoxControl {
   #request = 0;
   /** Model switches, one after another. */
   #modelSwitch: Promise<void> = Promise.resolve();
+  /** The model the last switch asked for (the one playing once the switches are done). */
+  #requestedModel: BoxModel;
   #generating = 0;
   #lastGeneration: Promise<void> = Promise.resolve();
   #seed: number | null = null;
@@ -173,7 +175,7 @@ export class GrooveBox implements BoxControl {
     this.#devices = options.devices;
     this.#slots = options.slots;
     this.#settings = options.settings;
-    this.#model = options.settings.model;
+    this.#model = this.#requestedModel = options.settings.model;
     this.#temperature = options.settings.temperature;
     this.#random = options.random ?? Math.random;
     const seqLog = options.logs('sequencer');
@@ -337,6 +339,15 @@ export class GrooveBox implements BoxControl {
    */
   selectModel(name: string): Promise<void> {
     if (!(BOX_MODELS as readonly string[]).includes(name)) return Promise.reject(new Error(`model "${name}": expected one of ${BOX_MODELS.join(', ')}`));
+    if (this.#engineStatus === 'loading' && this.#engine) {
+      // Already loading what is asked for: that switch is this one.
+      if (name === this.#model) return this.#modelSwitch;
+      // A model no longer wanted: stop its load, so this switch need not wait for it (its switch then ends quietly).
+      const unwanted = this.#engine;
+      this.#engine = null;
+      void unwanted.stop().catch(() => {});
+    }
+    this.#requestedModel = name as BoxModel;
     const switched = this.#modelSwitch.then(() => this.#switchModel(name as BoxModel));
     this.#modelSwitch = switched.catch(() => {});
     return switched;
@@ -347,6 +358,7 @@ export class GrooveBox implements BoxControl {
     const old = this.#engine;
     this.#engine = null;
     await old?.stop().catch(() => {});
+    if (this.#stopped) return; // shut down meanwhile: no worker may start now
     this.#model = name;
     await this.#startEngine(this.#model);
     if (!this.modelLoaded) this.#playScore(this.#settings.switchAt);
@@ -486,7 +498,7 @@ export class GrooveBox implements BoxControl {
     }
     this.#slot = working.slot;
     // The model is not running yet: take the saved choice (unless --model said otherwise), boot starts it.
-    if (!this.#settings.modelPinned) this.#model = working.model;
+    if (!this.#settings.modelPinned) this.#model = this.#requestedModel = working.model;
     await this.#apply({ ...working, model: this.#model }, 'step');
     this.#log.info(`restored the working state${working.slot !== null ? ` (slot ${working.slot + 1})` : ''}: ${working.loop ? working.loop.notes.length : 0} notes at ${working.bpm} BPM`);
     return working;
@@ -496,7 +508,7 @@ export class GrooveBox implements BoxControl {
     // A generation still in flight belongs to the gestures being replaced: its loop must not land.
     this.#request++;
     this.capture.load(data.gestures);
-    this.sequencer.setTempo(data.bpm);
+    this.setTempo(data.bpm);
     this.#temperature = data.temperature;
     this.#seed = data.seed;
     this.#reconstructions = null;
@@ -507,10 +519,12 @@ export class GrooveBox implements BoxControl {
     if (!this.modelLoaded && this.#engineStatus !== 'off') this.#playScore(at);
     this.#loopJSON = null;
     this.#dirty = true;
-    if (data.model !== this.#model) await this.selectModel(data.model);
+    // Against the model last asked for, not the one playing: a switch still queued must not win over the slot's.
+    if (data.model !== this.#requestedModel) await this.selectModel(data.model);
   }
 
   async #startEngine(model: BoxModel): Promise<void> {
+    if (this.#stopped) return;
     const modelDir = path.join(this.#settings.modelsDir, model);
     this.#engineStatus = 'loading';
     this.#dirty = true;
@@ -522,8 +536,8 @@ export class GrooveBox implements BoxControl {
     this.#engine = engine;
     try {
       await engine.start();
-      if (this.#engine !== engine) {
-        // Superseded while it loaded (shutdown): its worker must not outlive it.
+      if (this.#engine !== engine || this.#stopped) {
+        // Superseded while it loaded (a newer switch, shutdown): its worker must not outlive it.
         await engine.stop().catch(() => {});
         return;
       }

@@ -47,7 +47,7 @@ interface Pending {
  * tight loop on the two cores that also feed MIDI.
  */
 const RESTART_DELAYS = [0, 0.5, 2, 8];
-/** Restarts in a row without the worker becoming ready again, before giving up. */
+/** Restarts in a row without a generation succeeding in between, before giving up. */
 const MAX_RESTARTS_IN_A_ROW = 5;
 
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'generation-worker.js');
@@ -134,7 +134,6 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
         if (msg.type === 'ready') {
           settled = loaded = true;
           this.#abortLoad = null;
-          this.#restartsInARow = 0;
           this.emit('ready', { model: msg.model, backend: msg.backend, loadMs: msg.loadMs });
           resolve();
           this.#pump();
@@ -178,6 +177,8 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
     if (!job || job.id !== msg.id) return;
     this.#running = null;
     if (msg.type === 'result') {
+      // Only a generation proves the worker sound: one that loads and then crashes on every request must still back off.
+      this.#restartsInARow = 0;
       job.resolve({ pattern: new Pattern(msg.pattern.hits, msg.pattern.velocities, msg.pattern.offsets), reconstructions: msg.reconstructions, ms: msg.ms, tensors: msg.tensors, memory: msg.memory });
     } else {
       job.reject(new Error(`generation failed: ${msg.error}`));

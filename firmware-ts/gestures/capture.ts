@@ -110,7 +110,11 @@ export class GestureCapture {
    * against the loop as it now runs (taps so far would land on the wrong steps).
    */
   rearm(): TakeWindow | null {
-    if (this.recorder.phase() === 'idle') return null;
+    const window = this.recorder.window;
+    if (!window) return null;
+    // At the take's very end (PLAY on the next downbeat, a hair early): the take is complete, keep it.
+    // Nothing can land in the last half 16th (it belongs to the next loop), so nothing is lost by ending there.
+    if (this.recorder.finishIfOver(this.#clock.now() + window.stepDuration / 2)) return null;
     return this.recorder.arm(this.#nextDownbeat(this.#clock.now()));
   }
 
