@@ -244,6 +244,67 @@ describe('devices: NeoTrellis over seesaw', () => {
     await grid.close();
   });
 
+  it('a frame latched while a poll set the chip up again is sent again in full: the LEDs end on the last frame', async () => {
+    const { grid, chip, bus, log } = await rig();
+    // Every frame differs from the one before in both halves, so each latch writes both halves, then SHOW.
+    const frame = (n: number): Rgb[] => Array.from({ length: 16 }, (_, k): Rgb => ({ r: (n * 7 + k) % 256, g: n % 256, b: 100 }));
+    let n = 0;
+    let last = frame(n);
+    await grid.show(last);
+    // The box keeps drawing (a new frame each time one is latched) until the set-up's last write, BUF_LENGTH, reaches the chip
+    // (at most 100 frames: a failing test must not leave it drawing forever).
+    const trace: string[] = [];
+    let drawing = true;
+    const onWrite = chip.onWrite.bind(chip);
+    chip.onWrite = (b) => {
+      onWrite(b);
+      if (b[0] === 0x0e && b[1] === 0x04) trace.push(`pixels@${b[3]}`);
+      if (b[0] === 0x0e && b[1] === 0x03) { trace.push('BUF_LENGTH'); drawing = false; }
+      if (b[0] === 0x0e && b[1] === 0x05) {
+        trace.push('SHOW');
+        if (drawing && n < 100) { last = frame(++n); void grid.show(last); }
+      }
+    };
+    bus.failNext(0x2e, 'EIO'); // a glitch fails one poll's FIFO count read...
+    const failed = grid.poll();
+    last = frame(++n);
+    const shown = grid.show(last); // ...while the box starts drawing
+    expect(await failed).to.equal(0);
+    expect(log.count('warn', 'keypad: EIO'), 'the glitch hit the poll, not the frame').to.equal(1);
+    await grid.poll(); // the next poll sets the chip up again (the buffer is cleared) while frames are on the bus
+    await shown;
+    for (let i = 0; i < 5; i++) await settle();
+    // The set-up overlapped a frame: BUF_LENGTH landed after that frame's first pixel write and before its SHOW.
+    const cut = trace.indexOf('BUF_LENGTH');
+    expect(trace.lastIndexOf('pixels@0', cut), 'a frame was half written when BUF_LENGTH came').to.be.greaterThan(trace.lastIndexOf('SHOW', cut));
+    for (let k = 0; k < 16; k++) expect(chip.pixel(k), `key ${k}`).to.deep.equal(last[k]);
+    expect(bytes(bus.lastWrite(0x2e)), 'a SHOW comes last').to.deep.equal([0x0e, 0x05]);
+    await grid.close();
+  });
+
+  it('start() called again, even while a poll is on the bus, runs one poll loop: one FIFO count read per interval', async () => {
+    const { grid, bus, clock } = await rig();
+    const countReads = (): number => bus.traffic.filter((t) => t.op === 'write' && t.bytes[0] === 0x10 && t.bytes[1] === 0x04).length;
+    grid.start();
+    grid.start();
+    clock.advance(0.01); // the first poll's FIFO count read is on the bus...
+    grid.start(); // ...when start() is called again
+    clock.advance(0.003); // the read takes a few milliseconds
+    await settle();
+    clock.advance(0.005);
+    await settle();
+    // Ten 10 ms intervals, in 1 ms steps (the bus work in each step finishes before the next).
+    const perInterval: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const before = countReads();
+      for (let ms = 0; ms < 10; ms++) { clock.advance(0.001); await settle(); }
+      perInterval.push(countReads() - before);
+    }
+    expect(perInterval).to.deep.equal(new Array(10).fill(1));
+    await grid.close();
+    expect(clock.pendingTimers()).to.equal(0);
+  });
+
   it('polls on the INT line when it is wired', async () => {
     const clock = new OfflineClock();
     const bus = new FakeI2cBus();
