@@ -22,6 +22,14 @@ async function rig() {
   return { clock, bus, gpio, ready, chip, log };
 }
 
+/** A rig with the ADC opened and a sampler on it (not started): on the RDY line, or `polled` without it. */
+async function samplerRig(options: { polled?: boolean } = {}) {
+  const r = await rig();
+  const adc = await Ads1115.open({ bus: r.bus });
+  const sampler = new Ads1115Sampler({ adc, clock: r.clock, ready: options.polled ? undefined : r.ready, log: r.log });
+  return { ...r, adc, sampler };
+}
+
 /** Runs the chip's conversions at 860 SPS up to `until`, letting each read finish. */
 async function run(clock: OfflineClock, chip: FakeAds1115, until: number): Promise<void> {
   while (clock.now() + PERIOD <= until) {
@@ -81,9 +89,7 @@ describe('devices: ADS1115', () => {
   });
 
   it('stamps each sample with its ready edge, and counts overruns instead of queueing', async () => {
-    const { bus, chip, clock, ready, log } = await rig();
-    const adc = await Ads1115.open({ bus });
-    const sampler = new Ads1115Sampler({ adc, clock, ready, log });
+    const { chip, clock, sampler } = await samplerRig();
     const times: number[] = [];
     sampler.onSample((s) => times.push(s.time));
     sampler.start();
@@ -97,9 +103,7 @@ describe('devices: ADS1115', () => {
   });
 
   it('reads a conversion on every RDY edge onoff delivers, whatever level it read after the pulse', async () => {
-    const { bus, chip, clock, ready, log } = await rig();
-    const adc = await Ads1115.open({ bus });
-    const sampler = new Ads1115Sampler({ adc, clock, ready, log });
+    const { chip, clock, ready, sampler } = await samplerRig();
     sampler.start();
     await run(clock, chip, 0.1);
     // onoff reads the idle high after the 8 us low pulse: that is the edge it passes on.
@@ -110,9 +114,7 @@ describe('devices: ADS1115', () => {
   });
 
   it('backs off on read errors and logs once, not once per sample', async () => {
-    const { bus, chip, clock, ready, log } = await rig();
-    const adc = await Ads1115.open({ bus });
-    const sampler = new Ads1115Sampler({ adc, clock, ready, log });
+    const { bus, chip, clock, log, sampler } = await samplerRig();
     sampler.start();
     bus.failNext(0x48, 'ETIMEDOUT', Infinity);
     await run(clock, chip, 1);
@@ -142,9 +144,7 @@ describe('devices: ADS1115', () => {
   });
 
   it('with ALERT/RDY wired, a power cycle (pulses stop) is noticed within 50 ms and the chip configured again', async () => {
-    const { bus, chip, clock, ready, log } = await rig();
-    const adc = await Ads1115.open({ bus });
-    const sampler = new Ads1115Sampler({ adc, clock, ready, log });
+    const { bus, chip, clock, log, sampler } = await samplerRig();
     sampler.start();
     await run(clock, chip, 0.5);
     // The cable comes loose for 0.2 s: no answers, no conversions; the chip comes back with power-on registers.
@@ -166,9 +166,7 @@ describe('devices: ADS1115', () => {
   });
 
   it('with ALERT/RDY wired, a chip reset between two reads (no bus error at all) is configured again too', async () => {
-    const { bus, chip, clock, ready, log } = await rig();
-    const adc = await Ads1115.open({ bus });
-    const sampler = new Ads1115Sampler({ adc, clock, ready, log });
+    const { chip, clock, sampler } = await samplerRig();
     sampler.start();
     await run(clock, chip, 0.3);
     chip.powerCycle();
@@ -181,9 +179,7 @@ describe('devices: ADS1115', () => {
   });
 
   it('polled (no RDY wire): the first read after bus errors puts a lost configuration back', async () => {
-    const { bus, chip, clock, log } = await rig();
-    const adc = await Ads1115.open({ bus });
-    const sampler = new Ads1115Sampler({ adc, clock, log });
+    const { bus, chip, clock, log, sampler } = await samplerRig({ polled: true });
     sampler.start();
     await run(clock, chip, 0.3);
     bus.failNext(0x48, 'EIO', Infinity);
@@ -197,9 +193,7 @@ describe('devices: ADS1115', () => {
   });
 
   it('configured but RDY silent (a loose RDY wire): one warning naming the line, then it reads by polling and stays there', async () => {
-    const { bus, chip, clock, ready, log } = await rig();
-    const adc = await Ads1115.open({ bus });
-    const sampler = new Ads1115Sampler({ adc, clock, ready, log });
+    const { chip, clock, ready, log, sampler } = await samplerRig();
     sampler.start();
     await run(clock, chip, 0.3);
     const beforeCut = sampler.samples;

@@ -13,16 +13,18 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 const bytes = (u?: Uint8Array): number[] => [...(u ?? [])];
 const black: Rgb = { r: 0, g: 0, b: 0 };
 
-async function rig(options: { brightness?: number } = {}) {
+/** `interrupt`: the grid gets an INT line (BCM 17), returned as `int` for the test to drive or wire to the chip. */
+async function rig(options: { brightness?: number; interrupt?: boolean } = {}) {
   const clock = new OfflineClock();
   const bus = new FakeI2cBus();
   const chip = new FakeSeesaw();
   bus.attach(0x2e, chip);
   const log = new MemoryLog();
-  const grid = await NeoTrellisGrid.open({ bus, clock, log, wait: async () => {}, brightness: options.brightness ?? 1 });
+  const int = options.interrupt ? ((await new FakeGpio(clock).input(17, { edge: 'falling', label: 'NeoTrellis INT' })) as FakeGpioPin) : undefined;
+  const grid = await NeoTrellisGrid.open({ bus, clock, log, interrupt: int, wait: async () => {}, brightness: options.brightness ?? 1 });
   const events: KeyEvent[] = [];
   grid.onKey((e) => events.push(e));
-  return { clock, bus, chip, log, grid, events };
+  return { clock, bus, chip, log, grid, events, int };
 }
 
 describe('devices: NeoTrellis over seesaw', () => {
@@ -166,16 +168,8 @@ describe('devices: NeoTrellis over seesaw', () => {
   });
 
   it('reads again while INT stays low: a key pressed during a read gives no new edge', async () => {
-    const clock = new OfflineClock();
-    const bus = new FakeI2cBus();
-    const chip = new FakeSeesaw();
-    bus.attach(0x2e, chip);
-    const gpio = new FakeGpio(clock);
-    const int = await gpio.input(17, { edge: 'falling', label: 'NeoTrellis INT' });
-    chip.wireInterrupt(int as FakeGpioPin);
-    const grid = await NeoTrellisGrid.open({ bus, clock, interrupt: int, wait: async () => {}, log: new MemoryLog() });
-    const keys: number[] = [];
-    grid.onKey((e) => keys.push(e.key));
+    const { chip, grid, events, int } = await rig({ interrupt: true });
+    chip.wireInterrupt(int!);
     grid.start();
     // Key 9 goes down just after the chip answered the FIFO count for key 7's press.
     const onRead = chip.onRead.bind(chip);
@@ -187,8 +181,8 @@ describe('devices: NeoTrellis over seesaw', () => {
     };
     chip.press(7);
     for (let i = 0; i < 5; i++) await settle();
-    expect(keys, 'without waiting for the 250 ms safety poll').to.deep.equal([7, 9]);
-    expect((int as FakeGpioPin).read()).to.equal(1);
+    expect(events.map((e) => e.key), 'without waiting for the 250 ms safety poll').to.deep.equal([7, 9]);
+    expect(int!.read()).to.equal(1);
     await grid.close();
   });
 
@@ -306,21 +300,13 @@ describe('devices: NeoTrellis over seesaw', () => {
   });
 
   it('polls on the INT line when it is wired', async () => {
-    const clock = new OfflineClock();
-    const bus = new FakeI2cBus();
-    const chip = new FakeSeesaw();
-    bus.attach(0x2e, chip);
-    const gpio = new FakeGpio(clock);
-    const int = await gpio.input(17, { edge: 'falling', label: 'NeoTrellis INT' });
-    (int as FakeGpioPin).set(1);
-    const grid = await NeoTrellisGrid.open({ bus, clock, interrupt: int, wait: async () => {}, log: new MemoryLog() });
-    const keys: number[] = [];
-    grid.onKey((e) => keys.push(e.key));
+    const { chip, grid, events, int } = await rig({ interrupt: true });
+    int!.set(1);
     grid.start();
     chip.press(7);
-    (int as FakeGpioPin).set(0);
+    int!.set(0);
     await settle();
-    expect(keys).to.deep.equal([7]);
+    expect(events.map((e) => e.key)).to.deep.equal([7]);
   });
 
   it('reports a missing or foreign chip as DeviceMissingError naming the address', async () => {

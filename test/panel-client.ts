@@ -1,6 +1,9 @@
 import { WebSocket } from 'ws';
 import type { ServerMessage } from '../firmware-ts/panel/protocol.js';
 
+/** The panel's WebSocket address on loopback, for a server started on `port` (`query`: e.g. "?token=..."). */
+export const wsUrl = (server: { port: number }, query = ''): string => `ws://127.0.0.1:${server.port}/ws${query}`;
+
 /**
  * A test instrument for the panel: a WebSocket client that keeps every
  * message it gets and lets a test wait for the next one of a type. Waiting

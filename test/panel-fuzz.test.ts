@@ -7,7 +7,7 @@ import { MAX_BPM, MIN_BPM, MODEL_NAME, parseClientMessage, SLOT_COUNT, type Pane
 import { DEFAULT_MAX_PAYLOAD, PanelServer } from '../firmware-ts/panel/server.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 import { prng } from './helpers/fixtures.js';
-import { PanelTestClient } from './panel-client.js';
+import { PanelTestClient, wsUrl } from './panel-client.js';
 
 const SEED = 0x9a11e1;
 const IN_PROCESS_CASES = 20000;
@@ -192,7 +192,7 @@ describe('panel: fuzzed messages (issue 8)', () => {
     const problems: string[] = [];
     watchDevices(server, clock, problems, []);
     const rand = prng(SEED + 1);
-    const url = `ws://127.0.0.1:${server.port}/ws`;
+    const url = wsUrl(server);
     let client = await PanelTestClient.open(url);
     let refusedByParser = 0;
     let oversized = 0;

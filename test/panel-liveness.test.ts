@@ -5,7 +5,7 @@ import type { ServerMessage } from '../firmware-ts/panel/protocol.js';
 import { PanelServer } from '../firmware-ts/panel/server.js';
 import { ANSWER_DEADLINE, RESYNC_INTERVAL } from '../firmware-ts/panel/session.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
-import { nextEvent, PanelTestClient } from './panel-client.js';
+import { nextEvent, PanelTestClient, wsUrl } from './panel-client.js';
 
 /** The server's limit on open pages (server.ts MAX_CLIENTS). */
 const MAX_CLIENTS = 16;
@@ -46,11 +46,9 @@ describe('panel: a page that stops answering pings is dropped', () => {
   });
   afterEach(() => server.close());
 
-  const url = (): string => `ws://127.0.0.1:${server.port}/ws`;
-
   it('releases the SHIFT and key it held and closes its socket, ANSWER_DEADLINE after the first unanswered ping', async () => {
     const { grid, buttons } = server.devices;
-    const client = await PanelTestClient.open(url());
+    const client = await PanelTestClient.open(wsUrl(server));
     await answerBurst(client, clock);
     const down = nextEvent<[KeyEvent]>((l) => grid.onKey(l));
     client.send({ type: 'button', button: 'shift', pressed: true, time: clock.now() * 1000 });
@@ -81,7 +79,7 @@ describe('panel: a page that stops answering pings is dropped', () => {
   });
 
   it('keeps a page that answers its pings, however long it stays', async () => {
-    const client = await PanelTestClient.open(url());
+    const client = await PanelTestClient.open(wsUrl(server));
     await answerBurst(client, clock);
     client.send({ type: 'button', button: 'shift', pressed: true, time: clock.now() * 1000 });
     await handled(client, 'burst'); // the resync timer starts when the burst's last answer is handled
@@ -98,13 +96,13 @@ describe('panel: a page that stops answering pings is dropped', () => {
   });
 
   it('drops pages that never answer their first ping, which frees their places for new pages', async () => {
-    const silent = await Promise.all(Array.from({ length: MAX_CLIENTS }, () => PanelTestClient.open(url())));
-    const refused = await PanelTestClient.open(url()).then(() => 0, (e: { status: number }) => e.status);
+    const silent = await Promise.all(Array.from({ length: MAX_CLIENTS }, () => PanelTestClient.open(wsUrl(server))));
+    const refused = await PanelTestClient.open(wsUrl(server)).then(() => 0, (e: { status: number }) => e.status);
     expect(refused, 'the server is full').to.equal(503);
     clock.advance(ANSWER_DEADLINE);
     for (const client of silent) expect(await client.closed()).to.equal(1006);
     await serverSees(server, 0);
-    const fresh = await PanelTestClient.open(url());
+    const fresh = await PanelTestClient.open(wsUrl(server));
     expect(server.clients).to.equal(1);
     await fresh.close();
   });

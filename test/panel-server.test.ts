@@ -9,7 +9,7 @@ import type { PanelCommand, PanelSnapshot } from '../firmware-ts/panel/protocol.
 import { MAX_ECHOED_CHARS, REFUSAL_SUMMARY_INTERVAL } from '../firmware-ts/panel/refusal-log.js';
 import { isLoopbackAddress, PanelConfigError, PanelServer, tokenMatches } from '../firmware-ts/panel/server.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
-import { nextEvent, PanelTestClient } from './panel-client.js';
+import { nextEvent, PanelTestClient, wsUrl } from './panel-client.js';
 
 /** The test page's clock reads daemon time minus this (pages count from their own load). */
 const PAGE_BEHIND = 98;
@@ -27,7 +27,6 @@ async function syncAsPage(client: PanelTestClient, clock: OfflineClock): Promise
 }
 
 const pageMs = (daemonTime: number): number => (daemonTime - PAGE_BEHIND) * 1000;
-const wsUrl = (server: PanelServer, query = ''): string => `ws://127.0.0.1:${server.port}/ws${query}`;
 
 function snapshot(overrides: Partial<PanelSnapshot> = {}): PanelSnapshot {
   return {
