@@ -27,6 +27,7 @@ import type { Clock, Seconds } from '../time/clock.js';
 import { writeFileAtomic } from '../storage/atomic-file.js';
 import { BOX_MODELS, type BoxConfig, type BoxModel } from './config.js';
 import type { BoxLog, LogFactory } from './log.js';
+import { firstTrouble } from './merged-devices.js';
 import { scoreAsPattern } from './plain-loop.js';
 import type { BoxControl, PanelView } from './snapshot.js';
 import { SLOT_COUNT, SlotCorruptError, type SlotData, type SlotStore, type WorkingState } from './slots.js';
@@ -186,7 +187,7 @@ export class GrooveBox implements BoxControl {
       warn: (m) => seqLog.warn(m),
       onListenerError: listenerErrorLog(seqLog),
     });
-    this.capture = new GestureCapture({ clock: this.clock, bpm: () => this.sequencer.targetBpm, nextDownbeat: (now) => this.#nextDownbeat(now) });
+    this.capture = new GestureCapture({ clock: this.clock, bpm: () => this.sequencer.targetBpm, nextDownbeat: (now) => this.sequencer.nextLoopStart(now) });
     const midiLog = options.logs('midi');
     this.midi = options.midi ? openMidi(options.midi, this.clock, (m) => midiLog.info(m)) : null;
     this.audio = options.audio ? new AudioOut({ context: options.audio.context, clock: this.clock, gain: options.audio.gain, log: (m) => options.logs('audio').warn(m) }) : null;
@@ -547,11 +548,7 @@ export class GrooveBox implements BoxControl {
       // A worker that failed to load must not be restarted in a loop: stop it for good.
       await engine.stop().catch(() => {});
       if (this.#engine !== engine) return;
-      this.#engine = null;
-      this.#engineStatus = 'failed';
-      this.#modelError = (err as Error).message;
-      this.#engineLog.error(`model ${model} not loaded (${this.#modelError}); playing the score as programmed (plain step sequencer)`);
-      this.#status.unshift(`no model: ${this.#modelError}`);
+      this.#withoutModel(`model ${model} not loaded`, (err as Error).message);
     }
     this.#dirty = true;
   }
@@ -559,14 +556,19 @@ export class GrooveBox implements BoxControl {
   /** The worker crashed and could not be brought back: the box goes on as a plain step sequencer. */
   #engineFailed(engine: GenerationEngine, err: Error): void {
     if (this.#engine !== engine) return;
-    this.#engine = null;
     void engine.stop().catch(() => {});
-    this.#engineStatus = 'failed';
-    this.#modelError = err.message;
-    this.#engineLog.error(`model ${this.#model} lost (${err.message}); playing the score as programmed (plain step sequencer)`);
-    this.#status.unshift(`no model: ${err.message}`);
+    this.#withoutModel(`model ${this.#model} lost`, err.message);
     if (!this.#stopped) this.#playScore(this.#settings.switchAt);
     this.#dirty = true;
+  }
+
+  /** No engine from now on (until the next model switch): one error line and a status line say why. */
+  #withoutModel(what: string, why: string): void {
+    this.#engine = null;
+    this.#engineStatus = 'failed';
+    this.#modelError = why;
+    this.#engineLog.error(`${what} (${why}); playing the score as programmed (plain step sequencer)`);
+    this.#status.unshift(`no model: ${why}`);
   }
 
   /** Without a model the score is the loop. */
@@ -622,10 +624,6 @@ export class GrooveBox implements BoxControl {
     if (!this.modelLoaded) this.#playScore('step');
     this.#dirty = true;
     this.#scheduleSave();
-  }
-
-  #nextDownbeat(now: Seconds): Seconds | null {
-    return this.sequencer.nextLoopStart(now);
   }
 
   /** The sequencer hands out pulses ahead of time; the playhead moves when their time comes. */
@@ -692,7 +690,7 @@ export class GrooveBox implements BoxControl {
 
   /** The drivers retry I2C errors themselves; the box shows that they are: a status line when trouble starts, a blinking key while it lasts. */
   #checkDevices(now: Seconds): void {
-    const trouble = this.#devices.grid?.trouble?.() ?? this.#devices.tapPad?.trouble?.() ?? null;
+    const trouble = firstTrouble([this.#devices.grid, this.#devices.tapPad]);
     if (trouble && !this.#trouble) this.#say(`${trouble} (the bottom-right key blinks red until it recovers)`);
     const lit = trouble !== null && errorKeyLit(now);
     if (lit !== this.#errorLit) this.#dirty = true;

@@ -16,9 +16,9 @@ function all(offs: Unsubscribe[]): Unsubscribe {
 }
 
 /** The first device that reports trouble (the hardware's; a virtual one has none). */
-function firstTrouble(devices: { trouble?(): string | null }[]): string | null {
+export function firstTrouble(devices: ({ trouble?(): string | null } | null | undefined)[]): string | null {
   for (const device of devices) {
-    const trouble = device.trouble?.() ?? null;
+    const trouble = device?.trouble?.() ?? null;
     if (trouble) return trouble;
   }
   return null;
