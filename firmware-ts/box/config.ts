@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveNoteMap, NoteMapError, type NoteMap } from '../outputs/midi/note-map.js';
+import { badTokenCharacter, MIN_TOKEN_LENGTH } from '../panel/token-rules.js';
 import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
 
 /** Where the Pi's config lives unless --config says otherwise. */
@@ -79,8 +80,7 @@ export function defaultConfig(): BoxConfig {
   };
 }
 
-/** A token shorter than this is guessable over a LAN in an evening. */
-export const MIN_TOKEN_LENGTH = 16;
+export { MIN_TOKEN_LENGTH };
 
 /** One line naming the file, the key, what came and what was expected. Exit code 1. */
 export class ConfigError extends Error {
@@ -137,7 +137,7 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
   const token: Check = (v, key) => {
     if (typeof v !== 'string' || v.length < MIN_TOKEN_LENGTH) return fail(key, typeof v === 'string' ? `(${v.length} characters)` : v, `a string of at least ${MIN_TOKEN_LENGTH} characters, or null`);
     // The panel checks the same when it starts (after the model has loaded); refusing here saves a restart loop.
-    const bad = v.search(/[^\x21-\x7e]/);
+    const bad = badTokenCharacter(v);
     if (bad >= 0) return fail(key, `(${v.length} characters; character ${bad + 1} is ${describeChar(v.codePointAt(bad)!)})`, 'printable ASCII without spaces (e.g. openssl rand -hex 16), or null');
     return v;
   };

@@ -60,7 +60,6 @@ const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'gen
  */
 export class GenerationEngine extends EventEmitter<EngineEvents> {
   #worker: Worker | null = null;
-  #ready: Promise<void> | null = null;
   /** Rejects the start (or restart) still loading: stop() must settle it. */
   #abortLoad: ((e: Error) => void) | null = null;
   #running: Pending | null = null;
@@ -120,7 +119,7 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
   #launch(restart: boolean): Promise<void> {
     let settled = false;
     let loaded = false;
-    this.#ready = new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const worker = new Worker(this.workerFile, { workerData: this.config });
       this.#worker = worker;
       const fail = (err: Error) => {
@@ -160,7 +159,6 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
         this.#onCrash(worker, error, !restart && !loaded);
       });
     });
-    return this.#ready;
   }
 
   #pump(): void {

@@ -12,13 +12,14 @@ import type { Clock } from '../time/clock.js';
 import { type PanelCommand, type PanelSnapshot, type ServerMessage } from './protocol.js';
 import { echoHeader, RefusalLog, type RefusalKind } from './refusal-log.js';
 import { PanelSession } from './session.js';
+import { badTokenCharacter, MIN_TOKEN_LENGTH } from './token-rules.js';
 import { VirtualButtons, VirtualStepGrid, VirtualTapPad, VirtualTempo } from './virtual-devices.js';
 
 export const DEFAULT_PANEL_HOST = '127.0.0.1';
 export const DEFAULT_PANEL_PORT = 8080;
 /** The largest message a page ever sends is ~150 bytes; 4 KiB leaves room and refuses floods. */
 export const DEFAULT_MAX_PAYLOAD = 4096;
-export const MIN_TOKEN_LENGTH = 16;
+export { MIN_TOKEN_LENGTH };
 /** The page folder, found from the project root so the compiled server (dist/) serves the source files. */
 export const PAGE_DIR = path.join(PROJECT_ROOT, 'firmware-ts', 'panel', 'page');
 /** A few tabs and a phone are normal; hundreds of sockets are not. */
@@ -302,7 +303,7 @@ function checkOptions(options: PanelServerOptions, maxPayload: number): { host: 
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PanelConfigError(`panel: --port expects an integer 0..65535, got ${JSON.stringify(port)}`);
   if (!Number.isInteger(maxPayload) || maxPayload < 256 || maxPayload > 1 << 20) throw new PanelConfigError(`panel: maxPayload expects 256..1048576 bytes, got ${maxPayload}`);
   if (token !== null) {
-    if (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token)) throw new PanelConfigError('panel token (--token or panel.token): expected printable ASCII without spaces');
+    if (typeof token !== 'string' || token.length === 0 || badTokenCharacter(token) >= 0) throw new PanelConfigError('panel token (--token or panel.token): expected printable ASCII without spaces');
     if (token.length < MIN_TOKEN_LENGTH) throw new PanelConfigError(`panel token (--token or panel.token): expected at least ${MIN_TOKEN_LENGTH} characters (got ${token.length}); e.g. openssl rand -hex 16`);
   }
   if (!isLoopbackAddress(host) && token === null) {

@@ -80,9 +80,6 @@ export class ClockFollower {
   }
 }
 
-/** A hit later than this is dropped rather than played at once (the rule every output shares). */
-export const LATE_LIMIT: Seconds = LATE_NOTE_LIMIT;
-
 /**
  * Sequencer events -> the sampled kit, scheduled ahead on the AudioContext
  * clock, so onsets are sample-accurate whatever the main thread is doing.
@@ -134,12 +131,12 @@ export class AudioOut {
     return this.#ctx;
   }
 
-  /** Notes that arrived after their time, by less than LATE_LIMIT (played at once instead). */
+  /** Notes that arrived after their time, by less than LATE_NOTE_LIMIT (played at once instead). */
   get late(): number {
     return this.#late;
   }
 
-  /** Notes dropped: later than LATE_LIMIT (a stall), or no free gain lane. */
+  /** Notes dropped: later than LATE_NOTE_LIMIT (a stall), or no free gain lane. */
   get dropped(): number {
     return this.#dropped;
   }
@@ -177,7 +174,7 @@ export class AudioOut {
           if (this.#unready++ === 0) this.#log('a note came before the drum kit was ready; dropped');
           return;
         }
-        if (when < now - LATE_LIMIT) {
+        if (when < now - LATE_NOTE_LIMIT) {
           // After a stall the sequencer catches up with every missed hit: played now, all at once, they
           // would be one loud burst. A hit this late is dropped (and counted).
           this.#dropped++;
