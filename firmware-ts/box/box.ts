@@ -103,9 +103,14 @@ const SLOT_EMPTY: Rgb = { r: 8, g: 8, b: 8 };
 const SLOT_FILLED: Rgb = { r: 0, g: 90, b: 40 };
 const SLOT_CURRENT: Rgb = { r: 0, g: 255, b: 120 };
 const STATUS_LINES = 8;
-/** While a panel device is in trouble (I2C errors), this key blinks this colour over the grid at ERROR_BLINK_HZ. */
+/**
+ * While a panel device is in trouble (I2C errors), this key alternates red and
+ * white at ERROR_BLINK_HZ over the grid. Red alone would be taken for the
+ * count-in, which lights the same key red; nothing else flashes red and white.
+ */
 const ERROR_KEY = GRID_KEYS - 1;
 const ERROR_COLOUR: Rgb = { r: 255, g: 0, b: 0 };
+const ERROR_OFF_COLOUR: Rgb = { r: 255, g: 255, b: 255 };
 const ERROR_BLINK_HZ = 2;
 
 /**
@@ -679,7 +684,7 @@ export class GrooveBox implements BoxControl {
   #colors(): Rgb[] {
     const colors = this.#slotPage ? this.#slotColors() : this.capture.colors(this.#playhead);
     // One key, not the whole grid: the rest still shows what it did.
-    if (this.#trouble && errorKeyLit(this.clock.now())) colors[ERROR_KEY] = ERROR_COLOUR;
+    if (this.#trouble) colors[ERROR_KEY] = errorKeyLit(this.clock.now()) ? ERROR_COLOUR : ERROR_OFF_COLOUR;
     return colors;
   }
 
@@ -691,7 +696,7 @@ export class GrooveBox implements BoxControl {
   /** The drivers retry I2C errors themselves; the box shows that they are: a status line when trouble starts, a blinking key while it lasts. */
   #checkDevices(now: Seconds): void {
     const trouble = firstTrouble([this.#devices.grid, this.#devices.tapPad]);
-    if (trouble && !this.#trouble) this.#say(`${trouble} (the bottom-right key blinks red until it recovers)`);
+    if (trouble && !this.#trouble) this.#say(`${trouble} (the bottom-right key flashes red and white until it recovers)`);
     const lit = trouble !== null && errorKeyLit(now);
     if (lit !== this.#errorLit) this.#dirty = true;
     this.#trouble = trouble;
