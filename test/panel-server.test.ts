@@ -452,6 +452,27 @@ describe('panel: host and token rules', () => {
     expect(clock.pendingTimers()).to.equal(0);
   });
 
+  it('logs refused downloads and pages like refused sockets, and a failed export', async () => {
+    const log = new MemoryLog();
+    const withToken = new PanelServer({ host: '127.0.0.1', port: 0, token: TOKEN, clock: new OfflineClock(0), log });
+    await withToken.start();
+    withToken.setExportProvider(() => { throw new Error('no loop yet'); });
+    expect((await request(withToken.port, '/export.mid?token=stale')).status).to.equal(401);
+    expect((await request(withToken.port, `/export.mid?token=${TOKEN}`)).status).to.equal(500);
+    await withToken.close();
+    const loopback = new PanelServer({ host: '127.0.0.1', port: 0, clock: new OfflineClock(0), log });
+    await loopback.start();
+    expect((await request(loopback.port, '/', { Host: 'evil.example' })).status).to.equal(403);
+    expect((await request(loopback.port, '/export.mid', { Host: 'evil.example' })).status).to.equal(403);
+    await loopback.close();
+    expect(log.lines.map((l) => l.message).filter((m) => !m.startsWith('virtual front panel at'))).to.deep.equal([
+      `refused a panel connection from 127.0.0.1: wrong or missing token (more of these are counted, summed up every ${REFUSAL_SUMMARY_INTERVAL} s)`,
+      'panel: export of the loop failed (no loop yet)',
+      `refused a panel connection from 127.0.0.1: host evil.example is not this panel (more of these are counted, summed up every ${REFUSAL_SUMMARY_INTERVAL} s)`,
+      'refused 1 more panel connection in the last 0 s: 1 host not this panel (from 127.0.0.1)',
+    ]);
+  });
+
   it('tokenMatches and isLoopbackAddress', () => {
     expect(tokenMatches(TOKEN, TOKEN)).to.equal(true);
     expect(tokenMatches(null, TOKEN)).to.equal(false);

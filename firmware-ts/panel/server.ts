@@ -267,14 +267,20 @@ export class PanelServer {
       const token = this.#options.token ?? null;
       if (url.pathname === '/export.mid') {
         const denied = this.#deny(req, url, token);
-        if (denied) return send(denied.status, 'text/plain', `${denied.reason}\n`);
+        if (denied) {
+          this.#refusals.refused(denied.kind, req.socket.remoteAddress ?? '(address unknown)', denied.reason);
+          return send(denied.status, 'text/plain', `${denied.reason}\n`);
+        }
         void this.#export(send);
         return;
       }
       const entry = STATIC_FILES[url.pathname];
       if (!entry) return send(404, 'text/plain', 'not found\n');
       // The page itself is public (it holds no state and no secret), but not to a rebound host name.
-      if (!token && !isLoopbackHostHeader(req.headers.host, this.#port)) return send(403, 'text/plain', 'not this panel\n');
+      if (!token && !isLoopbackHostHeader(req.headers.host, this.#port)) {
+        this.#refusals.refused('host', req.socket.remoteAddress ?? '(address unknown)', `host ${echoHeader(req.headers.host ?? '(none)')} is not this panel`);
+        return send(403, 'text/plain', 'not this panel\n');
+      }
       send(200, entry.type, this.#files.get(entry.file)!);
     } catch (err) {
       this.#log.warn(`panel request failed: ${(err as Error).message}`);
@@ -289,6 +295,7 @@ export class PanelServer {
       const bytes = file instanceof Uint8Array ? file : file.bytes;
       send(200, 'audio/midi', bytes, { 'Content-Disposition': 'attachment; filename="groovebox-loop.mid"' });
     } catch (err) {
+      this.#log.warn(`panel: export of the loop failed (${(err as Error).message})`);
       send(500, 'text/plain', `export failed: ${(err as Error).message}\n`);
     }
   }
