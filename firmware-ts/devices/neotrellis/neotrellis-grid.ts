@@ -145,11 +145,26 @@ export class NeoTrellisGrid implements StepGrid {
         this.#needsSetup = false;
         this.#setups++;
         this.#shown = null;
+        this.#releaseHeldKeys();
         this.#log.debug('set up again after bus errors (key subscriptions, INT, pixel strip)');
         void this.#send();
       })
       .finally(() => { this.#settingUp = null; });
     return this.#settingUp;
+  }
+
+  /**
+   * A reset chip has lost the releases still in its FIFO: a key held through
+   * an outage would stay pressed here, and its next press would be dropped as
+   * a repeat. Release it now; a release that comes later is ignored as one.
+   */
+  #releaseHeldKeys(): void {
+    const time = this.#clock.now();
+    for (let key = 0; key < GRID_KEYS; key++) {
+      if (!this.#pressed[key]) continue;
+      this.#pressed[key] = false;
+      this.#listeners.emit({ key, pressed: false, time });
+    }
   }
 
   onKey(listener: (event: KeyEvent) => void): Unsubscribe {
