@@ -192,6 +192,22 @@ describe('devices: ADS1115', () => {
     sampler.stop();
   });
 
+  it('polled (no RDY wire): a chip reset between two reads (no bus error) is configured again within a second', async () => {
+    const { chip, clock, log, sampler } = await samplerRig({ polled: true });
+    const raws: number[] = [];
+    sampler.onSample((s) => raws.push(s.raw));
+    sampler.start();
+    chip.noise(0.01);
+    await run(clock, chip, 0.3);
+    chip.powerCycle();
+    await run(clock, chip, 1.5);
+    expect(chip.continuous).to.equal(true);
+    expect(log.count('info', 'read by polling and its configuration was gone')).to.equal(1);
+    const last = raws.slice(-100);
+    expect(new Set(last).size, 'conversions move again, not one stale value').to.be.greaterThan(10);
+    sampler.stop();
+  });
+
   it('configured but RDY silent (a loose RDY wire): one warning naming the line, then it reads by polling and stays there', async () => {
     const { chip, clock, ready, log, sampler } = await samplerRig();
     sampler.start();

@@ -155,6 +155,12 @@ const READY_SILENCE: Seconds = 0.05;
 const SILENT_CHECKS_TO_POLL = 2;
 /** While RDY stays silent on a chip that looks configured, checks back off to this. */
 const MAX_SILENT_CHECK_INTERVAL: Seconds = 2;
+/**
+ * Polled, a chip that lost power between two reads (no bus error) returns its
+ * last conversion forever: a dead pad. So every so often a polled read checks
+ * the configuration first (one more transaction a second out of 860).
+ */
+const POLLED_CONFIG_CHECK_INTERVAL: Seconds = 1;
 
 /**
  * Pulls samples out of the ADS1115 as conversions complete. Each sample is
@@ -162,8 +168,8 @@ const MAX_SILENT_CHECK_INTERVAL: Seconds = 2;
  * A ready edge that arrives while the previous read is still in flight is
  * counted as an overrun and skipped (the chip has already overwritten it).
  * Bus errors pause reading with backoff and are logged once per outage; the
- * first read after them checks the chip still has its configuration. With
- * RDY wired, reads happen only on its edges, so a watchdog checks the chip
+ * first read after them checks the chip still has its configuration, as
+ * does one polled read a second. With RDY wired, reads happen only on its edges, so a watchdog checks the chip
  * when no edge has come for 50 ms; a chip that is configured yet sends no
  * edges (a broken ALRT wire, a missing pull-up) is polled instead.
  */
@@ -178,8 +184,8 @@ export class Ads1115Sampler {
   readonly #listeners = new Listeners<[AdcSample]>();
   #busy = false;
   #resumeAt: Seconds = -Infinity;
-  /** A bus error happened: the chip may have been power-cycled, so check its configuration before reading on. */
-  #recheck = false;
+  /** Why the next read checks the chip's configuration first (it may have been power-cycled), or null. */
+  #recheck: 'bus errors' | 'routine' | null = null;
   #stopReady: Unsubscribe | null = null;
   #cancelPoll: (() => void) | null = null;
   #lastReady: Seconds = 0;
@@ -223,9 +229,15 @@ export class Ads1115Sampler {
   }
 
   #poll(): void {
+    let checkedAt = this.#clock.now();
     const loop = (): void => {
       this.#cancelPoll = this.#clock.setTimeout(() => {
-        void this.sample(this.#clock.now()).finally(() => { if (this.#running) loop(); });
+        const now = this.#clock.now();
+        if (now - checkedAt >= POLLED_CONFIG_CHECK_INTERVAL) {
+          checkedAt = now;
+          this.#recheck ??= 'routine';
+        }
+        void this.sample(now).finally(() => { if (this.#running) loop(); });
       }, this.#pollInterval);
     };
     loop();
@@ -272,7 +284,7 @@ export class Ads1115Sampler {
     let next: Seconds;
     try {
       const reconfigured = await this.#adc.ensureConfigured();
-      this.#recheck = false;
+      this.#recheck = null;
       this.#backoff.succeeded();
       if (reconfigured) {
         this.#logReconfigured(`no ALERT/RDY pulse for ${Math.round(quiet * 1000)} ms`);
@@ -289,7 +301,7 @@ export class Ads1115Sampler {
         next = READY_SILENCE; // an edge came while the config was read: not silent after all
       }
     } catch (err) {
-      this.#recheck = true;
+      this.#recheck = 'bus errors';
       next = Math.max(READY_SILENCE, this.#backoff.failed(err));
     }
     this.#armWatchdog(next);
@@ -313,10 +325,11 @@ export class Ads1115Sampler {
     this.#busy = true;
     try {
       if (this.#recheck) {
+        const why = this.#recheck;
         const reconfigured = await this.#adc.ensureConfigured();
-        this.#recheck = false;
+        this.#recheck = null;
         if (reconfigured) {
-          this.#logReconfigured('answering again after bus errors');
+          this.#logReconfigured(why === 'bus errors' ? 'answering again after bus errors' : 'read by polling');
           this.#backoff.succeeded();
           return false; // the first conversion of the new configuration is not ready yet
         }
@@ -328,7 +341,7 @@ export class Ads1115Sampler {
       this.#listeners.emit({ raw, level: Math.max(0, raw) / 32767, time });
       return true;
     } catch (err) {
-      this.#recheck = true;
+      this.#recheck = 'bus errors';
       this.#resumeAt = this.#clock.now() + this.#backoff.failed(err);
       return false;
     } finally {
