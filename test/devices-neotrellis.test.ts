@@ -238,6 +238,31 @@ describe('devices: NeoTrellis over seesaw', () => {
     await grid.close();
   });
 
+  it('a chip reset with no bus error at all (a brown-out) is set up again within 2 s, and the LEDs never flash meanwhile', async () => {
+    const { grid, chip, events, clock } = await rig();
+    grid.start();
+    const colors = Array.from({ length: 16 }, (_, k): Rgb => ({ r: 10 + k, g: 0, b: 200 }));
+    await grid.show(colors);
+    const tick = async (seconds: number, check?: () => void): Promise<void> => {
+      for (const end = clock.now() + seconds; clock.now() < end;) { clock.advance(0.01); await settle(); check?.(); }
+    };
+    const showsFrame = (): void => {
+      for (let k = 0; k < 16; k++) expect(chip.pixel(k), `key ${k} at ${clock.now().toFixed(2)} s`).to.deep.equal(colors[k]);
+    };
+    const shows = chip.showCount;
+    await tick(4, showsFrame); // the rounds rewrite the set-up and the frame: never a SHOW of a half-empty buffer
+    expect(chip.showCount - shows, 'the frame is latched again after each round').to.be.within(2, 3);
+    chip.reset();
+    await tick(2);
+    expect(chip.subscriptions.size).to.equal(16);
+    expect(chip.interruptEnabled).to.equal(true);
+    showsFrame();
+    chip.press(9);
+    await tick(0.03);
+    expect(events.map((e) => [e.key, e.pressed])).to.deep.equal([[9, true]]);
+    await grid.close();
+  });
+
   it('a key held when the chip lost power is released on the set-up after it, so its next press counts', async () => {
     const { grid, chip, bus, events, clock } = await rig();
     grid.start();

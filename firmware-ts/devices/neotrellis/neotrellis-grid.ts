@@ -35,6 +35,14 @@ const FIFO_GAP: Seconds = 0.001;
 /** Reads per INT edge at most: a line stuck low (a fault) must not keep the bus busy; the safety poll does the rest. */
 const READS_PER_INTERRUPT = 4;
 const BLACK: Rgb = { r: 0, g: 0, b: 0 };
+/**
+ * A brown-out (every LED lit bright at once) can reset the seesaw with no bus
+ * error at all: keys dead, the pixel strip forgotten. So the configuration is
+ * written again all the time, one keypad write per step (a full round in
+ * about 1.7 s), the pixel strip with the frame after each round: never a burst
+ * that would hold up the ADC on the same bus.
+ */
+const REFRESH_STEP: Seconds = 0.05;
 
 /**
  * The Adafruit NeoTrellis 4x4 (seesaw at 0x2E) as a StepGrid: keypad events
@@ -72,6 +80,11 @@ export class NeoTrellisGrid implements StepGrid {
   #settingUp: Promise<void> | null = null;
   /** Set-ups so far: a frame latched while one ran may not be what the LEDs show. */
   #setups = 0;
+  /** See REFRESH_STEP: the next keypad write of the round, and whether the strip is due with the next frame. */
+  #refreshIndex = 0;
+  #refreshStrip = false;
+  #cancelRefresh: (() => void) | null = null;
+  #refreshing: Promise<void> | null = null;
   /** Set by close() before it awaits anything: no poll, timer or retry starts after it. */
   #closing = false;
   #closed: Promise<void> | null = null;
@@ -119,16 +132,28 @@ export class NeoTrellisGrid implements StepGrid {
 
   /** What a reset chip has forgotten: key subscriptions, the INT line, the pixel strip. */
   async #configure(): Promise<void> {
-    for (let key = 0; key < GRID_KEYS; key++) {
-      const num = S.seesawKeyOfGridKey(key);
-      await this.#write(S.KEYPAD_BASE, S.KEYPAD_EVENT, [num, S.keypadEventByte(S.EDGE_RISING, true)]);
-      await this.#write(S.KEYPAD_BASE, S.KEYPAD_EVENT, [num, S.keypadEventByte(S.EDGE_FALLING, true)]);
-    }
-    await this.#write(S.KEYPAD_BASE, S.KEYPAD_INTENSET, [0x01]);
-    await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_PIN, [S.NEOTRELLIS_PIXEL_PIN]);
-    await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_SPEED, [S.NEOPIXEL_SPEED_800KHZ]);
-    const length = GRID_KEYS * 3;
-    await this.#write(S.NEOPIXEL_BASE, S.NEOPIXEL_BUF_LENGTH, [length >> 8, length & 0xff]);
+    for (const bytes of [...KEYPAD_SETUP, ...STRIP_SETUP]) await this.#link.write(bytes);
+  }
+
+  /** One step of the endless configuration round (REFRESH_STEP); skipped while bus errors are being handled. */
+  #refreshStep(): void {
+    this.#cancelRefresh = this.#clock.setTimeout(() => {
+      this.#cancelRefresh = null;
+      if (this.#needsSetup || this.#pollBackoff.failures > 0 || this.#showBackoff.failures > 0) return this.#refreshStep();
+      this.#refreshing = this.#link.write(KEYPAD_SETUP[this.#refreshIndex]).then(
+        () => {
+          this.#refreshIndex = (this.#refreshIndex + 1) % KEYPAD_SETUP.length;
+          if (this.#refreshIndex > 0) return;
+          this.#refreshStrip = true;
+          void this.#send();
+        },
+        // The next poll or frame meets the same bus: its backoff logs and sets the chip up again.
+        () => { this.#needsSetup = true; },
+      ).finally(() => {
+        this.#refreshing = null;
+        if (!this.#closing) this.#refreshStep();
+      });
+    }, REFRESH_STEP);
   }
 
   /**
@@ -186,6 +211,7 @@ export class NeoTrellisGrid implements StepGrid {
       }, delay);
     };
     loop(interval);
+    this.#refreshStep();
   }
 
   /** INT stays low while events wait, so events that came in during a read give no new edge: read until it goes high. */
@@ -287,7 +313,13 @@ export class NeoTrellisGrid implements StepGrid {
     try {
       await this.#setUpAgainIfNeeded();
       // Until the LEDs show the latest frame: a newer one may come in while one is on the bus.
-      for (let frame = this.#wanted; frame && !(this.#shown && equal(frame, this.#shown)); frame = this.#wanted) {
+      for (let frame = this.#wanted; frame && (this.#refreshStrip || !(this.#shown && equal(frame, this.#shown))); frame = this.#wanted) {
+        if (this.#refreshStrip) {
+          // The strip set-up may empty the chip's buffer: the whole frame follows before the next SHOW.
+          this.#refreshStrip = false;
+          this.#shown = null;
+          for (const bytes of STRIP_SETUP) await this.#link.write(bytes);
+        }
         const setups = this.#setups;
         await this.#latch(frame);
         this.#shown = this.#setups === setups ? frame : null;
@@ -342,9 +374,11 @@ export class NeoTrellisGrid implements StepGrid {
     this.#closing = true;
     this.#cancelPoll?.();
     this.#cancelResend?.();
+    this.#cancelRefresh?.();
     this.#stopInterrupt?.();
-    this.#cancelPoll = this.#cancelResend = this.#stopInterrupt = null;
+    this.#cancelPoll = this.#cancelResend = this.#cancelRefresh = this.#stopInterrupt = null;
     await this.#polling;
+    await this.#refreshing;
     this.#wanted = this.#frame(new Array<Rgb>(GRID_KEYS).fill(BLACK));
     await this.#send();
     this.#listeners.clear();
@@ -354,6 +388,26 @@ export class NeoTrellisGrid implements StepGrid {
     return this.#link.write(Uint8Array.from([base, fn, ...data]));
   }
 }
+
+function register(base: number, fn: number, data: number[]): Uint8Array {
+  return Uint8Array.from([base, fn, ...data]);
+}
+
+/** Every key reports press and release; the keypad drives INT. */
+const KEYPAD_SETUP: readonly Uint8Array[] = [
+  ...Array.from({ length: GRID_KEYS }, (_, key) => [
+    register(S.KEYPAD_BASE, S.KEYPAD_EVENT, [S.seesawKeyOfGridKey(key), S.keypadEventByte(S.EDGE_RISING, true)]),
+    register(S.KEYPAD_BASE, S.KEYPAD_EVENT, [S.seesawKeyOfGridKey(key), S.keypadEventByte(S.EDGE_FALLING, true)]),
+  ]).flat(),
+  register(S.KEYPAD_BASE, S.KEYPAD_INTENSET, [0x01]),
+];
+
+/** The NeoTrellis pixel strip: its pin, speed and buffer length (3 bytes a pixel). */
+const STRIP_SETUP: readonly Uint8Array[] = [
+  register(S.NEOPIXEL_BASE, S.NEOPIXEL_PIN, [S.NEOTRELLIS_PIXEL_PIN]),
+  register(S.NEOPIXEL_BASE, S.NEOPIXEL_SPEED, [S.NEOPIXEL_SPEED_800KHZ]),
+  register(S.NEOPIXEL_BASE, S.NEOPIXEL_BUF_LENGTH, [(GRID_KEYS * 3) >> 8, (GRID_KEYS * 3) & 0xff]),
+];
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
