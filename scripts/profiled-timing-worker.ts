@@ -8,7 +8,8 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector/promises';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { allocationSites, type ProfileNode } from './allocation-sites.js';
 
 /** allocated: every allocation; retained: what is still on the heap at the end; none: no sampler (heap growth only). */
@@ -57,7 +58,7 @@ session.connect();
 if (mode !== 'none') {
   await session.post('HeapProfiler.enable');
   const collectedToo = mode === 'allocated';
-  // The profile comes back as one string inside this thread's 16 MB old generation:
+  // The profile comes back as one string inside this thread's 8 MB old generation:
   // sample all garbage sparsely (about 1 MB/s of it), what stays densely.
   const samplingInterval = collectedToo ? 4096 : 256;
   await session.post('HeapProfiler.startSampling', { samplingInterval, includeObjectsCollectedByMajorGC: collectedToo, includeObjectsCollectedByMinorGC: collectedToo } as never);
@@ -72,6 +73,12 @@ const span = (performance.now() - startedAt) / 1000;
 observer?.disconnect();
 
 let sites = new Map<string, number>();
+if (mode === 'retained') {
+  // A minor collection first: young garbage not yet scavenged drops out, and what is
+  // left is live or was promoted (the garbage that fills the old generation).
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as (options: { type: 'minor' }) => void)({ type: 'minor' });
+}
 if (mode !== 'none') {
   const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
   sites = allocationSites(profile.head);
