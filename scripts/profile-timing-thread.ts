@@ -5,7 +5,7 @@
  * batches from a Sequencer on the main thread (120 BPM; kick, snare and hat
  * on every 16th with microtiming; MIDI clock), a fake port.
  *
- *   node --single-threaded-gc dist/scripts/profile-timing-thread.js [--seconds 60] [--mode allocated|retained|none] [--witness] [--count-gc]
+ *   node --single-threaded-gc dist/scripts/profile-timing-thread.js [--seconds 60] [--mode allocated|retained|none] [--witness] [--count-gc] [--dense]
  *
  * --mode allocated  every allocation, collected or not: the garbage rate and where it comes from
  * --mode retained   what is still on the heap at the end: live objects and garbage promoted
@@ -14,6 +14,8 @@
  * --witness         with the soak's stall witness on the thread (see time/stall-witness.ts)
  * --count-gc        count collections; observing them allocates, so the fill rate is
  *                   then higher than the box's
+ * --dense           all nine drums and a new pattern every bar (the box generating), instead
+ *                   of kick, snare and hat
  *
  * The fill rate is the sum of the rises between 5-s readings of old_space
  * over the time they span: what full collections free is not subtracted
@@ -33,7 +35,7 @@ import { SystemClock } from '../firmware-ts/time/clock.js';
 import type { ProfileMode, TimingProfile } from './profiled-timing-worker.js';
 
 const MODES: ProfileMode[] = ['allocated', 'retained', 'none'];
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, mode: { type: 'string' }, witness: { type: 'boolean' }, 'count-gc': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, mode: { type: 'string' }, witness: { type: 'boolean' }, 'count-gc': { type: 'boolean' }, dense: { type: 'boolean' } } });
 const seconds = Number(values.seconds ?? 60);
 if (!(seconds >= 10)) fail(`--seconds: expected a number >= 10, got "${values.seconds}"`);
 const mode = (values.mode ?? 'allocated') as ProfileMode;
@@ -48,9 +50,16 @@ const workerFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'prof
 // Normal scheduling: what it allocates does not depend on priority, and so it can run beside a soak.
 const thread = new MidiThread({ port: { kind: 'fake', name: 'profile' }, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.05, realtime: false, log: (m) => process.stderr.write(`${m}\n`) }, workerFile);
 const clock = new SystemClock();
-const pattern = new Pattern();
-for (let step = 0; step < 32; step++) for (const drum of [0, 1, 2]) pattern.set(step, drum, 0.5 + 0.1 * (step % 4), 0.02 * ((step % 3) - 1));
-const sequencer = new Sequencer({ clock, bpm: 120, pattern });
+/** Kick, snare and hat on every 16th; --dense: all nine drums, and a new pattern every bar, as the box generating. */
+const drums = values.dense ? [0, 1, 2, 3, 4, 5, 6, 7, 8] : [0, 1, 2];
+const makePattern = (variant: number): Pattern => {
+  const pattern = new Pattern();
+  for (let step = 0; step < 32; step++) for (const drum of drums) pattern.set(step, drum, 0.5 + 0.1 * ((step + variant) % 4), 0.02 * (((step + drum + variant) % 3) - 1));
+  return pattern;
+};
+const sequencer = new Sequencer({ clock, bpm: 120, pattern: makePattern(0) });
+let variant = 0;
+const newPatterns = values.dense ? setInterval(() => sequencer.setPattern(makePattern(++variant)), 2000) : null;
 thread.attach(sequencer);
 if (!(await thread.connect())) fail('the fake port did not open on the profiled timing thread');
 if (values.witness) thread.witness(5);
@@ -65,6 +74,7 @@ while (!existsSync(outFile)) {
 }
 const profile = JSON.parse(readFileSync(outFile, 'utf8')) as TimingProfile;
 rmSync(dir, { recursive: true, force: true });
+if (newPatterns) clearInterval(newPatterns);
 sequencer.stop();
 await thread.close();
 
