@@ -45,6 +45,22 @@ describe('box: I2C trouble on the panel devices (fake seesaw and ADS1115 behind 
     await t.close();
   });
 
+  it('the error key goes back to the grid colour whichever half of its blink the recovery lands in', async () => {
+    // The blink's half-period is 0.25 s: among these offsets, recoveries land in both halves.
+    for (const offset of [0, 0.125, 0.25, 0.375]) {
+      const t = await testBox({ modelsDir: tempDir('groovebox-no-models-') });
+      await t.box.boot();
+      await t.run(t.clock.now() + 0.5 + offset);
+      const before = t.hw.seesaw.pixel(15);
+      t.hw.bus.failNext(0x48, 'EIO', Infinity);
+      await t.run(t.clock.now() + 1);
+      t.hw.bus.clearFailures();
+      await t.run(t.clock.now() + 4); // the backoff has doubled to 2 s at most
+      expect(t.hw.seesaw.pixel(15), `recovered at offset ${offset} s`).to.deep.equal(before);
+      await t.close();
+    }
+  });
+
   it('grid bus errors: the panel shows the error key while the LEDs cannot; the LEDs come back with the bus', async () => {
     const t = await testBox({ modelsDir: tempDir('groovebox-no-models-') });
     await t.box.boot();

@@ -698,7 +698,8 @@ export class GrooveBox implements BoxControl {
     const trouble = firstTrouble([this.#devices.grid, this.#devices.tapPad]);
     if (trouble && !this.#trouble) this.#say(`${trouble} (the bottom-right key flashes red and white until it recovers)`);
     const lit = trouble !== null && errorKeyLit(now);
-    if (lit !== this.#errorLit) this.#dirty = true;
+    // Trouble ending in the white half leaves `lit` false as it was: the key must still be redrawn.
+    if (lit !== this.#errorLit || (trouble === null) !== (this.#trouble === null)) this.#dirty = true;
     this.#trouble = trouble;
     this.#errorLit = lit;
   }

@@ -24,6 +24,13 @@ export class FakeSeesaw implements FakeI2cDevice {
   shown = new Uint8Array(0);
   showCount = 0;
   resets = 0;
+  /**
+   * Strict (the default) throws on what a correct driver never does: pixels
+   * past the buffer length, SHOW before the pin is set. Off, such writes are
+   * counted and dropped, as a chip that reset behind the driver's back would.
+   */
+  strict = true;
+  ignoredWrites = 0;
   #pointer: [number, number] | null = null;
   #interrupt: FakeGpioPin | null = null;
 
@@ -106,6 +113,7 @@ export class FakeSeesaw implements FakeI2cDevice {
         const offset = (data[0] << 8) | data[1];
         const pixels = data.subarray(2);
         if (offset + pixels.length > this.buffer.length) {
+          if (!this.strict) { this.ignoredWrites++; return; }
           throw new Error(`FakeSeesaw: pixel write of ${pixels.length} bytes at ${offset} overruns the ${this.buffer.length}-byte buffer (BUF_LENGTH set?)`);
         }
         if (pixels.length > 28) throw new Error(`FakeSeesaw: ${pixels.length} pixel bytes in one write; the seesaw's 32-byte I2C buffer takes 28`);
@@ -113,7 +121,10 @@ export class FakeSeesaw implements FakeI2cDevice {
         return;
       }
       if (fn === S.NEOPIXEL_SHOW && data.length === 0) {
-        if (this.pixelPin < 0) throw new Error('FakeSeesaw: SHOW before the pixel pin was set');
+        if (this.pixelPin < 0) {
+          if (!this.strict) { this.ignoredWrites++; return; }
+          throw new Error('FakeSeesaw: SHOW before the pixel pin was set');
+        }
         this.shown = this.buffer.slice();
         this.showCount++;
         return;

@@ -164,32 +164,18 @@ export class NeoTrellisGrid implements StepGrid {
    * whole frame is sent again.
    */
   #setUpAgainIfNeeded(): Promise<void> {
-    if (!this.#needsSetup) return Promise.resolve();
+    // Closing: the last frame (blank) is one attempt, not a reason to set the chip up again.
+    if (!this.#needsSetup || this.#closing) return Promise.resolve();
     this.#settingUp ??= this.#configure()
       .then(() => {
         this.#needsSetup = false;
         this.#setups++;
         this.#shown = null;
-        this.#releaseHeldKeys();
         this.#log.debug('set up again after bus errors (key subscriptions, INT, pixel strip)');
         void this.#send();
       })
       .finally(() => { this.#settingUp = null; });
     return this.#settingUp;
-  }
-
-  /**
-   * A reset chip has lost the releases still in its FIFO: a key held through
-   * an outage would stay pressed here, and its next press would be dropped as
-   * a repeat. Release it now; a release that comes later is ignored as one.
-   */
-  #releaseHeldKeys(): void {
-    const time = this.#clock.now();
-    for (let key = 0; key < GRID_KEYS; key++) {
-      if (!this.#pressed[key]) continue;
-      this.#pressed[key] = false;
-      this.#listeners.emit({ key, pressed: false, time });
-    }
   }
 
   onKey(listener: (event: KeyEvent) => void): Unsubscribe {
@@ -268,8 +254,13 @@ export class NeoTrellisGrid implements StepGrid {
     }
     const pressed = edge === S.EDGE_RISING;
     if (this.#pressed[key] === pressed) {
-      this.#log.debug(`ignored repeated ${pressed ? 'press' : 'release'} of key ${key}`);
-      return false;
+      if (!pressed) {
+        this.#log.debug(`ignored repeated release of key ${key}`);
+        return false;
+      }
+      // Its release was lost (a chip reset, a FIFO overflow): release it first, so this press counts.
+      this.#log.debug(`press of key ${key} without its release: releasing it first`);
+      this.#listeners.emit({ key, pressed: false, time });
     }
     this.#pressed[key] = pressed;
     this.#listeners.emit({ key, pressed, time });
