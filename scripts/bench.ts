@@ -133,7 +133,7 @@ function summary(key: string, v: Record<string, unknown>): string {
   if (key.startsWith('soak')) {
     const midi = v.midiTiming as { first?: { p99_ms?: number }; last?: { p99_ms?: number }; maxMs?: number } | undefined;
     const w = v.stallWitness as { stalls: number; gc: number; machine: number; both: number; unexplained: number } | null | undefined;
-    return `RSS +${v.rssGrowthMB} MB, tensors +${v.tensorGrowth}, timing-thread max stall ${ms(v.maxStallMs)}, ` +
+    return `RSS ${signed(v.rssGrowthMB)} MB, tensors ${signed(v.tensorGrowth)}, timing-thread max stall ${ms(v.maxStallMs)}, ` +
       `MIDI p99 ${ms(midi?.first?.p99_ms)} -> ${ms(midi?.last?.p99_ms)}, max ${ms(midi?.maxMs)}` +
       (w ? `; stalls > 5 ms: ${w.stalls} (own GC ${w.gc}, machine ${w.machine}, both ${w.both}, neither ${w.unexplained})` : '');
   }
@@ -142,4 +142,9 @@ function summary(key: string, v: Record<string, unknown>): string {
     .slice(0, 3)
     .map(([k, x]) => `${k} ${(x as number).toFixed(2)}`)
     .join(', ');
+}
+
+/** +1.5, -2.9, +0: growth figures with their sign. */
+function signed(n: unknown): string {
+  return typeof n === 'number' ? `${n < 0 ? '-' : '+'}${Math.abs(n)}` : '?';
 }
