@@ -15,6 +15,13 @@ import { PanelSession } from './session.js';
 import { badTokenCharacter, MIN_TOKEN_LENGTH } from './token-rules.js';
 import { VirtualButtons, VirtualStepGrid, VirtualTapPad, VirtualTempo } from './virtual-devices.js';
 
+/** Why a request or socket is refused, and with what HTTP status. */
+interface Denial {
+  status: number;
+  kind: RefusalKind;
+  reason: string;
+}
+
 export const DEFAULT_PANEL_HOST = '127.0.0.1';
 export const DEFAULT_PANEL_PORT = 8080;
 /** The largest message a page ever sends is ~150 bytes; 4 KiB leaves room and refuses floods. */
@@ -198,7 +205,7 @@ export class PanelServer {
   #onUpgrade(wss: WebSocketServer, req: http.IncomingMessage, socket: Duplex, head: Buffer, token: string | null): void {
     socket.on('error', () => socket.destroy());
     const refuse = (status: number, kind: RefusalKind, reason: string): void => {
-      this.#refusals.refused(kind, req.socket.remoteAddress ?? '(address unknown)', reason);
+      this.#refused(req, { kind, reason });
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
     };
     const url = requestUrl(req);
@@ -240,11 +247,22 @@ export class PanelServer {
   }
 
   /** Host and token rules shared by the socket and the downloads; null when allowed. */
-  #deny(req: http.IncomingMessage, url: URL, token: string | null): { status: number; kind: RefusalKind; reason: string } | null {
-    // On loopback, a Host that is not ours means a page elsewhere resolved its own name to 127.0.0.1 (DNS rebinding).
-    if (!token && !isLoopbackHostHeader(req.headers.host, this.#port)) return { status: 403, kind: 'host', reason: `host ${echoHeader(req.headers.host ?? '(none)')} is not this panel` };
+  #deny(req: http.IncomingMessage, url: URL, token: string | null): Denial | null {
+    const host = this.#denyHost(req, token);
+    if (host) return host;
     if (token && !tokenMatches(url.searchParams.get('token'), token)) return { status: 401, kind: 'token', reason: 'wrong or missing token' };
     return null;
+  }
+
+  /** The host rule alone (the page itself needs no token); null when allowed. */
+  #denyHost(req: http.IncomingMessage, token: string | null): Denial | null {
+    // On loopback, a Host that is not ours means a page elsewhere resolved its own name to 127.0.0.1 (DNS rebinding).
+    if (!token && !isLoopbackHostHeader(req.headers.host, this.#port)) return { status: 403, kind: 'host', reason: `host ${echoHeader(req.headers.host ?? '(none)')} is not this panel` };
+    return null;
+  }
+
+  #refused(req: http.IncomingMessage, denial: { kind: RefusalKind; reason: string }): void {
+    this.#refusals.refused(denial.kind, req.socket.remoteAddress ?? '(address unknown)', denial.reason);
   }
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -268,7 +286,7 @@ export class PanelServer {
       if (url.pathname === '/export.mid') {
         const denied = this.#deny(req, url, token);
         if (denied) {
-          this.#refusals.refused(denied.kind, req.socket.remoteAddress ?? '(address unknown)', denied.reason);
+          this.#refused(req, denied);
           return send(denied.status, 'text/plain', `${denied.reason}\n`);
         }
         void this.#export(send);
@@ -277,9 +295,10 @@ export class PanelServer {
       const entry = STATIC_FILES[url.pathname];
       if (!entry) return send(404, 'text/plain', 'not found\n');
       // The page itself is public (it holds no state and no secret), but not to a rebound host name.
-      if (!token && !isLoopbackHostHeader(req.headers.host, this.#port)) {
-        this.#refusals.refused('host', req.socket.remoteAddress ?? '(address unknown)', `host ${echoHeader(req.headers.host ?? '(none)')} is not this panel`);
-        return send(403, 'text/plain', 'not this panel\n');
+      const wrongHost = this.#denyHost(req, token);
+      if (wrongHost) {
+        this.#refused(req, wrongHost);
+        return send(wrongHost.status, 'text/plain', 'not this panel\n');
       }
       send(200, entry.type, this.#files.get(entry.file)!);
     } catch (err) {

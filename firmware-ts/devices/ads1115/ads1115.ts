@@ -169,9 +169,10 @@ const POLLED_CONFIG_CHECK_INTERVAL: Seconds = 1;
  * counted as an overrun and skipped (the chip has already overwritten it).
  * Bus errors pause reading with backoff and are logged once per outage; the
  * first read after them checks the chip still has its configuration, as
- * does one polled read a second. With RDY wired, reads happen only on its edges, so a watchdog checks the chip
- * when no edge has come for 50 ms; a chip that is configured yet sends no
- * edges (a broken ALRT wire, a missing pull-up) is polled instead.
+ * does one polled read a second. With RDY wired, reads happen only on its
+ * edges, so a watchdog checks the chip when no edge has come for 50 ms; a
+ * chip that is configured yet sends no edges (a broken ALRT wire, a missing
+ * pull-up) is polled instead.
  */
 export class Ads1115Sampler {
   readonly #adc: Ads1115;

@@ -376,10 +376,11 @@ export class NeoTrellisGrid implements StepGrid {
   }
 
   #write(base: number, fn: number, data: number[]): Promise<void> {
-    return this.#link.write(Uint8Array.from([base, fn, ...data]));
+    return this.#link.write(register(base, fn, data));
   }
 }
 
+/** One seesaw register write: module base, function, data. */
 function register(base: number, fn: number, data: number[]): Uint8Array {
   return Uint8Array.from([base, fn, ...data]);
 }
