@@ -4,6 +4,7 @@ import { getHeapStatistics } from 'node:v8';
 import { GrooveModel } from '../model/generator.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
 import { normalThreadPriority } from '../time/thread-priority.js';
+import { SpareTimeCollector } from './spare-time-collector.js';
 
 /**
  * The generation worker: owns its own tfjs backend and the model, so inference
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     return;
   }
   send({ type: 'ready', model: model.name, backend, loadMs: performance.now() - t0 });
+  const collector = new SpareTimeCollector({ interval: COLLECT_INTERVAL, now: () => performance.now() / 1000 });
   port!.on('message', (msg: ToWorker) => {
     if (msg.type === 'stop') {
       model.dispose();
@@ -43,8 +45,12 @@ async function main(): Promise<void> {
     } catch (err) {
       send({ type: 'failed', id: msg.id, error: (err as Error).message });
     }
+    collector.afterWork();
   });
 }
+
+/** Seconds between the worker's full collections (see spare-time-collector.ts). */
+const COLLECT_INTERVAL = 30;
 
 const MB = 2 ** 20;
 function workerMemory() {
