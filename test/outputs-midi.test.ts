@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { MidiClockFollower } from '../firmware-ts/outputs/midi/clock-follower.js';
-import { openEasyMidiPort } from '../firmware-ts/outputs/midi/easymidi-port.js';
-import { FakeMidiPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
+import { createRequire } from 'node:module';
+import { EasyMidiPort, openEasyMidiPort, toEasyMidiMessage, type EasyMidiOutput } from '../firmware-ts/outputs/midi/easymidi-port.js';
+import { FakeMidiPort, ListedFakeMidiPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
 import { FakeMidiInput } from '../firmware-ts/outputs/midi/midi-input.js';
 import { MidiOut, type MidiOutOptions } from '../firmware-ts/outputs/midi/midi-out.js';
 import { MidiPortError } from '../firmware-ts/outputs/midi/midi-port.js';
@@ -259,6 +260,105 @@ describe('outputs: MIDI device coming and going', () => {
     expect(midi.connected, 'back within 1 s of the port').to.equal(true);
     sequencer.stop();
     midi.close();
+  });
+
+  it('notices a pulled cable that sends cannot see (RtMidi on ALSA) from the port list, and is back within 1 s of its return, All Notes Off first', async () => {
+    const clock = new OfflineClock(0);
+    const port = new ListedFakeMidiPort('TR-8S:TR-8S MIDI 1 24:0', () => clock.now() * 1000);
+    const logs: string[] = [];
+    const midi = new MidiOut({ clock, retryInterval: 0.5, sendClock: true, log: (m) => logs.push(m), open: async () => {
+      if (!port.present()) throw new MidiPortError('no MIDI output named "TR-8S"', { disconnected: true });
+      port.reset(); // a new RtMidi output: open, and nothing recorded yet
+      return port;
+    } });
+    await midi.connect();
+    const pattern = new Pattern();
+    for (let step = 0; step < 32; step += 2) pattern.set(step, KICK, 0.8, 0);
+    const sequencer = new Sequencer({ clock, bpm: 120, pattern, warn: () => {} });
+    midi.attach(sequencer);
+    sequencer.start();
+    const run = async (until: number) => {
+      while (clock.now() < until) {
+        clock.advance(0.001);
+        await flush();
+      }
+    };
+    await run(1);
+    port.vanish();
+    await run(1.6);
+    expect(midi.connected, 'lost within 0.6 s, though every send succeeded').to.equal(false);
+    expect(logs.filter((l) => l.includes('lost') && l.includes('no longer listed'))).to.have.length(1);
+    await run(3);
+    port.reappear();
+    await run(4);
+    expect(midi.connected, 'back within 1 s of the port').to.equal(true);
+    const after = port.sent.map((m) => m.bytes);
+    expect(after[0], 'All Notes Off first').to.deep.equal([0xb9, 123, 0]);
+    expect(after.some((b) => b[0] === 0x99), 'notes again').to.equal(true);
+    sequencer.stop();
+    midi.close();
+  });
+
+  it('keeps the port when it refuses a message as unsendable (a bug, said once), and drops it only for a device fault', async () => {
+    const { clock, port, midi, logs } = rig();
+    await midi.connect();
+    const original = port.send.bind(port);
+    port.send = (bytes) => {
+      if (bytes[0] === 0x99 && bytes[1] === 38) throw new Error('unsupported MIDI message');
+      original(bytes);
+    };
+    for (const [t, drum] of [[0.1, SNARE], [0.2, SNARE], [0.3, KICK]] as const) midi.handle({ type: 'note', time: t, drum, velocity: 1, step: 0, offset: 0, position: 0 });
+    clock.advanceTo(0.5);
+    expect(midi.connected).to.equal(true);
+    expect(port.sent.some((m) => m.bytes[0] === 0x99 && m.bytes[1] === 36)).to.equal(true);
+    expect(logs.filter((l) => l.includes('could not send'))).to.have.length(1);
+  });
+
+  it('the easymidi driver hands RtMidi the very bytes of every message the box sends (notes, All Notes Off, clock, transport, song position)', async () => {
+    // easymidi's real Output over a recorder in place of @julusian/midi's output (opening one needs
+    // ALSA). easymidi hands system bytes over as strings ("248"); that library's sendMessage makes a
+    // Buffer of them, so the recorder does too.
+    const easymidi = createRequire(import.meta.url)('easymidi') as { Output: { prototype: object } };
+    const wire: number[][] = [];
+    const output = Object.assign(Object.create(easymidi.Output.prototype) as EasyMidiOutput, {
+      name: 'stub', _output: { sendMessage: (bytes: (number | string)[]) => wire.push([...Buffer.from(bytes as number[])]), closePort: () => {} },
+    });
+    const clock = new OfflineClock(0);
+    const recorder = new FakeMidiPort('recorder', () => clock.now() * 1000);
+    const midi = new MidiOut({ clock, sendClock: true, noteMap: NOTE_MAP_PRESETS.digitakt, log: () => {}, open: async () => recorder });
+    await midi.connect();
+    const pattern = new Pattern();
+    for (let step = 0; step < 32; step++) pattern.set(step, step % 9, 0.2 + 0.025 * step, 0);
+    const sequencer = new Sequencer({ clock, bpm: 150, pattern, warn: () => {} });
+    midi.attach(sequencer);
+    sequencer.start();
+    for (let t = 0; t < 2.5; t += 0.01) clock.advanceTo(t);
+    sequencer.stop();
+    clock.advanceTo(3);
+    sequencer.start();
+    clock.advanceTo(3.5);
+    midi.releaseAll();
+    midi.close();
+    const sent = recorder.sent.map((m) => m.bytes);
+    const kinds = new Set(sent.map((b) => (b[0] < 0xf0 ? b[0] & 0xf0 : b[0])));
+    expect([...kinds].sort((a, b) => a - b)).to.deep.equal([0x80, 0x90, 0xb0, 0xf2, 0xf8, 0xfa, 0xfc]);
+    const port = new EasyMidiPort(output, null);
+    for (const bytes of sent) port.send(bytes);
+    expect(wire).to.deep.equal(sent);
+  });
+
+  it('the easymidi driver: an unsendable message is a plain error, a failing native send a lost device; a named port is present while the system lists it', () => {
+    expect(() => toEasyMidiMessage([0xf0, 0x7e, 0xf7])).to.throw(Error, 'unsupported MIDI message').and.not.be.instanceOf(MidiPortError);
+    let listed = ['TR-8S:TR-8S MIDI 1 24:0', 'Midi Through:Midi Through Port-0 14:0'];
+    const failing = { name: 'TR-8S:TR-8S MIDI 1 24:0', close: () => {}, send: () => { throw new Error('snd_seq_event_output failed'); } };
+    const port = new EasyMidiPort(failing, () => listed);
+    expect(() => port.send([0x99, 36, 100])).to.throw(MidiPortError).with.property('disconnected', true);
+    expect(port.present()).to.equal(true);
+    listed = ['Midi Through:Midi Through Port-0 14:0'];
+    expect(port.present()).to.equal(false);
+    const unreadable = new EasyMidiPort(failing, () => { throw new Error('Failed to initialise RtMidi'); });
+    expect(unreadable.present(), 'a list that cannot be read is no proof the device went').to.equal(true);
+    expect(new EasyMidiPort(failing, null).present(), 'the virtual port').to.equal(true);
   });
 
   it('the easymidi driver opens a port or fails with a MidiPortError (never anything else)', async () => {

@@ -51,34 +51,61 @@ export async function openEasyMidiPort(options: EasyMidiPortOptions = {}): Promi
         throw new MidiPortError(`no MIDI output named "${options.port}" (found: ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'})`, { disconnected: true });
       }
       output = new lib.Output(name);
-    } else {
-      output = new lib.Output(options.virtualName ?? VIRTUAL_PORT_NAME, true);
+      return new EasyMidiPort(output, () => lib.getOutputs());
     }
+    output = new lib.Output(options.virtualName ?? VIRTUAL_PORT_NAME, true);
   } catch (error) {
     if (error instanceof MidiPortError) throw error;
     // RtMidi says "Failed to initialise RtMidi" when there is no ALSA sequencer (/dev/snd/seq).
     throw new MidiPortError((error as Error).message, { unavailable: true });
   }
-  return new EasyMidiPort(output);
+  return new EasyMidiPort(output, null);
 }
 
-class EasyMidiPort implements MidiPort {
+/** What the driver needs of easymidi's Output (a stand-in in tests: opening a real one needs ALSA). */
+export type EasyMidiOutput = Pick<EasyOutput, 'name' | 'close'> & { send(type: string, args?: object): void };
+
+export class EasyMidiPort implements MidiPort {
   readonly name: string;
-  readonly #output: EasyOutput;
+  readonly #output: EasyMidiOutput;
+  readonly #listOutputs: (() => string[]) | null;
   #closed = false;
 
-  constructor(output: EasyOutput) {
-    this.#output = output;
+  /**
+   * `listOutputs`: the system's output names, for a port opened by name (null for
+   * the box's own virtual port, which cannot vanish).
+   */
+  constructor(output: EasyMidiOutput | EasyOutput, listOutputs: (() => string[]) | null) {
+    this.#output = output as EasyMidiOutput;
     this.name = output.name;
+    this.#listOutputs = listOutputs;
   }
 
   send(bytes: readonly number[]): void {
     if (this.#closed) throw new Error(`${this.name}: send() after close()`);
+    // Outside the try: a message easymidi cannot say is our bug, not a lost device.
+    const [type, args] = toEasyMidiMessage(bytes);
     try {
-      sendBytes(this.#output, bytes);
+      this.#output.send(type, args);
     } catch (error) {
       throw new MidiPortError(`${this.name}: ${(error as Error).message}`, { disconnected: true });
     }
+  }
+
+  /**
+   * RtMidi on ALSA does not fail a send to a device that has gone (it prints a
+   * warning at most), so a pulled cable shows only as the port missing from the
+   * system's list. True while it is listed, or when the list cannot be read.
+   */
+  present(): boolean {
+    if (!this.#listOutputs) return true;
+    let names: string[];
+    try {
+      names = this.#listOutputs();
+    } catch {
+      return true;
+    }
+    return names.includes(this.name);
   }
 
   close(): void {
@@ -88,27 +115,46 @@ class EasyMidiPort implements MidiPort {
   }
 }
 
-/** easymidi speaks in named messages; translate the few we produce. */
-function sendBytes(out: EasyOutput, bytes: readonly number[]): void {
+/**
+ * easymidi speaks in named messages (and encodes them back into the same
+ * bytes): the name and fields of each channel and system message.
+ */
+export function toEasyMidiMessage(bytes: readonly number[]): [string, Record<string, number>] {
   const status = bytes[0];
-  const channel = (status & 0x0f) as 0;
+  const channel = status & 0x0f;
   switch (status & 0xf0) {
-    case 0x90:
-      return out.send('noteon', { note: bytes[1], velocity: bytes[2], channel });
     case 0x80:
-      return out.send('noteoff', { note: bytes[1], velocity: bytes[2], channel });
+      return ['noteoff', { note: bytes[1], velocity: bytes[2], channel }];
+    case 0x90:
+      return ['noteon', { note: bytes[1], velocity: bytes[2], channel }];
+    case 0xa0:
+      return ['poly aftertouch', { note: bytes[1], pressure: bytes[2], channel }];
+    case 0xb0:
+      return ['cc', { controller: bytes[1], value: bytes[2], channel }];
+    case 0xc0:
+      return ['program', { number: bytes[1], channel }];
+    case 0xd0:
+      return ['channel aftertouch', { pressure: bytes[1], channel }];
+    case 0xe0:
+      return ['pitch', { value: bytes[1] | (bytes[2] << 7), channel }];
   }
   switch (status) {
-    case 0xf8:
-      return out.send('clock');
-    case 0xfa:
-      return out.send('start');
-    case 0xfb:
-      return out.send('continue');
-    case 0xfc:
-      return out.send('stop');
     case 0xf2:
-      return out.send('position', { value: bytes[1] | (bytes[2] << 7) });
+      return ['position', { value: bytes[1] | (bytes[2] << 7) }];
+    case 0xf3:
+      return ['select', { song: bytes[1] }];
+    case 0xf8:
+      return ['clock', {}];
+    case 0xfa:
+      return ['start', {}];
+    case 0xfb:
+      return ['continue', {}];
+    case 0xfc:
+      return ['stop', {}];
+    case 0xfe:
+      return ['activesense', {}];
+    case 0xff:
+      return ['reset', {}];
   }
   throw new Error(`unsupported MIDI message [${bytes.join(', ')}]`);
 }

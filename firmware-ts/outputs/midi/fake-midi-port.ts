@@ -68,3 +68,30 @@ export class SilentPort extends FakeMidiPort {
     this.sent.length = 0;
   }
 }
+
+/**
+ * A FakeMidiPort that goes the way RtMidi on ALSA does when its cable is
+ * pulled: send() still succeeds (into the void: nothing is recorded) and the
+ * port is no longer in the system's list (present() is false).
+ */
+export class ListedFakeMidiPort extends FakeMidiPort {
+  #listed = true;
+
+  override send(bytes: readonly number[]): void {
+    if (this.#listed) super.send(bytes);
+  }
+
+  present(): boolean {
+    return this.#listed;
+  }
+
+  /** Pulls the cable the silent way. */
+  vanish(): void {
+    this.#listed = false;
+  }
+
+  /** Plugs it back: listed again, sends recorded again. */
+  reappear(): void {
+    this.#listed = true;
+  }
+}

@@ -3,7 +3,7 @@ import { LATE_NOTE_LIMIT, type SequencerEvent } from '../../sequencer/events.js'
 import type { Sequencer } from '../../sequencer/sequencer.js';
 import type { Clock, Seconds } from '../../time/clock.js';
 import { allNotesOff, CLOCK, CONTINUE, noteOff, noteOn, songPosition, START, STOP } from './messages.js';
-import type { MidiPort, MidiPortOpener } from './midi-port.js';
+import { MidiPortError, type MidiPort, type MidiPortOpener } from './midi-port.js';
 import { NOTE_MAP_PRESETS, validateNoteMap, type NoteMap } from './note-map.js';
 import { SendLoop, type SendItem } from './send-loop.js';
 import { LINEAR, toMidiVelocity, validateVelocityCurve, type VelocityCurve } from './velocity-curve.js';
@@ -40,6 +40,8 @@ const LATE_LOG_INTERVAL: Seconds = 10;
 /** A gap between sends long enough to open a port in, and how long a retry waits for one. */
 const OPEN_GAP: Seconds = 0.02;
 const OPEN_GAP_WAIT: Seconds = 0.25;
+/** How often a port that can tell (present()) is asked whether its device is still there. */
+const PRESENCE_INTERVAL: Seconds = 0.5;
 
 interface QueuedNote extends SendItem {
   key: number;
@@ -82,6 +84,8 @@ export class MidiOut {
   #lateLoggedAt: Seconds = -Infinity;
   /** When the current retry began to wait for a gap between sends to open the port in. */
   #gapWaitSince: Seconds | null = null;
+  #cancelPresence: (() => void) | null = null;
+  #presenceWaitSince: Seconds | null = null;
 
   constructor(options: MidiOutOptions) {
     this.#clock = options.clock;
@@ -136,6 +140,7 @@ export class MidiOut {
       const reconnected = this.#lastProblem !== null;
       this.#log(reconnected ? `MIDI out back: "${port.name}"` : `MIDI out on "${port.name}"`);
       this.#lastProblem = null;
+      this.#schedulePresenceCheck();
       // Note-offs that fell due while the cable was out never arrived: release everything
       // on our channels before the first new note, so nothing hangs on the device.
       if (reconnected) this.releaseAll();
@@ -199,6 +204,7 @@ export class MidiOut {
     this.#pendingOff.clear();
     this.#closed = true;
     this.#cancelRetry?.();
+    this.#cancelPresence?.();
     this.#port?.close();
     this.#port = null;
   }
@@ -267,19 +273,51 @@ export class MidiOut {
     try {
       port.send(bytes);
     } catch (error) {
-      this.#port = null;
-      this.#sounding.clear();
-      try {
-        port.close();
-      } catch {
-        // already gone
-      }
-      this.#problem(`MIDI out "${port.name}" lost (${(error as Error)?.message ?? error}); audio keeps playing, retrying every ${this.#retryInterval} s`);
-      this.#scheduleRetry();
+      const reason = (error as Error)?.message ?? String(error);
+      // Only a device fault drops the port; a message the driver cannot send is our bug, said once.
+      if (error instanceof MidiPortError) this.#lose(port, reason);
+      else this.#problem(`MIDI out "${port.name}" could not send [${bytes.join(', ')}]: ${reason}`);
       return false;
     }
     this.#onSend?.(bytes, due, sentAt);
     return true;
+  }
+
+  #lose(port: MidiPort, reason: string): void {
+    this.#port = null;
+    this.#sounding.clear();
+    this.#cancelPresence?.();
+    this.#cancelPresence = null;
+    try {
+      port.close();
+    } catch {
+      // already gone
+    }
+    this.#problem(`MIDI out "${port.name}" lost (${reason}); audio keeps playing, retrying every ${this.#retryInterval} s`);
+    this.#scheduleRetry();
+  }
+
+  #schedulePresenceCheck(delay: Seconds = PRESENCE_INTERVAL): void {
+    if (!this.#port?.present || this.#closed) return;
+    this.#cancelPresence = this.#clock.setTimeout(() => this.#checkPresence(), delay);
+  }
+
+  #checkPresence(): void {
+    this.#cancelPresence = null;
+    const port = this.#port;
+    if (!port || this.#closed) return;
+    // Listing the system's ports takes a moment: in a gap between sends, as a retry opens.
+    const now = this.#clock.now();
+    this.#presenceWaitSince ??= now;
+    if (this.#noGapYet(now, this.#presenceWaitSince)) return this.#schedulePresenceCheck(0.005);
+    this.#presenceWaitSince = null;
+    if (port.present!()) return this.#schedulePresenceCheck();
+    this.#lose(port, 'no longer listed by the system');
+  }
+
+  /** True while the next send is under OPEN_GAP away and we have waited less than OPEN_GAP_WAIT for a gap. */
+  #noGapYet(now: Seconds, since: Seconds): boolean {
+    return this.#loop.nextAt() - now < OPEN_GAP && now - since < OPEN_GAP_WAIT;
   }
 
   #problem(message: string): void {
@@ -301,7 +339,7 @@ export class MidiOut {
     // one late message when the device comes back beats no MIDI at all.
     const now = this.#clock.now();
     this.#gapWaitSince ??= now;
-    if (this.#loop.nextAt() - now < OPEN_GAP && now - this.#gapWaitSince < OPEN_GAP_WAIT) {
+    if (this.#noGapYet(now, this.#gapWaitSince)) {
       this.#cancelRetry = this.#clock.setTimeout(() => this.#retry(), 0.005);
       return;
     }

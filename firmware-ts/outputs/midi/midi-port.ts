@@ -11,6 +11,11 @@ export interface MidiPort {
    * plain Error when called after close() (a bug in the caller, not a device fault).
    */
   send(bytes: readonly number[]): void;
+  /**
+   * Whether the device is still there, for ports whose send cannot tell (RtMidi
+   * on ALSA sends into the void once a cable is pulled). Polled between sends.
+   */
+  present?(): boolean;
   /** Releases the port. Idempotent. */
   close(): void;
 }
