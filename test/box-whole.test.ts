@@ -93,10 +93,17 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
     const heard = noteOns(t.port, from).filter((n) => n.note === 38).map((n) => Math.round(((n.time - grid0) % 4) / STEP));
     expect(heard).to.include.members([2, 4, 12]);
 
+    // Close (what SIGTERM runs) while a note sounds: STOP, and a note-off for it before the port closes.
+    const midi = t.box.midi as MidiOut;
+    for (let i = 0; i < 200 && midi.soundingNotes().length === 0; i++) await t.run(t.clock.now() + 0.005);
+    const sounding = midi.soundingNotes();
+    expect(sounding, 'a note sounds as the box closes').to.not.deep.equal([]);
+    const before = t.port.sent.length;
     await t.close();
-    expect(t.port.lastWrite).to.not.equal(undefined);
-    expect(t.port.sent.some((m) => m.bytes[0] === STOP)).to.equal(true);
-    expect((t.box.midi as MidiOut).soundingNotes()).to.deep.equal([]);
+    const last = t.port.sent.slice(before).map((m) => m.bytes);
+    expect(last.some((b) => b[0] === STOP)).to.equal(true);
+    for (const [channel, key] of sounding) expect(last, `note-off for ${key}`).to.deep.include([0x80 | (channel - 1), key, 0]);
+    expect(midi.soundingNotes()).to.deep.equal([]);
   });
 
   describe('with a tiny model trained in the test', function () {

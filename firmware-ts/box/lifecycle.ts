@@ -1,3 +1,4 @@
+import { SystemClock, type Clock } from '../time/clock.js';
 import type { BoxLog } from './log.js';
 
 /** systemd's default TimeoutStopSec is 90 s, but the issue asks for 1 s: a box must let go of the stage at once. */
@@ -10,7 +11,8 @@ export interface SignalOptions {
   deadlineMs?: number;
   /** process.exit by default; tests pass a recorder. */
   exit?: (code: number) => void;
-  now?: () => number;
+  /** The deadline's clock (SystemClock by default; tests pass an OfflineClock). */
+  clock?: Clock;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface SignalOptions {
  */
 export function exitOnSignals(options: SignalOptions): () => void {
   const exit = options.exit ?? ((code) => process.exit(code));
-  const now = options.now ?? (() => performance.now());
+  const clock = options.clock ?? new SystemClock();
   const deadline = options.deadlineMs ?? SHUTDOWN_DEADLINE_MS;
   let stopping = false;
   const handler = (signal: NodeJS.Signals): void => {
@@ -29,20 +31,20 @@ export function exitOnSignals(options: SignalOptions): () => void {
     // signals the child and its group): the deadline already bounds the wait, so it changes nothing.
     if (stopping) return;
     stopping = true;
-    const t0 = now();
+    const t0 = clock.now();
     options.log.info(`${signal}: stopping`);
-    const timer = setTimeout(() => {
+    const cancelDeadline = clock.setTimeout(() => {
       options.log.error(`shutdown took longer than ${deadline} ms; exiting without waiting further`);
       exit(1);
-    }, deadline);
+    }, deadline / 1000);
     options.shutdown().then(
       () => {
-        clearTimeout(timer);
-        options.log.info(`stopped in ${Math.round(now() - t0)} ms`);
+        cancelDeadline();
+        options.log.info(`stopped in ${Math.round((clock.now() - t0) * 1000)} ms`);
         exit(0);
       },
       (err: Error) => {
-        clearTimeout(timer);
+        cancelDeadline();
         options.log.error(`shutdown failed: ${err.message}`);
         exit(1);
       },
