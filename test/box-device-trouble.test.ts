@@ -45,15 +45,17 @@ describe('box: I2C trouble on the panel devices (fake seesaw and ADS1115 behind 
     await t.close();
   });
 
-  it('the error key goes back to the grid colour whichever half of its blink the recovery lands in', async () => {
+  it('the error key goes back to the grid colour whichever half of its blink the recovery lands in, for each kind of bus error', async () => {
     // The blink's half-period is 0.25 s: among these offsets, recoveries land in both halves.
-    for (const offset of [0, 0.125, 0.25, 0.375]) {
+    const runs = [[0, 'EIO'], [0.125, 'ENXIO'], [0.25, 'ETIMEDOUT'], [0.375, 'EREMOTEIO']] as const;
+    for (const [offset, code] of runs) {
       const t = await testBox({ modelsDir: tempDir('groovebox-no-models-') });
       await t.box.boot();
       await t.run(t.clock.now() + 0.5 + offset);
       const before = t.hw.seesaw.pixel(15);
-      t.hw.bus.failNext(0x48, 'EIO', Infinity);
+      t.hw.bus.failNext(0x48, code, Infinity);
       await t.run(t.clock.now() + 1);
+      expect(t.box.snapshot().status.filter((line) => line.startsWith(`tap pad: ${code} on the I2C bus`)), code).to.have.length(1);
       t.hw.bus.clearFailures();
       await t.run(t.clock.now() + 4); // the backoff has doubled to 2 s at most
       expect(t.hw.seesaw.pixel(15), `recovered at offset ${offset} s`).to.deep.equal(before);

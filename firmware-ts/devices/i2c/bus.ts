@@ -18,9 +18,6 @@ export interface I2cBus {
   close(): Promise<void>;
 }
 
-/** Errno names that mean "try again later" rather than "this is a programming error". */
-export const TRANSIENT_I2C_CODES = new Set(['EIO', 'ENXIO', 'EREMOTEIO', 'ETIMEDOUT', 'EAGAIN', 'EBUSY']);
-
 export function errorCode(err: unknown): string {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' ? code : (err as Error)?.message ?? String(err);
