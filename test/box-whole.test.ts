@@ -10,6 +10,7 @@ import { parseMidi } from 'midi-file';
 import { emptyGestureState, setStep } from '../firmware-ts/gestures/state.js';
 import { SlotStore } from '../firmware-ts/box/slots.js';
 import { MemoryLogs } from '../firmware-ts/box/log.js';
+import { PROJECT_ROOT } from '../firmware-ts/paths.js';
 import { eventually, noteOns, tempDir, testBox, tinyModelsDir, type TestBox } from './box-fixtures.js';
 
 const STEP = 0.125; // a 16th at 120 BPM
@@ -61,6 +62,28 @@ async function slotWithLoop(stateDir: string): Promise<Pattern> {
 }
 
 describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, fake MIDI port)', function () {
+  it('with a corrupt model (the shipped ag11, one byte of weights.bin changed): one error naming the file, and the score plays as programmed', async () => {
+    const models = tempDir('groovebox-corrupt-models-');
+    fs.cpSync(path.join(PROJECT_ROOT, 'models', 'ag11'), path.join(models, 'ag11'), { recursive: true });
+    const weights = path.join(models, 'ag11', 'weights.bin');
+    const bytes = fs.readFileSync(weights);
+    bytes[bytes.length >> 1] ^= 0xff;
+    fs.writeFileSync(weights, bytes);
+    const t = await testBox({ modelsDir: models });
+    const report = await t.box.boot();
+    expect(report.modelLoaded).to.equal(false);
+    expect(report.modelError).to.include('weights.bin');
+    expect(t.logs.lines.filter((l) => l.level === 'error').map((l) => l.message)).to.have.length(1);
+    expect(t.logs.count('plain step sequencer')).to.equal(1);
+    await t.button('shift', true); await t.press(0); await t.button('shift', false); // the kick
+    for (const k of [0, 8]) await t.press(k);
+    await t.button('play', true); await t.button('play', false);
+    await t.run(t.clock.now() + 2.2);
+    const grid0 = startTime(t) + STEP / 2;
+    expect(playedBetween(t, 0, grid0 + 2 - STEP / 2, grid0).map(([n, time]) => [n, Math.round(time / STEP)])).to.deep.equal([[36, 0], [36, 8]]);
+    await t.close();
+  });
+
   it('without a model: one clear error, and key presses play as a plain step sequencer on MIDI', async () => {
     const t = await testBox({ modelsDir: tempDir('groovebox-no-models-') });
     const report = await t.box.boot();
