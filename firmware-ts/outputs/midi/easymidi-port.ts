@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { MidiPort } from './midi-port.js';
 import { MidiPortError } from './midi-port.js';
 
@@ -30,6 +31,25 @@ async function loadEasymidi(): Promise<EasyMidi> {
   }
 }
 
+/**
+ * The system's output names, as often as the box asks (every 0.5 s while a
+ * named port is open or awaited). easymidi's getOutputs() opens an ALSA
+ * sequencer client each call and leaves closing it to the garbage collector;
+ * its binding, @julusian/midi (loaded from easymidi's own folder, so the very
+ * one easymidi uses), lists them with a client it closes before returning.
+ */
+function portNameLister(lib: EasyMidi): () => string[] {
+  try {
+    const fromEasymidi = createRequire(createRequire(import.meta.url).resolve('easymidi'));
+    const binding = fromEasymidi('@julusian/midi') as { Output?: { getPortNames?: () => string[] } };
+    const list = binding.Output?.getPortNames;
+    if (typeof list === 'function') return () => list.call(binding.Output);
+  } catch {
+    // an easymidi without that binding: its own list
+  }
+  return () => lib.getOutputs();
+}
+
 /** Lists the system's MIDI outputs (empty when RtMidi cannot start). */
 export async function listMidiOutputs(): Promise<string[]> {
   try {
@@ -45,13 +65,14 @@ export async function openEasyMidiPort(options: EasyMidiPortOptions = {}): Promi
   let output: EasyOutput;
   try {
     if (options.port) {
-      const names = lib.getOutputs();
+      const listOutputs = portNameLister(lib);
+      const names = listOutputs();
       const name = names.find((n) => n === options.port) ?? names.find((n) => n.includes(options.port!));
       if (!name) {
         throw new MidiPortError(`no MIDI output named "${options.port}" (found: ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'})`, { disconnected: true });
       }
       output = new lib.Output(name);
-      return new EasyMidiPort(output, () => lib.getOutputs());
+      return new EasyMidiPort(output, listOutputs);
     }
     output = new lib.Output(options.virtualName ?? VIRTUAL_PORT_NAME, true);
   } catch (error) {
