@@ -25,8 +25,9 @@ describe('box: SIGTERM and SIGINT', () => {
       return new Promise<void>(() => {});
     });
     dispose = r.dispose;
+    // Only SIGTERM is emitted here: mocha itself may listen for SIGINT. The handler is the same.
     process.emit('SIGTERM', 'SIGTERM');
-    process.emit('SIGINT', 'SIGINT'); // the same request twice: no second shutdown, no second deadline
+    process.emit('SIGTERM', 'SIGTERM'); // the same request twice: no second shutdown, no second deadline
     expect(SHUTDOWN_DEADLINE_MS).to.be.below(1000);
     r.clock.advance(SHUTDOWN_DEADLINE_MS / 1000 - 0.001);
     await flush();
@@ -55,7 +56,7 @@ describe('box: SIGTERM and SIGINT', () => {
 
     const failing = rig(async () => { throw new Error('slot folder is read-only'); });
     dispose = failing.dispose;
-    process.emit('SIGINT', 'SIGINT');
+    process.emit('SIGTERM', 'SIGTERM');
     await flush();
     expect(failing.exits).to.deep.equal([1]);
     expect(failing.logs.count('shutdown failed: slot folder is read-only', 'error')).to.equal(1);

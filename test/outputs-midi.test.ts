@@ -297,6 +297,38 @@ describe('outputs: MIDI device coming and going', () => {
     expect(after.some((b) => b[0] === 0x99), 'notes again').to.equal(true);
     sequencer.stop();
     midi.close();
+    clock.advance(1);
+    expect(clock.pendingTimers(), 'no presence check or retry left after close').to.equal(0);
+  });
+
+  it('looks for the port only in a gap between sends, also with MIDI clock at 240 BPM', async () => {
+    const clock = new OfflineClock(0);
+    const port = new ListedFakeMidiPort('TR-8S:TR-8S MIDI 1 24:0', () => clock.now() * 1000);
+    const looks: number[] = [];
+    const present = port.present.bind(port);
+    port.present = () => {
+      looks.push(clock.now());
+      return present();
+    };
+    const midi = new MidiOut({ clock, sendClock: true, log: () => {}, open: async () => port });
+    await midi.connect();
+    const pattern = new Pattern();
+    for (let step = 0; step < 32; step++) pattern.set(step, HAT, 0.8, 0.1 * ((step % 3) - 1));
+    const sequencer = new Sequencer({ clock, bpm: 240, pattern, warn: () => {} });
+    midi.attach(sequencer);
+    sequencer.start();
+    while (clock.now() < 5) {
+      clock.advance(0.0002);
+      await flush();
+    }
+    sequencer.stop();
+    midi.close();
+    const sends = port.sent.map((m) => m.timeMs / 1000);
+    expect(looks.length, 'about every 0.5 s').to.be.within(8, 10);
+    for (const t of looks) {
+      const next = sends.find((s) => s >= t);
+      expect(next === undefined || next - t >= 0.005, `a look at ${t.toFixed(4)} s, ${next !== undefined ? ((next - t) * 1000).toFixed(2) : '-'} ms before a send`).to.equal(true);
+    }
   });
 
   it('keeps the port when it refuses a message as unsendable (a bug, said once), and drops it only for a device fault', async () => {
@@ -312,6 +344,11 @@ describe('outputs: MIDI device coming and going', () => {
     expect(midi.connected).to.equal(true);
     expect(port.sent.some((m) => m.bytes[0] === 0x99 && m.bytes[1] === 36)).to.equal(true);
     expect(logs.filter((l) => l.includes('could not send'))).to.have.length(1);
+    port.unplug(); // a MidiPortError: the device is gone
+    midi.handle({ type: 'note', time: 0.6, drum: KICK, velocity: 1, step: 0, offset: 0, position: 0 });
+    clock.advanceTo(0.65);
+    expect(midi.connected).to.equal(false);
+    expect(logs.filter((l) => l.includes('lost'))).to.have.length(1);
   });
 
   it('the easymidi driver hands RtMidi the very bytes of every message the box sends (notes, All Notes Off, clock, transport, song position)', async () => {
@@ -353,12 +390,12 @@ describe('outputs: MIDI device coming and going', () => {
     const failing = { name: 'TR-8S:TR-8S MIDI 1 24:0', close: () => {}, send: () => { throw new Error('snd_seq_event_output failed'); } };
     const port = new EasyMidiPort(failing, () => listed);
     expect(() => port.send([0x99, 36, 100])).to.throw(MidiPortError).with.property('disconnected', true);
-    expect(port.present()).to.equal(true);
+    expect(port.present!()).to.equal(true);
     listed = ['Midi Through:Midi Through Port-0 14:0'];
-    expect(port.present()).to.equal(false);
+    expect(port.present!()).to.equal(false);
     const unreadable = new EasyMidiPort(failing, () => { throw new Error('Failed to initialise RtMidi'); });
-    expect(unreadable.present(), 'a list that cannot be read is no proof the device went').to.equal(true);
-    expect(new EasyMidiPort(failing, null).present(), 'the virtual port').to.equal(true);
+    expect(unreadable.present!(), 'a list that cannot be read is no proof the device went').to.equal(true);
+    expect(new EasyMidiPort(failing, null).present, 'the virtual port is not polled').to.equal(undefined);
   });
 
   it('the easymidi driver opens a port or fails with a MidiPortError (never anything else)', async () => {

@@ -3,13 +3,14 @@ import type { Seconds } from '../time/clock.js';
 /**
  * Full garbage collections for the generation worker, run just after a
  * generation has been sent back, at most once per interval. Each generation
- * leaves a little garbage in the worker's old generation (tensor wrappers,
- * arrays), and V8 collects that generation only when it has grown well past
- * what the last collection kept: in a 2-hour soak the worker's heap rose
- * from 20.6 to 22.0 MB without one. A collection here keeps it at the ~19 MB
- * it lives on, costs 11-20 ms of a thread that is idle between bars
- * (scripts measured it; see README, Performance) and never delays a
- * generation, since the result is already on its way.
+ * leaves garbage (tensor wrappers, arrays), some of it in the old generation,
+ * which V8 collects only once it has grown well past what the last collection
+ * kept: in the 2-hour soak of 27afa75 the worker's used heap rose from 20.6 to
+ * 22.0 MB (bench/results/parts/soak-120min-oldlimit8.json). Here 15 generations
+ * (30 s at 120 BPM) left 2-8 MB over the 19.0-19.2 MB the model lives on, and a
+ * full collection took 10-17 ms (scripts/measure-generation-garbage.ts): on a
+ * thread idle between bars, after the result is on its way, so no generation
+ * waits for it.
  */
 export class SpareTimeCollector {
   readonly #interval: Seconds;

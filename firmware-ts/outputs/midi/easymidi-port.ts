@@ -89,7 +89,8 @@ export type EasyMidiOutput = Pick<EasyOutput, 'name' | 'close'> & { send(type: s
 export class EasyMidiPort implements MidiPort {
   readonly name: string;
   readonly #output: EasyMidiOutput;
-  readonly #listOutputs: (() => string[]) | null;
+  /** Only on a port opened by name: the box's virtual port cannot vanish, and is not polled. */
+  readonly present?: () => boolean;
   #closed = false;
 
   /**
@@ -99,7 +100,7 @@ export class EasyMidiPort implements MidiPort {
   constructor(output: EasyMidiOutput | EasyOutput, listOutputs: (() => string[]) | null) {
     this.#output = output as EasyMidiOutput;
     this.name = output.name;
-    this.#listOutputs = listOutputs;
+    if (listOutputs) this.present = () => this.#listed(listOutputs);
   }
 
   send(bytes: readonly number[]): void {
@@ -118,11 +119,10 @@ export class EasyMidiPort implements MidiPort {
    * warning at most), so a pulled cable shows only as the port missing from the
    * system's list. True while it is listed, or when the list cannot be read.
    */
-  present(): boolean {
-    if (!this.#listOutputs) return true;
+  #listed(listOutputs: () => string[]): boolean {
     let names: string[];
     try {
-      names = this.#listOutputs();
+      names = listOutputs();
     } catch {
       return true;
     }

@@ -78,7 +78,7 @@ export class ListedFakeMidiPort extends FakeMidiPort {
   #listed = true;
 
   override send(bytes: readonly number[]): void {
-    if (this.#listed) super.send(bytes);
+    if (this.closed || this.#listed) super.send(bytes); // after close() it still throws
   }
 
   present(): boolean {

@@ -42,6 +42,11 @@ const OPEN_GAP: Seconds = 0.02;
 const OPEN_GAP_WAIT: Seconds = 0.25;
 /** How often a port that can tell (present()) is asked whether its device is still there. */
 const PRESENCE_INTERVAL: Seconds = 0.5;
+/**
+ * Listing the system's ports is quicker than opening one: it needs a shorter gap,
+ * which MIDI clock leaves up to 240 BPM (a pulse every 10.4 ms).
+ */
+const PRESENCE_GAP: Seconds = 0.005;
 
 interface QueuedNote extends SendItem {
   key: number;
@@ -140,6 +145,7 @@ export class MidiOut {
       const reconnected = this.#lastProblem !== null;
       this.#log(reconnected ? `MIDI out back: "${port.name}"` : `MIDI out on "${port.name}"`);
       this.#lastProblem = null;
+      this.#gapWaitSince = null;
       this.#schedulePresenceCheck();
       // Note-offs that fell due while the cable was out never arrived: release everything
       // on our channels before the first new note, so nothing hangs on the device.
@@ -288,6 +294,7 @@ export class MidiOut {
     this.#sounding.clear();
     this.#cancelPresence?.();
     this.#cancelPresence = null;
+    this.#presenceWaitSince = null;
     try {
       port.close();
     } catch {
@@ -298,6 +305,8 @@ export class MidiOut {
   }
 
   #schedulePresenceCheck(delay: Seconds = PRESENCE_INTERVAL): void {
+    this.#cancelPresence?.();
+    this.#cancelPresence = null;
     if (!this.#port?.present || this.#closed) return;
     this.#cancelPresence = this.#clock.setTimeout(() => this.#checkPresence(), delay);
   }
@@ -306,18 +315,25 @@ export class MidiOut {
     this.#cancelPresence = null;
     const port = this.#port;
     if (!port || this.#closed) return;
-    // Listing the system's ports takes a moment: in a gap between sends, as a retry opens.
+    // Listing the system's ports takes a moment: in a gap between sends. When the next
+    // send is too close, look again just after it, where the gap to the one after is widest.
     const now = this.#clock.now();
     this.#presenceWaitSince ??= now;
-    if (this.#noGapYet(now, this.#presenceWaitSince)) return this.#schedulePresenceCheck(0.005);
+    if (this.#noGapYet(now, this.#presenceWaitSince, PRESENCE_GAP)) return this.#schedulePresenceCheck(this.#loop.nextAt() - now + 0.0005);
     this.#presenceWaitSince = null;
-    if (port.present!()) return this.#schedulePresenceCheck();
+    let present = true;
+    try {
+      present = port.present!();
+    } catch {
+      // a list that cannot be read is no proof the device went
+    }
+    if (present) return this.#schedulePresenceCheck();
     this.#lose(port, 'no longer listed by the system');
   }
 
-  /** True while the next send is under OPEN_GAP away and we have waited less than OPEN_GAP_WAIT for a gap. */
-  #noGapYet(now: Seconds, since: Seconds): boolean {
-    return this.#loop.nextAt() - now < OPEN_GAP && now - since < OPEN_GAP_WAIT;
+  /** True while the next send is under `gap` away and we have waited less than OPEN_GAP_WAIT for a gap. */
+  #noGapYet(now: Seconds, since: Seconds, gap: Seconds = OPEN_GAP): boolean {
+    return this.#loop.nextAt() - now < gap && now - since < OPEN_GAP_WAIT;
   }
 
   #problem(message: string): void {
