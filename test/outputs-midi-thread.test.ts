@@ -18,11 +18,11 @@ interface Sent { bytes: number[]; due: number; at: number; heard: number }
  * 100 ms ahead, as the sequencer does: one that reaches the thread more than
  * 20 ms after its time is dropped, and a busy test machine can be that slow.
  */
-function rig(extra: Partial<MidiThreadOptions> & { crashAfterSends?: number } = {}) {
+function rig(extra: Partial<MidiThreadOptions> & { crashAfterSends?: number; outage?: { afterSends: number; seconds: number } } = {}) {
   const sent: Sent[] = [];
   const logs: string[] = [];
   const midi = new MidiThread({
-    port: { kind: 'fake', name: 'fake', report: true, crashAfterSends: extra.crashAfterSends },
+    port: { kind: 'fake', name: 'fake', report: true, crashAfterSends: extra.crashAfterSends, outage: extra.outage },
     noteMap: NOTE_MAP_PRESETS.gm,
     sendClock: false,
     noteLength: 0.05,
@@ -94,6 +94,29 @@ describe('outputs: MIDI on its own timing thread', function () {
     midi.handle({ type: 'note', time: later, drum: 1, velocity: 1, step: 0, offset: 0, position: 0 });
     await until(() => sent.some((s) => s.bytes[0] === 0x99 && s.bytes[1] === 38));
     await midi.close();
+  });
+
+  it('a cable pulled the way RtMidi on ALSA hides it (sends succeed into the void): noticed, and back within 1 s of its return with All Notes Off first', async () => {
+    const { midi, sent, logs, clock } = rig({ outage: { afterSends: 4, seconds: 1.2 }, retryInterval: 0.5 });
+    await midi.connect();
+    const sequencer = new Sequencer({ clock, bpm: 120, pattern: kickOnEvery16th() });
+    midi.attach(sequencer);
+    sequencer.start();
+    await until(() => logs.some((l) => l.includes('MIDI out back')), 5000);
+    await until(() => sent.filter((s) => s.bytes[0] === 0x99).length > 4);
+    sequencer.stop();
+    await midi.close();
+    expect(logs.filter((l) => l.includes('lost') && l.includes('no longer listed'))).to.have.length(1);
+    const pulledAt = sent[3].at; // the port vanished right after its 4th send
+    const release = sent.findIndex((s, i) => i > 3 && s.bytes[0] === 0xb9);
+    expect(release, 'All Notes Off after the return').to.be.above(3);
+    // Sends into the void still count as sent until the port list shows the loss; then none until the return.
+    const gaps = sent.slice(4, release + 1).map((s, i, all) => (i === 0 ? 0 : s.at - all[i - 1].at));
+    expect(Math.max(...gaps), 'a silence while the port was gone').to.be.above(0.5);
+    expect(sent[release].bytes).to.deep.equal(allNotesOff(10));
+    expect(sent[release].at, 'not before the port returned').to.be.above(pulledAt + 1.2);
+    expect(sent[release].at - (pulledAt + 1.2), 'back within 1 s of the port').to.be.below(1);
+    expect(sent.slice(release + 1).some((s) => s.bytes[0] === 0x99), 'notes again').to.equal(true);
   });
 
   it('closing while a crashed thread waits to restart still releases every note before the end', async () => {
@@ -171,4 +194,10 @@ function kickOnOne(): Pattern {
   const p = new Pattern();
   p.set(0, 0, 1, 0);
   return p;
+}
+
+function kickOnEvery16th(): Pattern {
+  const pattern = new Pattern();
+  for (let step = 0; step < 32; step++) pattern.set(step, 0, 0.8, 0);
+  return pattern;
 }

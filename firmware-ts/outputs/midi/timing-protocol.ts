@@ -9,9 +9,11 @@ export type MidiPortSpec =
   | { kind: 'easymidi'; port: string | null }
   /**
    * A fake port that keeps nothing (the soak and benchmarks: the lateness figures come from the thread).
-   * Tests may ask for every message back (`report`) and for a crash of the thread after some sends.
+   * Tests may ask for every message back (`report`), for a crash of the thread after some sends, and
+   * for an outage: after some sends the port goes the way RtMidi's does when its cable is pulled
+   * (sends vanish, the port leaves the system's list) and comes back some seconds later.
    */
-  | { kind: 'fake'; name: string; report?: boolean; crashAfterSends?: number };
+  | { kind: 'fake'; name: string; report?: boolean; crashAfterSends?: number; outage?: { afterSends: number; seconds: Seconds } };
 
 export interface TimingThreadConfig {
   port: MidiPortSpec;

@@ -7,7 +7,7 @@ import { hrMinusPerf } from '../../time/thread-clock.js';
 import { witnessThisThread } from '../../time/stall-witness.js';
 import { raiseThreadPriority } from '../../time/thread-priority.js';
 import { openEasyMidiPort } from './easymidi-port.js';
-import { SilentPort } from './fake-midi-port.js';
+import { ListedFakeMidiPort, SilentPort } from './fake-midi-port.js';
 import { MidiOut } from './midi-out.js';
 import { MidiPortError, type MidiPortOpener } from './midi-port.js';
 import type { FromTimingThread, MidiPortSpec, TimingThreadConfig, ToTimingThread } from './timing-protocol.js';
@@ -36,6 +36,9 @@ stalls.enable();
 
 const report = config.port.kind === 'fake' && config.port.report === true;
 const crashAfter = config.port.kind === 'fake' ? config.port.crashAfterSends : undefined;
+const outage = config.port.kind === 'fake' ? config.port.outage : undefined;
+/** The port an outage pulls (tests only). */
+let outagePort: ListedFakeMidiPort | null = null;
 let sends = 0;
 const out = new MidiOut({
   clock,
@@ -53,7 +56,13 @@ const out = new MidiOut({
   onSend: (bytes, due, sentAt) => {
     if (report) post({ type: 'sent', bytes: [...bytes], due: due - mainToWorker, at: sentAt - mainToWorker });
     // Thrown from a timer, out of the send loop's reach, so it ends the thread as a real fault would.
-    if (crashAfter !== undefined && ++sends === crashAfter) setTimeout(() => { throw new Error(`crash after ${sends} sends, as the test asked`); });
+    sends++;
+    if (crashAfter !== undefined && sends === crashAfter) setTimeout(() => { throw new Error(`crash after ${sends} sends, as the test asked`); });
+    if (outage && outagePort && sends === outage.afterSends) {
+      const pulled = outagePort;
+      pulled.vanish();
+      setTimeout(() => pulled.reappear(), outage.seconds * 1000);
+    }
     // Nanoseconds, at least 1: the histogram records positive integers.
     const ns = Math.max(1, Math.round(Math.abs(sentAt - due) * 1e9));
     lateness.record(ns);
@@ -67,7 +76,13 @@ function reportState(): void {
 
 function opener(spec: MidiPortSpec): MidiPortOpener {
   if (spec.kind === 'fake') {
-    return async () => new SilentPort(spec.name);
+    if (!spec.outage) return async () => new SilentPort(spec.name);
+    const port = (outagePort = new ListedFakeMidiPort(spec.name));
+    return async () => {
+      if (!port.present()) throw new MidiPortError(`no MIDI output named "${spec.name}"`, { disconnected: true });
+      port.reset();
+      return port;
+    };
   }
   let lastError: MidiPortError | null = null;
   return async () => {
