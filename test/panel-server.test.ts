@@ -7,7 +7,8 @@ import { emptyGestureState } from '../firmware-ts/gestures/state.js';
 import { PageClockSync, MAX_EVENT_AGE } from '../firmware-ts/panel/clock-sync.js';
 import type { PanelCommand, PanelSnapshot } from '../firmware-ts/panel/protocol.js';
 import { MAX_ECHOED_CHARS, REFUSAL_SUMMARY_INTERVAL } from '../firmware-ts/panel/refusal-log.js';
-import { isLoopbackAddress, PanelConfigError, PanelServer, tokenMatches } from '../firmware-ts/panel/server.js';
+import { isLoopbackAddress } from '../firmware-ts/panel/bind-rules.js';
+import { PanelConfigError, PanelServer, tokenMatches } from '../firmware-ts/panel/server.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 import { nextEvent, PanelTestClient, wsUrl } from './panel-client.js';
 

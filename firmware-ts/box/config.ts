@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveNoteMap, NoteMapError, type NoteMap } from '../outputs/midi/note-map.js';
-import { badTokenCharacter, MIN_TOKEN_LENGTH } from '../panel/token-rules.js';
+import { badTokenCharacter, isLoopbackAddress, MIN_TOKEN_LENGTH } from '../panel/bind-rules.js';
 import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
 
 /** Where the Pi's config lives unless --config says otherwise. */
@@ -188,14 +188,10 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
     if (err instanceof NoteMapError) throw new ConfigError(where, err.message.split(':')[0], err.message);
     throw err;
   }
-  if (!isLoopback(config.panel.host) && config.panel.token === null) {
+  if (!isLoopbackAddress(config.panel.host) && config.panel.token === null) {
     fail('panel.host', config.panel.host, `127.0.0.1 or ::1, unless panel.token (or --token) is set: a LAN bind needs a token`);
   }
   return { ...config, noteMapResolved };
-}
-
-export function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** What the command line may override (already parsed by the start command). */

@@ -12,7 +12,7 @@ import type { Clock } from '../time/clock.js';
 import { type PanelCommand, type PanelSnapshot, type ServerMessage } from './protocol.js';
 import { echoHeader, RefusalLog, type RefusalKind } from './refusal-log.js';
 import { PanelSession } from './session.js';
-import { badTokenCharacter, MIN_TOKEN_LENGTH } from './token-rules.js';
+import { badTokenCharacter, isLoopbackAddress, MIN_TOKEN_LENGTH } from './bind-rules.js';
 import { VirtualButtons, VirtualStepGrid, VirtualTapPad, VirtualTempo } from './virtual-devices.js';
 
 /** Why a request or socket is refused, and with what HTTP status. */
@@ -349,13 +349,6 @@ function readPage(): Map<string, Buffer> {
     }
   }
   return files;
-}
-
-export function isLoopbackAddress(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (net.isIPv4(host)) return host.startsWith('127.');
-  if (net.isIPv6(host)) return host === '::1' || /^::ffff:127\./i.test(host);
-  return false;
 }
 
 function isLoopbackHostHeader(hostHeader: string | undefined, port: number): boolean {
