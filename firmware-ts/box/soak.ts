@@ -172,7 +172,12 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   const start = clock.now();
   const startedHrMs = hrNowMs();
   const mainDelay = monitorEventLoopDelay({ resolution: 1 });
-  const rss: { t: number; mb: number }[] = [];
+  // RSS every 2 s, kept as the growth figure needs it: the first five samples after the warm-up and
+  // the latest five. A record of every sample (3,600 objects in two hours) grew the heap it measures.
+  const rssHead: number[] = [];
+  const rssTail = new Float64Array(5);
+  let rssAfterWarmUp = 0;
+  let rssLatest = NaN;
   const windows: SoakWindow[] = [];
   let warm = false;
   let windowEnd = warmUp + windowSeconds;
@@ -187,7 +192,11 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
       const generateTimer = setInterval(() => void box.generate().catch(() => {}), barSeconds * 1000);
       const sample = async () => {
         const t = clock.now() - start;
-        rss.push({ t, mb: process.memoryUsage().rss / 2 ** 20 });
+        rssLatest = process.memoryUsage().rss / 2 ** 20;
+        if (t >= warmUp) {
+          if (rssHead.length < 5) rssHead.push(rssLatest);
+          rssTail[rssAfterWarmUp++ % rssTail.length] = rssLatest;
+        }
         if (!warm && t >= warmUp) {
           warm = true;
           tensorsAtWarmUp = lastTensors;
@@ -206,7 +215,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
           const main = process.memoryUsage();
           const window: SoakWindow = {
             t: Math.round(t),
-            rssMB: round(rss[rss.length - 1].mb),
+            rssMB: round(rssLatest),
             memory: {
               mainHeapMB: round(main.heapUsed / 2 ** 20),
               mainHeapCommittedMB: round(main.heapTotal / 2 ** 20),
@@ -263,9 +272,8 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     fs.rmSync(stateDir, { recursive: true, force: true });
   }
 
-  const afterWarmUp = rss.filter((s) => s.t >= warmUp);
-  const head = median(afterWarmUp.slice(0, 5).map((s) => s.mb));
-  const tail = median(afterWarmUp.slice(-5).map((s) => s.mb));
+  const head = median(rssHead);
+  const tail = median([...rssTail.subarray(0, Math.min(rssAfterWarmUp, rssTail.length))]);
   return {
     minutes: options.minutes,
     audio: audio !== null,
