@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { OfflineAudioContext } from 'node-web-audio-api';
 import { GrooveBox } from '../firmware-ts/box/box.js';
 import { MemoryLogs } from '../firmware-ts/box/log.js';
 import { SlotStore } from '../firmware-ts/box/slots.js';
@@ -26,11 +27,15 @@ describe('box faults: the MIDI cable is pulled and plugged back while the loop p
       return port;
     };
     const logs = new MemoryLogs();
+    // The audio kit on an offline context, rendered afterwards: what it played is what a card would have.
+    // 22.05 kHz: the closed hat's noise lies above the Nyquist frequency of 8 kHz.
+    const RATE = 22050;
+    const context = new OfflineAudioContext({ numberOfChannels: 1, length: 9 * RATE, sampleRate: RATE });
     const box = new GrooveBox({
       clock,
       devices: { grid: null, tapPad: null, buttons: null, tempo: null },
       midi: { open, noteMap: NOTE_MAP_PRESETS.gm, sendClock: false, noteLength: 0.2, precise: false },
-      audio: null,
+      audio: { context: context as unknown as BaseAudioContext, audible: false, gain: 0.8 },
       engineFactory: (config) => new GenerationEngine(config),
       slots: await SlotStore.open(tempDir('groovebox-faults-'), logs.factory('slots')),
       // No model folder: the box plays the programmed score (the fault is about MIDI, not the model).
@@ -77,6 +82,8 @@ describe('box faults: the MIDI cable is pulled and plugged back while the loop p
     expect(fresh.sent[firstNote].timeMs / 1000 - back).to.be.lessThan(1);
 
     await run(back + 3);
+    // Rendered before the shutdown, which takes the kit out of the graph.
+    const rendered = (await context.startRendering()).getChannelData(0);
     await box.shutdown();
     // Play the new port's messages into a model of the device: nothing may be left sounding.
     const sounding = new Set<number>();
@@ -88,5 +95,11 @@ describe('box faults: the MIDI cable is pulled and plugged back while the loop p
     }
     expect([...sounding], 'no stuck notes on the device').to.deep.equal([]);
     expect((box.midi as MidiOut).soundingNotes()).to.deep.equal([]);
+
+    // Audio went on while MIDI was out: a hat in every 16th (0.125 s) from 2.2 s to 5 s.
+    const peak = (from: number, to: number) => rendered.subarray(Math.round(from * RATE), Math.round(to * RATE)).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+    const silentSixteenths: number[] = [];
+    for (let t = 2.25; t < 4.875; t += 0.125) if (peak(t, t + 0.125) < 0.01) silentSixteenths.push(t);
+    expect(silentSixteenths, 'every 16th sounded while the cable was out').to.deep.equal([]);
   });
 });
