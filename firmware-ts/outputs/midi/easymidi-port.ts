@@ -31,6 +31,8 @@ async function loadEasymidi(): Promise<EasyMidi> {
   }
 }
 
+let lister: (() => string[]) | null = null;
+
 /**
  * The system's output names, as often as the box asks (every 0.5 s while a
  * named port is open or awaited). easymidi's getOutputs() opens an ALSA
@@ -39,6 +41,12 @@ async function loadEasymidi(): Promise<EasyMidi> {
  * one easymidi uses), lists them with a client it closes before returning.
  */
 function portNameLister(lib: EasyMidi): () => string[] {
+  // Resolved once: a retry runs every 0.5 s on the timing thread, and module resolution reads the disk.
+  lister ??= findPortNameLister(lib);
+  return lister;
+}
+
+function findPortNameLister(lib: EasyMidi): () => string[] {
   try {
     const fromEasymidi = createRequire(createRequire(import.meta.url).resolve('easymidi'));
     const binding = fromEasymidi('@julusian/midi') as { Output?: { getPortNames?: () => string[] } };
