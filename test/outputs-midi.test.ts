@@ -27,6 +27,27 @@ function rig(options: Partial<MidiOutOptions> = {}, start = 0) {
 const at = (port: FakeMidiPort) => port.sent.map((m) => [m.timeMs / 1000, m.bytes] as [number, number[]]);
 const flush = () => new Promise((r) => setImmediate(r));
 
+/** Closed hats on every 16th with microtiming: at 180 BPM and up, MIDI clock leaves no 20 ms gap. */
+function swungHats(): Pattern {
+  const pattern = new Pattern();
+  for (let step = 0; step < 32; step++) pattern.set(step, HAT, 0.8, 0.1 * ((step % 3) - 1));
+  return pattern;
+}
+
+/** A sequencer playing `pattern` into `midi`, and `run(until, dt)`: the offline clock stepped, I/O settled each step. */
+function playing(clock: OfflineClock, midi: MidiOut, bpm: number, pattern: Pattern) {
+  const sequencer = new Sequencer({ clock, bpm, pattern, warn: () => {} });
+  midi.attach(sequencer);
+  sequencer.start();
+  const run = async (until: number, dt = 0.001) => {
+    while (clock.now() < until) {
+      clock.advance(dt);
+      await flush();
+    }
+  };
+  return { sequencer, run };
+}
+
 describe('outputs: MIDI bytes', () => {
   it('sends note-on at the note time and note-off noteLength later (GM: channel 10)', async () => {
     const { clock, port, midi } = rig({ noteLength: 0.03 });
@@ -239,17 +260,7 @@ describe('outputs: MIDI device coming and going', () => {
       return port;
     } });
     await midi.connect();
-    const pattern = new Pattern();
-    for (let step = 0; step < 32; step++) pattern.set(step, HAT, 0.8, 0.1 * ((step % 3) - 1));
-    const sequencer = new Sequencer({ clock, bpm: 180, pattern, warn: () => {} });
-    midi.attach(sequencer);
-    sequencer.start();
-    const run = async (until: number) => {
-      while (clock.now() < until) {
-        clock.advance(0.001);
-        await flush();
-      }
-    };
+    const { sequencer, run } = playing(clock, midi, 180, swungHats());
     await run(1);
     plugged = false;
     port.unplug();
@@ -274,15 +285,7 @@ describe('outputs: MIDI device coming and going', () => {
     await midi.connect();
     const pattern = new Pattern();
     for (let step = 0; step < 32; step += 2) pattern.set(step, KICK, 0.8, 0);
-    const sequencer = new Sequencer({ clock, bpm: 120, pattern, warn: () => {} });
-    midi.attach(sequencer);
-    sequencer.start();
-    const run = async (until: number) => {
-      while (clock.now() < until) {
-        clock.advance(0.001);
-        await flush();
-      }
-    };
+    const { sequencer, run } = playing(clock, midi, 120, pattern);
     await run(1);
     port.vanish();
     await run(1.6);
@@ -312,15 +315,8 @@ describe('outputs: MIDI device coming and going', () => {
     };
     const midi = new MidiOut({ clock, sendClock: true, log: () => {}, open: async () => port });
     await midi.connect();
-    const pattern = new Pattern();
-    for (let step = 0; step < 32; step++) pattern.set(step, HAT, 0.8, 0.1 * ((step % 3) - 1));
-    const sequencer = new Sequencer({ clock, bpm: 240, pattern, warn: () => {} });
-    midi.attach(sequencer);
-    sequencer.start();
-    while (clock.now() < 5) {
-      clock.advance(0.0002);
-      await flush();
-    }
+    const { sequencer, run } = playing(clock, midi, 240, swungHats());
+    await run(5, 0.0002);
     sequencer.stop();
     midi.close();
     const sends = port.sent.map((m) => m.timeMs / 1000);

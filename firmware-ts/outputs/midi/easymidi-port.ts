@@ -58,19 +58,9 @@ function findPortNameLister(lib: EasyMidi): () => string[] {
   return () => lib.getOutputs();
 }
 
-/** Lists the system's MIDI outputs (empty when RtMidi cannot start). */
-export async function listMidiOutputs(): Promise<string[]> {
-  try {
-    return (await loadEasymidi()).getOutputs();
-  } catch {
-    return [];
-  }
-}
-
 /** Opens a MIDI output through easymidi (RtMidi). Rejects with MidiPortError. */
 export async function openEasyMidiPort(options: EasyMidiPortOptions = {}): Promise<MidiPort> {
   const lib = await loadEasymidi();
-  let output: EasyOutput;
   try {
     if (options.port) {
       const listOutputs = portNameLister(lib);
@@ -79,16 +69,14 @@ export async function openEasyMidiPort(options: EasyMidiPortOptions = {}): Promi
       if (!name) {
         throw new MidiPortError(`no MIDI output named "${options.port}" (found: ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'})`, { disconnected: true });
       }
-      output = new lib.Output(name);
-      return new EasyMidiPort(output, listOutputs);
+      return new EasyMidiPort(new lib.Output(name), listOutputs);
     }
-    output = new lib.Output(options.virtualName ?? VIRTUAL_PORT_NAME, true);
+    return new EasyMidiPort(new lib.Output(options.virtualName ?? VIRTUAL_PORT_NAME, true), null);
   } catch (error) {
     if (error instanceof MidiPortError) throw error;
     // RtMidi says "Failed to initialise RtMidi" when there is no ALSA sequencer (/dev/snd/seq).
     throw new MidiPortError((error as Error).message, { unavailable: true });
   }
-  return new EasyMidiPort(output, null);
 }
 
 /** What the driver needs of easymidi's Output (a stand-in in tests: opening a real one needs ALSA). */
