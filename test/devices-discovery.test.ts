@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { FakeAds1115 } from '../firmware-ts/devices/ads1115/fake-ads1115.js';
-import { discoverDevices, DEFAULT_SIGNAL_PINS } from '../firmware-ts/devices/discovery.js';
+import { discoverDevices, DEFAULT_SIGNAL_PINS, DEVICE_NAMES } from '../firmware-ts/devices/discovery.js';
 import { DeviceMissingError } from '../firmware-ts/devices/errors.js';
 import { FakeGpio } from '../firmware-ts/devices/gpio/fake-gpio.js';
 import type { Ads1115TapPad } from '../firmware-ts/devices/tap-pad/ads1115-tap-pad.js';
@@ -44,7 +44,7 @@ describe('devices: discovery', () => {
     await found.close();
   });
 
-  it('on a machine without I2C or GPIO, names both and returns no devices, without throwing', async () => {
+  it('on a machine without I2C or GPIO, logs one line per missing device naming it and why, and throws nothing', async () => {
     const log = new MemoryLog();
     const found = await discoverDevices({
       clock: new OfflineClock(),
@@ -53,8 +53,24 @@ describe('devices: discovery', () => {
       openGpio: async () => { throw new DeviceMissingError('gpio', '/sys/class/gpio does not exist'); },
     });
     expect([found.stepGrid, found.tapPad, found.buttons, found.tempo]).to.deep.equal([null, null, null, null]);
-    expect(found.missing.map((m) => m.device)).to.include.members(['gpio', 'i2c bus', 'NeoTrellis step grid', 'ADS1115 tap pad', 'function buttons']);
-    expect(log.lines.find((l) => l.message.startsWith('i2c bus not available'))?.message).to.match(/\/nonexistent\/i2c-1 does not exist/);
+    expect(found.missing.map((m) => m.device)).to.deep.equal(Object.values(DEVICE_NAMES));
+    const warnings = log.lines.filter((l) => l.level === 'warn').map((l) => l.message);
+    expect(warnings).to.have.length(4);
+    expect(warnings[0]).to.match(/^NeoTrellis step grid \(seesaw at 0x2E\) not available: no I2C bus: \/nonexistent\/i2c-1 does not exist .*; carrying on without it$/);
+    expect(warnings[1]).to.match(/^ADS1115 tap pad ADC \(0x48\) not available: no I2C bus: \/nonexistent\/i2c-1 does not exist/);
+    expect(warnings.slice(2)).to.deep.equal([
+      'function buttons not available: no GPIO: /sys/class/gpio does not exist; carrying on without it',
+      'tempo encoder not available: no GPIO: /sys/class/gpio does not exist; carrying on without it',
+    ]);
+    await found.close();
+  });
+
+  it('names a grid that does not answer as it names a grid without a bus', async () => {
+    const clock = new OfflineClock();
+    const log = new MemoryLog();
+    const found = await discoverDevices({ clock, log, openI2c: async () => new FakeI2cBus(), openGpio: async () => new FakeGpio(clock), wait: async () => {} });
+    expect(found.missing.map((m) => m.device)).to.deep.equal([DEVICE_NAMES.stepGrid, DEVICE_NAMES.tapPad]);
+    expect(log.count('warn', 'NeoTrellis step grid (seesaw at 0x2E) not available: no answer on the I2C bus')).to.equal(1);
     await found.close();
   });
 });

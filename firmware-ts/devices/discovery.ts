@@ -45,48 +45,83 @@ export interface FoundDevices {
 }
 
 /**
- * Opens every panel device it can. A device that is absent (no bus, no chip
- * answering, no sysfs GPIO, a native module that will not load) is named in
- * one log line and in `missing`; the others carry on. Never throws.
+ * The names a missing device is logged under, the same whatever the cause: the
+ * drivers name a chip that does not answer this way too (DeviceMissingError).
+ */
+export const DEVICE_NAMES = {
+  stepGrid: 'NeoTrellis step grid (seesaw at 0x2E)',
+  tapPad: 'ADS1115 tap pad ADC (0x48)',
+  buttons: 'function buttons',
+  tempo: 'tempo encoder',
+} as const;
+
+function reasonOf(err: unknown): string {
+  return err instanceof DeviceMissingError ? err.reason : (err as Error)?.message ?? String(err);
+}
+
+/**
+ * Opens every panel device it can. Each absent device (no I2C bus, no chip
+ * answering at its address, no GPIO, a native module that will not load) gets
+ * exactly one log line naming it and why, and an entry in `missing`; the
+ * others carry on. The bus and GPIO get no line of their own: their absence is
+ * the reason on the line of each device that needs them. Never throws.
  */
 export async function discoverDevices(options: DiscoveryOptions): Promise<FoundDevices> {
   const log = options.log ?? consoleLog('groovebox:devices');
   const missing: MissingDevice[] = [];
   const closers: (() => Promise<void>)[] = [];
+  const report = (device: string, reason: string): void => {
+    missing.push({ device, reason });
+    log.warn(`${device} not available: ${reason}; carrying on without it`);
+  };
   const attempt = async <T>(device: string, open: () => Promise<T>): Promise<T | null> => {
     try {
       return await open();
     } catch (err) {
-      const reason = err instanceof DeviceMissingError ? err.reason : (err as Error)?.message ?? String(err);
-      const name = err instanceof DeviceMissingError ? err.device : device;
-      missing.push({ device: name, reason });
-      log.warn(`${name} not available: ${reason}; carrying on without it`);
+      report(err instanceof DeviceMissingError ? err.device : device, reasonOf(err));
       return null;
     }
   };
+  /** The bus or GPIO, or why not (said on each device's line, not on one of its own). */
+  const openShared = async <T>(open: () => Promise<T>): Promise<{ handle: T | null; absence: string }> => {
+    try {
+      return { handle: await open(), absence: '' };
+    } catch (err) {
+      return { handle: null, absence: reasonOf(err) };
+    }
+  };
 
-  const gpio = await attempt('gpio', options.openGpio ?? (() => openOnoffGpio({ clock: options.clock })));
+  const gpioOpened = await openShared(options.openGpio ?? (() => openOnoffGpio({ clock: options.clock })));
+  const gpio = gpioOpened.handle;
   if (gpio) closers.push(() => gpio.close());
   const signal = async (bcm: number, label: string, edge: Edge): Promise<GpioInput | undefined> =>
     gpio ? ((await attempt(label, () => gpio.input(bcm, { edge, label }))) ?? undefined) : undefined;
 
-  const bus = await attempt('i2c bus', options.openI2c ?? (() => openI2cBus(1)));
+  const busOpened = await openShared(options.openI2c ?? (() => openI2cBus(1)));
+  const bus = busOpened.handle;
   let stepGrid: NeoTrellisGrid | null = null;
   let tapPad: Ads1115TapPad | null = null;
   if (bus) {
     closers.push(() => bus.close());
     // INT stays low while key events wait, so onoff still reads it low when the falling edge's callback runs.
     const gridInt = await signal(DEFAULT_SIGNAL_PINS.gridInterrupt, 'NeoTrellis INT', 'falling');
-    stepGrid = await attempt('NeoTrellis step grid', () => NeoTrellisGrid.open({ bus, clock: options.clock, interrupt: gridInt, wait: options.wait }));
+    stepGrid = await attempt(DEVICE_NAMES.stepGrid, () => NeoTrellisGrid.open({ bus, clock: options.clock, interrupt: gridInt, wait: options.wait }));
     if (stepGrid) stepGrid.start();
     const padReady = await signal(DEFAULT_SIGNAL_PINS.padReady, 'ADS1115 ALERT/RDY', ADS1115_READY_EDGE);
-    tapPad = await attempt('ADS1115 tap pad', () => Ads1115TapPad.open({ bus, clock: options.clock, ready: padReady, onset: options.onset }));
+    tapPad = await attempt(DEVICE_NAMES.tapPad, () => Ads1115TapPad.open({ bus, clock: options.clock, ready: padReady, onset: options.onset }));
   } else {
-    missing.push({ device: 'NeoTrellis step grid', reason: 'no I2C bus' }, { device: 'ADS1115 tap pad', reason: 'no I2C bus' });
+    report(DEVICE_NAMES.stepGrid, `no I2C bus: ${busOpened.absence}`);
+    report(DEVICE_NAMES.tapPad, `no I2C bus: ${busOpened.absence}`);
   }
-  const buttons = gpio ? await attempt('function buttons', () => GpioButtons.open({ gpio, clock: options.clock, pins: DEFAULT_BUTTON_PINS })) : null;
-  const tempo = gpio ? await attempt('tempo encoder', () => RotaryEncoder.open({ gpio, pins: DEFAULT_ENCODER_PINS })) : null;
-  if (!gpio) missing.push({ device: 'function buttons', reason: 'no GPIO' }, { device: 'tempo encoder', reason: 'no GPIO' });
+  let buttons: GpioButtons | null = null;
+  let tempo: RotaryEncoder | null = null;
+  if (gpio) {
+    buttons = await attempt(DEVICE_NAMES.buttons, () => GpioButtons.open({ gpio, clock: options.clock, pins: DEFAULT_BUTTON_PINS }));
+    tempo = await attempt(DEVICE_NAMES.tempo, () => RotaryEncoder.open({ gpio, pins: DEFAULT_ENCODER_PINS }));
+  } else {
+    report(DEVICE_NAMES.buttons, `no GPIO: ${gpioOpened.absence}`);
+    report(DEVICE_NAMES.tempo, `no GPIO: ${gpioOpened.absence}`);
+  }
 
   return {
     stepGrid,

@@ -116,7 +116,7 @@ export class NeoTrellisGrid implements StepGrid {
   }
 
   async #begin(wait: (s: Seconds) => Promise<void>): Promise<void> {
-    const where = `NeoTrellis (seesaw at ${hex(this.#address)})`;
+    const where = `NeoTrellis step grid (seesaw at ${hex(this.#address)})`;
     let id: number;
     try {
       await this.#write(S.STATUS_BASE, S.STATUS_SWRST, [S.SWRST_MAGIC]);
