@@ -39,6 +39,8 @@ describe('box: config', () => {
       [{ model: 'gpt' }, 'model = "gpt": expected one of ag11, ag2, baseline'],
       [{ tempo: 120 }, 'tempo = 120: expected no such key (known: model, modelsDir'],
       [{ midi: { port: 5 } }, 'midi.port = 5: expected a MIDI output name'],
+      [{ midi: { follow: '' } }, 'midi.follow = "": expected a MIDI input name (or part of it) to take the clock from, or null'],
+      [{ midi: { follow: true } }, 'midi.follow = true: expected a MIDI input name'],
       [{ midi: { chanel: 10 } }, 'midi.chanel = 10: expected no such key'],
       [{ midi: { noteMap: { preset: 'tr909' } } }, 'midi.noteMap.preset: expected one of gm, tr-8s, digitakt, volca-beats, got "tr909"'],
       [{ midi: { noteMap: { drums: { ride: { note: 300 } } } } }, 'midi.noteMap.ride.note: expected an integer 0..127, got 300'],

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GrooveBox, type BoxSettings } from '../firmware-ts/box/box.js';
+import { GrooveBox, type BoxSettings, type GrooveBoxOptions } from '../firmware-ts/box/box.js';
 import { MemoryLogs } from '../firmware-ts/box/log.js';
 import { SlotStore } from '../firmware-ts/box/slots.js';
 import { DEFAULT_BUTTON_PINS } from '../firmware-ts/devices/buttons/gpio-buttons.js';
@@ -69,7 +69,7 @@ export interface TestBox {
 
 
 /** `workerFile`: a stand-in generation worker (test/helpers/scripted-generation-worker.js) instead of the real one. */
-export async function testBox(options: { modelsDir: string; stateDir?: string; settings?: Partial<BoxSettings>; workerFile?: string }): Promise<TestBox> {
+export async function testBox(options: { modelsDir: string; stateDir?: string; settings?: Partial<BoxSettings>; workerFile?: string; clockInput?: GrooveBoxOptions['clockInput'] }): Promise<TestBox> {
   const clock = new OfflineClock();
   const hw = await fakeHardware(clock);
   const port = new FakeMidiPort('Fake TR-8S', () => clock.now() * 1000);
@@ -82,6 +82,7 @@ export async function testBox(options: { modelsDir: string; stateDir?: string; s
     devices: hw.devices,
     midi: { open: async () => port, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.05, precise: false },
     audio: null,
+    clockInput: options.clockInput,
     engineFactory: (config) => {
       const engine = new GenerationEngine({ ...config, backend: config.backend ?? process.env.GROOVEBOX_BACKEND ?? 'cpu' }, options.workerFile);
       engines.push(engine);

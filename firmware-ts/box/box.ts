@@ -15,6 +15,8 @@ import { reconstructionsToJSON } from '../panel/protocol.js';
 import { Pattern, STEPS } from '../pattern/pattern.js';
 import { AudioOut } from '../outputs/audio/audio-out.js';
 import { NativeAudioMemory } from '../outputs/audio/native-memory.js';
+import { ClockInputLink } from '../outputs/midi/clock-input-link.js';
+import type { MidiInputOpener } from '../outputs/midi/midi-input.js';
 import { MidiOut } from '../outputs/midi/midi-out.js';
 import type { MidiSink } from '../outputs/midi/midi-sink.js';
 import type { MidiPortSpec } from '../outputs/midi/timing-protocol.js';
@@ -71,6 +73,8 @@ export interface GrooveBoxOptions {
     /** Sees every message as it leaves, with its due time. */
     onSend?: (bytes: readonly number[], due: Seconds, sentAt: Seconds) => void;
   })) | null;
+  /** A master's MIDI clock to follow (tempo, start/stop/continue); null or absent: the box keeps its own. */
+  clockInput?: { name: string; open: MidiInputOpener } | null;
   /** An audio context to play the kit on (null: no audio). `audible` false = a silent sink. */
   audio: { context: BaseAudioContext; audible: boolean; gain: number } | null;
   /** Makes a generation engine for one model folder; the box starts, restarts and stops it. */
@@ -160,6 +164,7 @@ export class GrooveBox implements BoxControl {
   #upcoming: [Seconds, number][] = [];
   #playhead: number | null = null;
   #cancelRefresh: (() => void) | null = null;
+  #clockInput: ClockInputLink | null = null;
   /** Returns the audio engine's native memory (see native-memory.ts); null without audio. */
   readonly #audioMemory: NativeAudioMemory | null;
   #cancelSave: (() => void) | null = null;
@@ -254,6 +259,10 @@ export class GrooveBox implements BoxControl {
     else if (!restored?.loop) void this.generate();
 
     this.#attachDevices();
+    if (this.#options.clockInput && !this.#stopped) {
+      this.#clockInput = new ClockInputLink({ ...this.#options.clockInput, sequencer: this.sequencer, clock: this.clock, log: this.#options.logs('midi-in') });
+      await this.#clockInput.start();
+    }
     this.capture.onChange((state, action) => this.#onGestures(state, action));
     this.#refresh();
     if (!this.#stopped) this.#audioMemory?.start();
@@ -470,6 +479,7 @@ export class GrooveBox implements BoxControl {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#cancelRefresh?.();
+    this.#clockInput?.close();
     this.#audioMemory?.stop();
     this.#cancelSave?.();
     // The sequencer's stop event makes MidiOut send STOP and release every note now; close() releases anything left.

@@ -46,6 +46,8 @@ export interface BoxConfig {
     noteMap: unknown;
     /** Send MIDI clock, start/stop/continue and song position. */
     clock: boolean;
+    /** A system MIDI input (exact name or part of it) whose clock the box follows: tempo and start/stop; null: its own tempo. */
+    follow: string | null;
     /** Seconds from note-on to note-off. */
     noteLength: number;
   };
@@ -74,7 +76,7 @@ export function defaultConfig(): BoxConfig {
     stepVelocity: 0.8,
     devices: 'auto',
     autoplay: false,
-    midi: { enabled: true, port: null, noteMap: { preset: 'gm' }, clock: true, noteLength: 0.05 },
+    midi: { enabled: true, port: null, noteMap: { preset: 'gm' }, clock: true, follow: null, noteLength: 0.05 },
     audio: { enabled: true, gain: 0.8 },
     panel: { enabled: true, host: '127.0.0.1', port: 8080, token: null },
   };
@@ -168,6 +170,7 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
       port: orNull(nonEmpty('a MIDI output name (or part of it), or null for the virtual port "GrooveBox"')),
       noteMap: (v) => v,
       clock: bool,
+      follow: orNull(nonEmpty('a MIDI input name (or part of it) to take the clock from, or null')),
       noteLength: num(0.001, 10),
     }, defaults.midi, 'midi.'),
     audio: object({ enabled: bool, gain: num(0, 1) }, defaults.audio, 'audio.'),

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { discoverDevices, type FoundDevices } from '../devices/discovery.js';
 import { GenerationEngine } from '../engine/engine.js';
 import { openAudioContext } from '../outputs/audio/context.js';
+import { openSystemMidiInput } from '../outputs/midi/midi-input.js';
 import { PanelServer } from '../panel/server.js';
 import { MODELS_DIR } from '../paths.js';
 import { SystemClock } from '../time/clock.js';
@@ -40,7 +41,7 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
     : null;
   let found: FoundDevices | null = null;
   if (config.devices === 'auto') {
-    found = await discoverDevices({ clock, log: logs('devices') });
+    found = await discoverDevices({ clock, log: logs('devices'), driverLogs: logs });
   } else if (!panel) {
     throw new Error('devices = "simulate" needs the virtual panel, but panel.enabled is false');
   } else {
@@ -69,6 +70,10 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
     devices,
     midi: config.midi.enabled
       ? { thread: { kind: 'easymidi', port: config.midi.port }, noteMap: config.noteMapResolved, sendClock: config.midi.clock, noteLength: config.midi.noteLength }
+      : null,
+    // Independent of midi.enabled (MIDI out): a box playing audio only may still follow a master.
+    clockInput: config.midi.follow !== null
+      ? { name: config.midi.follow, open: () => openSystemMidiInput(config.midi.follow!, clock) }
       : null,
     audio,
     engineFactory: (workerConfig) => new GenerationEngine(workerConfig),

@@ -4,6 +4,9 @@ import { STEPS_PER_BEAT } from '../../sequencer/tempo.js';
 import type { Seconds } from '../../time/clock.js';
 import type { MidiInput } from './midi-input.js';
 
+/** Longer than four pulses at 40 BPM, the slowest tempo the box plays. */
+const PAUSE: Seconds = 0.25;
+
 export interface ClockFollowerOptions {
   input: MidiInput;
   sequencer: Sequencer;
@@ -15,7 +18,9 @@ export interface ClockFollowerOptions {
  * Slave mode: tempo from the incoming MIDI clock, start/stop/continue from the
  * master. The sequencer keeps its own look-ahead, so the box starts at the
  * first pulse after Start plus half a 16th (the window early hits need); it
- * follows the master's tempo, not its phase.
+ * follows the master's tempo, not its phase. The tempo comes from the input's
+ * own arrival stamps where it has them: a pulse this thread sees 30 ms late
+ * (a garbage collection) would otherwise move a one-beat estimate by 6 %.
  */
 export class MidiClockFollower {
   readonly #sequencer: Sequencer;
@@ -28,7 +33,7 @@ export class MidiClockFollower {
   constructor(options: ClockFollowerOptions) {
     this.#sequencer = options.sequencer;
     this.#window = Math.max(2, Math.round(options.window ?? 24));
-    this.#unsubscribe = options.input.onMessage((bytes, time) => this.#onMessage(bytes, time));
+    this.#unsubscribe = options.input.onMessage((bytes, time, deviceTime) => this.#onMessage(bytes, time, deviceTime));
   }
 
   /** The master's tempo estimate, or null before two pulses. */
@@ -43,10 +48,14 @@ export class MidiClockFollower {
     this.#unsubscribe();
   }
 
-  #onMessage(bytes: readonly number[], time: Seconds): void {
+  #onMessage(bytes: readonly number[], time: Seconds, deviceTime: Seconds | undefined): void {
     switch (bytes[0]) {
       case 0xf8: {
-        this.#pulseTimes.push(time);
+        const stamp = deviceTime ?? time;
+        // A master that paused its clock: the estimate starts again rather than averaging over the pause.
+        const last = this.#pulseTimes[this.#pulseTimes.length - 1];
+        if (last !== undefined && stamp - last > PAUSE) this.#pulseTimes.length = 0;
+        this.#pulseTimes.push(stamp);
         if (this.#pulseTimes.length > this.#window + 1) this.#pulseTimes.shift();
         this.#pulses++;
         const bpm = this.bpm;

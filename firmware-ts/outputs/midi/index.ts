@@ -1,4 +1,5 @@
 export * from './clock-follower.js';
+export * from './clock-input-link.js';
 export * from './easymidi-port.js';
 export * from './fake-midi-port.js';
 export * from './messages.js';

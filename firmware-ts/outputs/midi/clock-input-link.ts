@@ -1,0 +1,103 @@
+import type { Sequencer } from '../../sequencer/sequencer.js';
+import type { Clock, Seconds } from '../../time/clock.js';
+import { MidiClockFollower } from './clock-follower.js';
+import type { MidiInput, MidiInputOpener } from './midi-input.js';
+
+/** How often a missing input is looked for, and an open one checked for. */
+const LOOK_EVERY: Seconds = 1;
+
+export interface ClockInputLinkOptions {
+  /** What the log calls the input (the configured name). */
+  name: string;
+  open: MidiInputOpener;
+  sequencer: Sequencer;
+  clock: Clock;
+  log: { info(message: string): void; warn(message: string): void };
+}
+
+/**
+ * Keeps the box following a master clock through cable pulls: opens the
+ * input when it appears, notices when it goes (RtMidi on ALSA does not say:
+ * the system's port list does) and opens it again when it is back. Losing
+ * the master does not stop the box: it plays on at the last tempo, as a
+ * drummer would, until the performer or the master's next Stop says so.
+ * One log line per change, not per attempt.
+ */
+export class ClockInputLink {
+  readonly #options: ClockInputLinkOptions;
+  #input: MidiInput | null = null;
+  #follower: MidiClockFollower | null = null;
+  #cancelLook: (() => void) | null = null;
+  #saidMissing = false;
+  #closed = false;
+
+  constructor(options: ClockInputLinkOptions) {
+    this.#options = options;
+  }
+
+  /** The open input's name, or null while it is missing. */
+  get connected(): string | null {
+    return this.#input?.name ?? null;
+  }
+
+  /** The master's tempo as last estimated, or null. */
+  get bpm(): number | null {
+    return this.#follower?.bpm ?? null;
+  }
+
+  /** Resolves after the first attempt (the input may still be missing: it is then looked for every second). */
+  async start(): Promise<void> {
+    await this.#tryOpen();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#cancelLook?.();
+    this.#cancelLook = null;
+    this.#drop();
+  }
+
+  async #tryOpen(): Promise<void> {
+    const { name, log } = this.#options;
+    try {
+      const input = await this.#options.open();
+      if (this.#closed) {
+        input.close();
+        return;
+      }
+      this.#input = input;
+      this.#follower = new MidiClockFollower({ input, sequencer: this.#options.sequencer });
+      this.#saidMissing = false;
+      log.info(`following the MIDI clock from "${input.name}"`);
+    } catch (error) {
+      if (this.#closed) return;
+      if (!this.#saidMissing) log.warn(`MIDI clock input "${name}" not available (${(error as Error).message}); the box keeps its own tempo and follows when it appears`);
+      this.#saidMissing = true;
+    }
+    this.#lookAgain();
+  }
+
+  #lookAgain(): void {
+    if (this.#closed) return;
+    this.#cancelLook = this.#options.clock.setTimeout(() => {
+      this.#cancelLook = null;
+      if (!this.#input) {
+        void this.#tryOpen();
+      } else if (this.#input.present?.() === false) {
+        this.#options.log.warn(`MIDI clock input "${this.#input.name}" has gone; playing on at ${Math.round(this.#options.sequencer.targetBpm * 10) / 10} BPM until it is back`);
+        this.#drop();
+        this.#saidMissing = true;
+        void this.#tryOpen();
+      } else {
+        this.#lookAgain();
+      }
+    }, LOOK_EVERY);
+  }
+
+  #drop(): void {
+    this.#follower?.close();
+    this.#follower = null;
+    this.#input?.close();
+    this.#input = null;
+  }
+}

@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { FakeMidiInput } from '../firmware-ts/outputs/midi/midi-input.js';
+import { noteOns, tempDir, testBox } from './box-fixtures.js';
+
+const KICK_NOTE = 36;
+
+describe('box: following a master MIDI clock (midi.follow)', () => {
+  it('the master starts the box, sets its tempo and stops it; shutdown lets go of the input', async () => {
+    const master = new FakeMidiInput('MPC Live MIDI 1');
+    const t = await testBox({ modelsDir: tempDir('groovebox-no-models-'), clockInput: { name: 'MPC', open: async () => master } });
+    await t.box.boot();
+    await t.button('shift', true); await t.press(0); await t.button('shift', false); // the kick
+    for (const step of [0, 4, 8, 12]) await t.press(step); // four on the floor in the first bar of the 2-bar loop
+    expect(t.box.sequencer.playing).to.equal(false);
+
+    // The master's own pulse times (what RtMidi stamps); the box's clock only moves in ADC-sample steps.
+    let masterTime = 0;
+    const pulses = async (bpm: number, count: number) => {
+      for (let i = 0; i < count; i++) {
+        masterTime += 60 / bpm / 24;
+        await t.run(masterTime);
+        master.emit([0xf8], t.clock.now(), masterTime);
+      }
+    };
+    masterTime = t.clock.now();
+    await pulses(150, 24); // the master's clock runs before it starts: the box listens, does not play
+    expect(t.box.sequencer.playing).to.equal(false);
+    master.emit([0xfa], t.clock.now(), t.clock.now());
+    const from = t.clock.now();
+    await pulses(150, 24 * 8);
+    expect(t.box.sequencer.playing).to.equal(true);
+    expect(t.box.snapshot().bpm).to.be.closeTo(150, 1e-6);
+    const kicks = noteOns(t.port, from).filter((n) => n.note === KICK_NOTE).map((n) => n.time);
+    expect(kicks).to.have.length(4);
+    for (let i = 1; i < kicks.length; i++) expect(kicks[i] - kicks[i - 1], 'one beat at the master\'s 150 BPM').to.be.closeTo(0.4, 1e-6);
+
+    master.emit([0xfc], t.clock.now(), t.clock.now());
+    const stoppedAt = t.clock.now();
+    await pulses(150, 48);
+    expect(t.box.sequencer.playing).to.equal(false);
+    expect(noteOns(t.port, stoppedAt + 0.2), 'nothing after the master\'s Stop (past the look-ahead)').to.have.length(0);
+    await t.close();
+    expect(master.closed).to.equal(true);
+  });
+});
