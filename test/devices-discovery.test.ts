@@ -6,6 +6,7 @@ import { FakeGpio } from '../firmware-ts/devices/gpio/fake-gpio.js';
 import type { Ads1115TapPad } from '../firmware-ts/devices/tap-pad/ads1115-tap-pad.js';
 import { FakeI2cBus } from '../firmware-ts/devices/i2c/fake-bus.js';
 import { openI2cBus } from '../firmware-ts/devices/i2c/i2c-bus-driver.js';
+import { MemoryLogs } from '../firmware-ts/box/log.js';
 import { MemoryLog } from '../firmware-ts/devices/log.js';
 import { FakeSeesaw } from '../firmware-ts/devices/neotrellis/fake-seesaw.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
@@ -41,6 +42,25 @@ describe('devices: discovery', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     expect(sampler.samples - before).to.equal(86);
+    await found.close();
+  });
+
+  it("hands each driver the box's log under its own namespace, so driver lines keep the box's stdout/stderr split", async () => {
+    const clock = new OfflineClock();
+    const adc = new FakeAds1115(clock).stick(0x6000); // a shorted piezo input: the tap pad driver warns
+    const bus = new FakeI2cBus().attach(0x2e, new FakeSeesaw()).attach(0x48, adc);
+    const gpio = new FakeGpio(clock);
+    const logs = new MemoryLogs();
+    const found = await discoverDevices({ clock, log: logs.factory('devices'), driverLogs: logs.factory, openI2c: async () => bus, openGpio: async () => gpio, wait: async () => {} });
+    adc.wireReady(gpio.pin(DEFAULT_SIGNAL_PINS.padReady));
+    for (let i = 0; i < 20; i++) {
+      clock.advance(1 / 860);
+      adc.convert();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const warning = logs.lines.find((l) => l.message.startsWith('tap pad input sits at'));
+    expect(warning?.namespace).to.equal('groovebox:tap-pad');
+    expect(warning?.level).to.equal('warn');
     await found.close();
   });
 

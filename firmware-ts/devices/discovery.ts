@@ -19,7 +19,14 @@ export const DEFAULT_SIGNAL_PINS = { gridInterrupt: 17, padReady: 27 } as const;
 
 export interface DiscoveryOptions {
   clock: Clock;
+  /** Discovery's own lines: one per missing device. */
   log?: DeviceLog;
+  /**
+   * Each driver's log by name ('gpio', 'neotrellis', 'tap-pad'). The box passes
+   * its LogFactory, so driver lines keep its stdout/stderr split and answer to
+   * GROOVEBOX_DEBUG=groovebox:<name>. Without it the drivers write to `log`.
+   */
+  driverLogs?: (name: string) => DeviceLog;
   /** How to get the I2C bus (default: /dev/i2c-1 via i2c-bus). Tests pass a fake. */
   openI2c?: () => Promise<I2cBus>;
   /** How to get GPIO (default: sysfs via onoff). Tests pass a fake. */
@@ -68,6 +75,7 @@ function reasonOf(err: unknown): string {
  */
 export async function discoverDevices(options: DiscoveryOptions): Promise<FoundDevices> {
   const log = options.log ?? consoleLog('groovebox:devices');
+  const driverLog = options.driverLogs ?? (options.log ? () => log : (name: string) => consoleLog(`groovebox:${name}`));
   const missing: MissingDevice[] = [];
   const closers: (() => Promise<void>)[] = [];
   const report = (device: string, reason: string): void => {
@@ -91,7 +99,7 @@ export async function discoverDevices(options: DiscoveryOptions): Promise<FoundD
     }
   };
 
-  const gpioOpened = await openShared(options.openGpio ?? (() => openOnoffGpio({ clock: options.clock })));
+  const gpioOpened = await openShared(options.openGpio ?? (() => openOnoffGpio({ clock: options.clock, log: driverLog('gpio') })));
   const gpio = gpioOpened.handle;
   if (gpio) closers.push(() => gpio.close());
   const signal = async (bcm: number, label: string, edge: Edge): Promise<GpioInput | undefined> =>
@@ -105,10 +113,10 @@ export async function discoverDevices(options: DiscoveryOptions): Promise<FoundD
     closers.push(() => bus.close());
     // INT stays low while key events wait, so onoff still reads it low when the falling edge's callback runs.
     const gridInt = await signal(DEFAULT_SIGNAL_PINS.gridInterrupt, 'NeoTrellis INT', 'falling');
-    stepGrid = await attempt(DEVICE_NAMES.stepGrid, () => NeoTrellisGrid.open({ bus, clock: options.clock, interrupt: gridInt, wait: options.wait }));
+    stepGrid = await attempt(DEVICE_NAMES.stepGrid, () => NeoTrellisGrid.open({ bus, clock: options.clock, interrupt: gridInt, wait: options.wait, log: driverLog('neotrellis') }));
     if (stepGrid) stepGrid.start();
     const padReady = await signal(DEFAULT_SIGNAL_PINS.padReady, 'ADS1115 ALERT/RDY', ADS1115_READY_EDGE);
-    tapPad = await attempt(DEVICE_NAMES.tapPad, () => Ads1115TapPad.open({ bus, clock: options.clock, ready: padReady, onset: options.onset }));
+    tapPad = await attempt(DEVICE_NAMES.tapPad, () => Ads1115TapPad.open({ bus, clock: options.clock, ready: padReady, onset: options.onset, log: driverLog('tap-pad') }));
   } else {
     report(DEVICE_NAMES.stepGrid, `no I2C bus: ${busOpened.absence}`);
     report(DEVICE_NAMES.tapPad, `no I2C bus: ${busOpened.absence}`);

@@ -8,7 +8,12 @@ export interface DeviceLog {
   warn(message: string): void;
 }
 
-/** Writes to stderr; debug lines only when GROOVEBOX_DEBUG names the namespace (or is "*"). */
+/**
+ * For a driver used on its own: information to stdout, problems and debug lines
+ * to stderr, as the box's log (box/log.ts) splits them; debug lines only when
+ * GROOVEBOX_DEBUG names the namespace (or is "*"). In the box, discovery hands
+ * the drivers the box's own log instead.
+ */
 export function consoleLog(namespace: string): DeviceLog {
   const debugOn = (): boolean => {
     const wanted = process.env.GROOVEBOX_DEBUG ?? '';
@@ -16,7 +21,7 @@ export function consoleLog(namespace: string): DeviceLog {
   };
   return {
     debug: (m) => { if (debugOn()) process.stderr.write(`${namespace} ${m}\n`); },
-    info: (m) => process.stderr.write(`${namespace} ${m}\n`),
+    info: (m) => process.stdout.write(`${namespace} ${m}\n`),
     warn: (m) => process.stderr.write(`${namespace} ${m}\n`),
   };
 }
