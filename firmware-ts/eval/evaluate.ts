@@ -169,7 +169,7 @@ function evaluateModel(model: GrooveModel, ctx: ex.ExperimentContext, cache: Dat
   return out;
 }
 
-/** Teacher-forced reconstruction losses (the training objective's parts) on the same windows as the rest. */
+/** Teacher-forced reconstruction losses (the training objective's parts): the test windows of the rest, the whole validation split (up to `limit`). */
 function losses(model: GrooveModel, cache: DatasetCache, limit: number | undefined, seed: number): ModelResults['losses'] {
   const split = (name: 'validation' | 'test') => {
     const windows = evalWindows(cache, name, limit);

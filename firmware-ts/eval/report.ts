@@ -152,7 +152,7 @@ function markdown(r: EvaluationResults, command: string, discussion: string | nu
   out.push(table(['model', 'input', 'threshold', 'accuracy', 'precision', 'recall', 'F1', 'velocity MAE', 'offset MAE'], auxRows), '');
 
   out.push('## Reconstruction losses', '');
-  out.push('Teacher-forced losses of the training objective (per window: hits = cross-entropy summed over cells, velocities/offsets = squared error at hits; KL in bits; aux = auxiliary decoders), on the same validation and test windows as above.', '');
+  out.push('Teacher-forced losses of the training objective (per window: hits = cross-entropy summed over cells, velocities/offsets = squared error at hits; KL in bits; aux = auxiliary decoders), on the same test windows as above and on the whole validation split (or its first `--limit` windows; the choices above use at most 256 of them).', '');
   out.push(table(['model', 'val loss', 'val hits', 'val velocities', 'val offsets', 'val KL bits', 'test loss', 'test hits', 'test velocities', 'test offsets', 'test KL bits', 'test aux'], names.map((n) => {
     const { validation: v, test: t } = m(n).losses;
     return [n, n3(v.loss), n3(v.hits), n3(v.velocities), n3(v.offsets), n3(v.klBits), n3(t.loss), n3(t.hits), n3(t.velocities), n3(t.offsets), n3(t.klBits), n3(t.aux)];
