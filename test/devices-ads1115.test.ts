@@ -3,7 +3,8 @@ import { Ads1115, ADS1115_READY_EDGE, Ads1115Sampler } from '../firmware-ts/devi
 import { FakeAds1115 } from '../firmware-ts/devices/ads1115/fake-ads1115.js';
 import { FakeGpio, FakeGpioPin } from '../firmware-ts/devices/gpio/fake-gpio.js';
 import { FakeI2cBus } from '../firmware-ts/devices/i2c/fake-bus.js';
-import { MemoryLog } from '../firmware-ts/devices/log.js';
+import { namespacedLog } from '../firmware-ts/box/log.js';
+import { MemoryLog, type LogMessage } from '../firmware-ts/devices/log.js';
 import { Ads1115TapPad } from '../firmware-ts/devices/tap-pad/ads1115-tap-pad.js';
 import type { TapHit } from '../firmware-ts/devices/interfaces.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
@@ -279,5 +280,49 @@ describe('devices: ADS1115', () => {
     expect(hits[0].velocity).to.be.greaterThan(hits[2].velocity);
     expect(hits[2].velocity).to.be.greaterThan(hits[1].velocity);
     await pad.close();
+  });
+  it('logs each stroke at debug level with its peak and velocity, for bring-up (GROOVEBOX_DEBUG=groovebox:tap-pad)', async () => {
+    const { bus, chip, clock, ready, log } = await rig();
+    const pad = await Ads1115TapPad.open({ bus, clock, ready, log });
+    const hits: TapHit[] = [];
+    pad.onHit((h) => hits.push(h));
+    chip.hit(0.9, 0.5).hit(0.3, 0.75);
+    await run(clock, chip, 1.0);
+    const taps = log.lines.filter((l) => l.level === 'debug' && l.message.startsWith('tap:')).map((l) => l.message);
+    expect(taps).to.have.length(2);
+    taps.forEach((line, i) => expect(line).to.match(new RegExp(`^tap: peak \\d+% of full scale \\(\\d\\.\\d\\d V\\), velocity ${hits[i].velocity.toFixed(2)}$`)));
+    const volts = taps.map((line) => Number(/\((\d\.\d\d) V\)/.exec(line)![1]));
+    expect(volts[0], 'the louder stroke peaks higher').to.be.greaterThan(volts[1]);
+    await pad.close();
+  });
+
+  it('with debug lines off, a stroke formats no log line at all', async () => {
+    const { bus, chip, clock, ready } = await rig();
+    const saved = process.env.GROOVEBOX_DEBUG;
+    delete process.env.GROOVEBOX_DEBUG;
+    const written: string[] = [];
+    const boxLog = namespacedLog('groovebox:tap-pad', { out: (l) => written.push(l), err: (l) => written.push(l) });
+    let formatted = 0;
+    const counting = { ...boxLog, debug: (m: LogMessage) => boxLog.debug(typeof m === 'function' ? () => { formatted++; return m(); } : m) };
+    try {
+      const pad = await Ads1115TapPad.open({ bus, clock, ready, log: counting });
+      const hits: TapHit[] = [];
+      pad.onHit((h) => hits.push(h));
+      chip.hit(0.9, 0.5);
+      await run(clock, chip, 0.8);
+      expect(hits).to.have.length(1);
+      expect(formatted).to.equal(0);
+      expect(written).to.deep.equal([]);
+      process.env.GROOVEBOX_DEBUG = 'groovebox:tap-pad';
+      chip.hit(0.9, 1.0);
+      await run(clock, chip, 1.3);
+      expect(formatted).to.equal(1);
+      expect(written).to.have.length(1);
+      expect(written[0]).to.match(/^groovebox:tap-pad tap: peak /);
+      await pad.close();
+    } finally {
+      if (saved === undefined) delete process.env.GROOVEBOX_DEBUG;
+      else process.env.GROOVEBOX_DEBUG = saved;
+    }
   });
 });

@@ -1,3 +1,5 @@
+import { messageText, type LogMessage } from '../devices/log.js';
+
 /**
  * Namespaced, one-line-per-event logging for the daemon (`groovebox:box`,
  * `groovebox:slots`, ...). Under systemd, stdout and stderr go to the journal,
@@ -7,7 +9,8 @@
  * handed to discovery and drivers too.
  */
 export interface BoxLog {
-  debug(message: string): void;
+  /** A function is called only when GROOVEBOX_DEBUG names the namespace: nothing is formatted otherwise. */
+  debug(message: LogMessage): void;
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
@@ -34,7 +37,7 @@ export function namespacedLog(namespace: string, sink: LogSink = processSink): B
     return wanted === '*' || wanted.split(',').some((n) => n.trim() === namespace);
   };
   return {
-    debug: (m) => { if (debugOn()) sink.err(`${namespace} ${oneLine(m)}\n`); },
+    debug: (m) => { if (debugOn()) sink.err(`${namespace} ${oneLine(messageText(m))}\n`); },
     info: (m) => sink.out(`${namespace} ${oneLine(m)}\n`),
     warn: (m) => sink.err(`${namespace} ${oneLine(m)}\n`),
     error: (m) => sink.err(`${namespace} ${oneLine(m)}\n`),
@@ -57,8 +60,8 @@ export class MemoryLogs {
 
   readonly factory: LogFactory = (name) => {
     const namespace = `groovebox:${name}`;
-    const push = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) => {
-      this.lines.push({ namespace, level, message: oneLine(message) });
+    const push = (level: 'debug' | 'info' | 'warn' | 'error') => (message: LogMessage) => {
+      this.lines.push({ namespace, level, message: oneLine(messageText(message)) });
       if (this.lines.length > this.limit) this.lines.shift();
     };
     return { debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };

@@ -18,6 +18,8 @@ export interface Ads1115TapPadOptions {
   log?: DeviceLog;
 }
 
+const percent = (level: number): string => `${(level * 100).toFixed(0)}%`;
+
 /** The piezo pad: ADS1115 samples -> onset detector -> strokes. */
 export class Ads1115TapPad implements TapPad {
   readonly sampler: Ads1115Sampler;
@@ -26,17 +28,21 @@ export class Ads1115TapPad implements TapPad {
   readonly #log: DeviceLog;
   #stuckReported = false;
 
-  private constructor(sampler: Ads1115Sampler, detector: OnsetDetector, log: DeviceLog) {
+  private constructor(sampler: Ads1115Sampler, detector: OnsetDetector, log: DeviceLog, fullScaleVolts: number) {
     this.sampler = sampler;
     this.detector = detector;
     this.#log = log;
     sampler.onSample(({ level, time }) => {
       const hit = detector.push(level, time);
-      if (hit) this.#listeners.emit(hit);
+      if (hit) {
+        this.#listeners.emit(hit);
+        // A bring-up aid (GROOVEBOX_DEBUG=groovebox:tap-pad): how hard the piezo hit the ADC, and what velocity that made.
+        this.#log.debug(() => `tap: peak ${percent(detector.lastPeak)} of full scale (${(detector.lastPeak * fullScaleVolts).toFixed(2)} V), velocity ${hit.velocity.toFixed(2)}`);
+      }
       // A floor this high means a shorted or disconnected input, not a quiet pad; say so once.
       if (!this.#stuckReported && detector.floor > 0.25) {
         this.#stuckReported = true;
-        this.#log.warn(`tap pad input sits at ${(detector.floor * 100).toFixed(0)}% of full scale: check the piezo wiring (strokes are suppressed until it drops)`);
+        this.#log.warn(`tap pad input sits at ${percent(detector.floor)} of full scale: check the piezo wiring (strokes are suppressed until it drops)`);
       }
     });
   }
@@ -47,7 +53,7 @@ export class Ads1115TapPad implements TapPad {
     const detector = new OnsetDetector(options.onset);
     const adc = await Ads1115.open({ bus: options.bus, address: options.address, channel: options.channel });
     const sampler = new Ads1115Sampler({ adc, clock: options.clock, ready: options.ready, log });
-    const pad = new Ads1115TapPad(sampler, detector, log);
+    const pad = new Ads1115TapPad(sampler, detector, log, adc.fullScaleVolts);
     sampler.start();
     return pad;
   }

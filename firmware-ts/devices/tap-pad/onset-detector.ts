@@ -101,6 +101,11 @@ export class OnsetDetector {
     return Math.max(base, retrigger);
   }
 
+  /** The peak level of the last stroke, the one its velocity came from (for bring-up logs). */
+  get lastPeak(): number {
+    return this.#lastPeak;
+  }
+
   /** The floor the detector has measured (useful for diagnosing a stuck input). */
   get floor(): number {
     return this.#floor;
