@@ -54,6 +54,15 @@ async function startBox(modelsDir: string, stateDir: string): Promise<{ box: Gro
 const rollNotes = (page: Page): Promise<number> => page.locator('#roll').evaluate((el) => Number((el as HTMLElement).dataset.notes));
 const signature = (page: Page): Promise<string> => page.locator('#roll').evaluate((el) => (el as HTMLElement).dataset.signature ?? '');
 
+/** Waits for something the box does when the page's message arrives (over the socket, so not at once). */
+async function until(ok: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** Steps of a drum's row in the loop that hold your score (outlined). */
 const given = (page: Page, drum: number): Promise<number> =>
   page.locator('#roll .cell').evaluateAll((cells, d) => cells.slice(d * 32, (d + 1) * 32).filter((c) => c.classList.contains('given')).length, drum);
@@ -140,6 +149,16 @@ describe('panel: the whole box in headless Chromium', function () {
     const playing = box.box.loop.toJSON().notes;
     expect(await signature(page)).to.equal(playing.map((n) => n.join(',')).join(';'));
     expect(await rollNotes(page)).to.equal(playing.length);
+
+    // The tempo knob from the keyboard: the arrow keys, "+" (or "=", its key unshifted, or the number pad's) and "-",
+    // one detent each, as the README says.
+    let bpm = box.box.sequencer.targetBpm;
+    const turns: [string, number][] = [['ArrowUp', 1], ['Equal', 1], ['+', 1], ['NumpadAdd', 1], ['Minus', -1], ['NumpadSubtract', -1], ['ArrowDown', -1]];
+    for (const [key, detents] of turns) {
+      await page.keyboard.press(key);
+      bpm += detents;
+      await until(() => box!.box.sequencer.targetBpm === bpm, `tempo ${bpm} BPM after the key ${key} (it is ${box.box.sequencer.targetBpm})`);
+    }
 
     // Back to the kick, and PLAY: the grid shows its score again and the playhead runs.
     await page.click('#roll .label[data-drum="0"]');

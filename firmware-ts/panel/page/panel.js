@@ -15,6 +15,9 @@ const SHIFT_LABELS = ['kick', 'snare', 'c.hat', 'o.hat', 'lo tom', 'mid tom', 'h
 const GRID_CODES = ['Digit1', 'Digit2', 'Digit3', 'Digit4', 'KeyQ', 'KeyW', 'KeyE', 'KeyR', 'KeyA', 'KeyS', 'KeyD', 'KeyF', 'KeyZ', 'KeyX', 'KeyC', 'KeyV'];
 const BUTTON_CODES = { Enter: 'play', KeyT: 'rec', KeyM: 'mode', ShiftLeft: 'shift', ShiftRight: 'shift', KeyG: 'generate', KeyN: 'page' };
 const TAP_CODES = { Space: 0.7, KeyJ: 0.4, KeyK: 1.0 };
+// The tempo knob, by the character typed (event.key): "+" sits on different keys on different layouts, and "="
+// is the unshifted "+" on US keyboards. The number pad's keys type the same characters.
+const TURN_KEYS = { ArrowUp: 1, ArrowDown: -1, '+': 1, '=': 1, '-': -1 };
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search || location.hash.slice(1));
@@ -209,7 +212,7 @@ function build() {
     if (k >= 0) { key(k, true, e); e.preventDefault(); return; }
     if (e.code in BUTTON_CODES) { button(BUTTON_CODES[e.code], true, e); e.preventDefault(); return; }
     if (e.code in TAP_CODES) { tap(TAP_CODES[e.code], e); e.preventDefault(); return; }
-    if (e.code === 'ArrowUp' || e.code === 'ArrowDown') { turn(e.code === 'ArrowUp' ? 1 : -1, e); e.preventDefault(); }
+    if (Object.hasOwn(TURN_KEYS, e.key)) { turn(TURN_KEYS[e.key], e); e.preventDefault(); }
   });
   window.addEventListener('keyup', (e) => {
     if (typing(e)) return;
