@@ -99,13 +99,19 @@ export function validateConfig(raw: unknown, where: string): ModelConfig {
   if (!isModelName(c.name)) fail('name', MODEL_NAMES.join('|'), c.name);
   if (!Array.isArray(c.factors) || c.factors.length === 0) fail('factors', 'a non-empty array', c.factors);
   c.factors.forEach((f, i) => {
+    if (typeof f !== 'object' || f === null) fail(`factors[${i}]`, 'an object', f);
     if (!['bilstm', 'mlp'].includes(f.encoder)) fail(`factors[${i}].encoder`, 'bilstm|mlp', f.encoder);
     if (!/^(score|groove|accent|drum[0-8])$/.test(f.input)) fail(`factors[${i}].input`, 'score|groove|accent|drum0..8', f.input);
     for (const k of ['units', 'latent'] as const) if (!Number.isInteger(f[k]) || f[k] < 1) fail(`factors[${i}].${k}`, 'a positive integer', f[k]);
+    // These change which weights exist (auxiliary) or how the model was trained; a wrong type would pass silently as falsy.
+    if (typeof f.auxiliary !== 'boolean') fail(`factors[${i}].auxiliary`, 'true or false', f.auxiliary);
+    if (typeof f.dropProbability !== 'number' || !(f.dropProbability >= 0 && f.dropProbability < 1)) fail(`factors[${i}].dropProbability`, 'a number from 0 to below 1', f.dropProbability);
   });
+  if (typeof c.decoder !== 'object' || c.decoder === null) fail('decoder', 'an object', c.decoder);
   for (const k of ['units', 'layers', 'auxUnits'] as const) {
     if (!Number.isInteger(c.decoder?.[k]) || c.decoder[k] < 1) fail(`decoder.${k}`, 'a positive integer', c.decoder?.[k]);
   }
+  if (c.decoder.skip !== undefined && typeof c.decoder.skip !== 'boolean') fail('decoder.skip', 'true or false (or no key: false)', c.decoder.skip);
   for (const k of ['freeBits', 'beta', 'auxWeight'] as const) if (typeof c.loss?.[k] !== 'number') fail(`loss.${k}`, 'a number', c.loss?.[k]);
   return c;
 }

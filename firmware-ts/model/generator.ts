@@ -1,4 +1,4 @@
-import { readModelFiles, ModelFileError } from '../ml/model-io.js';
+import { firstWeightMismatch, ModelFileError, readModelFileSet, weightTensors } from '../ml/model-io.js';
 import { tf } from '../ml/runtime.js';
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { STEPS } from '../pattern/pattern.js';
@@ -9,7 +9,6 @@ import { validateConfig, type FactorConfig, type ModelConfig } from './config.js
 import { decodeAuxiliary, encodeFactor } from './network.js';
 import { auxOutputWidth, paramSpecs, type Params } from './params.js';
 import { gaussian, mulberry32 } from './random.js';
-import path from 'node:path';
 
 /**
  * What the performer gave. Anything left out (or null) is unspecified: its
@@ -80,26 +79,26 @@ export class GrooveModel {
 
   /** Loads a model folder; a missing/corrupt file or a config that does not match the weights is one clear error. */
   static load(dir: string): GrooveModel {
-    const files = readModelFiles(dir);
-    const configFile = path.join(dir, 'config.json');
+    // Everything is checked before a tensor exists, so a failed load leaks nothing.
+    const files = readModelFileSet(dir);
     let config: ModelConfig;
     try {
-      config = validateConfig(files.config, configFile);
+      config = validateConfig(files.config, files.paths.config);
     } catch (err) {
       // The same typed error as every other bad model file, so callers (CLI, daemon) print one line.
-      throw new ModelFileError(configFile, (err as Error).message.replace(`${configFile}: `, ''));
+      throw new ModelFileError(files.paths.config, (err as Error).message.replace(`${files.paths.config}: `, ''));
     }
-    const params: Params = new Map();
-    for (const spec of paramSpecs(config)) {
-      const t = files.tensors.get(spec.name);
-      if (!t) throw new ModelFileError(path.join(dir, 'manifest.json'), `weight ${spec.name} missing: config.json does not match the weights`);
-      if (t.shape.join('x') !== spec.shape.join('x')) {
-        throw new ModelFileError(path.join(dir, 'manifest.json'), `weight ${spec.name} has shape ${t.shape.join('x')}, config.json needs ${spec.shape.join('x')}`);
-      }
-      params.set(spec.name, t as tf.Variable);
+    const specs = paramSpecs(config);
+    const mismatch = firstWeightMismatch(files.manifest.weights, specs, 'config.json');
+    if (mismatch) throw new ModelFileError(files.paths.manifest, mismatch);
+    const tensors = weightTensors(files);
+    try {
+      const params: Params = new Map(specs.map((spec) => [spec.name, tensors.get(spec.name) as tf.Variable]));
+      return new GrooveModel(config, params, files.manifest, dir);
+    } catch (err) {
+      tf.dispose([...tensors.values()]);
+      throw err;
     }
-    for (const [name, t] of files.tensors) if (!params.has(name)) t.dispose();
-    return new GrooveModel(config, params, files.manifest, dir);
   }
 
   /** For tests and training code: wrap in-memory weights. */

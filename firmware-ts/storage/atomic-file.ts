@@ -55,6 +55,11 @@ export function writeFileAtomicSync(file: string, bytes: Uint8Array | string): v
     fsSync.rmSync(temp, { force: true });
     throw err;
   }
+  syncDirSync(dir);
+}
+
+/** fsync on a directory, blocking: see syncDir. */
+export function syncDirSync(dir: string): void {
   const dirFd = fsSync.openSync(dir, 'r');
   try {
     fsSync.fsyncSync(dirFd);
