@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadCache } from '../dataset/cache.js';
-import { readModelFiles, writeModelFiles } from '../ml/model-io.js';
-import { writeFileAtomicSync } from '../storage/atomic-file.js';
+import { writeModelFiles } from '../ml/model-io.js';
 import { tf, type BackendName } from '../ml/runtime.js';
 import type { ModelConfig } from '../model/config.js';
 import { GROOVE_SIZE, SCORE_SIZE, gestureArrays, type GestureArrays } from '../model/features.js';
@@ -12,6 +11,7 @@ import { gaussian, mulberry32 } from '../model/random.js';
 import { STEPS } from '../pattern/pattern.js';
 import { FEATURES, PATTERN_TENSOR_SIZE } from '../pattern/tensor-layout.js';
 import { Adam } from './adam.js';
+import { checkpointStateFile, loadCheckpoint, writeCheckpoint, type RunState } from './checkpoint.js';
 import { Progress } from './progress.js';
 
 export interface TrainOptions {
@@ -29,20 +29,6 @@ export interface TrainOptions {
   /** Use only the first N training windows (tests, smoke runs). */
   limit?: number;
   log: (msg: string) => void;
-}
-
-interface RunState {
-  epoch: number;
-  batchInEpoch: number;
-  globalStep: number;
-  seconds: number;
-  bestValidation: number;
-  bestEpoch: number;
-  seed: number;
-  trainWindows: number;
-  cacheHash: string;
-  lastTrain: Record<string, number> | null;
-  lastValidation: Record<string, number> | null;
 }
 
 interface Split {
@@ -70,8 +56,8 @@ export async function train(opts: TrainOptions): Promise<RunState> {
   let params: Params;
   let adam: Adam;
   let state: RunState;
-  if (opts.resume && fs.existsSync(path.join(checkpointDir, 'state.json'))) {
-    ({ params, adam, state } = loadCheckpoint(checkpointDir, config));
+  if (opts.resume && fs.existsSync(checkpointStateFile(checkpointDir))) {
+    ({ params, adam, state } = loadCheckpoint(checkpointDir, config, { cacheHash: cache.hash, trainWindows: trainSet.count }));
     if (state.seed !== opts.seed) log(`groovebox:train resuming with the checkpoint's seed ${state.seed} (ignoring --seed ${opts.seed})`);
     log(`groovebox:train resumed ${config.name} at epoch ${state.epoch + 1}, batch ${state.batchInEpoch}, step ${state.globalStep} (${(state.seconds / 60).toFixed(1)} min so far)`);
   } else {
@@ -262,30 +248,4 @@ export function evaluateLoss(params: Params, config: ModelConfig, set: Split, se
     total += indices.length;
   }
   return Object.fromEntries(PART_NAMES.map((p) => [p, sums[p] / total]));
-}
-
-function writeCheckpoint(dir: string, config: ModelConfig, params: Params, adam: Adam, state: RunState): void {
-  const tensors = new Map<string, tf.Tensor>();
-  for (const [name, p] of params) tensors.set(`param/${name}`, p);
-  for (const [name, m] of adam.m) tensors.set(`adam.m/${name}`, m);
-  for (const [name, v] of adam.v) tensors.set(`adam.v/${name}`, v);
-  // state.json is written last: a checkpoint is only "there" once its state is.
-  writeModelFiles(dir, config, tensors, { kind: 'checkpoint', adamStep: adam.step });
-  writeFileAtomicSync(path.join(dir, 'state.json'), JSON.stringify(state, null, 2));
-}
-
-function loadCheckpoint(dir: string, config: ModelConfig): { params: Params; adam: Adam; state: RunState } {
-  const files = readModelFiles(dir);
-  const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as RunState;
-  const params: Params = new Map();
-  for (const [name, t] of files.tensors) {
-    if (name.startsWith('param/')) params.set(name.slice(6), tf.variable(t, true));
-  }
-  const adam = new Adam(params);
-  for (const [name, t] of files.tensors) {
-    if (name.startsWith('adam.m/')) adam.m.get(name.slice(7))!.assign(t);
-    if (name.startsWith('adam.v/')) adam.v.get(name.slice(7))!.assign(t);
-  }
-  adam.step = Number(files.manifest.adamStep ?? state.globalStep);
-  return { params, adam, state };
 }

@@ -1,0 +1,104 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ModelFileError, readModelFiles, writeModelFiles } from '../firmware-ts/ml/model-io.js';
+import { initBackend, tf } from '../firmware-ts/ml/runtime.js';
+import type { ModelConfig } from '../firmware-ts/model/config.js';
+import { datasetDir } from '../firmware-ts/paths.js';
+import { train, type TrainOptions } from '../firmware-ts/train/trainer.js';
+import { tempDir, tinyConfig } from './helpers/tiny-models.js';
+
+/** Expects `run` to reject with one ModelFileError naming `file`, on one line, and to leave no tensor behind. */
+async function expectRefused(run: () => Promise<unknown>, file: string, reason: RegExp): Promise<void> {
+  const before = tf.memory().numTensors;
+  let caught: unknown;
+  try {
+    await run();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught, 'an error').to.be.instanceOf(ModelFileError);
+  const err = caught as ModelFileError;
+  expect(err.file).to.equal(file);
+  expect(err.message).to.match(reason);
+  expect(err.message, 'one line').to.not.include('\n');
+  expect(tf.memory().numTensors, 'tensors left behind').to.equal(before);
+}
+
+describe('train: --resume checks the checkpoint against the run', function () {
+  const data = datasetDir();
+  const config = tinyConfig('ag2', { batchSize: 32 });
+  let backend: Awaited<ReturnType<typeof initBackend>>;
+  let tmp: ReturnType<typeof tempDir>;
+  let checkpoint: string;
+  // 64 windows, two batches an epoch.
+  const run = (overrides: Partial<TrainOptions> = {}) => train({
+    config, outDir: tmp.dir, dataDir: data, epochs: 1, maxMinutes: 10, resume: true, seed: 3,
+    backend, checkpointSeconds: 3600, limit: 64, log: () => {}, ...overrides,
+  });
+
+  before(async function () {
+    if (!fs.existsSync(path.join(data, 'info.csv'))) {
+      if (process.env.GROOVEBOX_REQUIRE_DATA === '1') throw new Error(`dataset not found at ${data} (GROOVEBOX_REQUIRE_DATA=1)`);
+      console.log(`      (skipped: no dataset at ${data}; set GROOVEBOX_DATA)`);
+      this.skip();
+    }
+    backend = await initBackend();
+  });
+
+  beforeEach(async () => {
+    tmp = tempDir('resume');
+    checkpoint = path.join(tmp.dir, 'checkpoint');
+    await run({ resume: false });
+  });
+
+  afterEach(() => tmp.remove());
+
+  it('a checkpoint of another model config is refused, naming its config.json and the first difference', async () => {
+    const file = path.join(checkpoint, 'config.json');
+    await expectRefused(() => run({ config: tinyConfig('ag11', { batchSize: 32 }), epochs: 2 }), file, /name is "ag2", this run has "ag11": .*--model/);
+    const wider: ModelConfig = tinyConfig('ag2', { batchSize: 32, decoderUnits: 24 });
+    await expectRefused(() => run({ config: wider, epochs: 2 }), file, new RegExp(`decoder\\.units is 16, this run has 24: .*remove ${checkpoint}`));
+  });
+
+  it('a checkpoint with a weight missing is refused, naming its manifest.json and the weight', async () => {
+    const files = readModelFiles(checkpoint);
+    files.tensors.get('adam.m/dec.out.b')!.dispose();
+    files.tensors.delete('adam.m/dec.out.b');
+    const state = fs.readFileSync(path.join(checkpoint, 'state.json'), 'utf8');
+    writeModelFiles(checkpoint, files.config, files.tensors, { kind: 'checkpoint' }, { 'state.json': state });
+    tf.dispose([...files.tensors.values()]);
+    await expectRefused(() => run({ epochs: 2 }), path.join(checkpoint, 'manifest.json'), /weight adam\.m\/dec\.out\.b missing/);
+  });
+
+  it('a bad state.json is refused in one line naming it', async () => {
+    const file = path.join(checkpoint, 'state.json');
+    fs.writeFileSync(file, '{"epoch": 1,');
+    await expectRefused(() => run({ epochs: 2 }), file, /unreadable checkpoint state/);
+    fs.writeFileSync(file, JSON.stringify({ epoch: 'one' }));
+    await expectRefused(() => run({ epochs: 2 }), file, /epoch = "one": expected a whole number/);
+  });
+
+  it('a checkpoint trained on other data (dataset hash, number of windows) is refused, naming state.json', async () => {
+    const file = path.join(checkpoint, 'state.json');
+    const state = JSON.parse(fs.readFileSync(file, 'utf8'));
+    await expectRefused(() => run({ epochs: 2, limit: 32 }), file, /trainWindows is 64, this run has 32/);
+    fs.writeFileSync(file, JSON.stringify({ ...state, cacheHash: '0000000000000000' }));
+    await expectRefused(() => run({ epochs: 2 }), file, /cacheHash is 0000000000000000, the dataset now hashes to [0-9a-f]{16}: the data changed/);
+  });
+
+  it('a matching checkpoint resumes; one saved before the first validation still ships the best model', async () => {
+    const resumed = await run({ epochs: 2 });
+    expect(resumed.epoch).to.equal(2);
+    expect(resumed.globalStep).to.equal(4);
+    // A fresh run stopped by its time budget after one batch: no validation yet, so no best loss (JSON null).
+    fs.rmSync(tmp.dir, { recursive: true });
+    await run({ resume: false, maxMinutes: 0 });
+    expect(fs.existsSync(path.join(tmp.dir, 'manifest.json')), 'no model before the first validation').to.equal(false);
+    const finished = await run();
+    expect(finished.bestEpoch).to.equal(1);
+    const shipped = readModelFiles(tmp.dir);
+    tf.dispose([...shipped.tensors.values()]);
+    expect(shipped.manifest.epochs).to.equal(1);
+  });
+});
