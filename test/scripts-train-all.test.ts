@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../firmware-ts/paths.js';
+
+/**
+ * Runs scripts/train-all.sh in a scratch copy of the project with `npm` and
+ * `node` replaced by stand-ins that only record their arguments: what the
+ * script would train, and where, without training anything.
+ */
+function dryRun(env: Record<string, string>): { calls: string[]; root: string } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'groovebox-train-all-'));
+  const bin = path.join(root, 'bin');
+  fs.mkdirSync(path.join(root, 'scripts'));
+  fs.mkdirSync(bin);
+  fs.copyFileSync(path.join(PROJECT_ROOT, 'scripts', 'train-all.sh'), path.join(root, 'scripts', 'train-all.sh'));
+  const calls = path.join(root, 'calls');
+  for (const tool of ['npm', 'node']) {
+    fs.writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\n`, { mode: 0o755 });
+  }
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'MODELS_OUT' && !name.endsWith('_MINUTES')));
+  const result = spawnSync('bash', [path.join(root, 'scripts', 'train-all.sh')], { env: { ...inherited, ...env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8' });
+  expect(result.status, result.stderr).to.equal(0);
+  return { calls: fs.readFileSync(calls, 'utf8').trim().split('\n').sort(), root };
+}
+
+describe('scripts/train-all.sh', () => {
+  const roots: string[] = [];
+  after(() => { for (const root of roots) fs.rmSync(root, { recursive: true, force: true }); });
+
+  it('trains into MODELS_OUT, from scratch there, and leaves the shipped models/ alone', () => {
+    const { calls, root } = dryRun({ MODELS_OUT: 'retrained', AG2_MINUTES: '120' });
+    roots.push(root);
+    const train = (name: string, minutes: number): string =>
+      `node dist/firmware-ts/cli/main.js train --model ${name} --epochs 200 --minutes ${minutes} --resume --out retrained/${name}`;
+    expect(calls).to.deep.equal(['npm run -s build', train('ag11', 60), train('ag2', 120), train('baseline', 35), train('fvae2', 40)].sort());
+    for (const name of ['ag11', 'ag2', 'baseline', 'fvae2']) expect(fs.existsSync(path.join(root, 'retrained', name, 'train.log')), name).to.equal(true);
+    expect(fs.existsSync(path.join(root, 'models')), 'models/ touched').to.equal(false);
+  });
+
+  it('without MODELS_OUT, resumes the shipped models in models/', () => {
+    const { calls, root } = dryRun({});
+    roots.push(root);
+    expect(calls.filter((c) => c.includes('--model ag11'))).to.deep.equal([
+      'node dist/firmware-ts/cli/main.js train --model ag11 --epochs 200 --minutes 60 --resume --out models/ag11',
+    ]);
+  });
+});
