@@ -87,6 +87,18 @@ describe('train: --resume checks the checkpoint against the run', function () {
     await expectRefused(() => run({ epochs: 2 }), file, /cacheHash is 0000000000000000, the dataset now hashes to [0-9a-f]{16}: the data changed/);
   });
 
+  it('an epoch\'s log row written just before a kill (its checkpoint not yet saved) is not in train-log.csv twice', async () => {
+    const logFile = path.join(tmp.dir, 'train-log.csv');
+    const [header, first] = fs.readFileSync(logFile, 'utf8').trim().split('\n');
+    // Epoch 2 ran, logged its row, and was killed before its checkpoint: the resumed run does epoch 2 again.
+    fs.appendFileSync(logFile, `2,${first.split(',').slice(1).join(',')}\n`);
+    await run({ epochs: 2 });
+    const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n');
+    expect(lines[0]).to.equal(header);
+    expect(lines.slice(1).map((row) => row.split(',')[0])).to.deep.equal(['1', '2']);
+    expect(lines[1]).to.equal(first);
+  });
+
   it('a matching checkpoint resumes; one saved before the first validation still ships the best model', async () => {
     const resumed = await run({ epochs: 2 });
     expect(resumed.epoch).to.equal(2);

@@ -10,6 +10,7 @@ import { initParams, paramCount, type Params } from '../model/params.js';
 import { gaussian, mulberry32 } from '../model/random.js';
 import { STEPS } from '../pattern/pattern.js';
 import { FEATURES, PATTERN_TENSOR_SIZE } from '../pattern/tensor-layout.js';
+import { writeFileAtomicSync } from '../storage/atomic-file.js';
 import { Adam } from './adam.js';
 import { checkpointStateFile, loadCheckpoint, writeCheckpoint, type RunState } from './checkpoint.js';
 import { Progress } from './progress.js';
@@ -60,6 +61,8 @@ export async function train(opts: TrainOptions): Promise<RunState> {
     ({ params, adam, state } = loadCheckpoint(checkpointDir, config, { cacheHash: cache.hash, trainWindows: trainSet.count }));
     if (state.seed !== opts.seed) log(`groovebox:train resuming with the checkpoint's seed ${state.seed} (ignoring --seed ${opts.seed})`);
     log(`groovebox:train resumed ${config.name} at epoch ${state.epoch + 1}, batch ${state.batchInEpoch}, step ${state.globalStep} (${(state.seconds / 60).toFixed(1)} min so far)`);
+    const dropped = dropLogRowsAfter(path.join(outDir, 'train-log.csv'), state.epoch);
+    if (dropped > 0) log(`groovebox:train dropped ${dropped} row(s) of train-log.csv written after the checkpoint (that epoch runs again)`);
   } else {
     params = initParams(config, opts.seed);
     adam = new Adam(params);
@@ -145,6 +148,25 @@ export async function train(opts: TrainOptions): Promise<RunState> {
     saveCheckpoint();
   }
   return state;
+}
+
+/**
+ * A kill between an epoch's log row and its checkpoint leaves a row the
+ * resumed run writes again: rows past the checkpoint's epoch go, so the log
+ * (and the loss plot drawn from it) has each epoch once. Returns how many went.
+ */
+export function dropLogRowsAfter(file: string, epochsDone: number): number {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return 0;
+  }
+  const [header, ...rows] = text.split('\n').filter((line) => line !== '');
+  const kept = rows.filter((row) => Number(row.split(',')[0]) <= epochsDone);
+  if (kept.length === rows.length) return 0;
+  writeFileAtomicSync(file, Buffer.from([header, ...kept].map((line) => `${line}\n`).join('')));
+  return rows.length - kept.length;
 }
 
 function fmt(parts: Record<string, number>): string {
