@@ -99,6 +99,18 @@ describe('train: --resume checks the checkpoint against the run', function () {
     expect(lines[1]).to.equal(first);
   });
 
+  it('too few windows for one batch is refused before any weight is made (no tensors left behind)', async () => {
+    const before = tf.memory().numTensors;
+    let caught: Error | null = null;
+    try {
+      await run({ resume: false, limit: 16, outDir: path.join(tmp.dir, 'small') });
+    } catch (err) {
+      caught = err as Error;
+    }
+    expect(caught?.message).to.equal('only 16 training windows: fewer than one batch of 32');
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+
   it('a matching checkpoint resumes; one saved before the first validation still ships the best model', async () => {
     const resumed = await run({ epochs: 2 });
     expect(resumed.epoch).to.equal(2);

@@ -53,6 +53,10 @@ export async function train(opts: TrainOptions): Promise<RunState> {
   };
   const trainSet = pick('train');
   const validationSet = pick('validation');
+  // Checked before any weight exists: a refusal leaves no tensors behind.
+  const batchSize = config.train.batchSize;
+  const batchesPerEpoch = Math.floor(trainSet.count / batchSize);
+  if (batchesPerEpoch < 1) throw new Error(`only ${trainSet.count} training windows: fewer than one batch of ${batchSize}`);
 
   let params: Params;
   let adam: Adam;
@@ -75,9 +79,6 @@ export async function train(opts: TrainOptions): Promise<RunState> {
     log(`groovebox:train ${config.name}: ${paramCount(params)} weights, ${trainSet.count} training windows, ${validationSet.count} validation windows, backend ${opts.backend}`);
   }
 
-  const batchSize = config.train.batchSize;
-  const batchesPerEpoch = Math.floor(trainSet.count / batchSize);
-  if (batchesPerEpoch < 1) throw new Error(`only ${trainSet.count} training windows: fewer than one batch of ${batchSize}`);
   let lastCheckpoint = performance.now();
   let sessionStart = performance.now();
   const secondsSoFar = () => state.seconds + (performance.now() - sessionStart) / 1000;
