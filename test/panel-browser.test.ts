@@ -159,6 +159,11 @@ describe('panel: the whole box in headless Chromium', function () {
       bpm += detents;
       await until(() => box!.box.sequencer.targetBpm === bpm, `tempo ${bpm} BPM after the key ${key} (it is ${box.box.sequencer.targetBpm})`);
     }
+    // Ctrl with + or - is the browser's zoom, not the knob. Had they turned it (-1, -2, -1), the two ups after them
+    // would end at bpm, never passing bpm + 2.
+    for (const key of ['Control+Minus', 'Control+NumpadSubtract', 'Control+Equal', 'ArrowUp', 'ArrowUp']) await page.keyboard.press(key);
+    bpm += 2;
+    await until(() => box!.box.sequencer.targetBpm === bpm, `tempo ${bpm} BPM: Ctrl with + or - turned the knob (it is ${box.box.sequencer.targetBpm})`);
 
     // Back to the kick, and PLAY: the grid shows its score again and the playhead runs.
     await page.click('#roll .label[data-drum="0"]');

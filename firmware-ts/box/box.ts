@@ -74,7 +74,7 @@ export interface GrooveBoxOptions {
     onSend?: (bytes: readonly number[], due: Seconds, sentAt: Seconds) => void;
   })) | null;
   /** A master's MIDI clock to follow (tempo, start/stop/continue); null or absent: the box keeps its own. */
-  clockInput?: { name: string; open: MidiInputOpener } | null;
+  clockInput?: { name: string; open: MidiInputOpener; dispose?(): void } | null;
   /** An audio context to play the kit on (null: no audio). `audible` false = a silent sink. */
   audio: { context: BaseAudioContext; audible: boolean; gain: number } | null;
   /** Makes a generation engine for one model folder; the box starts, restarts and stops it. */
@@ -260,7 +260,8 @@ export class GrooveBox implements BoxControl {
 
     this.#attachDevices();
     if (this.#options.clockInput && !this.#stopped) {
-      this.#clockInput = new ClockInputLink({ ...this.#options.clockInput, sequencer: this.sequencer, clock: this.clock, log: this.#options.logs('midi-in') });
+      const { name, open } = this.#options.clockInput;
+      this.#clockInput = new ClockInputLink({ name, open, sequencer: this.sequencer, clock: this.clock, log: this.#options.logs('midi-in') });
       await this.#clockInput.start();
     }
     this.capture.onChange((state, action) => this.#onGestures(state, action));
@@ -480,6 +481,7 @@ export class GrooveBox implements BoxControl {
     this.#stopped = true;
     this.#cancelRefresh?.();
     this.#clockInput?.close();
+    this.#options.clockInput?.dispose?.();
     this.#audioMemory?.stop();
     this.#cancelSave?.();
     // The sequencer's stop event makes MidiOut send STOP and release every note now; close() releases anything left.

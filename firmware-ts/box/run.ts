@@ -2,7 +2,7 @@ import path from 'node:path';
 import { discoverDevices, type FoundDevices } from '../devices/discovery.js';
 import { GenerationEngine } from '../engine/engine.js';
 import { openAudioContext } from '../outputs/audio/context.js';
-import { openSystemMidiInput } from '../outputs/midi/midi-input.js';
+import { systemMidiInput } from '../outputs/midi/midi-input.js';
 import { PanelServer } from '../panel/server.js';
 import { MODELS_DIR } from '../paths.js';
 import { SystemClock } from '../time/clock.js';
@@ -73,7 +73,7 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
       : null,
     // Independent of midi.enabled (MIDI out): a box playing audio only may still follow a master.
     clockInput: config.midi.follow !== null
-      ? { name: config.midi.follow, open: () => openSystemMidiInput(config.midi.follow!, clock) }
+      ? { name: config.midi.follow, ...systemMidiInput(config.midi.follow, clock) }
       : null,
     audio,
     engineFactory: (workerConfig) => new GenerationEngine(workerConfig),

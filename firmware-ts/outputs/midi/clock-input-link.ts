@@ -5,6 +5,13 @@ import type { MidiInput, MidiInputOpener } from './midi-input.js';
 
 /** How often a missing input is looked for, and an open one checked for. */
 const LOOK_EVERY: Seconds = 1;
+/**
+ * An input silent this long is opened again. A device unplugged and back
+ * within a look usually comes back under the same name (ALSA's client number
+ * follows the USB slot), listed as before but with the old subscription dead:
+ * nothing else would notice. Re-subscribing a quiet input costs microseconds.
+ */
+const REOPEN_AFTER_SILENCE: Seconds = 2;
 
 export interface ClockInputLinkOptions {
   /** What the log calls the input (the configured name). */
@@ -26,9 +33,11 @@ export interface ClockInputLinkOptions {
 export class ClockInputLink {
   readonly #options: ClockInputLinkOptions;
   #input: MidiInput | null = null;
+  #lastHeard: Seconds = 0;
   #follower: MidiClockFollower | null = null;
   #cancelLook: (() => void) | null = null;
   #saidMissing = false;
+  #saidFollowing = false;
   #closed = false;
 
   constructor(options: ClockInputLinkOptions) {
@@ -66,9 +75,12 @@ export class ClockInputLink {
         return;
       }
       this.#input = input;
+      this.#lastHeard = this.#options.clock.now();
+      input.onMessage(() => { this.#lastHeard = this.#options.clock.now(); });
       this.#follower = new MidiClockFollower({ input, sequencer: this.#options.sequencer });
+      if (this.#saidMissing || !this.#saidFollowing) log.info(`following the MIDI clock from "${input.name}"`);
       this.#saidMissing = false;
-      log.info(`following the MIDI clock from "${input.name}"`);
+      this.#saidFollowing = true;
     } catch (error) {
       if (this.#closed) return;
       if (!this.#saidMissing) log.warn(`MIDI clock input "${name}" not available (${(error as Error).message}); the box keeps its own tempo and follows when it appears`);
@@ -87,6 +99,10 @@ export class ClockInputLink {
         this.#options.log.warn(`MIDI clock input "${this.#input.name}" has gone; playing on at ${Math.round(this.#options.sequencer.targetBpm * 10) / 10} BPM until it is back`);
         this.#drop();
         this.#saidMissing = true;
+        void this.#tryOpen();
+      } else if (this.#options.clock.now() - this.#lastHeard >= REOPEN_AFTER_SILENCE) {
+        // Quietly: a master that sends no clock while stopped is silent too.
+        this.#drop();
         void this.#tryOpen();
       } else {
         this.#lookAgain();

@@ -53,22 +53,22 @@ export class FakeMidiInput implements MidiInput {
 }
 
 /** What the box needs of @julusian/midi's Input (the binding easymidi itself runs on). */
-interface NativeInput {
+export interface NativeMidiInput {
   on(event: 'message', listener: (deltaTime: number, bytes: number[]) => void): unknown;
   ignoreTypes(sysex: boolean, timing: boolean, activeSensing: boolean): void;
   getPortCount(): number;
   getPortName(port: number): string;
   openPort(port: number): void;
   closePort(): void;
-  /** Frees the ALSA client now rather than when V8 collects the wrapper. */
+  /** Frees the ALSA client now rather than at exit. */
   destroy?(): void;
 }
-interface NativeInputClass {
-  new (): NativeInput;
+export interface NativeMidiInputClass {
+  new (): NativeMidiInput;
   getPortNames(): string[];
 }
 
-let binding: NativeInputClass | null = null;
+let binding: NativeMidiInputClass | null = null;
 
 /**
  * easymidi's Input hands on parsed messages without RtMidi's arrival
@@ -76,11 +76,11 @@ let binding: NativeInputClass | null = null;
  * @julusian/midi (loaded from easymidi's own folder), has them. Resolved
  * once: module resolution reads the disk.
  */
-function nativeInput(): NativeInputClass {
+function nativeInputClass(): NativeMidiInputClass {
   if (binding) return binding;
   try {
     const fromEasymidi = createRequire(createRequire(import.meta.url).resolve('easymidi'));
-    const found = (fromEasymidi('@julusian/midi') as { Input?: NativeInputClass }).Input;
+    const found = (fromEasymidi('@julusian/midi') as { Input?: NativeMidiInputClass }).Input;
     if (typeof found !== 'function' || typeof found.getPortNames !== 'function') throw new Error('@julusian/midi has no Input.getPortNames');
     binding = found;
     return found;
@@ -89,60 +89,99 @@ function nativeInput(): NativeInputClass {
   }
 }
 
+/** Opens the named system input again and again (as it comes and goes); `dispose` lets go of it for good. */
+export interface SystemMidiInput {
+  open: MidiInputOpener;
+  dispose(): void;
+}
+
 /**
- * Opens a system MIDI input by its exact name or a part of it, stamping
- * messages with `clock` and with RtMidi's own arrival times. Rejects with
- * MidiPortError (`disconnected` when no such input is listed now).
+ * A system MIDI input by its exact name or a part of it ("UM-ONE" matches
+ * "UM-ONE:UM-ONE MIDI 1 24:0"), with messages stamped by `clock` and by
+ * RtMidi's own arrival times. One RtMidi input serves every reopening: a
+ * @julusian/midi Input is never collected (its native side holds its
+ * callback, which holds it), so one per attempt would leak one a second
+ * while the master is unplugged. `open` rejects with MidiPortError
+ * (`disconnected` when no such input is listed now).
  */
-export async function openSystemMidiInput(port: string, clock: Clock): Promise<MidiInput> {
-  const Input = nativeInput();
-  let input: NativeInput;
-  let name: string;
-  try {
-    input = new Input();
-    const names = Array.from({ length: input.getPortCount() }, (_, i) => input.getPortName(i));
-    const index = names.indexOf(port) >= 0 ? names.indexOf(port) : names.findIndex((n) => n.includes(port));
-    if (index < 0) {
-      input.destroy?.();
-      throw new MidiPortError(`no MIDI input named "${port}" (found: ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'})`, { disconnected: true });
-    }
-    name = names[index];
-    // RtMidi drops timing messages unless told otherwise; sysex and active sensing stay dropped.
-    input.ignoreTypes(true, false, true);
-    input.openPort(index);
-  } catch (error) {
-    if (error instanceof MidiPortError) throw error;
-    // "Failed to initialise RtMidi" when there is no ALSA sequencer (/dev/snd/seq).
-    throw new MidiPortError((error as Error).message, { unavailable: true });
-  }
-  const listeners = new Set<MidiInputListener>();
+export function systemMidiInput(port: string, clock: Clock, loadClass: () => NativeMidiInputClass = nativeInputClass): SystemMidiInput {
+  let native: NativeMidiInput | null = null;
+  /** The listeners of the input now open; null while none is (messages of a closed one go nowhere). */
+  let listeners: Set<MidiInputListener> | null = null;
   let deviceTime = 0;
-  input.on('message', (deltaTime, bytes) => {
-    // RtMidi gives each message's distance from the one before: their sum is the input thread's clock.
-    deviceTime += deltaTime;
-    const time = clock.now();
-    for (const l of listeners) l(bytes, time, deviceTime);
-  });
-  let closed = false;
+
+  const create = (Input: NativeMidiInputClass): NativeMidiInput => {
+    const made = new Input();
+    // RtMidi drops timing messages unless told otherwise; sysex and active sensing stay dropped.
+    made.ignoreTypes(true, false, true);
+    made.on('message', (deltaTime, bytes) => {
+      // RtMidi gives each message's distance from the one before (kernel arrival stamps): their sum is a clock.
+      deviceTime += deltaTime;
+      if (!listeners) return;
+      const time = clock.now();
+      for (const l of listeners) l(bytes, time, deviceTime);
+    });
+    return made;
+  };
+
+  const closePort = () => {
+    listeners = null;
+    try {
+      native?.closePort();
+    } catch {
+      // closing what is already gone
+    }
+  };
+
+  const open = async (): Promise<MidiInput> => {
+    const Input = loadClass();
+    closePort();
+    let name: string;
+    try {
+      // The static list first: it opens no client of ours, so a missing master costs nothing per look.
+      const listed = Input.getPortNames();
+      const wanted = listed.find((n) => n === port) ?? listed.find((n) => n.includes(port));
+      if (!wanted) throw new MidiPortError(`no MIDI input named "${port}" (found: ${listed.length ? listed.map((n) => `"${n}"`).join(', ') : 'none'})`, { disconnected: true });
+      name = wanted;
+      native ??= create(Input);
+      const index = Array.from({ length: native.getPortCount() }, (_, i) => native!.getPortName(i)).indexOf(name);
+      if (index < 0) throw new MidiPortError(`MIDI input "${name}" went away while being opened`, { disconnected: true });
+      native.openPort(index);
+    } catch (error) {
+      closePort();
+      if (error instanceof MidiPortError) throw error;
+      // "Failed to initialise RtMidi" when there is no ALSA sequencer (/dev/snd/seq).
+      throw new MidiPortError((error as Error).message, { unavailable: true });
+    }
+    const mine = new Set<MidiInputListener>();
+    listeners = mine;
+    deviceTime = 0;
+    return {
+      name,
+      onMessage(listener) {
+        mine.add(listener);
+        return () => mine.delete(listener);
+      },
+      present() {
+        try {
+          return Input.getPortNames().includes(name);
+        } catch {
+          return true;
+        }
+      },
+      close() {
+        mine.clear();
+        if (listeners === mine) closePort();
+      },
+    };
+  };
+
   return {
-    name,
-    onMessage(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    present() {
-      try {
-        return Input.getPortNames().includes(name);
-      } catch {
-        return true;
-      }
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      listeners.clear();
-      input.closePort();
-      input.destroy?.();
+    open,
+    dispose() {
+      closePort();
+      native?.destroy?.();
+      native = null;
     },
   };
 }

@@ -207,7 +207,8 @@ function build() {
   buildRoll($('heard'), [...DRUMS.map((name, d) => ({ name, d })), { name: 'groove: you' }, { name: 'groove: model' }, { name: 'accent: you' }, { name: 'accent: model' }]);
 
   window.addEventListener('keydown', (e) => {
-    if (e.repeat || typing(e)) return;
+    // With Ctrl, Cmd or Alt held a key is the browser's (zoom is Ctrl and +/-), not the panel's.
+    if (e.repeat || typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
     const k = GRID_CODES.indexOf(e.code);
     if (k >= 0) { key(k, true, e); e.preventDefault(); return; }
     if (e.code in BUTTON_CODES) { button(BUTTON_CODES[e.code], true, e); e.preventDefault(); return; }
