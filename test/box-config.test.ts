@@ -92,6 +92,15 @@ describe('box: config', () => {
     expect(validateConfig({ panel: { host: '0.0.0.0', token: '!~0123456789abcdef"' } }, 'x').panel.token).to.equal('!~0123456789abcdef"');
   });
 
+  it('a file that is not JSON is one line naming it, even when the fault is next to a newline (V8 quotes the text around it)', () => {
+    const file = path.join(tempDir('groovebox-config-'), 'config.json');
+    fs.writeFileSync(file, '{"midi": {"enabled": tru\n, "port": null}}');
+    const err = (() => { try { loadConfig(file, {}, () => {}); } catch (e) { return e as Error; } return null; })();
+    expect(err).to.be.instanceOf(ConfigError);
+    expect(err!.message).to.match(new RegExp(`^${file}: not valid JSON \\(`));
+    expect(err!.message).to.not.match(/[\n\r]/);
+  });
+
   it('a missing file gives the defaults with one log line; flags override the file and are checked the same way', () => {
     const dir = tempDir('groovebox-config-');
     const lines: string[] = [];

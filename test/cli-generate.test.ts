@@ -132,4 +132,11 @@ describe('cli: generate, humanize, drumify on MIDI files', function () {
     expectOneLineError(await groovebox(['drumify', fixture('groove.mid'), '--model', 'baseline', '--models-dir', models, '--out', path.join(tmp.dir, 'x.mid')]), /--model baseline: this model has no groove input/);
     expectOneLineError(await groovebox(['generate', '--model', 'ag2', '--models-dir', models, '--out', path.join(tmp.dir, 'x.mid')]), /ag2: model folder not found/);
   });
+
+  it('sound render with a pattern file that is not JSON (a newline inside the fault): one line naming the file', async () => {
+    const bad = path.join(tmp.dir, 'pattern.json');
+    fs.writeFileSync(bad, '{"notes": [\n tru\n]}');
+    expectOneLineError(await groovebox(['sound', 'render', '--pattern', bad, '--out', path.join(tmp.dir, 'x.wav')]), new RegExp(`--pattern ${bad}: not valid JSON`));
+    expectOneLineError(await groovebox(['sound', 'render', '--pattern', path.join(tmp.dir, 'none.json'), '--out', path.join(tmp.dir, 'x.wav')]), /none\.json: cannot read it \(ENOENT\)/);
+  });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { resolveNoteMap, NoteMapError, type NoteMap } from '../outputs/midi/note-map.js';
 import { badTokenCharacter, isLoopbackAddress, MIN_TOKEN_LENGTH } from '../panel/bind-rules.js';
 import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
+import { jsonErrorText } from '../storage/json-error.js';
 
 /** Where the Pi's config lives unless --config says otherwise. */
 export const DEFAULT_CONFIG_FILE = '/etc/groovebox/config.json';
@@ -232,7 +233,7 @@ export function loadConfig(file: string, overrides: ConfigOverrides, log: (messa
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      throw new ConfigError(file, '(file)', `not valid JSON (${(err as Error).message})`);
+      throw new ConfigError(file, '(file)', `not valid JSON (${jsonErrorText(err)})`);
     }
   }
   // Flags win over the file; they are merged before validation so they are checked the same way.

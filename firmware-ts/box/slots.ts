@@ -4,6 +4,7 @@ import { gestureStateFromJSON, type GestureState } from '../gestures/state.js';
 import { Pattern, type PatternJSON } from '../pattern/pattern.js';
 import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
 import { removeStaleTemps, writeFileAtomic } from '../storage/atomic-file.js';
+import { jsonErrorText } from '../storage/json-error.js';
 import { BOX_MODELS, type BoxModel } from './config.js';
 import type { BoxLog } from './log.js';
 
@@ -205,7 +206,7 @@ export class SlotStore {
       return { data: decode(json, file), json };
     } catch (err) {
       const keptAs = await keepAside(file);
-      const error = new SlotCorruptError(file, keptAs, `${what} is unreadable (${(err as Error).message})`);
+      const error = new SlotCorruptError(file, keptAs, `${what} is unreadable (${jsonErrorText(err)})`);
       this.#log.error(`${error.message}; starting that ${what} empty`);
       throw error;
     }

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TEMP_MARK, syncDirSync, writeFileAtomicSync } from '../storage/atomic-file.js';
+import { jsonErrorText } from '../storage/json-error.js';
 import { tf } from './runtime.js';
 
 /**
@@ -217,7 +218,7 @@ function readJson(file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ModelFileError(file, `invalid JSON (${(err as Error).message})`);
+    throw new ModelFileError(file, `invalid JSON (${jsonErrorText(err)})`);
   }
 }
 

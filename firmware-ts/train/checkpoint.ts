@@ -4,6 +4,7 @@ import { currentSetFile, firstWeightMismatch, ModelFileError, readModelFileSet, 
 import { tf } from '../ml/runtime.js';
 import type { ModelConfig } from '../model/config.js';
 import { paramSpecs, type Params } from '../model/params.js';
+import { jsonErrorText } from '../storage/json-error.js';
 import { Adam } from './adam.js';
 
 /**
@@ -104,7 +105,7 @@ function readState(file: string): RunState {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ModelFileError(file, `unreadable checkpoint state (${(err as Error).message}); remove ${path.dirname(file)} to start over`);
+    throw new ModelFileError(file, `unreadable checkpoint state (${jsonErrorText(err)}); remove ${path.dirname(file)} to start over`);
   }
   const state = raw as RunState;
   const fail = (key: string, expected: string, got: unknown): never => {

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { renderPattern } from '../../outputs/audio/render.js';
 import { Pattern } from '../../pattern/pattern.js';
+import { jsonErrorText } from '../../storage/json-error.js';
 import type { Command } from '../command.js';
 import { numberOption, stringOption, UsageError, integerOption } from '../command.js';
 
@@ -28,7 +29,7 @@ export const soundRender: Command = {
     const out = stringOption(values, 'out');
     if (!out) throw new UsageError('--out: expected a WAV file path');
     const file = stringOption(values, 'pattern');
-    const pattern = file ? Pattern.fromJSON(JSON.parse(readFileSync(file, 'utf8')), file) : demoPattern();
+    const pattern = file ? Pattern.fromJSON(readPatternJson(file), file) : demoPattern();
     const rendered = await renderPattern(pattern, {
       bpm: numberOption(values, 'bpm', 120, 40, 240),
       loops: integerOption(values, 'loops', 2, 1, 64),
@@ -38,3 +39,18 @@ export const soundRender: Command = {
     process.stdout.write(`${out}: ${rendered.notes.length} hits, ${(rendered.channels[0].length / rendered.sampleRate).toFixed(2)} s\n`);
   },
 };
+
+/** The pattern file's JSON, or one line naming the file and what is wrong with it. */
+function readPatternJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--pattern ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--pattern ${file}: not valid JSON (${jsonErrorText(err)})`);
+  }
+}
