@@ -30,6 +30,11 @@ describe('box: following a master MIDI clock (midi.follow)', () => {
     await pulses(150, 24 * 8);
     expect(t.box.sequencer.playing).to.equal(true);
     expect(t.box.snapshot().bpm).to.be.closeTo(150, 1e-6);
+    expect(t.box.snapshot().status).to.include('following the MIDI clock from "MPC Live MIDI 1"');
+    // The knob cannot win against the master: the box says so instead of seeming to ignore it.
+    await t.box.command({ command: 'tempo', bpm: 90 });
+    expect(t.box.snapshot().bpm).to.be.closeTo(150, 1e-6);
+    expect(t.box.snapshot().status[0]).to.equal('the tempo follows "MPC Live MIDI 1"');
     const kicks = noteOns(t.port, from).filter((n) => n.note === KICK_NOTE).map((n) => n.time);
     expect(kicks).to.have.length(4);
     for (let i = 1; i < kicks.length; i++) expect(kicks[i] - kicks[i - 1], 'one beat at the master\'s 150 BPM').to.be.closeTo(0.4, 1e-6);

@@ -261,7 +261,10 @@ export class GrooveBox implements BoxControl {
     this.#attachDevices();
     if (this.#options.clockInput && !this.#stopped) {
       const { name, open } = this.#options.clockInput;
-      this.#clockInput = new ClockInputLink({ name, open, sequencer: this.sequencer, clock: this.clock, log: this.#options.logs('midi-in') });
+      // Whether the master is followed is the performer's business too: its lines go to the panel's status as well.
+      const log = this.#options.logs('midi-in');
+      const told = { info: (m: string) => { log.info(m); this.#show(m); }, warn: (m: string) => { log.warn(m); this.#show(m); } };
+      this.#clockInput = new ClockInputLink({ name, open, sequencer: this.sequencer, clock: this.clock, log: told });
       await this.#clockInput.start();
     }
     this.capture.onChange((state, action) => this.#onGestures(state, action));
@@ -290,6 +293,12 @@ export class GrooveBox implements BoxControl {
   }
 
   setTempo(bpm: number): void {
+    const master = this.#clockInput?.bpm != null ? this.#clockInput.connected : null;
+    if (master) {
+      // The master's clock would take it back within a 16th: say so rather than seem to ignore the knob.
+      if (this.#status[0] !== `the tempo follows "${master}"`) this.#say(`the tempo follows "${master}"`);
+      return;
+    }
     const set = this.sequencer.setTempo(bpm);
     // A take waiting for its downbeat follows the new tempo (nothing is tapped yet).
     if (this.capture.recorder.phase() === 'count-in') this.capture.rearm();
@@ -742,6 +751,11 @@ export class GrooveBox implements BoxControl {
 
   #say(message: string): void {
     this.#log.info(message);
+    this.#show(message);
+  }
+
+  /** A line on the panel's status (newest first), without logging it. */
+  #show(message: string): void {
     this.#status.unshift(message);
     if (this.#status.length > STATUS_LINES) this.#status.length = STATUS_LINES;
     this.#dirty = true;
