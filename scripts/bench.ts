@@ -101,9 +101,18 @@ for (const step of STEPS) {
   table.push([step.title, summary(step.key, value), `groovebox ${step.args.join(' ')}`, `${seconds.toFixed(0)} s`]);
 }
 
+/** The code measured: HEAD, and whether the tree had changes on top (null outside a git clone). */
+function measuredCommit(): { sha: string; dirty: boolean } | null {
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  const head = git('rev-parse', 'HEAD');
+  if (head.status !== 0) return null;
+  return { sha: head.stdout.trim(), dirty: git('status', '--porcelain', '--untracked-files=no').stdout.trim() !== '' };
+}
+
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const report = {
   date: new Date().toISOString(),
+  commit: measuredCommit(),
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverage: os.loadavg() },
   quick,
   reused: Object.fromEntries([...reused].map(([key, r]) => [key, r.file])),
