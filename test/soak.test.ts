@@ -36,6 +36,8 @@ describe('soak: the box playing and generating every bar', function () {
     expect(result.midiTiming.last.events, 'MIDI still flowing at the end').to.be.greaterThan(100);
     expect(result.windows.length, 'a figure per window after warm-up').to.be.at.least(3);
     expect(result.sends).to.equal(result.windows.reduce((n, w) => n + w.midi.events, 0));
+    // The audio engine's memory goes back at a full collection every 30 s (mocha runs with --expose-gc).
+    expect(result.audioCollections?.runs, 'a full collection every 30 s').to.be.at.least(Math.floor(minutes * 2) - 1);
     // A loose guard against a leak that grows with every generation (the figure itself is in the README).
     expect(result.rssGrowthMB).to.be.lessThan(20);
   });

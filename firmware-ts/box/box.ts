@@ -217,6 +217,12 @@ export class GrooveBox implements BoxControl {
     return this.#engineStatus === 'ready';
   }
 
+  /** The audio engine's timed full collections so far (null without audio, or without --expose-gc). */
+  get audioCollections(): { runs: number; longestMs: number } | null {
+    const memory = this.#audioMemory;
+    return memory && memory.runs > 0 ? { runs: memory.runs, longestMs: Math.round(memory.longestMs * 10) / 10 } : null;
+  }
+
   get currentSlot(): number | null {
     return this.#slot;
   }

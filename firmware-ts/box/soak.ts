@@ -113,6 +113,8 @@ export interface SoakResult {
   stolenMs: number | null;
   /** How fast the AudioContext's clock ran against the sequencer's, from the first to the last window (null without audio). */
   audioClockDriftPpm: number | null;
+  /** The main thread's full collections for the audio engine's memory (every 30 s): how many, the longest (null without). */
+  audioCollections: { runs: number; longestMs: number } | null;
   /** With `witness`: who else saw the timing thread's stalls over 5 ms (null without). */
   stallWitness: SoakStallWitness | null;
   windows: SoakWindow[];
@@ -186,6 +188,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
 
   let realtime: number | null = null;
   let witnessed: SoakStallWitness | null = null;
+  let audioCollections: SoakResult['audioCollections'] = null;
   // A failed soak still stops what it started, or the process would not exit.
   try {
     await new Promise<void>((resolve, reject) => {
@@ -267,6 +270,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     await witness?.idle.stop();
     normalThreadPriority(); // the caller (a test run, the bench) goes on at normal priority
     realtime = midi.realtime;
+    audioCollections = box.audioCollections;
     await box.shutdown();
     await (audio?.context as unknown as { close(): Promise<void> } | undefined)?.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
@@ -297,6 +301,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     startedHrMs,
     stolenMs: windows.some((w) => w.stolenMs === null) ? null : windows.reduce((n, w) => n + (w.stolenMs ?? 0), 0),
     audioClockDriftPpm: driftPpm(windows),
+    audioCollections,
     stallWitness: witnessed,
     windows,
   };

@@ -43,6 +43,7 @@ export const soakCommand: Command = {
         `  timing thread: max stall ${result.maxStallMs} ms, p99 ${result.p99StallMs} ms\n` +
         `  MIDI |sent - due|: first minute p50 ${t.first.p50_ms} / p99 ${t.first.p99_ms} ms, last minute p50 ${t.last.p50_ms} / p99 ${t.last.p99_ms} ms\n` +
         (result.audioClockDriftPpm === null ? '' : `  audio clock against the sequencer's: ${result.audioClockDriftPpm} ppm\n`) +
+        (result.audioCollections === null ? '' : `  main thread's full collections for audio memory: ${result.audioCollections.runs}, longest ${result.audioCollections.longestMs} ms\n`) +
         (w === null ? '' :
           `  stalls over ${w.thresholdMs} ms: ${w.stalls} in ${w.windowsJudged} windows (${w.windowsUnjudged} without the timing thread's witness); ` +
           `covered by its own GC ${w.gc} (longest ${w.longestMs.gc} ms), by the idle thread held too ${w.machine} (${w.longestMs.machine} ms), ` +
