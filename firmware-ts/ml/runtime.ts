@@ -47,7 +47,8 @@ async function loadNode(): Promise<void> {
   await import(name);
 }
 
-async function loadWasm(): Promise<void> {
+/** Loads the wasm backend's module (its binary from node_modules, one thread); `tf.setBackend('wasm')` starts it. */
+export async function loadWasm(): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const require = createRequire(import.meta.url);
   const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
