@@ -18,11 +18,11 @@ interface Sent { bytes: number[]; due: number; at: number; heard: number }
  * 100 ms ahead, as the sequencer does: one that reaches the thread more than
  * 20 ms after its time is dropped, and a busy test machine can be that slow.
  */
-function rig(extra: Partial<MidiThreadOptions> & { crashAfterSends?: number; outage?: { afterSends: number; seconds: number } } = {}) {
+function rig(extra: Partial<MidiThreadOptions> & { crashAfterSends?: number; hangAfterSends?: number; outage?: { afterSends: number; seconds: number } } = {}) {
   const sent: Sent[] = [];
   const logs: string[] = [];
   const midi = new MidiThread({
-    port: { kind: 'fake', name: 'fake', report: true, crashAfterSends: extra.crashAfterSends, outage: extra.outage },
+    port: { kind: 'fake', name: 'fake', report: true, crashAfterSends: extra.crashAfterSends, hangAfterSends: extra.hangAfterSends, outage: extra.outage },
     noteMap: NOTE_MAP_PRESETS.gm,
     sendClock: false,
     noteLength: 0.05,
@@ -117,6 +117,26 @@ describe('outputs: MIDI on its own timing thread', function () {
     expect(sent[release].at, 'not before the port returned').to.be.above(pulledAt + 1.2);
     expect(sent[release].at - (pulledAt + 1.2), 'back within 1 s of the port').to.be.below(1);
     expect(sent.slice(release + 1).some((s) => s.bytes[0] === 0x99), 'notes again').to.equal(true);
+  });
+
+  it('a thread that hangs (an endless loop, no crash to say so) is seen by its silent heartbeat, ended and restarted; notes come again', async () => {
+    const { midi, sent, logs, clock } = rig({ hangAfterSends: 1, noteLength: 5 });
+    await midi.connect();
+    await new Promise((r) => setTimeout(r, 1000)); // past the new thread's grace: it has beaten
+    midi.handle({ type: 'note', time: clock.now() + 0.1, drum: 0, velocity: 1, step: 0, offset: 0, position: 0 });
+    await until(() => sent.length === 1);
+    const hungAt = performance.now() / 1000;
+    await until(() => midi.restarts === 1, 5000);
+    const seenAfter = performance.now() / 1000 - hungAt;
+    expect(seenAfter, 'judged after about 2 s of silence, not at once').to.be.within(1.5, 3.5);
+    expect(logs.some((m) => /MIDI timing thread stopped \(hung: its event loop has not run for 2 s\); restarting it/.test(m)), logs.join('\n')).to.equal(true);
+    await until(() => midi.connected);
+    const t = clock.now() + 0.1;
+    midi.handle({ type: 'note', time: t, drum: 1, velocity: 1, step: 0, offset: 0, position: 0 });
+    await until(() => sent.some((s) => s.bytes[0] === 0x99 && s.bytes[1] === 38));
+    await midi.close();
+    expect(midi.restarts, 'the restarted thread beats: no second restart').to.equal(1);
+    expect(sent.map((s) => s.bytes), 'the note left hanging by the hung thread was released').to.deep.include(allNotesOff(10));
   });
 
   it('closing while a crashed thread waits to restart still releases every note before the end', async () => {

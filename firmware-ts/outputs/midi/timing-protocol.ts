@@ -9,11 +9,12 @@ export type MidiPortSpec =
   | { kind: 'easymidi'; port: string | null }
   /**
    * A fake port that keeps nothing (the soak and benchmarks: the lateness figures come from the thread).
-   * Tests may ask for every message back (`report`), for a crash of the thread after some sends, and
+   * Tests may ask for every message back (`report`), for a crash of the thread after some sends (or a
+   * hang: it spins forever), and
    * for an outage: after some sends the port goes the way RtMidi's does when its cable is pulled
    * (sends vanish, the port leaves the system's list) and comes back some seconds later.
    */
-  | { kind: 'fake'; name: string; report?: boolean; crashAfterSends?: number; outage?: { afterSends: number; seconds: Seconds } };
+  | { kind: 'fake'; name: string; report?: boolean; crashAfterSends?: number; hangAfterSends?: number; outage?: { afterSends: number; seconds: Seconds } };
 
 export interface TimingThreadConfig {
   port: MidiPortSpec;
@@ -31,7 +32,12 @@ export interface TimingThreadConfig {
   mainHrMinusPerf: Seconds;
   /** Release every note on our channels right after connecting (a restarted thread cannot know what was sounding). */
   releaseOnConnect: boolean;
+  /** One Int32 the thread's event loop increments every HEARTBEAT_SECONDS: the main thread sees a hang by it. */
+  heartbeat: SharedArrayBuffer;
 }
+
+/** How often the timing thread's event loop says it is alive. */
+export const HEARTBEAT_SECONDS = 0.25;
 
 /** How late messages left, as measured on the timing thread. */
 export interface LatenessFigures {

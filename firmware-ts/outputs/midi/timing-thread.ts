@@ -19,6 +19,17 @@ import type { FromTimingThread, LatenessFigures, MidiPortSpec, StallFigures, Tim
  */
 const TIMING_THREAD_HEAP = { maxYoungGenerationSizeMb: 3, maxOldGenerationSizeMb: 8 };
 
+/**
+ * A thread whose heartbeat has not moved for this long is hung and restarted.
+ * Judged by consecutive looks every HANG_LOOK_SECONDS rather than by elapsed
+ * time, so a process that was paused as a whole (both threads) is given
+ * several looks after it resumes before the thread is judged.
+ */
+const HANG_LOOK_SECONDS = 0.5;
+const HANG_LOOKS = 4;
+/** Extra looks a new thread gets before its first beat (loading its modules, on a busy Pi at boot). */
+const STARTUP_GRACE_LOOKS = 6;
+
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'timing-worker.js');
 
 export interface MidiThreadOptions {
@@ -60,7 +71,8 @@ interface Reply {
  * priority, while the main thread runs the sequencer, panel, devices and the
  * audio graph. The sequencer works 100 ms ahead, so its events reach the
  * thread well before they are due; a main-thread pause shorter than that
- * look-ahead moves no note. A crashed thread is restarted with All Notes Off.
+ * look-ahead moves no note. A crashed thread is restarted with All Notes Off,
+ * and so is a hung one (its heartbeat stops: see #lookForHang).
  */
 export class MidiThread implements MidiSink {
   readonly #options: MidiThreadOptions;
@@ -87,12 +99,19 @@ export class MidiThread implements MidiSink {
   #spawnedAt = 0;
   /** The witness threshold a soak asked for, for a restarted thread (null: never asked). */
   #witnessMs: number | null = null;
+  readonly #heartbeat = new Int32Array(new SharedArrayBuffer(4));
+  #lastBeat = 0;
+  /** Looks in a row that found the heartbeat where it was (negative: a new thread's grace before its first beat). */
+  #quietLooks = -STARTUP_GRACE_LOOKS;
+  readonly #hangCheck: NodeJS.Timeout;
 
   constructor(options: MidiThreadOptions, workerFile = WORKER_FILE) {
     this.#options = options;
     this.#log = options.log ?? ((m) => process.stderr.write(`groovebox:midi ${m}\n`));
     this.#workerFile = workerFile;
     this.#worker = this.#spawn(false);
+    this.#hangCheck = setInterval(() => this.#lookForHang(), HANG_LOOK_SECONDS * 1000);
+    this.#hangCheck.unref();
   }
 
   get connected(): boolean {
@@ -182,7 +201,26 @@ export class MidiThread implements MidiSink {
     // A thread that does not answer must not hold up the exit (SIGTERM has a 1 s budget).
     await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 300).unref())]);
     this.#replies.clear();
+    clearInterval(this.#hangCheck);
     await this.#worker.terminate();
+  }
+
+  /**
+   * A crash ends the thread and says so; a hang (an endless loop, a call that
+   * never returns) says nothing and holds MIDI for good. Its heartbeat stops.
+   */
+  #lookForHang(): void {
+    const beat = Atomics.load(this.#heartbeat, 0);
+    if (this.#closing || this.#down) {
+      this.#quietLooks = -STARTUP_GRACE_LOOKS;
+    } else if (beat !== this.#lastBeat) {
+      this.#quietLooks = 0;
+    } else if (++this.#quietLooks >= HANG_LOOKS) {
+      const hung = this.#worker;
+      this.#crashed(hung, `hung: its event loop has not run for ${HANG_LOOKS * HANG_LOOK_SECONDS} s`);
+      void hung.terminate();
+    }
+    this.#lastBeat = beat;
   }
 
   #flush(): void {
@@ -210,7 +248,7 @@ export class MidiThread implements MidiSink {
     const port = this.#options.port;
     const config: TimingThreadConfig = {
       // A test's crash request is for the first thread only.
-      port: afterCrash && port.kind === 'fake' ? { ...port, crashAfterSends: undefined } : port,
+      port: afterCrash && port.kind === 'fake' ? { ...port, crashAfterSends: undefined, hangAfterSends: undefined } : port,
       noteMap: this.#options.noteMap,
       sendClock: this.#options.sendClock,
       noteLength: this.#options.noteLength,
@@ -218,6 +256,7 @@ export class MidiThread implements MidiSink {
       realtime: this.#options.realtime ?? TIMING_THREAD_PRIORITY,
       mainHrMinusPerf: hrMinusPerf(),
       releaseOnConnect: afterCrash,
+      heartbeat: this.#heartbeat.buffer as SharedArrayBuffer,
     };
     // Small heap limits keep this thread's RSS flat. Young generation: when the send
     // loop still made 12 MB/s of garbage, V8 grew it and the committed heap swung

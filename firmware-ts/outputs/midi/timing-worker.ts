@@ -10,7 +10,7 @@ import { openEasyMidiPort } from './easymidi-port.js';
 import { ListedFakeMidiPort, SilentPort } from './fake-midi-port.js';
 import { MidiOut } from './midi-out.js';
 import { MidiPortError, type MidiPortOpener } from './midi-port.js';
-import type { FromTimingThread, MidiPortSpec, TimingThreadConfig, ToTimingThread } from './timing-protocol.js';
+import { HEARTBEAT_SECONDS, type FromTimingThread, type MidiPortSpec, type TimingThreadConfig, type ToTimingThread } from './timing-protocol.js';
 
 /**
  * The MIDI timing thread (see timing-thread.ts): a MidiOut and nothing else,
@@ -34,8 +34,14 @@ let maxLatenessNs = 0;
 const stalls = monitorEventLoopDelay({ resolution: 1 });
 stalls.enable();
 
+// The main thread restarts a thread whose event loop stops beating (an endless loop would otherwise hold MIDI,
+// and at SCHED_FIFO a core, for good). One atomic add, no allocation.
+const heartbeat = new Int32Array(config.heartbeat);
+setInterval(() => Atomics.add(heartbeat, 0, 1), HEARTBEAT_SECONDS * 1000);
+
 const report = config.port.kind === 'fake' && config.port.report === true;
 const crashAfter = config.port.kind === 'fake' ? config.port.crashAfterSends : undefined;
+const hangAfter = config.port.kind === 'fake' ? config.port.hangAfterSends : undefined;
 const outage = config.port.kind === 'fake' ? config.port.outage : undefined;
 /** The port an outage pulls (tests only). */
 let outagePort: ListedFakeMidiPort | null = null;
@@ -58,6 +64,7 @@ const out = new MidiOut({
     // Thrown from a timer, out of the send loop's reach, so it ends the thread as a real fault would.
     sends++;
     if (crashAfter !== undefined && sends === crashAfter) setTimeout(() => { throw new Error(`crash after ${sends} sends, as the test asked`); });
+    if (hangAfter !== undefined && sends === hangAfter) setTimeout(() => { for (;;); });
     if (outage && outagePort && sends === outage.afterSends) {
       const pulled = outagePort;
       pulled.vanish();
