@@ -76,6 +76,18 @@ const STEPS: Step[] = [
 const cli = path.join(PROJECT_ROOT, 'dist', 'firmware-ts', 'cli', 'main.js');
 const results: Record<string, unknown> = {};
 const table: string[][] = [];
+
+/** The code measured: HEAD, and whether the tree had changes on top (null outside a git clone). */
+function measuredCommit(): { sha: string; dirty: boolean } | null {
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  const head = git('rev-parse', 'HEAD');
+  if (head.status !== 0) return null;
+  return { sha: head.stdout.trim(), dirty: git('status', '--porcelain', '--untracked-files=no').stdout.trim() !== '' };
+}
+
+// Read before the steps: the code that `npm run bench` built, not what the tree holds an hour later.
+const commit = measuredCommit();
+
 let failed = 0;
 for (const step of STEPS) {
   if (skip.has(step.key.split('.')[0]) || skip.has(step.key)) continue;
@@ -101,18 +113,10 @@ for (const step of STEPS) {
   table.push([step.title, summary(step.key, value), `groovebox ${step.args.join(' ')}`, `${seconds.toFixed(0)} s`]);
 }
 
-/** The code measured: HEAD, and whether the tree had changes on top (null outside a git clone). */
-function measuredCommit(): { sha: string; dirty: boolean } | null {
-  const git = (...args: string[]) => spawnSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8' });
-  const head = git('rev-parse', 'HEAD');
-  if (head.status !== 0) return null;
-  return { sha: head.stdout.trim(), dirty: git('status', '--porcelain', '--untracked-files=no').stdout.trim() !== '' };
-}
-
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const report = {
   date: new Date().toISOString(),
-  commit: measuredCommit(),
+  commit,
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverage: os.loadavg() },
   quick,
   reused: Object.fromEntries([...reused].map(([key, r]) => [key, r.file])),

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, defaultConfig, loadConfig, validateConfig } from '../firmware-ts/box/config.js';
+import { jsonErrorText } from '../firmware-ts/storage/json-error.js';
 import { tempDir } from './box-fixtures.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -90,6 +91,10 @@ describe('box: config', () => {
       expect(got).to.not.include(token.trim()).and.not.include('\n').and.not.include('--token');
     }
     expect(validateConfig({ panel: { host: '0.0.0.0', token: '!~0123456789abcdef"' } }, 'x').panel.token).to.equal('!~0123456789abcdef"');
+  });
+
+  it('parse errors are written on one line: control characters, DEL, NEL and the Unicode line separators as escapes', () => {
+    expect(jsonErrorText(new SyntaxError('a\nb\r\tc\u007fd\u0085e\u2028f\u2029g'))).to.equal('a\\nb\\r\\tc\\u007fd\\u0085e\\u2028f\\u2029g');
   });
 
   it('a file that is not JSON is one line naming it, even when the fault is next to a newline (V8 quotes the text around it)', () => {

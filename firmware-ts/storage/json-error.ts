@@ -5,5 +5,7 @@
  */
 export function jsonErrorText(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  // Below U+0020 JSON's own escapes (\n, \t, \u0001); DEL, NEL and the Unicode line and paragraph separators as \uXXXX.
+  return message.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (c) =>
+    c < ' ' ? JSON.stringify(c).slice(1, -1) : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

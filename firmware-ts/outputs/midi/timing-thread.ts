@@ -103,6 +103,9 @@ export class MidiThread implements MidiSink {
   #lastBeat = 0;
   /** Looks in a row that found the heartbeat where it was (negative: a new thread's grace before its first beat). */
   #quietLooks = -STARTUP_GRACE_LOOKS;
+  /** Hung threads told to terminate that have not ended yet; `stuck`: one more hung while one had not. */
+  #unended = 0;
+  #stuck = false;
   readonly #hangCheck: NodeJS.Timeout;
 
   constructor(options: MidiThreadOptions, workerFile = WORKER_FILE) {
@@ -211,14 +214,22 @@ export class MidiThread implements MidiSink {
    */
   #lookForHang(): void {
     const beat = Atomics.load(this.#heartbeat, 0);
-    if (this.#closing || this.#down) {
+    if (this.#closing || this.#down || this.#stuck) {
       this.#quietLooks = -STARTUP_GRACE_LOOKS;
     } else if (beat !== this.#lastBeat) {
       this.#quietLooks = 0;
     } else if (++this.#quietLooks >= HANG_LOOKS) {
       const hung = this.#worker;
+      // terminate() stops JavaScript at once, but a thread blocked inside native code only when the call
+      // returns: while one has not ended, another hang is not answered with yet another thread.
+      if (this.#unended > 0) {
+        this.#stuck = true;
+        this.#log('MIDI timing thread hung again, and the last hung one has not ended (blocked outside JavaScript): no more new threads; MIDI is off until the box restarts');
+        return;
+      }
       this.#crashed(hung, `hung: its event loop has not run for ${HANG_LOOKS * HANG_LOOK_SECONDS} s`);
-      void hung.terminate();
+      this.#unended++;
+      void hung.terminate().finally(() => this.#unended--);
     }
     this.#lastBeat = beat;
   }
@@ -266,6 +277,9 @@ export class MidiThread implements MidiSink {
     // (scripts/measure-old-generation-limit.ts). The thread lives on 4.5-5 MB, so the
     // limit still leaves it room to spare; the 16 MB limit let the box's RSS grow 5 MB.
     const worker = new Worker(this.#workerFile, { workerData: config, resourceLimits: TIMING_THREAD_HEAP });
+    // Each new thread gets its grace before its first beat, also when it starts before a look has seen the restart.
+    this.#quietLooks = -STARTUP_GRACE_LOOKS;
+    this.#lastBeat = Atomics.load(this.#heartbeat, 0);
     this.#spawnedAt = performance.now();
     if (this.#witnessMs !== null) worker.postMessage({ type: 'witness', thresholdMs: this.#witnessMs } satisfies ToTimingThread);
     worker.on('message', (message: FromTimingThread) => this.#receive(message));
