@@ -122,7 +122,7 @@ describe('MIDI clock input link (follow a master through cable pulls)', () => {
 });
 
 /** A stand-in for @julusian/midi's Input class: a port list, instances that record what they are asked, a way to deliver. */
-function fakeBinding(ports: string[]) {
+function fakeBinding(ports: string[], system = { alsa: true, lists: 0 }) {
   const made: FakeNative[] = [];
   class FakeNative implements NativeMidiInput {
     listener: ((deltaTime: number, bytes: number[]) => void) | null = null;
@@ -134,6 +134,8 @@ function fakeBinding(ports: string[]) {
       made.push(this);
     }
     static getPortNames(): string[] {
+      system.lists++;
+      if (!system.alsa) throw new Error('Failed to initialise RtMidi');
       return [...ports];
     }
     on(_event: 'message', listener: (deltaTime: number, bytes: number[]) => void) {
@@ -162,7 +164,7 @@ function fakeBinding(ports: string[]) {
       this.listener?.(deltaTime, bytes);
     }
   }
-  return { Input: FakeNative as unknown as NativeMidiInputClass, made };
+  return { Input: FakeNative as unknown as NativeMidiInputClass, made, system };
 }
 
 describe('MIDI clock input on the system (RtMidi through @julusian/midi, faked at its binding)', () => {
@@ -196,7 +198,7 @@ describe('MIDI clock input on the system (RtMidi through @julusian/midi, faked a
   it('one RtMidi input serves every reopening (a new one per attempt would never be collected); a failed open closes the port', async () => {
     const ports: string[] = [];
     const { Input, made } = fakeBinding(ports);
-    const system = systemMidiInput('UM-ONE', new OfflineClock(0), () => Input);
+    const system = systemMidiInput('UM-ONE', new OfflineClock(0), () => Input, async () => true);
     for (let i = 0; i < 5; i++) {
       const error = await system.open().then(() => null, (e: unknown) => e);
       expect(error).to.be.instanceOf(MidiPortError);
@@ -220,6 +222,24 @@ describe('MIDI clock input on the system (RtMidi through @julusian/midi, faked a
     again.close();
     expect(made[0].open).to.equal(null);
     system.dispose();
+  });
+
+  it('without an ALSA sequencer RtMidi is not asked again (each attempt prints lines from C) until /dev/snd/seq appears', async () => {
+    const { Input, system } = fakeBinding(['UM-ONE:UM-ONE MIDI 1 24:0'], { alsa: false, lists: 0 });
+    let sequencer = false;
+    const input = systemMidiInput('UM-ONE', new OfflineClock(0), () => Input, async () => sequencer);
+    for (let i = 0; i < 5; i++) {
+      const error = await input.open().then(() => null, (e: unknown) => e);
+      expect((error as MidiPortError).unavailable).to.equal(true);
+      expect((error as MidiPortError).message).to.equal('Failed to initialise RtMidi');
+    }
+    expect(system.lists, 'asked once').to.equal(1);
+    sequencer = true;
+    system.alsa = true;
+    const opened = await input.open();
+    expect(opened.name).to.equal('UM-ONE:UM-ONE MIDI 1 24:0');
+    expect(system.lists).to.equal(2);
+    input.dispose();
   });
 
   it('the real binding opens the input or fails with a MidiPortError (never anything else)', async () => {

@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Clock, Seconds } from '../../time/clock.js';
 import { MidiPortError } from './midi-port.js';
@@ -104,8 +105,15 @@ export interface SystemMidiInput {
  * while the master is unplugged. `open` rejects with MidiPortError
  * (`disconnected` when no such input is listed now).
  */
-export function systemMidiInput(port: string, clock: Clock, loadClass: () => NativeMidiInputClass = nativeInputClass): SystemMidiInput {
+export function systemMidiInput(
+  port: string,
+  clock: Clock,
+  loadClass: () => NativeMidiInputClass = nativeInputClass,
+  sequencerPresent: () => Promise<boolean> = alsaSequencerPresent,
+): SystemMidiInput {
   let native: NativeMidiInput | null = null;
+  /** RtMidi could not start (no ALSA sequencer): each attempt prints lines from C, so it is not asked again until there is one. */
+  let unavailable: MidiPortError | null = null;
   /** The listeners of the input now open; null while none is (messages of a closed one go nowhere). */
   let listeners: Set<MidiInputListener> | null = null;
   let deviceTime = 0;
@@ -136,6 +144,8 @@ export function systemMidiInput(port: string, clock: Clock, loadClass: () => Nat
   const open = async (): Promise<MidiInput> => {
     const Input = loadClass();
     closePort();
+    if (unavailable && !(await sequencerPresent())) throw unavailable;
+    unavailable = null;
     let name: string;
     try {
       // The static list first: it opens no client of ours, so a missing master costs nothing per look.
@@ -151,7 +161,8 @@ export function systemMidiInput(port: string, clock: Clock, loadClass: () => Nat
       closePort();
       if (error instanceof MidiPortError) throw error;
       // "Failed to initialise RtMidi" when there is no ALSA sequencer (/dev/snd/seq).
-      throw new MidiPortError((error as Error).message, { unavailable: true });
+      unavailable = new MidiPortError((error as Error).message, { unavailable: true });
+      throw unavailable;
     }
     const mine = new Set<MidiInputListener>();
     listeners = mine;
@@ -184,4 +195,10 @@ export function systemMidiInput(port: string, clock: Clock, loadClass: () => Nat
       native = null;
     },
   };
+}
+
+/** Whether the ALSA sequencer RtMidi needs is there (always true off Linux: RtMidi's own error says). */
+async function alsaSequencerPresent(): Promise<boolean> {
+  if (process.platform !== 'linux') return true;
+  return access('/dev/snd/seq').then(() => true, () => false);
 }
