@@ -143,6 +143,28 @@ describe('box: performer actions that overlap', function () {
     await t.close();
   });
 
+  it('the tempo turned while a take records: the take starts again at the next loop on the new grid, and says so', async () => {
+    const t = await testBox({ modelsDir: tempDir('groovebox-no-models-') });
+    await t.box.boot();
+    t.box.play();
+    await t.run(t.clock.now() + 1);
+    await t.button('rec', true); await t.button('rec', false);
+    const first = t.box.capture.recorder.window!;
+    await t.run(first.start + 1); // a second into the take
+    expect(t.box.capture.recorder.phase()).to.equal('recording');
+    t.box.setTempo(130);
+    const again = t.box.capture.recorder.window!;
+    expect(again.bpm, 'the take\'s grid is the new tempo').to.equal(130);
+    expect(again.start, 'from the next loop start').to.be.greaterThan(first.start + 1);
+    await t.run(again.start - 0.01);
+    expect(t.box.sequencer.nextLoopStart(t.clock.now())).to.be.closeTo(again.start, 1e-9);
+    expect(t.box.snapshot().status).to.include('tempo changed during the take: it starts again at the next loop');
+    // Setting the tempo it already has is no change: the take goes on.
+    t.box.setTempo(130);
+    expect(t.box.capture.recorder.window!.start).to.equal(again.start);
+    await t.close();
+  });
+
   it('a generation worker that cannot be brought back: one error line, and the box plays on as a plain step sequencer', async () => {
     // The boot's model loads; its first generation kills the worker; the restarted one no longer loads.
     const t = await testBox({ modelsDir: scriptedModels({ load: ['ok', 'fail'], crashOnSeed: 'any' }), workerFile: SCRIPTED });

@@ -118,6 +118,23 @@ describe('sequencer: tempo', () => {
     expect(() => clampTempo(Number.NaN, () => {})).to.throw(/tempo/);
   });
 
+  it('says an out-of-range tempo at most once a minute per limit (a master clock at 240 BPM re-tempos every 16th)', () => {
+    const clock = new OfflineClock(0);
+    const warnings: string[] = [];
+    const seq = new Sequencer({ clock, bpm: 120, warn: (m) => warnings.push(m) });
+    for (let i = 0; i < 200; i++) {
+      clock.advance(0.125); // 25 s of 16ths, the estimate jittering across the limit
+      seq.setTempo(i % 2 ? 239.99 : 240.02);
+    }
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.match(/240\.02 BPM/);
+    seq.setTempo(30);
+    expect(warnings, 'the other limit is said at once').to.have.length(2);
+    clock.advance(60);
+    seq.setTempo(250);
+    expect(warnings, 'and again after a minute').to.have.length(3);
+  });
+
   it('changes tempo at a cell boundary: nothing already scheduled moves, the new grid follows on', () => {
     const clock = new OfflineClock(0);
     const p = new Pattern();

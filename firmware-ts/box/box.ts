@@ -305,9 +305,14 @@ export class GrooveBox implements BoxControl {
       if (this.#status[0] !== `the tempo follows "${master}"`) this.#say(`the tempo follows "${master}"`);
       return;
     }
+    const before = this.sequencer.targetBpm;
     const set = this.sequencer.setTempo(bpm);
-    // A take waiting for its downbeat follows the new tempo (nothing is tapped yet).
-    if (this.capture.recorder.phase() === 'count-in') this.capture.rearm();
+    // A take keeps the grid it was armed with, so it starts again on the loop as it now runs: waiting for its
+    // downbeat it simply follows; recording, its taps so far would land on the wrong steps.
+    const phase = this.capture.recorder.phase();
+    if (set !== before && phase !== 'idle' && this.capture.rearm() && phase === 'recording') {
+      this.#say('tempo changed during the take: it starts again at the next loop');
+    }
     this.#dirty = true;
     this.#scheduleSave();
     this.#log.debug(`tempo ${set} BPM`);

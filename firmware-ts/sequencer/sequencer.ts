@@ -2,11 +2,14 @@ import { DRUM_COUNT } from '../pattern/drums.js';
 import { Pattern, STEPS, STEPS_PER_BAR } from '../pattern/pattern.js';
 import type { Clock, Seconds } from '../time/clock.js';
 import type { SequencerEvent, SequencerListener, TransportEvent } from './events.js';
-import { clampTempo, DEFAULT_BPM, stepSeconds, type Bpm } from './tempo.js';
+import { clampTempo, DEFAULT_BPM, MIN_BPM, stepSeconds, type Bpm } from './tempo.js';
 import { Ticker } from './ticker.js';
 
 /** MIDI clock resolution: 24 pulses per quarter note = 6 per 16th. */
 export const PULSES_PER_STEP = 6;
+
+/** An out-of-range tempo is said again after this long at the earliest (per limit). */
+const CLAMP_REPEAT: Seconds = 60;
 
 /** Where a new pattern takes over. */
 export type SwitchAt = 'loop' | 'bar' | 'step';
@@ -55,6 +58,8 @@ export class Sequencer {
   readonly #lookAhead: Seconds;
   readonly #ticker: Ticker;
   readonly #warn: (message: string) => void;
+  /** When a tempo below MIN_BPM / above MAX_BPM was last said to be clamped. */
+  readonly #clampSaid: { low: Seconds | null; high: Seconds | null } = { low: null, high: null };
   readonly #onListenerError: (error: unknown, event: SequencerEvent) => void;
   readonly #listeners = new Set<SequencerListener>();
   #defaultSwitch: SwitchAt;
@@ -163,7 +168,16 @@ export class Sequencer {
    * is clamped with a warning.
    */
   setTempo(bpm: Bpm, rampSteps = 0): Bpm {
-    const target = clampTempo(bpm, this.#warn);
+    // Said at most once a minute for each limit: a master clock at 240 BPM, whose estimate jitters across the
+    // limit, re-tempos every 16th.
+    const target = clampTempo(bpm, (m) => {
+      const limit = bpm < MIN_BPM ? 'low' : 'high';
+      const now = this.#clock.now();
+      const last = this.#clampSaid[limit];
+      if (last !== null && now - last < CLAMP_REPEAT) return;
+      this.#clampSaid[limit] = now;
+      this.#warn(m);
+    });
     if (!this.#playing || rampSteps <= 0) {
       this.#ramp = null;
       if (this.#playing) this.#requestedBpm = target;

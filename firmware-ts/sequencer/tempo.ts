@@ -15,7 +15,7 @@ export function stepSeconds(bpm: Bpm): number {
 
 /**
  * Tempo is a performer's knob, not a programming error: a value out of range is
- * clamped (and said once through `warn`) rather than stopping the music. Only a
+ * clamped (and said through `warn`) rather than stopping the music. Only a
  * value that is not a number at all is refused.
  */
 export function clampTempo(bpm: Bpm, warn: (message: string) => void): Bpm {
