@@ -107,6 +107,24 @@ describe('outputs: audio follows the sound card clock as it drifts', () => {
     expect(audio.dropped + audio.late).to.equal(0);
   });
 
+  it('PLAY after a stop keeps the settled offset: one reading, low by up to a block, would play a block early for half a minute', () => {
+    const card = soundCard(0, 3.7);
+    const follower = new ClockFollower();
+    follower.resume(card.read(0), 0);
+    for (let i = 1; i <= 3000; i++) follower.observe(card.read(i / 100) - i / 100, i / 100); // 30 s of play
+    const settled = follower.offset;
+    expect(Math.abs(settled - 3.7), 'settled on the card').to.be.below(BLOCK / 4);
+    // Stopped for 20 s, then PLAY: the first reading comes at the worst moment of a block.
+    const t = 50 + BLOCK * 0.99;
+    follower.resume(card.read(t) - t, t);
+    expect(follower.offset, 'not anchored on the low reading').to.equal(settled);
+    // A card that gained or lost time while stopped is taken at once.
+    follower.resume(3.7 + 0.01, 60);
+    expect(follower.offset).to.be.closeTo(3.71, 1e-12);
+    follower.resume(3.7 - 0.2, 70);
+    expect(follower.offset).to.be.closeTo(3.5, 1e-12);
+  });
+
   it('does not follow a context whose clock stands still (suspended), and re-anchors when it runs again', async () => {
     const kit = await SampledKit.render(RATE);
     const ctx = new FakeContext();

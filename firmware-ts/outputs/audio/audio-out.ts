@@ -40,6 +40,8 @@ export class ClockFollower {
   #offset = 0;
   #readings: number[] = [];
   #lastAt = -Infinity;
+  /** Readings taken since the last anchor: a window's worth makes the offset settled. */
+  #observed = 0;
 
   /** contextTime = sequencerTime + offset. */
   get offset(): number {
@@ -56,6 +58,25 @@ export class ClockFollower {
     this.#offset = reading;
     this.#readings = [reading];
     this.#lastAt = at;
+    this.#observed = 0;
+  }
+
+  /**
+   * Start/continue. Until a window of readings has settled the offset, the
+   * reading is all there is. After that the settled offset stays: one reading is low by up to a render burst, and
+   * anchoring on it would play up to a burst early after every PLAY, for the
+   * half minute the slew needs to win it back. A reading above the offset (the
+   * card gained time while stopped: every reading is a lower bound) or far
+   * below it (it lost time) anchors at once.
+   */
+  resume(reading: number, at: Seconds): void {
+    const settled = this.#observed >= ClockFollower.WINDOW_READINGS;
+    if (!settled || reading > this.#offset || reading < this.#offset - ClockFollower.JUMP) {
+      this.anchor(reading, at);
+      return;
+    }
+    this.#readings = [reading];
+    this.#lastAt = at;
   }
 
   /** A reading (contextTime - sequencerTime) at sequencer time `at`; ignored unless due. */
@@ -69,6 +90,7 @@ export class ClockFollower {
       return;
     }
     this.#readings.push(reading);
+    this.#observed++;
     if (this.#readings.length > ClockFollower.WINDOW_READINGS) this.#readings.shift();
     const error = Math.max(...this.#readings) - this.#offset;
     if (error > ClockFollower.JUMP) {
@@ -124,7 +146,7 @@ export class AudioOut {
     this.#master.gain.value = gain;
     this.#master.connect(this.#ctx.destination);
     this.#lanes = new GainLanes(this.#ctx, this.#master);
-    this.#anchor();
+    this.#resume(); // a first reading; PLAY takes a fresh one until the offset has settled
   }
 
   get context(): BaseAudioContext {
@@ -164,7 +186,7 @@ export class AudioOut {
     switch (event.type) {
       case 'start':
       case 'continue':
-        this.#anchor();
+        this.#resume();
         return;
       case 'note': {
         this.#follow();
@@ -215,12 +237,12 @@ export class AudioOut {
     return { when, sources: [source] };
   }
 
-  #anchor(): void {
+  #resume(): void {
     // currentTime first: a delay between the two reads can then only make the reading lower, never higher.
     if (!this.#clock) return;
     const contextTime = this.#ctx.currentTime;
     const now = this.#clock.now();
-    this.#follower.anchor(contextTime - now, now);
+    this.#follower.resume(contextTime - now, now);
     this.#lastContextTime = contextTime;
   }
 
