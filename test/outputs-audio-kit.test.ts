@@ -153,6 +153,18 @@ describe('outputs: the sampled kit', () => {
     expect(() => new AudioOut({ context: ctx as unknown as BaseAudioContext, kit })).to.throw(RangeError, /22050 Hz.*48000 Hz/);
   });
 
+  it('renders an early first downbeat at 0, and not the next loop\'s early downbeat into the tail', async () => {
+    // 120 BPM, 2 loops of 4 s; the kick on step 0 is 50 ms early (offset -0.8 of half a 16th).
+    const r = await renderPattern(new Pattern().set(0, KICK, 1, -0.8), { bpm: 120, loops: 2, sampleRate: RATE, tail: 1 });
+    expect(r.notes).to.have.length(2);
+    expect(r.notes[0].time).to.equal(0);
+    expect(r.notes[1].time).to.be.closeTo(3.95, 1e-6);
+    const data = r.channels[0];
+    expect(firstSound(data), 'the first loop\'s hit, at the first sample').to.equal(0);
+    const tail = data.subarray(Math.round(7.9 * RATE));
+    expect(Math.max(...tail.map(Math.abs)), 'nothing from a third loop in the tail').to.be.below(1e-4);
+  });
+
   it('renders WAVs with the same kit the box plays', async () => {
     const r = await renderPattern(new Pattern().set(0, KICK, 1, 0), { bpm: 120, sampleRate: RATE, tail: 0 });
     const layer = kit.buffer(KICK, LAYERS - 1).getChannelData(0);

@@ -49,9 +49,12 @@ export async function renderPattern(pattern: Pattern, options: RenderOptions): P
   const audio = new AudioOut({ context: context as unknown as BaseAudioContext, kit });
   const notes: NoteEvent[] = [];
   sequencer.on((e) => {
-    if (e.type === 'note' && e.time < seconds) {
-      notes.push(e);
-      audio.handle(e);
+    // A hit belongs to the loop of its grid position: the next loop's early downbeat is not in the file, and the
+    // first loop's is played at 0 (before it, AudioOut would drop it as late).
+    if (e.type === 'note' && e.position < loops * STEPS) {
+      const note = e.time < 0 ? { ...e, time: 0 } : e;
+      notes.push(note);
+      audio.handle(note);
     }
   });
   sequencer.start(0);
