@@ -63,6 +63,22 @@ describe('gestures: GestureCapture on any panel implementation', () => {
     expect(capture.state.groove).to.equal(null);
   });
 
+  it('with the loop running, the count-in rows light over the last 4 beats before the take, not from the REC press', () => {
+    const clock = new OfflineClock(5);
+    // REC just after a loop start: the take starts on the next one, 31 16ths (7.75 beats at 120 BPM) away.
+    const capture = new GestureCapture({ clock, bpm: () => 120, nextDownbeat: () => 5 + 31 * 0.125 });
+    const window = capture.rec()!;
+    const rows = () => {
+      const colors = capture.colors();
+      return [0, 4, 8, 12].map((k) => (colors[k] === COUNT_IN_COLOR ? 'lit' : colors[k].r > 0 ? 'dim' : 'off'));
+    };
+    expect(rows(), 'armed, the count not begun').to.deep.equal(['dim', 'off', 'off', 'off']);
+    clock.advanceTo(window.start - 4 * 0.5 + 0.01); // 4 beats to go
+    expect(rows()).to.deep.equal(['lit', 'off', 'off', 'off']);
+    clock.advanceTo(window.start - 0.5 + 0.01); // the last beat
+    expect(rows()).to.deep.equal(['lit', 'lit', 'lit', 'lit']);
+  });
+
   it('REC just after a take\'s last bar (in the grace for strokes still being scanned) keeps that take and starts the next', () => {
     const clock = new OfflineClock(5);
     const capture = new GestureCapture({ clock, bpm: () => 120, nextDownbeat: () => null, grace: 0.05 });

@@ -111,9 +111,13 @@ function interpretationView(state: GestureState, ui: EditorUi, first: number, in
 function takeView(take: NonNullable<ViewContext['take']>, first: number): Rgb[] {
   const { window, now, partial } = take;
   if (now < window.start) {
-    // Count-in: the rows light up beat by beat (4 beats, one row each).
-    const beat = Math.floor((now - window.armedAt) / (window.stepDuration * 4));
-    return keys((k) => (Math.floor(k / 4) <= beat ? COUNT_IN_COLOR : OFF));
+    // Count-in: the rows light up beat by beat over the last 4 beats before the take, one row each, so the
+    // fourth row means "next beat". Counted back from the start: with the loop running the wait can be
+    // longer than a bar, and is then shown by a dim first row until the count begins.
+    const beat = window.stepDuration * 4;
+    const beatsLeft = Math.ceil((window.start - now) / beat - 1e-9);
+    if (beatsLeft > 4) return keys((k) => (k < 4 ? scale(COUNT_IN_COLOR, 0.2) : OFF));
+    return keys((k) => (Math.floor(k / 4) <= 4 - beatsLeft ? COUNT_IN_COLOR : OFF));
   }
   const step = Math.floor((now - window.start) / window.stepDuration);
   const bar = step >= STEPS_PER_BAR ? STEPS_PER_BAR : 0;
