@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import type { MidiPort } from './midi-port.js';
 import { MidiPortError } from './midi-port.js';
+import { easymidiBinding } from './rtmidi-binding.js';
 
 /** The name the box's virtual port shows up under (other software connects to it). */
 export const VIRTUAL_PORT_NAME = 'GrooveBox';
@@ -48,8 +48,7 @@ function portNameLister(lib: EasyMidi): () => string[] {
 
 function findPortNameLister(lib: EasyMidi): () => string[] {
   try {
-    const fromEasymidi = createRequire(createRequire(import.meta.url).resolve('easymidi'));
-    const binding = fromEasymidi('@julusian/midi') as { Output?: { getPortNames?: () => string[] } };
+    const binding = easymidiBinding() as { Output?: { getPortNames?: () => string[] } };
     const list = binding.Output?.getPortNames;
     if (typeof list === 'function') return () => list.call(binding.Output);
   } catch {

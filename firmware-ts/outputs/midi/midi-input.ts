@@ -1,7 +1,6 @@
-import { access } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { Clock, Seconds } from '../../time/clock.js';
 import { MidiPortError } from './midi-port.js';
+import { alsaSequencerPresent, easymidiBinding } from './rtmidi-binding.js';
 
 /**
  * One incoming message. `time` is when this thread saw it (late by whatever
@@ -80,8 +79,7 @@ let binding: NativeMidiInputClass | null = null;
 function nativeInputClass(): NativeMidiInputClass {
   if (binding) return binding;
   try {
-    const fromEasymidi = createRequire(createRequire(import.meta.url).resolve('easymidi'));
-    const found = (fromEasymidi('@julusian/midi') as { Input?: NativeMidiInputClass }).Input;
+    const found = (easymidiBinding() as { Input?: NativeMidiInputClass }).Input;
     if (typeof found !== 'function' || typeof found.getPortNames !== 'function') throw new Error('@julusian/midi has no Input.getPortNames');
     binding = found;
     return found;
@@ -195,10 +193,4 @@ export function systemMidiInput(
       native = null;
     },
   };
-}
-
-/** Whether the ALSA sequencer RtMidi needs is there (always true off Linux: RtMidi's own error says). */
-async function alsaSequencerPresent(): Promise<boolean> {
-  if (process.platform !== 'linux') return true;
-  return access('/dev/snd/seq').then(() => true, () => false);
 }

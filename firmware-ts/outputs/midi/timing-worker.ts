@@ -1,4 +1,3 @@
-import { access } from 'node:fs/promises';
 import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
@@ -10,6 +9,7 @@ import { openEasyMidiPort } from './easymidi-port.js';
 import { ListedFakeMidiPort, SilentPort } from './fake-midi-port.js';
 import { MidiOut } from './midi-out.js';
 import { MidiPortError, type MidiPortOpener } from './midi-port.js';
+import { alsaSequencerPresent } from './rtmidi-binding.js';
 import { HEARTBEAT_SECONDS, type FromTimingThread, type MidiPortSpec, type TimingThreadConfig, type ToTimingThread } from './timing-protocol.js';
 
 /**
@@ -94,7 +94,7 @@ function opener(spec: MidiPortSpec): MidiPortOpener {
   let lastError: MidiPortError | null = null;
   return async () => {
     // Without an ALSA sequencer each RtMidi attempt prints lines from C: only ask again once /dev/snd/seq exists.
-    if (lastError?.unavailable && process.platform === 'linux' && !(await exists('/dev/snd/seq'))) throw lastError;
+    if (lastError?.unavailable && !(await alsaSequencerPresent())) throw lastError;
     try {
       return await openEasyMidiPort({ port: spec.port ?? undefined });
     } catch (err) {
@@ -102,10 +102,6 @@ function opener(spec: MidiPortSpec): MidiPortOpener {
       throw err;
     }
   };
-}
-
-function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
 }
 
 function ms(ns: number): number {
