@@ -27,6 +27,7 @@ describe('box: following a master MIDI clock (midi.follow)', () => {
     expect(t.box.sequencer.playing).to.equal(false);
     master.emit([0xfa], t.clock.now(), t.clock.now());
     const from = t.clock.now();
+    const downbeat = masterTime + 60 / 150 / 24; // the master's first pulse after Start
     await pulses(150, 24 * 8);
     expect(t.box.sequencer.playing).to.equal(true);
     expect(t.box.snapshot().bpm).to.be.closeTo(150, 1e-6);
@@ -37,7 +38,10 @@ describe('box: following a master MIDI clock (midi.follow)', () => {
     expect(t.box.snapshot().status[0]).to.equal('the tempo follows "MPC Live MIDI 1"');
     const kicks = noteOns(t.port, from).filter((n) => n.note === KICK_NOTE).map((n) => n.time);
     expect(kicks).to.have.length(4);
-    for (let i = 1; i < kicks.length; i++) expect(kicks[i] - kicks[i - 1], 'one beat at the master\'s 150 BPM').to.be.closeTo(0.4, 1e-6);
+    // On the master's beats, as near as this test's clock can tell (it moves in steps, the master's stamps do not):
+    // the first leaves as soon as its pulse is seen, up to a step late; from there on, a beat apart exactly.
+    for (let i = 0; i < kicks.length; i++) expect(kicks[i] - (downbeat + 0.4 * i), `beat ${i}`).to.be.within(-0.002, 0.002);
+    for (let i = 2; i < kicks.length; i++) expect(kicks[i] - kicks[i - 1], 'one beat at the master\'s 150 BPM').to.be.closeTo(0.4, 1e-6);
 
     master.emit([0xfc], t.clock.now(), t.clock.now());
     const stoppedAt = t.clock.now();

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { MidiClockFollower } from '../firmware-ts/outputs/midi/clock-follower.js';
 import { createRequire } from 'node:module';
 import { EasyMidiPort, openEasyMidiPort, toEasyMidiMessage, type EasyMidiOutput } from '../firmware-ts/outputs/midi/easymidi-port.js';
 import { FakeMidiPort, ListedFakeMidiPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
@@ -426,58 +425,5 @@ describe('outputs: send loop', () => {
     clock.advanceTo(1);
     expect(errors).to.have.length(1);
     expect(ran).to.deep.equal([0.2]);
-  });
-});
-
-describe('outputs: MIDI clock follow (slave mode)', () => {
-  it('takes tempo from incoming clock and start/stop from the master', () => {
-    const clock = new OfflineClock(0);
-    const input = new FakeMidiInput();
-    const seq = new Sequencer({ clock, bpm: 90, pattern: new Pattern().set(0, KICK, 1) });
-    const follower = new MidiClockFollower({ input, sequencer: seq });
-    const pulse = 60 / 150 / 24;
-    input.emit([0xfa], 0);
-    let t = 0.001;
-    for (let i = 0; i < 48; i++, t += pulse) {
-      clock.advanceTo(t);
-      input.emit([0xf8], t);
-    }
-    expect(follower.bpm).to.be.closeTo(150, 1e-6);
-    expect(seq.playing).to.equal(true);
-    expect(seq.bpm).to.be.closeTo(150, 1e-6);
-    input.emit([0xfc], t);
-    expect(seq.playing).to.equal(false);
-    follower.close();
-  });
-
-  it('takes the tempo from the input\'s own arrival stamps, so pulses this thread sees late do not move it', () => {
-    const clock = new OfflineClock(0);
-    const input = new FakeMidiInput();
-    const seq = new Sequencer({ clock, bpm: 90, pattern: new Pattern() });
-    const follower = new MidiClockFollower({ input, sequencer: seq });
-    const pulse = 60 / 128 / 24;
-    for (let i = 0; i < 49; i++) {
-      // Every 7th pulse reaches this thread 30 ms late (a garbage collection); the driver's stamp is on time.
-      const seen = i * pulse + (i % 7 === 0 ? 0.03 : 0);
-      clock.advanceTo(seen);
-      input.emit([0xf8], seen, 100 + i * pulse);
-      if (i >= 2) expect(follower.bpm).to.be.closeTo(128, 1e-6);
-    }
-    expect(seq.targetBpm).to.be.closeTo(128, 1e-6);
-    follower.close();
-  });
-
-  it('starts its estimate again after the master paused its clock', () => {
-    const clock = new OfflineClock(0);
-    const input = new FakeMidiInput();
-    const seq = new Sequencer({ clock, bpm: 90, pattern: new Pattern() });
-    const follower = new MidiClockFollower({ input, sequencer: seq });
-    let t = 0;
-    for (let i = 0; i < 30; i++, t += 60 / 100 / 24) input.emit([0xf8], t);
-    expect(follower.bpm).to.be.closeTo(100, 1e-6);
-    t += 5; // five seconds without clock, then the master comes back at 140
-    for (let i = 0; i < 3; i++, t += 60 / 140 / 24) input.emit([0xf8], t);
-    expect(follower.bpm).to.be.closeTo(140, 1e-6);
-    follower.close();
   });
 });

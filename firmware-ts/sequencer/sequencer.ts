@@ -1,7 +1,7 @@
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { Pattern, STEPS, STEPS_PER_BAR } from '../pattern/pattern.js';
 import type { Clock, Seconds } from '../time/clock.js';
-import type { SequencerEvent, SequencerListener, TransportEvent } from './events.js';
+import { LATE_NOTE_LIMIT, type SequencerEvent, type SequencerListener, type TransportEvent } from './events.js';
 import { clampTempo, DEFAULT_BPM, MIN_BPM, stepSeconds, type Bpm } from './tempo.js';
 import { Ticker } from './ticker.js';
 
@@ -200,6 +200,39 @@ export class Sequencer {
   }
 
   /**
+   * Starts in step with an outside master (MIDI clock follow): 16th `position`
+   * has its downbeat at `downbeat`, which may just have passed. Its notes then
+   * leave at once, and outputs drop those more than LATE_NOTE_LIMIT late (the
+   * early hits of that 16th); a downbeat later than that joins at the next
+   * 16th instead. Emits 'start' from position 0, 'continue' from any other.
+   */
+  join(position: number, downbeat: Seconds): void {
+    if (this.#playing) return;
+    const now = this.#clock.now();
+    let cell = position;
+    let at = downbeat;
+    while (at < now - LATE_NOTE_LIMIT) {
+      cell++;
+      at += this.#stepDur;
+    }
+    this.#begin(cell === 0 ? 'start' : 'continue', cell, at);
+  }
+
+  /**
+   * Moves every 16th not yet handed out by `delta` seconds (positive: later),
+   * to stay in phase with an outside master: the 16th before them becomes
+   * that much longer or shorter. Less than one clock pulse, so pulses keep
+   * their order; a master follower moves a millisecond or two at a time.
+   */
+  shift(delta: Seconds): void {
+    if (!this.#playing) return;
+    const pulse = this.#stepDur / PULSES_PER_STEP;
+    if (!(Math.abs(delta) < pulse)) throw new RangeError(`shift: expected less than one pulse (${pulse} s) either way, got ${delta}`);
+    this.#anchorTime = this.#boundary(this.#nextCell) + delta;
+    this.#anchorCell = this.#nextCell;
+  }
+
+  /**
    * Stops at `at` (default now). Events already handed out with a later time are
    * void: the stop event tells outputs to drop them and release sounding notes.
    */
@@ -253,10 +286,13 @@ export class Sequencer {
 
   #run(type: 'start' | 'continue', cell: number, at?: Seconds): void {
     if (this.#playing) return;
-    const now = this.#clock.now();
     // The first cell opens half a 16th before its downbeat (early hits live there), so that must not be in the past.
-    const earliest = now + this.#stepDur / 2;
-    const downbeat = Math.max(at ?? earliest + 0.005, earliest);
+    const earliest = this.#clock.now() + this.#stepDur / 2;
+    this.#begin(type, cell, Math.max(at ?? earliest + 0.005, earliest));
+  }
+
+  /** Plays from `cell`, whose downbeat is at `downbeat`. */
+  #begin(type: 'start' | 'continue', cell: number, downbeat: Seconds): void {
     this.#anchorCell = cell;
     this.#anchorTime = downbeat - this.#stepDur / 2;
     this.#nextCell = cell;

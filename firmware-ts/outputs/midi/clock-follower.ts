@@ -1,11 +1,27 @@
 import type { Sequencer } from '../../sequencer/sequencer.js';
 import { PULSES_PER_STEP } from '../../sequencer/sequencer.js';
-import { STEPS_PER_BEAT } from '../../sequencer/tempo.js';
+import { STEPS_PER_BEAT, stepSeconds } from '../../sequencer/tempo.js';
 import type { Seconds } from '../../time/clock.js';
 import type { MidiInput } from './midi-input.js';
 
 /** Longer than four pulses at 40 BPM, the slowest tempo the box plays. */
 const PAUSE: Seconds = 0.25;
+
+/**
+ * Phase lock: each 16th, the box's 16ths still to be handed out move by this
+ * share of the mean gap between its pulses and the master's over that 16th,
+ * and by at most MAX_SHIFT: a millisecond or two is below what a listener
+ * hears as a change of groove, while a gap of tens of ms (the master changed
+ * tempo before an estimate could follow) closes within a bar or two.
+ */
+const PHASE_GAIN = 0.5;
+const MAX_SHIFT: Seconds = 0.004;
+
+/** Our own pulses remembered, by number: more than the sequencer hands out ahead at any tempo. */
+const OWN_PULSES = 256;
+
+/** Pulses over which the input's clock is tied to this thread's (see #toOurClock). */
+const OFFSET_BLOCK = 48;
 
 export interface ClockFollowerOptions {
   input: MidiInput;
@@ -15,62 +31,85 @@ export interface ClockFollowerOptions {
 }
 
 /**
- * Slave mode: tempo from the incoming MIDI clock, start/stop/continue from the
- * master. The sequencer keeps its own look-ahead, so the box starts at the
- * first pulse after Start plus half a 16th (the window early hits need); it
- * follows the master's tempo, not its phase. The tempo comes from the input's
- * own arrival stamps where it has them: a pulse this thread sees 30 ms late
- * (a garbage collection) would otherwise move a one-beat estimate by 6 %.
+ * Slave mode: the box plays in time with a master's MIDI clock. Tempo comes
+ * from the pulses' spacing, the place in the song from counting them (from
+ * Start, or from a Song Position Pointer), so a Continue resumes at the 16th
+ * the master resumes at, whatever the tempo did meanwhile. The sequencer
+ * schedules ahead, so its 16ths are laid on predicted pulse times and then
+ * kept in phase with the pulses as they come (a phase-locked loop: tempo
+ * errors do not add up). Times come from the input's own arrival stamps where
+ * it has them: a pulse this thread sees 30 ms late (a garbage collection)
+ * would otherwise move a one-beat estimate by 6 % and the phase by 30 ms.
  */
 export class MidiClockFollower {
   readonly #sequencer: Sequencer;
   readonly #window: number;
-  readonly #unsubscribe: () => void;
+  readonly #unsubscribe: (() => void)[];
   readonly #pulseTimes: Seconds[] = [];
   #armed: 'start' | 'continue' | null = null;
   #pulses = 0;
+  /** The master's song position in pulses: the number its next pulse has while it runs. */
+  #position = 0;
+  /** From the master's first pulse after Start/Continue to its Stop. */
+  #running = false;
+  /** The sequencer plays a run this follower joined (not one the performer started): its pulses are numbered as the master's. */
+  #locked = false;
+  #joining = false;
+  /** The grid time of each of the box's own pulses, by pulse number modulo OWN_PULSES. */
+  readonly #ownTimes = new Float64Array(OWN_PULSES);
+  readonly #ownNumbers = new Float64Array(OWN_PULSES).fill(-1);
+  /** Gaps (ours - master's) measured over the current 16th. */
+  #gapSum = 0;
+  #gapCount = 0;
+  /** Shifts not yet reflected in the measured gaps: from which pulse on each takes effect, and by how much. */
+  readonly #pendingShifts: { fromPulse: number; delta: Seconds }[] = [];
+  /** Our clock minus the input's: the least over this block and the last (the least delayed arrivals). */
+  #offsetBlockMin = Infinity;
+  #offsetLastMin = Infinity;
+  #offsetCount = 0;
 
   constructor(options: ClockFollowerOptions) {
     this.#sequencer = options.sequencer;
     this.#window = Math.max(2, Math.round(options.window ?? 24));
-    this.#unsubscribe = options.input.onMessage((bytes, time, deviceTime) => this.#onMessage(bytes, time, deviceTime));
+    this.#unsubscribe = [
+      options.input.onMessage((bytes, time, deviceTime) => this.#onMessage(bytes, time, deviceTime)),
+      this.#sequencer.on((event) => {
+        if (event.type === 'start' || event.type === 'continue' || event.type === 'stop') {
+          this.#locked = event.type !== 'stop' && this.#joining;
+          // Pulses handed out before a stop (void) must not be taken for the new run's.
+          this.#ownNumbers.fill(-1);
+        }
+        if (event.type !== 'pulse') return;
+        const slot = event.pulse % OWN_PULSES;
+        this.#ownNumbers[slot] = event.pulse;
+        this.#ownTimes[slot] = event.time;
+      }),
+    ];
   }
 
   /** The master's tempo estimate, or null before two pulses. */
   get bpm(): number | null {
-    const t = this.#pulseTimes;
-    if (t.length < 2) return null;
-    const pulse = (t[t.length - 1] - t[0]) / (t.length - 1);
-    return 60 / (pulse * PULSES_PER_STEP * STEPS_PER_BEAT);
+    const pulse = this.#pulseSeconds();
+    return pulse === null ? null : 60 / (pulse * PULSES_PER_STEP * STEPS_PER_BEAT);
   }
 
   close(): void {
-    this.#unsubscribe();
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+  }
+
+  #pulseSeconds(): Seconds | null {
+    const t = this.#pulseTimes;
+    return t.length < 2 ? null : (t[t.length - 1] - t[0]) / (t.length - 1);
   }
 
   #onMessage(bytes: readonly number[], time: Seconds, deviceTime: Seconds | undefined): void {
     switch (bytes[0]) {
-      case 0xf8: {
-        const stamp = deviceTime ?? time;
-        // A master that paused its clock: the estimate starts again rather than averaging over the pause.
-        const last = this.#pulseTimes[this.#pulseTimes.length - 1];
-        if (last !== undefined && stamp - last > PAUSE) this.#pulseTimes.length = 0;
-        this.#pulseTimes.push(stamp);
-        if (this.#pulseTimes.length > this.#window + 1) this.#pulseTimes.shift();
-        this.#pulses++;
-        const bpm = this.bpm;
-        // Re-tempo once per 16th, not per pulse: the estimate moves slowly anyway.
-        if (bpm !== null && this.#pulses % PULSES_PER_STEP === 0) this.#sequencer.setTempo(bpm);
-        if (this.#armed) {
-          if (bpm !== null) this.#sequencer.setTempo(bpm);
-          if (this.#armed === 'start') this.#sequencer.start(time);
-          else this.#sequencer.continue(time);
-          this.#armed = null;
-        }
-        return;
-      }
+      case 0xf8:
+        return this.#pulse(this.#toOurClock(time, deviceTime), deviceTime ?? time);
       case 0xfa:
         this.#sequencer.stop();
+        this.#running = false;
+        this.#position = 0;
         this.#armed = 'start';
         return;
       case 0xfb:
@@ -78,8 +117,92 @@ export class MidiClockFollower {
         return;
       case 0xfc:
         this.#armed = null;
+        this.#running = false;
         this.#sequencer.stop(time);
         return;
+      case 0xf2:
+        // Song Position Pointer: 16ths from the start, 14 bits, least significant 7 first. Only a stopped master moves it.
+        if (!this.#running && bytes.length >= 3) this.#position = ((bytes[1] & 0x7f) | ((bytes[2] & 0x7f) << 7)) * PULSES_PER_STEP;
+        return;
     }
+  }
+
+  /** `at`: the pulse's time on our clock; `stamp`: on the clock its spacing is best measured on. */
+  #pulse(at: Seconds, stamp: Seconds): void {
+    // A master that paused its clock: the estimate starts again rather than averaging over the pause.
+    const last = this.#pulseTimes[this.#pulseTimes.length - 1];
+    if (last !== undefined && stamp - last > PAUSE) this.#pulseTimes.length = 0;
+    this.#pulseTimes.push(stamp);
+    if (this.#pulseTimes.length > this.#window + 1) this.#pulseTimes.shift();
+    this.#pulses++;
+    const bpm = this.bpm;
+    // Re-tempo once per 16th, not per pulse: the estimate moves slowly anyway.
+    if (bpm !== null && this.#pulses % PULSES_PER_STEP === 0) this.#sequencer.setTempo(bpm);
+    if (this.#armed) {
+      this.#armed = null;
+      this.#join(at);
+    } else if (this.#running) {
+      this.#keepInPhase(this.#position, at);
+    }
+    if (this.#running) this.#position++;
+  }
+
+  /** The master's first pulse after Start or Continue, numbered #position, came at `at`: play from its next 16th. */
+  #join(at: Seconds): void {
+    const bpm = this.bpm;
+    if (bpm !== null) this.#sequencer.setTempo(bpm);
+    const pulse = this.#pulseSeconds() ?? stepSeconds(this.#sequencer.bpm) / PULSES_PER_STEP;
+    const cell = Math.ceil(this.#position / PULSES_PER_STEP);
+    this.#running = true;
+    this.#gapSum = 0;
+    this.#gapCount = 0;
+    this.#pendingShifts.length = 0;
+    this.#joining = true;
+    try {
+      this.#sequencer.join(cell, at + (cell * PULSES_PER_STEP - this.#position) * pulse);
+    } finally {
+      this.#joining = false;
+    }
+  }
+
+  /** Master pulse `number` came at `at`: compare with ours, and once a 16th move our coming 16ths toward it. */
+  #keepInPhase(number: number, at: Seconds): void {
+    if (!this.#locked) return;
+    const slot = number % OWN_PULSES;
+    if (this.#ownNumbers[slot] === number) {
+      this.#gapSum += this.#ownTimes[slot] - at;
+      this.#gapCount++;
+    }
+    if (number % PULSES_PER_STEP !== PULSES_PER_STEP - 1 || this.#gapCount === 0) return;
+    // Shifts made since these pulses were laid out have not shown in the gaps yet: count them as done.
+    let pending = 0;
+    while (this.#pendingShifts.length > 0 && this.#pendingShifts[0].fromPulse <= number) this.#pendingShifts.shift();
+    for (const shift of this.#pendingShifts) pending += shift.delta;
+    const gap = this.#gapSum / this.#gapCount + pending;
+    this.#gapSum = 0;
+    this.#gapCount = 0;
+    const limit = Math.min(MAX_SHIFT, stepSeconds(this.#sequencer.bpm) / PULSES_PER_STEP / 2);
+    const delta = Math.max(-limit, Math.min(limit, -PHASE_GAIN * gap));
+    if (delta === 0) return;
+    // The first pulse the shift moves: three before the downbeat of the next 16th to be handed out.
+    this.#pendingShifts.push({ fromPulse: this.#sequencer.position * PULSES_PER_STEP - PULSES_PER_STEP / 2, delta });
+    this.#sequencer.shift(delta);
+  }
+
+  /**
+   * A pulse's time on this thread's clock. Without the input's own stamp, when
+   * this thread saw it. With it: the stamp plus the least difference between
+   * the two clocks over the last one or two blocks of pulses, the pulses that
+   * reached this thread soonest; so a late one lands where it came in.
+   */
+  #toOurClock(time: Seconds, deviceTime: Seconds | undefined): Seconds {
+    if (deviceTime === undefined) return time;
+    const offset = time - deviceTime;
+    if (this.#offsetCount++ % OFFSET_BLOCK === 0) {
+      this.#offsetLastMin = this.#offsetBlockMin;
+      this.#offsetBlockMin = Infinity;
+    }
+    this.#offsetBlockMin = Math.min(this.#offsetBlockMin, offset);
+    return deviceTime + Math.min(this.#offsetBlockMin, this.#offsetLastMin);
   }
 }
