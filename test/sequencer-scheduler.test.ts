@@ -226,6 +226,42 @@ describe('sequencer: transport and robustness', () => {
     expect(firstNote.step).to.equal(8);
   });
 
+  it('join: plays from a given 16th with its downbeat at a given time, one just passed included; too late, from the next', () => {
+    const clock = new OfflineClock(10);
+    const p = new Pattern();
+    for (let s = 0; s < 32; s++) p.set(s, HAT, 1, 0);
+    const seq = new Sequencer({ clock, bpm: 120, pattern: p });
+    const { events, notes } = record(seq, clock);
+    seq.join(20, 9.995); // 5 ms ago: played at once
+    expect(events[0]).to.include({ type: 'continue', position: 20 });
+    expect(notes()[0]).to.include({ position: 20, time: 9.995 });
+    clock.advanceTo(10.4);
+    expect(notes().map((n) => n.position)).to.deep.equal([20, 21, 22, 23, 24]);
+    seq.stop();
+    const before = events.length;
+    seq.join(0, 10.37); // 30 ms ago: past the late-note limit, so 16th 1, a 16th later
+    expect(events[before]).to.include({ type: 'continue', position: 1 });
+    const first = events.slice(before).find((e) => e.type === 'note') as NoteEvent;
+    expect(first).to.include({ position: 1, time: 10.495 });
+  });
+
+  it('shift moves only the 16ths not yet handed out, by less than a pulse', () => {
+    const clock = new OfflineClock(0);
+    const p = new Pattern();
+    for (let s = 0; s < 32; s++) p.set(s, HAT, 1, 0);
+    const seq = new Sequencer({ clock, bpm: 120, pattern: p });
+    const { notes } = record(seq, clock);
+    seq.start(0.1);
+    clock.advanceTo(0.5);
+    const handedOut = notes().map((n) => n.time);
+    seq.shift(0.003);
+    clock.advanceTo(1.5);
+    const times = notes().map((n) => n.time);
+    expect(times.slice(0, handedOut.length)).to.deep.equal(handedOut);
+    for (let i = handedOut.length; i < times.length; i++) expect(times[i]).to.be.closeTo(0.1 + 0.125 * i + 0.003, 1e-9);
+    expect(() => seq.shift(0.125 / 6)).to.throw(RangeError, /less than one pulse/);
+  });
+
   it('a throwing listener never corrupts the schedule; the others get every event exactly once', () => {
     const clock = new OfflineClock(0);
     const p = new Pattern();
