@@ -43,6 +43,20 @@ describe('box: following a master MIDI clock (midi.follow)', () => {
     for (let i = 0; i < kicks.length; i++) expect(kicks[i] - (downbeat + 0.4 * i), `beat ${i}`).to.be.within(-0.002, 0.002);
     for (let i = 2; i < kicks.length; i++) expect(kicks[i] - kicks[i - 1], 'one beat at the master\'s 150 BPM').to.be.closeTo(0.4, 1e-6);
 
+    // The performer stops the box and starts it again while the master plays: it comes back in on the master's beats.
+    await t.button('play', true); await t.button('play', false);
+    expect(t.box.sequencer.playing).to.equal(false);
+    await pulses(150, 10);
+    await t.button('play', true); await t.button('play', false);
+    const rejoined = t.clock.now();
+    await pulses(150, 24 * 16);
+    const again = noteOns(t.port, rejoined).filter((n) => n.note === KICK_NOTE).map((n) => n.time);
+    expect(again).to.have.length.of.at.least(4);
+    for (const kick of again) {
+      const beats = (kick - downbeat) / 0.4;
+      expect(Math.abs(beats - Math.round(beats)) * 0.4, 'on a beat of the master').to.be.below(0.002);
+    }
+
     master.emit([0xfc], t.clock.now(), t.clock.now());
     const stoppedAt = t.clock.now();
     await pulses(150, 48);

@@ -24,9 +24,10 @@ function everySixteenth(): Pattern {
  */
 function rig(options: { bpm?: number; stamps?: boolean; pattern?: Pattern } = {}) {
   const clock = new OfflineClock(0);
-  const input = new FakeMidiInput();
+  let input = new FakeMidiInput();
   const sequencer = new Sequencer({ clock, bpm: options.bpm ?? 90, pattern: options.pattern ?? everySixteenth(), warn: () => {} });
-  const follower = new MidiClockFollower({ input, sequencer });
+  const follower = new MidiClockFollower({ sequencer });
+  let unlisten = follower.listen(input);
   const ours = new Map<number, Seconds>();
   /** The notes heard: a stop voids those handed out for after it, as every output drops them. */
   let notes: NoteEvent[] = [];
@@ -46,8 +47,14 @@ function rig(options: { bpm?: number; stamps?: boolean; pattern?: Pattern } = {}
     input.emit(bytes, at + late, options.stamps === false ? undefined : at + deviceOffset);
   };
   const master = {
-    clock, input, sequencer, follower, ours, theirs,
+    clock, sequencer, follower, ours, theirs,
     get notes() { return notes; },
+    /** The master's cable pulled and plugged in again: a new input, on a clock of its own. */
+    replug() {
+      unlisten();
+      input = new FakeMidiInput();
+      unlisten = follower.listen(input);
+    },
     /** `count` pulses at `bpm` (a function of the pulse's index in this call for a ramp). */
     pulses(count: number, bpm: number | ((i: number) => number), seenLate: (i: number) => Seconds = () => 0) {
       for (let i = 0; i < count; i++) {
@@ -223,6 +230,57 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
     box.pulses(2 * 96, 120);
     expect(box.notes[0].position).to.equal(1);
     expect(box.worstGap(6, 2 * 96)).to.be.below(0.0005);
+    box.follower.close();
+  });
+
+  it('PLAY on the box while the master plays comes in on the master\'s next 16th with room for early hits, in phase', () => {
+    const box = rig();
+    box.pulses(24, 120);
+    box.start();
+    box.pulses(96, 120);
+    box.sequencer.stop(box.clock.now()); // the performer stops the box; the master plays on
+    box.pulses(40, 120);
+    expect(box.follower.joinMaster()).to.equal(true);
+    // The master's next pulse is 136; 16th 24 (pulse 144) is the first at least half a 16th away.
+    box.pulses(96, 120);
+    const joined = box.notes.filter((n) => n.position >= 17);
+    expect(joined[0].position).to.equal(24);
+    expect(joined[0].time).to.be.closeTo(box.theirs.get(144)!, 1e-6);
+    expect(box.worstGap(144, 136 + 95)).to.be.below(1e-6);
+    box.sequencer.stop(box.clock.now());
+    box.stop();
+    expect(box.follower.joinMaster(), 'nothing to join while the master is stopped').to.equal(false);
+    box.follower.close();
+  });
+
+  it('a stopped master unplugged and plugged in again still continues where it stopped', () => {
+    const box = rig();
+    box.pulses(24, 120);
+    box.start();
+    box.pulses(100, 120);
+    box.stop();
+    box.replug();
+    box.pulses(24, 100);
+    box.continue();
+    box.pulses(96, 100);
+    const hats = box.notes.filter((n) => n.drum === HAT).map((n) => n.position);
+    expect(hats).to.deep.equal(Array.from({ length: hats.length }, (_, i) => i));
+    expect(box.notes.find((n) => n.position === 17)!.time).to.be.closeTo(box.theirs.get(102)!, 1e-6);
+    box.follower.close();
+  });
+
+  it('a playing master whose pulses were lost to a replug: the box plays on at its tempo, unpulled, until Continue', () => {
+    const box = rig();
+    box.pulses(24, 120);
+    box.start();
+    box.pulses(96, 120);
+    box.replug();
+    box.pulses(96, 120);
+    const startedAt = box.clock.now();
+    box.pulses(96, 120);
+    const pulses = [...box.ours.entries()].filter(([, t]) => t > startedAt).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < pulses.length; i++) expect(pulses[i][1] - pulses[i - 1][1]).to.be.closeTo(60 / 120 / 24, 1e-9);
+    expect(box.sequencer.playing).to.equal(true);
     box.follower.close();
   });
 

@@ -288,7 +288,8 @@ export class GrooveBox implements BoxControl {
 
   play(): void {
     if (this.sequencer.playing) return;
-    this.sequencer.start();
+    // Following a master that plays: in on its next 16th, in phase with it.
+    if (!this.#clockInput?.joinMaster()) this.sequencer.start();
     this.#say('play');
   }
 

@@ -24,7 +24,8 @@ const OWN_PULSES = 256;
 const OFFSET_BLOCK = 48;
 
 export interface ClockFollowerOptions {
-  input: MidiInput;
+  /** The master's input; more can be listened to later (the same master, opened again after a replug). */
+  input?: MidiInput;
   sequencer: Sequencer;
   /** Pulses averaged for the tempo estimate (24 = one beat): more is steadier, fewer follows faster. */
   window?: number;
@@ -44,7 +45,8 @@ export interface ClockFollowerOptions {
 export class MidiClockFollower {
   readonly #sequencer: Sequencer;
   readonly #window: number;
-  readonly #unsubscribe: (() => void)[];
+  readonly #unsubscribe: () => void;
+  readonly #inputs = new Set<() => void>();
   readonly #pulseTimes: Seconds[] = [];
   #armed: 'start' | 'continue' | null = null;
   #pulses = 0;
@@ -67,13 +69,13 @@ export class MidiClockFollower {
   #offsetBlockMin = Infinity;
   #offsetLastMin = Infinity;
   #offsetCount = 0;
+  /** When the master's last pulse came (our clock). */
+  #lastPulseAt: Seconds | null = null;
 
   constructor(options: ClockFollowerOptions) {
     this.#sequencer = options.sequencer;
     this.#window = Math.max(2, Math.round(options.window ?? 24));
-    this.#unsubscribe = [
-      options.input.onMessage((bytes, time, deviceTime) => this.#onMessage(bytes, time, deviceTime)),
-      this.#sequencer.on((event) => {
+    this.#unsubscribe = this.#sequencer.on((event) => {
         if (event.type === 'start' || event.type === 'continue' || event.type === 'stop') {
           this.#locked = event.type !== 'stop' && this.#joining;
           // Pulses handed out before a stop (void) must not be taken for the new run's.
@@ -83,8 +85,50 @@ export class MidiClockFollower {
         const slot = event.pulse % OWN_PULSES;
         this.#ownNumbers[slot] = event.pulse;
         this.#ownTimes[slot] = event.time;
-      }),
-    ];
+      });
+    if (options.input) this.listen(options.input);
+  }
+
+  /**
+   * Takes the master's messages from `input` until the returned function is
+   * called. A stopped master's song position carries over from an input
+   * before it (unplugged and plugged in again, it still continues where it
+   * stopped). A playing one's pulses were missed meanwhile: the box plays
+   * on, following the tempo only, until the master's next Start or Continue.
+   */
+  listen(input: MidiInput): () => void {
+    this.#offsetBlockMin = this.#offsetLastMin = Infinity;
+    this.#offsetCount = 0;
+    this.#pulseTimes.length = 0;
+    this.#lastPulseAt = null;
+    this.#running = false;
+    this.#locked = false;
+    const unsubscribe = input.onMessage((bytes, time, deviceTime) => this.#onMessage(bytes, time, deviceTime));
+    const stop = () => {
+      unsubscribe();
+      this.#inputs.delete(stop);
+    };
+    this.#inputs.add(stop);
+    return stop;
+  }
+
+  /** True while the master plays (between its first pulse after Start or Continue and its Stop). */
+  get masterRunning(): boolean {
+    return this.#running;
+  }
+
+  /**
+   * The performer pressed PLAY while the master plays: come in at the
+   * master's first 16th at least half a 16th away (room for early hits), in
+   * phase from the first note. False if the master is not playing.
+   */
+  joinMaster(): boolean {
+    const pulse = this.#pulseSeconds();
+    if (!this.#running || this.#lastPulseAt === null || pulse === null || this.#sequencer.playing) return false;
+    const next = this.#position; // the number of the master's next pulse
+    const cell = Math.ceil((next + PULSES_PER_STEP / 2) / PULSES_PER_STEP);
+    this.#joinAt(cell, this.#lastPulseAt + (cell * PULSES_PER_STEP - (next - 1)) * pulse);
+    return true;
   }
 
   /** The master's tempo estimate, or null before two pulses. */
@@ -94,7 +138,8 @@ export class MidiClockFollower {
   }
 
   close(): void {
-    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    for (const stop of [...this.#inputs]) stop();
+    this.#unsubscribe();
   }
 
   #pulseSeconds(): Seconds | null {
@@ -145,6 +190,7 @@ export class MidiClockFollower {
       this.#keepInPhase(this.#position, at);
     }
     if (this.#running) this.#position++;
+    this.#lastPulseAt = at;
   }
 
   /** The master's first pulse after Start or Continue, numbered #position, came at `at`: play from its next 16th. */
@@ -154,12 +200,18 @@ export class MidiClockFollower {
     const pulse = this.#pulseSeconds() ?? stepSeconds(this.#sequencer.bpm) / PULSES_PER_STEP;
     const cell = Math.ceil(this.#position / PULSES_PER_STEP);
     this.#running = true;
+    // A run the performer started on the box gives way to the master's.
+    this.#sequencer.stop();
+    this.#joinAt(cell, at + (cell * PULSES_PER_STEP - this.#position) * pulse);
+  }
+
+  #joinAt(cell: number, downbeat: Seconds): void {
     this.#gapSum = 0;
     this.#gapCount = 0;
     this.#pendingShifts.length = 0;
     this.#joining = true;
     try {
-      this.#sequencer.join(cell, at + (cell * PULSES_PER_STEP - this.#position) * pulse);
+      this.#sequencer.join(cell, downbeat);
     } finally {
       this.#joining = false;
     }
@@ -181,6 +233,12 @@ export class MidiClockFollower {
     const gap = this.#gapSum / this.#gapCount + pending;
     this.#gapSum = 0;
     this.#gapCount = 0;
+    if (Math.abs(gap) > stepSeconds(this.#sequencer.bpm) / 2) {
+      // Half a 16th apart: the count went wrong somewhere. Dragging the box there at 4 ms a 16th would be
+      // heard for bars; it plays on at the master's tempo instead, and locks again at its next Start or Continue.
+      this.#locked = false;
+      return;
+    }
     const limit = Math.min(MAX_SHIFT, stepSeconds(this.#sequencer.bpm) / PULSES_PER_STEP / 2);
     const delta = Math.max(-limit, Math.min(limit, -PHASE_GAIN * gap));
     if (delta === 0) return;

@@ -34,7 +34,9 @@ export class ClockInputLink {
   readonly #options: ClockInputLinkOptions;
   #input: MidiInput | null = null;
   #lastHeard: Seconds = 0;
-  #follower: MidiClockFollower | null = null;
+  /** One for the link's life: the master's song position outlasts a reopened input. */
+  readonly #follower: MidiClockFollower;
+  #unlisten: (() => void) | null = null;
   #cancelLook: (() => void) | null = null;
   #saidMissing = false;
   #saidFollowing = false;
@@ -42,6 +44,7 @@ export class ClockInputLink {
 
   constructor(options: ClockInputLinkOptions) {
     this.#options = options;
+    this.#follower = new MidiClockFollower({ sequencer: options.sequencer });
   }
 
   /** The open input's name, or null while it is missing. */
@@ -51,7 +54,12 @@ export class ClockInputLink {
 
   /** The master's tempo as last estimated, or null. */
   get bpm(): number | null {
-    return this.#follower?.bpm ?? null;
+    return this.#input ? this.#follower.bpm : null;
+  }
+
+  /** PLAY on the box while the master plays: comes in on the master's next 16th, in phase. False: the master is not playing. */
+  joinMaster(): boolean {
+    return this.#input !== null && this.#follower.joinMaster();
   }
 
   /** Resolves after the first attempt (the input may still be missing: it is then looked for every second). */
@@ -64,6 +72,7 @@ export class ClockInputLink {
     this.#cancelLook?.();
     this.#cancelLook = null;
     this.#drop();
+    this.#follower.close();
   }
 
   async #tryOpen(): Promise<void> {
@@ -77,7 +86,7 @@ export class ClockInputLink {
       this.#input = input;
       this.#lastHeard = this.#options.clock.now();
       input.onMessage(() => { this.#lastHeard = this.#options.clock.now(); });
-      this.#follower = new MidiClockFollower({ input, sequencer: this.#options.sequencer });
+      this.#unlisten = this.#follower.listen(input);
       if (this.#saidMissing || !this.#saidFollowing) log.info(`following the MIDI clock from "${input.name}"`);
       this.#saidMissing = false;
       this.#saidFollowing = true;
@@ -111,8 +120,8 @@ export class ClockInputLink {
   }
 
   #drop(): void {
-    this.#follower?.close();
-    this.#follower = null;
+    this.#unlisten?.();
+    this.#unlisten = null;
     this.#input?.close();
     this.#input = null;
   }
