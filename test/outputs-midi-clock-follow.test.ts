@@ -26,7 +26,7 @@ function rig(options: { bpm?: number; stamps?: boolean; pattern?: Pattern } = {}
   const clock = new OfflineClock(0);
   let input = new FakeMidiInput();
   const sequencer = new Sequencer({ clock, bpm: options.bpm ?? 90, pattern: options.pattern ?? everySixteenth(), warn: () => {} });
-  const follower = new MidiClockFollower({ sequencer });
+  const follower = new MidiClockFollower({ sequencer, clock });
   let unlisten = follower.listen(input);
   const ours = new Map<number, Seconds>();
   /** The notes heard: a stop voids those handed out for after it, as every output drops them. */
@@ -86,7 +86,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
     const clock = new OfflineClock(0);
     const input = new FakeMidiInput();
     const seq = new Sequencer({ clock, bpm: 90, pattern: new Pattern().set(0, KICK, 1) });
-    const follower = new MidiClockFollower({ input, sequencer: seq });
+    const follower = new MidiClockFollower({ input, sequencer: seq, clock });
     const pulse = 60 / 150 / 24;
     input.emit([START], 0);
     let t = 0.001;
@@ -106,7 +106,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
     const clock = new OfflineClock(0);
     const input = new FakeMidiInput();
     const seq = new Sequencer({ clock, bpm: 90, pattern: new Pattern() });
-    const follower = new MidiClockFollower({ input, sequencer: seq });
+    const follower = new MidiClockFollower({ input, sequencer: seq, clock });
     const pulse = 60 / 128 / 24;
     for (let i = 0; i < 49; i++) {
       // Every 7th pulse reaches this thread 30 ms late (a garbage collection); the driver's stamp is on time.
@@ -123,7 +123,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
     const clock = new OfflineClock(0);
     const input = new FakeMidiInput();
     const seq = new Sequencer({ clock, bpm: 90, pattern: new Pattern() });
-    const follower = new MidiClockFollower({ input, sequencer: seq });
+    const follower = new MidiClockFollower({ input, sequencer: seq, clock });
     let t = 0;
     for (let i = 0; i < 30; i++, t += 60 / 100 / 24) input.emit([CLOCK], t);
     expect(follower.bpm).to.be.closeTo(100, 1e-6);
@@ -281,6 +281,56 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
     const pulses = [...box.ours.entries()].filter(([, t]) => t > startedAt).sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < pulses.length; i++) expect(pulses[i][1] - pulses[i - 1][1]).to.be.closeTo(60 / 120 / 24, 1e-9);
     expect(box.sequencer.playing).to.equal(true);
+    box.follower.close();
+  });
+
+  it('a master that jumps its tempo mid-run: the box comes in again at its next 16th rather than creep for bars', () => {
+    for (const [from, to] of [[100, 80], [200, 240], [90, 120]]) {
+      const box = rig();
+      box.pulses(24, from);
+      box.start();
+      box.pulses(2 * 96, from);
+      box.pulses(4 * 96, to);
+      expect(box.sequencer.playing).to.equal(true);
+      expect(box.worstGap(2 * 96 + 2 * 96, 2 * 96 + 4 * 96 - 1), `${from} -> ${to} BPM, two bars after`).to.be.below(0.0005);
+      const positions = box.notes.filter((n) => n.drum === HAT).map((n) => n.position);
+      for (let i = 1; i < positions.length; i++) expect(positions[i], 'never a 16th twice').to.be.above(positions[i - 1]);
+      box.follower.close();
+    }
+  });
+
+  it('a Song Position Pointer while the master plays (a DAW\'s loop jumping back): the box jumps with it', () => {
+    const box = rig();
+    box.pulses(24, 120);
+    box.start();
+    box.pulses(40 * 6 + 2, 120);
+    box.songPosition(0); // back to the top, without a Stop
+    box.pulses(2 * 96, 120);
+    const after = box.notes.filter((n) => n.time > box.theirs.get(0)! && n.position < 40);
+    expect(after[0].position).to.be.within(1, 2); // the master's first 16th at least half a 16th away
+    expect(box.worstGap(12, 2 * 96 - 1)).to.be.below(1e-6);
+    box.follower.close();
+  });
+
+  it('PLAY after the master\'s pulses stopped without a Stop (its cable pulled) plays on its own instead of joining', () => {
+    const box = rig();
+    box.pulses(24, 120);
+    box.start();
+    box.pulses(96, 120);
+    box.sequencer.stop(box.clock.now());
+    box.wait(1);
+    expect(box.follower.joinMaster()).to.equal(false);
+    box.follower.close();
+  });
+
+  it('two pulses with one stamp (one USB packet) after a pause give no tempo rather than an infinite one', () => {
+    const box = rig();
+    box.pulses(24, 120);
+    box.wait(1);
+    expect(() => box.pulses(2, () => Infinity)).not.to.throw();
+    expect(box.follower.bpm).to.equal(null);
+    box.pulses(26, 120); // a whole window past the pair
+    expect(box.follower.bpm).to.be.closeTo(120, 1e-6);
     box.follower.close();
   });
 

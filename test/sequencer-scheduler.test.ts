@@ -260,6 +260,9 @@ describe('sequencer: transport and robustness', () => {
     expect(times.slice(0, handedOut.length)).to.deep.equal(handedOut);
     for (let i = handedOut.length; i < times.length; i++) expect(times[i]).to.be.closeTo(0.1 + 0.125 * i + 0.003, 1e-9);
     expect(() => seq.shift(0.125 / 6)).to.throw(RangeError, /less than one pulse/);
+    // Shifts before the next 16th is handed out add up: together they must stay under a pulse too.
+    seq.shift(0.012);
+    expect(() => seq.shift(0.012)).to.throw(RangeError, /before the next 16th/);
   });
 
   it('a throwing listener never corrupts the schedule; the others get every event exactly once', () => {

@@ -81,6 +81,8 @@ export class Sequencer {
   #runStartCell = 0;
   /** Where `continue()` resumes. */
   #resumeCell = 0;
+  /** What shift() has moved the 16th `cell` (the next to be handed out then) by. */
+  #shifted = { cell: -1, total: 0 };
   /** Grid time of the last loop start handed out (it may still lie ahead, within the look-ahead). */
   #lastLoopStart: Seconds | null = null;
 
@@ -221,13 +223,17 @@ export class Sequencer {
   /**
    * Moves every 16th not yet handed out by `delta` seconds (positive: later),
    * to stay in phase with an outside master: the 16th before them becomes
-   * that much longer or shorter. Less than one clock pulse, so pulses keep
-   * their order; a master follower moves a millisecond or two at a time.
+   * that much longer or shorter. Less than one clock pulse in all before the
+   * next 16th is handed out, so pulses keep their order; a master follower
+   * moves a millisecond or two at a time.
    */
   shift(delta: Seconds): void {
     if (!this.#playing) return;
     const pulse = this.#stepDur / PULSES_PER_STEP;
-    if (!(Math.abs(delta) < pulse)) throw new RangeError(`shift: expected less than one pulse (${pulse} s) either way, got ${delta}`);
+    // Several shifts before the next 16th is handed out add up on the same gap.
+    const total = (this.#shifted.cell === this.#nextCell ? this.#shifted.total : 0) + delta;
+    if (!(Math.abs(total) < pulse)) throw new RangeError(`shift: expected less than one pulse (${pulse} s) either way before the next 16th, got ${total}`);
+    this.#shifted = { cell: this.#nextCell, total };
     this.#anchorTime = this.#boundary(this.#nextCell) + delta;
     this.#anchorCell = this.#nextCell;
   }
@@ -297,6 +303,7 @@ export class Sequencer {
     this.#anchorTime = downbeat - this.#stepDur / 2;
     this.#nextCell = cell;
     this.#runStartCell = cell;
+    this.#shifted = { cell: -1, total: 0 };
     this.#lastLoopStart = null;
     this.#playing = true;
     const event: TransportEvent = { type, time: this.#anchorTime, position: cell };

@@ -1,21 +1,23 @@
 import type { Sequencer } from '../../sequencer/sequencer.js';
 import { PULSES_PER_STEP } from '../../sequencer/sequencer.js';
 import { STEPS_PER_BEAT, stepSeconds } from '../../sequencer/tempo.js';
-import type { Seconds } from '../../time/clock.js';
+import type { Clock, Seconds } from '../../time/clock.js';
 import type { MidiInput } from './midi-input.js';
 
-/** Longer than four pulses at 40 BPM, the slowest tempo the box plays. */
+/** Four pulses' time at 40 BPM, the slowest tempo the box plays: a longer silence is a pause of the master's clock. */
 const PAUSE: Seconds = 0.25;
 
 /**
  * Phase lock: each 16th, the box's 16ths still to be handed out move by this
  * share of the mean gap between its pulses and the master's over that 16th,
  * and by at most MAX_SHIFT: a millisecond or two is below what a listener
- * hears as a change of groove, while a gap of tens of ms (the master changed
- * tempo before an estimate could follow) closes within a bar or two.
+ * hears as a change of groove. A gap of more than RESYNC (a quarter of a 16th:
+ * the master jumped its tempo, or gave none before Start) is not crept over
+ * for bars: the box stops and joins the master's next 16th afresh.
  */
 const PHASE_GAIN = 0.5;
 const MAX_SHIFT: Seconds = 0.004;
+const RESYNC = 0.25;
 
 /** Our own pulses remembered, by number: more than the sequencer hands out ahead at any tempo. */
 const OWN_PULSES = 256;
@@ -27,6 +29,8 @@ export interface ClockFollowerOptions {
   /** The master's input; more can be listened to later (the same master, opened again after a replug). */
   input?: MidiInput;
   sequencer: Sequencer;
+  /** The sequencer's clock. */
+  clock: Clock;
   /** Pulses averaged for the tempo estimate (24 = one beat): more is steadier, fewer follows faster. */
   window?: number;
 }
@@ -44,48 +48,56 @@ export interface ClockFollowerOptions {
  */
 export class MidiClockFollower {
   readonly #sequencer: Sequencer;
+  readonly #clock: Clock;
   readonly #window: number;
   readonly #unsubscribe: () => void;
   readonly #inputs = new Set<() => void>();
   readonly #pulseTimes: Seconds[] = [];
   #armed: 'start' | 'continue' | null = null;
   #pulses = 0;
-  /** The master's song position in pulses: the number its next pulse has while it runs. */
-  #position = 0;
+  /** The master's song position in pulses: the number its next pulse has while it runs; null once pulses were missed. */
+  #position: number | null = 0;
   /** From the master's first pulse after Start/Continue to its Stop. */
   #running = false;
+  /** When the master's last pulse came (our clock). */
+  #lastPulseAt: Seconds | null = null;
   /** The sequencer plays a run this follower joined (not one the performer started): its pulses are numbered as the master's. */
   #locked = false;
   #joining = false;
+  /** The sequencer has had the master's tempo since the last join (a join before any estimate plays the box's own). */
+  #tempoGiven = false;
   /** The grid time of each of the box's own pulses, by pulse number modulo OWN_PULSES. */
   readonly #ownTimes = new Float64Array(OWN_PULSES);
   readonly #ownNumbers = new Float64Array(OWN_PULSES).fill(-1);
   /** Gaps (ours - master's) measured over the current 16th. */
   #gapSum = 0;
   #gapCount = 0;
-  /** Shifts not yet reflected in the measured gaps: from which pulse on each takes effect, and by how much. */
+  /** Shifts not yet wholly in the measured gaps: the first pulse each moves, and by how much. */
   readonly #pendingShifts: { fromPulse: number; delta: Seconds }[] = [];
+  /** The 16th the last shift moved (the next to be handed out then): one shift per 16th. */
+  #lastShiftCell = -1;
   /** Our clock minus the input's: the least over this block and the last (the least delayed arrivals). */
   #offsetBlockMin = Infinity;
   #offsetLastMin = Infinity;
   #offsetCount = 0;
-  /** When the master's last pulse came (our clock). */
-  #lastPulseAt: Seconds | null = null;
 
   constructor(options: ClockFollowerOptions) {
     this.#sequencer = options.sequencer;
-    this.#window = Math.max(2, Math.round(options.window ?? 24));
+    this.#clock = options.clock;
+    const window = options.window ?? 24;
+    if (!(Number.isInteger(window) && window >= 2)) throw new RangeError(`clock follower window: expected a whole number of pulses >= 2, got ${window}`);
+    this.#window = window;
     this.#unsubscribe = this.#sequencer.on((event) => {
-        if (event.type === 'start' || event.type === 'continue' || event.type === 'stop') {
-          this.#locked = event.type !== 'stop' && this.#joining;
-          // Pulses handed out before a stop (void) must not be taken for the new run's.
-          this.#ownNumbers.fill(-1);
-        }
-        if (event.type !== 'pulse') return;
-        const slot = event.pulse % OWN_PULSES;
-        this.#ownNumbers[slot] = event.pulse;
-        this.#ownTimes[slot] = event.time;
-      });
+      if (event.type === 'start' || event.type === 'continue' || event.type === 'stop') {
+        this.#locked = event.type !== 'stop' && this.#joining;
+        // Pulses handed out before a stop (void) must not be taken for the new run's.
+        this.#ownNumbers.fill(-1);
+      }
+      if (event.type !== 'pulse') return;
+      const slot = event.pulse % OWN_PULSES;
+      this.#ownNumbers[slot] = event.pulse;
+      this.#ownTimes[slot] = event.time;
+    });
     if (options.input) this.listen(options.input);
   }
 
@@ -94,13 +106,15 @@ export class MidiClockFollower {
    * called. A stopped master's song position carries over from an input
    * before it (unplugged and plugged in again, it still continues where it
    * stopped). A playing one's pulses were missed meanwhile: the box plays
-   * on, following the tempo only, until the master's next Start or Continue.
+   * on, following the tempo only, until the master's next Start or Song
+   * Position Pointer says where it is.
    */
   listen(input: MidiInput): () => void {
     this.#offsetBlockMin = this.#offsetLastMin = Infinity;
     this.#offsetCount = 0;
     this.#pulseTimes.length = 0;
     this.#lastPulseAt = null;
+    if (this.#running) this.#position = null;
     this.#running = false;
     this.#locked = false;
     const unsubscribe = input.onMessage((bytes, time, deviceTime) => this.#onMessage(bytes, time, deviceTime));
@@ -112,29 +126,21 @@ export class MidiClockFollower {
     return stop;
   }
 
-  /** True while the master plays (between its first pulse after Start or Continue and its Stop). */
-  get masterRunning(): boolean {
-    return this.#running;
-  }
-
-  /**
-   * The performer pressed PLAY while the master plays: come in at the
-   * master's first 16th at least half a 16th away (room for early hits), in
-   * phase from the first note. False if the master is not playing.
-   */
-  joinMaster(): boolean {
-    const pulse = this.#pulseSeconds();
-    if (!this.#running || this.#lastPulseAt === null || pulse === null || this.#sequencer.playing) return false;
-    const next = this.#position; // the number of the master's next pulse
-    const cell = Math.ceil((next + PULSES_PER_STEP / 2) / PULSES_PER_STEP);
-    this.#joinAt(cell, this.#lastPulseAt + (cell * PULSES_PER_STEP - (next - 1)) * pulse);
-    return true;
-  }
-
   /** The master's tempo estimate, or null before two pulses. */
   get bpm(): number | null {
     const pulse = this.#pulseSeconds();
     return pulse === null ? null : 60 / (pulse * PULSES_PER_STEP * STEPS_PER_BEAT);
+  }
+
+  /**
+   * The performer pressed PLAY while the master plays: comes in at the
+   * master's first 16th at least half a 16th away (room for early hits), in
+   * phase from the first note. False if the master is not playing (or its
+   * pulses stopped without a Stop: a cable pulled).
+   */
+  joinMaster(): boolean {
+    if (!this.#running || this.#sequencer.playing) return false;
+    return this.#joinNextSixteenth();
   }
 
   close(): void {
@@ -144,7 +150,10 @@ export class MidiClockFollower {
 
   #pulseSeconds(): Seconds | null {
     const t = this.#pulseTimes;
-    return t.length < 2 ? null : (t[t.length - 1] - t[0]) / (t.length - 1);
+    if (t.length < 2) return null;
+    const pulse = (t[t.length - 1] - t[0]) / (t.length - 1);
+    // Two pulses with one stamp (one USB packet) right after a reset would make an infinite tempo.
+    return pulse > 0 && Number.isFinite(pulse) ? pulse : null;
   }
 
   #onMessage(bytes: readonly number[], time: Seconds, deviceTime: Seconds | undefined): void {
@@ -163,12 +172,16 @@ export class MidiClockFollower {
       case 0xfc:
         this.#armed = null;
         this.#running = false;
-        this.#sequencer.stop(time);
+        this.#sequencer.stop(this.#toOurClock(time, deviceTime));
         return;
-      case 0xf2:
-        // Song Position Pointer: 16ths from the start, 14 bits, least significant 7 first. Only a stopped master moves it.
-        if (!this.#running && bytes.length >= 3) this.#position = ((bytes[1] & 0x7f) | ((bytes[2] & 0x7f) << 7)) * PULSES_PER_STEP;
+      case 0xf2: {
+        // Song Position Pointer: 16ths from the start, 14 bits, least significant 7 first.
+        if (bytes.length < 3) return;
+        this.#position = ((bytes[1] & 0x7f) | ((bytes[2] & 0x7f) << 7)) * PULSES_PER_STEP;
+        // Sent while playing (a DAW's loop jumping back): the box follows at the master's next 16th.
+        if (this.#running && this.#locked) this.#resync();
         return;
+      }
     }
   }
 
@@ -181,40 +194,71 @@ export class MidiClockFollower {
     if (this.#pulseTimes.length > this.#window + 1) this.#pulseTimes.shift();
     this.#pulses++;
     const bpm = this.bpm;
-    // Re-tempo once per 16th, not per pulse: the estimate moves slowly anyway.
-    if (bpm !== null && this.#pulses % PULSES_PER_STEP === 0) this.#sequencer.setTempo(bpm);
-    if (this.#armed) {
-      this.#armed = null;
-      this.#join(at);
-    } else if (this.#running) {
-      this.#keepInPhase(this.#position, at);
+    // Re-tempo every 6th pulse, not every pulse (the estimate moves slowly anyway); the first estimate after a join at once.
+    if (bpm !== null && (this.#pulses % PULSES_PER_STEP === 0 || !this.#tempoGiven)) {
+      this.#sequencer.setTempo(bpm);
+      this.#tempoGiven = true;
     }
-    if (this.#running) this.#position++;
+    const number = this.#position;
+    if (this.#armed) {
+      const armed = this.#armed;
+      this.#armed = null;
+      this.#begin(armed, at);
+    } else if (this.#running && number !== null) {
+      this.#keepInPhase(number, at);
+    }
+    if (this.#running && this.#position !== null) this.#position++;
     this.#lastPulseAt = at;
   }
 
-  /** The master's first pulse after Start or Continue, numbered #position, came at `at`: play from its next 16th. */
-  #join(at: Seconds): void {
-    const bpm = this.bpm;
-    if (bpm !== null) this.#sequencer.setTempo(bpm);
-    const pulse = this.#pulseSeconds() ?? stepSeconds(this.#sequencer.bpm) / PULSES_PER_STEP;
-    const cell = Math.ceil(this.#position / PULSES_PER_STEP);
-    this.#running = true;
+  /** The master's first pulse after Start or Continue came at `at`: play from the 16th at or after it. */
+  #begin(armed: 'start' | 'continue', at: Seconds): void {
     // A run the performer started on the box gives way to the master's.
     this.#sequencer.stop();
-    this.#joinAt(cell, at + (cell * PULSES_PER_STEP - this.#position) * pulse);
+    const position = this.#position;
+    if (position === null) {
+      // Continue after pulses were missed: where the master is, nobody knows. Play on from the box's own place.
+      if (armed === 'continue') this.#sequencer.continue();
+      return;
+    }
+    this.#running = true;
+    const pulse = this.#pulseSeconds() ?? stepSeconds(this.#sequencer.bpm) / PULSES_PER_STEP;
+    const cell = Math.ceil(position / PULSES_PER_STEP);
+    this.#joinAt(cell, at + (cell * PULSES_PER_STEP - position) * pulse);
+  }
+
+  /** Joins the master's first 16th at least half a 16th after its next pulse is due; false without a recent pulse. */
+  #joinNextSixteenth(): boolean {
+    const pulse = this.#pulseSeconds();
+    const next = this.#position; // the number of the master's next pulse
+    const last = this.#lastPulseAt;
+    if (pulse === null || next === null || last === null || this.#clock.now() - last > PAUSE) return false;
+    const cell = Math.ceil((next + PULSES_PER_STEP / 2) / PULSES_PER_STEP);
+    this.#joinAt(cell, last + (cell * PULSES_PER_STEP - (next - 1)) * pulse);
+    return true;
   }
 
   #joinAt(cell: number, downbeat: Seconds): void {
     this.#gapSum = 0;
     this.#gapCount = 0;
     this.#pendingShifts.length = 0;
+    this.#lastShiftCell = -1;
+    this.#tempoGiven = this.#pulseSeconds() !== null;
+    if (this.#tempoGiven) this.#sequencer.setTempo(this.bpm!);
     this.#joining = true;
     try {
       this.#sequencer.join(cell, downbeat);
     } finally {
       this.#joining = false;
     }
+  }
+
+  /** Out of phase by more than creeping can fix: stop and come in again at the master's next 16th. */
+  #resync(): void {
+    // Most often the master jumped its tempo: estimate from its last 16th alone, or the estimate lags a beat behind.
+    this.#pulseTimes.splice(0, Math.max(0, this.#pulseTimes.length - (PULSES_PER_STEP + 1)));
+    this.#sequencer.stop();
+    if (!this.#joinNextSixteenth()) this.#locked = false;
   }
 
   /** Master pulse `number` came at `at`: compare with ours, and once a 16th move our coming 16ths toward it. */
@@ -226,35 +270,38 @@ export class MidiClockFollower {
       this.#gapCount++;
     }
     if (number % PULSES_PER_STEP !== PULSES_PER_STEP - 1 || this.#gapCount === 0) return;
-    // Shifts made since these pulses were laid out have not shown in the gaps yet: count them as done.
+    // The gaps were measured over pulses number-5..number. A shift shows in those from its first pulse on;
+    // what it moves beyond them is still to come, so it counts as done already.
+    const first = number - (PULSES_PER_STEP - 1);
+    while (this.#pendingShifts.length > 0 && this.#pendingShifts[0].fromPulse <= first) this.#pendingShifts.shift();
     let pending = 0;
-    while (this.#pendingShifts.length > 0 && this.#pendingShifts[0].fromPulse <= number) this.#pendingShifts.shift();
-    for (const shift of this.#pendingShifts) pending += shift.delta;
+    for (const { fromPulse, delta } of this.#pendingShifts) pending += fromPulse > number ? delta : (delta * (fromPulse - first)) / PULSES_PER_STEP;
     const gap = this.#gapSum / this.#gapCount + pending;
     this.#gapSum = 0;
     this.#gapCount = 0;
-    if (Math.abs(gap) > stepSeconds(this.#sequencer.bpm) / 2) {
-      // Half a 16th apart: the count went wrong somewhere. Dragging the box there at 4 ms a 16th would be
-      // heard for bars; it plays on at the master's tempo instead, and locks again at its next Start or Continue.
-      this.#locked = false;
-      return;
-    }
-    const limit = Math.min(MAX_SHIFT, stepSeconds(this.#sequencer.bpm) / PULSES_PER_STEP / 2);
+    if (!Number.isFinite(gap)) return;
+    const sixteenth = stepSeconds(this.#sequencer.bpm);
+    if (Math.abs(gap) > RESYNC * sixteenth) return this.#resync();
+    // One shift per 16th handed out: after a stall several 16ths are measured at once, and their shifts would pile up on one.
+    const cell = this.#sequencer.position;
+    if (cell === this.#lastShiftCell) return;
+    const limit = Math.min(MAX_SHIFT, sixteenth / PULSES_PER_STEP / 2);
     const delta = Math.max(-limit, Math.min(limit, -PHASE_GAIN * gap));
     if (delta === 0) return;
     // The first pulse the shift moves: three before the downbeat of the next 16th to be handed out.
-    this.#pendingShifts.push({ fromPulse: this.#sequencer.position * PULSES_PER_STEP - PULSES_PER_STEP / 2, delta });
+    this.#pendingShifts.push({ fromPulse: cell * PULSES_PER_STEP - PULSES_PER_STEP / 2, delta });
+    this.#lastShiftCell = cell;
     this.#sequencer.shift(delta);
   }
 
   /**
-   * A pulse's time on this thread's clock. Without the input's own stamp, when
-   * this thread saw it. With it: the stamp plus the least difference between
-   * the two clocks over the last one or two blocks of pulses, the pulses that
-   * reached this thread soonest; so a late one lands where it came in.
+   * A message's time on this thread's clock. Without the input's own stamp,
+   * when this thread saw it. With it: the stamp plus the least difference
+   * between the two clocks over the last one or two blocks of messages, those
+   * that reached this thread soonest; so a late one lands where it came in.
    */
   #toOurClock(time: Seconds, deviceTime: Seconds | undefined): Seconds {
-    if (deviceTime === undefined) return time;
+    if (deviceTime === undefined || !Number.isFinite(deviceTime)) return time;
     const offset = time - deviceTime;
     if (this.#offsetCount++ % OFFSET_BLOCK === 0) {
       this.#offsetLastMin = this.#offsetBlockMin;

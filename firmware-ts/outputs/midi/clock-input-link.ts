@@ -44,7 +44,7 @@ export class ClockInputLink {
 
   constructor(options: ClockInputLinkOptions) {
     this.#options = options;
-    this.#follower = new MidiClockFollower({ sequencer: options.sequencer });
+    this.#follower = new MidiClockFollower({ sequencer: options.sequencer, clock: options.clock });
   }
 
   /** The open input's name, or null while it is missing. */
