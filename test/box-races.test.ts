@@ -117,8 +117,15 @@ describe('box: performer actions that overlap', function () {
   it('shutdown while a model switch stops the old worker: no new worker starts after it', async () => {
     const t = await testBox({ modelsDir: scriptedModels({ load: 'ok' }), workerFile: SCRIPTED });
     await t.box.boot();
+    // The old worker takes 50 ms to stop (a worker ends in its own time): the switch is surely waiting on it below.
+    const old = t.engines[0];
+    const stopOld = old.stop.bind(old);
+    old.stop = async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      return stopOld();
+    };
     const switching = t.box.selectModel('ag2');
-    await new Promise((r) => setImmediate(r)); // the switch is now waiting for the old worker to stop
+    await new Promise((r) => setImmediate(r));
     await t.close();
     await switching;
     await new Promise((r) => setTimeout(r, 300));

@@ -182,6 +182,18 @@ describe('sequencer: tempo', () => {
     expect(seq.nextLoopStart(clock.now()), 'just after it: the next loop').to.be.closeTo(9, 1e-9);
   });
 
+  it('nextLoopStart: not one already handed out at a tempo that is about to change (a take laid on it would be off)', () => {
+    const clock = new OfflineClock(0);
+    const seq = new Sequencer({ clock, bpm: 120, lookAhead: 0.1, tickInterval: 0.025 });
+    seq.start(1);
+    clock.advanceTo(4.95); // cell 32 (downbeat 5 s) is handed out at 120 BPM
+    seq.setTempo(60); // from cell 33 on
+    // From the downbeat at 5 s: the rest of 16th 32 at 120 BPM, 31 16ths at 60, half of the next one
+    expect(seq.nextLoopStart(clock.now())).to.be.closeTo(5 + 0.0625 + 31 * 0.25 + 0.125, 1e-9);
+    seq.setTempo(120.05); // a master clock's estimate moving a hair: that downbeat still
+    expect(seq.nextLoopStart(clock.now())).to.be.closeTo(5, 1e-9);
+  });
+
   it('ramps tempo smoothly over the given number of 16ths', () => {
     const clock = new OfflineClock(0);
     const p = new Pattern();

@@ -85,6 +85,7 @@ export class Sequencer {
   #shifted = { cell: -1, total: 0 };
   /** Grid time of the last loop start handed out (it may still lie ahead, within the look-ahead). */
   #lastLoopStart: Seconds | null = null;
+  #lastLoopCell = 0;
 
   constructor(options: SequencerOptions) {
     this.#clock = options.clock;
@@ -269,13 +270,19 @@ export class Sequencer {
   /**
    * Grid time of the first loop start (step 0) at or after `time`, or null
    * while stopped. One already scheduled but not yet heard counts: asked just
-   * before the loop comes round, this is that downbeat, not the next one.
+   * before the loop comes round, this is that downbeat, not the next one;
+   * unless a tempo change still waits for the next 16th, and the 16ths of
+   * that loop already handed out at the old tempo would put a grid laid at
+   * the new one (a take's) off by more than a millisecond: then the loop after.
    */
   nextLoopStart(time: Seconds): Seconds | null {
     if (!this.#playing) return null;
-    if (this.#lastLoopStart !== null && this.#lastLoopStart >= time) return this.#lastLoopStart;
     // A tempo change waiting for the next 16th applies from there on (a ramp is taken at its present tempo).
     const stepDur = this.#requestedBpm !== null ? stepSeconds(this.#requestedBpm) : this.#stepDur;
+    if (this.#lastLoopStart !== null && this.#lastLoopStart >= time) {
+      const handedOut = this.#nextCell - this.#lastLoopCell;
+      if (handedOut * Math.abs(stepDur - this.#stepDur) <= 0.001) return this.#lastLoopStart;
+    }
     const cell = Math.ceil(this.#nextCell / STEPS) * STEPS;
     return this.#boundary(this.#nextCell) + (cell - this.#nextCell) * stepDur + stepDur / 2;
   }
@@ -352,7 +359,10 @@ export class Sequencer {
     }
     const half = this.#stepDur / 2;
     const grid = this.#boundary(cell) + half;
-    if (step === 0) this.#lastLoopStart = grid;
+    if (step === 0) {
+      this.#lastLoopStart = grid;
+      this.#lastLoopCell = cell;
+    }
     const events: SequencerEvent[] = [];
     // Pulses -3..+2 around the grid time of this cell: all inside the cell, so the
     // global time order holds; those before the run's first downbeat are not sent.
