@@ -277,6 +277,21 @@ describe('sequencer: transport and robustness', () => {
     expect(() => seq.shift(0.012)).to.throw(RangeError, /before the next 16th/);
   });
 
+  it('stop just after a tempo change was laid out ahead: resumes at the first 16th not begun, as the 16ths were laid', () => {
+    for (const [from, to, resume] of [[240, 60, 18], [60, 240, 5]]) {
+      const clock = new OfflineClock(0);
+      const seq = new Sequencer({ clock, bpm: from, lookAhead: 0.1, tickInterval: 0.025 });
+      const { events } = record(seq, clock);
+      seq.start(1);
+      clock.advanceTo(2.0);
+      seq.setTempo(to); // applies from the next 16th handed out, up to 100 ms ahead of now
+      clock.advanceTo(2.08);
+      seq.stop();
+      // At 240 BPM 16th 18 begins at 2.094 s; at 60 BPM 16th 5 at 2.125 s: neither had begun at 2.08 s.
+      expect(events[events.length - 1], `${from} -> ${to} BPM`).to.include({ type: 'stop', position: resume });
+    }
+  });
+
   it('a throwing listener never corrupts the schedule; the others get every event exactly once', () => {
     const clock = new OfflineClock(0);
     const p = new Pattern();

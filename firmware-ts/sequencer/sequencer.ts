@@ -8,6 +8,9 @@ import { Ticker } from './ticker.js';
 /** MIDI clock resolution: 24 pulses per quarter note = 6 per 16th. */
 export const PULSES_PER_STEP = 6;
 
+/** Cells whose start the sequencer remembers: more than a look-ahead holds at any tempo. */
+const CELL_HISTORY = 64;
+
 /** An out-of-range tempo is said again after this long at the earliest (per limit). */
 const CLAMP_REPEAT: Seconds = 60;
 
@@ -81,6 +84,8 @@ export class Sequencer {
   #runStartCell = 0;
   /** Where `continue()` resumes. */
   #resumeCell = 0;
+  /** Where the last cells handed out began, by cell modulo CELL_HISTORY. */
+  readonly #cellStarts = new Float64Array(CELL_HISTORY);
   /** What shift() has moved the 16th `cell` (the next to be handed out then) by. */
   #shifted = { cell: -1, total: 0 };
   /** Grid time of the last loop start handed out (it may still lie ahead, within the look-ahead). */
@@ -248,8 +253,15 @@ export class Sequencer {
     const time = Math.max(at ?? this.#clock.now(), this.#clock.now());
     this.#playing = false;
     this.#ticker.stop();
-    // Resume at the first cell that had not begun by the stop.
-    const cellAtStop = this.#anchorCell + Math.floor((time - this.#anchorTime) / this.#stepDur);
+    // Resume at the first cell that had not begun by the stop. A tempo change re-anchors at the next cell
+    // handed out, which may lie ahead of the stop: look among the cells as they were laid out first.
+    let cellAtStop = this.#anchorCell + Math.floor((time - this.#anchorTime) / this.#stepDur);
+    for (let cell = this.#nextCell - 1; cell >= Math.max(this.#runStartCell, this.#nextCell - CELL_HISTORY); cell--) {
+      if (this.#cellStarts[cell % CELL_HISTORY] <= time) {
+        cellAtStop = cell;
+        break;
+      }
+    }
     this.#resumeCell = Math.max(this.#runStartCell, Math.min(this.#nextCell, cellAtStop + 1));
     if (this.#requestedBpm !== null) this.#setStepDur(this.#requestedBpm);
     this.#requestedBpm = null;
@@ -349,6 +361,7 @@ export class Sequencer {
   #processCell(): void {
     const cell = this.#nextCell;
     this.#applyTempoAt(cell);
+    this.#cellStarts[cell % CELL_HISTORY] = this.#boundary(cell);
     const step = mod(cell, STEPS);
     if (this.#pending) {
       const { at } = this.#pending;
