@@ -1,12 +1,15 @@
 import { expect } from 'chai';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { EasyMidiPort, openEasyMidiPort, toEasyMidiMessage, type EasyMidiOutput } from '../firmware-ts/outputs/midi/easymidi-port.js';
 import { FakeMidiPort, ListedFakeMidiPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
-import { FakeMidiInput } from '../firmware-ts/outputs/midi/midi-input.js';
 import { MidiOut, type MidiOutOptions } from '../firmware-ts/outputs/midi/midi-out.js';
 import { MidiPortError } from '../firmware-ts/outputs/midi/midi-port.js';
 import { NOTE_MAP_PRESETS, NoteMapError, resolveNoteMap, validateNoteMap } from '../firmware-ts/outputs/midi/note-map.js';
 import { SendLoop } from '../firmware-ts/outputs/midi/send-loop.js';
+import { usbSoundDevices } from '../firmware-ts/outputs/midi/usb-replug.js';
 import { toMidiVelocity } from '../firmware-ts/outputs/midi/velocity-curve.js';
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
@@ -391,6 +394,26 @@ describe('outputs: MIDI device coming and going', () => {
     const unreadable = new EasyMidiPort(failing, () => { throw new Error('Failed to initialise RtMidi'); });
     expect(unreadable.present!(), 'a list that cannot be read is no proof the device went').to.equal(true);
     expect(new EasyMidiPort(failing, null).present, 'the virtual port is not polled').to.equal(undefined);
+  });
+
+  it('the easymidi driver: a named port plugged back in between two looks at the list is gone too (its USB device number moved)', () => {
+    const proc = fs.mkdtempSync(path.join(os.tmpdir(), 'groovebox-proc-asound-'));
+    const card = (n: number, usbbus: string | null) => {
+      fs.mkdirSync(path.join(proc, `card${n}`), { recursive: true });
+      if (usbbus !== null) fs.writeFileSync(path.join(proc, `card${n}`, 'usbbus'), `${usbbus}\n`);
+    };
+    card(0, null); // the Pi's own audio: no USB
+    card(1, '001/005');
+    expect(usbSoundDevices(proc)).to.equal('card1 001/005');
+    expect(usbSoundDevices(path.join(proc, 'missing')), 'no /proc/asound: nothing to tell').to.equal(null);
+    const output = { name: 'UM-ONE:UM-ONE MIDI 1 24:0', close: () => {}, send: () => {} };
+    const port = new EasyMidiPort(output, () => [output.name], () => usbSoundDevices(proc));
+    expect(port.present!()).to.equal(true);
+    card(1, '001/006'); // pulled and back within half a second: same name, same card, a new device number
+    expect(port.present!()).to.equal(false);
+    const reopened = new EasyMidiPort(output, () => [output.name], () => usbSoundDevices(proc));
+    expect(reopened.present!()).to.equal(true);
+    fs.rmSync(proc, { recursive: true, force: true });
   });
 
   it('the easymidi driver opens a port or fails with a MidiPortError (never anything else)', async () => {

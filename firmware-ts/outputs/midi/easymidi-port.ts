@@ -1,6 +1,7 @@
 import type { MidiPort } from './midi-port.js';
 import { MidiPortError } from './midi-port.js';
 import { easymidiBinding } from './rtmidi-binding.js';
+import { usbSoundDevices } from './usb-replug.js';
 
 /** The name the box's virtual port shows up under (other software connects to it). */
 export const VIRTUAL_PORT_NAME = 'GrooveBox';
@@ -68,7 +69,7 @@ export async function openEasyMidiPort(options: EasyMidiPortOptions = {}): Promi
       if (!name) {
         throw new MidiPortError(`no MIDI output named "${options.port}" (found: ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'})`, { disconnected: true });
       }
-      return new EasyMidiPort(new lib.Output(name), listOutputs);
+      return new EasyMidiPort(new lib.Output(name), listOutputs, usbSoundDevices);
     }
     return new EasyMidiPort(new lib.Output(options.virtualName ?? VIRTUAL_PORT_NAME, true), null);
   } catch (error) {
@@ -90,12 +91,16 @@ export class EasyMidiPort implements MidiPort {
 
   /**
    * `listOutputs`: the system's output names, for a port opened by name (null for
-   * the box's own virtual port, which cannot vanish).
+   * the box's own virtual port, which cannot vanish). `usbDevices`: what is
+   * plugged in, and since when (usb-replug.ts), read at open and with each
+   * look at the list: a device plugged back in between two looks is gone too.
    */
-  constructor(output: EasyMidiOutput | EasyOutput, listOutputs: (() => string[]) | null) {
+  constructor(output: EasyMidiOutput | EasyOutput, listOutputs: (() => string[]) | null, usbDevices: () => string | null = () => null) {
     this.#output = output as EasyMidiOutput;
     this.name = output.name;
-    if (listOutputs) this.present = () => this.#listed(listOutputs);
+    if (!listOutputs) return;
+    const plugged = usbDevices();
+    this.present = () => this.#listed(listOutputs) && (plugged === null || usbDevices() === plugged);
   }
 
   send(bytes: readonly number[]): void {

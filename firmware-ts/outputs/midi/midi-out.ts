@@ -328,7 +328,7 @@ export class MidiOut {
       // a list that cannot be read is no proof the device went
     }
     if (present) return this.#schedulePresenceCheck();
-    this.#lose(port, 'no longer listed by the system');
+    this.#lose(port, 'no longer listed by the system, or plugged in again');
   }
 
   /** True while the next send is under `gap` away and we have waited less than OPEN_GAP_WAIT for a gap. */
