@@ -269,7 +269,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
     box.follower.close();
   });
 
-  it('a playing master whose pulses were lost to a replug: the box plays on at its tempo, unpulled, until Continue', () => {
+  it('a playing master whose pulses were lost to a replug: the box plays on at its tempo, unpulled, until the next Start', () => {
     const box = rig();
     box.pulses(24, 120);
     box.start();
@@ -281,6 +281,10 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
     const pulses = [...box.ours.entries()].filter(([, t]) => t > startedAt).sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < pulses.length; i++) expect(pulses[i][1] - pulses[i - 1][1]).to.be.closeTo(60 / 120 / 24, 1e-9);
     expect(box.sequencer.playing).to.equal(true);
+    box.start(); // the master starts again: locked from its first pulse
+    box.pulses(96, 120);
+    expect(box.notes.find((n) => n.position === 0 && n.time > startedAt)!.time).to.be.closeTo(box.theirs.get(0)!, 1e-6);
+    expect(box.worstGap(0, 95)).to.be.below(1e-6);
     box.follower.close();
   });
 

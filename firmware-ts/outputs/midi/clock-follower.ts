@@ -106,8 +106,8 @@ export class MidiClockFollower {
    * called. A stopped master's song position carries over from an input
    * before it (unplugged and plugged in again, it still continues where it
    * stopped). A playing one's pulses were missed meanwhile: the box plays
-   * on, following the tempo only, until the master's next Start or Song
-   * Position Pointer says where it is.
+   * on, following the tempo only, until the master's next Start (or a Song
+   * Position Pointer, then Continue) says where it is.
    */
   listen(input: MidiInput): () => void {
     this.#offsetBlockMin = this.#offsetLastMin = Infinity;
