@@ -86,8 +86,9 @@ export class Sequencer {
   #resumeCell = 0;
   /** Where the last cells handed out began, by cell modulo CELL_HISTORY. */
   readonly #cellStarts = new Float64Array(CELL_HISTORY);
-  /** What shift() has moved the 16th `cell` (the next to be handed out then) by. */
-  #shifted = { cell: -1, total: 0 };
+  /** What shift() has moved the 16th #shiftedCell (the next to be handed out then) by. */
+  #shiftedCell = -1;
+  #shiftedTotal: Seconds = 0;
   /** Grid time of the last loop start handed out (it may still lie ahead, within the look-ahead). */
   #lastLoopStart: Seconds | null = null;
   #lastLoopCell = 0;
@@ -237,9 +238,10 @@ export class Sequencer {
     if (!this.#playing) return;
     const pulse = this.#stepDur / PULSES_PER_STEP;
     // Several shifts before the next 16th is handed out add up on the same gap.
-    const total = (this.#shifted.cell === this.#nextCell ? this.#shifted.total : 0) + delta;
+    const total = (this.#shiftedCell === this.#nextCell ? this.#shiftedTotal : 0) + delta;
     if (!(Math.abs(total) < pulse)) throw new RangeError(`shift: expected less than one pulse (${pulse} s) either way before the next 16th, got ${total}`);
-    this.#shifted = { cell: this.#nextCell, total };
+    this.#shiftedCell = this.#nextCell;
+    this.#shiftedTotal = total;
     this.#anchorTime = this.#boundary(this.#nextCell) + delta;
     this.#anchorCell = this.#nextCell;
   }
@@ -322,7 +324,7 @@ export class Sequencer {
     this.#anchorTime = downbeat - this.#stepDur / 2;
     this.#nextCell = cell;
     this.#runStartCell = cell;
-    this.#shifted = { cell: -1, total: 0 };
+    this.#shiftedCell = -1;
     this.#lastLoopStart = null;
     this.#playing = true;
     const event: TransportEvent = { type, time: this.#anchorTime, position: cell };
