@@ -26,7 +26,8 @@ function rig(options: { bpm?: number; stamps?: boolean; pattern?: Pattern } = {}
   const clock = new OfflineClock(0);
   let input = new FakeMidiInput();
   const sequencer = new Sequencer({ clock, bpm: options.bpm ?? 90, pattern: options.pattern ?? everySixteenth(), warn: () => {} });
-  const follower = new MidiClockFollower({ sequencer, clock });
+  const said: string[] = [];
+  const follower = new MidiClockFollower({ sequencer, clock, log: (m) => said.push(m) });
   let unlisten = follower.listen(input);
   const ours = new Map<number, Seconds>();
   /** The notes heard: a stop voids those handed out for after it, as every output drops them. */
@@ -47,7 +48,7 @@ function rig(options: { bpm?: number; stamps?: boolean; pattern?: Pattern } = {}
     input.emit(bytes, at + late, options.stamps === false ? undefined : at + deviceOffset);
   };
   const master = {
-    clock, sequencer, follower, ours, theirs,
+    clock, sequencer, follower, ours, theirs, said,
     get notes() { return notes; },
     /** The master's cable pulled and plugged in again: a new input, on a clock of its own. */
     replug() {
@@ -296,6 +297,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
       box.pulses(2 * 96, from);
       box.pulses(4 * 96, to);
       expect(box.sequencer.playing).to.equal(true);
+      expect(box.said.some((m) => /ms out of phase with the master: in again at its 16th \d+/.test(m)), box.said.join('; ')).to.equal(true);
       expect(box.worstGap(2 * 96 + 2 * 96, 2 * 96 + 4 * 96 - 1), `${from} -> ${to} BPM, two bars after`).to.be.below(0.0005);
       const positions = box.notes.filter((n) => n.drum === HAT).map((n) => n.position);
       for (let i = 1; i < positions.length; i++) expect(positions[i], 'never a 16th twice').to.be.above(positions[i - 1]);

@@ -33,6 +33,8 @@ export interface ClockFollowerOptions {
   clock: Clock;
   /** Pulses averaged for the tempo estimate (24 = one beat): more is steadier, fewer follows faster. */
   window?: number;
+  /** Told when the box stops and comes in again with the master (a line for the log). */
+  log?: (message: string) => void;
 }
 
 /**
@@ -50,6 +52,7 @@ export class MidiClockFollower {
   readonly #sequencer: Sequencer;
   readonly #clock: Clock;
   readonly #window: number;
+  readonly #log: (message: string) => void;
   readonly #unsubscribe: () => void;
   readonly #inputs = new Set<() => void>();
   readonly #pulseTimes: Seconds[] = [];
@@ -87,6 +90,7 @@ export class MidiClockFollower {
     const window = options.window ?? 24;
     if (!(Number.isInteger(window) && window >= 2)) throw new RangeError(`clock follower window: expected a whole number of pulses >= 2, got ${window}`);
     this.#window = window;
+    this.#log = options.log ?? (() => {});
     this.#unsubscribe = this.#sequencer.on((event) => {
       if (event.type === 'start' || event.type === 'continue' || event.type === 'stop') {
         this.#locked = event.type !== 'stop' && this.#joining;
@@ -140,7 +144,7 @@ export class MidiClockFollower {
    */
   joinMaster(): boolean {
     if (!this.#running || this.#sequencer.playing) return false;
-    return this.#joinNextSixteenth();
+    return this.#joinNextSixteenth() !== null;
   }
 
   close(): void {
@@ -179,7 +183,7 @@ export class MidiClockFollower {
         if (bytes.length < 3) return;
         this.#position = ((bytes[1] & 0x7f) | ((bytes[2] & 0x7f) << 7)) * PULSES_PER_STEP;
         // Sent while playing (a DAW's loop jumping back): the box follows at the master's next 16th.
-        if (this.#running && this.#locked) this.#resync();
+        if (this.#running && this.#locked) this.#resync('the master moved its song position while playing');
         return;
       }
     }
@@ -227,15 +231,15 @@ export class MidiClockFollower {
     this.#joinAt(cell, at + (cell * PULSES_PER_STEP - position) * pulse);
   }
 
-  /** Joins the master's first 16th at least half a 16th after its next pulse is due; false without a recent pulse. */
-  #joinNextSixteenth(): boolean {
+  /** Joins the master's first 16th at least half a 16th after its next pulse is due: that 16th, or null without a recent pulse. */
+  #joinNextSixteenth(): number | null {
     const pulse = this.#pulseSeconds();
     const next = this.#position; // the number of the master's next pulse
     const last = this.#lastPulseAt;
-    if (pulse === null || next === null || last === null || this.#clock.now() - last > PAUSE) return false;
+    if (pulse === null || next === null || last === null || this.#clock.now() - last > PAUSE) return null;
     const cell = Math.ceil((next + PULSES_PER_STEP / 2) / PULSES_PER_STEP);
     this.#joinAt(cell, last + (cell * PULSES_PER_STEP - (next - 1)) * pulse);
-    return true;
+    return cell;
   }
 
   #joinAt(cell: number, downbeat: Seconds): void {
@@ -254,11 +258,13 @@ export class MidiClockFollower {
   }
 
   /** Out of phase by more than creeping can fix: stop and come in again at the master's next 16th. */
-  #resync(): void {
+  #resync(why: string): void {
     // Most often the master jumped its tempo: estimate from its last 16th alone, or the estimate lags a beat behind.
     this.#pulseTimes.splice(0, Math.max(0, this.#pulseTimes.length - (PULSES_PER_STEP + 1)));
     this.#sequencer.stop();
-    if (!this.#joinNextSixteenth()) this.#locked = false;
+    const cell = this.#joinNextSixteenth();
+    if (cell !== null) this.#log(`${why}: in again at its 16th ${cell}`);
+    else this.#locked = false;
   }
 
   /** Master pulse `number` came at `at`: compare with ours, and once a 16th move our coming 16ths toward it. */
@@ -281,7 +287,7 @@ export class MidiClockFollower {
     this.#gapCount = 0;
     if (!Number.isFinite(gap)) return;
     const sixteenth = stepSeconds(this.#sequencer.bpm);
-    if (Math.abs(gap) > RESYNC * sixteenth) return this.#resync();
+    if (Math.abs(gap) > RESYNC * sixteenth) return this.#resync(`${Math.round(Math.abs(gap) * 1000)} ms out of phase with the master`);
     // One shift per 16th handed out: after a stall several 16ths are measured at once, and their shifts would pile up on one.
     const cell = this.#sequencer.position;
     if (cell === this.#lastShiftCell) return;

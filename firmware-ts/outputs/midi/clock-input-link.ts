@@ -44,7 +44,7 @@ export class ClockInputLink {
 
   constructor(options: ClockInputLinkOptions) {
     this.#options = options;
-    this.#follower = new MidiClockFollower({ sequencer: options.sequencer, clock: options.clock });
+    this.#follower = new MidiClockFollower({ sequencer: options.sequencer, clock: options.clock, log: (m) => options.log.info(m) });
   }
 
   /** The open input's name, or null while it is missing. */
