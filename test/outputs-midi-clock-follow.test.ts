@@ -276,6 +276,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
     box.start();
     box.pulses(96, 120);
     box.replug();
+    expect(box.said).to.deep.equal(['the master\'s pulses were missed while it played: following its tempo, not its place, until its next Start']);
     box.pulses(96, 120);
     const startedAt = box.clock.now();
     box.pulses(96, 120);

@@ -118,7 +118,10 @@ export class MidiClockFollower {
     this.#offsetCount = 0;
     this.#pulseTimes.length = 0;
     this.#lastPulseAt = null;
-    if (this.#running) this.#position = null;
+    if (this.#running) {
+      this.#position = null;
+      if (this.#locked) this.#log('the master\'s pulses were missed while it played: following its tempo, not its place, until its next Start');
+    }
     this.#running = false;
     this.#locked = false;
     const unsubscribe = input.onMessage((bytes, time, deviceTime) => this.#onMessage(bytes, time, deviceTime));
