@@ -341,6 +341,14 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
     box.follower.close();
   });
 
+  it('a fault while following a message costs that message and a log line, never an exception into the MIDI driver', () => {
+    const box = rig();
+    box.sequencer.setTempo = () => { throw new Error('a bug'); };
+    expect(() => box.pulses(24, 120)).not.to.throw();
+    expect(box.said).to.deep.equal(['a MIDI clock message was not followed: a bug']);
+    box.follower.close();
+  });
+
   it('does not pull a run the performer started on the box while the master plays', () => {
     const box = rig();
     box.pulses(24, 120);

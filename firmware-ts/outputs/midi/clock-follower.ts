@@ -83,6 +83,8 @@ export class MidiClockFollower {
   #offsetBlockMin = Infinity;
   #offsetLastMin = Infinity;
   #offsetCount = 0;
+  /** The last fault said (see listen). */
+  #lastFault: string | null = null;
 
   constructor(options: ClockFollowerOptions) {
     this.#sequencer = options.sequencer;
@@ -124,7 +126,17 @@ export class MidiClockFollower {
     }
     this.#running = false;
     this.#locked = false;
-    const unsubscribe = input.onMessage((bytes, time, deviceTime) => this.#onMessage(bytes, time, deviceTime));
+    const unsubscribe = input.onMessage((bytes, time, deviceTime) => {
+      // Called from the MIDI driver's callback: a fault of ours must cost one message, not the box.
+      try {
+        this.#onMessage(bytes, time, deviceTime);
+      } catch (error) {
+        // Said once per kind of fault: one that repeats with every pulse must not flood the log.
+        const fault = `a MIDI clock message was not followed: ${(error as Error)?.message ?? error}`;
+        if (fault !== this.#lastFault) this.#log(fault);
+        this.#lastFault = fault;
+      }
+    });
     const stop = () => {
       unsubscribe();
       this.#inputs.delete(stop);
