@@ -86,10 +86,10 @@ export class ClockInputLink {
       this.#input = input;
       this.#lastHeard = this.#options.clock.now();
       input.onMessage(() => { this.#lastHeard = this.#options.clock.now(); });
-      this.#unlisten = this.#follower.listen(input);
       if (this.#saidMissing || !this.#saidFollowing) log.info(`following the MIDI clock from "${input.name}"`);
       this.#saidMissing = false;
       this.#saidFollowing = true;
+      this.#unlisten = this.#follower.listen(input);
     } catch (error) {
       if (this.#closed) return;
       if (!this.#saidMissing) log.warn(`MIDI clock input "${name}" not available (${(error as Error).message}); the box keeps its own tempo and follows when it appears`);
