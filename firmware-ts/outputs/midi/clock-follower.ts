@@ -262,8 +262,9 @@ export class MidiClockFollower {
     this.#gapCount = 0;
     this.#pendingShifts.length = 0;
     this.#lastShiftCell = -1;
-    this.#tempoGiven = this.#pulseSeconds() !== null;
-    if (this.#tempoGiven) this.#sequencer.setTempo(this.bpm!);
+    const bpm = this.bpm;
+    this.#tempoGiven = bpm !== null;
+    if (bpm !== null) this.#sequencer.setTempo(bpm);
     this.#joining = true;
     try {
       this.#sequencer.join(cell, downbeat);
