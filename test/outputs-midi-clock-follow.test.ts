@@ -65,6 +65,11 @@ function rig(options: { bpm?: number; stamps?: boolean; pattern?: Pattern } = {}
       }
     },
     start() { send([START], t - 0.001); running = true; position = 0; },
+    /** What most masters do: a beat of clock while stopped (so the tempo is known), then Start. */
+    clockThenStart(bpm: number) {
+      master.pulses(24, bpm);
+      master.start();
+    },
     continue() { send([CONTINUE], t - 0.001); running = true; },
     stop() { send([STOP], t - 0.001); running = false; },
     songPosition(sixteenths: number) { send([SONG_POSITION, sixteenths & 0x7f, sixteenths >> 7], t - 0.001); position = sixteenths * 6; },
@@ -136,8 +141,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
 
   it('plays its downbeat on the master\'s first pulse after Start, and every pulse with the master\'s', () => {
     const box = rig();
-    box.pulses(24, 150); // a master sends clock while stopped: the tempo is known before Start
-    box.start();
+    box.clockThenStart(150);
     box.pulses(4 * 96, 150);
     const firstKick = box.notes.find((n) => n.drum === KICK)!;
     expect(firstKick.position).to.equal(0);
@@ -148,8 +152,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
 
   it('stays in phase when this thread sees pulses up to 30 ms late (the input\'s stamps say when they came)', () => {
     const box = rig();
-    box.pulses(24, 120);
-    box.start();
+    box.clockThenStart(120);
     box.pulses(8 * 96, 120, (i) => (i % 7 === 3 ? 0.03 : i % 5 === 0 ? 0.004 : 0.0005));
     expect(box.worstGap(0, 8 * 96 - 1)).to.be.below(0.0006);
     box.follower.close();
@@ -157,8 +160,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
 
   it('without the input\'s stamps, follows the pulses as this thread sees them, within a millisecond or two', () => {
     const box = rig({ stamps: false });
-    box.pulses(24, 120);
-    box.start();
+    box.clockThenStart(120);
     box.pulses(8 * 96, 120, (i) => (i % 37 === 5 ? 0.01 : 0.0003));
     // A pulse seen 10 ms late now and then pulls the phase, and the tempo estimate, a little.
     expect(box.worstGap(96, 8 * 96 - 1)).to.be.below(0.004);
@@ -167,8 +169,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
 
   it('keeps in phase through a tempo ramp, where the estimate lags and errors would add up', () => {
     const box = rig();
-    box.pulses(24, 120);
-    box.start();
+    box.clockThenStart(120);
     const ramp = 8 * 96; // 120 -> 132 BPM over 8 bars
     box.pulses(ramp, (i) => 120 + (12 * i) / ramp);
     box.pulses(2 * 96, 132);
@@ -189,8 +190,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
 
   it('after Stop mid-16th and a tempo change, Continue resumes at the 16th the master resumes at: none twice, none lost', () => {
     const box = rig();
-    box.pulses(24, 120);
-    box.start();
+    box.clockThenStart(120);
     box.pulses(100, 120); // stops 4 pulses into 16th 16: 16 has been played
     box.stop();
     box.pulses(48, 80); // stopped, the master turns its tempo down
@@ -207,8 +207,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
 
   it('continues from a Song Position Pointer the master sent while stopped', () => {
     const box = rig();
-    box.pulses(24, 120);
-    box.start();
+    box.clockThenStart(120);
     box.pulses(96, 120);
     box.stop();
     box.songPosition(40); // the master's performer moved to 16th 40 (step 8 of the loop)
@@ -225,8 +224,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
 
   it('joins at the next 16th, in phase, when the first pulse after Start reaches it too late to play', () => {
     const box = rig();
-    box.pulses(24, 120);
-    box.start();
+    box.clockThenStart(120);
     box.pulses(1, 120, () => 0.03); // pulse 0 seen 30 ms late: its 16th cannot be played any more
     box.pulses(2 * 96, 120);
     expect(box.notes[0].position).to.equal(1);
@@ -236,8 +234,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
 
   it('PLAY on the box while the master plays comes in on the master\'s next 16th with room for early hits, in phase', () => {
     const box = rig();
-    box.pulses(24, 120);
-    box.start();
+    box.clockThenStart(120);
     box.pulses(96, 120);
     box.sequencer.stop(box.clock.now()); // the performer stops the box; the master plays on
     box.pulses(40, 120);
@@ -256,8 +253,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
 
   it('a stopped master unplugged and plugged in again still continues where it stopped', () => {
     const box = rig();
-    box.pulses(24, 120);
-    box.start();
+    box.clockThenStart(120);
     box.pulses(100, 120);
     box.stop();
     box.replug();
@@ -272,8 +268,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
 
   it('a playing master whose pulses were lost to a replug: the box plays on at its tempo, unpulled, until the next Start', () => {
     const box = rig();
-    box.pulses(24, 120);
-    box.start();
+    box.clockThenStart(120);
     box.pulses(96, 120);
     box.replug();
     expect(box.said).to.deep.equal(['the master\'s pulses were missed while it played: following its tempo, not its place, until its next Start']);
@@ -293,8 +288,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
   it('a master that jumps its tempo mid-run: the box comes in again at its next 16th rather than creep for bars', () => {
     for (const [from, to] of [[100, 80], [200, 240], [90, 120]]) {
       const box = rig();
-      box.pulses(24, from);
-      box.start();
+      box.clockThenStart(from);
       box.pulses(2 * 96, from);
       box.pulses(4 * 96, to);
       expect(box.sequencer.playing).to.equal(true);
@@ -308,8 +302,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
 
   it('a Song Position Pointer while the master plays (a DAW\'s loop jumping back): the box jumps with it', () => {
     const box = rig();
-    box.pulses(24, 120);
-    box.start();
+    box.clockThenStart(120);
     box.pulses(40 * 6 + 2, 120);
     box.songPosition(0); // back to the top, without a Stop
     box.pulses(2 * 96, 120);
@@ -321,8 +314,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
 
   it('PLAY after the master\'s pulses stopped without a Stop (its cable pulled) plays on its own instead of joining', () => {
     const box = rig();
-    box.pulses(24, 120);
-    box.start();
+    box.clockThenStart(120);
     box.pulses(96, 120);
     box.sequencer.stop(box.clock.now());
     box.wait(1);
@@ -351,8 +343,7 @@ describe('outputs: MIDI clock follow (slave mode)', () => {
 
   it('does not pull a run the performer started on the box while the master plays', () => {
     const box = rig();
-    box.pulses(24, 120);
-    box.start();
+    box.clockThenStart(120);
     box.pulses(96, 120);
     box.sequencer.stop(box.clock.now());
     box.sequencer.start();
