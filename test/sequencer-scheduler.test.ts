@@ -14,6 +14,13 @@ function record(seq: Sequencer, clock: OfflineClock) {
   return { events, notes };
 }
 
+/** One drum on every step of the loop, full velocity, on the grid: every 16th played is heard. */
+function onEveryStep(drum: number): Pattern {
+  const pattern = new Pattern();
+  for (let step = 0; step < 32; step++) pattern.set(step, drum, 1, 0);
+  return pattern;
+}
+
 describe('sequencer: event times', () => {
   it('gives every hit grid time + offset * half a 16th (120 BPM, positive = late)', () => {
     const clock = new OfflineClock(0);
@@ -137,8 +144,7 @@ describe('sequencer: tempo', () => {
 
   it('changes tempo at a cell boundary: nothing already scheduled moves, the new grid follows on', () => {
     const clock = new OfflineClock(0);
-    const p = new Pattern();
-    for (let s = 0; s < 32; s++) p.set(s, KICK, 1, 0);
+    const p = onEveryStep(KICK);
     const seq = new Sequencer({ clock, bpm: 120, pattern: p });
     const { notes } = record(seq, clock);
     seq.start(0.5);
@@ -196,8 +202,7 @@ describe('sequencer: tempo', () => {
 
   it('ramps tempo smoothly over the given number of 16ths', () => {
     const clock = new OfflineClock(0);
-    const p = new Pattern();
-    for (let s = 0; s < 32; s++) p.set(s, KICK, 1, 0);
+    const p = onEveryStep(KICK);
     const seq = new Sequencer({ clock, bpm: 100, pattern: p });
     const { notes } = record(seq, clock);
     seq.start(0.2);
@@ -215,8 +220,7 @@ describe('sequencer: tempo', () => {
 describe('sequencer: transport and robustness', () => {
   it('stop emits a stop event and nothing after it; continue resumes where it stopped', () => {
     const clock = new OfflineClock(0);
-    const p = new Pattern();
-    for (let s = 0; s < 32; s++) p.set(s, HAT, 1, 0);
+    const p = onEveryStep(HAT);
     const seq = new Sequencer({ clock, bpm: 120, pattern: p });
     const { events } = record(seq, clock);
     seq.start(0.1);
@@ -240,8 +244,7 @@ describe('sequencer: transport and robustness', () => {
 
   it('join: plays from a given 16th with its downbeat at a given time, one just passed included; too late, from the next', () => {
     const clock = new OfflineClock(10);
-    const p = new Pattern();
-    for (let s = 0; s < 32; s++) p.set(s, HAT, 1, 0);
+    const p = onEveryStep(HAT);
     const seq = new Sequencer({ clock, bpm: 120, pattern: p });
     const { events, notes } = record(seq, clock);
     seq.join(20, 9.995); // 5 ms ago: played at once
@@ -259,8 +262,7 @@ describe('sequencer: transport and robustness', () => {
 
   it('shift moves only the 16ths not yet handed out, by less than a pulse', () => {
     const clock = new OfflineClock(0);
-    const p = new Pattern();
-    for (let s = 0; s < 32; s++) p.set(s, HAT, 1, 0);
+    const p = onEveryStep(HAT);
     const seq = new Sequencer({ clock, bpm: 120, pattern: p });
     const { notes } = record(seq, clock);
     seq.start(0.1);
@@ -294,8 +296,7 @@ describe('sequencer: transport and robustness', () => {
 
   it('a throwing listener never corrupts the schedule; the others get every event exactly once', () => {
     const clock = new OfflineClock(0);
-    const p = new Pattern();
-    for (let s = 0; s < 32; s++) p.set(s, KICK, 1, 0);
+    const p = onEveryStep(KICK);
     const errors: unknown[] = [];
     const seq = new Sequencer({ clock, bpm: 120, pattern: p, onListenerError: (e) => errors.push(e) });
     let calls = 0;
