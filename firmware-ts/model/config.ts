@@ -3,8 +3,8 @@
  * A model is a list of factors (one latent each, encoded from one gesture) and
  * a decoder over the concatenated latents.
  */
-export type ModelName = 'baseline' | 'fvae2' | 'ag2' | 'ag11';
-export const MODEL_NAMES: readonly ModelName[] = ['baseline', 'fvae2', 'ag2', 'ag11'];
+export type ModelName = 'baseline' | 'fvae2' | 'ag2' | 'ag11' | 'ag11s';
+export const MODEL_NAMES: readonly ModelName[] = ['baseline', 'fvae2', 'ag2', 'ag11', 'ag11s'];
 
 /** What a factor's encoder reads. `drum` factors read one drum's 32-step row of the score. */
 export type FactorInput = 'score' | 'groove' | 'accent' | `drum${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8}`;
@@ -17,7 +17,13 @@ export interface FactorConfig {
   latent: number;
   /** Train an auxiliary decoder that rebuilds the input from this latent alone. */
   auxiliary: boolean;
-  /** Probability that training hides this input (its latent is then sampled from the prior). */
+  /**
+   * Probability that training hides this input. The LSTM decoder of the paper's
+   * models then gets a prior sample in place of the latent; the step decoder
+   * keeps the posterior latent and hides only the step-by-step input (see
+   * step-decoder.ts: a latent replaced by noise in training is one the decoder
+   * learns to ignore).
+   */
   dropProbability: number;
 }
 
@@ -25,6 +31,13 @@ export interface ModelConfig {
   name: ModelName;
   factors: FactorConfig[];
   decoder: {
+    /**
+     * 'lstm' (default): the paper's autoregressive decoder reading only the latents.
+     * 'steps': every given gesture also enters step by step, all steps at once (step-decoder.ts).
+     */
+    kind?: 'lstm' | 'steps';
+    /** Step decoder: the dilation of each context block (default 1, 2, 4, 8). */
+    dilations?: number[];
     units: number;
     layers: number;
     auxUnits: number;
@@ -83,6 +96,18 @@ export const MODEL_CONFIGS: Readonly<Record<ModelName, ModelConfig>> = {
     loss: LOSS,
     train: TRAIN,
   },
+  // The box's model: ag11's eleven factors, a step-conditioned decoder, Laplace velocities and offsets.
+  ag11s: {
+    name: 'ag11s',
+    factors: [
+      ...([0, 1, 2, 3, 4, 5, 6, 7, 8] as const).map((d) => ({ ...mlp(`drum${d}`, 64, 8), dropProbability: 0.5 })),
+      { ...mlp('groove', 128, 16), dropProbability: 0.5 },
+      { ...mlp('accent', 64, 8), dropProbability: 0.5 },
+    ],
+    decoder: { kind: 'steps', units: 128, layers: 1, auxUnits: 128, dilations: [1, 2, 4, 8] },
+    loss: LOSS,
+    train: TRAIN,
+  },
 };
 
 export function isModelName(name: string): name is ModelName {
@@ -110,6 +135,10 @@ export function validateConfig(raw: unknown, where: string): ModelConfig {
   if (typeof c.decoder !== 'object' || c.decoder === null) fail('decoder', 'an object', c.decoder);
   for (const k of ['units', 'layers', 'auxUnits'] as const) {
     if (!Number.isInteger(c.decoder?.[k]) || c.decoder[k] < 1) fail(`decoder.${k}`, 'a positive integer', c.decoder?.[k]);
+  }
+  if (c.decoder.kind !== undefined && c.decoder.kind !== 'lstm' && c.decoder.kind !== 'steps') fail('decoder.kind', 'lstm|steps (or no key: lstm)', c.decoder.kind);
+  if (c.decoder.dilations !== undefined && !(Array.isArray(c.decoder.dilations) && c.decoder.dilations.length > 0 && c.decoder.dilations.every((d) => Number.isInteger(d) && d >= 1 && d < 32))) {
+    fail('decoder.dilations', 'a non-empty list of whole numbers from 1 to 31', c.decoder.dilations);
   }
   if (c.decoder.skip !== undefined && typeof c.decoder.skip !== 'boolean') fail('decoder.skip', 'true or false (or no key: false)', c.decoder.skip);
   for (const k of ['freeBits', 'beta', 'auxWeight'] as const) if (typeof c.loss?.[k] !== 'number') fail(`loss.${k}`, 'a number', c.loss?.[k]);

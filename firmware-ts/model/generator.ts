@@ -9,6 +9,7 @@ import { validateConfig, type FactorConfig, type ModelConfig } from './config.js
 import { decodeAuxiliary, encodeFactor } from './network.js';
 import { auxOutputWidth, paramSpecs, type Params } from './params.js';
 import { gaussian, mulberry32 } from './random.js';
+import { STEP_INPUT_WIDTH, STEP_OUTPUT_WIDTH, decodeSteps, writeStepInput, type StepGiven } from './step-decoder.js';
 
 /**
  * What the performer gave. Anything left out (or null) is unspecified: its
@@ -40,6 +41,19 @@ export interface GenerateOptions {
    */
   keepGiven?: boolean;
   hitTemperature?: number;
+  /**
+   * Step decoder only: scale of the spread sampled around each note's most
+   * likely velocity and offset (1 = the spread the model learned, 0 = always the
+   * most likely value). Default 1.
+   */
+  valueTemperature?: number;
+  /**
+   * Step decoder only, when a groove is given: play where the groove has a hit
+   * and nowhere else (a step the model left empty gets its likeliest drum; a hit
+   * off the groove is dropped unless it is a given drum's). Default true: the
+   * tapped rhythm is what the performer asked for.
+   */
+  followGroove?: boolean;
 }
 
 /** The model's interpretation of each given gesture (auxiliary decoders), as probabilities / values. */
@@ -132,6 +146,7 @@ export class GrooveModel {
   generateBatch(requests: Gestures[], options: GenerateOptions): Generated[] {
     const n = requests.length;
     const rand = mulberry32(options.seed);
+    if (this.config.decoder.kind === 'steps') return this.#generateSteps(requests, options, rand);
     let patterns: Float32Array = new Float32Array(0);
     let aux: (Float32Array | null)[] = [];
     tf.tidy(() => {
@@ -140,6 +155,26 @@ export class GrooveModel {
       patterns = this.#decode(latents.z, n, rand, options, options.keepGiven ? givenHits(requests) : null);
       aux = latents.aux.map((a) => (a ? (a.dataSync() as Float32Array) : null));
     });
+    return requests.map((_, k) => ({
+      pattern: tensorDataToPattern(patterns, k * PATTERN_TENSOR_SIZE),
+      reconstructions: this.#reconstructions(aux, k),
+    }));
+  }
+
+  /** generateBatch for the step decoder: one pass over all steps, then the notes are drawn in plain JS. */
+  #generateSteps(requests: Gestures[], options: GenerateOptions, rand: () => number): Generated[] {
+    const n = requests.length;
+    let raw: Float32Array = new Float32Array(0);
+    let aux: (Float32Array | null)[] = [];
+    tf.tidy(() => {
+      const inputs = this.#factorInputs(requests);
+      const latents = this.#latents(inputs, n, rand, options);
+      const stepInput = new Float32Array(n * STEPS * STEP_INPUT_WIDTH);
+      requests.forEach((g, k) => writeStepInput(stepGiven(g), stepInput, k * STEPS * STEP_INPUT_WIDTH));
+      raw = decodeSteps(this.#params, this.config, tf.tensor3d(stepInput, [n, STEPS, STEP_INPUT_WIDTH]), latents.z).dataSync() as Float32Array;
+      aux = latents.aux.map((a) => (a ? (a.dataSync() as Float32Array) : null));
+    });
+    const patterns = drawSteps(raw, requests, options, rand);
     return requests.map((_, k) => ({
       pattern: tensorDataToPattern(patterns, k * PATTERN_TENSOR_SIZE),
       reconstructions: this.#reconstructions(aux, k),
@@ -347,6 +382,81 @@ function givenHits(requests: Gestures[]): ForcedHits {
     }
   });
   return { mask, value };
+}
+
+/** What a request gives, as the step decoder reads it: a drum is given by its row, or by the full score. */
+function stepGiven(g: Gestures): StepGiven {
+  const drums: (Float32Array | null)[] = [];
+  for (let d = 0; d < DRUM_COUNT; d++) {
+    if (g.drums) drums.push(g.drums[d] ?? null);
+    else if (g.score) {
+      const row = new Float32Array(STEPS);
+      for (let s = 0; s < STEPS; s++) row[s] = g.score[s * DRUM_COUNT + d];
+      drums.push(row);
+    } else drums.push(null);
+  }
+  return { drums, groove: g.groove ?? null, accent: g.accent ?? null };
+}
+
+/** A draw from the standard Laplace distribution from a uniform in [0, 1). */
+function laplace(u: number): number {
+  const c = Math.min(Math.max(u, 1e-7), 1 - 1e-7) - 0.5;
+  return -Math.sign(c) * Math.log(1 - 2 * Math.abs(c));
+}
+
+/**
+ * Turns the step decoder's raw outputs [n, 32, 45] into pattern tensors [n, 32, 27]:
+ * hits (forced, sampled or thresholded, then fitted to a given groove), then each
+ * played note's velocity and offset drawn around the model's most likely value.
+ */
+function drawSteps(raw: Float32Array, requests: Gestures[], options: GenerateOptions, rand: () => number): Float32Array {
+  const n = requests.length;
+  const forced = options.keepGiven ? givenHits(requests) : null;
+  const sampleHits = options.hits === 'sample';
+  const hitTemperature = options.hitTemperature ?? 1;
+  const valueTemperature = options.valueTemperature ?? 1;
+  const followGroove = options.followGroove ?? true;
+  const out = new Float32Array(n * STEPS * FEATURES);
+  const D = DRUM_COUNT;
+  for (let k = 0; k < n; k++) {
+    const groove = followGroove ? (requests[k].groove ?? null) : null;
+    for (let t = 0; t < STEPS; t++) {
+      const r = (k * STEPS + t) * STEP_OUTPUT_WIDTH;
+      const o = (k * STEPS + t) * FEATURES;
+      const isForced = (d: number) => forced !== null && forced.mask[(k * STEPS + t) * D + d] === 1;
+      // Uniforms drawn in a fixed order per cell, so a seed gives the same loop whatever is decided.
+      const u = Array.from({ length: 3 * D }, rand);
+      let any = false;
+      for (let d = 0; d < D; d++) {
+        const logit = raw[r + d];
+        let hit: number;
+        if (isForced(d)) hit = forced!.value[(k * STEPS + t) * D + d];
+        else if (sampleHits) hit = u[d] < sigmoid(logit / hitTemperature) ? 1 : 0;
+        else hit = logit > 0 ? 1 : 0;
+        if (groove && !isForced(d) && groove.hits[t] <= 0.5) hit = 0;
+        out[o + d] = hit;
+        any ||= hit === 1;
+      }
+      if (groove && groove.hits[t] > 0.5 && !any) {
+        let best = -1;
+        for (let d = 0; d < D; d++) if (!isForced(d) && (best < 0 || raw[r + d] > raw[r + best])) best = d;
+        if (best >= 0) out[o + best] = 1;
+      }
+      for (let d = 0; d < D; d++) {
+        if (!out[o + d]) continue;
+        const velocity = sigmoid(raw[r + D + d]) + valueTemperature * softplusScale(raw[r + 2 * D + d]) * laplace(u[D + d]);
+        const offset = Math.tanh(raw[r + 3 * D + d]) + valueTemperature * softplusScale(raw[r + 4 * D + d]) * laplace(u[2 * D + d]);
+        out[o + D + d] = Math.min(1, Math.max(1 / 127, velocity));
+        out[o + 2 * D + d] = Math.min(1, Math.max(-1, offset));
+      }
+    }
+  }
+  return out;
+}
+
+/** The step decoder's spread from its raw output (as stepHeads computes it). */
+function softplusScale(x: number): number {
+  return (x > 20 ? x : Math.log1p(Math.exp(x))) + 0.004;
 }
 
 /** Aux decoder output as probabilities (hits), velocities 0..1 and offsets -1..1. */

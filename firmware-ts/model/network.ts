@@ -5,6 +5,7 @@ import { FEATURES } from '../pattern/tensor-layout.js';
 import type { FactorConfig, ModelConfig } from './config.js';
 import { dense, lstmSequence, sigmoidCrossEntropy } from './layers.js';
 import { factorInputWidth, type Params } from './params.js';
+import { decodeSteps, stepLoss } from './step-decoder.js';
 
 /**
  * The gestures of a batch as tensors: score [B,32,9] hits, groove [B,32,3]
@@ -148,9 +149,12 @@ export interface LossParts {
 }
 
 /**
- * The training objective on one batch. `keep` [B, factors] says which inputs
- * the batch shows (1) or hides (0: the latent is a prior sample, no KL, no
- * auxiliary loss), so the decoder learns what "unspecified" means.
+ * The training objective on one batch. For the LSTM decoder, `keep` [B, factors]
+ * says which inputs the batch shows (1) or hides (0: the latent is a prior
+ * sample, no KL, no auxiliary loss), as issue 3 asked. The step decoder always
+ * gets the posterior latents (a VAE learns to use a latent only when training
+ * feeds it the posterior); what it hides is the step-by-step input, already
+ * masked in `stepInput` [B, 32, STEP_INPUT_WIDTH].
  */
 export function computeLoss(
   params: Params,
@@ -160,7 +164,10 @@ export function computeLoss(
   noise: tf.Tensor2D[],
   priorNoise: tf.Tensor2D[],
   keep: tf.Tensor2D | null,
+  stepInput: tf.Tensor3D | null = null,
 ): LossParts {
+  const steps = config.decoder.kind === 'steps';
+  if (steps && !stepInput) throw new Error(`${config.name}: the step decoder needs the step inputs`);
   const zs: tf.Tensor2D[] = [];
   let kl: tf.Tensor1D = tf.zeros([target.shape[0]]);
   let aux: tf.Tensor1D = tf.zeros([target.shape[0]]);
@@ -169,7 +176,7 @@ export function computeLoss(
     const post = encodeFactor(params, factor, i, input);
     let z = tf.add(post.mu, tf.mul(post.sigma, noise[i])) as tf.Tensor2D;
     let factorKl = klDivergence(post);
-    const keepI = keep ? (tf.slice(keep, [0, i], [-1, 1]) as tf.Tensor2D) : null;
+    const keepI = keep && !steps ? (tf.slice(keep, [0, i], [-1, 1]) as tf.Tensor2D) : null;
     if (keepI) {
       z = tf.add(tf.mul(keepI, z), tf.mul(tf.sub(1, keepI), priorNoise[i])) as tf.Tensor2D;
       factorKl = tf.mul(factorKl, tf.reshape(keepI, [-1])) as tf.Tensor1D;
@@ -183,8 +190,7 @@ export function computeLoss(
     zs.push(z);
   });
   const z = zs.length === 1 ? zs[0] : (tf.concat(zs, 1) as tf.Tensor2D);
-  const raw = decodeTeacherForced(params, config, z, target);
-  const r = reconstructionLoss(raw, target);
+  const r = steps ? stepLoss(decodeSteps(params, config, stepInput!, z), target) : reconstructionLoss(decodeTeacherForced(params, config, z, target), target);
   const hits = tf.mean(r.hits) as tf.Scalar;
   const velocities = tf.mean(r.velocities) as tf.Scalar;
   const offsets = tf.mean(r.offsets) as tf.Scalar;

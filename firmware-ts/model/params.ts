@@ -3,6 +3,7 @@ import { FEATURES } from '../pattern/tensor-layout.js';
 import { STEPS } from '../pattern/pattern.js';
 import { latentSize, type FactorConfig, type ModelConfig } from './config.js';
 import { mulberry32 } from './random.js';
+import { stepDecoderParamSpecs } from './step-decoder.js';
 
 /** A model's weights by name; the order of `specs` is the order on disk. */
 export interface ParamSpec {
@@ -58,6 +59,7 @@ export function paramSpecs(config: ModelConfig): ParamSpec[] {
     }
   });
   const z = latentSize(config);
+  if (config.decoder.kind === 'steps') return [...specs, ...stepDecoderParamSpecs(config, z)];
   const h = config.decoder.units;
   for (let l = 0; l < config.decoder.layers; l++) {
     specs.push(...dense(`dec.init${l}`, z, 2 * h));

@@ -9,6 +9,8 @@ import { computeLoss, type LossParts } from '../model/network.js';
 import { initParams, paramCount, type Params } from '../model/params.js';
 import { gaussian, mulberry32 } from '../model/random.js';
 import { STEPS } from '../pattern/pattern.js';
+import { DRUM_COUNT } from '../pattern/drums.js';
+import { STEP_INPUT_WIDTH, writeStepInput, type StepGiven } from '../model/step-decoder.js';
 import { FEATURES, PATTERN_TENSOR_SIZE } from '../pattern/tensor-layout.js';
 import { writeFileAtomicSync } from '../storage/atomic-file.js';
 import { Adam } from './adam.js';
@@ -196,6 +198,51 @@ interface BatchTensors {
   noise: tf.Tensor2D[];
   priorNoise: tf.Tensor2D[];
   keep: tf.Tensor2D | null;
+  /** The step decoder's masked step-by-step input (null for the LSTM decoder). */
+  stepInput: tf.Tensor3D | null;
+}
+
+/**
+ * Which inputs one training example hides from the step decoder. The drums are
+ * hidden all together, shown all together, or each on its own, because a
+ * performer gives a whole score (humanize), none (drumify) or a few rows.
+ */
+export function hiddenFactors(config: ModelConfig, rand: () => number): boolean[] {
+  const r = rand();
+  const drumsTogether = r < 0.2 ? false : r < 0.4 ? true : null;
+  return config.factors.map((f) => (f.input.startsWith('drum') && drumsTogether !== null ? drumsTogether : rand() < f.dropProbability));
+}
+
+function stepInputOf(config: ModelConfig, set: Split, indices: ArrayLike<number>, rand: () => number): Float32Array {
+  const n = indices.length;
+  const out = new Float32Array(n * STEPS * STEP_INPUT_WIDTH);
+  for (let k = 0; k < n; k++) {
+    const i = indices[k];
+    const hidden = hiddenFactors(config, rand);
+    const given: StepGiven = { drums: new Array(DRUM_COUNT).fill(null), groove: null, accent: null };
+    config.factors.forEach((f, fi) => {
+      if (hidden[fi]) return;
+      if (f.input === 'groove') {
+        const g = set.gestures.groove.subarray(i * GROOVE_SIZE, (i + 1) * GROOVE_SIZE);
+        given.groove = { hits: strided(g, 0), velocities: strided(g, 1), offsets: strided(g, 2) };
+      } else if (f.input === 'accent') {
+        given.accent = set.gestures.accent.subarray(i * STEPS, (i + 1) * STEPS);
+      } else if (f.input.startsWith('drum')) {
+        const d = Number(f.input.slice(4));
+        const row = new Float32Array(STEPS);
+        for (let st = 0; st < STEPS; st++) row[st] = set.gestures.score[i * SCORE_SIZE + st * DRUM_COUNT + d];
+        given.drums[d] = row;
+      }
+    });
+    writeStepInput(given, out, k * STEPS * STEP_INPUT_WIDTH);
+  }
+  return out;
+}
+
+function strided(values: Float32Array, offset: number): Float32Array {
+  const out = new Float32Array(STEPS);
+  for (let s = 0; s < STEPS; s++) out[s] = values[s * 3 + offset];
+  return out;
 }
 
 function makeBatch(config: ModelConfig, set: Split, indices: ArrayLike<number>, seed: number, training: boolean): BatchTensors {
@@ -215,7 +262,9 @@ function makeBatch(config: ModelConfig, set: Split, indices: ArrayLike<number>, 
   const noise = config.factors.map((f) => tf.tensor2d(gaussian(n * f.latent, rand), [n, f.latent]));
   const priorNoise = config.factors.map((f) => tf.tensor2d(gaussian(n * f.latent, rand), [n, f.latent]));
   let keep: tf.Tensor2D | null = null;
-  if (training && config.factors.some((f) => f.dropProbability > 0)) {
+  // Validation hides inputs too (the same ones every time: the seed is fixed), so its loss covers every way the box is played.
+  const stepInput = config.decoder.kind === 'steps' ? tf.tensor3d(stepInputOf(config, set, indices, rand), [n, STEPS, STEP_INPUT_WIDTH]) : null;
+  if (training && config.decoder.kind !== 'steps' && config.factors.some((f) => f.dropProbability > 0)) {
     const mask = new Float32Array(n * config.factors.length);
     for (let k = 0; k < n; k++) config.factors.forEach((f, i) => { mask[k * config.factors.length + i] = rand() < f.dropProbability ? 0 : 1; });
     keep = tf.tensor2d(mask, [n, config.factors.length]);
@@ -226,12 +275,14 @@ function makeBatch(config: ModelConfig, set: Split, indices: ArrayLike<number>, 
     noise,
     priorNoise,
     keep,
+    stepInput,
   };
 }
 
 function disposeBatch(b: BatchTensors): void {
   tf.dispose([b.target, b.gestures.score, b.gestures.groove, b.gestures.accent, ...b.noise, ...b.priorNoise]);
   if (b.keep) b.keep.dispose();
+  if (b.stepInput) b.stepInput.dispose();
 }
 
 function readParts(parts: LossParts): Record<(typeof PART_NAMES)[number], number> {
@@ -243,7 +294,7 @@ export function trainStep(params: Params, adam: Adam, config: ModelConfig, set: 
   const batch = makeBatch(config, set, indices, seed, true);
   let parts: LossParts | null = null;
   const { grads } = tf.variableGrads(() => {
-    parts = computeLoss(params, config, batch.target, batch.gestures, batch.noise, batch.priorNoise, batch.keep);
+    parts = computeLoss(params, config, batch.target, batch.gestures, batch.noise, batch.priorNoise, batch.keep, batch.stepInput);
     tf.keep(parts.hits); tf.keep(parts.velocities); tf.keep(parts.offsets); tf.keep(parts.klBits); tf.keep(parts.aux);
     return parts.loss;
   }, [...params.values()]);
@@ -265,7 +316,7 @@ export function evaluateLoss(params: Params, config: ModelConfig, set: Split, se
   for (let start = 0; start < set.count; start += size) {
     const indices = Array.from({ length: Math.min(size, set.count - start) }, (_, k) => start + k);
     const batch = makeBatch(config, set, indices, seed + start, false);
-    const values = tf.tidy(() => readParts(computeLoss(params, config, batch.target, batch.gestures, batch.noise, batch.priorNoise, null)));
+    const values = tf.tidy(() => readParts(computeLoss(params, config, batch.target, batch.gestures, batch.noise, batch.priorNoise, null, batch.stepInput)));
     disposeBatch(batch);
     for (const p of PART_NAMES) sums[p] += values[p] * indices.length;
     total += indices.length;
