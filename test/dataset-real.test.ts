@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { datasetDir, PROJECT_ROOT } from '../firmware-ts/paths.js';
 
-// The published numbers this pipeline must reproduce (see README "Data pipeline").
+// The published numbers this pipeline must reproduce (see docs/data-pipeline.md).
 const WINDOWS = { train: 17551, validation: 2113, test: 2204 };
 const EMPTY_WINDOWS = { train: 1055, validation: 52, test: 129 };
 const EMPTY_PATTERNS = { train: 1053, validation: 52, test: 128 };

@@ -151,7 +151,7 @@ describe('panel: the whole box in headless Chromium', function () {
     expect(await rollNotes(page)).to.equal(playing.length);
 
     // The tempo knob from the keyboard: the arrow keys, "+" (or "=", its key unshifted, or the number pad's) and "-",
-    // one detent each, as the README says.
+    // one detent each, as docs/operating.md says.
     let bpm = box.box.sequencer.targetBpm;
     const turns: [string, number][] = [['ArrowUp', 1], ['Equal', 1], ['+', 1], ['NumpadAdd', 1], ['Minus', -1], ['NumpadSubtract', -1], ['ArrowDown', -1]];
     for (const [key, detents] of turns) {

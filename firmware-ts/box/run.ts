@@ -131,8 +131,8 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
 
 /**
  * The main thread hands the MIDI timing thread its events 100 ms ahead; if it
- * is starved for longer (measured once: 195 ms while a compiler ran on both
- * cores) notes leave late. A modest nice value keeps other processes from
+ * is starved for longer (other processes busy on every core can do that) notes
+ * leave late. A modest nice value keeps other processes from
  * starving it, without real-time priority that would let its own bursts (the
  * audio graph, the panel) starve the audio render thread. Called after the
  * generation worker started (it resets itself to nice 0 anyway).

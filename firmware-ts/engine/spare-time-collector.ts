@@ -5,12 +5,10 @@ import type { Seconds } from '../time/clock.js';
  * generation has been sent back, at most once per interval. Each generation
  * leaves garbage (tensor wrappers, arrays), some of it in the old generation,
  * which V8 collects only once it has grown well past what the last collection
- * kept: in the 2-hour soak of 27afa75 the worker's used heap rose from 20.6 to
- * 22.0 MB (bench/results/parts/soak-120min-oldlimit8.json). Here 15 generations
- * (30 s at 120 BPM) left 2-8 MB over the 19.0-19.2 MB the model lives on, and a
- * full collection took 10-17 ms (scripts/measure-generation-garbage.ts): on a
- * thread idle between bars, after the result is on its way, so no generation
- * waits for it.
+ * kept, so the worker's heap crept up over a soak. A full collection costs
+ * milliseconds, so it runs on a thread idle between bars, after the result is
+ * on its way, and no generation waits for it (figures:
+ * docs/performance-history.md).
  */
 export class SpareTimeCollector {
   readonly #interval: Seconds;

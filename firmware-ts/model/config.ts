@@ -65,7 +65,7 @@ export interface ModelConfig {
   };
 }
 
-// Sizes are scaled to a 3-hour, 2-core CPU budget (README "Model sizes" has the measurements):
+// Sizes are scaled to a training budget on a 2-core CPU (docs/models.md, "Sizes, chosen for the budget", has the measurements):
 // the decoder dominates step time, so the three comparison models share a 192-unit decoder
 // and the 11-input model, the one the box plays, gets 256.
 const TRAIN = { batchSize: 128, learningRate: 2e-3, decayRate: 0.9995, minLearningRate: 2e-4, clipNorm: 1 };

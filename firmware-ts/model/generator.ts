@@ -223,10 +223,11 @@ export class GrooveModel {
    *
    * Only the gate product (the one big matMul) runs as a kernel; the cell update and the
    * 27-wide output head are a few thousand flops done in plain JS on float32 storage. At
-   * batch 1 every tfjs kernel call costs 5-20 us of bookkeeping whatever its size, and a
-   * step as tensor ops was ~25 calls (split, sigmoids, tanhs, muls, concat, ...).
+   * batch 1 every tfjs kernel call costs bookkeeping whatever its size, and a step as
+   * tensor ops was a couple of dozen calls (split, sigmoids, tanhs, muls, concat, ...).
    * The latent's projection is added here, not given as the fused bias: a new bias tensor
-   * per generation makes wasm's XNNPACK re-pack the whole weight matrix (2-6 ms measured).
+   * per generation makes wasm's XNNPACK re-pack the whole weight matrix, every time.
+   * (Figures: docs/performance-history.md.)
    */
   #decode(z: tf.Tensor2D, n: number, rand: () => number, options: GenerateOptions, forced: ForcedHits | null): Float32Array {
     const p = this.#params;

@@ -69,10 +69,9 @@ export class GapLog {
 /**
  * Starts witnessing on the calling thread: a 1 ms tick into a GapLog and the
  * thread's GC pauses. Costs a timer callback a millisecond, and on the timing
- * thread it fills the old generation about 0.2 MB/min faster than the box does
- * (freed by full collections; scripts/profile-timing-thread.ts --mode none,
- * with and without --witness), so only soaks turn it on, and memory is judged
- * in soaks without it. `take` ends a window (ticking first, so a hold that
+ * thread it fills the old generation noticeably faster than the box does
+ * (freed by full collections; docs/performance-history.md), so only soaks
+ * turn it on, and memory is judged in soaks without it. `take` ends a window (ticking first, so a hold that
  * ends with the request that takes the window is in it).
  */
 export function witnessThisThread(options: { thresholdMs: number }): { take(): Witnessed; stop(): void } {

@@ -32,11 +32,10 @@ export function currentThreadId(): number | null {
 }
 
 /**
- * Gives the calling thread precedence over the rest of the machine.
- * Measured on the 2-core build machine under load: a sleeping thread at
- * normal priority is woken several ms late many times a second, nice -10
- * barely helps, SCHED_FIFO brings the p99 MIDI send error from ~10 ms to
- * ~0.1 ms. Needs root or CAP_SYS_NICE (the unit grants LimitRTPRIO); without
+ * Gives the calling thread precedence over the rest of the machine. On a
+ * busy machine a sleeping thread at normal priority is woken late many times
+ * a second and a nice value barely helps; SCHED_FIFO is what keeps the MIDI
+ * send error small (docs/performance-history.md). Needs root or CAP_SYS_NICE (the unit grants LimitRTPRIO); without
  * them it says so once and carries on.
  */
 export function raiseThreadPriority(

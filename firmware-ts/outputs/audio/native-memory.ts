@@ -4,11 +4,11 @@ import type { Clock, Seconds } from '../../time/clock.js';
  * node-web-audio-api frees a node's native memory only when V8 collects the
  * node's JS wrapper, and V8 cannot see that memory. The wrapper of a hit
  * lives for as long as the hit sounds, long enough to reach V8's old
- * generation, which is collected only when the JS heap itself grows; in the
- * box the main heap stays at about 9 MB, so the audio engine grew by 2-3 MB a
- * minute (measured in the soak, 120 BPM). A full collection every half
- * minute returns it: about 17-24 ms on this machine's main thread, which
- * sends no MIDI (its own thread) and schedules audio 100 ms ahead.
+ * generation, which is collected only when the JS heap itself grows; the
+ * box's main heap stays small and calm, so the audio engine's memory grew
+ * steadily. A full collection every half minute returns it, on the main
+ * thread, which sends no MIDI (its own thread) and schedules audio ahead by
+ * more than a collection takes (figures: docs/performance-history.md).
  * Needs node's --expose-gc (npm start and the unit pass it); without it,
  * says so once and does nothing.
  */

@@ -48,7 +48,7 @@ export class SampledKit {
    * Renders each drum at each layer in its own OfflineAudioContext, all at
    * once, at `sampleRate` (the live context's, so nothing is resampled at
    * play time). Separate contexts: one shared context would process every
-   * voice's nodes for its whole length (200 ms instead of 30 ms here).
+   * voice's nodes for its whole length, and take several times as long.
    */
   static async render(sampleRate: number): Promise<SampledKit> {
     const { OfflineAudioContext } = await import('node-web-audio-api');

@@ -23,15 +23,14 @@ export interface SendItem {
  * How long one poll spins before it yields to messages and timers. A message
  * or timer that comes in the last 2 ms before a send waits up to this plus
  * the spin window: harmless, since events arrive 100 ms ahead and a stop
- * arrives already due. Each yield allocates: polling in 50 us slices the
- * timing thread made 70 MB/min of garbage, in 500 us slices 51
- * (scripts/profile-timing-thread.ts --mode allocated).
+ * arrives already due. Each yield allocates, so longer slices make less
+ * garbage on the timing thread (docs/performance-history.md has the figures).
  */
 const POLL_SLICE: Seconds = 0.0005;
 /**
- * Between two clock readings of a spin: about 1.7 us here (x86_64 VM), a few
- * more on a Pi, well inside the send error we aim for. performance.now()
- * allocates a number each call; read back to back it was most of the garbage.
+ * Between two clock readings of a spin: a few microseconds at most, well
+ * inside the send error we aim for. performance.now() allocates a number each
+ * call; read back to back it was most of the garbage.
  */
 const PAUSE_LOADS = 250;
 const PAUSE_CELL = new Int32Array(1);
@@ -123,8 +122,8 @@ export class SendLoop {
     if (delta > this.#wakeEarly) return this.#armTimer(next.at - this.#wakeEarly, delta - this.#wakeEarly);
     if (delta > this.#spinWindow) {
       // Spin a short slice, then yield to I/O; the last stretch is spun below.
-      // Polling with a setImmediate per clock reading made 12 MB/s of garbage
-      // on the timing thread, 25 young-generation collections a second.
+      // Polling with a setImmediate per clock reading made so much garbage that
+      // the timing thread ran young-generation collections many times a second.
       this.#spinUntil(Math.min(next.at - this.#spinWindow, this.#clock.now() + POLL_SLICE));
       this.#cancelTimer?.();
       this.#cancelTimer = null;

@@ -269,13 +269,13 @@ export class MidiThread implements MidiSink {
       releaseOnConnect: afterCrash,
       heartbeat: this.#heartbeat.buffer as SharedArrayBuffer,
     };
-    // Small heap limits keep this thread's RSS flat. Young generation: when the send
-    // loop still made 12 MB/s of garbage, V8 grew it and the committed heap swung
-    // between 7 and 24 MB; 3 MB holds far more than the sends queued ahead. Old
-    // generation: V8 lets it fill ~8 MB past what survived the last full collection
-    // before the next one, about halfway to the limit under one: ~2 MB under 8 MB
-    // (scripts/measure-old-generation-limit.ts). The thread lives on 4.5-5 MB, so the
-    // limit still leaves it room to spare; the 16 MB limit let the box's RSS grow 5 MB.
+    // Small heap limits keep this thread's RSS flat: V8 keeps the pages it committed.
+    // Young generation: left alone, V8 grows it with the garbage the send loop makes;
+    // a small one holds far more than the sends queued ahead. Old generation: V8 lets
+    // it fill a long way past what the last full collection kept, but only about
+    // halfway to a limit when there is one, so a low limit means small, frequent
+    // collections; the limit still leaves the thread room to spare. The measurements
+    // behind both: docs/performance-history.md.
     const worker = new Worker(this.#workerFile, { workerData: config, resourceLimits: TIMING_THREAD_HEAP });
     // Each new thread gets its grace before its first beat, also when it starts before a look has seen the restart.
     this.#quietLooks = -STARTUP_GRACE_LOOKS;
