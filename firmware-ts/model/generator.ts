@@ -86,7 +86,7 @@ export class GrooveModel {
   private constructor(readonly config: ModelConfig, params: Params, readonly manifest: Record<string, unknown>, readonly dir: string) {
     this.#params = params;
     this.#stacked = [];
-    for (let l = 0; l < config.decoder.layers; l++) {
+    for (let l = 0; config.decoder.kind !== 'steps' && l < config.decoder.layers; l++) {
       this.#stacked.push(tf.concat([params.get(`dec.l${l}.Wx`)!, params.get(`dec.l${l}.Wh`)!], 0) as tf.Tensor2D);
     }
   }

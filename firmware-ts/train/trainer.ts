@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { loadCache } from '../dataset/cache.js';
 import { writeModelFiles } from '../ml/model-io.js';
 import { tf, type BackendName } from '../ml/runtime.js';
@@ -16,6 +18,7 @@ import { writeFileAtomicSync } from '../storage/atomic-file.js';
 import { Adam } from './adam.js';
 import { checkpointStateFile, loadCheckpoint, writeCheckpoint, type RunState } from './checkpoint.js';
 import { Progress } from './progress.js';
+import type { GradientReply, GradientRequest, GradientWorkerData } from './gradient-worker.js';
 
 export interface TrainOptions {
   config: ModelConfig;
@@ -32,9 +35,11 @@ export interface TrainOptions {
   /** Use only the first N training windows (tests, smoke runs). */
   limit?: number;
   log: (msg: string) => void;
+  /** Threads computing each batch: 2 puts a gradient worker on the second core (default 1). */
+  threads?: number;
 }
 
-interface Split {
+export interface Split {
   patterns: Float32Array;
   gestures: GestureArrays;
   count: number;
@@ -93,6 +98,9 @@ export async function train(opts: TrainOptions): Promise<RunState> {
     lastCheckpoint = performance.now();
   };
 
+  const helper = (opts.threads ?? 1) > 1 ? await GradientHelper.start(config, opts.backend, trainSet) : null;
+  if (helper) log(`groovebox:train ${config.name}: two threads, each computing half of every batch`);
+  try {
   while (state.epoch < opts.epochs) {
     const order = shuffled(trainSet.count, state.seed * 7919 + state.epoch);
     const sums: Record<string, number> = Object.fromEntries(PART_NAMES.map((p) => [p, 0]));
@@ -100,7 +108,8 @@ export async function train(opts: TrainOptions): Promise<RunState> {
     for (let b = state.batchInEpoch; b < batchesPerEpoch; b++) {
       const indices = order.subarray(b * batchSize, (b + 1) * batchSize);
       const lr = Math.max(config.train.minLearningRate, config.train.learningRate * config.train.decayRate ** state.globalStep);
-      const parts = trainStep(params, adam, config, trainSet, indices, state.seed * 1_000_003 + state.globalStep, lr);
+      const seed = state.seed * 1_000_003 + state.globalStep;
+      const parts = helper ? await trainStepOnTwoThreads(params, adam, config, trainSet, indices, seed, lr, helper) : trainStep(params, adam, config, trainSet, indices, seed, lr);
       for (const p of PART_NAMES) sums[p] += parts[p];
       seen++;
       state.globalStep++;
@@ -149,6 +158,9 @@ export async function train(opts: TrainOptions): Promise<RunState> {
       log(`groovebox:train ${config.name}: best validation loss so far, saved to ${outDir}`);
     }
     saveCheckpoint();
+  }
+  } finally {
+    await helper?.stop();
   }
   return state;
 }
@@ -289,8 +301,8 @@ function readParts(parts: LossParts): Record<(typeof PART_NAMES)[number], number
   return Object.fromEntries(PART_NAMES.map((p) => [p, parts[p].dataSync()[0]])) as Record<(typeof PART_NAMES)[number], number>;
 }
 
-/** One optimisation step; returns the batch's loss parts. */
-export function trainStep(params: Params, adam: Adam, config: ModelConfig, set: Split, indices: ArrayLike<number>, seed: number, learningRate: number): Record<string, number> {
+/** The gradients of the mean loss over `indices` (keyed like `params`) and the batch's loss parts. */
+export function batchGradients(params: Params, config: ModelConfig, set: Split, indices: ArrayLike<number>, seed: number): { grads: Record<string, tf.Tensor>; parts: Record<string, number> } {
   const batch = makeBatch(config, set, indices, seed, true);
   let parts: LossParts | null = null;
   const { grads } = tf.variableGrads(() => {
@@ -300,13 +312,97 @@ export function trainStep(params: Params, adam: Adam, config: ModelConfig, set: 
   }, [...params.values()]);
   const named: Record<string, tf.Tensor> = {};
   for (const [name, v] of params) named[name] = grads[v.name];
-  adam.apply(params, named, learningRate, config.train.clipNorm);
   const values = readParts(parts!);
-  tf.dispose(Object.values(grads));
   tf.dispose(Object.values(parts!));
   disposeBatch(batch);
-  return values;
+  return { grads: named, parts: values };
 }
+
+/** One optimisation step; returns the batch's loss parts. */
+export function trainStep(params: Params, adam: Adam, config: ModelConfig, set: Split, indices: ArrayLike<number>, seed: number, learningRate: number): Record<string, number> {
+  const { grads, parts } = batchGradients(params, config, set, indices, seed);
+  adam.apply(params, grads, learningRate, config.train.clipNorm);
+  tf.dispose(Object.values(grads));
+  return parts;
+}
+
+/**
+ * One optimisation step on two threads: the helper computes the second half of
+ * the batch's gradients on the other core while this thread computes the first.
+ */
+export async function trainStepOnTwoThreads(params: Params, adam: Adam, config: ModelConfig, set: Split, indices: Uint32Array, seed: number, learningRate: number, helper: GradientHelper): Promise<Record<string, number>> {
+  const half = Math.ceil(indices.length / 2);
+  const theirs = helper.gradients(params, indices.slice(half), seed + 1);
+  const mine = batchGradients(params, config, set, indices.subarray(0, half), seed);
+  const other = await theirs;
+  // The loss is a mean over examples: the halves are weighted by their sizes.
+  const wMine = half / indices.length;
+  const wOther = 1 - wMine;
+  const combined: Record<string, tf.Tensor> = {};
+  let at = 0;
+  for (const [name, p] of params) {
+    combined[name] = tf.tidy(() => tf.add(tf.mul(mine.grads[name], wMine), tf.mul(tf.tensor(other.gradients.subarray(at, at + p.size), p.shape), wOther)));
+    at += p.size;
+  }
+  tf.dispose(Object.values(mine.grads));
+  adam.apply(params, combined, learningRate, config.train.clipNorm);
+  tf.dispose(Object.values(combined));
+  return Object.fromEntries(Object.keys(mine.parts).map((k) => [k, mine.parts[k] * wMine + other.parts[k] * wOther]));
+}
+
+/** The worker thread that computes half of each batch's gradients (gradient-worker.ts). */
+export class GradientHelper {
+  readonly #worker: Worker;
+  #pending: { resolve: (r: GradientReply) => void; reject: (e: Error) => void } | null = null;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+    worker.on('message', (msg: GradientReply) => {
+      const p = this.#pending;
+      this.#pending = null;
+      p?.resolve(msg);
+    });
+    worker.on('error', (err) => {
+      const p = this.#pending;
+      this.#pending = null;
+      p?.reject(err);
+    });
+  }
+
+  static start(config: ModelConfig, backend: string, set: Split): Promise<GradientHelper> {
+    const data: GradientWorkerData = { config, backend, set };
+    const worker = new Worker(GRADIENT_WORKER_FILE, { workerData: data });
+    return new Promise((resolve, reject) => {
+      worker.once('message', () => resolve(new GradientHelper(worker)));
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the gradient worker exited (code ${code}) before it was ready`)));
+    });
+  }
+
+  gradients(params: Params, indices: Uint32Array, seed: number): Promise<GradientReply> {
+    if (this.#pending) throw new Error('GradientHelper: one request at a time');
+    let size = 0;
+    for (const p of params.values()) size += p.size;
+    const weights = new Float32Array(size);
+    let at = 0;
+    for (const p of params.values()) {
+      weights.set(p.dataSync(), at);
+      at += p.size;
+    }
+    const request: GradientRequest = { weights, indices: Uint32Array.from(indices), seed };
+    return new Promise((resolve, reject) => {
+      this.#pending = { resolve, reject };
+      this.#worker.postMessage(request, [weights.buffer]);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#worker.postMessage('stop');
+    await new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
+  }
+}
+
+const GRADIENT_WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'gradient-worker.js');
 
 /** Mean loss parts over a whole split (no input dropped; fixed noise). */
 export function evaluateLoss(params: Params, config: ModelConfig, set: Split, seed: number): Record<string, number> {

@@ -44,7 +44,13 @@ export function tinyConfig(name: ModelName, size: Partial<TinySize> = {}): Model
     ...full,
     factors: full.factors.map((f) => ({ ...f, units: 8, latent: f.encoder === 'mlp' ? 2 : 4 })),
     // No skip key at all unless asked for, so config.json reads back equal to this object.
-    decoder: { units: decoderUnits, layers: 1, auxUnits: 8, ...(skip ? { skip } : {}) },
+    decoder: {
+      ...(full.decoder.kind === 'steps' ? { kind: 'steps' as const, dilations: [1, 2] } : {}),
+      units: decoderUnits,
+      layers: 1,
+      auxUnits: 8,
+      ...(skip ? { skip } : {}),
+    },
     train: { ...full.train, batchSize },
   };
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { initBackend } from '../../ml/runtime.js';
 import { MODEL_CONFIGS, MODEL_NAMES, isModelName } from '../../model/config.js';
@@ -17,11 +18,13 @@ export const trainCommand: Command = {
   --data DIR          dataset folder (default: $GROOVEBOX_DATA or ../shared/datasets/groove)
   --backend B         tensorflow|wasm|cpu (default: best available; or $GROOVEBOX_BACKEND)
   --limit N           train on the first N windows only (smoke tests)
-  --checkpoint-minutes M  checkpoint interval (default 3)`,
+  --checkpoint-minutes M  checkpoint interval (default 3)
+  --threads N         1 or 2: with 2, a worker thread computes half of every batch on the second core
+                      (wasm runs one thread per backend; default 2 where the machine has two cores)`,
   options: {
     model: { type: 'string' }, epochs: { type: 'string' }, minutes: { type: 'string' }, resume: { type: 'boolean' },
     seed: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, backend: { type: 'string' },
-    limit: { type: 'string' }, 'checkpoint-minutes': { type: 'string' },
+    limit: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, threads: { type: 'string' },
   },
   async run({ values }) {
     const name = stringOption(values, 'model');
@@ -41,6 +44,7 @@ export const trainCommand: Command = {
       checkpointSeconds: numberOption(values, 'checkpoint-minutes', 3, 0.05) * 60,
       limit,
       log,
+      threads: integerOption(values, 'threads', Math.min(2, os.availableParallelism()), 1, 2),
     });
   },
 };
