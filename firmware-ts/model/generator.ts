@@ -445,8 +445,8 @@ function drawSteps(raw: Float32Array, requests: Gestures[], options: GenerateOpt
       }
       for (let d = 0; d < D; d++) {
         if (!out[o + d]) continue;
-        const velocity = sigmoid(raw[r + D + d]) + valueTemperature * softplusScale(raw[r + 2 * D + d]) * laplace(u[D + d]);
-        const offset = Math.tanh(raw[r + 3 * D + d]) + valueTemperature * softplusScale(raw[r + 4 * D + d]) * laplace(u[2 * D + d]);
+        const velocity = raw[r + D + d] + valueTemperature * softplusScale(raw[r + 2 * D + d]) * laplace(u[D + d]);
+        const offset = raw[r + 3 * D + d] + valueTemperature * softplusScale(raw[r + 4 * D + d]) * laplace(u[2 * D + d]);
         out[o + D + d] = Math.min(1, Math.max(1 / 127, velocity));
         out[o + 2 * D + d] = Math.min(1, Math.max(-1, offset));
       }

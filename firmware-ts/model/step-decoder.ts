@@ -28,7 +28,14 @@ export const CONDITION_WIDTH = 2 * DRUM_COUNT + 4 + 2;
 /** Where in the bar a step is: sixteenth within the beat (4), beat within the bar (4), bar (2). */
 export const POSITION_WIDTH = 10;
 export const STEP_INPUT_WIDTH = CONDITION_WIDTH + POSITION_WIDTH;
-/** Per drum and step: hit logit, velocity location and scale, offset location and scale. */
+/** Where a step's input holds the given groove's velocity and offset (zero where the groove has no hit or is not given). */
+const GROOVE_VELOCITY = 2 * DRUM_COUNT + 1;
+const GROOVE_OFFSET = 2 * DRUM_COUNT + 2;
+/**
+ * Per drum and step: hit logit, velocity location and scale, offset location and
+ * scale. Locations are plain numbers (velocity 0..1, offset -1..1 once clamped
+ * for playing): they start at the given groove's values (see grooveBase).
+ */
 export const STEP_OUTPUT_WIDTH = 5 * DRUM_COUNT;
 /** The smallest spread a velocity or offset distribution may have (keeps the Laplace likelihood finite). */
 const MIN_SCALE = 0.004;
@@ -111,7 +118,29 @@ export function decodeSteps(params: Params, config: ModelConfig, stepInput: tf.T
     const update = tf.relu(tf.add(dense3(params, `dec.block${i}`, context), tf.expandDims(tf.add(global, fromLatent), 1)));
     h = tf.add(h, update) as tf.Tensor3D;
   });
-  return dense3(params, 'dec.out', h);
+  return tf.add(dense3(params, 'dec.out', h), tf.matMul(stepInput, grooveBase())) as tf.Tensor3D;
+}
+
+let grooveBaseMatrix: tf.Tensor2D | null = null;
+
+/**
+ * A fixed map from a step's input to its outputs: the given groove's velocity
+ * and offset at a step are where every drum's velocity and offset start, so
+ * the network learns only how each drum departs from the tapped groove (and,
+ * with no groove given, these inputs are zero and it learns them outright).
+ * Without this, the network first had to learn to copy 32 numbers through its
+ * layers, and did so worse than a drum machine's groove template.
+ */
+function grooveBase(): tf.Tensor2D {
+  if (!grooveBaseMatrix || grooveBaseMatrix.isDisposed) {
+    const m = new Float32Array(STEP_INPUT_WIDTH * STEP_OUTPUT_WIDTH);
+    for (let d = 0; d < DRUM_COUNT; d++) {
+      m[GROOVE_VELOCITY * STEP_OUTPUT_WIDTH + DRUM_COUNT + d] = 1;
+      m[GROOVE_OFFSET * STEP_OUTPUT_WIDTH + 3 * DRUM_COUNT + d] = 1;
+    }
+    grooveBaseMatrix = tf.keep(tf.tensor2d(m, [STEP_INPUT_WIDTH, STEP_OUTPUT_WIDTH]));
+  }
+  return grooveBaseMatrix;
 }
 
 export interface StepHeads {
@@ -125,7 +154,7 @@ export interface StepHeads {
 export function stepHeads(raw: tf.Tensor3D): StepHeads {
   const [hitLogits, v, vs, o, os] = tf.split(raw, 5, 2) as tf.Tensor3D[];
   const scale = (x: tf.Tensor3D) => tf.add(tf.softplus(x), MIN_SCALE) as tf.Tensor3D;
-  return { hitLogits, velocity: tf.sigmoid(v), velocityScale: scale(vs), offset: tf.tanh(o), offsetScale: scale(os) };
+  return { hitLogits, velocity: v, velocityScale: scale(vs), offset: o, offsetScale: scale(os) };
 }
 
 /**
