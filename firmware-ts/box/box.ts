@@ -1,8 +1,7 @@
 import type { Unsubscribe } from '../devices/interfaces.js';
 import { GestureCapture } from '../gestures/capture.js';
 import { PanelModes } from '../gestures/panel-modes.js';
-import { AudioOut } from '../outputs/audio/audio-out.js';
-import { NativeAudioMemory } from '../outputs/audio/native-memory.js';
+import type { AudioOut } from '../outputs/audio/audio-out.js';
 import type { MidiSink } from '../outputs/midi/midi-sink.js';
 import type { PanelCommand, PanelSnapshot } from '../panel/protocol.js';
 import { PanelPresenter } from '../panel/presenter.js';
@@ -13,10 +12,9 @@ import { ChangeSignal } from './changed.js';
 import { BOX_MODELS, type BoxModel } from './config.js';
 import { FrameLoop } from './frame-loop.js';
 import { LedFrame } from './led-frame.js';
-import type { BoxLog } from './log.js';
 import { ModelHost, type EngineStatus } from './model-host.js';
 import type { BootReport, GrooveBoxOptions } from './options.js';
-import { listenerErrorLog, openMidi } from './outputs.js';
+import { listenerErrorLog, SoundOutputs } from './outputs.js';
 import { Playhead } from './playhead.js';
 import type { BoxControl } from './snapshot.js';
 import { StatusLines } from './status-lines.js';
@@ -24,16 +22,15 @@ import { Transport } from './transport.js';
 import { WorkingStateKeeper } from './working-state.js';
 
 export type { BootReport, BoxDevices, BoxSettings, GrooveBoxOptions } from './options.js';
-export { engineGestures, type EngineStatus } from './model-host.js';
+export type { EngineStatus } from './model-host.js';
 
 /**
  * The composition root: gesture capture -> generation engine -> sequencer ->
  * MIDI and audio, with slots, LEDs and the panel view. Every part is handed
  * in or built here from what is handed in; nothing is global, so tests run
- * the whole box on fakes and an offline clock. The jobs live in their own
- * modules (the model host, the working state, the panel modes, the transport,
- * the LED frame, the panel presenter, the status lines); they raise one
- * ChangeSignal, and the frame loop redraws the LEDs and the panel after it.
+ * the whole box on fakes and an offline clock. Each job has its own module;
+ * they raise one ChangeSignal, and the frame loop redraws the LEDs and the
+ * panel after it.
  *
  * The timing rule: nothing on the sequencer's path awaits the model, the
  * disk or a big JSON. Generation results and slot loads arrive as promises
@@ -48,79 +45,52 @@ export class GrooveBox implements BoxControl {
   readonly midi: MidiSink | null;
   readonly audio: AudioOut | null;
   readonly #options: GrooveBoxOptions;
-  readonly #log: BoxLog;
-  readonly #changed = new ChangeSignal();
-  readonly #status: StatusLines;
+  readonly #outputs: SoundOutputs;
   readonly #host: ModelHost;
   readonly #working: WorkingStateKeeper;
   readonly #transport: Transport;
   readonly #playhead: Playhead;
-  readonly #leds: LedFrame;
   readonly #presenter: PanelPresenter;
   readonly #frames: FrameLoop;
-  /** Returns the audio engine's native memory (see native-memory.ts); null without audio. */
-  readonly #audioMemory: NativeAudioMemory | null;
   readonly #unsubscribe: Unsubscribe[] = [];
-  #lastGeneration: Promise<void> = Promise.resolve();
   #stopped = false;
   #booted = false;
 
   constructor(options: GrooveBoxOptions) {
-    const { clock, settings, logs, devices } = options;
-    const changed = this.#changed;
+    const { clock, settings, logs, devices, slots } = options;
     this.#options = options;
     this.clock = clock;
-    const log = (this.#log = logs('box'));
-    const status = (this.#status = new StatusLines(log, changed));
+    const changed = new ChangeSignal();
+    const log = logs('box');
+    const status = new StatusLines(log, changed);
     const seqLog = logs('sequencer');
-    const sequencer = (this.sequencer = new Sequencer({ clock, bpm: settings.bpm, switchAt: settings.switchAt, warn: (m) => seqLog.warn(m), onListenerError: listenerErrorLog(seqLog) }));
+    const { bpm, switchAt } = settings;
+    const warn = (m: string): void => seqLog.warn(m);
+    const sequencer = (this.sequencer = new Sequencer({ clock, bpm, switchAt, warn, onListenerError: listenerErrorLog(seqLog) }));
     const capture = (this.capture = new GestureCapture({ clock, bpm: () => sequencer.targetBpm, nextDownbeat: (now) => sequencer.nextLoopStart(now) }));
-    const midiLog = logs('midi');
-    this.midi = options.midi ? openMidi(options.midi, clock, (m) => midiLog.info(m)) : null;
-    this.audio = options.audio ? new AudioOut({ context: options.audio.context, clock, gain: options.audio.gain, log: (m) => logs('audio').warn(m) }) : null;
-    this.#audioMemory = options.audio ? new NativeAudioMemory(clock, (m) => logs('audio').info(m)) : null;
+    const outputs = (this.#outputs = new SoundOutputs(options, clock, logs));
+    this.midi = outputs.midi;
+    this.audio = outputs.audio;
 
-    const host = (this.#host = new ModelHost({
-      engineFactory: options.engineFactory, modelsDir: settings.modelsDir, backend: settings.backend ?? null, model: settings.model,
-      log: logs('engine'), status, changed, random: options.random ?? Math.random,
-      onGenerated: (generation) => this.#working.play(generation),
-      onLost: () => this.#working.playScore(settings.switchAt),
-      onSwitched: () => {
-        if (!host.loaded) this.#working.playScore(settings.switchAt);
-        this.#working.scheduleSave();
-      },
-    }));
-    this.#transport = new Transport({ clock, sequencer, capture, status, changed, log, onTempo: () => this.#working.scheduleSave() });
-    this.#working = new WorkingStateKeeper({
-      clock, slots: options.slots, sequencer, capture, host, status, changed, log, settings, saveDelay: options.saveDelay,
-      setTempo: (bpm) => this.setTempo(bpm), generate: () => void this.generate(),
-    });
-    const modes = (this.modes = new PanelModes({
-      capture, changed: () => changed.raise(),
-      play: () => (sequencer.playing ? this.stop() : this.play()),
-      generate: () => void this.generate(),
-      slotKey: (slot, save) => void (save ? this.saveSlot(slot) : this.loadSlot(slot)).catch((err: Error) => log.error(`slot ${slot + 1}: ${err.message}`)),
-    }));
+    const parts = { clock, sequencer, capture, status, changed, log };
+    const random = options.random ?? Math.random;
+    const host = (this.#host = new ModelHost({ engineFactory: options.engineFactory, settings, log: logs('engine'), status, changed, random }));
+    const transport = (this.#transport = new Transport({ ...parts, onTempo: () => working.scheduleSave() }));
+    const working = (this.#working = new WorkingStateKeeper({ ...parts, slots, host, transport, settings, saveDelay: options.saveDelay }));
+    const [play, generate] = [() => transport.toggle(), () => void working.generate()];
+    const slotKey = (slot: number, save: boolean): void => working.slotKey(slot, save);
+    const modes = (this.modes = new PanelModes({ capture, changed: () => changed.raise(), play, generate, slotKey }));
     const playhead = (this.#playhead = new Playhead(changed));
-    const slots = { filled: () => options.slots.filled(), current: () => this.#working.slot };
-    const leds = (this.#leds = new LedFrame({ clock, capture, modes, grid: devices.grid, tapPad: devices.tapPad, slots, playhead: () => playhead.step, status, changed, log }));
-    this.#presenter = new PanelPresenter({
-      leds: () => leds.colors(), playhead: () => playhead.step, playing: () => sequencer.playing, bpm: () => sequencer.targetBpm,
-      ui: () => capture.ui, gestures: () => capture.state, loop: () => this.loop, heard: () => host.heard,
-      model: () => host.model, models: () => [...BOX_MODELS], take: () => capture.recorder.phase(), generating: () => host.generating, status: () => status.lines(),
-    });
-    this.#frames = new FrameLoop({
-      clock, changed, interval: options.refreshInterval ?? 1 / 30,
-      poll: (now) => {
-        playhead.advance(now);
-        if (capture.recorder.window) changed.raise(); // count-in and take animate on the grid
-        leds.checkDevices(now);
-      },
-      draw: () => {
-        leds.show();
-        if (options.panel) this.#presenter.publish(options.panel, (m) => log.warn(m));
-      },
-    });
+    const slotView = { filled: () => slots.filled(), current: () => working.slot };
+    const leds = new LedFrame({ ...parts, modes, grid: devices.grid, tapPad: devices.tapPad, slots: slotView, playhead });
+    const loop = (): Pattern => working.loop;
+    const presenter = (this.#presenter = new PanelPresenter({ leds, playhead, sequencer, capture, model: host, models: BOX_MODELS, status, loop }));
+    const panel = options.panel;
+    const draw = (): void => {
+      leds.show();
+      if (panel) presenter.publish(panel, (m) => log.warn(m));
+    };
+    this.#frames = new FrameLoop({ clock, changed, interval: options.refreshInterval ?? 1 / 30, poll: (now) => leds.poll(now), draw });
   }
 
   get model(): BoxModel {
@@ -138,8 +108,7 @@ export class GrooveBox implements BoxControl {
 
   /** The audio engine's timed full collections so far (null without audio, or without --expose-gc). */
   get audioCollections(): { runs: number; longestMs: number } | null {
-    const memory = this.#audioMemory;
-    return memory && memory.runs > 0 ? { runs: memory.runs, longestMs: Math.round(memory.longestMs * 10) / 10 } : null;
+    return this.#outputs.audioCollections;
   }
 
   get currentSlot(): number | null {
@@ -164,18 +133,8 @@ export class GrooveBox implements BoxControl {
     if (this.#booted) throw new Error('GrooveBox.boot: already booted');
     this.#booted = true;
     const restored = await this.#working.restore();
-
-    if (this.midi) this.#unsubscribe.push(this.midi.attach(this.sequencer));
-    if (this.audio) this.#unsubscribe.push(this.audio.attach(this.sequencer));
-    this.#unsubscribe.push(this.sequencer.on((e) => this.#playhead.hear(e)), this.#transport.attach());
-    const midiOpen = this.midi ? this.midi.connect() : Promise.resolve(false);
-    // The kit renders (off this thread) while the model loads; a render that hangs does not hold up the box
-    // (AudioOut drops notes until its kit is there).
-    const kitReady = this.audio ? new Promise<void>((resolve) => {
-      const cancel = this.clock.setTimeout(resolve, 5);
-      void this.audio!.ready.then(() => { cancel(); resolve(); });
-    }) : null;
-    await Promise.all([midiOpen, this.#host.start(), kitReady]);
+    this.#unsubscribe.push(...this.#outputs.attach(this.sequencer), this.#playhead.attach(this.sequencer), this.#transport.attach());
+    await Promise.all([this.#outputs.open(), this.#host.start()]);
     if (!this.modelLoaded) this.#working.playScore('step');
     else if (!restored?.loop) void this.generate();
 
@@ -186,13 +145,10 @@ export class GrooveBox implements BoxControl {
     if (this.#options.clockInput && !this.#stopped) await this.#transport.follow(this.#options.clockInput, this.#options.logs);
     this.capture.onChange((_state, action) => this.#working.edited(action));
     if (!this.#stopped) this.#frames.start();
-    if (!this.#stopped) this.#audioMemory?.start();
+    if (!this.#stopped) this.#outputs.start();
     if (this.#options.settings.autoplay) this.play();
-    const audio = this.#options.audio;
-    return {
-      modelLoaded: this.modelLoaded, model: this.model, modelError: this.#host.error, midi: this.midi?.portName ?? null,
-      audio: !audio ? 'off' : audio.audible ? 'sound card' : 'silent sink',
-    };
+    const [midi, audio] = [this.midi?.portName ?? null, this.#outputs.audioKind];
+    return { modelLoaded: this.modelLoaded, model: this.model, modelError: this.#host.error, midi, audio };
   }
 
   play(): void {
@@ -207,25 +163,17 @@ export class GrooveBox implements BoxControl {
     this.#transport.setTempo(bpm);
   }
 
-  /**
-   * GENERATE: the given gestures go to the model as they are, the unspecified
-   * factors are sampled again with a new seed; the loop takes over at the next
-   * loop boundary. A newer request supersedes this one. Resolves when the
-   * result is queued (or dropped); never rejects.
-   */
+  /** GENERATE: a new loop from the gestures, at the next loop boundary (see WorkingStateKeeper.generate). Never rejects. */
   generate(): Promise<void> {
-    const asked = this.#host.generate(this.capture.state, this.#working.temperature);
-    if (!asked) this.#working.playScore(this.#options.settings.switchAt);
-    this.#lastGeneration = asked ?? Promise.resolve();
-    return this.#lastGeneration;
+    return this.#working.generate();
   }
 
-  /** The latest GENERATE (from a button, the panel or boot), settled when its loop is queued or dropped. */
+  /** The latest GENERATE (from a button, the panel, a slot or boot), settled when its loop is queued or dropped. */
   get generation(): Promise<void> {
-    return this.#lastGeneration;
+    return this.#working.generation;
   }
 
-  /** Switches model (ag11, ag2, baseline); the loop plays on while the new one loads. See ModelHost.select. */
+  /** Switches model (ag11, ag2, baseline); the loop plays on while the new one loads. */
   selectModel(name: string): Promise<void> {
     return this.#host.select(name);
   }
@@ -240,7 +188,6 @@ export class GrooveBox implements BoxControl {
     return this.#working.loadSlot(slot);
   }
 
-  /** The loop as a Standard MIDI File, named after the slot and the time. */
   midiFile(): { filename: string; bytes: Uint8Array } {
     return this.#working.midiFile();
   }
@@ -252,17 +199,10 @@ export class GrooveBox implements BoxControl {
 
   /** The panel's extra controls. Errors are for the page that sent the command. */
   async command(command: PanelCommand): Promise<void> {
-    switch (command.command) {
-      case 'tempo':
-        return this.setTempo(command.bpm);
-      case 'model':
-        return this.selectModel(command.name);
-      case 'save':
-        return this.saveSlot(command.slot);
-      case 'load':
-        await this.loadSlot(command.slot);
-        return;
-    }
+    if (command.command === 'tempo') this.setTempo(command.bpm);
+    else if (command.command === 'model') await this.selectModel(command.name);
+    else if (command.command === 'save') await this.saveSlot(command.slot);
+    else if (command.command === 'load') await this.loadSlot(command.slot);
   }
 
   /** Everything the panel shows, as plain JSON. */
@@ -280,19 +220,14 @@ export class GrooveBox implements BoxControl {
     this.#frames.stop();
     this.#transport.close();
     this.#options.clockInput?.dispose?.();
-    this.#audioMemory?.stop();
+    this.#outputs.stopUpkeep();
     this.#working.stop();
     // The sequencer's stop event makes MidiOut send STOP and release every note now; close() releases anything left.
     this.sequencer.stop();
-    const midiClosed = this.midi?.close();
+    const midiClosed = this.#outputs.close();
     for (const off of this.#unsubscribe.splice(0)) off();
     const engineStopped = this.#host.stop();
-    await Promise.all([
-      midiClosed,
-      // Always written: the working state on disk is then exactly what was playing when the box stopped.
-      this.#working.saveNow().catch((err: Error) => this.#log.error(`could not save the working state at shutdown (${err.message}); the previous save is intact`)),
-      engineStopped,
-    ]);
+    await Promise.all([midiClosed, this.#working.saveAtShutdown(), engineStopped]);
     // A slot save from the panel may still be on its way to the disk: let it land.
     await this.#options.slots.flush();
   }

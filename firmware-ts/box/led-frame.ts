@@ -1,11 +1,8 @@
 import { GRID_KEYS, type Rgb, type StepGrid, type TapPad } from '../devices/interfaces.js';
-import type { GestureCapture } from '../gestures/capture.js';
 import type { PanelModes } from '../gestures/panel-modes.js';
-import type { Clock, Seconds } from '../time/clock.js';
-import type { ChangeSignal } from './changed.js';
-import type { BoxLog } from './log.js';
+import type { Seconds } from '../time/clock.js';
 import { firstTrouble } from './merged-devices.js';
-import type { StatusLines } from './status-lines.js';
+import type { BoxParts } from './parts.js';
 
 /** Colours of the slot page (SHIFT+PLAY): which slots hold something and which one is loaded. */
 const SLOT_EMPTY: Rgb = { r: 8, g: 8, b: 8 };
@@ -21,19 +18,14 @@ const ERROR_COLOUR: Rgb = { r: 255, g: 0, b: 0 };
 const ERROR_OFF_COLOUR: Rgb = { r: 255, g: 255, b: 255 };
 const ERROR_BLINK_HZ = 2;
 
-export interface LedFrameOptions {
-  clock: Clock;
-  capture: GestureCapture;
+export interface LedFrameOptions extends BoxParts {
   modes: PanelModes;
   grid: StepGrid | null;
   tapPad: TapPad | null;
   /** Which slots hold something, and the one loaded (null: none). */
   slots: { filled(): boolean[]; current(): number | null };
-  /** The step playing (null: stopped). */
-  playhead: () => number | null;
-  status: StatusLines;
-  changed: ChangeSignal;
-  log: BoxLog;
+  /** The step playing (null: stopped); it moves with time. */
+  playhead: { readonly step: number | null; advance(now: Seconds): void };
 }
 
 /**
@@ -54,7 +46,7 @@ export class LedFrame {
 
   colors(): Rgb[] {
     const { capture, modes, clock, playhead } = this.#options;
-    const colors = modes.slotPage ? this.#slotColors() : capture.colors(playhead());
+    const colors = modes.slotPage ? this.#slotColors() : capture.colors(playhead.step);
     // One key, not the whole grid: the rest still shows what it did.
     if (this.#trouble) colors[ERROR_KEY] = errorKeyLit(clock.now()) ? ERROR_COLOUR : ERROR_OFF_COLOUR;
     return colors;
@@ -71,8 +63,15 @@ export class LedFrame {
     );
   }
 
+  /** Before each frame: what moves with time (the playhead, a take's count-in, a device in trouble) raises `changed`. */
+  poll(now: Seconds): void {
+    this.#options.playhead.advance(now);
+    if (this.#options.capture.recorder.window) this.#options.changed.raise(); // count-in and take animate on the grid
+    this.#checkDevices(now);
+  }
+
   /** The drivers retry I2C errors themselves; the box shows that they are: a status line when trouble starts, a blinking key while it lasts. */
-  checkDevices(now: Seconds): void {
+  #checkDevices(now: Seconds): void {
     const trouble = firstTrouble([this.#options.grid, this.#options.tapPad]);
     if (trouble && !this.#trouble) this.#options.status.say(`${trouble} (the bottom-right key flashes red and white until it recovers)`);
     const lit = trouble !== null && errorKeyLit(now);

@@ -7,7 +7,7 @@ import type { Gestures, Reconstructions } from '../model/generator.js';
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { STEPS, type Pattern } from '../pattern/pattern.js';
 import type { ChangeSignal } from './changed.js';
-import { BOX_MODELS, type BoxModel } from './config.js';
+import { BOX_MODELS, type BoxConfig, type BoxModel } from './config.js';
 import type { BoxLog } from './log.js';
 import type { StatusLines } from './status-lines.js';
 
@@ -26,22 +26,26 @@ export interface Generation {
 export interface ModelHostOptions {
   /** Makes a generation engine for one model folder; the host starts, restarts and stops it. */
   engineFactory: (config: WorkerConfig) => GenerationEngine;
-  /** Folder with one sub-folder per model. */
-  modelsDir: string;
-  backend: string | null;
-  model: BoxModel;
+  /** The model to start with, the folder with one sub-folder per model, and the tfjs backend. */
+  settings: Pick<BoxConfig, 'model' | 'backend'> & { modelsDir: string };
   log: BoxLog;
   status: StatusLines;
   changed: ChangeSignal;
   /** Source of seeds for GENERATE. */
   random: () => number;
-  /** A generation landed: play it. Called at once after the check that it is still wanted. */
-  onGenerated(generation: Generation): void;
-  /** The model is gone (it crashed for good): the box plays the score. */
-  onLost(): void;
-  /** A model switch ended (loaded or not). */
-  onSwitched(): void;
 }
+
+/** Whoever plays what the model makes (the working state). */
+export interface ModelHostListener {
+  /** A generation landed: play it. Called at once after the check that it is still wanted. */
+  generated(generation: Generation): void;
+  /** The model is gone (it crashed for good): play the score. */
+  lost(): void;
+  /** A model switch ended (loaded or not). */
+  switched(): void;
+}
+
+const NOBODY: ModelHostListener = { generated: () => {}, lost: () => {}, switched: () => {} };
 
 /**
  * Hosts the generation engine: starts it, switches models one after another,
@@ -65,11 +69,17 @@ export class ModelHost {
   #generating = 0;
   #heard: Reconstructions | null = null;
   #stopped = false;
+  #listener = NOBODY;
 
   constructor(options: ModelHostOptions) {
     this.#options = options;
     this.#log = options.log;
-    this.#model = this.#requested = options.model;
+    this.#model = this.#requested = options.settings.model;
+  }
+
+  /** The one listener (a second replaces the first). */
+  listen(listener: ModelHostListener): void {
+    this.#listener = listener;
   }
 
   get model(): BoxModel {
@@ -152,7 +162,8 @@ export class ModelHost {
   generate(gestures: GestureState, temperature: number): Promise<void> | null {
     const id = ++this.#request;
     if (!this.loaded || !this.#engine) {
-      this.#options.status.say(this.#status === 'loading' ? 'model still loading: playing the score as programmed' : 'no model: playing the score as programmed');
+      const why = this.#status === 'loading' ? 'model still loading' : 'no model';
+      this.#options.status.say(`${why}: playing the score as programmed`);
       return null;
     }
     return this.#generate(id, this.#engine, gestures, temperature);
@@ -168,7 +179,7 @@ export class ModelHost {
       if (id !== this.#request || this.#stopped || engine !== this.#engine) return;
       const heard = perDrum(result.reconstructions);
       this.#heard = heard;
-      this.#options.onGenerated({ pattern: result.pattern, seed, ms: result.ms, model: this.#model, interpretation: interpretationOf(heard) });
+      this.#listener.generated({ pattern: result.pattern, seed, ms: result.ms, model: this.#model, interpretation: interpretationOf(heard) });
     } catch (err) {
       const error = err as Error & { superseded?: boolean };
       if (error.superseded || id !== this.#request || this.#stopped) return;
@@ -196,15 +207,15 @@ export class ModelHost {
     if (this.#stopped) return; // shut down meanwhile: no worker may start now
     this.#model = name;
     await this.#startEngine(this.#model);
-    this.#options.onSwitched();
+    this.#listener.switched();
   }
 
   async #startEngine(model: BoxModel): Promise<void> {
     if (this.#stopped) return;
-    const modelDir = path.join(this.#options.modelsDir, model);
+    const modelDir = path.join(this.#options.settings.modelsDir, model);
     this.#status = 'loading';
     this.#options.changed.raise();
-    const engine = this.#options.engineFactory({ modelDir, backend: this.#options.backend ?? undefined });
+    const engine = this.#options.engineFactory({ modelDir, backend: this.#options.settings.backend ?? undefined });
     engine.on('crashed', (err) => this.#log.warn(`generation worker crashed (${err.message}); restarting it, the loop plays on`));
     engine.on('log', (m) => this.#log.info(m.replace(/^groovebox:engine /, '')));
     engine.on('ready', (info) => this.#log.info(`model ${info.model} ready on ${info.backend} in ${Math.round(info.loadMs)} ms`));
@@ -233,7 +244,7 @@ export class ModelHost {
     if (this.#engine !== engine) return;
     void engine.stop().catch(() => {});
     this.#withoutModel(`model ${this.#model} lost`, err.message);
-    if (!this.#stopped) this.#options.onLost();
+    if (!this.#stopped) this.#listener.lost();
     this.#options.changed.raise();
   }
 
@@ -248,7 +259,7 @@ export class ModelHost {
 }
 
 /** The engine's input: typed arrays from the plain-JSON gesture state. */
-export function engineGestures(state: GestureState): Gestures {
+function engineGestures(state: GestureState): Gestures {
   const g = toModelGestures(state);
   return { drums: g.drumScores, groove: g.groove, accent: g.accent };
 }

@@ -1,6 +1,7 @@
 import { STEPS } from '../pattern/pattern.js';
+import type { Unsubscribe } from '../devices/interfaces.js';
 import type { SequencerEvent } from '../sequencer/events.js';
-import { PULSES_PER_STEP } from '../sequencer/sequencer.js';
+import { PULSES_PER_STEP, type Sequencer } from '../sequencer/sequencer.js';
 import type { Seconds } from '../time/clock.js';
 import type { ChangeSignal } from './changed.js';
 
@@ -23,8 +24,12 @@ export class Playhead {
     return this.#step;
   }
 
-  /** Feed with every sequencer event. */
-  hear(event: SequencerEvent): void {
+  /** Follows the sequencer's events. */
+  attach(sequencer: Sequencer): Unsubscribe {
+    return sequencer.on((event) => this.#hear(event));
+  }
+
+  #hear(event: SequencerEvent): void {
     if (event.type === 'pulse' && event.pulse % PULSES_PER_STEP === 0) this.#upcoming.push([event.time, event.pulse / PULSES_PER_STEP]);
     else if (event.type === 'stop') {
       this.#upcoming = [];

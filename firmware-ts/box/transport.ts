@@ -1,20 +1,13 @@
 import type { Unsubscribe } from '../devices/interfaces.js';
-import type { GestureCapture } from '../gestures/capture.js';
 import { ClockInputLink } from '../outputs/midi/clock-input-link.js';
 import type { MidiInputOpener } from '../outputs/midi/midi-input.js';
+import type { GestureCapture } from '../gestures/capture.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
-import type { Clock } from '../time/clock.js';
-import type { ChangeSignal } from './changed.js';
-import type { BoxLog, LogFactory } from './log.js';
+import type { LogFactory } from './log.js';
+import type { BoxParts } from './parts.js';
 import type { StatusLines } from './status-lines.js';
 
-export interface TransportOptions {
-  clock: Clock;
-  sequencer: Sequencer;
-  capture: GestureCapture;
-  status: StatusLines;
-  changed: ChangeSignal;
-  log: BoxLog;
+export interface TransportOptions extends BoxParts {
   /** The tempo was set: the working state is to be saved. */
   onTempo(): void;
 }
@@ -60,6 +53,12 @@ export class Transport {
     // Following a master that plays: in on its next 16th, in phase with it.
     if (!this.#clockInput?.joinMaster()) this.#sequencer.start();
     this.#status.say('play');
+  }
+
+  /** PLAY on the panel: starts, or stops when playing. */
+  toggle(): void {
+    if (this.#sequencer.playing) this.stop();
+    else this.play();
   }
 
   stop(): void {

@@ -5,40 +5,32 @@ import { patternsToMidi } from '../midi-file/write.js';
 import { Pattern } from '../pattern/pattern.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
 import { writeFileAtomic } from '../storage/atomic-file.js';
-import type { Clock, Seconds } from '../time/clock.js';
-import type { ChangeSignal } from './changed.js';
+import type { Seconds } from '../time/clock.js';
 import type { BoxConfig } from './config.js';
-import type { BoxLog } from './log.js';
 import type { Generation, ModelHost } from './model-host.js';
+import type { BoxParts } from './parts.js';
 import { scoreAsPattern } from './plain-loop.js';
 import { SLOT_COUNT, SlotCorruptError, type SlotData, type SlotStore, type WorkingState } from './slots.js';
 import type { StatusLines } from './status-lines.js';
 
 type SwitchAt = 'loop' | 'bar' | 'step';
 
-export interface WorkingStateKeeperOptions {
-  clock: Clock;
+export interface WorkingStateKeeperOptions extends BoxParts {
   slots: SlotStore;
-  sequencer: Sequencer;
-  capture: GestureCapture;
   host: ModelHost;
-  status: StatusLines;
-  changed: ChangeSignal;
-  log: BoxLog;
   settings: Pick<BoxConfig, 'switchAt' | 'stepVelocity' | 'temperature'> & { modelPinned?: boolean };
   /** Seconds of quiet after a change before the working state is written (coalesces bursts of edits). */
   saveDelay?: Seconds;
-  /** The box's tempo control (a slot's tempo goes through it like the knob's). */
-  setTempo(bpm: number): void;
-  /** The box's GENERATE (a slot saved without its loop asks the model for one). */
-  generate(): void;
+  /** The tempo control (a slot's tempo goes through it like the knob's). */
+  transport: { setTempo(bpm: number): void };
 }
 
 /**
  * The working state: what the performer has made (gestures, loop, tempo,
  * model settings) and where it lives on disk. Restores it at boot, saves it
  * a moment after each change and at shutdown, and saves and loads the 16
- * slots. Decides what plays when the model cannot: the score as programmed.
+ * slots. Decides what plays: the model's loops as they land, and the score
+ * as programmed when there is no model.
  */
 export class WorkingStateKeeper {
   readonly #options: WorkingStateKeeperOptions;
@@ -52,6 +44,7 @@ export class WorkingStateKeeper {
   #seed: number | null = null;
   #cancelSave: (() => void) | null = null;
   #saving = false;
+  #lastGeneration: Promise<void> = Promise.resolve();
 
   constructor(options: WorkingStateKeeperOptions) {
     this.#options = options;
@@ -61,14 +54,19 @@ export class WorkingStateKeeper {
     this.#host = options.host;
     this.#status = options.status;
     this.#temperature = options.settings.temperature;
+    const { switchAt } = options.settings;
+    this.#host.listen({
+      generated: (generation) => this.play(generation),
+      lost: () => this.playScore(switchAt),
+      switched: () => {
+        if (!this.#host.loaded) this.playScore(switchAt);
+        this.scheduleSave();
+      },
+    });
   }
 
   get slot(): number | null {
     return this.#slot;
-  }
-
-  get temperature(): number {
-    return this.#temperature;
   }
 
   /** The loop playing now (or about to, when one is queued for the loop boundary). */
@@ -94,8 +92,27 @@ export class WorkingStateKeeper {
     // The model is not running yet: take the saved choice (unless --model said otherwise), boot starts it.
     if (!this.#options.settings.modelPinned) this.#host.choose(working.model);
     await this.#apply({ ...working, model: this.#host.model }, 'step');
-    this.#options.log.info(`restored the working state${working.slot !== null ? ` (slot ${working.slot + 1})` : ''}: ${working.loop ? working.loop.notes.length : 0} notes at ${working.bpm} BPM`);
+    const where = working.slot !== null ? ` (slot ${working.slot + 1})` : '';
+    this.#options.log.info(`restored the working state${where}: ${working.loop ? working.loop.notes.length : 0} notes at ${working.bpm} BPM`);
     return working;
+  }
+
+  /**
+   * GENERATE: the gestures go to the model as they are, the unspecified factors
+   * are sampled again with a new seed; the loop takes over at the next loop
+   * boundary. A newer request supersedes this one. Resolves when the result is
+   * queued (or dropped); never rejects. Without a model the score plays.
+   */
+  generate(): Promise<void> {
+    const asked = this.#host.generate(this.#capture.state, this.#temperature);
+    if (!asked) this.playScore(this.#options.settings.switchAt);
+    this.#lastGeneration = asked ?? Promise.resolve();
+    return this.#lastGeneration;
+  }
+
+  /** The latest GENERATE (from a button, the panel, a slot or boot), settled when its loop is queued or dropped. */
+  get generation(): Promise<void> {
+    return this.#lastGeneration;
   }
 
   /** Without a model the score is the loop. */
@@ -110,7 +127,8 @@ export class WorkingStateKeeper {
     this.#sequencer.setPattern(generation.pattern, switchAt);
     this.#seed = generation.seed;
     this.#capture.setInterpretation(generation.interpretation);
-    this.#status.say(`generated with ${generation.model} in ${Math.round(generation.ms)} ms (seed ${generation.seed}); takes over at the next ${switchAt === 'loop' ? 'loop' : 'bar'}`);
+    const { model, ms, seed } = generation;
+    this.#status.say(`generated with ${model} in ${Math.round(ms)} ms (seed ${seed}); takes over at the next ${switchAt === 'loop' ? 'loop' : 'bar'}`);
     this.scheduleSave();
   }
 
@@ -128,7 +146,8 @@ export class WorkingStateKeeper {
     this.#cancelSave?.();
     this.#cancelSave = this.#options.clock.setTimeout(() => {
       this.#cancelSave = null;
-      this.saveNow().catch((err: Error) => this.#options.log.error(`could not save the working state (${err.message}); the previous save is intact`));
+      const failed = (err: Error): void => this.#options.log.error(`could not save the working state (${err.message}); the previous save is intact`);
+      this.saveNow().catch(failed);
     }, this.#options.saveDelay ?? 1);
   }
 
@@ -136,6 +155,12 @@ export class WorkingStateKeeper {
   stop(): void {
     this.#saving = false;
     this.#cancelSave?.();
+  }
+
+  /** Always written: the working state on disk is then exactly what was playing when the box stopped. Never rejects. */
+  saveAtShutdown(): Promise<void> {
+    const failed = (err: Error): void => this.#options.log.error(`could not save the working state at shutdown (${err.message}); the previous save is intact`);
+    return this.saveNow().catch(failed);
   }
 
   saveNow(): Promise<void> {
@@ -149,6 +174,11 @@ export class WorkingStateKeeper {
     this.#slot = slot;
     this.#status.say(`saved to slot ${slot + 1}`);
     this.scheduleSave();
+  }
+
+  /** A key on the slot page: with SHIFT held it saves into that slot, alone it loads it; a failure is one error line. */
+  slotKey(slot: number, save: boolean): void {
+    (save ? this.saveSlot(slot) : this.loadSlot(slot)).catch((err: Error) => this.#options.log.error(`slot ${slot + 1}: ${err.message}`));
   }
 
   /** Loads slot 0..15: gestures, loop (at the next loop boundary), tempo, model settings. */
@@ -197,12 +227,12 @@ export class WorkingStateKeeper {
     // A generation still in flight belongs to the gestures being replaced: its loop must not land.
     this.#host.supersede();
     this.#capture.load(data.gestures);
-    this.#options.setTempo(data.bpm);
+    this.#options.transport.setTempo(data.bpm);
     this.#temperature = data.temperature;
     this.#seed = data.seed;
     this.#capture.setInterpretation(null);
     if (data.loop) this.#sequencer.setPattern(Pattern.fromJSON(data.loop, 'loop'), at);
-    else if (this.#host.loaded) this.#options.generate();
+    else if (this.#host.loaded) void this.generate();
     else this.#sequencer.setPattern(new Pattern(), at);
     if (!this.#host.loaded && this.#host.status !== 'off') this.playScore(at);
     this.#options.changed.raise();

@@ -5,23 +5,19 @@ import type { Reconstructions } from '../model/generator.js';
 import type { Pattern, PatternJSON } from '../pattern/pattern.js';
 import { reconstructionsToJSON, type PanelSnapshot, type ReconstructionsJSON } from './protocol.js';
 
-/** What the panel shows, read from the box's parts at the moment of a snapshot. */
-export interface PanelSource {
-  leds(): Rgb[];
-  playhead(): number | null;
-  playing(): boolean;
-  bpm(): number;
-  ui(): EditorUi;
-  gestures(): GestureState;
+/** The parts of the box the panel shows, read at the moment of a snapshot. */
+export interface PanelParts {
+  leds: { colors(): Rgb[] };
+  playhead: { readonly step: number | null };
+  sequencer: { readonly playing: boolean; readonly targetBpm: number };
+  capture: { readonly ui: EditorUi; readonly state: GestureState; readonly recorder: { phase(): 'idle' | 'count-in' | 'recording' } };
+  /** The model playing, what it heard at the last generation (null: none), and whether one is under way. */
+  model: { readonly model: string; readonly heard: Reconstructions | null; readonly generating: boolean };
+  /** Models the panel may select. */
+  models: readonly string[];
+  status: { lines(): string[] };
   /** The loop playing now (or queued for the loop boundary). */
   loop(): Pattern;
-  /** The model's reconstructions from the last generation (null: none). */
-  heard(): Reconstructions | null;
-  model(): string;
-  models(): string[];
-  take(): 'idle' | 'count-in' | 'recording';
-  generating(): boolean;
-  status(): string[];
 }
 
 /** Where snapshots go: the virtual front panel's server, which must not block. */
@@ -36,33 +32,33 @@ export interface PanelView {
  * Pattern whenever it changes, so its identity says when.
  */
 export class PanelPresenter {
-  readonly #source: PanelSource;
+  readonly #parts: PanelParts;
   #loop: { pattern: Pattern; json: PatternJSON } | null = null;
   #heard: { from: Reconstructions | null; json: ReconstructionsJSON | null } = { from: null, json: null };
 
-  constructor(source: PanelSource) {
-    this.#source = source;
+  constructor(parts: PanelParts) {
+    this.#parts = parts;
   }
 
   snapshot(): PanelSnapshot {
-    const s = this.#source;
-    const ui = s.ui();
+    const { leds, playhead, sequencer, capture, model, models, status } = this.#parts;
+    const ui = capture.ui;
     return {
-      leds: s.leds(),
-      playhead: s.playhead(),
-      playing: s.playing(),
-      bpm: s.bpm(),
+      leds: leds.colors(),
+      playhead: playhead.step,
+      playing: sequencer.playing,
+      bpm: sequencer.targetBpm,
       page: ui.bar,
       mode: ui.mode,
       drum: ui.drum,
-      gestures: s.gestures(),
+      gestures: capture.state,
       pattern: this.#loopJSON(),
       reconstructions: this.#heardJSON(),
-      model: s.model(),
-      models: s.models(),
-      take: s.take(),
-      generating: s.generating(),
-      status: s.status(),
+      model: model.model,
+      models: [...models],
+      take: capture.recorder.phase(),
+      generating: model.generating,
+      status: status.lines(),
     };
   }
 
@@ -76,13 +72,13 @@ export class PanelPresenter {
   }
 
   #loopJSON(): PatternJSON {
-    const pattern = this.#source.loop();
+    const pattern = this.#parts.loop();
     if (this.#loop?.pattern !== pattern) this.#loop = { pattern, json: pattern.toJSON() };
     return this.#loop.json;
   }
 
   #heardJSON(): ReconstructionsJSON | null {
-    const heard = this.#source.heard();
+    const heard = this.#parts.model.heard;
     if (this.#heard.from !== heard) this.#heard = { from: heard, json: reconstructionsToJSON(heard) };
     return this.#heard.json;
   }
