@@ -24,7 +24,8 @@ describe('box parts: panel modes, status lines, the frame loop, the panel presen
         generate: () => calls.push('generate'),
         slotKey: (slot, save) => calls.push(`${save ? 'save' : 'load'} ${slot}`),
       });
-      const button = (name: ButtonName, pressed: boolean) => modes.handleButton({ button: name, pressed, time: clock.now() });
+      const button = (name: ButtonName, pressed: boolean) =>
+        modes.handleButton({ button: name, pressed, time: clock.now() });
       const key = (k: number, pressed = true) => modes.handleKey({ key: k, pressed, time: clock.now() });
       return { capture, modes, calls, button, key };
     };
@@ -43,14 +44,19 @@ describe('box parts: panel modes, status lines, the frame loop, the panel presen
 
     it('SHIFT + PLAY opens the slot page; a key there loads that slot (with SHIFT held: saves into it) and closes the page', () => {
       const { modes, calls, button, key } = rig();
-      button('shift', true); button('play', true); button('play', false); button('shift', false);
+      button('shift', true);
+      button('play', true);
+      button('play', false);
+      button('shift', false);
       expect(modes.slotPage).to.equal(true);
       expect(calls).to.not.include('play');
       key(4, false); // a release on the slot page does nothing
       expect(modes.slotPage).to.equal(true);
       key(4);
       expect(modes.slotPage).to.equal(false);
-      button('shift', true); button('play', true); button('play', false);
+      button('shift', true);
+      button('play', true);
+      button('play', false);
       key(7);
       button('shift', false);
       expect(calls.filter((c) => c !== 'changed')).to.deep.equal(['load 4', 'save 7']);
@@ -58,8 +64,10 @@ describe('box parts: panel modes, status lines, the frame loop, the panel presen
 
     it('PLAY and GENERATE go to whoever was given for them; every key and button says something changed', () => {
       const { calls, button, key } = rig();
-      button('play', true); button('play', false);
-      button('generate', true); button('generate', false);
+      button('play', true);
+      button('play', false);
+      button('generate', true);
+      button('generate', false);
       key(0);
       expect(calls.filter((c) => c !== 'changed')).to.deep.equal(['play', 'generate']);
       expect(calls.filter((c) => c === 'changed')).to.have.length(5);
@@ -93,12 +101,22 @@ describe('box parts: panel modes, status lines, the frame loop, the panel presen
       const changed = new ChangeSignal();
       let draws = 0;
       let movePlayhead = false;
-      const frames = new FrameLoop({ clock, changed, interval: 0.1, poll: () => { if (movePlayhead) changed.raise(); }, draw: () => draws++ });
+      const frames = new FrameLoop({
+        clock,
+        changed,
+        interval: 0.1,
+        poll: () => {
+          if (movePlayhead) changed.raise();
+        },
+        draw: () => draws++,
+      });
       frames.start();
       expect(draws, 'the first frame').to.equal(1);
       clock.advance(0.35);
       expect(draws, 'nothing changed').to.equal(1);
-      changed.raise(); changed.raise(); changed.raise();
+      changed.raise();
+      changed.raise();
+      changed.raise();
       expect(draws, 'not before the next frame').to.equal(1);
       clock.advance(0.1);
       expect(draws, 'three raises, one frame').to.equal(2);
@@ -117,7 +135,10 @@ describe('box parts: panel modes, status lines, the frame loop, the panel presen
       const capture = new GestureCapture({ clock, bpm: () => 120 });
       let conversions = 0;
       class CountedPattern extends Pattern {
-        override toJSON() { conversions++; return super.toJSON(); }
+        override toJSON() {
+          conversions++;
+          return super.toJSON();
+        }
       }
       let loop = new CountedPattern().set(0, 0, 0.9);
       const parts: PanelParts = {
@@ -135,14 +156,31 @@ describe('box parts: panel modes, status lines, the frame loop, the panel presen
       presenter.snapshot();
       expect(conversions).to.equal(1);
       expect(first.pattern.notes).to.have.length(1);
-      expect(first).to.include({ playhead: 3, playing: true, bpm: 97, page: 0, mode: 'score', drum: 0, model: 'ag11', take: 'idle', generating: false });
+      expect(first).to.include({
+        playhead: 3,
+        playing: true,
+        bpm: 97,
+        page: 0,
+        mode: 'score',
+        drum: 0,
+        model: 'ag11',
+        take: 'idle',
+        generating: false,
+      });
       expect(first.status).to.deep.equal(['hello']);
       expect(first.reconstructions).to.equal(null);
       loop = new CountedPattern().set(0, 0, 0.9).set(4, 1, 0.5);
       expect(presenter.snapshot().pattern.notes).to.have.length(2);
       expect(conversions).to.equal(2);
       const warnings: string[] = [];
-      presenter.publish({ publish: () => { throw new Error('socket gone'); } }, (m) => warnings.push(m));
+      presenter.publish(
+        {
+          publish: () => {
+            throw new Error('socket gone');
+          },
+        },
+        (m) => warnings.push(m),
+      );
       expect(warnings).to.deep.equal(['panel publish failed: socket gone']);
     });
   });

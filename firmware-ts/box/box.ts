@@ -28,9 +28,12 @@ export type { EngineStatus } from './model-host.js';
  * The composition root: gesture capture -> generation engine -> sequencer ->
  * MIDI and audio, with slots, LEDs and the panel view. Every part is handed
  * in or built here from what is handed in; nothing is global, so tests run
- * the whole box on fakes and an offline clock. Each job has its own module;
- * they raise one ChangeSignal, and the frame loop redraws the LEDs and the
- * panel after it.
+ * the whole box on fakes and an offline clock. Each job has its own module.
+ * A tap's path: the devices -> PanelModes (SHIFT, the slot page) ->
+ * GestureCapture -> WorkingStateKeeper (what plays; saves) -> ModelHost (the
+ * generation engine) -> Sequencer -> SoundOutputs (MIDI, audio). Every part
+ * raises one ChangeSignal when what the performer sees changes; the FrameLoop
+ * then redraws the LedFrame and the panel (PanelPresenter) once.
  *
  * The timing rule: nothing on the sequencer's path awaits the model, the
  * disk or a big JSON. Generation results and slot loads arrive as promises
@@ -57,7 +60,7 @@ export class GrooveBox implements BoxControl {
   #booted = false;
 
   constructor(options: GrooveBoxOptions) {
-    const { clock, settings, logs, devices, slots } = options;
+    const { clock, settings, logs } = options;
     this.#options = options;
     this.clock = clock;
     const changed = new ChangeSignal();
@@ -65,32 +68,34 @@ export class GrooveBox implements BoxControl {
     const status = new StatusLines(log, changed);
     const seqLog = logs('sequencer');
     const { bpm, switchAt } = settings;
-    const warn = (m: string): void => seqLog.warn(m);
-    const sequencer = (this.sequencer = new Sequencer({ clock, bpm, switchAt, warn, onListenerError: listenerErrorLog(seqLog) }));
-    const capture = (this.capture = new GestureCapture({ clock, bpm: () => sequencer.targetBpm, nextDownbeat: (now) => sequencer.nextLoopStart(now) }));
+    const [warn, onListenerError] = [(m: string): void => seqLog.warn(m), listenerErrorLog(seqLog)];
+    const sequencer = (this.sequencer = new Sequencer({ clock, bpm, switchAt, warn, onListenerError }));
+    const [tempo, nextDownbeat] = [() => sequencer.targetBpm, (t: number) => sequencer.nextLoopStart(t)];
+    const capture = (this.capture = new GestureCapture({ clock, bpm: tempo, nextDownbeat }));
     const outputs = (this.#outputs = new SoundOutputs(options, clock, logs));
     this.midi = outputs.midi;
     this.audio = outputs.audio;
 
     const parts = { clock, sequencer, capture, status, changed, log };
-    const random = options.random ?? Math.random;
-    const host = (this.#host = new ModelHost({ engineFactory: options.engineFactory, settings, log: logs('engine'), status, changed, random }));
+    const host = (this.#host = new ModelHost({ ...parts, log: logs('engine') }, options));
     const transport = (this.#transport = new Transport({ ...parts, onTempo: () => working.scheduleSave() }));
-    const working = (this.#working = new WorkingStateKeeper({ ...parts, slots, host, transport, settings, saveDelay: options.saveDelay }));
-    const [play, generate] = [() => transport.toggle(), () => void working.generate()];
+    const working = (this.#working = new WorkingStateKeeper({ ...parts, host, transport }, options));
+    const play = (): void => transport.toggle();
+    const generate = (): void => void working.generate();
     const slotKey = (slot: number, save: boolean): void => working.slotKey(slot, save);
     const modes = (this.modes = new PanelModes({ capture, changed: () => changed.raise(), play, generate, slotKey }));
     const playhead = (this.#playhead = new Playhead(changed));
-    const slotView = { filled: () => slots.filled(), current: () => working.slot };
-    const leds = new LedFrame({ ...parts, modes, grid: devices.grid, tapPad: devices.tapPad, slots: slotView, playhead });
+    const leds = new LedFrame({ ...parts, modes, playhead, currentSlot: () => working.slot }, options);
     const loop = (): Pattern => working.loop;
-    const presenter = (this.#presenter = new PanelPresenter({ leds, playhead, sequencer, capture, model: host, models: BOX_MODELS, status, loop }));
+    const models = BOX_MODELS;
+    const presenter = (this.#presenter = new PanelPresenter({ ...parts, leds, playhead, model: host, models, loop }));
     const panel = options.panel;
     const draw = (): void => {
       leds.show();
       if (panel) presenter.publish(panel, (m) => log.warn(m));
     };
-    this.#frames = new FrameLoop({ clock, changed, interval: options.refreshInterval ?? 1 / 30, poll: (now) => leds.poll(now), draw });
+    const interval = options.refreshInterval ?? 1 / 30;
+    this.#frames = new FrameLoop({ clock, changed, interval, poll: (now) => leds.poll(now), draw });
   }
 
   get model(): BoxModel {
@@ -133,16 +138,18 @@ export class GrooveBox implements BoxControl {
     if (this.#booted) throw new Error('GrooveBox.boot: already booted');
     this.#booted = true;
     const restored = await this.#working.restore();
-    this.#unsubscribe.push(...this.#outputs.attach(this.sequencer), this.#playhead.attach(this.sequencer), this.#transport.attach());
+    this.#unsubscribe.push(...this.#outputs.attach(this.sequencer), this.#playhead.attach(this.sequencer));
+    this.#unsubscribe.push(this.#transport.attach());
     await Promise.all([this.#outputs.open(), this.#host.start()]);
     if (!this.modelLoaded) this.#working.playScore('step');
     else if (!restored?.loop) void this.generate();
 
-    const { grid, tapPad, buttons, tempo } = this.#options.devices;
+    const { devices, clockInput, logs } = this.#options;
+    const { grid, tapPad, buttons, tempo } = devices;
     this.#unsubscribe.push(this.modes.attach({ grid, buttons, tapPad }));
     // From the tempo last asked for: detents turned within one 16th must all count.
     if (tempo) this.#unsubscribe.push(tempo.onTurn((detents) => this.setTempo(this.sequencer.targetBpm + detents)));
-    if (this.#options.clockInput && !this.#stopped) await this.#transport.follow(this.#options.clockInput, this.#options.logs);
+    if (clockInput && !this.#stopped) await this.#transport.follow(clockInput, logs);
     this.capture.onChange((_state, action) => this.#working.edited(action));
     if (!this.#stopped) this.#frames.start();
     if (!this.#stopped) this.#outputs.start();

@@ -25,7 +25,9 @@ export class FrameLoop {
 
   constructor(options: FrameLoopOptions) {
     this.#options = options;
-    options.changed.subscribe(() => { this.#due = true; });
+    options.changed.subscribe(() => {
+      this.#due = true;
+    });
   }
 
   /** Draws the first frame now and keeps going until `stop`. */

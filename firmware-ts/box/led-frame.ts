@@ -18,14 +18,18 @@ const ERROR_COLOUR: Rgb = { r: 255, g: 0, b: 0 };
 const ERROR_OFF_COLOUR: Rgb = { r: 255, g: 255, b: 255 };
 const ERROR_BLINK_HZ = 2;
 
-export interface LedFrameOptions extends BoxParts {
+export interface LedFrameParts extends BoxParts {
   modes: PanelModes;
-  grid: StepGrid | null;
-  tapPad: TapPad | null;
-  /** Which slots hold something, and the one loaded (null: none). */
-  slots: { filled(): boolean[]; current(): number | null };
   /** The step playing (null: stopped); it moves with time. */
   playhead: { readonly step: number | null; advance(now: Seconds): void };
+  /** The slot loaded (null: none). */
+  currentSlot(): number | null;
+}
+
+/** From the box's options: the devices whose trouble shows, and which slots hold something. */
+export interface LedFrameOptions {
+  devices: { grid: StepGrid | null; tapPad: TapPad | null };
+  slots: { filled(): boolean[] };
 }
 
 /**
@@ -34,14 +38,14 @@ export interface LedFrameOptions extends BoxParts {
  * device is in trouble.
  */
 export class LedFrame {
-  readonly #options: LedFrameOptions;
+  readonly #options: LedFrameParts & LedFrameOptions;
   #lastGridError: string | null = null;
   /** What a panel device reported at the last check (null: all well), and whether the error key was lit then. */
   #trouble: string | null = null;
   #errorLit = false;
 
-  constructor(options: LedFrameOptions) {
-    this.#options = options;
+  constructor(parts: LedFrameParts, options: LedFrameOptions) {
+    this.#options = { ...options, ...parts };
   }
 
   colors(): Rgb[] {
@@ -54,8 +58,10 @@ export class LedFrame {
 
   /** Sends the frame to the grid (the driver retries the bus itself: a failure is logged once per distinct problem). */
   show(): void {
-    this.#options.grid?.show(this.colors()).then(
-      () => { this.#lastGridError = null; },
+    this.#options.devices.grid?.show(this.colors()).then(
+      () => {
+        this.#lastGridError = null;
+      },
       (err: Error) => {
         if (err.message !== this.#lastGridError) this.#options.log.warn(`grid LEDs: ${err.message}`);
         this.#lastGridError = err.message;
@@ -72,8 +78,9 @@ export class LedFrame {
 
   /** The drivers retry I2C errors themselves; the box shows that they are: a status line when trouble starts, a blinking key while it lasts. */
   #checkDevices(now: Seconds): void {
-    const trouble = firstTrouble([this.#options.grid, this.#options.tapPad]);
-    if (trouble && !this.#trouble) this.#options.status.say(`${trouble} (the bottom-right key flashes red and white until it recovers)`);
+    const trouble = firstTrouble([this.#options.devices.grid, this.#options.devices.tapPad]);
+    if (trouble && !this.#trouble)
+      this.#options.status.say(`${trouble} (the bottom-right key flashes red and white until it recovers)`);
     const lit = trouble !== null && errorKeyLit(now);
     // Trouble ending in the white half leaves `lit` false as it was: the key must still be redrawn.
     if (lit !== this.#errorLit || (trouble === null) !== (this.#trouble === null)) this.#options.changed.raise();
@@ -83,8 +90,10 @@ export class LedFrame {
 
   #slotColors(): Rgb[] {
     const filled = this.#options.slots.filled();
-    const current = this.#options.slots.current();
-    return Array.from({ length: GRID_KEYS }, (_, k) => (k === current ? SLOT_CURRENT : filled[k] ? SLOT_FILLED : SLOT_EMPTY));
+    const current = this.#options.currentSlot();
+    return Array.from({ length: GRID_KEYS }, (_, k) =>
+      k === current ? SLOT_CURRENT : filled[k] ? SLOT_FILLED : SLOT_EMPTY,
+    );
   }
 }
 

@@ -6,10 +6,9 @@ import { toModelGestures, type GestureState } from '../gestures/state.js';
 import type { Gestures, Reconstructions } from '../model/generator.js';
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { STEPS, type Pattern } from '../pattern/pattern.js';
-import type { ChangeSignal } from './changed.js';
 import { BOX_MODELS, type BoxConfig, type BoxModel } from './config.js';
 import type { BoxLog } from './log.js';
-import type { StatusLines } from './status-lines.js';
+import type { BoxParts } from './parts.js';
 
 export type EngineStatus = 'loading' | 'ready' | 'failed' | 'off';
 
@@ -23,16 +22,17 @@ export interface Generation {
   interpretation: Interpretation;
 }
 
+/** The box's parts the host works with (its log is the engine's). */
+export type ModelHostParts = Pick<BoxParts, 'status' | 'changed' | 'log'>;
+
+/** From the box's options. */
 export interface ModelHostOptions {
   /** Makes a generation engine for one model folder; the host starts, restarts and stops it. */
   engineFactory: (config: WorkerConfig) => GenerationEngine;
   /** The model to start with, the folder with one sub-folder per model, and the tfjs backend. */
   settings: Pick<BoxConfig, 'model' | 'backend'> & { modelsDir: string };
-  log: BoxLog;
-  status: StatusLines;
-  changed: ChangeSignal;
-  /** Source of seeds for GENERATE. */
-  random: () => number;
+  /** Source of seeds for GENERATE (default Math.random). */
+  random?: () => number;
 }
 
 /** Whoever plays what the model makes (the working state). */
@@ -54,7 +54,7 @@ const NOBODY: ModelHostListener = { generated: () => {}, lost: () => {}, switche
  * dropped here, so whoever plays it never sees it.
  */
 export class ModelHost {
-  readonly #options: ModelHostOptions;
+  readonly #options: ModelHostParts & ModelHostOptions;
   readonly #log: BoxLog;
   #engine: GenerationEngine | null = null;
   #status: EngineStatus = 'off';
@@ -71,9 +71,9 @@ export class ModelHost {
   #stopped = false;
   #listener = NOBODY;
 
-  constructor(options: ModelHostOptions) {
-    this.#options = options;
-    this.#log = options.log;
+  constructor(parts: ModelHostParts, options: ModelHostOptions) {
+    this.#options = { ...options, ...parts };
+    this.#log = parts.log;
     this.#model = this.#requested = options.settings.model;
   }
 
@@ -138,7 +138,8 @@ export class ModelHost {
    * one that stays, and no loaded model is left behind.
    */
   select(name: string): Promise<void> {
-    if (!(BOX_MODELS as readonly string[]).includes(name)) return Promise.reject(new Error(`model "${name}": expected one of ${BOX_MODELS.join(', ')}`));
+    if (!(BOX_MODELS as readonly string[]).includes(name))
+      return Promise.reject(new Error(`model "${name}": expected one of ${BOX_MODELS.join(', ')}`));
     if (this.#status === 'loading' && this.#engine) {
       // Already loading what is asked for: that switch is this one.
       if (name === this.#model) return this.#switches;
@@ -170,7 +171,7 @@ export class ModelHost {
   }
 
   async #generate(id: number, engine: GenerationEngine, gestures: GestureState, temperature: number): Promise<void> {
-    const seed = Math.floor(this.#options.random() * 2 ** 31);
+    const seed = Math.floor((this.#options.random ?? Math.random)() * 2 ** 31);
     this.#generating++;
     this.#options.changed.raise();
     try {
@@ -179,7 +180,13 @@ export class ModelHost {
       if (id !== this.#request || this.#stopped || engine !== this.#engine) return;
       const heard = perDrum(result.reconstructions);
       this.#heard = heard;
-      this.#listener.generated({ pattern: result.pattern, seed, ms: result.ms, model: this.#model, interpretation: interpretationOf(heard) });
+      this.#listener.generated({
+        pattern: result.pattern,
+        seed,
+        ms: result.ms,
+        model: this.#model,
+        interpretation: interpretationOf(heard),
+      });
     } catch (err) {
       const error = err as Error & { superseded?: boolean };
       if (error.superseded || id !== this.#request || this.#stopped) return;
@@ -216,9 +223,13 @@ export class ModelHost {
     this.#status = 'loading';
     this.#options.changed.raise();
     const engine = this.#options.engineFactory({ modelDir, backend: this.#options.settings.backend ?? undefined });
-    engine.on('crashed', (err) => this.#log.warn(`generation worker crashed (${err.message}); restarting it, the loop plays on`));
+    engine.on('crashed', (err) =>
+      this.#log.warn(`generation worker crashed (${err.message}); restarting it, the loop plays on`),
+    );
     engine.on('log', (m) => this.#log.info(m.replace(/^groovebox:engine /, '')));
-    engine.on('ready', (info) => this.#log.info(`model ${info.model} ready on ${info.backend} in ${Math.round(info.loadMs)} ms`));
+    engine.on('ready', (info) =>
+      this.#log.info(`model ${info.model} ready on ${info.backend} in ${Math.round(info.loadMs)} ms`),
+    );
     engine.on('failed', (err) => this.#failed(engine, err));
     this.#engine = engine;
     try {
@@ -267,7 +278,9 @@ function engineGestures(state: GestureState): Gestures {
 /** The 2-input model and the baseline hear the score as one 32x9 block; the panel and the LEDs show it per drum. */
 function perDrum(r: Reconstructions): Reconstructions {
   if (r.drums || !r.score) return r;
-  const drums = Array.from({ length: DRUM_COUNT }, (_, d) => Float32Array.from({ length: STEPS }, (_, s) => r.score![s * DRUM_COUNT + d]));
+  const drums = Array.from({ length: DRUM_COUNT }, (_, d) =>
+    Float32Array.from({ length: STEPS }, (_, s) => r.score![s * DRUM_COUNT + d]),
+  );
   return { ...r, drums };
 }
 

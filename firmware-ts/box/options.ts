@@ -20,7 +20,10 @@ export interface BoxDevices {
 }
 
 /** The settings the box plays by (a subset of the config file). */
-export type BoxSettings = Pick<BoxConfig, 'model' | 'temperature' | 'switchAt' | 'stepVelocity' | 'autoplay' | 'bpm' | 'backend'> & {
+export type BoxSettings = Pick<
+  BoxConfig,
+  'model' | 'temperature' | 'switchAt' | 'stepVelocity' | 'autoplay' | 'bpm' | 'backend'
+> & {
   /** Folder with one sub-folder per model (ag11, ag2, baseline). */
   modelsDir: string;
   /** The model was asked for explicitly (--model): it wins over the one the saved working state played. */
@@ -39,13 +42,17 @@ interface MidiCommon {
  * opens the described port (the box on stage). With `open`, a MidiOut on this
  * thread (tests with fake ports, OfflineClock). Either owns its retries.
  */
-export type BoxMidiOptions = MidiCommon & ({ thread: MidiPortSpec; realtime?: number | false } | {
-  open: MidiPortOpener;
-  /** Real-time precision of the send loop; must be false with an OfflineClock. */
-  precise: boolean;
-  /** Sees every message as it leaves, with its due time. */
-  onSend?: (bytes: readonly number[], due: Seconds, sentAt: Seconds) => void;
-});
+export type BoxMidiOptions = MidiCommon &
+  (
+    | { thread: MidiPortSpec; realtime?: number | false }
+    | {
+        open: MidiPortOpener;
+        /** Real-time precision of the send loop; must be false with an OfflineClock. */
+        precise: boolean;
+        /** Sees every message as it leaves, with its due time. */
+        onSend?: (bytes: readonly number[], due: Seconds, sentAt: Seconds) => void;
+      }
+  );
 
 export interface GrooveBoxOptions {
   clock: Clock;

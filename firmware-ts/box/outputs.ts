@@ -28,7 +28,9 @@ export class SoundOutputs {
     const midiLog = logs('midi');
     this.midi = options.midi ? openMidi(options.midi, clock, (m) => midiLog.info(m)) : null;
     const audio = options.audio;
-    this.audio = audio ? new AudioOut({ context: audio.context, clock, gain: audio.gain, log: (m) => logs('audio').warn(m) }) : null;
+    this.audio = audio
+      ? new AudioOut({ context: audio.context, clock, gain: audio.gain, log: (m) => logs('audio').warn(m) })
+      : null;
     this.#audioMemory = audio ? new NativeAudioMemory(clock, (m) => logs('audio').info(m)) : null;
   }
 
@@ -46,7 +48,9 @@ export class SoundOutputs {
 
   /** Both outputs listen to the sequencer. */
   attach(sequencer: Sequencer): Unsubscribe[] {
-    return [this.midi?.attach(sequencer), this.audio?.attach(sequencer)].filter((off): off is Unsubscribe => off !== undefined);
+    return [this.midi?.attach(sequencer), this.audio?.attach(sequencer)].filter(
+      (off): off is Unsubscribe => off !== undefined,
+    );
   }
 
   /**
@@ -74,7 +78,13 @@ export class SoundOutputs {
 }
 
 function openMidi(options: BoxMidiOptions, clock: Clock, log: (message: string) => void): MidiSink {
-  const common = { noteMap: options.noteMap, sendClock: options.sendClock, noteLength: options.noteLength, retryInterval: options.retryInterval, log };
+  const common = {
+    noteMap: options.noteMap,
+    sendClock: options.sendClock,
+    noteLength: options.noteLength,
+    retryInterval: options.retryInterval,
+    log,
+  };
   if ('thread' in options) return new MidiThread({ ...common, port: options.thread, realtime: options.realtime });
   return new MidiOut({ ...common, clock, open: options.open, precise: options.precise, onSend: options.onSend });
 }
@@ -94,6 +104,7 @@ export function listenerErrorLog(log: BoxLog): (error: unknown, event: Sequencer
   let count = 0;
   return (error, event) => {
     count++;
-    if (count === 1 || count % 1000 === 0) log.warn(`an output threw on a ${event.type} event (${count} so far): ${(error as Error)?.message ?? error}`);
+    if (count === 1 || count % 1000 === 0)
+      log.warn(`an output threw on a ${event.type} event (${count} so far): ${(error as Error)?.message ?? error}`);
   };
 }

@@ -30,7 +30,8 @@ export class Playhead {
   }
 
   #hear(event: SequencerEvent): void {
-    if (event.type === 'pulse' && event.pulse % PULSES_PER_STEP === 0) this.#upcoming.push([event.time, event.pulse / PULSES_PER_STEP]);
+    if (event.type === 'pulse' && event.pulse % PULSES_PER_STEP === 0)
+      this.#upcoming.push([event.time, event.pulse / PULSES_PER_STEP]);
     else if (event.type === 'stop') {
       this.#upcoming = [];
       this.#step = null;

@@ -35,7 +35,8 @@ export class Transport {
   attach(): Unsubscribe {
     return this.#sequencer.on((event) => {
       // PLAY during a take: its grid was a count-in's guess; the take starts again on the loop's first downbeat.
-      if ((event.type === 'start' || event.type === 'continue') && this.#capture.recorder.phase() !== 'idle') this.#capture.rearm();
+      if ((event.type === 'start' || event.type === 'continue') && this.#capture.recorder.phase() !== 'idle')
+        this.#capture.rearm();
     });
   }
 
@@ -43,8 +44,23 @@ export class Transport {
   async follow(input: { name: string; open: MidiInputOpener }, logs: LogFactory): Promise<void> {
     // Whether the master is followed is the performer's business too: its lines go to the panel's status as well.
     const log = logs('midi-in');
-    const told = { info: (m: string) => { log.info(m); this.#status.show(m); }, warn: (m: string) => { log.warn(m); this.#status.show(m); } };
-    this.#clockInput = new ClockInputLink({ name: input.name, open: input.open, sequencer: this.#sequencer, clock: this.#options.clock, log: told });
+    const told = {
+      info: (m: string) => {
+        log.info(m);
+        this.#status.show(m);
+      },
+      warn: (m: string) => {
+        log.warn(m);
+        this.#status.show(m);
+      },
+    };
+    this.#clockInput = new ClockInputLink({
+      name: input.name,
+      open: input.open,
+      sequencer: this.#sequencer,
+      clock: this.#options.clock,
+      log: told,
+    });
     await this.#clockInput.start();
   }
 

@@ -15,14 +15,18 @@ import type { StatusLines } from './status-lines.js';
 
 type SwitchAt = 'loop' | 'bar' | 'step';
 
-export interface WorkingStateKeeperOptions extends BoxParts {
-  slots: SlotStore;
+export interface WorkingStateParts extends BoxParts {
   host: ModelHost;
+  /** The tempo control (a slot's tempo goes through it like the knob's). */
+  transport: { setTempo(bpm: number): void };
+}
+
+/** From the box's options. */
+export interface WorkingStateOptions {
+  slots: SlotStore;
   settings: Pick<BoxConfig, 'switchAt' | 'stepVelocity' | 'temperature'> & { modelPinned?: boolean };
   /** Seconds of quiet after a change before the working state is written (coalesces bursts of edits). */
   saveDelay?: Seconds;
-  /** The tempo control (a slot's tempo goes through it like the knob's). */
-  transport: { setTempo(bpm: number): void };
 }
 
 /**
@@ -33,7 +37,7 @@ export interface WorkingStateKeeperOptions extends BoxParts {
  * as programmed when there is no model.
  */
 export class WorkingStateKeeper {
-  readonly #options: WorkingStateKeeperOptions;
+  readonly #options: WorkingStateParts & WorkingStateOptions;
   readonly #slots: SlotStore;
   readonly #sequencer: Sequencer;
   readonly #capture: GestureCapture;
@@ -46,13 +50,14 @@ export class WorkingStateKeeper {
   #saving = false;
   #lastGeneration: Promise<void> = Promise.resolve();
 
-  constructor(options: WorkingStateKeeperOptions) {
-    this.#options = options;
+  constructor(parts: WorkingStateParts, options: WorkingStateOptions) {
+    this.#options = { ...options, ...parts };
+    const { host } = parts;
     this.#slots = options.slots;
-    this.#sequencer = options.sequencer;
-    this.#capture = options.capture;
-    this.#host = options.host;
-    this.#status = options.status;
+    this.#sequencer = parts.sequencer;
+    this.#capture = parts.capture;
+    this.#host = host;
+    this.#status = parts.status;
     this.#temperature = options.settings.temperature;
     const { switchAt } = options.settings;
     this.#host.listen({
@@ -93,7 +98,9 @@ export class WorkingStateKeeper {
     if (!this.#options.settings.modelPinned) this.#host.choose(working.model);
     await this.#apply({ ...working, model: this.#host.model }, 'step');
     const where = working.slot !== null ? ` (slot ${working.slot + 1})` : '';
-    this.#options.log.info(`restored the working state${where}: ${working.loop ? working.loop.notes.length : 0} notes at ${working.bpm} BPM`);
+    this.#options.log.info(
+      `restored the working state${where}: ${working.loop ? working.loop.notes.length : 0} notes at ${working.bpm} BPM`,
+    );
     return working;
   }
 
@@ -128,7 +135,9 @@ export class WorkingStateKeeper {
     this.#seed = generation.seed;
     this.#capture.setInterpretation(generation.interpretation);
     const { model, ms, seed } = generation;
-    this.#status.say(`generated with ${model} in ${Math.round(ms)} ms (seed ${seed}); takes over at the next ${switchAt === 'loop' ? 'loop' : 'bar'}`);
+    this.#status.say(
+      `generated with ${model} in ${Math.round(ms)} ms (seed ${seed}); takes over at the next ${switchAt === 'loop' ? 'loop' : 'bar'}`,
+    );
     this.scheduleSave();
   }
 
@@ -146,7 +155,8 @@ export class WorkingStateKeeper {
     this.#cancelSave?.();
     this.#cancelSave = this.#options.clock.setTimeout(() => {
       this.#cancelSave = null;
-      const failed = (err: Error): void => this.#options.log.error(`could not save the working state (${err.message}); the previous save is intact`);
+      const failed = (err: Error): void =>
+        this.#options.log.error(`could not save the working state (${err.message}); the previous save is intact`);
       this.saveNow().catch(failed);
     }, this.#options.saveDelay ?? 1);
   }
@@ -159,7 +169,10 @@ export class WorkingStateKeeper {
 
   /** Always written: the working state on disk is then exactly what was playing when the box stopped. Never rejects. */
   saveAtShutdown(): Promise<void> {
-    const failed = (err: Error): void => this.#options.log.error(`could not save the working state at shutdown (${err.message}); the previous save is intact`);
+    const failed = (err: Error): void =>
+      this.#options.log.error(
+        `could not save the working state at shutdown (${err.message}); the previous save is intact`,
+      );
     return this.saveNow().catch(failed);
   }
 
@@ -178,7 +191,9 @@ export class WorkingStateKeeper {
 
   /** A key on the slot page: with SHIFT held it saves into that slot, alone it loads it; a failure is one error line. */
   slotKey(slot: number, save: boolean): void {
-    (save ? this.saveSlot(slot) : this.loadSlot(slot)).catch((err: Error) => this.#options.log.error(`slot ${slot + 1}: ${err.message}`));
+    (save ? this.saveSlot(slot) : this.loadSlot(slot)).catch((err: Error) =>
+      this.#options.log.error(`slot ${slot + 1}: ${err.message}`),
+    );
   }
 
   /** Loads slot 0..15: gestures, loop (at the next loop boundary), tempo, model settings. */
@@ -209,7 +224,10 @@ export class WorkingStateKeeper {
   midiFile(): { filename: string; bytes: Uint8Array } {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const slot = String((this.#slot ?? 0) + 1).padStart(2, '0');
-    return { filename: `groovebox-slot${slot}-${stamp}.mid`, bytes: patternsToMidi(this.loop, { bpm: this.#sequencer.targetBpm }) };
+    return {
+      filename: `groovebox-slot${slot}-${stamp}.mid`,
+      bytes: patternsToMidi(this.loop, { bpm: this.#sequencer.targetBpm }),
+    };
   }
 
   /** Writes the loop as a MIDI file into the current slot's folder (slot 1 when none); returns the path. */
@@ -253,5 +271,6 @@ export class WorkingStateKeeper {
 }
 
 function checkSlot(slot: number): void {
-  if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new RangeError(`slot ${slot}: expected 0..${SLOT_COUNT - 1}`);
+  if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT)
+    throw new RangeError(`slot ${slot}: expected 0..${SLOT_COUNT - 1}`);
 }

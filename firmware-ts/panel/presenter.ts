@@ -10,7 +10,11 @@ export interface PanelParts {
   leds: { colors(): Rgb[] };
   playhead: { readonly step: number | null };
   sequencer: { readonly playing: boolean; readonly targetBpm: number };
-  capture: { readonly ui: EditorUi; readonly state: GestureState; readonly recorder: { phase(): 'idle' | 'count-in' | 'recording' } };
+  capture: {
+    readonly ui: EditorUi;
+    readonly state: GestureState;
+    readonly recorder: { phase(): 'idle' | 'count-in' | 'recording' };
+  };
   /** The model playing, what it heard at the last generation (null: none), and whether one is under way. */
   model: { readonly model: string; readonly heard: Reconstructions | null; readonly generating: boolean };
   /** Models the panel may select. */
