@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Listeners, type ButtonEvent, type ButtonName, type Buttons, type KeyEvent, type Rgb, type StepGrid, type TapHit, type TapPad } from '../firmware-ts/devices/interfaces.js';
 import { GestureCapture } from '../firmware-ts/gestures/capture.js';
+import { PanelModes } from '../firmware-ts/gestures/panel-modes.js';
 import type { EditorUi } from '../firmware-ts/gestures/editor.js';
 import { COUNT_IN_COLOR, UNSPECIFIED_COLOR } from '../firmware-ts/gestures/led-view.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
@@ -28,7 +29,7 @@ describe('gestures: GestureCapture on any panel implementation', () => {
     const clock = new OfflineClock();
     const panel = new VirtualPanel(clock);
     const capture = new GestureCapture({ clock, bpm: () => 100 });
-    capture.attach({ grid: panel, buttons: panel, tapPad: panel });
+    new PanelModes({ capture }).attach({ grid: panel, buttons: panel, tapPad: panel });
     const actions: string[] = [];
     const views: EditorUi[] = [];
     capture.onChange((_s, action) => actions.push(action));
@@ -48,7 +49,7 @@ describe('gestures: GestureCapture on any panel implementation', () => {
     const clock = new OfflineClock();
     const panel = new VirtualPanel(clock);
     const capture = new GestureCapture({ clock, bpm: () => 120 });
-    capture.attach({ grid: panel, buttons: panel, tapPad: panel });
+    new PanelModes({ capture }).attach({ grid: panel, buttons: panel, tapPad: panel });
     panel.button('rec', true); panel.button('rec', false);
     expect(capture.recorder.phase()).to.equal('count-in');
     clock.advance(0.6); // second beat of the count-in: two rows lit

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { GestureCapture } from '../firmware-ts/gestures/capture.js';
+import { PanelModes } from '../firmware-ts/gestures/panel-modes.js';
 import { drumState, gestureStateFromJSON } from '../firmware-ts/gestures/state.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 import { fakeHardware } from './helpers/fake-hardware.js';
@@ -18,7 +19,7 @@ describe('gestures: from fake hardware to GestureState', () => {
     const { seesaw, gpio, adc, log } = hw;
     const { grid, tapPad: pad, buttons } = hw.devices;
     const capture = new GestureCapture({ clock, bpm: () => 120 });
-    capture.attach({ grid, buttons, tapPad: pad });
+    new PanelModes({ capture }).attach({ grid, buttons, tapPad: pad });
 
     const run = async (until: number): Promise<void> => {
       while (clock.now() + 1 / 860 <= until) {

@@ -1,4 +1,4 @@
-import type { ButtonEvent, Buttons, KeyEvent, Rgb, StepGrid, TapHit, TapPad } from '../devices/interfaces.js';
+import type { ButtonEvent, KeyEvent, Rgb, TapHit } from '../devices/interfaces.js';
 import { Listeners, type Unsubscribe } from '../devices/interfaces.js';
 import type { Clock, Seconds } from '../time/clock.js';
 import { flipPage, initialUi, nextMode, pressKey, type EditorUi } from './editor.js';
@@ -18,10 +18,11 @@ export interface GestureCaptureOptions {
 }
 
 /**
- * Hands -> GestureState. Feeds on a StepGrid, Buttons and a TapPad (real,
- * fake or the virtual panel's), keeps the state and the editor view, and
- * tells listeners when the state changes. The daemon sends the state to the
- * model on GENERATE and pushes `colors()` to the grid.
+ * Hands -> GestureState. Fed by PanelModes (which holds SHIFT and knows
+ * which page the keys show) from a StepGrid, Buttons and a TapPad (real, fake
+ * or the virtual panel's); keeps the state and the editor view, and tells
+ * listeners when the state changes. The daemon sends the state to the model
+ * on GENERATE and pushes `colors()` to the grid.
  */
 export class GestureCapture {
   readonly recorder: TapRecorder;
@@ -31,7 +32,6 @@ export class GestureCapture {
   readonly #views = new Listeners<[EditorUi]>();
   #state: GestureState;
   #ui: EditorUi = initialUi();
-  #shift = false;
   #interpretation: Interpretation | null = null;
 
   constructor(options: GestureCaptureOptions) {
@@ -50,16 +50,6 @@ export class GestureCapture {
     return this.#ui;
   }
 
-  /** Subscribes to whichever devices are present; returns one function that detaches from all. */
-  attach(devices: { grid?: StepGrid | null; buttons?: Buttons | null; tapPad?: TapPad | null }): Unsubscribe {
-    const offs = [
-      devices.grid?.onKey((e) => this.handleKey(e)),
-      devices.buttons?.onButton((e) => this.handleButton(e)),
-      devices.tapPad?.onHit((h) => this.handleHit(h)),
-    ];
-    return () => offs.forEach((off) => off?.());
-  }
-
   /** Listeners get the new state and a one-line description of the change. */
   onChange(listener: (state: GestureState, action: string) => void): Unsubscribe {
     return this.#changes.add(listener);
@@ -74,20 +64,20 @@ export class GestureCapture {
     return this.recorder.onTake(listener);
   }
 
-  handleKey(event: KeyEvent): void {
+  /** A key on the editor page; `shift`: the SHIFT layer (drum select and commands), as PanelModes holds it. */
+  handleKey(event: KeyEvent, shift = false): void {
     if (!event.pressed) return;
-    const edit = pressKey(this.#state, this.#ui, event.key, this.#shift);
+    const edit = pressKey(this.#state, this.#ui, event.key, shift);
     this.#setUi(edit.ui);
     this.#set(edit.state, edit.action);
   }
 
   handleButton(event: ButtonEvent): void {
-    if (event.button === 'shift') this.#shift = event.pressed;
     if (!event.pressed) return;
     if (event.button === 'mode') this.#setUi(nextMode(this.#ui));
     else if (event.button === 'page') this.#setUi(flipPage(this.#ui));
     else if (event.button === 'rec') this.rec();
-    // PLAY and GENERATE belong to the transport and the engine: the daemon listens for them itself.
+    // SHIFT, PLAY and GENERATE belong to PanelModes, the transport and the engine.
   }
 
   handleHit(hit: TapHit): void {

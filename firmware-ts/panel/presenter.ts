@@ -1,0 +1,89 @@
+import type { Rgb } from '../devices/interfaces.js';
+import type { EditorUi } from '../gestures/editor.js';
+import type { GestureState } from '../gestures/state.js';
+import type { Reconstructions } from '../model/generator.js';
+import type { Pattern, PatternJSON } from '../pattern/pattern.js';
+import { reconstructionsToJSON, type PanelSnapshot, type ReconstructionsJSON } from './protocol.js';
+
+/** The parts of the box the panel shows, read at the moment of a snapshot. */
+export interface PanelParts {
+  leds: { colors(): Rgb[] };
+  playhead: { readonly step: number | null };
+  sequencer: { readonly playing: boolean; readonly targetBpm: number };
+  capture: {
+    readonly ui: EditorUi;
+    readonly state: GestureState;
+    readonly recorder: { phase(): 'idle' | 'count-in' | 'recording' };
+  };
+  /** The model playing, what it heard at the last generation (null: none), and whether one is under way. */
+  model: { readonly model: string; readonly heard: Reconstructions | null; readonly generating: boolean };
+  /** Models the panel may select. */
+  models: readonly string[];
+  status: { lines(): string[] };
+  /** The loop playing now (or queued for the loop boundary). */
+  loop(): Pattern;
+}
+
+/** Where snapshots go: the virtual front panel's server, which must not block. */
+export interface PanelView {
+  publish(snapshot: PanelSnapshot): void;
+}
+
+/**
+ * Builds the panel's wire type (PanelSnapshot, plain JSON) from the box's
+ * parts and publishes it. The loop and the reconstructions are converted
+ * once per new loop or generation, not once per frame: the loop is a new
+ * Pattern whenever it changes, so its identity says when.
+ */
+export class PanelPresenter {
+  readonly #parts: PanelParts;
+  #loop: { pattern: Pattern; json: PatternJSON } | null = null;
+  #heard: { from: Reconstructions | null; json: ReconstructionsJSON | null } = { from: null, json: null };
+
+  constructor(parts: PanelParts) {
+    this.#parts = parts;
+  }
+
+  snapshot(): PanelSnapshot {
+    const { leds, playhead, sequencer, capture, model, models, status } = this.#parts;
+    const ui = capture.ui;
+    return {
+      leds: leds.colors(),
+      playhead: playhead.step,
+      playing: sequencer.playing,
+      bpm: sequencer.targetBpm,
+      page: ui.bar,
+      mode: ui.mode,
+      drum: ui.drum,
+      gestures: capture.state,
+      pattern: this.#loopJSON(),
+      reconstructions: this.#heardJSON(),
+      model: model.model,
+      models: [...models],
+      take: capture.recorder.phase(),
+      generating: model.generating,
+      status: status.lines(),
+    };
+  }
+
+  /** Sends a snapshot to the view; a view that throws is reported to `warn`, never to the caller. */
+  publish(view: PanelView, warn: (message: string) => void): void {
+    try {
+      view.publish(this.snapshot());
+    } catch (err) {
+      warn(`panel publish failed: ${(err as Error).message}`);
+    }
+  }
+
+  #loopJSON(): PatternJSON {
+    const pattern = this.#parts.loop();
+    if (this.#loop?.pattern !== pattern) this.#loop = { pattern, json: pattern.toJSON() };
+    return this.#loop.json;
+  }
+
+  #heardJSON(): ReconstructionsJSON | null {
+    const heard = this.#parts.model.heard;
+    if (this.#heard.from !== heard) this.#heard = { from: heard, json: reconstructionsToJSON(heard) };
+    return this.#heard.json;
+  }
+}
