@@ -147,6 +147,8 @@ export class AudioOnsetDetector {
     const silence = 10 * Math.log10(this.#floor);
     this.#previous = Array.from({ length: LAG + REFERENCE_FRAMES - 1 }, () => new Float64Array(this.#spectrum.bands).fill(silence));
     this.#medianFrames = Math.max(3, Math.round((o.medianTime * o.sampleRate) / this.#hop));
+    // The same silence in the threshold's history, so that a first tap is not measured against itself.
+    for (let k = 0; k < this.#medianFrames; k++) this.#remember(0);
   }
 
   /** The analysis frame in samples, and its hop (for latency reasoning in the benchmark and docs). */
@@ -295,4 +297,15 @@ function insertSorted(sorted: number[], x: number): void {
 
 function removeSorted(sorted: number[], x: number): void {
   sorted.splice(lowerBound(sorted, x), 1);
+}
+
+/**
+ * The same detector over a whole recording (the offline path): fed in blocks
+ * as the live input would be, times from the recording's start.
+ */
+export function detectOnsets(samples: Float32Array, options: Partial<AudioOnsetOptions> & { sampleRate: number }, blockSize = 512): AudioOnset[] {
+  const detector = new AudioOnsetDetector(options);
+  const out: AudioOnset[] = [];
+  for (let i = 0; i < samples.length; i += blockSize) out.push(...detector.push(samples.subarray(i, i + blockSize), i / detector.options.sampleRate));
+  return out;
 }
