@@ -5,7 +5,7 @@ import path from 'node:path';
 import { decodeWav, mixToMono, readWavFile } from '../firmware-ts/wav-file/read.js';
 
 /** WAV bytes written by hand, field by field, so the reader is tested against the format and not against itself. */
-function wav(options: { format?: number; bits: number; channels?: number; rate?: number; frames: number[][]; extensible?: boolean; dataSize?: number; extraChunk?: boolean }): Uint8Array {
+function wav(options: { format?: number; bits: number; channels?: number; rate?: number; frames: number[][]; extensible?: boolean; dataSize?: number; extraChunk?: boolean; declaredBits?: number }): Uint8Array {
   const channels = options.channels ?? 1;
   const bytes = options.bits / 8;
   const format = options.format ?? 1;
@@ -27,7 +27,7 @@ function wav(options: { format?: number; bits: number; channels?: number; rate?:
   fmt.writeUInt32LE(options.rate ?? 44100, 4);
   fmt.writeUInt32LE((options.rate ?? 44100) * channels * bytes, 8);
   fmt.writeUInt16LE(channels * bytes, 12);
-  fmt.writeUInt16LE(options.bits, 14);
+  fmt.writeUInt16LE(options.declaredBits ?? options.bits, 14);
   if (options.extensible) {
     fmt.writeUInt16LE(22, 16);
     fmt.writeUInt16LE(options.bits, 18);
@@ -79,7 +79,7 @@ describe('wav-file: reading WAV recordings', () => {
   it('refuses what it cannot read with one line naming the file and what was expected', () => {
     const cases: [Uint8Array, string][] = [
       [new Uint8Array(Buffer.from('ID3 not a wave file at all')), 'a.wav: not a WAV file (expected "RIFF" at byte 0 and "WAVE" at byte 8, found "ID3 "/"a wa")'],
-      [wav({ bits: 12, frames: ramp }), 'a.wav: 12-bit integer PCM samples: expected PCM 8/16/24/32-bit integer or 32-bit float'],
+      [wav({ bits: 16, declaredBits: 12, frames: ramp }), 'a.wav: 12-bit integer PCM samples: expected PCM 8/16/24/32-bit integer or 32-bit float'],
       [wav({ bits: 32, format: 2, frames: [] }), 'a.wav: format code 2 samples: expected PCM 8/16/24/32-bit integer or 32-bit float'],
       [wav({ bits: 16, channels: 3, frames: [[0, 0, 0]] }), 'a.wav: 3 channels: expected mono or stereo'],
       [wav({ bits: 16, frames: ramp }).subarray(0, 36), 'a.wav: no "data" chunk: expected the audio samples after the "fmt " chunk'],
