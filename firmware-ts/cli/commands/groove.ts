@@ -54,10 +54,10 @@ export const grooveCommand: Command = {
     // A recording's gain is whatever the recorder chose: by default its loudest tap is the full velocity.
     const loud = loudLevel ?? Math.max(...onsets.map((o) => o.level), -90);
     const strokes = onsets.map((o) => ({ time: o.time, velocity: velocityOfLevel(o.level, { ...DEFAULT_AUDIO_ONSET_OPTIONS, loudLevel: loud }) }));
-    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-    fs.writeFileSync(out, onsetsToMidi(strokes, { bpm, pitch, duration: wav.duration }));
-
     const takes = grooves(strokes, bpm, wav.duration);
+    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+    fs.writeFileSync(out, onsetsToMidi(strokes, { bpm, pitch, duration: (takes.length * STEPS * 60) / bpm / 4 }));
+
     process.stderr.write(`groovebox: ${file} (${wav.duration.toFixed(2)} s, ${wav.sampleRate} Hz): ${onsets.length} onset${onsets.length === 1 ? '' : 's'} -> ${out} (${takes.length} groove${takes.length === 1 ? '' : 's'} of 2 bars at ${bpm} bpm)\n`);
     if (values.json) {
       process.stdout.write(JSON.stringify({ file, bpm, out, onsets: onsets.map((o, k) => onsetJSON(o, strokes[k].velocity)), grooves: takes.map(grooveJSON) }) + '\n');
@@ -67,10 +67,17 @@ export const grooveCommand: Command = {
   },
 };
 
-/** Every 2 bars in turn through the tap recorder, as takes armed on each loop's downbeat. */
+/**
+ * Every 2 bars in turn through the tap recorder, as takes armed on each
+ * loop's downbeat: every whole 2 bars of the recording, and the part after
+ * them when a tap falls in it (a recording rarely ends exactly on a bar line).
+ */
 export function grooves(strokes: readonly { time: number; velocity: number }[], bpm: number, duration: number): Take[] {
   const loop = (STEPS * 60) / bpm / 4;
-  const count = Math.max(1, Math.ceil(Math.max(duration, ...strokes.map((s) => s.time)) / loop - 1e-9));
+  const halfStep = loop / STEPS / 2;
+  const whole = Math.floor(duration / loop + 1e-9);
+  const lastTap = Math.max(-Infinity, ...strokes.map((s) => s.time));
+  const count = Math.max(1, whole, Math.ceil((lastTap + halfStep) / loop - 1e-9));
   const takes: Take[] = [];
   for (let k = 0; k < count; k++) {
     const clock = new OfflineClock(k * loop);
