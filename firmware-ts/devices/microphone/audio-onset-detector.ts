@@ -235,7 +235,7 @@ export class AudioOnsetDetector {
       envelope[j] = Math.sqrt(sum / step);
     }
     // The new sound came into the frame after its first hop: its peak is there or later.
-    let peak = Math.max(0, Math.floor((start + this.#hop - from) / step));
+    let peak = Math.min(steps - 1, Math.max(0, Math.floor((start + this.#hop - from) / step)));
     for (let j = peak; j < steps; j++) if (envelope[j] > envelope[peak]) peak = j;
     // The quiet before the onset: a low percentile, not the minimum, which noise would drag down until a noise wobble crossed the rise.
     const before = Array.from(envelope.subarray(0, peak + 1)).sort((a, b) => a - b);
