@@ -21,6 +21,8 @@ interface Step {
   key: string;
   title: string;
   args: string[];
+  /** A script in dist/scripts/ to run instead of the groovebox CLI. */
+  script?: string;
 }
 
 const { values } = parseArgs({
@@ -68,6 +70,7 @@ const STEPS: Step[] = [
   { key: 'midiTiming.load', title: 'MIDI send error, generating', args: ['bench', 'midi-timing', '--events', events, '--bpm', '180', '--load', '--json'] },
   { key: 'wakeUp', title: 'idle real-time thread wake-up (the floor for stalls)', args: ['bench', 'wake-up', '--seconds', quick ? '20' : '60', '--json'] },
   { key: 'train', title: 'training step, wasm vs cpu', args: ['bench', 'train', '--json', ...(quick ? ['--steps', '2'] : [])] },
+  { key: 'onsets', title: 'microphone onsets (synthetic + recorded-style audio)', script: 'bench-onsets.js', args: ['--json'] },
   { key: 'soak', title: `soak (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--json'] },
   { key: 'soakWitness', title: `soak with stall witnesses (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--witness', '--json'] },
   { key: 'soakNoAudio', title: `soak without audio (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--no-audio', '--json'] },
@@ -99,7 +102,8 @@ for (const step of STEPS) {
   }
   process.stderr.write(`bench: ${step.title} ...\n`);
   const t0 = performance.now();
-  const run = spawnSync(process.execPath, [...process.execArgv, cli, ...step.args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const target = step.script ? path.join(PROJECT_ROOT, 'dist', 'scripts', step.script) : cli;
+  const run = spawnSync(process.execPath, [...process.execArgv, target, ...step.args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
   const seconds = (performance.now() - t0) / 1000;
   const line = run.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (run.status !== 0 || !line) {
@@ -110,7 +114,7 @@ for (const step of STEPS) {
   }
   const value = JSON.parse(line) as Record<string, unknown>;
   set(results, step.key, value);
-  table.push([step.title, summary(step.key, value), `groovebox ${step.args.join(' ')}`, `${seconds.toFixed(0)} s`]);
+  table.push([step.title, summary(step.key, value), step.script ? `node dist/scripts/${step.script} ${step.args.join(' ')}` : `groovebox ${step.args.join(' ')}`, `${seconds.toFixed(0)} s`]);
 }
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -142,6 +146,7 @@ function summary(key: string, v: Record<string, unknown>): string {
   const ms = (x: unknown) => (typeof x === 'number' ? `${x.toFixed(x < 1 ? 3 : 1)} ms` : '?');
   if (key.startsWith('generation')) return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)} (${v.backend})`;
   if (key.startsWith('midiTiming')) return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)} over ${v.events} events`;
+  if (key === 'onsets') return `recall ${pct(v.recall)}, false ${pct(v.falseOnsets)}, error p95 ${ms(v.errorP95Ms)}, latency max ${ms(v.latencyMaxMs)}`;
   if (key === 'wakeUp') return `p99 ${ms(v.p99Ms)}, max ${ms(v.maxMs)}, ${v.over5ms} over 5 ms; steal ${v.stolenMs} ms`;
   if (key.startsWith('soak')) {
     const midi = v.midiTiming as { first?: { p99_ms?: number }; last?: { p99_ms?: number }; maxMs?: number } | undefined;
@@ -155,6 +160,10 @@ function summary(key: string, v: Record<string, unknown>): string {
     .slice(0, 3)
     .map(([k, x]) => `${k} ${(x as number).toFixed(2)}`)
     .join(', ');
+}
+
+function pct(x: unknown): string {
+  return typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '?';
 }
 
 /** +1.5, -2.9, +0: growth figures with their sign. */

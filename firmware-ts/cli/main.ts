@@ -6,6 +6,7 @@ import { benchTrainCommand } from './commands/bench-train.js';
 import { benchWakeUpCommand } from './commands/bench-wake-up.js';
 import { drumifyCommand } from './commands/drumify.js';
 import { generateCommand } from './commands/generate.js';
+import { grooveCommand } from './commands/groove.js';
 import { humanizeCommand } from './commands/humanize.js';
 import { benchMidiTiming } from './commands/bench-midi-timing.js';
 import { datasetBuild, datasetStats } from './commands/dataset.js';
@@ -17,7 +18,7 @@ import { soakCommand } from './commands/soak.js';
 import { startCommand } from './commands/start.js';
 
 // Every command a person runs by hand. Add a command: one file in commands/, one line here.
-const COMMANDS: Command[] = [startCommand, datasetStats, datasetBuild, trainCommand, plotLossesCommand, soakCommand, evaluateCommand, benchDatasetCommand, benchMidiTiming, soundRender, benchGenerateCommand, generateCommand, humanizeCommand, drumifyCommand, benchTrainCommand, benchWakeUpCommand];
+const COMMANDS: Command[] = [startCommand, datasetStats, datasetBuild, trainCommand, plotLossesCommand, soakCommand, evaluateCommand, benchDatasetCommand, benchMidiTiming, soundRender, benchGenerateCommand, generateCommand, grooveCommand, humanizeCommand, drumifyCommand, benchTrainCommand, benchWakeUpCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

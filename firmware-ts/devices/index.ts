@@ -33,3 +33,9 @@ export { sysfsNumberForBcm, listGpioChips, HEADER_CHIP_LABELS } from './gpio/sys
 export { GpioButtons, DEFAULT_BUTTON_PINS } from './buttons/gpio-buttons.js';
 export { RotaryEncoder, DEFAULT_ENCODER_PINS } from './buttons/rotary-encoder.js';
 export { Debouncer } from './buttons/debouncer.js';
+
+export type { AudioInput, AudioBlock } from './microphone/audio-input.js';
+export { ArecordInput, type ArecordInputOptions } from './microphone/arecord-input.js';
+export { FakeAudioInput } from './microphone/fake-audio-input.js';
+export { MicrophoneTapPad, type LevelMeter } from './microphone/microphone-tap-pad.js';
+export { AudioOnsetDetector, DEFAULT_AUDIO_ONSET_OPTIONS, audioOnsetOptions, detectOnsets, velocityOfLevel, type AudioOnset, type AudioOnsetOptions } from './microphone/audio-onset-detector.js';
