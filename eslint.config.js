@@ -1,10 +1,11 @@
 // ESLint for the whole repository (flat config). Why these rules: see docs/testing.md, "Lint and format".
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: [
       'dist/',
@@ -18,6 +19,8 @@ export default tseslint.config(
       'test-artifacts/',
     ],
   },
+  // A disable comment that no longer disables anything is an error, so none outlives its reason.
+  { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   tseslint.configs.recommended,
   {
@@ -36,7 +39,12 @@ export default tseslint.config(
       // Unused names are errors, except those that say they are unused on purpose with a leading underscore.
       '@typescript-eslint/no-unused-vars': [
         'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+        },
       ],
     },
   },
