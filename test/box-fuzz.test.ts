@@ -85,7 +85,7 @@ describe('box: fuzzing the config parser and the slot files (seeded)', function 
         expect(off, `case ${n}: accepted off shape`).to.equal(null);
         accepted++;
       } catch (err) {
-        if (!(err instanceof ConfigError)) throw new Error(`case ${n}: ${(err as Error)?.name}: ${(err as Error)?.message}`);
+        if (!(err instanceof ConfigError)) throw new Error(`case ${n}: ${(err as Error)?.name}: ${(err as Error)?.message}`, { cause: err });
         expect(err.message, `case ${n}`).to.contain(file);
         expect(err.message.includes('\n'), `case ${n}: one line`).to.equal(false);
         refused++;
@@ -110,7 +110,7 @@ describe('box: fuzzing the config parser and the slot files (seeded)', function 
         await store.load(0);
         loaded++;
       } catch (err) {
-        if (!(err instanceof SlotCorruptError)) throw new Error(`case ${n}: ${(err as Error)?.name}: ${(err as Error)?.message}`);
+        if (!(err instanceof SlotCorruptError)) throw new Error(`case ${n}: ${(err as Error)?.name}: ${(err as Error)?.message}`, { cause: err });
         expect(fs.readFileSync(err.keptAs, 'utf8'), `case ${n}: the damaged file is kept as it was`).to.equal(text);
         expect(fs.existsSync(file), `case ${n}: the slot reads as empty afterwards`).to.equal(false);
         fs.rmSync(err.keptAs);

@@ -183,7 +183,7 @@ describe('box: slots on disk', () => {
         try {
           data = decode(JSON.parse(text), file);
         } catch (err) {
-          throw new Error(`kill ${kill}: ${file} is broken: ${(err as Error).message}`);
+          throw new Error(`kill ${kill}: ${file} is broken: ${(err as Error).message}`, { cause: err });
         }
         const v = data.seed!;
         // exactly the content of one version that was written, and never older than one seen before

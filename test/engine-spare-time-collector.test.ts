@@ -34,9 +34,8 @@ describe('engine: the generation worker\'s spare-time collections', () => {
   it('finds V8\'s gc by default under the test runner, and a real collection frees garbage', async () => {
     let now = 0;
     const collector = new SpareTimeCollector({ interval: 30, now: () => now });
-    let garbage: unknown[] | null = Array.from({ length: 1000 }, (_, i) => ({ i }));
-    const held = new WeakRef(garbage);
-    garbage = null;
+    // Nothing but the WeakRef ever holds the garbage.
+    const held = new WeakRef(Array.from({ length: 1000 }, (_, i) => ({ i })));
     // A WeakRef keeps its target alive until the current job ends.
     await new Promise((resolve) => setImmediate(resolve));
     now = 31;

@@ -21,7 +21,7 @@ class VirtualPanel implements StepGrid, Buttons, TapPad {
   onHit(l: (h: TapHit) => void) { return this.hits.add(l); }
   async close() {}
   key(key: number) { this.keys.emit({ key, pressed: true, time: this.clock.now() }); this.keys.emit({ key, pressed: false, time: this.clock.now() }); }
-  button(button: ButtonName, pressed: boolean) { pressed ? this.down.add(button) : this.down.delete(button); this.buttons.emit({ button, pressed, time: this.clock.now() }); }
+  button(button: ButtonName, pressed: boolean) { if (pressed) this.down.add(button); else this.down.delete(button); this.buttons.emit({ button, pressed, time: this.clock.now() }); }
 }
 
 describe('gestures: GestureCapture on any panel implementation', () => {

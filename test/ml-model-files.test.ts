@@ -7,8 +7,11 @@ import { GrooveModel } from '../firmware-ts/model/generator.js';
 import { initParams } from '../firmware-ts/model/params.js';
 import { tempDir, tinyConfig } from './helpers/tiny-models.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the edits below write wrong types on purpose, so the JSON has none
+type UntypedJson = any;
+
 /** Rewrites a JSON file through `edit` (which may mutate and return nothing, or return a replacement). */
-function editJson(file: string, edit: (json: any) => unknown): void {
+function editJson(file: string, edit: (json: UntypedJson) => unknown): void {
   const json = JSON.parse(fs.readFileSync(file, 'utf8'));
   const replaced = edit(json);
   fs.writeFileSync(file, JSON.stringify(replaced === undefined ? json : replaced));
@@ -114,7 +117,7 @@ describe('ml: model files on disk', () => {
     const file = path.join(dir, 'manifest.json');
     const original = fs.readFileSync(file, 'utf8');
     // Entry 2 is enc0.mu.W (the MLP encoder's hidden layer comes first).
-    const broken: [(w: any[]) => void, RegExp][] = [
+    const broken: [(w: UntypedJson[]) => void, RegExp][] = [
       [(w) => { delete w[2].shape; }, /weights\[2\] \(enc0\.mu\.W\): shape = undefined: expected a list of whole numbers >= 0/],
       [(w) => { w[2].shape = [-8, 2]; }, /weights\[2\] \(enc0\.mu\.W\): shape = \[-8,2\]/],
       [(w) => { w[2].shape = [2.5, 2]; }, /weights\[2\] \(enc0\.mu\.W\): shape = \[2\.5,2\]/],
@@ -147,7 +150,7 @@ describe('ml: model files on disk', () => {
   it('skip, auxiliary and dropProbability of the wrong type or range name config.json and the key', () => {
     const file = path.join(dir, 'config.json');
     const original = fs.readFileSync(file, 'utf8');
-    const broken: [(c: any) => void, RegExp][] = [
+    const broken: [(c: UntypedJson) => void, RegExp][] = [
       [(c) => { c.decoder.skip = 'yes'; }, /decoder\.skip = "yes": expected true or false/],
       [(c) => { c.factors[1].auxiliary = 1; }, /factors\[1\]\.auxiliary = 1: expected true or false/],
       [(c) => { delete c.factors[1].auxiliary; }, /factors\[1\]\.auxiliary = undefined/],

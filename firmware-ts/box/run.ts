@@ -96,7 +96,7 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
   panel?.setExportProvider(() => box.midiFile());
 
   let report: BootReport;
-  let url: string | null = null;
+  let url: string | null;
   try {
     report = await box.boot();
     // Served after the model is loaded: whoever waits for the URL finds a playable box.

@@ -65,7 +65,7 @@ export class SlotStore {
     try {
       await fs.mkdir(path.join(store.dir, 'slots'), { recursive: true });
     } catch (err) {
-      throw new Error(`state folder ${store.dir}: cannot create it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set stateDir in the config or --state-dir`);
+      throw new Error(`state folder ${store.dir}: cannot create it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set stateDir in the config or --state-dir`, { cause: err });
     }
     const stale = [...await removeStaleTemps(store.dir)];
     for (let n = 0; n < SLOT_COUNT; n++) {
@@ -199,7 +199,7 @@ export class SlotStore {
       text = await fs.readFile(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new Error(`${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new Error(`${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
     }
     try {
       const json: unknown = JSON.parse(text);

@@ -186,9 +186,9 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   let tensorsAtWarmUp = 0;
   let stealAtWindowStart = stolenMs();
 
-  let realtime: number | null = null;
-  let witnessed: SoakStallWitness | null = null;
-  let audioCollections: SoakResult['audioCollections'] = null;
+  let realtime: number | null;
+  let witnessed: SoakStallWitness | null;
+  let audioCollections: SoakResult['audioCollections'];
   // A failed soak still stops what it started, or the process would not exit.
   try {
     await new Promise<void>((resolve, reject) => {

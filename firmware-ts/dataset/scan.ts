@@ -81,7 +81,7 @@ function scanFile(dir: string, row: InfoRow, stats: DatasetStats, out: ScanResul
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
-    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
+    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`, { cause: err });
   }
   const perf = readPerformance(bytes, file);
   const beatsPerBar = Number(row.timeSignature.split('-')[0]);

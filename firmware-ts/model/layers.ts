@@ -31,7 +31,7 @@ export function lstmSequence(
   const Wx = params.get(`${prefix}.Wx`)! as tf.Tensor2D;
   const Wh = params.get(`${prefix}.Wh`)! as tf.Tensor2D;
   const units = Wh.shape[0];
-  let proj = tf.add(tf.matMul(tf.reshape(x, [batch * steps, features]), Wx), params.get(`${prefix}.b`)!);
+  const proj = tf.add(tf.matMul(tf.reshape(x, [batch * steps, features]), Wx), params.get(`${prefix}.b`)!);
   let proj3 = tf.reshape(proj, [batch, steps, 4 * units]) as tf.Tensor3D;
   if (extraProj) proj3 = tf.add(proj3, tf.expandDims(extraProj, 1));
   const perStep = tf.unstack(proj3, 1) as tf.Tensor2D[];

@@ -86,10 +86,9 @@ export function decodeTeacherForced(params: Params, config: ModelConfig, z: tf.T
   const batch = target.shape[0];
   const previous = tf.concat([tf.zeros([batch, 1, FEATURES]), tf.slice(target, [0, 0, 0], [-1, STEPS - 1, -1])], 1) as tf.Tensor3D;
   let layerInput: tf.Tensor3D = previous;
-  let hs: tf.Tensor2D[] = [];
   for (let l = 0; l < config.decoder.layers; l++) {
     const zProj = l === 0 ? (tf.matMul(z, params.get('dec.l0.Wz')! as tf.Tensor2D) as tf.Tensor2D) : undefined;
-    hs = lstmSequence(params, `dec.l${l}`, layerInput, decoderInit(params, config, z, l), zProj);
+    const hs = lstmSequence(params, `dec.l${l}`, layerInput, decoderInit(params, config, z, l), zProj);
     layerInput = tf.stack(hs, 1) as tf.Tensor3D;
   }
   const units = config.decoder.units;

@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { BUTTON_NAMES, type Rgb } from '../devices/interfaces.js';
+import { BUTTON_NAMES } from '../devices/interfaces.js';
 import { silentLog, type DeviceLog } from '../devices/log.js';
 import { PROJECT_ROOT } from '../paths.js';
 import type { Clock } from '../time/clock.js';
@@ -82,7 +82,6 @@ export class PanelServer {
   readonly #refusals: RefusalLog;
   #files = new Map<string, Buffer>();
   #http: http.Server | null = null;
-  #wss: WebSocketServer | null = null;
   #port = 0;
   #snapshot: PanelSnapshot | null = null;
   #snapshotText: string | null = null;
@@ -125,7 +124,6 @@ export class PanelServer {
     });
     server.on('error', (err) => this.#log.warn(`http server error: ${err.message}`));
     this.#http = server;
-    this.#wss = wss;
     this.#port = (server.address() as net.AddressInfo).port;
     const url = `http://${net.isIPv6(host) ? `[${host}]` : host}:${this.#port}/`;
     this.#log.info(`virtual front panel at ${url}${token ? ' (token required: add ?token=...)' : ''}`);
@@ -186,7 +184,6 @@ export class PanelServer {
     this.#refusals.close();
     const server = this.#http;
     this.#http = null;
-    this.#wss = null;
     if (server) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
