@@ -134,6 +134,8 @@ export interface EvaluationResults {
     seconds: number;
     skipped: Record<string, string>;
     choices: string[];
+    /** The command line that produced these results (set when the report is written). */
+    command?: string;
   };
   reference: Reference;
   /** Every player evaluated, models first, then the non-neural ones; the key is the player's name. */
@@ -302,13 +304,13 @@ function evaluatePlayer(player: Player, ctx: ex.ExperimentContext, cache: Datase
   return out;
 }
 
-/** Validation windows for the teacher-forced losses: enough for a loss to two decimals, few enough for the time budget. */
-const VALIDATION_LOSS_WINDOWS = 512;
+/** Windows per split for the teacher-forced losses: enough for a loss to two decimals, few enough for the time budget. */
+export const LOSS_WINDOWS = 512;
 
-/** Teacher-forced reconstruction losses (the training objective's parts): the test windows of the rest, up to 512 validation windows spread over the split. */
+/** Teacher-forced reconstruction losses (the training objective's parts): up to 512 windows of each split, spread over it. */
 function losses(model: GrooveModel, cache: DatasetCache, limit: number | undefined, seed: number): PlayerResults['losses'] {
   const split = (name: 'validation' | 'test') => {
-    const windows = evalWindows(cache, name, name === 'validation' ? Math.min(limit ?? Infinity, VALIDATION_LOSS_WINDOWS) : limit);
+    const windows = evalWindows(cache, name, Math.min(limit ?? Infinity, LOSS_WINDOWS));
     const patterns = new Float32Array(windows.length * PATTERN_TENSOR_SIZE);
     windows.forEach((w, k) => patterns.set(cache.splits[name].data.subarray(w.index * PATTERN_TENSOR_SIZE, (w.index + 1) * PATTERN_TENSOR_SIZE), k * PATTERN_TENSOR_SIZE));
     // evaluateLoss only reads the weights; the cast drops ReadonlyMap's compile-time guard, nothing else.

@@ -22,8 +22,28 @@ export function resultsJson(r: EvaluationResults): string {
   return JSON.stringify({ ...r.players, meta: r.meta, reference: r.reference }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : typeof v === 'number' ? Number(v.toPrecision(6)) : v), 2) + '\n';
 }
 
+/**
+ * Reads results.json back (what `evaluate --from` re-renders results.md from):
+ * every top-level key but meta and reference is a player.
+ */
+export function resultsFromJson(text: string, where: string): EvaluationResults {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`${where}: not JSON (${(err as Error).message})`);
+  }
+  const { meta, reference, ...players } = raw;
+  if (typeof meta !== 'object' || meta === null || typeof reference !== 'object' || reference === null) throw new Error(`${where}: expected the "meta" and "reference" objects of an evaluation's results.json`);
+  for (const [name, p] of Object.entries(players)) {
+    if (typeof p !== 'object' || p === null || !('measures' in p)) throw new Error(`${where}: ${name}: expected a player's results with "measures" (results.json from an older evaluation cannot be re-rendered)`);
+  }
+  return { meta, reference, players } as unknown as EvaluationResults;
+}
+
 export function writeReport(r: EvaluationResults, outDir: string, command: string): string[] {
   fs.mkdirSync(outDir, { recursive: true });
+  r.meta.command ??= command;
   const written: string[] = [];
   const write = (name: string, text: string) => {
     fs.writeFileSync(path.join(outDir, name), text);
@@ -155,7 +175,7 @@ function markdown(r: EvaluationResults, command: string, discussion: string | nu
   out.push(table(['model', 'input', 'threshold', 'accuracy', 'precision', 'recall', 'F1', 'velocity MAE', 'offset MAE'], auxRows), '');
 
   out.push('## Reconstruction losses', '');
-  out.push('Teacher-forced losses of the training objective (per window: hits = cross-entropy summed over cells, velocities/offsets = squared error at hits; KL in bits; aux = auxiliary decoders), on the same test windows as above and on the whole validation split (or its first `--limit` windows; the choices above use at most 256 of them).', '');
+  out.push('Teacher-forced losses of the training objective (per window: hits = cross-entropy summed over cells, velocities/offsets = squared error at hits; KL in bits; aux = auxiliary decoders), on up to 512 windows of each split, spread evenly over it (fewer with `--limit`).', '');
   out.push(table(['model', 'val loss', 'val hits', 'val velocities', 'val offsets', 'val KL bits', 'test loss', 'test hits', 'test velocities', 'test offsets', 'test KL bits', 'test aux'], modelNames.filter((n) => m(n).losses).map((n) => {
     const { validation: v, test: t } = m(n).losses!;
     return [n, n3(v.loss), n3(v.hits), n3(v.velocities), n3(v.offsets), n3(v.klBits), n3(t.loss), n3(t.hits), n3(t.velocities), n3(t.offsets), n3(t.klBits), n3(t.aux)];

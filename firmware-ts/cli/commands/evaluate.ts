@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { NON_NEURAL, runEvaluation, type NonNeuralName } from '../../eval/evaluate.js';
-import { writeReport } from '../../eval/report.js';
+import fs from 'node:fs';
+import { resultsFromJson, writeReport } from '../../eval/report.js';
 import { initBackend } from '../../ml/runtime.js';
 import { MODEL_NAMES } from '../../model/config.js';
 import { MODELS_DIR, PROJECT_ROOT, datasetDir } from '../../paths.js';
@@ -18,10 +19,12 @@ export const evaluateCommand: Command = {
   --models-dir DIR    folder with one trained model per name (default models/); missing ones are skipped
   --data DIR          dataset folder (default: $GROOVEBOX_DATA or ../shared/datasets/groove)
   --batch N           windows generated per batch (default 128)
-  --backend B         tensorflow|wasm|cpu (default: best available; or $GROOVEBOX_BACKEND)`,
+  --backend B         tensorflow|wasm|cpu (default: best available; or $GROOVEBOX_BACKEND)
+  --from FILE         evaluate nothing: re-render results.md and the figures in --out from a results.json`,
   options: {
     models: { type: 'string' }, players: { type: 'string' }, limit: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
     'models-dir': { type: 'string' }, data: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
+    from: { type: 'string' },
   },
   async run({ values }) {
     // Every option is checked before the (slow) backend start, so a typo fails at once.
@@ -32,6 +35,15 @@ export const evaluateCommand: Command = {
     const seed = integerOption(values, 'seed', 1, 0, 2 ** 32 - 1);
     const batchSize = integerOption(values, 'batch', 128, 1, 4096);
     const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
+    const from = stringOption(values, 'from');
+    if (from !== undefined) {
+      const file = path.resolve(from);
+      if (!fs.existsSync(file)) throw new UsageError(`--from: ${file} does not exist (expected a results.json written by groovebox evaluate)`);
+      const results = resultsFromJson(fs.readFileSync(file, 'utf8'), file);
+      // Re-rendering writes results.json again too: read it fully before anything is written.
+      for (const written of writeReport(results, outDir, results.meta.command ?? `groovebox evaluate (re-rendered from ${from})`)) log(`groovebox:eval wrote ${written}`);
+      return;
+    }
     await initBackend(backendOption(values), log);
     const results = await runEvaluation({
       models,
