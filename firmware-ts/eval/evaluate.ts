@@ -93,9 +93,6 @@ export interface PlayerResults {
   seconds: number;
 }
 
-/** Kept for readers of the older name. */
-export type ModelResults = PlayerResults;
-
 export interface Reference {
   testHitsPerWindow: number;
   validationHitsPerWindow: number;
