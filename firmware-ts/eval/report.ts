@@ -237,7 +237,7 @@ function standings(r: EvaluationResults): string[] {
   ]), '');
 
   out.push('### Humanize: only the Score given', '');
-  out.push(`Errors as above (unforced: all five Table 1 runs; forced: one run with keepGiven). Distribution: per-drum Wasserstein-1 between the generated and the real test hits (Table 1 runs), averaged with each drum's real hit count as weight; spread = std of all generated offsets over the real std (${n3(ref.offsetStd)}). Two real samples (validation vs test) are ${n3(ref.realVsReal.offsetsW1)} / ${ref.realVsReal.velocitiesW1.toFixed(1)} apart: no player can be expected below that.`, '');
+  out.push(`Errors as above (unforced: all five Table 1 runs; forced: one run with keepGiven). Distribution: per-drum Wasserstein-1 between the generated and the real test hits (Table 1 runs), averaged with each drum's real hit count as weight; spread = std of all generated offsets over the real std (${n3(ref.offsetStd)}). For scale, two real samples (validation vs test: other sessions, a smaller sample) are ${n3(ref.realVsReal.offsetsW1)} / ${ref.realVsReal.velocitiesW1.toFixed(1)} apart; a player drawing from the much larger train split can come closer than that.`, '');
   const h = (n: string) => p(n).measures.humanize;
   out.push(markedTable(['player', 'offset error', 'velocity error', 'hit recall', 'forced: offset error', 'forced: velocity error', 'W1 offsets', 'W1 velocities', 'offset std', 'spread / real', 'offset mean'], names, [
     column(names.map((n) => h(n).unforced.offsetMAE), 'low'), column(names.map((n) => h(n).unforced.velocityMAE), 'low', 1), column(names.map((n) => h(n).unforced.hitRecall), 'high'),
