@@ -87,7 +87,7 @@ describe('eval: end to end on a few windows with tiny models', function () {
 
   it('gives the same numbers for the same seed', async () => {
     const again = await runEvaluation(options());
-    const strip = (r: EvaluationResults) => JSON.stringify({ ...r, meta: { ...r.meta, seconds: 0 }, players: Object.fromEntries(Object.entries(r.players).map(([k, v]) => [k, { ...v, seconds: 0 }])) });
+    const strip = (r: EvaluationResults) => JSON.stringify({ ...r, meta: { ...r.meta, seconds: 0, cpuSeconds: 0 }, players: Object.fromEntries(Object.entries(r.players).map(([k, v]) => [k, { ...v, seconds: 0, cpuSeconds: 0 }])) });
     expect(strip(again)).to.equal(strip(first));
   });
 

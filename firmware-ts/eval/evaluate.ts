@@ -91,6 +91,7 @@ export interface PlayerResults {
   /** Why a measure is missing for this player. */
   notes: Record<string, string>;
   seconds: number;
+  cpuSeconds: number;
 }
 
 export interface Reference {
@@ -128,7 +129,9 @@ export interface EvaluationResults {
     datasetHash: string;
     modelsDir: string;
     batchSize: number;
+    /** Wall time of the run, and the process's CPU time (user + system): the second does not grow when other work shares the cores. */
     seconds: number;
+    cpuSeconds: number;
     skipped: Record<string, string>;
     choices: string[];
     /** The command line that produced these results (set when the report is written). */
@@ -148,8 +151,14 @@ const CHOICES = [
   'Non-neural players: fitted on the train split only (docs/evaluation.md says how each works).',
 ];
 
+const cpuSecondsSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return Number(((used.user + used.system) / 1e6).toFixed(1));
+};
+
 export async function runEvaluation(opts: EvaluateOptions): Promise<EvaluationResults> {
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   // loadCache hashes info.csv first and would fail with a bare ENOENT.
   if (!fs.existsSync(path.join(opts.dataDir, 'info.csv'))) {
     throw new DatasetError(`${path.join(opts.dataDir, 'info.csv')}: no Groove MIDI Dataset there (set --data DIR or GROOVEBOX_DATA)`);
@@ -170,7 +179,7 @@ export async function runEvaluation(opts: EvaluateOptions): Promise<EvaluationRe
   const results: EvaluationResults = {
     meta: {
       seed: opts.seed, limit: opts.limit ?? null, testWindows: ctx.test.length, validationWindows: ctx.validation.length, trainWindows: train.count,
-      datasetHash: cache.hash, modelsDir: opts.modelsDir, batchSize: opts.batchSize, seconds: 0, skipped: {}, choices: CHOICES,
+      datasetHash: cache.hash, modelsDir: opts.modelsDir, batchSize: opts.batchSize, seconds: 0, cpuSeconds: 0, skipped: {}, choices: CHOICES,
     },
     reference,
     players: {},
@@ -209,6 +218,7 @@ export async function runEvaluation(opts: EvaluateOptions): Promise<EvaluationRe
     }
   }
   results.meta.seconds = Number(((performance.now() - started) / 1000).toFixed(1));
+  results.meta.cpuSeconds = cpuSecondsSince(cpuStart);
   return results;
 }
 
@@ -225,7 +235,8 @@ const summary = (e: PerformanceError): ErrorSummary => ({ offsetMAE: e.offsetMAE
 
 function evaluatePlayer(player: Player, ctx: ex.ExperimentContext, cache: DatasetCache, realTest: HitValues, reference: Reference, opts: EvaluateOptions, perWindow: Map<string, number[]>): PlayerResults {
   const t0 = performance.now();
-  const step = (what: string) => opts.log(`groovebox:eval ${player.name}: ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const cpu0 = process.cpuUsage();
+  const step = (what: string) => opts.log(`groovebox:eval ${player.name}: ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s, CPU ${cpuSecondsSince(cpu0)} s)`);
   const notes: Record<string, string> = {};
   const real = ctx.test.map((w) => w.pattern);
   const runs = ex.humanize(player, ctx);
@@ -249,6 +260,7 @@ function evaluatePlayer(player: Player, ctx: ex.ExperimentContext, cache: Datase
     },
     notes,
     seconds: 0,
+    cpuSeconds: 0,
   };
   if (player.kind === 'model') {
     const choice = ex.chooseFreeHits(player, ctx);
@@ -298,6 +310,7 @@ function evaluatePlayer(player: Player, ctx: ex.ExperimentContext, cache: Datase
     step('auxiliary reconstructions');
   }
   out.seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
+  out.cpuSeconds = cpuSecondsSince(cpu0);
   return out;
 }
 

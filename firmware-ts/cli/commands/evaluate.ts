@@ -56,7 +56,7 @@ export const evaluateCommand: Command = {
     }
     const command = ['groovebox evaluate', ...Object.entries(values).filter(([k, v]) => k !== 'help' && v !== undefined).map(([k, v]) => `--${k} ${v}`)].join(' ');
     for (const file of writeReport(results, outDir, command)) log(`groovebox:eval wrote ${file}`);
-    log(`groovebox:eval done in ${results.meta.seconds} s`);
+    log(`groovebox:eval done in ${results.meta.seconds} s (CPU ${results.meta.cpuSeconds} s)`);
   },
 };
 
