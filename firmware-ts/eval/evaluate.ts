@@ -2,43 +2,96 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadCache, type DatasetCache } from '../dataset/cache.js';
 import { DatasetError } from '../dataset/info.js';
-import type { ModelName } from '../model/config.js';
 import { gestureArrays } from '../model/features.js';
-import { GrooveModel } from '../model/generator.js';
+import type { GrooveModel } from '../model/generator.js';
 import type { Params } from '../model/params.js';
-import { groove } from '../pattern/gestures.js';
+import { accent, groove } from '../pattern/gestures.js';
 import { STEPS } from '../pattern/pattern.js';
 import { PATTERN_TENSOR_SIZE } from '../pattern/tensor-layout.js';
 import { evaluateLoss } from '../train/trainer.js';
 import * as ex from './experiments.js';
 import { meanStd, wasserstein1, type MeanStd, type PRF } from './metrics.js';
+import { accentFollowing, accentOnTheE, distribution, drumify, MIDI, performanceError, windowsBetter, type AccentFollowing, type Distribution, type Drumify, type PerformanceError } from './measures.js';
+import { nearestPlayer } from './nearest.js';
+import { fitTrain, jitterPlayer, quantizedPlayer, templatePlayer, type SplitData, type TrainFit } from './non-neural.js';
+import { loadModelPlayer, type Player } from './player.js';
 import { evalWindows, hitValues, type EvalWindow, type HitValues } from './windows.js';
 
+/** The non-neural players, in the order the report lists them. */
+export const NON_NEURAL = ['quantized', 'jitter', 'template', 'nearest'] as const;
+export type NonNeuralName = (typeof NON_NEURAL)[number];
+
+/**
+ * Models that stand for the paper's Table 1 only: the groove experiments
+ * (Table 2, own groove, drumify, accents) are not run for them, as the paper
+ * did not, which keeps the whole split inside the time budget.
+ */
+export const TABLE1_ONLY: readonly string[] = ['baseline', 'fvae2'];
+
 export interface EvaluateOptions {
-  models: readonly ModelName[];
+  /** Model folder names under `modelsDir`, in report order; missing ones are skipped with a note. */
+  models: readonly string[];
   /** Folder holding <name>/config.json + weights.bin + manifest.json per model. */
   modelsDir: string;
+  /** Non-neural players to add (default: all four). */
+  nonNeural?: readonly NonNeuralName[];
   dataDir: string;
   /** Test (and validation) windows to use; all when omitted. */
   limit?: number;
   seed: number;
   batchSize: number;
   log: (msg: string) => void;
+  /** Fit the non-neural players on this many train windows (spread evenly) instead of all: for quick tests. */
+  trainLimit?: number;
 }
 
-export interface ModelResults {
-  checkpoint: { dir: string; epochs: unknown; trainingMinutes: unknown; date: unknown };
+/** Per-hit error against the real performance (offsets in project units, velocities in MIDI 0..127). */
+export interface ErrorSummary {
+  offsetMAE: number;
+  velocityMAE: number;
+  /** Share of the real hits the output plays at the same (step, drum): the hits the errors are taken over. */
+  hitRecall: number;
+}
+
+/** Issue 20's measures; a key is absent where the player could not be given the gesture (see `notes`). */
+export interface Measures {
+  /** The window's own Score and own Groove given: unforced, and with the given hits forced (keepGiven). */
+  ownScoreAndGroove?: {
+    unforced: ErrorSummary;
+    forced: ErrorSummary;
+    /** Test windows where this player's unforced offset error is below the groove template's. */
+    windowsBetterThanTemplate?: { better: number; compared: number };
+  };
+  /** The Score only: errors (all Table 1 runs, and one forced run) and the distribution of the Table 1 runs. */
+  humanize: { unforced: ErrorSummary; forced: ErrorSummary; distribution: Distribution };
+  /** Table 2 in brief: per target (ours: positive = late), the off-beat mean and its distance to the target. */
+  swing?: Record<string, { target: number; offBeatMean: number; absError: number }>;
+  /** Accents given on the "e" of each beat with the window's Score. */
+  accent?: AccentFollowing;
+  /** Only the window's own Groove given. */
+  drumify?: Drumify;
+  /** Score F1 of the given drums (all nine given): Table 1 runs unforced, and the forced run. */
+  score: { f1Unforced: number; f1Forced: number };
+}
+
+export interface PlayerResults {
+  kind: Player['kind'];
+  checkpoint?: { dir: string; epochs: unknown; trainingMinutes: unknown; date: unknown };
   diversity: ex.DiversityResult;
   scoreFidelity: PRF;
   scoreF1: number;
-  realism: { humanize: ex.Realism; free: ex.Realism & { hits: 'threshold' | 'sample'; validationHitsPerWindow: Record<string, number> } };
-  losses: { validation: Record<string, number>; test: Record<string, number> };
+  realism: { humanize: ex.Realism; free?: ex.Realism & { hits: 'threshold' | 'sample'; validationHitsPerWindow: Record<string, number> } };
+  losses?: { validation: Record<string, number>; test: Record<string, number> };
   swing?: Record<string, ex.SwingResult>;
   grooveControl?: ex.GrooveControl;
   accentControl?: ex.AccentControl;
   drumControl?: ex.DrumControl;
   auxiliary?: Record<string, ex.AuxResult>;
+  measures: Measures;
+  /** Why a measure is missing for this player. */
+  notes: Record<string, string>;
   seconds: number;
+  cpuSeconds: number;
 }
 
 export interface Reference {
@@ -48,8 +101,10 @@ export interface Reference {
   offsetStd: number;
   offsetStdPerDrum: number[];
   velocityStdPerDrum: number[];
-  /** W1 between the real validation and test hits: the distance two real samples are apart. */
+  /** W1 between the real validation and test hits: the distance two real samples are apart (velocities 0..1). */
   floor: { offsetsW1Mean: number; velocitiesW1Mean: number };
+  /** The same two real samples in issue 20's units (velocities in MIDI). */
+  realVsReal: { offsetsW1: number; velocitiesW1: number };
   /** W1 of a quantized output (every offset 0) to the real test offsets. */
   quantizedOffsetsW1Mean: number;
   /** Offsets of real off-beat hits (where the swing outputs would regress to) and of on-beat hits. */
@@ -57,6 +112,11 @@ export interface Reference {
   realOnBeat: MeanStd;
   /** Velocity of the fixed swing Grooves: the mean tapped velocity of the validation windows. */
   swingVelocity: number;
+  /** The real windows with their own accents (the paper's accent rule): the accent contrast drummers play. */
+  realAccent: AccentFollowing;
+  realHitsPerWindowPerDrum: number[];
+  /** The quantized player's constant velocity, MIDI. */
+  quantizedVelocity: number;
 }
 
 export interface EvaluationResults {
@@ -65,15 +125,21 @@ export interface EvaluationResults {
     limit: number | null;
     testWindows: number;
     validationWindows: number;
+    trainWindows: number;
     datasetHash: string;
     modelsDir: string;
     batchSize: number;
+    /** Wall time of the run, and the process's CPU time (user + system): the second does not grow when other work shares the cores. */
     seconds: number;
+    cpuSeconds: number;
     skipped: Record<string, string>;
     choices: string[];
+    /** The command line that produced these results (set when the report is written). */
+    command?: string;
   };
   reference: Reference;
-  models: Partial<Record<ModelName, ModelResults>>;
+  /** Every player evaluated, models first, then the non-neural ones; the key is the player's name. */
+  players: Record<string, PlayerResults>;
 }
 
 /** The validation choices, stated once so results.json and results.md say the same. */
@@ -82,10 +148,17 @@ const CHOICES = [
   'Free sampling: thresholded vs sampled hits, whichever gives the validation windows\' real hits per window more closely.',
   'Swing Grooves: velocity = mean tapped (Groove) velocity of the validation windows.',
   'Everything else uses the generator\'s defaults, fixed before looking at any split: hits thresholded at 0.5, prior temperature 1, given factors at their posterior mean (the baseline samples its posterior, as Table 1 prescribes).',
+  'Non-neural players: fitted on the train split only (docs/evaluation.md says how each works).',
 ];
+
+const cpuSecondsSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return Number(((used.user + used.system) / 1e6).toFixed(1));
+};
 
 export async function runEvaluation(opts: EvaluateOptions): Promise<EvaluationResults> {
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   // loadCache hashes info.csv first and would fail with a bare ENOENT.
   if (!fs.existsSync(path.join(opts.dataDir, 'info.csv'))) {
     throw new DatasetError(`${path.join(opts.dataDir, 'info.csv')}: no Groove MIDI Dataset there (set --data DIR or GROOVEBOX_DATA)`);
@@ -100,14 +173,24 @@ export async function runEvaluation(opts: EvaluateOptions): Promise<EvaluationRe
   };
   opts.log(`groovebox:eval ${ctx.test.length} test windows, ${ctx.validation.length} validation windows for choices, seed ${opts.seed}`);
   const realTest = hitValues(ctx.test.map((w) => w.pattern));
-  const reference = makeReference(cache, ctx, realTest, opts.limit);
+  const train = trainWindows(cache, opts.trainLimit);
+  const fit = fitTrain(train);
+  const reference = makeReference(cache, ctx, realTest, fit, opts.limit);
   const results: EvaluationResults = {
     meta: {
-      seed: opts.seed, limit: opts.limit ?? null, testWindows: ctx.test.length, validationWindows: ctx.validation.length,
-      datasetHash: cache.hash, modelsDir: opts.modelsDir, batchSize: opts.batchSize, seconds: 0, skipped: {}, choices: CHOICES,
+      seed: opts.seed, limit: opts.limit ?? null, testWindows: ctx.test.length, validationWindows: ctx.validation.length, trainWindows: train.count,
+      datasetHash: cache.hash, modelsDir: opts.modelsDir, batchSize: opts.batchSize, seconds: 0, cpuSeconds: 0, skipped: {}, choices: CHOICES,
     },
     reference,
-    models: {},
+    players: {},
+  };
+  const perWindow = new Map<string, number[]>();
+  const evaluate = (player: Player) => {
+    try {
+      results.players[player.name] = evaluatePlayer(player, ctx, cache, realTest, reference, opts, perWindow);
+    } finally {
+      player.dispose();
+    }
   };
   for (const name of opts.models) {
     const dir = path.join(opts.modelsDir, name);
@@ -116,63 +199,128 @@ export async function runEvaluation(opts: EvaluateOptions): Promise<EvaluationRe
       opts.log(`groovebox:eval ${name}: skipped, ${results.meta.skipped[name]}`);
       continue;
     }
-    const model = GrooveModel.load(dir);
-    try {
-      results.models[name] = evaluateModel(model, ctx, cache, realTest, reference, opts);
-    } finally {
-      model.dispose();
+    evaluate(loadModelPlayer(dir));
+  }
+  const t0 = performance.now();
+  const makers: Record<NonNeuralName, () => Player> = {
+    quantized: () => quantizedPlayer(fit),
+    jitter: () => jitterPlayer(fit),
+    template: () => templatePlayer(fit),
+    nearest: () => nearestPlayer(train),
+  };
+  for (const name of opts.nonNeural ?? NON_NEURAL) evaluate(makers[name]());
+  opts.log(`groovebox:eval non-neural players (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const template = perWindow.get('template');
+  if (template) {
+    for (const [name, errors] of perWindow) {
+      const own = results.players[name].measures.ownScoreAndGroove;
+      if (own && name !== 'template') own.windowsBetterThanTemplate = windowsBetter(errors, template);
     }
   }
   results.meta.seconds = Number(((performance.now() - started) / 1000).toFixed(1));
+  results.meta.cpuSeconds = cpuSecondsSince(cpuStart);
   return results;
 }
 
-function evaluateModel(model: GrooveModel, ctx: ex.ExperimentContext, cache: DatasetCache, realTest: HitValues, reference: Reference, opts: EvaluateOptions): ModelResults {
+function trainWindows(cache: DatasetCache, limit: number | undefined): SplitData {
+  const all = cache.splits.train;
+  if (limit === undefined || limit >= all.count) return all;
+  const windows = evalWindows(cache, 'train', limit);
+  const data = new Float32Array(windows.length * PATTERN_TENSOR_SIZE);
+  windows.forEach((w, k) => data.set(all.data.subarray(w.index * PATTERN_TENSOR_SIZE, (w.index + 1) * PATTERN_TENSOR_SIZE), k * PATTERN_TENSOR_SIZE));
+  return { count: windows.length, data };
+}
+
+const summary = (e: PerformanceError): ErrorSummary => ({ offsetMAE: e.offsetMAE, velocityMAE: e.velocityMAE, hitRecall: e.realHits ? e.matched / e.realHits : NaN });
+
+function evaluatePlayer(player: Player, ctx: ex.ExperimentContext, cache: DatasetCache, realTest: HitValues, reference: Reference, opts: EvaluateOptions, perWindow: Map<string, number[]>): PlayerResults {
   const t0 = performance.now();
-  const step = (what: string) => opts.log(`groovebox:eval ${model.name}: ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-  const runs = ex.humanize(model, ctx);
-  step('humanized (Table 1)');
-  const choice = ex.chooseFreeHits(model, ctx);
-  const free = ex.freeSample(model, ctx.test.length, ctx.seed, ctx.batchSize, choice.hits);
-  step(`free sampling with ${choice.hits} hits`);
+  const cpu0 = process.cpuUsage();
+  const step = (what: string) => opts.log(`groovebox:eval ${player.name}: ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s, CPU ${cpuSecondsSince(cpu0)} s)`);
+  const notes: Record<string, string> = {};
+  const real = ctx.test.map((w) => w.pattern);
+  const runs = ex.humanize(player, ctx);
+  const forced = ex.humanizeForced(player, ctx);
+  step('humanized (Table 1, and once forced)');
   const fidelity = ex.scoreFidelity(ctx, runs);
-  const m = model.manifest;
-  const out: ModelResults = {
-    checkpoint: { dir: model.dir, epochs: m.epochs ?? null, trainingMinutes: m.trainingMinutes ?? null, date: m.date ?? null },
+  const out: PlayerResults = {
+    kind: player.kind,
+    ...(player.checkpoint ? { checkpoint: player.checkpoint } : {}),
     diversity: ex.diversity(ctx, runs),
     scoreFidelity: fidelity,
     scoreF1: fidelity.f1,
-    realism: {
-      humanize: ex.realism(realTest, runs.flat(), runs.flat().length),
-      free: { ...ex.realism(realTest, free, free.length), hits: choice.hits, validationHitsPerWindow: { ...choice.perWindow, real: choice.real } },
+    realism: { humanize: ex.realism(realTest, runs.flat(), runs.flat().length) },
+    measures: {
+      humanize: {
+        unforced: summary(performanceError(runs.flatMap(() => real), runs.flat())),
+        forced: summary(performanceError(real, forced)),
+        distribution: distribution(real, runs.flat()),
+      },
+      score: { f1Unforced: fidelity.f1, f1Forced: ex.scoreFidelity(ctx, [forced]).f1 },
     },
-    losses: losses(model, cache, opts.limit, opts.seed),
+    notes,
     seconds: 0,
+    cpuSeconds: 0,
   };
-  step('losses');
-  if (ex.takesGroove(model.config.name)) {
-    out.swing = ex.swing(model, ctx, reference.swingVelocity);
-    step('swing (Table 2)');
-    out.grooveControl = ex.grooveControl(model, ctx, runs[0]);
-    if (model.name === 'ag11') {
-      out.accentControl = ex.accentControl(model, ctx, runs[0]);
-      out.drumControl = ex.drumControl(model, ctx, runs);
-    }
-    step('control');
+  if (player.kind === 'model') {
+    const choice = ex.chooseFreeHits(player, ctx);
+    const free = ex.freeSample(player, ctx.test.length, ctx.seed, ctx.batchSize, choice.hits);
+    out.realism.free = { ...ex.realism(realTest, free, free.length), hits: choice.hits, validationHitsPerWindow: { ...choice.perWindow, real: choice.real } };
+    step(`free sampling with ${choice.hits} hits`);
+  } else {
+    notes.free = 'nothing given: a non-neural player has nothing to play';
   }
-  const aux = ex.auxiliary(model, ctx);
+  if (player.grooveModel) {
+    out.losses = losses(player.grooveModel, cache, opts.limit, opts.seed);
+    step('losses');
+  } else {
+    notes.losses = 'teacher-forced losses need a GrooveModel\'s weights';
+  }
+  const tableOnly = player.kind === 'model' && TABLE1_ONLY.includes(player.name);
+  if (!player.reads.groove || tableOnly) {
+    notes.groove = tableOnly ? 'a Table 1 model: the groove experiments run for ag2, ag11, the box\'s models and the non-neural players' : 'the model takes no Groove';
+  } else {
+    out.swing = ex.swing(player, ctx, reference.swingVelocity);
+    out.measures.swing = Object.fromEntries(Object.entries(out.swing).map(([k, v]) => [k, { target: v.target, offBeatMean: v.mean, absError: v.absError }]));
+    step('swing (Table 2 with rushed and straight)');
+    const own = ex.ownScoreAndGroove(player, ctx);
+    const ownForced = ex.ownScoreAndGroove(player, ctx, true);
+    const ownError = performanceError(real, own);
+    perWindow.set(player.name, ownError.perWindowOffsetMAE);
+    out.measures.ownScoreAndGroove = { unforced: summary(ownError), forced: summary(performanceError(real, ownForced)) };
+    out.grooveControl = ex.grooveControl(ctx, own, runs[0]);
+    const grooves = ctx.test.map((w) => groove(w.pattern));
+    out.measures.drumify = drumify(real, grooves, ex.drumifyOwnGroove(player, ctx));
+    step('own Score and Groove, drumify');
+  }
+  if (!player.reads.accent || tableOnly) {
+    notes.accent = tableOnly ? notes.groove : 'the model takes no Accent';
+  } else {
+    out.measures.accent = accentFollowing(ex.accentOnE(player, ctx, accentOnTheE()), ctx.test.map(() => accentOnTheE()));
+    if (player.kind === 'model') out.accentControl = ex.accentControl(player, ctx, runs[0]);
+    step('accents');
+  }
+  if (player.kind === 'model' && player.reads.drumRows) {
+    out.drumControl = ex.drumControl(player, ctx, runs);
+    step('per-drum control');
+  }
+  const aux = ex.auxiliary(player, ctx);
   if (Object.keys(aux).length > 0) {
     out.auxiliary = aux;
     step('auxiliary reconstructions');
   }
   out.seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
+  out.cpuSeconds = cpuSecondsSince(cpu0);
   return out;
 }
 
-/** Teacher-forced reconstruction losses (the training objective's parts): the test windows of the rest, the whole validation split (up to `limit`). */
-function losses(model: GrooveModel, cache: DatasetCache, limit: number | undefined, seed: number): ModelResults['losses'] {
+/** Windows per split for the teacher-forced losses: enough for a loss to two decimals, few enough for the time budget. */
+export const LOSS_WINDOWS = 512;
+
+/** Teacher-forced reconstruction losses (the training objective's parts): up to 512 windows of each split, spread over it. */
+function losses(model: GrooveModel, cache: DatasetCache, limit: number | undefined, seed: number): PlayerResults['losses'] {
   const split = (name: 'validation' | 'test') => {
-    const windows = evalWindows(cache, name, limit);
+    const windows = evalWindows(cache, name, Math.min(limit ?? Infinity, LOSS_WINDOWS));
     const patterns = new Float32Array(windows.length * PATTERN_TENSOR_SIZE);
     windows.forEach((w, k) => patterns.set(cache.splits[name].data.subarray(w.index * PATTERN_TENSOR_SIZE, (w.index + 1) * PATTERN_TENSOR_SIZE), k * PATTERN_TENSOR_SIZE));
     // evaluateLoss only reads the weights; the cast drops ReadonlyMap's compile-time guard, nothing else.
@@ -182,8 +330,11 @@ function losses(model: GrooveModel, cache: DatasetCache, limit: number | undefin
   return { validation: split('validation'), test: split('test') };
 }
 
-function makeReference(cache: DatasetCache, ctx: ex.ExperimentContext, realTest: HitValues, limit: number | undefined): Reference {
-  const realValidation = hitValues(evalWindows(cache, 'validation', limit).map((w) => w.pattern));
+function makeReference(cache: DatasetCache, ctx: ex.ExperimentContext, realTest: HitValues, fit: TrainFit, limit: number | undefined): Reference {
+  const validationPatterns = evalWindows(cache, 'validation', limit).map((w) => w.pattern);
+  const realValidation = hitValues(validationPatterns);
+  const testPatterns = ctx.test.map((w) => w.pattern);
+  const realVsReal = distribution(testPatterns, validationPatterns);
   const weightedW1 = (a: number[][], b: number[][]) => {
     let sum = 0, weight = 0;
     b.forEach((real, d) => { if (real.length && a[d].length) { sum += wasserstein1(a[d], real) * real.length; weight += real.length; } });
@@ -206,5 +357,9 @@ function makeReference(cache: DatasetCache, ctx: ex.ExperimentContext, realTest:
     realOffBeat: meanStd(ex.offBeatOffsets(ctx.test.map((w: EvalWindow) => w.pattern))),
     realOnBeat: meanStd(ex.offBeatOffsets(ctx.test.map((w: EvalWindow) => w.pattern), 0)),
     swingVelocity: grooveVelocity / taps,
+    realVsReal: { offsetsW1: realVsReal.offsetsW1, velocitiesW1: realVsReal.velocitiesW1 },
+    realAccent: accentFollowing(testPatterns, testPatterns.map((p) => accent(p))),
+    realHitsPerWindowPerDrum: realTest.offsets.map((o) => o.length / ctx.test.length),
+    quantizedVelocity: fit.meanVelocity * MIDI,
   };
 }

@@ -1,5 +1,6 @@
-import type { ModelConfig, ModelName } from '../model/config.js';
-import type { Generated, Gestures, GrooveModel } from '../model/generator.js';
+import type { ModelConfig } from '../model/config.js';
+import type { Generated, Gestures } from '../model/generator.js';
+import type { Player } from './player.js';
 import { DRUM_COUNT, DRUMS } from '../pattern/drums.js';
 import { accent, drumScores, emptyGroove, groove, type Groove } from '../pattern/gestures.js';
 import { Pattern, STEPS } from '../pattern/pattern.js';
@@ -18,18 +19,21 @@ export interface ExperimentContext {
 export const HUMANIZE_RUNS = 5;
 /** Table 2's target swing amounts (ours: positive = late; the paper's -0.05/-0.2/-0.4 in Magenta's sign). */
 export const SWING_TARGETS = [0.05, 0.2, 0.4] as const;
+/** Issue 20's additions to Table 2: a groove rushed 0.2 early on the off-beats, and a straight one. */
+export const SWING_EXTRA_TARGETS = [-0.2, 0] as const;
+export const ALL_SWING_TARGETS = [...SWING_TARGETS, ...SWING_EXTRA_TARGETS] as const;
 export const SWING_BINS = { lo: -1, hi: 1, bins: 40 };
 const KICK = 0, SNARE = 1, CRASH = DRUMS.indexOf('crash');
 
-const hasScoreInput = (c: ModelConfig) => c.factors.some((f) => f.input === 'score');
 const hasFactor = (c: ModelConfig, input: string) => c.factors.some((f) => f.input === input);
 
 /**
- * The Score of a window in the form each model takes it: the score for the
- * score-input models, all nine drum rows for the 11-input model.
+ * The Score of a window in the form each player takes it: all nine drum rows
+ * for players that read per-drum rows (the 11-input models, the non-neural
+ * players), the score for the score-input models.
  */
-export function scoreGestures(config: ModelConfig, w: EvalWindow): Gestures {
-  return hasScoreInput(config) ? { score: w.score } : { drums: drumScores(w.pattern) };
+export function scoreGestures(player: Player, w: EvalWindow): Gestures {
+  return player.reads.drumRows ? { drums: drumScores(w.pattern) } : { score: w.score };
 }
 
 /**
@@ -38,9 +42,9 @@ export function scoreGestures(config: ModelConfig, w: EvalWindow): Gestures {
  * posterior; the factorized models keep the Score's posterior mean and draw
  * the unspecified factors (Groove, and Accent for ag11) from the prior.
  */
-export function humanize(model: GrooveModel, ctx: ExperimentContext): Pattern[][] {
-  const requests = ctx.test.map((w) => scoreGestures(model.config, w));
-  const posterior = model.name === 'baseline' ? 'sample' : 'mean';
+export function humanize(model: Player, ctx: ExperimentContext): Pattern[][] {
+  const requests = ctx.test.map((w) => scoreGestures(model, w));
+  const posterior = model.kind === 'model' && model.name === 'baseline' ? 'sample' : 'mean';
   return Array.from({ length: HUMANIZE_RUNS }, (_, run) =>
     generateAll(model, requests, mixSeed(ctx.seed, tagSeed('humanize'), run), ctx.batchSize, { posterior }).map((g) => g.pattern));
 }
@@ -109,7 +113,7 @@ export function realism(real: HitValues, generated: readonly Pattern[], windows:
 }
 
 /** Nothing given: every latent drawn from the prior. */
-export function freeSample(model: GrooveModel, count: number, seed: number, batchSize: number, hits: 'threshold' | 'sample'): Pattern[] {
+export function freeSample(model: Player, count: number, seed: number, batchSize: number, hits: 'threshold' | 'sample'): Pattern[] {
   const requests: Gestures[] = Array.from({ length: count }, () => ({}));
   return generateAll(model, requests, mixSeed(seed, tagSeed('free')), batchSize, { hits }).map((g) => g.pattern);
 }
@@ -119,7 +123,7 @@ export function freeSample(model: GrooveModel, count: number, seed: number, batc
  * the decoder's hit probabilities or sampling them, whichever gives a number
  * of hits per window closer to the real validation windows'.
  */
-export function chooseFreeHits(model: GrooveModel, ctx: ExperimentContext): { hits: 'threshold' | 'sample'; perWindow: Record<string, number>; real: number } {
+export function chooseFreeHits(model: Player, ctx: ExperimentContext): { hits: 'threshold' | 'sample'; perWindow: Record<string, number>; real: number } {
   const real = hitValues(ctx.validation.map((w) => w.pattern)).hits / ctx.validation.length;
   const perWindow: Record<string, number> = {};
   for (const mode of ['threshold', 'sample'] as const) {
@@ -164,11 +168,11 @@ export interface SwingResult extends MeanStd {
   histogram: number[];
 }
 
-export function swing(model: GrooveModel, ctx: ExperimentContext, velocity: number): Record<string, SwingResult> {
+export function swing(model: Player, ctx: ExperimentContext, velocity: number): Record<string, SwingResult> {
   const out: Record<string, SwingResult> = {};
-  for (const t of SWING_TARGETS) {
+  for (const t of ALL_SWING_TARGETS) {
     const g = swingGroove(t, velocity);
-    const requests = ctx.test.map((w) => ({ ...scoreGestures(model.config, w), groove: g }));
+    const requests = ctx.test.map((w) => ({ ...scoreGestures(model, w), groove: g }));
     const patterns = generateAll(model, requests, mixSeed(ctx.seed, tagSeed('swing'), Math.round(t * 1000)), ctx.batchSize).map((x) => x.pattern);
     const offsets = offBeatOffsets(patterns);
     const stats = meanStd(offsets);
@@ -212,10 +216,33 @@ export interface GrooveControl {
   real: number;
 }
 
-export function grooveControl(model: GrooveModel, ctx: ExperimentContext, humanized: Pattern[]): GrooveControl {
+/** Each test window's own Score and own Groove given (the groove the window was played with), optionally forced. */
+export function ownScoreAndGroove(model: Player, ctx: ExperimentContext, keepGiven = false): Pattern[] {
+  const requests = ctx.test.map((w) => ({ ...scoreGestures(model, w), groove: groove(w.pattern) }));
+  return generateAll(model, requests, mixSeed(ctx.seed, tagSeed('groove')), ctx.batchSize, { keepGiven }).map((g) => g.pattern);
+}
+
+/** The Score alone, once, with the given hits forced (keepGiven: how the box plays a score). */
+export function humanizeForced(model: Player, ctx: ExperimentContext): Pattern[] {
+  const requests = ctx.test.map((w) => scoreGestures(model, w));
+  return generateAll(model, requests, mixSeed(ctx.seed, tagSeed('humanize'), 0), ctx.batchSize, { keepGiven: true }).map((g) => g.pattern);
+}
+
+/** Each window's Score with an Accent on the "e" of every beat. */
+export function accentOnE(model: Player, ctx: ExperimentContext, accentGiven: Float32Array): Pattern[] {
+  const requests = ctx.test.map((w) => ({ ...scoreGestures(model, w), accent: accentGiven }));
+  return generateAll(model, requests, mixSeed(ctx.seed, tagSeed('accent-e')), ctx.batchSize).map((g) => g.pattern);
+}
+
+/** Drumify: only each window's own Groove given. */
+export function drumifyOwnGroove(model: Player, ctx: ExperimentContext): Pattern[] {
+  const requests = ctx.test.map((w) => ({ groove: groove(w.pattern) }));
+  return generateAll(model, requests, mixSeed(ctx.seed, tagSeed('drumify')), ctx.batchSize).map((g) => g.pattern);
+}
+
+/** `out`: the outputs of ownScoreAndGroove (unforced). */
+export function grooveControl(ctx: ExperimentContext, out: Pattern[], humanized: Pattern[]): GrooveControl {
   const grooves = ctx.test.map((w) => groove(w.pattern));
-  const requests = ctx.test.map((w, k) => ({ ...scoreGestures(model.config, w), groove: grooves[k] }));
-  const out = generateAll(model, requests, mixSeed(ctx.seed, tagSeed('groove')), ctx.batchSize).map((g) => g.pattern);
   return { given: grooveDeviation(out, grooves), notGiven: grooveDeviation(humanized, grooves), real: grooveDeviation(ctx.test.map((w) => w.pattern), grooves) };
 }
 
@@ -225,9 +252,9 @@ export interface AccentControl {
   real: { accented: number; unaccented: number };
 }
 
-export function accentControl(model: GrooveModel, ctx: ExperimentContext, humanized: Pattern[]): AccentControl {
+export function accentControl(model: Player, ctx: ExperimentContext, humanized: Pattern[]): AccentControl {
   const accents = ctx.test.map((w) => accent(w.pattern));
-  const requests = ctx.test.map((w, k) => ({ ...scoreGestures(model.config, w), accent: accents[k] }));
+  const requests = ctx.test.map((w, k) => ({ ...scoreGestures(model, w), accent: accents[k] }));
   const out = generateAll(model, requests, mixSeed(ctx.seed, tagSeed('accent')), ctx.batchSize).map((g) => g.pattern);
   return { given: accentVelocities(out, accents), notGiven: accentVelocities(humanized, accents), real: accentVelocities(ctx.test.map((w) => w.pattern), accents) };
 }
@@ -259,7 +286,7 @@ export interface DrumControl {
   };
 }
 
-export function drumControl(model: GrooveModel, ctx: ExperimentContext, humanized: Pattern[][]): DrumControl {
+export function drumControl(model: Player, ctx: ExperimentContext, humanized: Pattern[][]): DrumControl {
   const empty = new Float32Array(STEPS);
   const requests = ctx.test.map((w) => {
     const all = drumScores(w.pattern);
@@ -315,8 +342,8 @@ export interface AuxResult extends PRF {
 const AUX_THRESHOLDS = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
 
 /** Everything given from the window, so every auxiliary decoder reconstructs its input. */
-function allGiven(config: ModelConfig, w: EvalWindow): Gestures {
-  const g: Gestures = { ...scoreGestures(config, w), groove: groove(w.pattern) };
+function allGiven(model: Player, config: ModelConfig, w: EvalWindow): Gestures {
+  const g: Gestures = { ...scoreGestures(model, w), groove: groove(w.pattern) };
   if (hasFactor(config, 'accent')) g.accent = accent(w.pattern);
   return g;
 }
@@ -342,11 +369,13 @@ function auxCases(config: ModelConfig): AuxCase[] {
   return cases;
 }
 
-export function auxiliary(model: GrooveModel, ctx: ExperimentContext): Record<string, AuxResult> {
-  const cases = auxCases(model.config);
+export function auxiliary(model: Player, ctx: ExperimentContext): Record<string, AuxResult> {
+  const config = model.config;
+  if (!config) return {};
+  const cases = auxCases(config);
   if (cases.length === 0) return {};
   const run = (windows: EvalWindow[], tag: string) =>
-    generateAll(model, windows.map((w) => allGiven(model.config, w)), mixSeed(ctx.seed, tagSeed(tag)), ctx.batchSize);
+    generateAll(model, windows.map((w) => allGiven(model, config, w)), mixSeed(ctx.seed, tagSeed(tag)), ctx.batchSize);
   const validation = run(ctx.validation, 'aux-validation');
   const test = run(ctx.test, 'aux');
   const out: Record<string, AuxResult> = {};
@@ -378,9 +407,4 @@ export function auxiliary(model: GrooveModel, ctx: ExperimentContext): Record<st
     }
   }
   return out;
-}
-
-/** The models Table 2 and the control experiments apply to (they need a Groove input). */
-export function takesGroove(name: ModelName): boolean {
-  return name === 'ag2' || name === 'ag11';
 }

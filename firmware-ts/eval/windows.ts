@@ -1,6 +1,6 @@
 import type { DatasetCache } from '../dataset/cache.js';
 import type { Split } from '../dataset/info.js';
-import type { GenerateOptions, Generated, Gestures, GrooveModel } from '../model/generator.js';
+import type { GenerateOptions, Generated, Gestures } from '../model/generator.js';
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { score, type Score } from '../pattern/gestures.js';
 import type { Pattern } from '../pattern/pattern.js';
@@ -50,7 +50,7 @@ export function tagSeed(tag: string): number {
  * of a batch to give the same gestures, which each experiment does).
  * Batch b uses seed mixSeed(seed, b), so results do not depend on timing.
  */
-export function generateAll(model: GrooveModel, requests: Gestures[], seed: number, batchSize: number, options: Omit<GenerateOptions, 'seed'> = {}): Generated[] {
+export function generateAll(model: { generateBatch(requests: Gestures[], options: GenerateOptions): Generated[] }, requests: Gestures[], seed: number, batchSize: number, options: Omit<GenerateOptions, 'seed'> = {}): Generated[] {
   const out: Generated[] = [];
   for (let start = 0, b = 0; start < requests.length; start += batchSize, b++) {
     out.push(...model.generateBatch(requests.slice(start, start + batchSize), { ...options, seed: mixSeed(seed, b) }));

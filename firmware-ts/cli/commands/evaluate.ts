@@ -1,55 +1,79 @@
 import path from 'node:path';
-import { runEvaluation } from '../../eval/evaluate.js';
-import { writeReport } from '../../eval/report.js';
+import { NON_NEURAL, runEvaluation, type NonNeuralName } from '../../eval/evaluate.js';
+import fs from 'node:fs';
+import { resultsFromJson, writeReport } from '../../eval/report.js';
 import { initBackend } from '../../ml/runtime.js';
-import { MODEL_NAMES, isModelName, type ModelName } from '../../model/config.js';
+import { MODEL_NAMES } from '../../model/config.js';
 import { MODELS_DIR, PROJECT_ROOT, datasetDir } from '../../paths.js';
 import { UsageError, stringOption, type Command, integerOption, backendOption } from '../command.js';
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
-  summary: "Reproduces the paper's Table 1, Table 2 and Figure 3 with our models, plus realism, fidelity and control (docs/results.md)",
+  summary: "Reproduces the paper's Table 1, Table 2 and Figure 3 with our models, and measures them against non-neural players (docs/results.md, docs/evaluation.md)",
   usage: `groovebox evaluate [options]
-  --models LIST       comma-separated, from ${MODEL_NAMES.join(',')} (default: all four)
+  --models LIST       comma-separated model folder names under --models-dir (default: ${MODEL_NAMES.join(',')})
+  --players LIST      non-neural players to add, from ${NON_NEURAL.join(',')}, or none (default: all four)
   --limit N           use N test windows (spread evenly over the split) instead of all
   --seed S            seed of every sampled latent and hit (default 1); same seed, same numbers
   --out DIR           where results.json, results.md and the figures go (default docs/)
   --models-dir DIR    folder with one trained model per name (default models/); missing ones are skipped
   --data DIR          dataset folder (default: $GROOVEBOX_DATA or ../shared/datasets/groove)
   --batch N           windows generated per batch (default 128)
-  --backend B         tensorflow|wasm|cpu (default: best available; or $GROOVEBOX_BACKEND)`,
+  --backend B         tensorflow|wasm|cpu (default: best available; or $GROOVEBOX_BACKEND)
+  --from FILE         evaluate nothing: re-render results.md and the figures in --out from a results.json`,
   options: {
-    models: { type: 'string' }, limit: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
+    models: { type: 'string' }, players: { type: 'string' }, limit: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
     'models-dir': { type: 'string' }, data: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
+    from: { type: 'string' },
   },
   async run({ values }) {
     // Every option is checked before the (slow) backend start, so a typo fails at once.
     const models = parseModels(stringOption(values, 'models'));
+    const nonNeural = parsePlayers(stringOption(values, 'players'));
     const outDir = path.resolve(stringOption(values, 'out') ?? path.join(PROJECT_ROOT, 'docs'));
     const limit = values.limit === undefined ? undefined : integerOption(values, 'limit', 0, 1);
     const seed = integerOption(values, 'seed', 1, 0, 2 ** 32 - 1);
     const batchSize = integerOption(values, 'batch', 128, 1, 4096);
     const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
+    const from = stringOption(values, 'from');
+    if (from !== undefined) {
+      const file = path.resolve(from);
+      if (!fs.existsSync(file)) throw new UsageError(`--from: ${file} does not exist (expected a results.json written by groovebox evaluate)`);
+      const results = resultsFromJson(fs.readFileSync(file, 'utf8'), file);
+      // Re-rendering writes results.json again too: read it fully before anything is written.
+      for (const written of writeReport(results, outDir, results.meta.command ?? `groovebox evaluate (re-rendered from ${from})`)) log(`groovebox:eval wrote ${written}`);
+      return;
+    }
     await initBackend(backendOption(values), log);
     const results = await runEvaluation({
       models,
       modelsDir: path.resolve(stringOption(values, 'models-dir') ?? MODELS_DIR),
       dataDir: datasetDir(stringOption(values, 'data')),
-      limit, seed, batchSize, log,
+      nonNeural, limit, seed, batchSize, log,
     });
-    if (Object.keys(results.models).length === 0) {
+    if (!Object.values(results.players).some((p) => p.kind === 'model')) {
       throw new UsageError(`evaluate: no model could be evaluated (${Object.entries(results.meta.skipped).map(([n, why]) => `${n}: ${why}`).join('; ')})`);
     }
     const command = ['groovebox evaluate', ...Object.entries(values).filter(([k, v]) => k !== 'help' && v !== undefined).map(([k, v]) => `--${k} ${v}`)].join(' ');
     for (const file of writeReport(results, outDir, command)) log(`groovebox:eval wrote ${file}`);
-    log(`groovebox:eval done in ${results.meta.seconds} s`);
+    log(`groovebox:eval done in ${results.meta.seconds} s (CPU ${results.meta.cpuSeconds} s)`);
   },
 };
 
-function parseModels(raw: string | undefined): ModelName[] {
+function parseModels(raw: string | undefined): string[] {
   if (raw === undefined) return [...MODEL_NAMES];
   const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = names.find((n) => !isModelName(n));
-  if (bad !== undefined || names.length === 0) throw new UsageError(`--models: expected a comma-separated list of ${MODEL_NAMES.join(', ')}, got "${raw}"`);
-  return [...new Set(names)] as ModelName[];
+  // Folder names only: a path would let the name escape --models-dir.
+  const bad = names.find((n) => !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(n));
+  if (bad !== undefined || names.length === 0) throw new UsageError(`--models: expected a comma-separated list of model folder names (e.g. ${MODEL_NAMES.join(',')}), got "${raw}"`);
+  return [...new Set(names)];
+}
+
+function parsePlayers(raw: string | undefined): NonNeuralName[] {
+  if (raw === undefined) return [...NON_NEURAL];
+  if (raw.trim() === 'none') return [];
+  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.find((n) => !(NON_NEURAL as readonly string[]).includes(n));
+  if (bad !== undefined || names.length === 0) throw new UsageError(`--players: expected a comma-separated list of ${NON_NEURAL.join(', ')}, or none, got "${raw}"`);
+  return [...new Set(names)] as NonNeuralName[];
 }
