@@ -131,11 +131,22 @@ describe('model: the step decoder (ag11s)', function () {
     const twoThreads = initParams(config, 4);
     const oneThread = initParams(config, 4);
     const helper = await GradientHelper.start(config, tf.getBackend(), set);
+    const tensorsAfterEachStep: number[] = [];
     try {
       await trainStepOnTwoThreads(twoThreads, new Adam(twoThreads), config, set, indices, 10, 1e-2, helper);
+      // More steps on a scratch copy: the worker must hold as many tensors after each as after the first.
+      const scratch = initParams(config, 4);
+      const scratchAdam = new Adam(scratch);
+      for (let k = 0; k < 3; k++) {
+        await trainStepOnTwoThreads(scratch, scratchAdam, config, set, indices, 20 + k, 1e-2, helper);
+        tensorsAfterEachStep.push(helper.workerTensors);
+      }
+      scratchAdam.dispose();
+      tf.dispose([...scratch.values()]);
     } finally {
       await helper.stop();
     }
+    expect(new Set(tensorsAfterEachStep).size, `the worker's tensors after each step: ${tensorsAfterEachStep}`).to.equal(1);
     const a = batchGradients(oneThread, config, set, indices.subarray(0, 4), 10);
     const b = batchGradients(oneThread, config, set, indices.subarray(4), 11);
     const mean: Record<string, tf.Tensor> = {};

@@ -24,6 +24,8 @@ export interface GradientRequest {
 export interface GradientReply {
   gradients: Float32Array;
   parts: Record<string, number>;
+  /** The worker's live tensors after the step (a leak test watches it). */
+  tensors: number;
 }
 
 const port = parentPort;
@@ -40,7 +42,8 @@ port.on('message', (msg: GradientRequest | 'stop') => {
   }
   let at = 0;
   for (const p of params.values()) {
-    p.assign(tf.tensor(msg.weights.subarray(at, at + p.size), p.shape));
+    // The values tensor is a copy the variable does not keep: without tidy, each step would leak the weights once.
+    tf.tidy(() => p.assign(tf.tensor(msg.weights.subarray(at, at + p.size), p.shape)));
     at += p.size;
   }
   const { grads, parts } = batchGradients(params, data.config, data.set, msg.indices, msg.seed);
@@ -51,7 +54,7 @@ port.on('message', (msg: GradientRequest | 'stop') => {
     at += grads[name].size;
   }
   tf.dispose(Object.values(grads));
-  const reply: GradientReply = { gradients, parts };
+  const reply: GradientReply = { gradients, parts, tensors: tf.memory().numTensors };
   port.postMessage(reply, [gradients.buffer]);
 });
 port.postMessage('ready');

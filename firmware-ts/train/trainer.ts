@@ -353,11 +353,14 @@ export async function trainStepOnTwoThreads(params: Params, adam: Adam, config: 
 /** The worker thread that computes half of each batch's gradients (gradient-worker.ts). */
 export class GradientHelper {
   readonly #worker: Worker;
+  /** The worker's live tensors after its last step. */
+  workerTensors = 0;
   #pending: { resolve: (r: GradientReply) => void; reject: (e: Error) => void } | null = null;
 
   private constructor(worker: Worker) {
     this.#worker = worker;
     worker.on('message', (msg: GradientReply) => {
+      this.workerTensors = msg.tensors;
       const p = this.#pending;
       this.#pending = null;
       p?.resolve(msg);
