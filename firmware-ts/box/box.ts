@@ -28,7 +28,8 @@ import { PULSES_PER_STEP, Sequencer } from '../sequencer/sequencer.js';
 import type { Clock, Seconds } from '../time/clock.js';
 import { writeFileAtomic } from '../storage/atomic-file.js';
 import { BOX_MODELS, type BoxConfig, type BoxModel } from './config.js';
-import type { BoxLog, LogFactory } from './log.js';
+import type { Log as BoxLog, LogFactory } from '../support/log.js';
+import { throttledReport } from '../support/listeners.js';
 import { firstTrouble } from './merged-devices.js';
 import { scoreAsPattern } from './plain-loop.js';
 import type { BoxControl, PanelView } from './snapshot.js';
@@ -798,11 +799,7 @@ function interpretationOf(r: Reconstructions): Interpretation {
 
 /** A broken output must not flood the journal: the first failure of a run and then every 1000th. */
 function listenerErrorLog(log: BoxLog): (error: unknown, event: SequencerEvent) => void {
-  let count = 0;
-  return (error, event) => {
-    count++;
-    if (count === 1 || count % 1000 === 0) log.warn(`an output threw on a ${event.type} event (${count} so far): ${(error as Error)?.message ?? error}`);
-  };
+  return throttledReport((count, error: unknown, event: SequencerEvent) => log.warn(`an output threw on a ${event.type} event (${count} so far): ${(error as Error)?.message ?? error}`));
 }
 
 function openMidi(options: NonNullable<GrooveBoxOptions['midi']>, clock: Clock, log: (message: string) => void): MidiSink {

@@ -1,5 +1,6 @@
 import type { ButtonEvent, Buttons, KeyEvent, Rgb, StepGrid, TapHit, TapPad } from '../devices/interfaces.js';
-import { Listeners, type Unsubscribe } from '../devices/interfaces.js';
+import type { Unsubscribe } from '../devices/interfaces.js';
+import { Listeners } from '../support/listeners.js';
 import type { Clock, Seconds } from '../time/clock.js';
 import { flipPage, initialUi, nextMode, pressKey, type EditorUi } from './editor.js';
 import { gridColors, type Interpretation } from './led-view.js';
