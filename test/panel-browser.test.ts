@@ -63,7 +63,6 @@ const given = (page: Page, drum: number): Promise<number> =>
   page.locator('#roll .cell').evaluateAll((cells, d) => cells.slice(d * 32, (d + 1) * 32).filter((c) => c.classList.contains('given')).length, drum);
 
 describe('panel: the whole box in headless Chromium', function () {
-  this.timeout(120_000);
   let box: Awaited<ReturnType<typeof startBox>> | null = null;
   let context: BrowserContext | null = null;
   const dirs: string[] = [];
