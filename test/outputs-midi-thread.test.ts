@@ -88,12 +88,13 @@ describe('outputs: MIDI on its own timing thread', function () {
   });
 
   it('a crashed thread is restarted, releases every note with All Notes Off and plays on', async () => {
-    const { midi, sent, logs, notes, restartAfter } = rig({}, { crashAfterSends: 1 });
+    const { midi, sent, logs, notes, restartAfter } = rig({ sendClock: true }, { crashAfterSends: 1 });
     await midi.connect();
     const t = notes.now() + AHEAD;
     midi.handle({ type: 'note', time: t, drum: 0, velocity: 1, step: 0, offset: 0, position: 0 });
     await restartAfter(1);
-    await until(() => midi.connected);
+    // The restarted thread says STOP (the transport was stopped): a note handed before that would be void at the stop.
+    await until(() => sent.some((s) => s.bytes[0] === 0xfc));
     expect(logs.filter((l) => l.includes('timing thread stopped'))).to.deep.equal(['MIDI timing thread stopped (crash after 1 sends, as the test asked); restarting it in 0.1 s, with All Notes Off']);
     await until(() => sent.some((s) => s.bytes[0] === 0xb9));
     expect(sent.find((s) => s.bytes[0] === 0xb9)!.bytes).to.deep.equal(allNotesOff(10));
@@ -126,7 +127,7 @@ describe('outputs: MIDI on its own timing thread', function () {
 
   it('a thread that hangs (an endless loop, no crash to say so) is seen by its silent heartbeat, ended and restarted; notes come again', async () => {
     // No grace before a thread's first beat: whether the hung thread beat before it hung, the count is the same below.
-    const { midi, sent, logs, notes, clock } = rig({ noteLength: 5, hangWatch: { beatEvery: 0.02, lookEvery: 0.5, looks: 4, graceLooks: 0 } }, { hangAfterSends: 1 });
+    const { midi, sent, logs, notes, clock } = rig({ sendClock: true, noteLength: 5, hangWatch: { beatEvery: 0.02, lookEvery: 0.5, looks: 4, graceLooks: 0 } }, { hangAfterSends: 1 });
     await midi.connect();
     midi.handle({ type: 'note', time: notes.now() + AHEAD, drum: 0, velocity: 1, step: 0, offset: 0, position: 0 });
     await until(() => sent.length === 1 && logs.includes(HANGING_NOW));
@@ -138,7 +139,7 @@ describe('outputs: MIDI on its own timing thread', function () {
     expect(midi.restarts, 'judged by the fifth look at the latest').to.equal(1);
     expect(logs.some((m) => /MIDI timing thread stopped \(hung: its event loop has not run for 2 s\); restarting it/.test(m)), logs.join('\n')).to.equal(true);
     clock.advance(0.1); // the restart's backoff
-    await until(() => midi.connected);
+    await until(() => sent.some((s) => s.bytes[0] === 0xfc)); // the restarted thread's STOP: notes handed from now on stand
     const t = notes.now() + AHEAD;
     midi.handle({ type: 'note', time: t, drum: 1, velocity: 1, step: 0, offset: 0, position: 0 });
     await until(() => sent.some((s) => s.bytes[0] === 0x99 && s.bytes[1] === 38));
