@@ -48,7 +48,7 @@ Object.assign(process.env, { PROFILE_SECONDS: String(seconds), PROFILE_MODE: mod
 
 const workerFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'profiled-timing-worker.js');
 // Normal scheduling: what it allocates does not depend on priority, and so it can run beside a soak.
-const thread = new MidiThread({ port: { kind: 'fake', name: 'profile' }, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.05, realtime: false, log: (m) => process.stderr.write(`${m}\n`) }, workerFile);
+const thread = new MidiThread({ port: { kind: 'fake', name: 'profile' }, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.05, realtime: false, log: (m) => process.stderr.write(`${m}\n`) }, { file: workerFile });
 const clock = new SystemClock();
 /** Kick, snare and hat on every 16th; --dense: all nine drums, and a new pattern every bar, as the box generating. */
 const drums = values.dense ? [0, 1, 2, 3, 4, 5, 6, 7, 8] : [0, 1, 2];

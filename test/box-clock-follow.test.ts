@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { FakeMidiInput } from '../firmware-ts/outputs/midi/midi-input.js';
-import { noteOns, tempDir, testBox } from './box-fixtures.js';
+import { noteOns, tempDir, testBox } from './helpers/box-fixtures.js';
 
 const KICK_NOTE = 36;
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, defaultConfig, loadConfig, validateConfig } from '../firmware-ts/box/config.js';
 import { jsonErrorText } from '../firmware-ts/storage/json-error.js';
-import { tempDir } from './box-fixtures.js';
+import { tempDir } from './helpers/box-fixtures.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..', '..');

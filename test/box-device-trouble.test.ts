@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { mergeGrids, mergeTapPads } from '../firmware-ts/box/merged-devices.js';
 import type { Rgb, StepGrid, TapPad } from '../firmware-ts/devices/interfaces.js';
-import { tempDir, testBox } from './box-fixtures.js';
+import { tempDir, testBox } from './helpers/box-fixtures.js';
 
 /** The error colour (full red) as the NeoTrellis shows it at its default brightness of 0.35. */
 const isErrorRed = (c: Rgb): boolean => c.r === Math.round(255 * 0.35) && c.g === 0 && c.b === 0;

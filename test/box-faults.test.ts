@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { OfflineAudioContext } from 'node-web-audio-api';
 import { GrooveBox } from '../firmware-ts/box/box.js';
-import { MemoryLogs } from '../firmware-ts/box/log.js';
+import { MemoryLogs } from '../firmware-ts/support/log.js';
 import { SlotStore } from '../firmware-ts/box/slots.js';
 import { GenerationEngine } from '../firmware-ts/engine/engine.js';
 import { emptyGestureState, setStep } from '../firmware-ts/gestures/state.js';
@@ -10,7 +10,7 @@ import { MidiPortError } from '../firmware-ts/outputs/midi/midi-port.js';
 import { NOTE_MAP_PRESETS } from '../firmware-ts/outputs/midi/note-map.js';
 import type { MidiOut } from '../firmware-ts/outputs/midi/midi-out.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
-import { tempDir } from './box-fixtures.js';
+import { tempDir } from './helpers/box-fixtures.js';
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

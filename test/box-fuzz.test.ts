@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, defaultConfig, loadConfig } from '../firmware-ts/box/config.js';
-import { MemoryLogs } from '../firmware-ts/box/log.js';
+import { MemoryLogs } from '../firmware-ts/support/log.js';
 import { SlotCorruptError, SlotStore } from '../firmware-ts/box/slots.js';
-import { slotVersion } from './box-slot-data.js';
+import { slotVersion } from './helpers/box-slot-data.js';
 import { prng } from './helpers/fixtures.js';
 
 /** Values that are wrong in interesting ways for a config or slot field. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { exitOnSignals, SHUTDOWN_DEADLINE_MS } from '../firmware-ts/box/lifecycle.js';
-import { MemoryLogs } from '../firmware-ts/box/log.js';
+import { MemoryLogs } from '../firmware-ts/support/log.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));

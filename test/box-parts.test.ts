@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ChangeSignal } from '../firmware-ts/box/changed.js';
 import { FrameLoop } from '../firmware-ts/box/frame-loop.js';
-import { MemoryLogs } from '../firmware-ts/box/log.js';
+import { MemoryLogs } from '../firmware-ts/support/log.js';
 import { STATUS_LINES, StatusLines } from '../firmware-ts/box/status-lines.js';
 import type { ButtonName } from '../firmware-ts/devices/interfaces.js';
 import { GestureCapture } from '../firmware-ts/gestures/capture.js';

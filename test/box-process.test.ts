@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode } from '../firmware-ts/box/slots.js';
-import { tempDir } from './box-fixtures.js';
+import { tempDir } from './helpers/box-fixtures.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MAIN = path.resolve(here, '..', 'firmware-ts', 'cli', 'main.js');

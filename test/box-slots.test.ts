@@ -6,10 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TEMP_MARK } from '../firmware-ts/storage/atomic-file.js';
-import { MemoryLogs } from '../firmware-ts/box/log.js';
+import { MemoryLogs } from '../firmware-ts/support/log.js';
 import { decode, SlotCorruptError, SlotStore } from '../firmware-ts/box/slots.js';
 import { mulberry32 } from '../firmware-ts/model/random.js';
-import { slotVersion, SLOTS_UNDER_TEST } from './box-slot-data.js';
+import { slotVersion, SLOTS_UNDER_TEST } from './helpers/box-slot-data.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'groovebox-slots-'));
@@ -152,7 +152,7 @@ describe('box: slots on disk', () => {
     const dir = tempDir();
     const seed = Number(process.env.GROOVEBOX_KILL_SEED ?? 7);
     const random = mulberry32(seed);
-    const child = path.join(here, 'box-slot-writer.child.js');
+    const child = path.join(here, 'helpers', 'box-slot-writer.child.js');
     const latest = new Array(SLOTS_UNDER_TEST + 1).fill(0);
     let interrupted = 0;
     let version = 1;

@@ -9,9 +9,11 @@ import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import { parseMidi } from 'midi-file';
 import { emptyGestureState, setStep } from '../firmware-ts/gestures/state.js';
 import { SlotStore } from '../firmware-ts/box/slots.js';
-import { MemoryLogs } from '../firmware-ts/box/log.js';
+import { MemoryLogs } from '../firmware-ts/support/log.js';
 import { PROJECT_ROOT } from '../firmware-ts/paths.js';
-import { eventually, noteOns, tempDir, testBox, tinyModelsDir, type TestBox } from './box-fixtures.js';
+import { fileURLToPath } from 'node:url';
+import { armCrash } from './helpers/crashable-generation-worker.js';
+import { eventually, noteOns, tempDir, testBox, tinyModelsDir, type TestBox } from './helpers/box-fixtures.js';
 
 const STEP = 0.125; // a 16th at 120 BPM
 const GM = NOTE_MAP_PRESETS.gm;
@@ -60,6 +62,8 @@ async function slotWithLoop(stateDir: string): Promise<Pattern> {
   await store.save(0, { gestures, loop: loop.toJSON(), bpm: 120, model: 'ag11', temperature: 1, seed: 5 });
   return loop;
 }
+
+const CRASHABLE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'crashable-generation-worker.js');
 
 describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, fake MIDI port)', function () {
   it('with a corrupt model (the shipped ag11, one byte of weights.bin changed): one error naming the file, and the score plays as programmed', async () => {
@@ -196,15 +200,15 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
     it('a worker crash during generation: the loop keeps playing, the worker restarts and the request is served', async () => {
       const stateDir = tempDir('groovebox-state-');
       const slotLoop = await slotWithLoop(stateDir);
-      const t = await testBox({ modelsDir, stateDir });
+      const t = await testBox({ modelsDir, stateDir, workerFile: CRASHABLE });
       await t.box.boot();
       await t.box.generation;
       await t.box.loadSlot(0);
       await t.button('play', true); await t.button('play', false);
       const grid0 = startTime(t) + STEP / 2;
       await t.run(grid0 + 3.9); // the slot's loop is playing (the boot's loop was replaced at the first downbeat)
-      const generation = t.box.generate();
-      await t.engines[0].crashForTest();
+      await armCrash(path.join(modelsDir, 'ag11'));
+      const generation = t.box.generate(); // the worker dies on this request
       // the next loop was already scheduled when the crash came: it is the slot's loop, note for note
       await t.run(grid0 + 12);
       expectSameNotes(playedBetween(t, grid0 + 4 - STEP / 2, grid0 + 8 - STEP / 2, grid0 + 4), expectedNotes(slotLoop), 'the loop after the crash');

@@ -24,7 +24,6 @@ describe('dataset: the real Groove MIDI Dataset', () => {
   });
 
   it('gives the published window counts through `groovebox dataset stats --json`', function () {
-    this.timeout(60_000);
     const stdout = execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'firmware-ts', 'cli', 'main.js'), 'dataset', 'stats', '--json', '--data', dir], { encoding: 'utf8' });
     const stats = JSON.parse(stdout);
     expect(stats.windows).to.deep.equal(WINDOWS);

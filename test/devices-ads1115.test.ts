@@ -3,8 +3,8 @@ import { Ads1115, ADS1115_READY_EDGE, Ads1115Sampler } from '../firmware-ts/devi
 import { FakeAds1115 } from '../firmware-ts/devices/ads1115/fake-ads1115.js';
 import { FakeGpio, FakeGpioPin } from '../firmware-ts/devices/gpio/fake-gpio.js';
 import { FakeI2cBus } from '../firmware-ts/devices/i2c/fake-bus.js';
-import { namespacedLog } from '../firmware-ts/box/log.js';
-import { MemoryLog, type LogMessage } from '../firmware-ts/devices/log.js';
+import { namespacedLog } from '../firmware-ts/support/log.js';
+import { MemoryLog, type LogMessage } from '../firmware-ts/support/log.js';
 import { Ads1115TapPad } from '../firmware-ts/devices/tap-pad/ads1115-tap-pad.js';
 import type { TapHit } from '../firmware-ts/devices/interfaces.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';

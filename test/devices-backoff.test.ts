@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { RetryBackoff } from '../firmware-ts/devices/i2c/backoff.js';
-import { MemoryLog } from '../firmware-ts/devices/log.js';
+import { MemoryLog } from '../firmware-ts/support/log.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 
 const eio = Object.assign(new Error('EIO: remote I/O'), { code: 'EIO' });

@@ -6,8 +6,8 @@ import { FakeGpio } from '../firmware-ts/devices/gpio/fake-gpio.js';
 import type { Ads1115TapPad } from '../firmware-ts/devices/tap-pad/ads1115-tap-pad.js';
 import { FakeI2cBus } from '../firmware-ts/devices/i2c/fake-bus.js';
 import { openI2cBus } from '../firmware-ts/devices/i2c/i2c-bus-driver.js';
-import { MemoryLogs } from '../firmware-ts/box/log.js';
-import { MemoryLog } from '../firmware-ts/devices/log.js';
+import { MemoryLogs } from '../firmware-ts/support/log.js';
+import { MemoryLog } from '../firmware-ts/support/log.js';
 import { FakeSeesaw } from '../firmware-ts/devices/neotrellis/fake-seesaw.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 

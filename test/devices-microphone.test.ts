@@ -8,7 +8,7 @@ import { MicrophoneTapPad } from '../firmware-ts/devices/microphone/microphone-t
 import { SampleTimeline } from '../firmware-ts/devices/microphone/sample-timeline.js';
 import { renderTaps, roomNoise, type SyntheticTap, type TapSound } from '../firmware-ts/devices/microphone/synthetic-taps.js';
 import type { TapHit } from '../firmware-ts/devices/interfaces.js';
-import { silentLog } from '../firmware-ts/devices/log.js';
+import { silentLog } from '../firmware-ts/support/log.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 
 const RATE = 48000;

@@ -4,7 +4,7 @@ import { FakeSeesaw } from '../firmware-ts/devices/neotrellis/fake-seesaw.js';
 import { NeoTrellisGrid } from '../firmware-ts/devices/neotrellis/neotrellis-grid.js';
 import { gridKeyOfSeesawKey, seesawKeyOfGridKey } from '../firmware-ts/devices/neotrellis/seesaw.js';
 import { FakeGpio, FakeGpioPin } from '../firmware-ts/devices/gpio/fake-gpio.js';
-import { MemoryLog } from '../firmware-ts/devices/log.js';
+import { MemoryLog } from '../firmware-ts/support/log.js';
 import { DeviceMissingError } from '../firmware-ts/devices/errors.js';
 import type { KeyEvent, Rgb } from '../firmware-ts/devices/interfaces.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';

@@ -3,7 +3,11 @@ import path from 'node:path';
 import { GenerationEngine, GenerationSuperseded } from '../firmware-ts/engine/engine.js';
 import { initBackend } from '../firmware-ts/ml/runtime.js';
 import { Pattern, STEPS } from '../firmware-ts/pattern/pattern.js';
+import { fileURLToPath } from 'node:url';
+import { armCrash } from './helpers/crashable-generation-worker.js';
 import { tempDir, writeTinyModel } from './helpers/tiny-models.js';
+
+const CRASHABLE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'crashable-generation-worker.js');
 
 const kick = Float32Array.from({ length: STEPS }, (_, s) => (s % 8 === 0 ? 1 : 0));
 const gestures = { drums: [kick, null, null, null, null, null, null, null, null] };
@@ -20,7 +24,7 @@ describe('engine: generation in a worker thread', function () {
   });
 
   beforeEach(async () => {
-    engine = new GenerationEngine({ modelDir });
+    engine = new GenerationEngine({ modelDir }, CRASHABLE);
     await engine.start();
   });
 
@@ -60,10 +64,12 @@ describe('engine: generation in a worker thread', function () {
   it('a crashed worker is restarted and the next request succeeds', async () => {
     const crashed = new Promise<Error>((resolve) => engine.once('crashed', resolve));
     const ready = new Promise<void>((resolve) => engine.on('ready', () => resolve()));
-    await engine.crashForTest();
-    expect((await crashed).message).to.match(/exited with code/);
+    await armCrash(modelDir);
+    const lost = await engine.generate(gestures, { seed: 9 }); // dies with the worker, and is served by the restarted one
+    expect((await crashed).message).to.match(/exited with code 5/);
     await ready;
     expect(engine.restarts).to.equal(1);
+    expect(lost.pattern.hits).to.have.length(STEPS * 9);
     const result = await engine.generate(gestures, { seed: 4 });
     expect(result.pattern.hits).to.have.length(STEPS * 9);
   });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { Listeners, type ButtonEvent, type ButtonName, type Buttons, type KeyEvent, type Rgb, type StepGrid, type TapHit, type TapPad } from '../firmware-ts/devices/interfaces.js';
+import type { ButtonEvent, ButtonName, Buttons, KeyEvent, Rgb, StepGrid, TapHit, TapPad } from '../firmware-ts/devices/interfaces.js';
+import { Listeners } from '../firmware-ts/support/listeners.js';
 import { GestureCapture } from '../firmware-ts/gestures/capture.js';
 import { PanelModes } from '../firmware-ts/gestures/panel-modes.js';
 import type { EditorUi } from '../firmware-ts/gestures/editor.js';

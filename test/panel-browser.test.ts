@@ -5,13 +5,14 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { GenerationEngine } from '../firmware-ts/engine/engine.js';
 import { GrooveBox } from '../firmware-ts/box/box.js';
-import { MemoryLogs } from '../firmware-ts/box/log.js';
+import { MemoryLogs } from '../firmware-ts/support/log.js';
 import { SlotStore } from '../firmware-ts/box/slots.js';
 import { initBackend } from '../firmware-ts/ml/runtime.js';
 import { PanelServer } from '../firmware-ts/panel/server.js';
 import { PROJECT_ROOT } from '../firmware-ts/paths.js';
 import { SystemClock } from '../firmware-ts/time/clock.js';
 import { writeTinyModel } from './helpers/tiny-models.js';
+import { eventually } from './helpers/eventually.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -55,20 +56,13 @@ const rollNotes = (page: Page): Promise<number> => page.locator('#roll').evaluat
 const signature = (page: Page): Promise<string> => page.locator('#roll').evaluate((el) => (el as HTMLElement).dataset.signature ?? '');
 
 /** Waits for something the box does when the page's message arrives (over the socket, so not at once). */
-async function until(ok: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const until = (ok: () => boolean, what: string): Promise<void> => eventually(ok, what);
 
 /** Steps of a drum's row in the loop that hold your score (outlined). */
 const given = (page: Page, drum: number): Promise<number> =>
   page.locator('#roll .cell').evaluateAll((cells, d) => cells.slice(d * 32, (d + 1) * 32).filter((c) => c.classList.contains('given')).length, drum);
 
 describe('panel: the whole box in headless Chromium', function () {
-  this.timeout(120_000);
   let box: Awaited<ReturnType<typeof startBox>> | null = null;
   let context: BrowserContext | null = null;
   const dirs: string[] = [];

@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import { isUtf8 } from 'node:buffer';
 import { BUTTON_NAMES, type ButtonName } from '../firmware-ts/devices/interfaces.js';
-import { MemoryLog } from '../firmware-ts/devices/log.js';
+import { MemoryLog } from '../firmware-ts/support/log.js';
 import { MAX_EVENT_AGE } from '../firmware-ts/panel/clock-sync.js';
 import { MAX_BPM, MIN_BPM, MODEL_NAME, parseClientMessage, SLOT_COUNT, type PanelCommand, type ServerMessage } from '../firmware-ts/panel/protocol.js';
 import { DEFAULT_MAX_PAYLOAD, PanelServer } from '../firmware-ts/panel/server.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 import { prng } from './helpers/fixtures.js';
-import { PanelTestClient, wsUrl } from './panel-client.js';
+import { PanelTestClient, wsUrl } from './helpers/panel-client.js';
 
 const SEED = 0x9a11e1;
 const IN_PROCESS_CASES = 20000;

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import type { ButtonEvent, KeyEvent } from '../firmware-ts/devices/interfaces.js';
-import { MemoryLog } from '../firmware-ts/devices/log.js';
+import { MemoryLog } from '../firmware-ts/support/log.js';
 import type { ServerMessage } from '../firmware-ts/panel/protocol.js';
 import { PanelServer } from '../firmware-ts/panel/server.js';
 import { ANSWER_DEADLINE, RESYNC_INTERVAL } from '../firmware-ts/panel/session.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
-import { nextEvent, PanelTestClient, wsUrl } from './panel-client.js';
+import { nextEvent, PanelTestClient, wsUrl } from './helpers/panel-client.js';
 
 /** The server's limit on open pages (server.ts MAX_CLIENTS). */
 const MAX_CLIENTS = 16;

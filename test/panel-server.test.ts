@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
 import type { ButtonEvent, KeyEvent, Rgb, TapHit } from '../firmware-ts/devices/interfaces.js';
-import { MemoryLog } from '../firmware-ts/devices/log.js';
+import { MemoryLog } from '../firmware-ts/support/log.js';
 import { emptyGestureState } from '../firmware-ts/gestures/state.js';
 import { PageClockSync, MAX_EVENT_AGE } from '../firmware-ts/panel/clock-sync.js';
 import type { PanelCommand, PanelSnapshot } from '../firmware-ts/panel/protocol.js';
@@ -10,7 +10,7 @@ import { MAX_ECHOED_CHARS, REFUSAL_SUMMARY_INTERVAL } from '../firmware-ts/panel
 import { isLoopbackAddress } from '../firmware-ts/panel/bind-rules.js';
 import { PanelConfigError, PanelServer, tokenMatches } from '../firmware-ts/panel/server.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
-import { nextEvent, PanelTestClient, wsUrl } from './panel-client.js';
+import { nextEvent, PanelTestClient, wsUrl } from './helpers/panel-client.js';
 
 /** The test page's clock reads daemon time minus this (pages count from their own load). */
 const PAGE_BEHIND = 98;

@@ -1,4 +1,4 @@
-import { Listeners, type Unsubscribe } from '../devices/interfaces.js';
+import { Listeners, type Unsubscribe } from '../support/listeners.js';
 
 /**
  * "Something the performer sees has changed." The box's parts raise it (an

@@ -1,11 +1,11 @@
 import { SystemClock, type Clock } from '../time/clock.js';
-import type { BoxLog } from './log.js';
+import type { Log } from '../support/log.js';
 
 /** systemd's default TimeoutStopSec is 90 s, but the issue asks for 1 s: a box must let go of the stage at once. */
 export const SHUTDOWN_DEADLINE_MS = 900;
 
 export interface SignalOptions {
-  log: BoxLog;
+  log: Log;
   /** Everything to do before exiting: silence, save, release. */
   shutdown: () => Promise<void>;
   deadlineMs?: number;

@@ -7,7 +7,7 @@ import type { Gestures, Reconstructions } from '../model/generator.js';
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { STEPS, type Pattern } from '../pattern/pattern.js';
 import { BOX_MODELS, type BoxConfig, type BoxModel } from './config.js';
-import type { BoxLog } from './log.js';
+import type { Log as BoxLog } from '../support/log.js';
 import type { BoxParts } from './parts.js';
 
 export type EngineStatus = 'loading' | 'ready' | 'failed' | 'off';

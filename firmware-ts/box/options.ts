@@ -7,7 +7,7 @@ import type { MidiPortSpec } from '../outputs/midi/timing-protocol.js';
 import type { NoteMap } from '../outputs/midi/note-map.js';
 import type { Clock, Seconds } from '../time/clock.js';
 import type { BoxConfig, BoxModel } from './config.js';
-import type { LogFactory } from './log.js';
+import type { LogFactory } from '../support/log.js';
 import type { SlotStore } from './slots.js';
 import type { PanelView } from './snapshot.js';
 

@@ -7,7 +7,8 @@ import { MidiThread } from '../outputs/midi/timing-thread.js';
 import type { SequencerEvent } from '../sequencer/events.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
 import type { Clock, Seconds } from '../time/clock.js';
-import type { BoxLog, LogFactory } from './log.js';
+import type { Log as BoxLog, LogFactory } from '../support/log.js';
+import { throttledReport } from '../support/listeners.js';
 import type { BoxMidiOptions, GrooveBoxOptions } from './options.js';
 
 /** How long boot waits for the audio kit to render before the box plays without it. */
@@ -101,10 +102,7 @@ function kitReady(audio: AudioOut, clock: Clock, patience: Seconds): Promise<voi
 
 /** A broken output must not flood the journal: the first failure of a run and then every 1000th. */
 export function listenerErrorLog(log: BoxLog): (error: unknown, event: SequencerEvent) => void {
-  let count = 0;
-  return (error, event) => {
-    count++;
-    if (count === 1 || count % 1000 === 0)
-      log.warn(`an output threw on a ${event.type} event (${count} so far): ${(error as Error)?.message ?? error}`);
-  };
+  return throttledReport((count, error: unknown, event: SequencerEvent) =>
+    log.warn(`an output threw on a ${event.type} event (${count} so far): ${(error as Error)?.message ?? error}`),
+  );
 }

@@ -9,7 +9,7 @@ import { SystemClock } from '../time/clock.js';
 import { raiseThreadPriority } from '../time/thread-priority.js';
 import { GrooveBox, type BootReport } from './box.js';
 import type { LoadedConfig } from './config.js';
-import type { LogFactory } from './log.js';
+import type { LogFactory } from '../support/log.js';
 import { mergeButtons, mergeGrids, mergeTapPads, mergeTempo } from './merged-devices.js';
 import { SlotStore } from './slots.js';
 

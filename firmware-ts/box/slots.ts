@@ -6,7 +6,7 @@ import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
 import { removeStaleTemps, writeFileAtomic } from '../storage/atomic-file.js';
 import { jsonErrorText } from '../storage/json-error.js';
 import { BOX_MODELS, type BoxModel } from './config.js';
-import type { BoxLog } from './log.js';
+import type { Log } from '../support/log.js';
 
 export const SLOT_COUNT = 16;
 export const SLOT_FORMAT = 'groovebox-slot-1';
@@ -49,18 +49,18 @@ export class SlotCorruptError extends Error {
  */
 export class SlotStore {
   readonly dir: string;
-  readonly #log: BoxLog;
+  readonly #log: Log;
   /** Each file's reads and writes run one at a time, in the order asked, so the last save wins and a read sees it. */
   readonly #queues = new Map<string, FileQueue>();
   #filled: boolean[] = new Array(SLOT_COUNT).fill(false);
 
-  private constructor(dir: string, log: BoxLog) {
+  private constructor(dir: string, log: Log) {
     this.dir = dir;
     this.#log = log;
   }
 
   /** Creates the folders, clears leftovers of cut-off writes and notes which slots hold something. */
-  static async open(dir: string, log: BoxLog): Promise<SlotStore> {
+  static async open(dir: string, log: Log): Promise<SlotStore> {
     const store = new SlotStore(path.resolve(dir), log);
     try {
       await fs.mkdir(path.join(store.dir, 'slots'), { recursive: true });

@@ -15,7 +15,7 @@ import { StallJury, type StallVerdict, type Witnessed } from '../time/stall-witn
 import { stolenMs } from '../time/steal.js';
 import { normalThreadPriority, TIMING_THREAD_PRIORITY } from '../time/thread-priority.js';
 import { GrooveBox } from './box.js';
-import { MemoryLogs } from './log.js';
+import { MemoryLogs } from '../support/log.js';
 import { feedTimingThreadFirst } from './run.js';
 import { SlotStore } from './slots.js';
 

@@ -1,5 +1,5 @@
 import type { ChangeSignal } from './changed.js';
-import type { BoxLog } from './log.js';
+import type { Log as BoxLog } from '../support/log.js';
 
 /** How many lines the panel shows. */
 export const STATUS_LINES = 8;

@@ -3,7 +3,7 @@ import { ClockInputLink } from '../outputs/midi/clock-input-link.js';
 import type { MidiInputOpener } from '../outputs/midi/midi-input.js';
 import type { GestureCapture } from '../gestures/capture.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
-import type { LogFactory } from './log.js';
+import type { LogFactory } from '../support/log.js';
 import type { BoxParts } from './parts.js';
 import type { StatusLines } from './status-lines.js';
 

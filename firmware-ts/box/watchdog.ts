@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { BoxLog } from './log.js';
+import type { Log } from '../support/log.js';
 
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'watchdog-worker.js');
 
@@ -22,7 +22,7 @@ export class SystemdWatchdog {
   readonly #worker: Worker;
   readonly #timer: NodeJS.Timeout;
 
-  private constructor(intervalMs: number, log: BoxLog) {
+  private constructor(intervalMs: number, log: Log) {
     this.#worker = new Worker(WORKER_FILE, { workerData: { intervalMs } });
     this.#worker.on('message', (m: string) => log.warn(m));
     this.#worker.on('error', (err) => log.warn(`watchdog thread failed (${err.message}); systemd will restart the box when WatchdogSec runs out`));
@@ -37,7 +37,7 @@ export class SystemdWatchdog {
    * Starts when systemd asked for notifications (NOTIFY_SOCKET); with
    * WATCHDOG_USEC it also pings at half that interval. Returns null outside systemd.
    */
-  static fromEnvironment(log: BoxLog, env: NodeJS.ProcessEnv = process.env): SystemdWatchdog | null {
+  static fromEnvironment(log: Log, env: NodeJS.ProcessEnv = process.env): SystemdWatchdog | null {
     if (!env.NOTIFY_SOCKET) return null;
     const usec = Number(env.WATCHDOG_USEC);
     const pid = Number(env.WATCHDOG_PID);

@@ -10,8 +10,7 @@ import { openOnoffGpio } from './gpio/onoff-gpio.js';
 import type { I2cBus } from './i2c/bus.js';
 import { openI2cBus } from './i2c/i2c-bus-driver.js';
 import type { Buttons, StepGrid, TapPad, TempoControl } from './interfaces.js';
-import type { DeviceLog } from './log.js';
-import { consoleLog } from './log.js';
+import { namespacedLog, type DeviceLog } from '../support/log.js';
 import { NeoTrellisGrid } from './neotrellis/neotrellis-grid.js';
 
 /** BCM lines of the two interrupt-style signals (see hardware/wiring.md). */
@@ -74,8 +73,8 @@ function reasonOf(err: unknown): string {
  * the reason on the line of each device that needs them. Never throws.
  */
 export async function discoverDevices(options: DiscoveryOptions): Promise<FoundDevices> {
-  const log = options.log ?? consoleLog('groovebox:devices');
-  const driverLog = options.driverLogs ?? (options.log ? () => log : (name: string) => consoleLog(`groovebox:${name}`));
+  const log = options.log ?? namespacedLog('groovebox:devices');
+  const driverLog = options.driverLogs ?? (options.log ? () => log : (name: string) => namespacedLog(`groovebox:${name}`));
   const missing: MissingDevice[] = [];
   const closers: (() => Promise<void>)[] = [];
   const report = (device: string, reason: string): void => {

@@ -8,7 +8,7 @@
  */
 export * from './interfaces.js';
 export { DeviceMissingError } from './errors.js';
-export { consoleLog, silentLog, MemoryLog, type DeviceLog } from './log.js';
+export { namespacedLog, silentLog, MemoryLog, type DeviceLog } from '../support/log.js';
 export { discoverDevices, DEFAULT_SIGNAL_PINS, type DiscoveryOptions, type FoundDevices, type MissingDevice } from './discovery.js';
 
 export type { I2cBus } from './i2c/bus.js';

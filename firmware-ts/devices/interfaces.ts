@@ -8,7 +8,8 @@ import type { Seconds } from '../time/clock.js';
  */
 
 /** Stops a subscription. Calling it twice is harmless. */
-export type Unsubscribe = () => void;
+import type { Unsubscribe } from '../support/listeners.js';
+export type { Unsubscribe };
 
 /** An LED colour, each channel 0..255. */
 export interface Rgb {
@@ -89,35 +90,3 @@ export interface TempoControl {
   close(): Promise<void>;
 }
 
-/** A small listener set shared by the drivers and fakes: a throwing listener never breaks delivery to the others. */
-export class Listeners<T extends unknown[]> {
-  #listeners = new Set<(...args: T) => void>();
-  #onError: (err: unknown) => void;
-
-  constructor(onError: (err: unknown) => void = (err) => process.stderr.write(`groovebox:devices listener failed: ${(err as Error)?.stack ?? err}\n`)) {
-    this.#onError = onError;
-  }
-
-  add(listener: (...args: T) => void): Unsubscribe {
-    this.#listeners.add(listener);
-    return () => { this.#listeners.delete(listener); };
-  }
-
-  emit(...args: T): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(...args);
-      } catch (err) {
-        this.#onError(err);
-      }
-    }
-  }
-
-  get size(): number {
-    return this.#listeners.size;
-  }
-
-  clear(): void {
-    this.#listeners.clear();
-  }
-}

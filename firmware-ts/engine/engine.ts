@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { GenerateOptions, Gestures, Reconstructions } from '../model/generator.js';
 import { Pattern } from '../pattern/pattern.js';
+import { RestartSupervisor } from '../support/supervisor.js';
 import { SystemClock, type Clock } from '../time/clock.js';
 import type { FromWorker, ToWorker, WorkerConfig, WorkerMemory } from './protocol.js';
 
@@ -29,6 +30,8 @@ export interface EngineEvents {
   /** The worker could not be brought back: every request from now on is refused; the box plays without a model. */
   failed: [error: Error];
   log: [message: string];
+  /** stop() was called: the worker is ending and every request is refused. */
+  stopped: [];
 }
 
 interface Pending {
@@ -67,14 +70,11 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
   #nextId = 1;
   #stopped = false;
   #failed: Error | null = null;
-  #restarts = 0;
-  #restartsInARow = 0;
-  #cancelRestart: (() => void) | null = null;
-  readonly #clock: Clock;
+  readonly #supervisor: RestartSupervisor;
 
   constructor(private readonly config: WorkerConfig, private readonly workerFile = WORKER_FILE, options: { clock?: Clock } = {}) {
     super();
-    this.#clock = options.clock ?? new SystemClock();
+    this.#supervisor = new RestartSupervisor({ clock: options.clock ?? new SystemClock(), backoff: { steps: RESTART_DELAYS }, giveUpAfter: MAX_RESTARTS_IN_A_ROW });
   }
 
   /** Starts the worker and resolves once the model is loaded (rejects with the load error). */
@@ -85,7 +85,7 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
   }
 
   get restarts(): number {
-    return this.#restarts;
+    return this.#supervisor.restarts;
   }
 
   /** Asks for a generation; supersedes a request that has not started yet. */
@@ -100,19 +100,14 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#cancelRestart?.();
-    this.#cancelRestart = null;
+    this.#supervisor.cancel();
     const worker = this.#worker;
     this.#worker = null;
     const error = new Error('generation engine stopped');
     this.#abortLoad?.(error);
     this.#rejectAll(error);
+    this.emit('stopped');
     if (worker) await worker.terminate();
-  }
-
-  /** For fault tests: kill the worker as a crash would. */
-  async crashForTest(): Promise<void> {
-    await this.#worker?.terminate();
   }
 
   /** One worker, from spawn to loaded. `restart`: a load failure ends the engine instead of rejecting a caller. */
@@ -176,7 +171,7 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
     this.#running = null;
     if (msg.type === 'result') {
       // Only a generation proves the worker sound: one that loads and then crashes on every request must still back off.
-      this.#restartsInARow = 0;
+      this.#supervisor.healthy();
       job.resolve({ pattern: new Pattern(msg.pattern.hits, msg.pattern.velocities, msg.pattern.offsets), reconstructions: msg.reconstructions, ms: msg.ms, tensors: msg.tensors, memory: msg.memory });
     } else {
       job.reject(new Error(`generation failed: ${msg.error}`));
@@ -203,20 +198,15 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
     } else {
       lost?.reject(new Error(`generation worker crashed: ${err.message}`));
     }
-    if (this.#restartsInARow >= MAX_RESTARTS_IN_A_ROW) {
-      this.#giveUp(new Error(`the worker crashed ${this.#restartsInARow + 1} times in a row (last: ${err.message})`));
-      return;
-    }
-    const delay = RESTART_DELAYS[Math.min(this.#restartsInARow, RESTART_DELAYS.length - 1)];
-    this.#restartsInARow++;
-    this.emit('log', `groovebox:engine worker crashed (${err.message}); restarting${delay > 0 ? ` in ${delay} s` : ''}`);
-    this.#cancelRestart = this.#clock.setTimeout(() => {
-      this.#cancelRestart = null;
-      if (this.#stopped) return;
-      this.#restarts++;
+    const answer = this.#supervisor.crashed(() => {
       // A failure here is handled where it happens (crash: here again; load failure: #giveUp).
       this.#launch(true).catch(() => {});
-    }, delay);
+    });
+    if (!answer.restart) {
+      this.#giveUp(new Error(`the worker crashed ${answer.crashes} times in a row (last: ${err.message})`));
+      return;
+    }
+    this.emit('log', `groovebox:engine worker crashed (${err.message}); restarting${answer.delay > 0 ? ` in ${answer.delay} s` : ''}`);
   }
 
   #giveUp(error: Error): void {

@@ -1,5 +1,5 @@
 import type { ButtonEvent, KeyEvent, Rgb, TapHit } from '../devices/interfaces.js';
-import { Listeners, type Unsubscribe } from '../devices/interfaces.js';
+import { Listeners, type Unsubscribe } from '../support/listeners.js';
 import type { Clock, Seconds } from '../time/clock.js';
 import { flipPage, initialUi, nextMode, pressKey, type EditorUi } from './editor.js';
 import { gridColors, type Interpretation } from './led-view.js';

@@ -1,5 +1,6 @@
 import type { TapHit } from '../devices/interfaces.js';
-import { Listeners, type Unsubscribe } from '../devices/interfaces.js';
+import type { Unsubscribe } from '../devices/interfaces.js';
+import { Listeners } from '../support/listeners.js';
 import { emptyGroove, type Groove } from '../pattern/gestures.js';
 import { clamp, STEPS, STEPS_PER_BAR } from '../pattern/pattern.js';
 import type { Clock, Seconds } from '../time/clock.js';

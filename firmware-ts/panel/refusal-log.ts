@@ -1,4 +1,4 @@
-import type { DeviceLog } from '../devices/log.js';
+import type { DeviceLog } from '../support/log.js';
 import type { Clock, Seconds } from '../time/clock.js';
 
 /** How often repeated refusals are summed up in one line. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { BUTTON_NAMES } from '../devices/interfaces.js';
-import { silentLog, type DeviceLog } from '../devices/log.js';
+import { silentLog, type DeviceLog } from '../support/log.js';
 import { PROJECT_ROOT } from '../paths.js';
 import type { Clock } from '../time/clock.js';
 import { type PanelCommand, type PanelSnapshot, type ServerMessage } from './protocol.js';

@@ -1,5 +1,5 @@
 import type { ButtonName } from '../devices/interfaces.js';
-import type { DeviceLog } from '../devices/log.js';
+import type { DeviceLog } from '../support/log.js';
 import type { Clock, Seconds } from '../time/clock.js';
 import { PageClockSync } from './clock-sync.js';
 import { parseClientMessage, PanelMessageError, type ClientMessage, type PanelCommand, type ServerMessage } from './protocol.js';

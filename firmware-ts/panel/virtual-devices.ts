@@ -1,7 +1,8 @@
 import {
-  BUTTON_NAMES, GRID_KEYS, Listeners,
+  BUTTON_NAMES, GRID_KEYS,
   type ButtonEvent, type ButtonName, type Buttons, type KeyEvent, type Rgb, type StepGrid, type TapHit, type TapPad, type TempoControl, type Unsubscribe,
 } from '../devices/interfaces.js';
+import { Listeners } from '../support/listeners.js';
 import type { Seconds } from '../time/clock.js';
 
 /**
@@ -22,7 +23,7 @@ export class VirtualStepGrid implements StepGrid {
 
   constructor(onShow: (colors: Rgb[]) => void, onListenerError?: (err: unknown) => void) {
     this.#onShow = onShow;
-    this.#listeners = new Listeners(onListenerError);
+    this.#listeners = new Listeners<[KeyEvent]>(onListenerError);
   }
 
   onKey(listener: (event: KeyEvent) => void): Unsubscribe {
@@ -68,7 +69,7 @@ export class VirtualTapPad implements TapPad {
   #closed = false;
 
   constructor(onListenerError?: (err: unknown) => void) {
-    this.#listeners = new Listeners(onListenerError);
+    this.#listeners = new Listeners<[TapHit]>(onListenerError);
   }
 
   onHit(listener: (hit: TapHit) => void): Unsubscribe {
@@ -92,7 +93,7 @@ export class VirtualButtons implements Buttons {
   #closed = false;
 
   constructor(onListenerError?: (err: unknown) => void) {
-    this.#listeners = new Listeners(onListenerError);
+    this.#listeners = new Listeners<[ButtonEvent]>(onListenerError);
   }
 
   onButton(listener: (event: ButtonEvent) => void): Unsubscribe {
@@ -125,7 +126,7 @@ export class VirtualTempo implements TempoControl {
   #closed = false;
 
   constructor(onListenerError?: (err: unknown) => void) {
-    this.#listeners = new Listeners(onListenerError);
+    this.#listeners = new Listeners<[number, Seconds]>(onListenerError);
   }
 
   onTurn(listener: (detents: number, time: Seconds) => void): Unsubscribe {

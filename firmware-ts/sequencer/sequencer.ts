@@ -1,6 +1,7 @@
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { Pattern, STEPS, STEPS_PER_BAR } from '../pattern/pattern.js';
 import type { Clock, Seconds } from '../time/clock.js';
+import { Listeners, throttledReport } from '../support/listeners.js';
 import { LATE_NOTE_LIMIT, type SequencerEvent, type SequencerListener, type TransportEvent } from './events.js';
 import { clampTempo, DEFAULT_BPM, MIN_BPM, stepSeconds, type Bpm } from './tempo.js';
 import { Ticker } from './ticker.js';
@@ -63,8 +64,7 @@ export class Sequencer {
   readonly #warn: (message: string) => void;
   /** When a tempo below MIN_BPM / above MAX_BPM was last said to be clamped. */
   readonly #clampSaid: { low: Seconds | null; high: Seconds | null } = { low: null, high: null };
-  readonly #onListenerError: (error: unknown, event: SequencerEvent) => void;
-  readonly #listeners = new Set<SequencerListener>();
+  readonly #listeners: Listeners<[SequencerEvent]>;
   #defaultSwitch: SwitchAt;
 
   #pattern: Pattern;
@@ -102,7 +102,7 @@ export class Sequencer {
       throw new RangeError(`tickInterval: expected seconds in (0, lookAhead=${this.#lookAhead}), got ${tickInterval}`);
     }
     this.#warn = options.warn ?? ((m) => process.stderr.write(`groovebox:sequencer ${m}\n`));
-    this.#onListenerError = options.onListenerError ?? defaultListenerError();
+    this.#listeners = new Listeners(options.onListenerError ?? defaultListenerError());
     this.#bpm = clampTempo(options.bpm ?? DEFAULT_BPM, this.#warn);
     this.#stepDur = stepSeconds(this.#bpm);
     this.#pattern = options.pattern ?? new Pattern();
@@ -148,8 +148,7 @@ export class Sequencer {
 
   /** Subscribes to every event; returns the unsubscribe function. */
   on(listener: SequencerListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   set switchAt(at: SwitchAt) {
@@ -401,17 +400,7 @@ export class Sequencer {
   }
 
   #emit(event: SequencerEvent): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        try {
-          this.#onListenerError(error, event);
-        } catch {
-          // A broken error reporter must not stop the music either.
-        }
-      }
-    }
+    this.#listeners.emit(event);
   }
 }
 
@@ -419,13 +408,9 @@ function mod(a: number, n: number): number {
   return ((a % n) + n) % n;
 }
 
-/** Logs the first failure of a kind and then counts, so a broken output cannot flood stderr. */
+/** Logs the first failure and then counts, so a broken output cannot flood stderr. */
 function defaultListenerError(): (error: unknown, event: SequencerEvent) => void {
-  let count = 0;
-  return (error, event) => {
-    count++;
-    if (count === 1 || count % 1000 === 0) {
-      process.stderr.write(`groovebox:sequencer a listener threw on a ${event.type} event (${count} so far): ${(error as Error)?.message ?? error}\n`);
-    }
-  };
+  return throttledReport((count, error: unknown, event: SequencerEvent) => {
+    process.stderr.write(`groovebox:sequencer a listener threw on a ${event.type} event (${count} so far): ${(error as Error)?.message ?? error}\n`);
+  });
 }

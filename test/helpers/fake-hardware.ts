@@ -4,7 +4,7 @@ import { GpioButtons } from '../../firmware-ts/devices/buttons/gpio-buttons.js';
 import { RotaryEncoder } from '../../firmware-ts/devices/buttons/rotary-encoder.js';
 import { FakeGpio, FakeGpioPin } from '../../firmware-ts/devices/gpio/fake-gpio.js';
 import { FakeI2cBus } from '../../firmware-ts/devices/i2c/fake-bus.js';
-import { MemoryLog } from '../../firmware-ts/devices/log.js';
+import { MemoryLog } from '../../firmware-ts/support/log.js';
 import { FakeSeesaw } from '../../firmware-ts/devices/neotrellis/fake-seesaw.js';
 import { NeoTrellisGrid } from '../../firmware-ts/devices/neotrellis/neotrellis-grid.js';
 import { Ads1115TapPad } from '../../firmware-ts/devices/tap-pad/ads1115-tap-pad.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIG_FILE, loadConfig, type ConfigOverrides } from '../../box/config.js';
 import { exitOnSignals } from '../../box/lifecycle.js';
-import { processLogs } from '../../box/log.js';
+import { processLogs } from '../../support/log.js';
 import { runBox, type RunningBox } from '../../box/run.js';
 import { SystemdWatchdog } from '../../box/watchdog.js';
 import { PROJECT_ROOT } from '../../paths.js';

@@ -5,9 +5,9 @@ import { hex } from '../i2c/bus.js';
 import { RetryBackoff } from '../i2c/backoff.js';
 import { ChipLink, type ChipIo } from '../i2c/chip-link.js';
 import type { Edge, GpioInput } from '../gpio/gpio.js';
-import { Listeners, type Unsubscribe } from '../interfaces.js';
-import type { DeviceLog } from '../log.js';
-import { consoleLog } from '../log.js';
+import type { Unsubscribe } from '../interfaces.js';
+import { Listeners } from '../../support/listeners.js';
+import { namespacedLog, type DeviceLog } from '../../support/log.js';
 import * as R from './registers.js';
 
 /**
@@ -202,7 +202,7 @@ export class Ads1115Sampler {
     this.#clock = options.clock;
     this.#ready = options.ready;
     this.#pollInterval = options.pollInterval ?? 1 / 860;
-    this.#log = options.log ?? consoleLog('groovebox:ads1115');
+    this.#log = options.log ?? namespacedLog('groovebox:ads1115');
     this.#name = `ADS1115 @${hex(options.adc.address)}`;
     this.#backoff = new RetryBackoff(this.#name, this.#log, options.clock);
   }

@@ -1,6 +1,7 @@
 import type { Clock, Seconds } from '../../time/clock.js';
 import type { Gpio, GpioInput } from '../gpio/gpio.js';
-import { BUTTON_NAMES, Listeners, type ButtonEvent, type ButtonName, type Buttons, type Unsubscribe } from '../interfaces.js';
+import { BUTTON_NAMES, type ButtonEvent, type ButtonName, type Buttons, type Unsubscribe } from '../interfaces.js';
+import { Listeners } from '../../support/listeners.js';
 import { Debouncer } from './debouncer.js';
 
 /** BCM lines of the function buttons (see hardware/wiring.md). Each button shorts its line to GND. */

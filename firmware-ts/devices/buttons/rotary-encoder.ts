@@ -1,6 +1,7 @@
 import type { Seconds } from '../../time/clock.js';
 import type { Gpio, GpioInput } from '../gpio/gpio.js';
-import { Listeners, type TempoControl, type Unsubscribe } from '../interfaces.js';
+import type { TempoControl, Unsubscribe } from '../interfaces.js';
+import { Listeners } from '../../support/listeners.js';
 
 export const DEFAULT_ENCODER_PINS = { a: 23, b: 24 } as const;
 

@@ -1,5 +1,6 @@
 import type { Clock, Seconds } from '../../time/clock.js';
-import { Listeners, type Unsubscribe } from '../interfaces.js';
+import type { Unsubscribe } from '../interfaces.js';
+import { Listeners } from '../../support/listeners.js';
 import type { Gpio, GpioInput, InputOptions, Level } from './gpio.js';
 import { checkBcm } from './gpio.js';
 

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { Clock, Seconds } from '../../time/clock.js';
 import { DeviceMissingError } from '../errors.js';
-import { Listeners, type Unsubscribe } from '../interfaces.js';
-import type { DeviceLog } from '../log.js';
-import { consoleLog } from '../log.js';
+import type { Unsubscribe } from '../interfaces.js';
+import { Listeners } from '../../support/listeners.js';
+import { namespacedLog, type DeviceLog } from '../../support/log.js';
 import type { Gpio, GpioInput, InputOptions, Level } from './gpio.js';
 import { checkBcm } from './gpio.js';
 import { sysfsNumberForBcm } from './sysfs-number.js';
@@ -40,7 +40,7 @@ export async function openOnoffGpio(options: OnoffGpioOptions): Promise<Gpio> {
   } catch (err) {
     throw new DeviceMissingError('gpio', `the native module onoff failed to load (${(err as Error).message})`);
   }
-  return new OnoffGpio(GpioClass, root, options.clock, options.log ?? consoleLog('groovebox:gpio'));
+  return new OnoffGpio(GpioClass, root, options.clock, options.log ?? namespacedLog('groovebox:gpio'));
 }
 
 class OnoffGpio implements Gpio {

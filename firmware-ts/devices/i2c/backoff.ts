@@ -1,5 +1,6 @@
+import { Backoff } from '../../support/supervisor.js';
 import type { Clock, Seconds } from '../../time/clock.js';
-import type { DeviceLog } from '../log.js';
+import type { DeviceLog } from '../../support/log.js';
 import { errorCode } from './bus.js';
 
 export interface BackoffOptions {
@@ -15,7 +16,8 @@ const FAILING_AFTER = 3;
 
 /**
  * What a driver does when its chip stops answering: wait longer between
- * attempts (doubling up to `max`) and keep the log short. The first error
+ * attempts (the support's Backoff, doubling up to `max`; the driver's poll
+ * loop waits on its clock) and keep the log short. The first error
  * is one warning; then the backoff stays quiet until the chip has run
  * cleanly for `quietTime` and sums up the errors in one line. A marginal
  * cable that fails 1% of 860 reads a second is two lines, not two per glitch.
@@ -24,11 +26,9 @@ export class RetryBackoff {
   readonly #device: string;
   readonly #log: DeviceLog;
   readonly #clock: Clock;
-  readonly #first: Seconds;
-  readonly #max: Seconds;
   readonly #quietTime: Seconds;
   /** Failures in a row: sets the wait. */
-  #failures = 0;
+  readonly #backoff: Backoff;
   /** Failures since the warning: the summary's count. */
   #errors = 0;
   #warned = false;
@@ -39,14 +39,13 @@ export class RetryBackoff {
     this.#device = device;
     this.#log = log;
     this.#clock = clock;
-    this.#first = options.first ?? 0.01;
-    this.#max = options.max ?? 2;
+    this.#backoff = new Backoff({ first: options.first ?? 0.01, max: options.max ?? 2 });
     this.#quietTime = options.quietTime ?? 5;
   }
 
   /** Records a failure; returns how long to wait before the next attempt. */
   failed(err: unknown): Seconds {
-    this.#failures++;
+    const wait = this.#backoff.failed();
     this.#errors++;
     this.#cleanSince = null;
     this.#lastError = errorCode(err);
@@ -54,11 +53,11 @@ export class RetryBackoff {
       this.#warned = true;
       this.#log.warn(`${this.#device}: ${this.#lastError} on the bus; retrying with backoff (quiet until it has run cleanly for ${this.#quietTime} s)`);
     }
-    return Math.min(this.#max, this.#first * 2 ** (this.#failures - 1));
+    return wait;
   }
 
   succeeded(): void {
-    this.#failures = 0;
+    this.#backoff.succeeded();
     if (!this.#warned) return;
     const now = this.#clock.now();
     this.#cleanSince ??= now;
@@ -71,12 +70,12 @@ export class RetryBackoff {
 
   /** Failures in a row (0 after a success). */
   get failures(): number {
-    return this.#failures;
+    return this.#backoff.failures;
   }
 
   /** An outage rather than a glitch: several attempts in a row have failed and none has succeeded since. */
   get failing(): boolean {
-    return this.#failures >= FAILING_AFTER;
+    return this.#backoff.failures >= FAILING_AFTER;
   }
 
   /** The errno name (or message) of the latest failure. */

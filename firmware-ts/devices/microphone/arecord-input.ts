@@ -1,7 +1,7 @@
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
 import type { Clock, Seconds } from '../../time/clock.js';
 import { DeviceMissingError } from '../errors.js';
-import { Listeners, type Unsubscribe } from '../interfaces.js';
+import { Listeners, type Unsubscribe } from '../../support/listeners.js';
 import type { AudioBlock, AudioInput } from './audio-input.js';
 import { SampleTimeline } from './sample-timeline.js';
 

@@ -1,5 +1,5 @@
 import type { Clock, Seconds } from '../../time/clock.js';
-import { Listeners, type Unsubscribe } from '../interfaces.js';
+import { Listeners, type Unsubscribe } from '../../support/listeners.js';
 import type { AudioBlock, AudioInput } from './audio-input.js';
 
 export interface FakeAudioInputOptions {

@@ -1,7 +1,8 @@
 import type { Clock } from '../../time/clock.js';
-import { Listeners, type TapHit, type TapPad, type Unsubscribe } from '../interfaces.js';
-import type { DeviceLog } from '../log.js';
-import { consoleLog } from '../log.js';
+import type { TapHit, TapPad, Unsubscribe } from '../interfaces.js';
+import { Listeners } from '../../support/listeners.js';
+import type { DeviceLog } from '../../support/log.js';
+import { namespacedLog } from '../../support/log.js';
 import { ArecordInput, type ArecordInputOptions } from './arecord-input.js';
 import { AudioOnsetDetector, type AudioOnsetOptions } from './audio-onset-detector.js';
 import type { AudioBlock, AudioInput } from './audio-input.js';
@@ -36,7 +37,7 @@ export class MicrophoneTapPad implements TapPad {
 
   constructor(options: MicrophoneTapPadOptions) {
     this.input = options.input;
-    this.#log = options.log ?? consoleLog('groovebox:microphone');
+    this.#log = options.log ?? namespacedLog('groovebox:microphone');
     this.detector = new AudioOnsetDetector({ ...options.onset, sampleRate: options.input.sampleRate });
     this.#unsubscribe = [
       this.input.onBlock((block) => this.#block(block)),

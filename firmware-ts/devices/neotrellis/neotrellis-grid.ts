@@ -6,9 +6,9 @@ import { RetryBackoff } from '../i2c/backoff.js';
 import { ChipLink } from '../i2c/chip-link.js';
 import { sleep } from '../i2c/i2c-bus-driver.js';
 import type { GpioInput } from '../gpio/gpio.js';
-import { GRID_KEYS, Listeners, type KeyEvent, type Rgb, type StepGrid, type Unsubscribe } from '../interfaces.js';
-import type { DeviceLog } from '../log.js';
-import { consoleLog } from '../log.js';
+import { GRID_KEYS, type KeyEvent, type Rgb, type StepGrid, type Unsubscribe } from '../interfaces.js';
+import { Listeners } from '../../support/listeners.js';
+import { namespacedLog, type DeviceLog } from '../../support/log.js';
 import * as S from './seesaw.js';
 
 export interface NeoTrellisOptions {
@@ -93,7 +93,7 @@ export class NeoTrellisGrid implements StepGrid {
     this.#clock = options.clock;
     this.#address = options.address ?? S.NEOTRELLIS_ADDRESS;
     this.#link = new ChipLink(options.bus, this.#address);
-    this.#log = options.log ?? consoleLog('groovebox:neotrellis');
+    this.#log = options.log ?? namespacedLog('groovebox:neotrellis');
     this.#pollInterval = options.pollInterval ?? 0.01;
     this.#interrupt = options.interrupt;
     this.#brightness = options.brightness ?? 0.35;

@@ -2,9 +2,9 @@ import type { Clock } from '../../time/clock.js';
 import { Ads1115, Ads1115Sampler } from '../ads1115/ads1115.js';
 import type { GpioInput } from '../gpio/gpio.js';
 import type { I2cBus } from '../i2c/bus.js';
-import { Listeners, type TapHit, type TapPad, type Unsubscribe } from '../interfaces.js';
-import type { DeviceLog } from '../log.js';
-import { consoleLog } from '../log.js';
+import type { TapHit, TapPad, Unsubscribe } from '../interfaces.js';
+import { Listeners } from '../../support/listeners.js';
+import { namespacedLog, type DeviceLog } from '../../support/log.js';
 import { OnsetDetector, type OnsetOptions } from './onset-detector.js';
 
 export interface Ads1115TapPadOptions {
@@ -49,7 +49,7 @@ export class Ads1115TapPad implements TapPad {
 
   /** Configures the ADC (throws DeviceMissingError when absent) and starts sampling. */
   static async open(options: Ads1115TapPadOptions): Promise<Ads1115TapPad> {
-    const log = options.log ?? consoleLog('groovebox:tap-pad');
+    const log = options.log ?? namespacedLog('groovebox:tap-pad');
     const detector = new OnsetDetector(options.onset);
     const adc = await Ads1115.open({ bus: options.bus, address: options.address, channel: options.channel });
     const sampler = new Ads1115Sampler({ adc, clock: options.clock, ready: options.ready, log });

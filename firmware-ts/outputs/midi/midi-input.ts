@@ -1,4 +1,5 @@
 import type { Clock, Seconds } from '../../time/clock.js';
+import { Listeners } from '../../support/listeners.js';
 import { MidiPortError } from './midi-port.js';
 import { alsaSequencerPresent, easymidiBinding } from './rtmidi-binding.js';
 
@@ -27,19 +28,18 @@ export class FakeMidiInput implements MidiInput {
   readonly name: string;
   gone = false;
   closed = false;
-  readonly #listeners = new Set<MidiInputListener>();
+  readonly #listeners = new Listeners<Parameters<MidiInputListener>>();
 
   constructor(name = 'Fake MIDI in') {
     this.name = name;
   }
 
   onMessage(listener: MidiInputListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   emit(bytes: readonly number[], time: Seconds, deviceTime?: Seconds): void {
-    for (const l of this.#listeners) l(bytes, time, deviceTime);
+    this.#listeners.emit(bytes, time, deviceTime);
   }
 
   present(): boolean {
@@ -113,7 +113,7 @@ export function systemMidiInput(
   /** RtMidi could not start (no ALSA sequencer): each attempt prints lines from C, so it is not asked again until there is one. */
   let unavailable: MidiPortError | null = null;
   /** The listeners of the input now open; null while none is (messages of a closed one go nowhere). */
-  let listeners: Set<MidiInputListener> | null = null;
+  let listeners: Listeners<Parameters<MidiInputListener>> | null = null;
   let deviceTime = 0;
 
   const create = (Input: NativeMidiInputClass): NativeMidiInput => {
@@ -125,7 +125,7 @@ export function systemMidiInput(
       deviceTime += deltaTime;
       if (!listeners) return;
       const time = clock.now();
-      for (const l of listeners) l(bytes, time, deviceTime);
+      listeners.emit(bytes, time, deviceTime);
     });
     return made;
   };
@@ -162,15 +162,12 @@ export function systemMidiInput(
       unavailable = new MidiPortError((error as Error).message, { unavailable: true });
       throw unavailable;
     }
-    const mine = new Set<MidiInputListener>();
+    const mine = new Listeners<Parameters<MidiInputListener>>();
     listeners = mine;
     deviceTime = 0;
     return {
       name,
-      onMessage(listener) {
-        mine.add(listener);
-        return () => mine.delete(listener);
-      },
+      onMessage: (listener) => mine.add(listener),
       present() {
         try {
           return Input.getPortNames().includes(name);

@@ -8,13 +8,10 @@ export type MidiPortSpec =
   /** easymidi: a system port by (part of) its name, or null for the virtual "GrooveBox" port. */
   | { kind: 'easymidi'; port: string | null }
   /**
-   * A fake port that keeps nothing (the soak and benchmarks: the lateness figures come from the thread).
-   * Tests may ask for every message back (`report`), for a crash of the thread after some sends (or a
-   * hang: it spins forever), and
-   * for an outage: after some sends the port goes the way RtMidi's does when its cable is pulled
-   * (sends vanish, the port leaves the system's list) and comes back some seconds later.
+   * A fake port that keeps nothing (the soak, benchmarks and tests: the lateness figures come from the
+   * thread); `report`: every message comes back as it leaves.
    */
-  | { kind: 'fake'; name: string; report?: boolean; crashAfterSends?: number; hangAfterSends?: number; outage?: { afterSends: number; seconds: Seconds } };
+  | { kind: 'fake'; name: string; report?: boolean };
 
 export interface TimingThreadConfig {
   port: MidiPortSpec;
@@ -32,12 +29,12 @@ export interface TimingThreadConfig {
   mainHrMinusPerf: Seconds;
   /** Release every note on our channels right after connecting (a restarted thread cannot know what was sounding). */
   releaseOnConnect: boolean;
-  /** One Int32 the thread's event loop increments every HEARTBEAT_SECONDS: the main thread sees a hang by it. */
+  /** One Int32 the thread's event loop increments every `heartbeatEvery`: the main thread sees a hang by it. */
   heartbeat: SharedArrayBuffer;
+  heartbeatEvery: Seconds;
+  /** For a worker entry other than the product's (a test's, with faults): its own data. The product's entry ignores it. */
+  entryData?: unknown;
 }
-
-/** How often the timing thread's event loop says it is alive. */
-export const HEARTBEAT_SECONDS = 0.25;
 
 /** How late messages left, as measured on the timing thread. */
 export interface LatenessFigures {

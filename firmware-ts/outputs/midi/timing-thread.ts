@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SequencerEvent } from '../../sequencer/events.js';
 import { PULSES_PER_STEP as PULSES_PER_16TH, type Sequencer } from '../../sequencer/sequencer.js';
-import type { Seconds } from '../../time/clock.js';
+import { RestartSupervisor } from '../../support/supervisor.js';
+import type { Clock, Seconds } from '../../time/clock.js';
 import type { Witnessed } from '../../time/stall-witness.js';
 import { hrMinusPerf } from '../../time/thread-clock.js';
 import { TIMING_THREAD_PRIORITY } from '../../time/thread-priority.js';
@@ -20,15 +21,42 @@ import type { FromTimingThread, LatenessFigures, MidiPortSpec, StallFigures, Tim
 const TIMING_THREAD_HEAP = { maxYoungGenerationSizeMb: 3, maxOldGenerationSizeMb: 8 };
 
 /**
- * A thread whose heartbeat has not moved for this long is hung and restarted.
- * Judged by consecutive looks every HANG_LOOK_SECONDS rather than by elapsed
- * time, so a process that was paused as a whole (both threads) is given
- * several looks after it resumes before the thread is judged.
+ * When a thread whose heartbeat has not moved is hung and restarted. Judged
+ * by consecutive looks rather than by elapsed time, so a process that was
+ * paused as a whole (both threads) is given several looks after it resumes
+ * before the thread is judged.
  */
-const HANG_LOOK_SECONDS = 0.5;
-const HANG_LOOKS = 4;
-/** Extra looks a new thread gets before its first beat (loading its modules, on a busy Pi at boot). */
-const STARTUP_GRACE_LOOKS = 6;
+export interface HangWatch {
+  /** How often the thread beats, and how often the main thread looks. */
+  beatEvery: Seconds;
+  lookEvery: Seconds;
+  /** Looks in a row that found the heartbeat where it was. */
+  looks: number;
+  /** Extra looks a new thread gets before its first beat (loading its modules, on a busy Pi at boot). */
+  graceLooks: number;
+}
+
+const HANG_WATCH: HangWatch = { beatEvery: 0.25, lookEvery: 0.5, looks: 4, graceLooks: 6 };
+
+/**
+ * Restarts wait 0.1 s, doubling to 5 s while the thread keeps crashing; one
+ * that ran a minute starts over.
+ */
+const RESTART_BACKOFF = { first: 0.1, max: 5 };
+const HEALTHY_AFTER: Seconds = 60;
+
+/** How long close() waits for the thread's goodbye: SIGTERM gives the whole exit 1 s. */
+const CLOSE_WAIT: Seconds = 0.3;
+
+/** Real timers that do not keep the process alive: a MidiThread nobody closed must not hold up an exit. */
+const unrefClock: Clock = {
+  now: () => performance.now() / 1000,
+  setTimeout(fn, delay) {
+    const handle = setTimeout(fn, Math.max(0, delay * 1000));
+    handle.unref();
+    return () => clearTimeout(handle);
+  },
+};
 
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'timing-worker.js');
 
@@ -43,6 +71,18 @@ export interface MidiThreadOptions {
   log?: (message: string) => void;
   /** Every message as it leaves, on this thread's clock (fake port with `report` only: tests). */
   onSent?: (bytes: number[], due: Seconds, at: Seconds) => void;
+  /**
+   * The clock of the supervision: hang looks, restart waits, the close deadline (tests step one).
+   * Note times are not on it: they are on the performance clock the thread converts from.
+   */
+  clock?: Clock;
+  hangWatch?: Partial<HangWatch>;
+}
+
+/** A worker entry other than the product's (tests: an entry with faults), with data of its own. */
+export interface TimingThreadEntry {
+  file: string;
+  data?: unknown;
 }
 
 export interface TimingFigures {
@@ -77,7 +117,10 @@ interface Reply {
 export class MidiThread implements MidiSink {
   readonly #options: MidiThreadOptions;
   readonly #log: (message: string) => void;
-  readonly #workerFile: string;
+  readonly #entry: TimingThreadEntry;
+  readonly #clock: Clock;
+  readonly #watch: HangWatch;
+  readonly #supervisor: RestartSupervisor;
   #worker: Worker;
   #pending: SequencerEvent[] = [];
   #flushQueued = false;
@@ -88,33 +131,38 @@ export class MidiThread implements MidiSink {
   #realtime: number | null = null;
   #closing = false;
   #restarts = 0;
-  #backoff = 0.05;
   /** Between a crash and the restart: nothing to talk to. */
   #down = false;
-  #restartTimer: NodeJS.Timeout | null = null;
   /** The transport as the sequencer last left it, for a restarted thread to pick up. */
   #playing = false;
   /** After a restart while playing: tell the device where we are at the next 16th (song position + continue). */
   #resync = false;
-  #spawnedAt = 0;
   /** The witness threshold a soak asked for, for a restarted thread (null: never asked). */
   #witnessMs: number | null = null;
   readonly #heartbeat = new Int32Array(new SharedArrayBuffer(4));
   #lastBeat = 0;
   /** Looks in a row that found the heartbeat where it was (negative: a new thread's grace before its first beat). */
-  #quietLooks = -STARTUP_GRACE_LOOKS;
+  #quietLooks: number;
   /** Hung threads told to terminate that have not ended yet; `stuck`: one more hung while one had not. */
   #unended = 0;
   #stuck = false;
-  readonly #hangCheck: NodeJS.Timeout;
+  #cancelLook: () => void = () => {};
 
-  constructor(options: MidiThreadOptions, workerFile = WORKER_FILE) {
+  constructor(options: MidiThreadOptions, entry: TimingThreadEntry = { file: WORKER_FILE }) {
     this.#options = options;
     this.#log = options.log ?? ((m) => process.stderr.write(`groovebox:midi ${m}\n`));
-    this.#workerFile = workerFile;
+    this.#entry = entry;
+    this.#clock = options.clock ?? unrefClock;
+    this.#watch = { ...HANG_WATCH, ...options.hangWatch };
+    this.#quietLooks = -this.#watch.graceLooks;
+    this.#supervisor = new RestartSupervisor({ clock: this.#clock, backoff: RESTART_BACKOFF, healthyAfter: HEALTHY_AFTER });
     this.#worker = this.#spawn(false);
-    this.#hangCheck = setInterval(() => this.#lookForHang(), HANG_LOOK_SECONDS * 1000);
-    this.#hangCheck.unref();
+    this.#scheduleLook();
+  }
+
+  /** The heartbeat's count: it moves while the thread's event loop runs (for tests and status). */
+  get heartbeat(): number {
+    return Atomics.load(this.#heartbeat, 0);
   }
 
   get connected(): boolean {
@@ -194,17 +242,22 @@ export class MidiThread implements MidiSink {
   async close(): Promise<void> {
     if (this.#closing) return;
     const restartPending = this.#down;
-    if (restartPending) this.#restartNow(false);
+    if (restartPending) {
+      this.#supervisor.cancel();
+      this.#respawn();
+    }
     this.#flush();
     this.#closing = true;
     const done = (async () => {
       if (restartPending) await this.connect();
       await this.#request({ type: 'close', id: this.#nextId++ });
     })().catch(() => {});
-    // A thread that does not answer must not hold up the exit (SIGTERM has a 1 s budget).
-    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 300).unref())]);
+    // A thread that does not answer must not hold up the exit.
+    let cancelWait = () => {};
+    await Promise.race([done, new Promise<void>((resolve) => { cancelWait = this.#clock.setTimeout(resolve, CLOSE_WAIT); })]);
+    cancelWait();
     this.#replies.clear();
-    clearInterval(this.#hangCheck);
+    this.#cancelLook();
     await this.#worker.terminate();
   }
 
@@ -212,13 +265,21 @@ export class MidiThread implements MidiSink {
    * A crash ends the thread and says so; a hang (an endless loop, a call that
    * never returns) says nothing and holds MIDI for good. Its heartbeat stops.
    */
+  #scheduleLook(): void {
+    this.#cancelLook = this.#clock.setTimeout(() => {
+      this.#lookForHang();
+      if (!this.#closing) this.#scheduleLook();
+    }, this.#watch.lookEvery);
+  }
+
   #lookForHang(): void {
     const beat = Atomics.load(this.#heartbeat, 0);
+    const { looks, lookEvery, graceLooks } = this.#watch;
     if (this.#closing || this.#down || this.#stuck) {
-      this.#quietLooks = -STARTUP_GRACE_LOOKS;
+      this.#quietLooks = -graceLooks;
     } else if (beat !== this.#lastBeat) {
       this.#quietLooks = 0;
-    } else if (++this.#quietLooks >= HANG_LOOKS) {
+    } else if (++this.#quietLooks >= looks) {
       const hung = this.#worker;
       // terminate() stops JavaScript at once, but a thread blocked inside native code only when the call
       // returns: while one has not ended, another hang is not answered with yet another thread.
@@ -227,7 +288,7 @@ export class MidiThread implements MidiSink {
         this.#log('MIDI timing thread hung again, and the last hung one has not ended (blocked outside JavaScript): no more new threads; MIDI is off until the box restarts');
         return;
       }
-      this.#crashed(hung, `hung: its event loop has not run for ${HANG_LOOKS * HANG_LOOK_SECONDS} s`);
+      this.#crashed(hung, `hung: its event loop has not run for ${looks * lookEvery} s`);
       this.#unended++;
       void hung.terminate().finally(() => this.#unended--);
     }
@@ -258,8 +319,7 @@ export class MidiThread implements MidiSink {
   #spawn(afterCrash: boolean): Worker {
     const port = this.#options.port;
     const config: TimingThreadConfig = {
-      // A test's crash request is for the first thread only.
-      port: afterCrash && port.kind === 'fake' ? { ...port, crashAfterSends: undefined, hangAfterSends: undefined } : port,
+      port,
       noteMap: this.#options.noteMap,
       sendClock: this.#options.sendClock,
       noteLength: this.#options.noteLength,
@@ -268,6 +328,8 @@ export class MidiThread implements MidiSink {
       mainHrMinusPerf: hrMinusPerf(),
       releaseOnConnect: afterCrash,
       heartbeat: this.#heartbeat.buffer as SharedArrayBuffer,
+      heartbeatEvery: this.#watch.beatEvery,
+      entryData: this.#entry.data,
     };
     // Small heap limits keep this thread's RSS flat: V8 keeps the pages it committed.
     // Young generation: left alone, V8 grows it with the garbage the send loop makes;
@@ -276,11 +338,11 @@ export class MidiThread implements MidiSink {
     // halfway to a limit when there is one, so a low limit means small, frequent
     // collections; the limit still leaves the thread room to spare. The measurements
     // behind both: docs/performance-history.md.
-    const worker = new Worker(this.#workerFile, { workerData: config, resourceLimits: TIMING_THREAD_HEAP });
+    const worker = new Worker(this.#entry.file, { workerData: config, resourceLimits: TIMING_THREAD_HEAP });
     // Each new thread gets its grace before its first beat, also when it starts before a look has seen the restart.
-    this.#quietLooks = -STARTUP_GRACE_LOOKS;
+    this.#quietLooks = -this.#watch.graceLooks;
     this.#lastBeat = Atomics.load(this.#heartbeat, 0);
-    this.#spawnedAt = performance.now();
+    this.#supervisor.started();
     if (this.#witnessMs !== null) worker.postMessage({ type: 'witness', thresholdMs: this.#witnessMs } satisfies ToTimingThread);
     worker.on('message', (message: FromTimingThread) => this.#receive(message));
     worker.on('error', (error) => this.#crashed(worker, error.message));
@@ -314,22 +376,23 @@ export class MidiThread implements MidiSink {
     this.#restarts++;
     this.#connected = false;
     this.#down = true;
-    // A thread that keeps crashing is restarted less and less often (0.1 s doubling to 5 s); one that ran a minute starts over.
-    const now = performance.now();
-    this.#backoff = now - this.#spawnedAt > 60_000 ? 0.1 : Math.min(5, this.#backoff * 2);
-    this.#log(`MIDI timing thread stopped (${why}); restarting it in ${this.#backoff} s, with All Notes Off`);
+    const answer = this.#supervisor.crashed(() => {
+      this.#respawn();
+      this.#reconnect();
+    });
+    // The policy never gives up on MIDI: a restart is always on its way.
+    const delay = answer.restart ? answer.delay : 0;
+    this.#log(`MIDI timing thread stopped (${why}); restarting it in ${delay} s, with All Notes Off`);
     for (const reply of this.#replies.values()) reply.reject(new TimingThreadDown(`the MIDI timing thread stopped (${why})`));
     this.#replies.clear();
-    this.#restartTimer = setTimeout(() => this.#restartNow(true), this.#backoff * 1000);
-    this.#restartTimer.unref();
   }
 
-  #restartNow(connect: boolean): void {
-    if (this.#restartTimer) clearTimeout(this.#restartTimer);
-    this.#restartTimer = null;
+  #respawn(): void {
     this.#down = false;
     this.#worker = this.#spawn(true);
-    if (!connect) return;
+  }
+
+  #reconnect(): void {
     void this.connect().then((ok) => {
       if (!ok || this.#closing) return;
       // The device may have missed a STOP, or START: say the transport again.

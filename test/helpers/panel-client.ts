@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import type { ServerMessage } from '../firmware-ts/panel/protocol.js';
+import type { ServerMessage } from '../../firmware-ts/panel/protocol.js';
 
 /** The panel's WebSocket address on loopback, for a server started on `port` (`query`: e.g. "?token=..."). */
 export const wsUrl = (server: { port: number }, query = ''): string => `ws://127.0.0.1:${server.port}/ws${query}`;

@@ -1,6 +1,6 @@
-import { emptyGestureState, setStep } from '../firmware-ts/gestures/state.js';
-import type { SlotData } from '../firmware-ts/box/slots.js';
-import { Pattern } from '../firmware-ts/pattern/pattern.js';
+import { emptyGestureState, setStep } from '../../firmware-ts/gestures/state.js';
+import type { SlotData } from '../../firmware-ts/box/slots.js';
+import { Pattern } from '../../firmware-ts/pattern/pattern.js';
 
 /** Slots the kill test writes (0..SLOTS_UNDER_TEST-1; the working state uses the next number). */
 export const SLOTS_UNDER_TEST = 4;

@@ -1,17 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GrooveBox, type BoxSettings, type GrooveBoxOptions } from '../firmware-ts/box/box.js';
-import { MemoryLogs } from '../firmware-ts/box/log.js';
-import { SlotStore } from '../firmware-ts/box/slots.js';
-import { DEFAULT_BUTTON_PINS } from '../firmware-ts/devices/buttons/gpio-buttons.js';
-import { GenerationEngine } from '../firmware-ts/engine/engine.js';
-import { MODEL_CONFIGS } from '../firmware-ts/model/config.js';
-import { FakeMidiPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
-import { NOTE_MAP_PRESETS } from '../firmware-ts/outputs/midi/note-map.js';
-import { datasetDir } from '../firmware-ts/paths.js';
-import { OfflineClock } from '../firmware-ts/time/clock.js';
-import { fakeHardware } from './helpers/fake-hardware.js';
+import { GrooveBox, type BoxSettings, type GrooveBoxOptions } from '../../firmware-ts/box/box.js';
+import { MemoryLogs } from '../../firmware-ts/support/log.js';
+import { SlotStore } from '../../firmware-ts/box/slots.js';
+import { DEFAULT_BUTTON_PINS } from '../../firmware-ts/devices/buttons/gpio-buttons.js';
+import { GenerationEngine } from '../../firmware-ts/engine/engine.js';
+import { MODEL_CONFIGS } from '../../firmware-ts/model/config.js';
+import { FakeMidiPort } from '../../firmware-ts/outputs/midi/fake-midi-port.js';
+import { NOTE_MAP_PRESETS } from '../../firmware-ts/outputs/midi/note-map.js';
+import { datasetDir } from '../../firmware-ts/paths.js';
+import { OfflineClock } from '../../firmware-ts/time/clock.js';
+import { fakeHardware } from './fake-hardware.js';
 
 export { fakeHardware };
 
@@ -32,8 +32,8 @@ export function tinyModelsDir(): Promise<string | null> {
       return null;
     }
     // Imported here, so the box tests that only need a temp folder do not load tfjs.
-    const { initBackend } = await import('../firmware-ts/ml/runtime.js');
-    const { tinyConfig, trainOnDatasetSample } = await import('./helpers/tiny-models.js');
+    const { initBackend } = await import('../../firmware-ts/ml/runtime.js');
+    const { tinyConfig, trainOnDatasetSample } = await import('./tiny-models.js');
     const backend = await initBackend(process.env.GROOVEBOX_BACKEND ?? 'cpu');
     const models = tempDir('groovebox-models-');
     // A 24-unit decoder and the real batch of 128: one batch trains in seconds on a busy CPU.
@@ -47,10 +47,7 @@ export function tinyModelsDir(): Promise<string | null> {
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Waits (real time, for disk I/O and worker threads) until `condition` holds; fails naming `what` after 10 s. */
-export async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
-}
+export { eventually } from './eventually.js';
 
 export interface TestBox {
   box: GrooveBox;
@@ -59,6 +56,8 @@ export interface TestBox {
   logs: MemoryLogs;
   hw: Awaited<ReturnType<typeof fakeHardware>>;
   engines: GenerationEngine[];
+  /** The engines whose stop() has been called (their 'stopped' event). */
+  stoppedEngines: Set<GenerationEngine>;
   stateDir: string;
   /** Steps the offline clock to `until`, converting ADC samples at 860/s and letting I/O promises settle. */
   run(until: number): Promise<void>;
@@ -77,6 +76,7 @@ export async function testBox(options: { modelsDir: string; stateDir?: string; s
   const stateDir = options.stateDir ?? tempDir('groovebox-state-');
   const slots = await SlotStore.open(stateDir, logs.factory('slots'));
   const engines: GenerationEngine[] = [];
+  const stoppedEngines = new Set<GenerationEngine>();
   const box = new GrooveBox({
     clock,
     devices: hw.devices,
@@ -86,6 +86,7 @@ export async function testBox(options: { modelsDir: string; stateDir?: string; s
     engineFactory: (config) => {
       const engine = new GenerationEngine({ ...config, backend: config.backend ?? process.env.GROOVEBOX_BACKEND ?? 'cpu' }, options.workerFile);
       engines.push(engine);
+      engine.once('stopped', () => stoppedEngines.add(engine));
       return engine;
     },
     slots,
@@ -101,7 +102,7 @@ export async function testBox(options: { modelsDir: string; stateDir?: string; s
     }
   };
   return {
-    box, clock, port, logs, hw, engines, stateDir, run,
+    box, clock, port, logs, hw, engines, stoppedEngines, stateDir, run,
     async press(key) { hw.seesaw.press(key); hw.seesaw.release(key); await run(clock.now() + 0.03); },
     async button(name, down) { hw.gpio.pin(DEFAULT_BUTTON_PINS[name]).set(down ? 1 : 0); await run(clock.now() + 0.03); },
     async close() { await box.shutdown(); await hw.close(); },

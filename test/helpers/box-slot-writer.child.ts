@@ -3,7 +3,7 @@
  * the working state over and over, each round a new version, until killed.
  * argv: <stateDir> <first version>
  */
-import { SlotStore } from '../firmware-ts/box/slots.js';
+import { SlotStore } from '../../firmware-ts/box/slots.js';
 import { slotVersion, SLOTS_UNDER_TEST } from './box-slot-data.js';
 
 const [dir, first] = process.argv.slice(2);
