@@ -114,8 +114,8 @@ BASE_KEY="debootstrap --arch=arm64 --variant=minbase --include=ca-certificates $
 if [ ! -f "$BASE/.groovebox-check-pi-key" ] || [ "$(cat "$BASE/.groovebox-check-pi-key")" != "$BASE_KEY" ]; then
   say "building the arm64 Debian $SUITE root filesystem with debootstrap (emulated: slow the first time)"
   remove_tree "$BASE.tmp"
-  nice -n 10 debootstrap --arch=arm64 --variant=minbase --include=ca-certificates "$SUITE" "$BASE.tmp" "$MIRROR" \
-    >"$LOGS/debootstrap.log" 2>&1 || { tail -n 5 "$LOGS/debootstrap.log" >&2; fail "debootstrap failed (last lines above)"; }
+  nice -n 10 debootstrap --arch=arm64 --variant=minbase --include=ca-certificates "$SUITE" "$BASE.tmp" "$MIRROR" 2>&1 \
+    | tee "$LOGS/debootstrap.log" || fail "debootstrap: $(tail -n 1 "$LOGS/debootstrap.log")"
   printf '%s' "$BASE_KEY" >"$BASE.tmp/.groovebox-check-pi-key"
   remove_tree "$BASE"
   mv "$BASE.tmp" "$BASE"
