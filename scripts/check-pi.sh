@@ -78,7 +78,19 @@ mount_into() { # mount_into TARGET mount-args...
   mount "$@" "$target"
   MOUNTED+=("$target")
 }
-in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb "$@"; }
+# The network settings of this machine go into the chroot with the commands: proxies, the npm registry, and
+# a CA bundle this machine trusts beyond Debian's (a TLS-inspecting proxy's), which curl and Node inside use.
+NETWORK_ENV=()
+for name in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY npm_config_registry; do
+  [ -z "${!name:-}" ] || NETWORK_ENV+=("$name=${!name}")
+done
+HOST_CA=""
+for name in NODE_EXTRA_CA_CERTS CURL_CA_BUNDLE SSL_CERT_FILE; do
+  if [ -n "${!name:-}" ] && [ -f "${!name}" ]; then HOST_CA="${!name}"; break; fi
+done
+CA_IN_ROOT=/etc/groovebox-check-pi/host-ca.crt
+[ -z "$HOST_CA" ] || NETWORK_ENV+=("NODE_EXTRA_CA_CERTS=$CA_IN_ROOT" "CURL_CA_BUNDLE=$CA_IN_ROOT" "SSL_CERT_FILE=$CA_IN_ROOT")
+in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb "${NETWORK_ENV[@]}" "$@"; }
 as_groovebox() {
   chroot "$ROOT" setpriv --reuid=groovebox --regid=groovebox --init-groups \
     /usr/bin/env -i PATH=/opt/groovebox-node/current/bin:/usr/bin:/bin HOME=/var/lib/groovebox MALLOC_ARENA_MAX=2 LANG=C.UTF-8 "$@"
@@ -154,6 +166,11 @@ say "copied $(find "$ROOT$SRC_IN_ROOT" -type f | wc -l) files of $REPO (git ls-f
 # --- mounts: what install-pi.sh and the box need from the kernel; the npm and apt download caches persist
 STAGE="mounts"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+if [ -n "$HOST_CA" ]; then
+  mkdir -p "$ROOT$(dirname "$CA_IN_ROOT")"
+  cp "$HOST_CA" "$ROOT$CA_IN_ROOT"
+  say "the chroot's curl and Node also trust $HOST_CA (this machine's CA bundle)"
+fi
 # No service starts inside the chroot when apt installs packages.
 printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
 chmod 0755 "$ROOT/usr/sbin/policy-rc.d"
