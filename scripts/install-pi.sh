@@ -93,6 +93,7 @@ done
 
 # --- 5. I2C, GPIO pulls, ALSA sequencer
 step 5 "I2C, the GPIO pull-ups, the ALSA sequencer"
+mkdir -p /etc/modules-load.d
 echo i2c-dev >/etc/modules-load.d/groovebox.conf
 echo snd-seq >>/etc/modules-load.d/groovebox.conf
 BOOT_CONFIG=/boot/firmware/config.txt
