@@ -84,7 +84,7 @@ describe('train: --resume checks the checkpoint against the run', function () {
     const state = JSON.parse(fs.readFileSync(file, 'utf8'));
     await expectRefused(() => run({ epochs: 2, limit: 32 }), file, /trainWindows is 64, this run has 32/);
     fs.writeFileSync(file, JSON.stringify({ ...state, cacheHash: '0000000000000000' }));
-    await expectRefused(() => run({ epochs: 2 }), file, /cacheHash is 0000000000000000, the dataset now hashes to [0-9a-f]{16}: the data changed/);
+    await expectRefused(() => run({ epochs: 2 }), file, /cacheHash is 0000000000000000, the dataset's windows now hash to [0-9a-f]{16}: the data changed/);
   });
 
   it('an epoch\'s log row written just before a kill (its checkpoint not yet saved) is not in train-log.csv twice', async () => {

@@ -15,6 +15,13 @@ import { scanDataset, type DatasetStats, type WindowMeta } from './scan.js';
  */
 export interface DatasetCache {
   hash: string;
+  /**
+   * A hash of the windows themselves (every split's float32 bytes). A training
+   * checkpoint is tied to this, not to `hash`: a change to the conversion code
+   * that leaves every window as it was (a comment, formatting) must not stop a
+   * run from resuming, and one that changes a window must.
+   */
+  windowsHash: string;
   stats: DatasetStats;
   splits: Record<Split, { count: number; data: Float32Array; meta: WindowMeta[] }>;
 }
@@ -72,7 +79,7 @@ export function buildCache(dir: string, log: (msg: string) => void = () => {}): 
     if (f.endsWith('.f32') && !f.includes(hash)) fs.rmSync(path.join(folder, f), { force: true });
   }
   log(`groovebox:dataset cache built (${hash}): ${SPLITS.map((s) => `${s} ${splits[s].count}`).join(', ')} in ${stats.seconds.toFixed(2)} s`);
-  return { hash, stats, splits };
+  return { hash, windowsHash: windowsHash(splits), stats, splits };
 }
 
 /** Loads the cache, rebuilding it first when it is missing or stale. */
@@ -106,5 +113,14 @@ function readCache(hash: string): DatasetCache | null {
     const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
     splits[split] = { count: entry.count, data, meta: entry.meta };
   }
-  return { hash: index.hash, stats: index.stats, splits };
+  return { hash: index.hash, windowsHash: windowsHash(splits), stats: index.stats, splits };
+}
+
+export function windowsHash(splits: DatasetCache['splits']): string {
+  const h = crypto.createHash('sha256');
+  for (const split of SPLITS) {
+    const data = splits[split].data;
+    h.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  return h.digest('hex').slice(0, 16);
 }

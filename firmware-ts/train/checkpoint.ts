@@ -63,7 +63,7 @@ export function loadCheckpoint(dir: string, config: ModelConfig, data: RunData):
   const mismatch = firstWeightMismatch(files.manifest.weights, needed, `the ${config.name} config`);
   if (mismatch) throw new ModelFileError(files.paths.manifest, `${mismatch} (${startOver})`);
   if (state.cacheHash !== data.cacheHash) {
-    throw new ModelFileError(stateFile, `cacheHash is ${state.cacheHash}, the dataset now hashes to ${data.cacheHash}: the data changed since this checkpoint (use the dataset it was trained on, ${startOver})`);
+    throw new ModelFileError(stateFile, `cacheHash is ${state.cacheHash}, the dataset's windows now hash to ${data.cacheHash}: the data changed since this checkpoint (use the dataset it was trained on, ${startOver})`);
   }
   if (state.trainWindows !== data.trainWindows) {
     throw new ModelFileError(stateFile, `trainWindows is ${state.trainWindows}, this run has ${data.trainWindows} (use the checkpoint's --limit, ${startOver})`);

@@ -69,7 +69,7 @@ export async function train(opts: TrainOptions): Promise<RunState> {
   let adam: Adam;
   let state: RunState;
   if (opts.resume && fs.existsSync(checkpointStateFile(checkpointDir))) {
-    ({ params, adam, state } = loadCheckpoint(checkpointDir, config, { cacheHash: cache.hash, trainWindows: trainSet.count }));
+    ({ params, adam, state } = loadCheckpoint(checkpointDir, config, { cacheHash: cache.windowsHash, trainWindows: trainSet.count }));
     if (state.seed !== opts.seed) log(`groovebox:train resuming with the checkpoint's seed ${state.seed} (ignoring --seed ${opts.seed})`);
     log(`groovebox:train resumed ${config.name} at epoch ${state.epoch + 1}, batch ${state.batchInEpoch}, step ${state.globalStep} (${(state.seconds / 60).toFixed(1)} min so far)`);
     const dropped = dropLogRowsAfter(path.join(outDir, 'train-log.csv'), state.epoch);
@@ -79,7 +79,7 @@ export async function train(opts: TrainOptions): Promise<RunState> {
     adam = new Adam(params);
     state = {
       epoch: 0, batchInEpoch: 0, globalStep: 0, seconds: 0, bestValidation: Infinity, bestEpoch: -1,
-      seed: opts.seed, trainWindows: trainSet.count, cacheHash: cache.hash, lastTrain: null, lastValidation: null,
+      seed: opts.seed, trainWindows: trainSet.count, cacheHash: cache.windowsHash, lastTrain: null, lastValidation: null,
     };
     fs.mkdirSync(outDir, { recursive: true });
     fs.writeFileSync(path.join(outDir, 'train-log.csv'), `epoch,step,minutes,learning_rate,${PART_NAMES.map((p) => `train_${p}`).join(',')},${PART_NAMES.map((p) => `val_${p}`).join(',')}\n`);
