@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { GenerationEngine } from '../engine/engine.js';
 import type { WorkerConfig } from '../engine/protocol.js';
-import type { Interpretation } from '../gestures/led-view.js';
-import { toModelGestures, type GestureState } from '../gestures/state.js';
+import type { Interpretation } from '../controls/led-view.js';
+import { toModelGestures, type GestureState } from '../controls/state.js';
 import type { Gestures, Reconstructions } from '../model/generator.js';
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { STEPS, type Pattern } from '../pattern/pattern.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { gestureStateFromJSON, type GestureState } from '../gestures/state.js';
+import { gestureStateFromJSON, type GestureState } from '../controls/state.js';
 import { Pattern, type PatternJSON } from '../pattern/pattern.js';
 import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
 import { removeStaleTemps, writeFileAtomic } from '../storage/atomic-file.js';

@@ -3,9 +3,9 @@ import { accentFromGroove, emptyGroove } from '../firmware-ts/pattern/gestures.j
 import {
   clearDrum, copyBar, drumState, emptyGestureState, gestureStateFromJSON, releaseDrum, setAccentSource, setGroove, toggleAccent,
   toggleStep, toModelGestures,
-} from '../firmware-ts/gestures/state.js';
+} from '../firmware-ts/controls/state.js';
 
-describe('gestures: GestureState', () => {
+describe('controls: GestureState', () => {
   it('keeps the three states of a drum apart: unspecified, specified, specified-empty', () => {
     let s = emptyGestureState();
     expect(drumState(s, 2)).to.equal('unspecified');
