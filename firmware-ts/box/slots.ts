@@ -7,8 +7,10 @@ import { removeStaleTemps, writeFileAtomic } from '../storage/atomic-file.js';
 import { jsonErrorText } from '../storage/json-error.js';
 import { BOX_MODELS, type BoxModel } from './config.js';
 import type { BoxLog } from './log.js';
+import { SLOT_COUNT } from '../panel/protocol.js';
 
-export const SLOT_COUNT = 16;
+/** One definition, in the browser-safe protocol the panel page shares; re-exported for the box's own modules. */
+export { SLOT_COUNT };
 export const SLOT_FORMAT = 'groovebox-slot-1';
 
 /** What a slot keeps: what the performer said, what the model made of it, and how it was playing. */
