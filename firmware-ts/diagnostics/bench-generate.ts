@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import { initBackend, tf } from '../ml/runtime.js';
-import { GrooveModel, type Gestures } from '../model/generator.js';
+import { GrooveModel } from '../model/generator.js';
+import type { Gestures } from '../pattern/gesture-layout.js';
 import { accent, groove } from '../pattern/gestures.js';
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { Pattern, STEPS } from '../pattern/pattern.js';

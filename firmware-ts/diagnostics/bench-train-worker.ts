@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, tf } from '../ml/runtime.js';
 import { MODEL_CONFIGS, type ModelName } from '../model/config.js';
-import { gestureArrays } from '../model/features.js';
+import { gestureArrays } from '../pattern/gesture-layout.js';
 import { disposeParams, initParams, paramCount } from '../model/params.js';
 import { mulberry32 } from '../model/random.js';
 import { DRUM_COUNT } from '../pattern/drums.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadCache, type DatasetCache } from '../dataset/cache.js';
 import { DatasetError } from '../dataset/info.js';
 import type { ModelName } from '../model/config.js';
-import { gestureArrays } from '../model/features.js';
+import { gestureArrays } from '../pattern/gesture-layout.js';
 import { GrooveModel } from '../model/generator.js';
 import type { Params } from '../model/params.js';
 import { groove } from '../pattern/gestures.js';

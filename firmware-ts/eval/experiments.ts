@@ -1,5 +1,6 @@
 import type { ModelConfig, ModelName } from '../model/config.js';
-import type { Generated, Gestures, GrooveModel } from '../model/generator.js';
+import type { Generated, GrooveModel } from '../model/generator.js';
+import type { Gestures } from '../pattern/gesture-layout.js';
 import { DRUM_COUNT, DRUMS } from '../pattern/drums.js';
 import { accent, drumScores, emptyGroove, groove, type Groove } from '../pattern/gestures.js';
 import { Pattern, STEPS } from '../pattern/pattern.js';

@@ -1,6 +1,7 @@
 import type { DatasetCache } from '../dataset/cache.js';
 import type { Split } from '../dataset/info.js';
-import type { GenerateOptions, Generated, Gestures, GrooveModel } from '../model/generator.js';
+import type { GenerateOptions, Generated, GrooveModel } from '../model/generator.js';
+import type { Gestures } from '../pattern/gesture-layout.js';
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { score, type Score } from '../pattern/gestures.js';
 import type { Pattern } from '../pattern/pattern.js';
