@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { FakeMidiInput } from '../firmware-ts/outputs/midi/midi-input.js';
+import { FakeMidiInput } from '../firmware-ts/inputs/midi/midi-input.js';
 import { noteOns, tempDir, testBox } from './helpers/box-fixtures.js';
 
 const KICK_NOTE = 36;

@@ -4,7 +4,7 @@ import { GrooveBox } from '../firmware-ts/box/box.js';
 import { MemoryLogs } from '../firmware-ts/support/log.js';
 import { SlotStore } from '../firmware-ts/box/slots.js';
 import { GenerationEngine } from '../firmware-ts/engine/engine.js';
-import { emptyGestureState, setStep } from '../firmware-ts/gestures/state.js';
+import { emptyGestureState, setStep } from '../firmware-ts/controls/state.js';
 import { FakeMidiPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
 import { MidiPortError } from '../firmware-ts/outputs/midi/midi-port.js';
 import { NOTE_MAP_PRESETS } from '../firmware-ts/outputs/midi/note-map.js';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { MemoryLogs } from '../firmware-ts/support/log.js';
 import { SlotStore } from '../firmware-ts/box/slots.js';
 import { GenerationEngine } from '../firmware-ts/engine/engine.js';
-import { emptyGestureState, setStep } from '../firmware-ts/gestures/state.js';
+import { emptyGestureState, setStep } from '../firmware-ts/controls/state.js';
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import { eventually, tempDir, testBox } from './helpers/box-fixtures.js';
 import { writeScript, type WorkerScript } from './helpers/scripted-generation-worker.js';

@@ -7,7 +7,7 @@ import type { MidiOut } from '../firmware-ts/outputs/midi/midi-out.js';
 import { DRUMS } from '../firmware-ts/pattern/drums.js';
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import { parseMidi } from 'midi-file';
-import { emptyGestureState, setStep } from '../firmware-ts/gestures/state.js';
+import { emptyGestureState, setStep } from '../firmware-ts/controls/state.js';
 import { SlotStore } from '../firmware-ts/box/slots.js';
 import { MemoryLogs } from '../firmware-ts/support/log.js';
 import { PROJECT_ROOT } from '../firmware-ts/paths.js';

@@ -5,7 +5,7 @@ import { MidiThread, type MidiThreadOptions } from '../firmware-ts/outputs/midi/
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
 import { OfflineClock, SystemClock } from '../firmware-ts/time/clock.js';
-import type { Witnessed } from '../firmware-ts/time/stall-witness.js';
+import type { Witnessed } from '../firmware-ts/diagnostics/stall-witness.js';
 import { hrNowMs } from '../firmware-ts/time/thread-clock.js';
 import { eventually } from './helpers/eventually.js';
 import { FAULTY_TIMING_WORKER, HANGING_NOW, type TimingFaults } from './helpers/faulty-timing-worker.js';

@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { ButtonEvent, KeyEvent, Rgb, TapHit } from '../firmware-ts/devices/interfaces.js';
 import { MemoryLog } from '../firmware-ts/support/log.js';
-import { emptyGestureState } from '../firmware-ts/gestures/state.js';
+import { emptyGestureState } from '../firmware-ts/controls/state.js';
 import { PageClockSync, MAX_EVENT_AGE } from '../firmware-ts/panel/clock-sync.js';
 import type { PanelCommand, PanelSnapshot } from '../firmware-ts/panel/protocol.js';
 import { MAX_ECHOED_CHARS, REFUSAL_SUMMARY_INTERVAL } from '../firmware-ts/panel/refusal-log.js';

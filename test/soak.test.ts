@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { soak } from '../firmware-ts/box/soak.js';
+import { soak } from '../firmware-ts/diagnostics/soak.js';
 import { MODELS_DIR } from '../firmware-ts/paths.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Unsubscribe } from '../devices/interfaces.js';
-import { GestureCapture } from '../gestures/capture.js';
-import { PanelModes } from '../gestures/panel-modes.js';
+import { GestureCapture } from '../controls/capture.js';
+import { PanelModes } from '../controls/panel-modes.js';
 import type { AudioOut } from '../outputs/audio/audio-out.js';
 import type { MidiSink } from '../outputs/midi/midi-sink.js';
 import type { PanelCommand, PanelSnapshot } from '../panel/protocol.js';

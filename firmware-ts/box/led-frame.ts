@@ -1,5 +1,5 @@
 import { GRID_KEYS, type Rgb, type StepGrid, type TapPad } from '../devices/interfaces.js';
-import type { PanelModes } from '../gestures/panel-modes.js';
+import type { PanelModes } from '../controls/panel-modes.js';
 import type { Seconds } from '../time/clock.js';
 import { firstTrouble } from './merged-devices.js';
 import type { BoxParts } from './parts.js';

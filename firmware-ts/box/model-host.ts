@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { GenerationEngine } from '../engine/engine.js';
 import type { WorkerConfig } from '../engine/protocol.js';
-import type { Interpretation } from '../gestures/led-view.js';
-import { toModelGestures, type GestureState } from '../gestures/state.js';
-import type { Gestures, Reconstructions } from '../model/generator.js';
-import { DRUM_COUNT } from '../pattern/drums.js';
+import type { Interpretation } from '../controls/led-view.js';
+import { toGestures, type GestureState } from '../controls/state.js';
+import type { Reconstructions } from '../model/generator.js';
+import { scoreToDrumRows } from '../pattern/gesture-layout.js';
 import { STEPS, type Pattern } from '../pattern/pattern.js';
 import { BOX_MODELS, type BoxConfig, type BoxModel } from './config.js';
 import type { Log as BoxLog } from '../support/log.js';
@@ -176,7 +176,7 @@ export class ModelHost {
     this.#options.changed.raise();
     try {
       // keepGiven: the performer's score is what plays; the model adds how, and the drums left to it.
-      const result = await engine.generate(engineGestures(gestures), { seed, temperature, keepGiven: true });
+      const result = await engine.generate(toGestures(gestures), { seed, temperature, keepGiven: true });
       if (id !== this.#request || this.#stopped || engine !== this.#engine) return;
       const heard = perDrum(result.reconstructions);
       this.#heard = heard;
@@ -269,19 +269,10 @@ export class ModelHost {
   }
 }
 
-/** The engine's input: typed arrays from the plain-JSON gesture state. */
-function engineGestures(state: GestureState): Gestures {
-  const g = toModelGestures(state);
-  return { drums: g.drumScores, groove: g.groove, accent: g.accent };
-}
-
 /** The 2-input model and the baseline hear the score as one 32x9 block; the panel and the LEDs show it per drum. */
 function perDrum(r: Reconstructions): Reconstructions {
   if (r.drums || !r.score) return r;
-  const drums = Array.from({ length: DRUM_COUNT }, (_, d) =>
-    Float32Array.from({ length: STEPS }, (_, s) => r.score![s * DRUM_COUNT + d]),
-  );
-  return { ...r, drums };
+  return { ...r, drums: scoreToDrumRows(r.score) };
 }
 
 function interpretationOf(r: Reconstructions): Interpretation {

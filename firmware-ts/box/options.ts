@@ -1,7 +1,7 @@
 import type { Buttons, StepGrid, TapPad, TempoControl } from '../devices/interfaces.js';
 import type { GenerationEngine } from '../engine/engine.js';
 import type { WorkerConfig } from '../engine/protocol.js';
-import type { MidiInputOpener } from '../outputs/midi/midi-input.js';
+import type { MidiInputOpener } from '../inputs/midi/midi-input.js';
 import type { MidiPortOpener } from '../outputs/midi/midi-port.js';
 import type { MidiPortSpec } from '../outputs/midi/timing-protocol.js';
 import type { NoteMap } from '../outputs/midi/note-map.js';

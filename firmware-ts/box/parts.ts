@@ -1,4 +1,4 @@
-import type { GestureCapture } from '../gestures/capture.js';
+import type { GestureCapture } from '../controls/capture.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
 import type { Clock } from '../time/clock.js';
 import type { ChangeSignal } from './changed.js';

@@ -1,6 +1,6 @@
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { Pattern, STEPS } from '../pattern/pattern.js';
-import type { GestureState } from '../gestures/state.js';
+import type { GestureState } from '../controls/state.js';
 
 /**
  * The box without a model: a plain step sequencer. Every specified drum plays

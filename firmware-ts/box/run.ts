@@ -2,7 +2,7 @@ import path from 'node:path';
 import { discoverDevices, type FoundDevices } from '../devices/discovery.js';
 import { GenerationEngine } from '../engine/engine.js';
 import { openAudioContext } from '../outputs/audio/context.js';
-import { systemMidiInput } from '../outputs/midi/midi-input.js';
+import { systemMidiInput } from '../inputs/midi/midi-input.js';
 import { PanelServer } from '../panel/server.js';
 import { MODELS_DIR } from '../paths.js';
 import { SystemClock } from '../time/clock.js';

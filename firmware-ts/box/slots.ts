@@ -1,14 +1,16 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { gestureStateFromJSON, type GestureState } from '../gestures/state.js';
+import { gestureStateFromJSON, type GestureState } from '../controls/state.js';
 import { Pattern, type PatternJSON } from '../pattern/pattern.js';
 import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
 import { removeStaleTemps, writeFileAtomic } from '../storage/atomic-file.js';
 import { jsonErrorText } from '../storage/json-error.js';
 import { BOX_MODELS, type BoxModel } from './config.js';
 import type { Log } from '../support/log.js';
+import { SLOT_COUNT } from '../panel/protocol.js';
 
-export const SLOT_COUNT = 16;
+/** One definition, in the browser-safe protocol the panel page shares; re-exported for the box's own modules. */
+export { SLOT_COUNT };
 export const SLOT_FORMAT = 'groovebox-slot-1';
 
 /** What a slot keeps: what the performer said, what the model made of it, and how it was playing. */

@@ -1,7 +1,7 @@
 import type { Unsubscribe } from '../devices/interfaces.js';
-import { ClockInputLink } from '../outputs/midi/clock-input-link.js';
-import type { MidiInputOpener } from '../outputs/midi/midi-input.js';
-import type { GestureCapture } from '../gestures/capture.js';
+import { ClockInputLink } from '../inputs/midi/clock-input-link.js';
+import type { MidiInputOpener } from '../inputs/midi/midi-input.js';
+import type { GestureCapture } from '../controls/capture.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
 import type { LogFactory } from '../support/log.js';
 import type { BoxParts } from './parts.js';

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { GestureCapture } from '../gestures/capture.js';
+import type { GestureCapture } from '../controls/capture.js';
 import { patternsToMidi } from '../midi-file/write.js';
 import { Pattern } from '../pattern/pattern.js';
 import type { Sequencer } from '../sequencer/sequencer.js';

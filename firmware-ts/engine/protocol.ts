@@ -1,4 +1,5 @@
-import type { GenerateOptions, Gestures, Reconstructions } from '../model/generator.js';
+import type { GenerateOptions, Reconstructions } from '../model/generator.js';
+import type { Gestures } from '../pattern/gesture-layout.js';
 
 /** Messages between the main thread and the generation worker (structured-clone safe: typed arrays, no classes). */
 export type ToWorker =

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadCache, type DatasetCache } from '../dataset/cache.js';
 import { DatasetError } from '../dataset/info.js';
-import { gestureArrays } from '../model/features.js';
+import { gestureArrays } from '../pattern/gesture-layout.js';
 import type { GrooveModel } from '../model/generator.js';
 import type { Params } from '../model/params.js';
 import { accent, groove } from '../pattern/gestures.js';

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
  * transposeA/transposeB is set, and the backward pass of every dense layer and
  * LSTM is made of exactly those products. Transposing the inputs first with
  * the (fast) wasm Transpose kernel and then calling the untransposed kernel
- * gives the same numbers several times faster (`node dist/scripts/bench-wasm-matmul.js`).
+ * gives the same numbers several times faster (measured in docs/models.md).
  *
  * Call once after the wasm backend is ready. Returns false when there is
  * nothing to patch (another backend, or already patched).

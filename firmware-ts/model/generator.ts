@@ -3,7 +3,8 @@ import { tf } from '../ml/runtime.js';
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { STEPS } from '../pattern/pattern.js';
 import { FEATURES, PATTERN_TENSOR_SIZE, tensorDataToPattern } from '../pattern/tensor-layout.js';
-import type { Accent, DrumScores, Groove, Score } from '../pattern/gestures.js';
+import type { Groove } from '../pattern/gestures.js';
+import { drumRow, drumRowsToScore, givenDrumRows, packGroove, unpackGroove, type Gestures } from '../pattern/gesture-layout.js';
 import type { Pattern } from '../pattern/pattern.js';
 import { validateConfig, type FactorConfig, type ModelConfig } from './config.js';
 import { decodeAuxiliary, encodeFactor } from './network.js';
@@ -11,18 +12,7 @@ import { auxOutputWidth, paramSpecs, type Params } from './params.js';
 import { gaussian, mulberry32 } from './random.js';
 import { STEP_INPUT_WIDTH, STEP_OUTPUT_WIDTH, decodeSteps, writeStepInput, type StepGiven } from './step-decoder.js';
 
-/**
- * What the performer gave. Anything left out (or null) is unspecified: its
- * latent is sampled from the prior. For per-drum models, `drums[d] = null`
- * means "the model decides", an all-zero row means "do not play this drum".
- */
-export interface Gestures {
-  /** Full score, 32 x 9 hits (used by score-input models; split per drum for the 11-input model). */
-  score?: Score | null;
-  drums?: DrumScores;
-  groove?: Groove | null;
-  accent?: Accent | null;
-}
+export type { Gestures };
 
 export interface GenerateOptions {
   seed: number;
@@ -326,13 +316,7 @@ export class GrooveModel {
       if (factor.input === 'score') out.score = row;
       else if (factor.input === 'accent') out.accent = row;
       else if (factor.input === 'groove') {
-        const g: Groove = { hits: new Float32Array(STEPS), velocities: new Float32Array(STEPS), offsets: new Float32Array(STEPS) };
-        for (let s = 0; s < STEPS; s++) {
-          g.hits[s] = row[s * 3];
-          g.velocities[s] = row[s * 3 + 1];
-          g.offsets[s] = row[s * 3 + 2];
-        }
-        out.groove = g;
+        out.groove = unpackGroove(row);
       } else {
         out.drums ??= new Array(DRUM_COUNT).fill(null);
         out.drums[Number(factor.input.slice(4))] = row;
@@ -370,33 +354,21 @@ function givenHits(requests: Gestures[]): ForcedHits {
   const mask = new Uint8Array(requests.length * size);
   const value = new Uint8Array(requests.length * size);
   requests.forEach((g, k) => {
-    for (let d = 0; d < DRUM_COUNT; d++) {
-      // Per-drum rows decide when given (null: the model decides); a full score only without them.
-      const row = g.drums ? (g.drums[d] ?? null) : null;
-      const score = g.drums ? null : (g.score ?? null);
-      if (!row && !score) continue;
+    givenDrumRows(g).forEach((row, d) => {
+      if (!row) return;
       for (let step = 0; step < STEPS; step++) {
         const cell = k * size + step * DRUM_COUNT + d;
         mask[cell] = 1;
-        value[cell] = (row ? row[step] : score![step * DRUM_COUNT + d]) > 0.5 ? 1 : 0;
+        value[cell] = row[step] > 0.5 ? 1 : 0;
       }
-    }
+    });
   });
   return { mask, value };
 }
 
 /** What a request gives, as the step decoder reads it: a drum is given by its row, or by the full score. */
 function stepGiven(g: Gestures): StepGiven {
-  const drums: (Float32Array | null)[] = [];
-  for (let d = 0; d < DRUM_COUNT; d++) {
-    if (g.drums) drums.push(g.drums[d] ?? null);
-    else if (g.score) {
-      const row = new Float32Array(STEPS);
-      for (let s = 0; s < STEPS; s++) row[s] = g.score[s * DRUM_COUNT + d];
-      drums.push(row);
-    } else drums.push(null);
-  }
-  return { drums, groove: g.groove ?? null, accent: g.accent ?? null };
+  return { drums: givenDrumRows(g), groove: g.groove ?? null, accent: g.accent ?? null };
 }
 
 /** A draw from the standard Laplace distribution from a uniform in [0, 1). */
@@ -472,30 +444,14 @@ function auxiliaryOutput(factor: FactorConfig, raw: tf.Tensor2D): tf.Tensor {
 function factorRow(factor: FactorConfig, g: Gestures): Float32Array | null {
   if (factor.input === 'score') {
     if (g.score) return g.score;
-    if (g.drums && g.drums.some((d) => d !== null)) {
-      const s = new Float32Array(STEPS * DRUM_COUNT);
-      g.drums.forEach((row, d) => row?.forEach((v, step) => { s[step * DRUM_COUNT + d] = v > 0.5 ? 1 : 0; }));
-      return s;
-    }
+    if (g.drums && g.drums.some((d) => d !== null)) return drumRowsToScore(g.drums);
     return null;
   }
   if (factor.input === 'groove') {
-    if (!g.groove) return null;
-    const row = new Float32Array(STEPS * 3);
-    for (let s = 0; s < STEPS; s++) {
-      row[s * 3] = g.groove.hits[s] > 0.5 ? 1 : 0;
-      row[s * 3 + 1] = row[s * 3] ? g.groove.velocities[s] : 0;
-      row[s * 3 + 2] = row[s * 3] ? g.groove.offsets[s] : 0;
-    }
-    return row;
+    return g.groove ? packGroove(g.groove) : null;
   }
   if (factor.input === 'accent') return g.accent ?? null;
   const drum = Number(factor.input.slice(4));
   if (g.drums) return g.drums[drum] ?? null;
-  if (g.score) {
-    const row = new Float32Array(STEPS);
-    for (let s = 0; s < STEPS; s++) row[s] = g.score[s * DRUM_COUNT + drum] > 0.5 ? 1 : 0;
-    return row;
-  }
-  return null;
+  return g.score ? drumRow(g.score, drum, true) : null;
 }

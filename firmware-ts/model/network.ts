@@ -10,7 +10,7 @@ import { decodeSteps, stepLoss } from './step-decoder.js';
 /**
  * The gestures of a batch as tensors: score [B,32,9] hits, groove [B,32,3]
  * (hit, velocity, offset), accent [B,32]. Computed from the data with the same
- * gesture functions the box uses (model/features.ts).
+ * gesture functions the box uses (pattern/gesture-layout.ts).
  */
 export interface GestureTensors {
   score: tf.Tensor3D;

@@ -1,6 +1,6 @@
 import type { Rgb } from '../devices/interfaces.js';
-import type { EditorUi } from '../gestures/editor.js';
-import type { GestureState } from '../gestures/state.js';
+import type { EditorUi } from '../controls/editor.js';
+import type { GestureState } from '../controls/state.js';
 import type { Reconstructions } from '../model/generator.js';
 import type { Pattern, PatternJSON } from '../pattern/pattern.js';
 import { reconstructionsToJSON, type PanelSnapshot, type ReconstructionsJSON } from './protocol.js';

@@ -1,6 +1,6 @@
 import { BUTTON_NAMES, GRID_KEYS, type ButtonName, type Rgb } from '../devices/interfaces.js';
-import type { EditorMode } from '../gestures/editor.js';
-import type { GestureState, GrooveJSON } from '../gestures/state.js';
+import type { EditorMode } from '../controls/editor.js';
+import type { GestureState, GrooveJSON } from '../controls/state.js';
 import type { Reconstructions } from '../model/generator.js';
 import type { PatternJSON } from '../pattern/pattern.js';
 

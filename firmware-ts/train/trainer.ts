@@ -6,7 +6,7 @@ import { loadCache } from '../dataset/cache.js';
 import { writeModelFiles } from '../ml/model-io.js';
 import { tf, type BackendName } from '../ml/runtime.js';
 import type { ModelConfig } from '../model/config.js';
-import { GROOVE_SIZE, SCORE_SIZE, gestureArrays, type GestureArrays } from '../model/features.js';
+import { GROOVE_SIZE, SCORE_SIZE, drumRow, gestureArrays, unpackGroove, type GestureArrays } from '../pattern/gesture-layout.js';
 import { computeLoss, type LossParts } from '../model/network.js';
 import { initParams, paramCount, type Params } from '../model/params.js';
 import { gaussian, mulberry32 } from '../model/random.js';
@@ -235,25 +235,16 @@ function stepInputOf(config: ModelConfig, set: Split, indices: ArrayLike<number>
     config.factors.forEach((f, fi) => {
       if (hidden[fi]) return;
       if (f.input === 'groove') {
-        const g = set.gestures.groove.subarray(i * GROOVE_SIZE, (i + 1) * GROOVE_SIZE);
-        given.groove = { hits: strided(g, 0), velocities: strided(g, 1), offsets: strided(g, 2) };
+        given.groove = unpackGroove(set.gestures.groove, i * GROOVE_SIZE);
       } else if (f.input === 'accent') {
         given.accent = set.gestures.accent.subarray(i * STEPS, (i + 1) * STEPS);
       } else if (f.input.startsWith('drum')) {
         const d = Number(f.input.slice(4));
-        const row = new Float32Array(STEPS);
-        for (let st = 0; st < STEPS; st++) row[st] = set.gestures.score[i * SCORE_SIZE + st * DRUM_COUNT + d];
-        given.drums[d] = row;
+        given.drums[d] = drumRow(set.gestures.score.subarray(i * SCORE_SIZE, (i + 1) * SCORE_SIZE), d);
       }
     });
     writeStepInput(given, out, k * STEPS * STEP_INPUT_WIDTH);
   }
-  return out;
-}
-
-function strided(values: Float32Array, offset: number): Float32Array {
-  const out = new Float32Array(STEPS);
-  for (let s = 0; s < STEPS; s++) out[s] = values[s * 3 + offset];
   return out;
 }
 

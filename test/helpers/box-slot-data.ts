@@ -1,4 +1,4 @@
-import { emptyGestureState, setStep } from '../../firmware-ts/gestures/state.js';
+import { emptyGestureState, setStep } from '../../firmware-ts/controls/state.js';
 import type { SlotData } from '../../firmware-ts/box/slots.js';
 import { Pattern } from '../../firmware-ts/pattern/pattern.js';
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { writeModelFiles } from '../../firmware-ts/ml/model-io.js';
 import { tf, type BackendName } from '../../firmware-ts/ml/runtime.js';
 import { MODEL_CONFIGS, type ModelConfig, type ModelName } from '../../firmware-ts/model/config.js';
-import { gestureArrays } from '../../firmware-ts/model/features.js';
+import { gestureArrays } from '../../firmware-ts/pattern/gesture-layout.js';
 import { disposeParams, initParams, type Params } from '../../firmware-ts/model/params.js';
 import { Pattern, STEPS } from '../../firmware-ts/pattern/pattern.js';
 import { PATTERN_TENSOR_SIZE, patternToTensorData } from '../../firmware-ts/pattern/tensor-layout.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { benchGenerate } from '../../../scripts/bench-generate.js';
+import { benchGenerate } from '../../diagnostics/bench-generate.js';
 import { MODEL_NAMES, isModelName } from '../../model/config.js';
 import { MODELS_DIR } from '../../paths.js';
 import { UsageError, stringOption, type Command, integerOption, backendOption } from '../command.js';

@@ -1,4 +1,4 @@
-import { runTrainBench, type TrainBenchRow } from '../../../scripts/bench-train.js';
+import { runTrainBench, type TrainBenchRow } from '../../diagnostics/bench-train.js';
 import { MODEL_NAMES, isModelName, type ModelName } from '../../model/config.js';
 import { UsageError, stringOption, type Command, integerOption } from '../command.js';
 

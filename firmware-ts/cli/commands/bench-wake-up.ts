@@ -1,4 +1,4 @@
-import { measureWakeUpFloor } from '../../time/wake-up-probe.js';
+import { measureWakeUpFloor } from '../../diagnostics/wake-up-probe.js';
 import { numberOption, type Command, integerOption } from '../command.js';
 
 export const benchWakeUpCommand: Command = {

@@ -1,5 +1,5 @@
 import { groove } from '../../pattern/gestures.js';
-import type { Gestures } from '../../model/generator.js';
+import type { Gestures } from '../../pattern/gesture-layout.js';
 import { UsageError, type Command } from '../command.js';
 import { COMMON_OPTIONS, COMMON_USAGE, commonPlan, describeInputs, readInput, runPlan } from './generate.js';
 

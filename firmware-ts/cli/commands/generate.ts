@@ -5,7 +5,8 @@ import { readPerformance } from '../../midi-file/performance.js';
 import { patternsToMidi } from '../../midi-file/write.js';
 import { initBackend } from '../../ml/runtime.js';
 import { MODEL_NAMES, isModelName, type ModelName } from '../../model/config.js';
-import { GrooveModel, type GenerateOptions, type Gestures, type Reconstructions } from '../../model/generator.js';
+import { GrooveModel, type GenerateOptions, type Reconstructions } from '../../model/generator.js';
+import { drumRow, type Gestures } from '../../pattern/gesture-layout.js';
 import { DRUMS, DRUM_COUNT, drumIndexOfName } from '../../pattern/drums.js';
 import { accent, groove, score } from '../../pattern/gestures.js';
 import { Pattern, STEPS } from '../../pattern/pattern.js';
@@ -162,7 +163,7 @@ const r3 = (a: Float32Array) => Array.from(a, (v) => Math.round(v * 1000) / 1000
 /** The auxiliary reconstructions keyed by drum name: probabilities per step, the groove's velocity/offset. */
 export function reconstructionsJSON(r: Reconstructions): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (r.score) out.score = Object.fromEntries(DRUMS.map((name, d) => [name, Array.from({ length: STEPS }, (_, s) => Math.round(r.score![s * DRUM_COUNT + d] * 1000) / 1000)]));
+  if (r.score) out.score = Object.fromEntries(DRUMS.map((name, d) => [name, r3(drumRow(r.score!, d))]));
   if (r.drums) out.drums = Object.fromEntries(r.drums.flatMap((row, d) => (row ? [[DRUMS[d], r3(row)]] : [])));
   if (r.groove) out.groove = { hits: r3(r.groove.hits), velocities: r3(r.groove.velocities), offsets: r3(r.groove.offsets) };
   if (r.accent) out.accent = r3(r.accent);

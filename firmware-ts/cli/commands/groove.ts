@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { detectOnsets, velocityOfLevel, DEFAULT_AUDIO_ONSET_OPTIONS, type AudioOnset } from '../../devices/microphone/audio-onset-detector.js';
-import { TapRecorder, type Take } from '../../gestures/tap-recorder.js';
+import { TapRecorder, type Take } from '../../controls/tap-recorder.js';
 import { onsetsToMidi } from '../../midi-file/onsets.js';
 import type { Groove } from '../../pattern/gestures.js';
 import { STEPS, STEPS_PER_BAR } from '../../pattern/pattern.js';

@@ -1,7 +1,7 @@
 import { DRUM_COUNT } from '../../pattern/drums.js';
 import { score } from '../../pattern/gestures.js';
 import { STEPS } from '../../pattern/pattern.js';
-import type { Gestures } from '../../model/generator.js';
+import type { Gestures } from '../../pattern/gesture-layout.js';
 import { UsageError, type Command } from '../command.js';
 import { COMMON_OPTIONS, COMMON_USAGE, commonPlan, describeInputs, readInput, runPlan } from './generate.js';
 

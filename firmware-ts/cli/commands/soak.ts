@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { soak } from '../../box/soak.js';
+import { soak } from '../../diagnostics/soak.js';
 import { MODELS_DIR } from '../../paths.js';
 import { numberOption, stringOption, UsageError, type Command } from '../command.js';
 

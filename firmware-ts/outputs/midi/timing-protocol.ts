@@ -1,6 +1,6 @@
 import type { SequencerEvent } from '../../sequencer/events.js';
 import type { Seconds } from '../../time/clock.js';
-import type { Witnessed } from '../../time/stall-witness.js';
+import type { Witnessed } from '../../diagnostics/stall-witness.js';
 import type { NoteMap } from './note-map.js';
 
 /** Which port the timing thread opens: functions cannot cross threads, so it is described. */

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { SystemClock } from '../../time/clock.js';
 import { hrMinusPerf } from '../../time/thread-clock.js';
-import { witnessThisThread } from '../../time/stall-witness.js';
+import { witnessThisThread } from '../../diagnostics/stall-witness.js';
 import { raiseThreadPriority } from '../../time/thread-priority.js';
 import { openEasyMidiPort } from './easymidi-port.js';
 import { SilentPort } from './fake-midi-port.js';

@@ -5,7 +5,7 @@ import type { SequencerEvent } from '../../sequencer/events.js';
 import { PULSES_PER_STEP as PULSES_PER_16TH, type Sequencer } from '../../sequencer/sequencer.js';
 import { RestartSupervisor } from '../../support/supervisor.js';
 import type { Clock, Seconds } from '../../time/clock.js';
-import type { Witnessed } from '../../time/stall-witness.js';
+import type { Witnessed } from '../../diagnostics/stall-witness.js';
 import { hrMinusPerf } from '../../time/thread-clock.js';
 import { TIMING_THREAD_PRIORITY } from '../../time/thread-priority.js';
 import type { MidiSink } from './midi-sink.js';

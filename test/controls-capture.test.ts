@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import type { ButtonEvent, ButtonName, Buttons, KeyEvent, Rgb, StepGrid, TapHit, TapPad } from '../firmware-ts/devices/interfaces.js';
 import { Listeners } from '../firmware-ts/support/listeners.js';
-import { GestureCapture } from '../firmware-ts/gestures/capture.js';
-import { PanelModes } from '../firmware-ts/gestures/panel-modes.js';
-import type { EditorUi } from '../firmware-ts/gestures/editor.js';
-import { COUNT_IN_COLOR, UNSPECIFIED_COLOR } from '../firmware-ts/gestures/led-view.js';
+import { GestureCapture } from '../firmware-ts/controls/capture.js';
+import { PanelModes } from '../firmware-ts/controls/panel-modes.js';
+import type { EditorUi } from '../firmware-ts/controls/editor.js';
+import { COUNT_IN_COLOR, UNSPECIFIED_COLOR } from '../firmware-ts/controls/led-view.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 
 /** A panel with no hardware at all: what the virtual web panel does, in twenty lines. */
@@ -25,7 +25,7 @@ class VirtualPanel implements StepGrid, Buttons, TapPad {
   button(button: ButtonName, pressed: boolean) { if (pressed) this.down.add(button); else this.down.delete(button); this.buttons.emit({ button, pressed, time: this.clock.now() }); }
 }
 
-describe('gestures: GestureCapture on any panel implementation', () => {
+describe('controls: GestureCapture on any panel implementation', () => {
   it('is driven by a virtual panel through the same interfaces', async () => {
     const clock = new OfflineClock();
     const panel = new VirtualPanel(clock);

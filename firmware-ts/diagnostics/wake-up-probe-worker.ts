@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { GapLog } from './stall-witness.js';
-import { raiseThreadPriority } from './thread-priority.js';
+import { raiseThreadPriority } from '../time/thread-priority.js';
 
 /** See wake-up-probe.ts: a thread at the timing thread's priority that does nothing but wake up. */
 const port = parentPort;

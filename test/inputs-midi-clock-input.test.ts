@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { ClockInputLink } from '../firmware-ts/outputs/midi/clock-input-link.js';
-import { FakeMidiInput, systemMidiInput, type NativeMidiInput, type NativeMidiInputClass } from '../firmware-ts/outputs/midi/midi-input.js';
+import { ClockInputLink } from '../firmware-ts/inputs/midi/clock-input-link.js';
+import { FakeMidiInput, systemMidiInput, type NativeMidiInput, type NativeMidiInputClass } from '../firmware-ts/inputs/midi/midi-input.js';
 import { MidiPortError } from '../firmware-ts/outputs/midi/midi-port.js';
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';

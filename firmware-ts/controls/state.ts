@@ -1,5 +1,6 @@
 import { DRUM_COUNT, DRUMS } from '../pattern/drums.js';
-import { accentFromGroove, type Accent, type DrumScores, type Groove } from '../pattern/gestures.js';
+import { accentFromGroove, type Groove } from '../pattern/gestures.js';
+import type { Gestures } from '../pattern/gesture-layout.js';
 import { STEPS, STEPS_PER_BAR } from '../pattern/pattern.js';
 
 /**
@@ -110,16 +111,10 @@ export function setAccentSource(state: GestureState, source: AccentSource): Gest
   return { ...state, accentSource: 'grid' };
 }
 
-/** What the model takes, in the pattern module's types. */
-export interface ModelGestures {
-  drumScores: DrumScores;
-  groove: Groove | null;
-  accent: Accent | null;
-}
-
-export function toModelGestures(state: GestureState): ModelGestures {
+/** What the model takes: the shared Gestures, typed arrays from the plain-JSON state. */
+export function toGestures(state: GestureState): Gestures {
   return {
-    drumScores: state.scores.map((row) => (row === null ? null : Float32Array.from(row))),
+    drums: state.scores.map((row) => (row === null ? null : Float32Array.from(row))),
     groove: state.groove ? grooveFromJSON(state.groove) : null,
     accent: state.accent ? Float32Array.from(state.accent) : null,
   };

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { GestureCapture } from '../firmware-ts/gestures/capture.js';
-import { PanelModes } from '../firmware-ts/gestures/panel-modes.js';
-import { drumState, gestureStateFromJSON } from '../firmware-ts/gestures/state.js';
+import { GestureCapture } from '../firmware-ts/controls/capture.js';
+import { PanelModes } from '../firmware-ts/controls/panel-modes.js';
+import { drumState, gestureStateFromJSON } from '../firmware-ts/controls/state.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 import { fakeHardware } from './helpers/fake-hardware.js';
 
@@ -12,7 +12,7 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
  * fake piezo strokes on the ADS1115, through the real drivers, the onset
  * detector, the editor and the recorder, into the gesture state.
  */
-describe('gestures: from fake hardware to GestureState', () => {
+describe('controls: from fake hardware to GestureState', () => {
   it('builds score, groove and accent from key presses, buttons and taps', async () => {
     const clock = new OfflineClock();
     const hw = await fakeHardware(clock);

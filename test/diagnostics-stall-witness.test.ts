@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { IdleThread } from '../firmware-ts/time/idle-thread.js';
+import { IdleThread } from '../firmware-ts/diagnostics/idle-thread.js';
 import { hrNowMs } from '../firmware-ts/time/thread-clock.js';
-import { GapLog, judgeStalls, StallJury, type Witnessed } from '../firmware-ts/time/stall-witness.js';
+import { GapLog, judgeStalls, StallJury, type Witnessed } from '../firmware-ts/diagnostics/stall-witness.js';
 
-describe('time: stall witnesses', () => {
+describe('diagnostics: stall witnesses', () => {
   it('records a tick gap only when the thread woke more than the threshold late', () => {
     const log = new GapLog({ thresholdMs: 5 });
     for (const t of [100, 101, 102, 107.9, 108.9, 115, 116]) log.tick(t);

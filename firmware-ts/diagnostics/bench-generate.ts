@@ -4,11 +4,12 @@
  * fixed, repeating set of gestures. Used by `groovebox bench generate`.
  */
 import path from 'node:path';
-import { initBackend, tf } from '../firmware-ts/ml/runtime.js';
-import { GrooveModel, type Gestures } from '../firmware-ts/model/generator.js';
-import { accent, groove } from '../firmware-ts/pattern/gestures.js';
-import { DRUM_COUNT } from '../firmware-ts/pattern/drums.js';
-import { Pattern, STEPS } from '../firmware-ts/pattern/pattern.js';
+import { initBackend, tf } from '../ml/runtime.js';
+import { GrooveModel } from '../model/generator.js';
+import type { Gestures } from '../pattern/gesture-layout.js';
+import { accent, groove } from '../pattern/gestures.js';
+import { DRUM_COUNT } from '../pattern/drums.js';
+import { Pattern, STEPS } from '../pattern/pattern.js';
 
 export interface GenerateBenchOptions {
   modelDir: string;

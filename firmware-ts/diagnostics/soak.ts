@@ -9,15 +9,15 @@ import { NOTE_MAP_PRESETS } from '../outputs/midi/note-map.js';
 import type { LatenessFigures } from '../outputs/midi/timing-protocol.js';
 import { MidiThread } from '../outputs/midi/timing-thread.js';
 import { SystemClock } from '../time/clock.js';
-import { IdleThread } from '../time/idle-thread.js';
+import { IdleThread } from './idle-thread.js';
 import { hrNowMs } from '../time/thread-clock.js';
-import { StallJury, type StallVerdict, type Witnessed } from '../time/stall-witness.js';
-import { stolenMs } from '../time/steal.js';
+import { StallJury, type StallVerdict, type Witnessed } from './stall-witness.js';
+import { stolenMs } from './steal.js';
 import { normalThreadPriority, TIMING_THREAD_PRIORITY } from '../time/thread-priority.js';
-import { GrooveBox } from './box.js';
+import { GrooveBox } from '../box/box.js';
 import { MemoryLogs } from '../support/log.js';
-import { feedTimingThreadFirst } from './run.js';
-import { SlotStore } from './slots.js';
+import { feedTimingThreadFirst } from '../box/run.js';
+import { SlotStore } from '../box/slots.js';
 
 export interface SoakOptions {
   minutes: number;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { MidiClockFollower } from '../firmware-ts/outputs/midi/clock-follower.js';
-import { FakeMidiInput } from '../firmware-ts/outputs/midi/midi-input.js';
+import { MidiClockFollower } from '../firmware-ts/inputs/midi/clock-follower.js';
+import { FakeMidiInput } from '../firmware-ts/inputs/midi/midi-input.js';
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import type { NoteEvent } from '../firmware-ts/sequencer/events.js';
 import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
@@ -87,7 +87,7 @@ function rig(options: { bpm?: number; stamps?: boolean; pattern?: Pattern } = {}
   return master;
 }
 
-describe('outputs: MIDI clock follow (slave mode)', () => {
+describe('inputs: MIDI clock follow (slave mode)', () => {
   it('takes tempo from incoming clock and start/stop from the master', () => {
     const clock = new OfflineClock(0);
     const input = new FakeMidiInput();

@@ -1,5 +1,5 @@
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { hrMinusPerf } from './thread-clock.js';
+import { hrMinusPerf } from '../time/thread-clock.js';
 
 /**
  * Who else saw a stall. A timing-thread stall over 5 ms on this VM may be our

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { stolenMs } from './steal.js';
-import { TIMING_THREAD_PRIORITY } from './thread-priority.js';
+import { TIMING_THREAD_PRIORITY } from '../time/thread-priority.js';
 
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'wake-up-probe-worker.js');
 

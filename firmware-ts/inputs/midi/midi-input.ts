@@ -1,7 +1,7 @@
 import type { Clock, Seconds } from '../../time/clock.js';
 import { Listeners } from '../../support/listeners.js';
-import { MidiPortError } from './midi-port.js';
-import { alsaSequencerPresent, easymidiBinding } from './rtmidi-binding.js';
+import { MidiPortError } from '../../outputs/midi/midi-port.js';
+import { alsaSequencerPresent, easymidiBinding } from '../../outputs/midi/rtmidi-binding.js';
 
 /**
  * One incoming message. `time` is when this thread saw it (late by whatever

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { TapRecorder, type Take } from '../firmware-ts/gestures/tap-recorder.js';
+import { TapRecorder, type Take } from '../firmware-ts/controls/tap-recorder.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 
-describe('gestures: tap recorder', () => {
+describe('controls: tap recorder', () => {
   const bpm = 120; // a 16th = 0.125 s, a bar = 2 s
   function rig() {
     const clock = new OfflineClock(100);

@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { accentFromGroove, emptyGroove } from '../firmware-ts/pattern/gestures.js';
 import {
   clearDrum, copyBar, drumState, emptyGestureState, gestureStateFromJSON, releaseDrum, setAccentSource, setGroove, toggleAccent,
-  toggleStep, toModelGestures,
-} from '../firmware-ts/gestures/state.js';
+  toggleStep, toGestures,
+} from '../firmware-ts/controls/state.js';
 
-describe('gestures: GestureState', () => {
+describe('controls: GestureState', () => {
   it('keeps the three states of a drum apart: unspecified, specified, specified-empty', () => {
     let s = emptyGestureState();
     expect(drumState(s, 2)).to.equal('unspecified');
@@ -15,11 +15,11 @@ describe('gestures: GestureState', () => {
     expect(drumState(s, 2)).to.equal('empty');
     s = releaseDrum(s, 2);
     expect(drumState(s, 2)).to.equal('unspecified');
-    const model = toModelGestures(clearDrum(toggleStep(emptyGestureState(), 0, 0), 2));
-    expect(model.drumScores[1]).to.equal(null);
-    expect(model.drumScores[2]).to.be.instanceOf(Float32Array);
-    expect(Array.from(model.drumScores[2]!).every((v) => v === 0)).to.equal(true);
-    expect(model.drumScores[0]![0]).to.equal(1);
+    const model = toGestures(clearDrum(toggleStep(emptyGestureState(), 0, 0), 2));
+    expect(model.drums![1]).to.equal(null);
+    expect(model.drums![2]).to.be.instanceOf(Float32Array);
+    expect(Array.from(model.drums![2]!).every((v) => v === 0)).to.equal(true);
+    expect(model.drums![0]![0]).to.equal(1);
   });
 
   it('never mutates: every edit returns a new state', () => {

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { witnessThisThread } from './stall-witness.js';
-import { raiseThreadPriority } from './thread-priority.js';
+import { raiseThreadPriority } from '../time/thread-priority.js';
 
 /** See idle-thread.ts: a thread at the timing thread's priority that only ticks, and says when it was held. */
 const port = parentPort;

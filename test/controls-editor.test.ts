@@ -1,14 +1,14 @@
 import { expect } from 'chai';
-import { flipPage, initialUi, nextMode, pressKey, type EditorUi } from '../firmware-ts/gestures/editor.js';
-import { ACCENT_COLOR, DRUM_COLORS, EMPTY_COLOR, gridColors, MISSED_COLOR, AGREE_COLOR, PLAYHEAD_COLOR, UNSPECIFIED_COLOR } from '../firmware-ts/gestures/led-view.js';
-import { drumState, emptyGestureState, type GestureState } from '../firmware-ts/gestures/state.js';
+import { flipPage, initialUi, nextMode, pressKey, type EditorUi } from '../firmware-ts/controls/editor.js';
+import { ACCENT_COLOR, DRUM_COLORS, EMPTY_COLOR, gridColors, MISSED_COLOR, AGREE_COLOR, PLAYHEAD_COLOR, UNSPECIFIED_COLOR } from '../firmware-ts/controls/led-view.js';
+import { drumState, emptyGestureState, type GestureState } from '../firmware-ts/controls/state.js';
 
 function keys(state: GestureState, ui: EditorUi, presses: [number, boolean][]): { state: GestureState; ui: EditorUi } {
   for (const [key, shift] of presses) ({ state, ui } = pressKey(state, ui, key, shift));
   return { state, ui };
 }
 
-describe('gestures: score and accent editor', () => {
+describe('controls: score and accent editor', () => {
   it('SHIFT + key selects a drum; keys toggle its steps on the shown bar; PAGE shows bar 2', () => {
     let { state, ui } = keys(emptyGestureState(), initialUi(), [[1, true], [0, false], [4, false], [4, false], [8, false]]);
     expect(ui.drum).to.equal(1);

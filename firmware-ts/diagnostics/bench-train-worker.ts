@@ -3,16 +3,16 @@
  * picks one backend per thread, so wasm and cpu can be measured side by side in one run.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { initBackend, tf } from '../firmware-ts/ml/runtime.js';
-import { MODEL_CONFIGS, type ModelName } from '../firmware-ts/model/config.js';
-import { gestureArrays } from '../firmware-ts/model/features.js';
-import { disposeParams, initParams, paramCount } from '../firmware-ts/model/params.js';
-import { mulberry32 } from '../firmware-ts/model/random.js';
-import { DRUM_COUNT } from '../firmware-ts/pattern/drums.js';
-import { Pattern, STEPS } from '../firmware-ts/pattern/pattern.js';
-import { PATTERN_TENSOR_SIZE, patternToTensorData } from '../firmware-ts/pattern/tensor-layout.js';
-import { Adam } from '../firmware-ts/train/adam.js';
-import { trainStep } from '../firmware-ts/train/trainer.js';
+import { initBackend, tf } from '../ml/runtime.js';
+import { MODEL_CONFIGS, type ModelName } from '../model/config.js';
+import { gestureArrays } from '../pattern/gesture-layout.js';
+import { disposeParams, initParams, paramCount } from '../model/params.js';
+import { mulberry32 } from '../model/random.js';
+import { DRUM_COUNT } from '../pattern/drums.js';
+import { Pattern, STEPS } from '../pattern/pattern.js';
+import { PATTERN_TENSOR_SIZE, patternToTensorData } from '../pattern/tensor-layout.js';
+import { Adam } from '../train/adam.js';
+import { trainStep } from '../train/trainer.js';
 
 export interface TrainBenchJob {
   backend: string;

@@ -1,4 +1,0 @@
-export * from './drums.js';
-export * from './pattern.js';
-export * from './tensor-layout.js';
-export * from './gestures.js';
