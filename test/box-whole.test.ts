@@ -268,8 +268,10 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
     // loading slot 6 brings back the state as saved (without the later step)
     await again.button('shift', true); await again.button('play', true); await again.button('play', false); await again.button('shift', false);
     await again.press(5);
-    await eventually(() => again.box.capture.state.scores[0]!.filter((v) => v).length === 2, 'the load of slot 6');
-    expect(again.box.capture.state.scores[0]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 6]);
+    // (the bars are linked: steps 1 and 7 of bar 1 play in bar 2 as well)
+    await eventually(() => again.box.capture.state.scores[0]!.filter((v) => v).length === 4, 'the load of slot 6');
+    expect(again.box.capture.state.scores[0]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 6, 16, 22]);
+    expect(again.box.capture.state.barsLinked).to.equal(true);
     await again.close();
 
     // a working state that cannot be read: one error, kept aside, the box boots empty

@@ -90,16 +90,6 @@ export function copyBar(state: GestureState, drum: number): GestureState {
   return relinkIfRepeated(withScore(state, drum, repeatBar1(row)));
 }
 
-/** Links the bars (bar 2 repeats bar 1 from now on): bar 2 of every score and of the accent becomes a copy of bar 1. */
-export function linkBars(state: GestureState): GestureState {
-  return {
-    ...state,
-    scores: state.scores.map((row) => (row === null ? null : repeatBar1(row))),
-    accent: state.accent && state.accentSource === 'grid' ? repeatBar1(state.accent) : state.accent,
-    barsLinked: true,
-  };
-}
-
 /** True when bar 2 of every score and of the accent is a copy of bar 1. */
 export function barsRepeat(state: GestureState): boolean {
   const repeats = (row: number[] | null): boolean => row === null || row.every((v, i) => i < STEPS_PER_BAR || v === row[i - STEPS_PER_BAR]);
