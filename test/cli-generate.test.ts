@@ -125,12 +125,6 @@ describe('cli: generate, humanize, drumify on MIDI files', function () {
     expectOneLineError(run, /one-bar-groove\.mid: 1 bar long: a pattern needs 2 bars of 4\/4$/);
   });
 
-  it('an unknown flag: one line with one prefix, pointing at the command\'s --help', async () => {
-    const run = await groovebox(['generate', '--scroe', 'x.mid']);
-    expectOneLineError(run, /^groovebox: generate: unknown option --scroe \(see groovebox generate --help\)$/);
-    expect(run.code).to.equal(2);
-  });
-
   it('humanize keeps to the score\'s drums; drumify plays from a groove', async () => {
     const humanized = path.join(tmp.dir, 'humanized.mid');
     const h = await groovebox(['humanize', scoreFile, '--seed', '4', '--models-dir', models, '--out', humanized]);

@@ -38,7 +38,7 @@ function argumentProblem(err: Error & { code?: string }): string {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${quoted ?? err.message}`;
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument "${quoted ?? err.message}" (this command takes only options)`;
+      return `unexpected argument "${quoted ?? err.message}": this command takes only options`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
       const option = quoted?.split(' ')[0];
       if (option && / argument missing/.test(err.message)) return `${option}: a value is missing`;
