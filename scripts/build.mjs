@@ -56,7 +56,7 @@ try {
 }
 // Taken before tsc starts: a source saved while it runs is newer than the stamp, so the next start builds again.
 const started = Date.now();
-if (!always) process.stderr.write('groovebox: sources changed since the last build; compiling (tsc)\n');
+if (!always) process.stderr.write(`groovebox: ${builtAt > 0 ? 'sources changed since the last build' : 'first build'}; compiling (tsc)\n`);
 const run = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
 if (run.status !== 0) process.exit(run.status ?? 1);
 mkdirSync(path.dirname(stamp), { recursive: true });

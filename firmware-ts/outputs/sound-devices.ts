@@ -45,6 +45,6 @@ export async function missingAlsaSequencer(options: SoundDeviceOptions = {}): Pr
   const { paths = SYSTEM_SOUND_PATHS, platform = process.platform } = options;
   if (platform !== 'linux') return null;
   const nodes = await readdir(paths.snd).catch(() => null);
-  if (nodes === null || !nodes.includes('seq')) return `no ALSA sequencer (${paths.snd}/seq missing; load snd-seq)`;
+  if (nodes === null || !nodes.includes('seq')) return `no ALSA sequencer, ${paths.snd}/seq is missing; modprobe snd-seq`;
   return null;
 }

@@ -143,7 +143,7 @@ export function systemMidiInput(
     const Input = loadClass();
     closePort();
     // Looked up before RtMidi is asked, the first time too: without a sequencer RtMidi and ALSA print their failures from C.
-    if (!(await sequencerPresent())) throw (unavailable ??= new MidiPortError('no ALSA sequencer (/dev/snd/seq missing; load snd-seq)', { unavailable: true }));
+    if (!(await sequencerPresent())) throw (unavailable ??= new MidiPortError('no ALSA sequencer, /dev/snd/seq is missing; modprobe snd-seq', { unavailable: true }));
     unavailable = null;
     let name: string;
     try {
