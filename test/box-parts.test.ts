@@ -166,12 +166,15 @@ describe('box parts: panel modes, status lines, the frame loop, the panel presen
         model: 'ag11',
         take: 'idle',
         generating: false,
+        barsLinked: true,
       });
       expect(first.status).to.deep.equal(['hello']);
       expect(first.reconstructions).to.equal(null);
       loop = new CountedPattern().set(0, 0, 0.9).set(4, 1, 0.5);
       expect(presenter.snapshot().pattern.notes).to.have.length(2);
       expect(conversions).to.equal(2);
+      capture.load({ ...capture.state, barsLinked: false });
+      expect(presenter.snapshot().barsLinked).to.equal(false);
       const warnings: string[] = [];
       presenter.publish(
         {

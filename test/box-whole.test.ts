@@ -105,7 +105,9 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
     await t.run(t.clock.now() + 4.2);
     const grid0 = startTime(t) + STEP / 2;
     const loop1 = playedBetween(t, 0, grid0 + 4 - STEP / 2, grid0);
-    expectSameNotes(loop1, [[36, 0], [36, 0.5], [38, 0.5], [36, 1], [36, 1.5], [38, 1.5]], 'the programmed score');
+    // bar 1 as programmed, and again in bar 2 (the bars are linked until bar 2 is edited on its own)
+    const bar1: [number, number][] = [[36, 0], [36, 0.5], [38, 0.5], [36, 1], [36, 1.5], [38, 1.5]];
+    expectSameNotes(loop1, [...bar1, ...bar1.map(([n, s]): [number, number] => [n, s + 16 * STEP])], 'the programmed score');
     const velocities = new Set(noteOns(t.port).map((n) => n.velocity));
     expect([...velocities]).to.deep.equal([Math.round(0.8 * 127)]);
     expect(new Set(noteOns(t.port).map((n) => n.channel))).to.deep.equal(new Set([10]));
@@ -119,6 +121,12 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
     await t.run(from + 4);
     const heard = noteOns(t.port, from).filter((n) => n.note === 38).map((n) => Math.round(((n.time - grid0) % 4) / STEP));
     expect(heard).to.include.members([2, 4, 12]);
+    // PAGE and a step on bar 2: bar 2 is the performer's own from now on, said in one status line
+    await t.button('page', true); await t.button('page', false);
+    await t.press(6);
+    expect(t.box.capture.state.barsLinked).to.equal(false);
+    expect(t.box.snapshot().status.filter((l) => /bar 2/.test(l))).to.deep.equal(['bar 2 edited on its own: bar 1 no longer repeats in bar 2']);
+    expect(t.box.snapshot().barsLinked).to.equal(false);
 
     // Close (what SIGTERM runs) while a note sounds: STOP, and a note-off for it before the port closes.
     const midi = t.box.midi as MidiOut;
@@ -272,8 +280,10 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
     // loading slot 6 brings back the state as saved (without the later step)
     await again.button('shift', true); await again.button('play', true); await again.button('play', false); await again.button('shift', false);
     await again.press(5);
-    await eventually(() => again.box.capture.state.scores[0]!.filter((v) => v).length === 2, 'the load of slot 6');
-    expect(again.box.capture.state.scores[0]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 6]);
+    // (the bars are linked: steps 1 and 7 of bar 1 play in bar 2 as well)
+    await eventually(() => again.box.capture.state.scores[0]!.filter((v) => v).length === 4, 'the load of slot 6');
+    expect(again.box.capture.state.scores[0]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 6, 16, 22]);
+    expect(again.box.capture.state.barsLinked).to.equal(true);
     await again.close();
 
     // a working state that cannot be read: one error, kept aside, the box boots empty

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import midiFile from 'midi-file';
+import type { MidiData } from 'midi-file';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -101,6 +103,28 @@ describe('cli: generate, humanize, drumify on MIDI files', function () {
     expect(readPatterns(new Uint8Array(fs.readFileSync(out)), out)).to.have.length(3);
   });
 
+  it('generate --score with a one-bar file: the bar plays in both bars, said in one line on stderr', async () => {
+    const oneBar = path.join(tmp.dir, 'one-bar.mid');
+    fs.writeFileSync(oneBar, oneBarOfKickAndSnare());
+    const out = path.join(tmp.dir, 'one-bar-out.mid');
+    const run = await groovebox(['generate', '--score', oneBar, '--drums', 'kick,snare', '--seed', '4', '--models-dir', models, '--out', out]);
+    expect(run.code, run.stderr).to.equal(0);
+    const said = run.stderr.trim().split('\n').filter((line) => /one bar long/.test(line));
+    expect(said).to.deep.equal([`groovebox: --score ${oneBar}: one bar long; it is repeated in bar 2`]);
+    const [loop] = readPatterns(new Uint8Array(fs.readFileSync(out)), out);
+    // keepGiven (the default) plays the given hits exactly: the bar's kick and snare, in both bars.
+    const steps = (drum: number) => Array.from({ length: STEPS }, (_, s) => s).filter((s) => loop.hit(s, drum));
+    expect(steps(0)).to.deep.equal([0, 8, 10, 16, 24, 26]);
+    expect(steps(1)).to.deep.equal([4, 12, 20, 28]);
+  });
+
+  it('a one-bar --groove is still refused in one line (only a score repeats)', async () => {
+    const oneBar = path.join(tmp.dir, 'one-bar-groove.mid');
+    fs.writeFileSync(oneBar, oneBarOfKickAndSnare());
+    const run = await groovebox(['generate', '--groove', oneBar, '--models-dir', models, '--out', path.join(tmp.dir, 'x.mid')]);
+    expectOneLineError(run, /one-bar-groove\.mid: 1 bar long: a pattern needs 2 bars of 4\/4$/);
+  });
+
   it('humanize keeps to the score\'s drums; drumify plays from a groove', async () => {
     const humanized = path.join(tmp.dir, 'humanized.mid');
     const h = await groovebox(['humanize', scoreFile, '--seed', '4', '--models-dir', models, '--out', humanized]);
@@ -140,3 +164,26 @@ describe('cli: generate, humanize, drumify on MIDI files', function () {
     expectOneLineError(await groovebox(['sound', 'render', '--pattern', path.join(tmp.dir, 'none.json'), '--out', path.join(tmp.dir, 'x.wav')]), /none\.json: cannot read it \(ENOENT\)/);
   });
 });
+
+/** One bar of 4/4 at 120 BPM: kick on 1, 3 and the "and" of 3, snare on 2 and 4 (steps 0, 8, 10 and 4, 12). */
+function oneBarOfKickAndSnare(): Uint8Array {
+  const PPQ = 480;
+  const notes: [number, number][] = [[0, 36], [2 * PPQ, 36], [2.5 * PPQ, 36], [PPQ, 38], [3 * PPQ, 38]];
+  const events: { tick: number; event: Record<string, unknown> }[] = [];
+  for (const [tick, noteNumber] of notes) {
+    events.push({ tick, event: { type: 'noteOn', channel: 9, noteNumber, velocity: 100 } });
+    events.push({ tick: tick + PPQ / 8, event: { type: 'noteOff', channel: 9, noteNumber, velocity: 0 } });
+  }
+  events.sort((a, b) => a.tick - b.tick);
+  let last = 0;
+  const track = [
+    { deltaTime: 0, meta: true, type: 'setTempo', microsecondsPerBeat: 500000 },
+    ...events.map(({ tick, event }) => {
+      const deltaTime = tick - last;
+      last = tick;
+      return { deltaTime, ...event };
+    }),
+    { deltaTime: 4 * PPQ - last, meta: true, type: 'endOfTrack' },
+  ];
+  return Uint8Array.from(midiFile.writeMidi({ header: { format: 0, numTracks: 1, ticksPerBeat: PPQ }, tracks: [track] } as unknown as MidiData));
+}

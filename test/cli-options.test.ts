@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { backendOption, integerOption, numberOption, UsageError } from '../firmware-ts/cli/command.js';
+import { backendOption, integerOption, numberOption, parseCommandArgs, UsageError } from '../firmware-ts/cli/command.js';
+import { generateCommand } from '../firmware-ts/cli/commands/generate.js';
 
 describe('cli: option values', () => {
   it('a blank number (an unset shell variable) is refused by name, not read as 0', () => {
@@ -18,5 +19,22 @@ describe('cli: option values', () => {
     expect(() => backendOption({ backend: 'gpu' })).to.throw(UsageError, /--backend: expected one of tensorflow, wasm, cpu, got "gpu"/);
     expect(backendOption({ backend: 'wasm' })).to.equal('wasm');
     expect(backendOption({})).to.equal(undefined);
+  });
+
+  it('a flag the command does not know, a stray argument, a missing or unwanted value: the command named once, and its --help', () => {
+    const problem = (argv: string[]): string => {
+      try {
+        parseCommandArgs(generateCommand, argv);
+      } catch (err) {
+        expect(err).to.be.instanceOf(UsageError);
+        return (err as Error).message;
+      }
+      throw new Error(`${argv.join(' ')} was accepted`);
+    };
+    expect(problem(['--scroe', 'x.mid'])).to.equal('generate: unknown option --scroe (see groovebox generate --help)');
+    expect(problem(['loop.mid'])).to.equal('generate: unexpected argument "loop.mid": this command takes only options (see groovebox generate --help)');
+    expect(problem(['--out'])).to.equal('generate: --out: a value is missing (see groovebox generate --help)');
+    expect(problem(['--json=yes'])).to.equal('generate: --json takes no value (see groovebox generate --help)');
+    for (const argv of [['--scroe'], ['loop.mid'], ['--out']]) expect(problem(argv)).to.not.match(/groovebox.*groovebox generate:|positional/);
   });
 });

@@ -41,8 +41,10 @@ describe('controls: GestureCapture on any panel implementation', () => {
     panel.key(0);
     panel.button('page', true); panel.button('page', false);
     panel.key(0);
-    expect(capture.state.scores[1]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 16]);
-    expect(actions).to.deep.equal(['drum 1 step 1 on', 'drum 1 step 17 on']);
+    // Step 1 plays in both bars (linked); its copy in bar 2, pressed on bar 2, goes off there only and unlinks.
+    expect(capture.state.scores[1]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0]);
+    expect(capture.state.barsLinked).to.equal(false);
+    expect(actions).to.deep.equal(['drum 1 step 1 on', 'drum 1 step 17 off']);
     expect(views.map((v) => `${v.drum}/${v.bar}`)).to.deep.equal(['1/0', '1/1']);
   });
 

@@ -12,10 +12,12 @@ describe('controls: score and accent editor', () => {
   it('SHIFT + key selects a drum; keys toggle its steps on the shown bar; PAGE shows bar 2', () => {
     let { state, ui } = keys(emptyGestureState(), initialUi(), [[1, true], [0, false], [4, false], [4, false], [8, false]]);
     expect(ui.drum).to.equal(1);
-    expect(state.scores[1]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 8]);
+    // Bars linked (a new state): bar 1's steps play in bar 2 too.
+    expect(state.scores[1]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 8, 16, 24]);
     ui = flipPage(ui);
     ({ state, ui } = keys(state, ui, [[0, false]]));
-    expect(state.scores[1]![16]).to.equal(1);
+    expect(state.scores[1]![16]).to.equal(0);
+    expect(state.barsLinked).to.equal(false);
     ({ state, ui } = keys(state, ui, [[12, true], [14, true]])); // bar 1, copy to bar 2
     expect(ui.bar).to.equal(0);
     expect(state.scores[1]!.slice(16)).to.deep.equal(state.scores[1]!.slice(0, 16));
@@ -32,8 +34,8 @@ describe('controls: score and accent editor', () => {
     let state = emptyGestureState();
     ({ state, ui } = keys(state, ui, [[2, false], [6, false]]));
     expect(state.accentSource).to.equal('grid');
-    expect(state.accent!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([2, 6]);
-    ({ state } = keys(state, ui, [[9, true]]));
+    expect(state.accent!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([2, 6, 18, 22]);
+    ({ state, ui } = keys(state, ui, [[9, true]]));
     expect(state.accentSource).to.equal('taps');
     expect(state.accent).to.equal(null); // no taps yet
   });

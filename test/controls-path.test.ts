@@ -39,7 +39,8 @@ describe('controls: from fake hardware to GestureState', () => {
     expect(capture.ui.drum).to.equal(2);
     expect(drumState(capture.state, 0)).to.equal('empty');
     expect(drumState(capture.state, 1)).to.equal('unspecified');
-    expect(capture.state.scores[2]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 4, 8, 12]);
+    // Linked bars: the quarters of bar 1 play in bar 2 as well.
+    expect(capture.state.scores[2]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 4, 8, 12, 16, 20, 24, 28]);
     // the LEDs on the grid show it (brightness 0.35 of the drum colour)
     await grid.show(capture.colors());
     expect(seesaw.pixel(4).g).to.be.greaterThan(0);

@@ -103,7 +103,7 @@ describe('panel: the whole box in headless Chromium', function () {
     for (const key of [0, 4, 8, 12]) await page.click(`#grid .key[data-key="${key}"]`);
     await page.waitForFunction(() => getComputedStyle(document.querySelector('#grid .key[data-key="12"]')!).getPropertyValue('--led').trim() === 'rgb(255, 40, 0)');
     expect(await page.locator('#grid .key[data-key="1"]').evaluate((el) => getComputedStyle(el).getPropertyValue('--led').trim())).to.equal('rgb(0, 0, 0)');
-    expect(await given(page, 0)).to.equal(4);
+    expect(await given(page, 0)).to.equal(8); // bar 1's four, repeated in bar 2 (linked bars)
     expect(await page.locator('#roll .label[data-drum="0"]').getAttribute('data-state')).to.equal('specified');
 
     // Snare: select it by its name (SHIFT + key 2 on the box), then the backbeat from the keyboard (Q and Z are grid keys 4 and 12).
@@ -111,8 +111,8 @@ describe('panel: the whole box in headless Chromium', function () {
     await page.waitForFunction(() => document.getElementById('lcd-drum')!.textContent === 'snare');
     await page.keyboard.press('KeyQ');
     await page.keyboard.press('KeyZ');
-    await page.waitForFunction(() => document.querySelectorAll('#roll .cell.given').length === 6);
-    expect(await given(page, 1)).to.equal(2);
+    await page.waitForFunction(() => document.querySelectorAll('#roll .cell.given').length === 12);
+    expect(await given(page, 1)).to.equal(4);
     // "No crash": select it, SHIFT + the last key marks it specified-empty.
     await page.click('#roll .label[data-drum="7"]');
     await page.keyboard.down('ShiftLeft');

@@ -38,6 +38,7 @@ function snapshot(overrides: Partial<PanelSnapshot> = {}): PanelSnapshot {
     page: 0,
     mode: 'score',
     drum: 1,
+    barsLinked: true,
     gestures: emptyGestureState(),
     pattern: { notes: [[0, 0, 0.9, 0], [4, 1, 0.7, 0.25]] },
     reconstructions: null,

@@ -150,7 +150,7 @@ export class GrooveBox implements BoxControl {
     // From the tempo last asked for: detents turned within one 16th must all count.
     if (tempo) this.#unsubscribe.push(tempo.onTurn((detents) => this.setTempo(this.sequencer.targetBpm + detents)));
     if (clockInput && !this.#stopped) await this.#transport.follow(clockInput, logs);
-    this.capture.onChange((_state, action) => this.#working.edited(action));
+    this.capture.onChange((state, action) => this.#working.edited(action, state));
     if (!this.#stopped) this.#frames.start();
     if (!this.#stopped) this.#outputs.start();
     if (this.#options.settings.autoplay) this.play();

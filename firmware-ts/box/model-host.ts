@@ -3,7 +3,7 @@ import type { GenerationEngine } from '../engine/engine.js';
 import type { WorkerConfig } from '../engine/protocol.js';
 import type { Interpretation } from '../controls/led-view.js';
 import { toGestures, type GestureState } from '../controls/state.js';
-import type { Reconstructions } from '../model/generator.js';
+import type { GenerateOptions, Reconstructions } from '../model/generator.js';
 import { scoreToDrumRows } from '../pattern/gesture-layout.js';
 import { STEPS, type Pattern } from '../pattern/pattern.js';
 import { BOX_MODELS, type BoxConfig, type BoxModel } from './config.js';
@@ -175,8 +175,7 @@ export class ModelHost {
     this.#generating++;
     this.#options.changed.raise();
     try {
-      // keepGiven: the performer's score is what plays; the model adds how, and the drums left to it.
-      const result = await engine.generate(toGestures(gestures), { seed, temperature, keepGiven: true });
+      const result = await engine.generate(toGestures(gestures), { seed, ...unspecifiedDrumOptions({ temperature }) });
       if (id !== this.#request || this.#stopped || engine !== this.#engine) return;
       const heard = perDrum(result.reconstructions);
       this.#heard = heard;
@@ -267,6 +266,29 @@ export class ModelHost {
     this.#log.error(`${what} (${why}); playing the score as programmed (plain step sequencer)`);
     this.#options.status.show(`no model: ${why}`);
   }
+}
+
+/**
+ * Sharpens the hit probabilities before they are sampled (1: as the model
+ * gives them; towards 0: thresholding). Chosen by measurement
+ * (scripts/measure-unspecified-drums.ts, figures in docs/models.md): it brings
+ * how often each drum left to the model plays closest to how often it plays
+ * in the data for the same inputs, with fewer stray single tom hits than 1.
+ */
+export const UNSPECIFIED_HIT_TEMPERATURE = 0.75;
+
+/**
+ * The box's generation policy. keepGiven: the performer's score is what
+ * plays; the model adds how, and the drums left to it. Hits are sampled from
+ * the decoder's probabilities instead of thresholded at one half: a drum the
+ * model finds likely but never more than even on any one step (a hat in a
+ * style it cannot place) then plays about as often as the data has it,
+ * instead of staying silent on most seeds. The given drums are forced either
+ * way. The same options serve the step decoder, where sampled hits are then
+ * fitted to a tapped groove.
+ */
+export function unspecifiedDrumOptions({ temperature }: { temperature: number }): Omit<GenerateOptions, 'seed'> {
+  return { temperature, keepGiven: true, hits: 'sample', hitTemperature: UNSPECIFIED_HIT_TEMPERATURE };
 }
 
 /** The 2-input model and the baseline hear the score as one 32x9 block; the panel and the LEDs show it per drum. */

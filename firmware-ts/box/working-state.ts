@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { GestureCapture } from '../controls/capture.js';
+import type { GestureState } from '../controls/state.js';
 import { patternsToMidi } from '../midi-file/write.js';
 import { Pattern } from '../pattern/pattern.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
@@ -49,6 +50,8 @@ export class WorkingStateKeeper {
   #cancelSave: (() => void) | null = null;
   #saving = false;
   #lastGeneration: Promise<void> = Promise.resolve();
+  /** Whether bar 2 repeated bar 1 after the last edit: a change is told to the performer once. */
+  #barsLinked: boolean;
 
   constructor(parts: WorkingStateParts, options: WorkingStateOptions) {
     this.#options = { ...options, ...parts };
@@ -59,6 +62,7 @@ export class WorkingStateKeeper {
     this.#host = host;
     this.#status = parts.status;
     this.#temperature = options.settings.temperature;
+    this.#barsLinked = parts.capture.state.barsLinked;
     const { switchAt } = options.settings;
     this.#host.listen({
       generated: (generation) => this.play(generation),
@@ -141,9 +145,17 @@ export class WorkingStateKeeper {
     this.scheduleSave();
   }
 
-  /** The performer edited the gestures. */
-  edited(action: string): void {
+  /** The performer edited the gestures (`state`: the gestures after the edit). */
+  edited(action: string, state: GestureState = this.#capture.state): void {
     this.#options.log.debug(action);
+    if (state.barsLinked !== this.#barsLinked && action !== 'loaded') {
+      this.#status.say(
+        state.barsLinked
+          ? 'bar 2 repeats bar 1 again: edits of bar 1 play in both bars'
+          : 'bar 2 edited on its own: bar 1 no longer repeats in bar 2',
+      );
+    }
+    this.#barsLinked = state.barsLinked;
     // The plain step sequencer follows edits at once, like any step sequencer; a model waits for GENERATE.
     if (!this.#host.loaded) this.playScore('step');
     this.#options.changed.raise();
@@ -244,6 +256,7 @@ export class WorkingStateKeeper {
   async #apply(data: SlotData, at: SwitchAt): Promise<void> {
     // A generation still in flight belongs to the gestures being replaced: its loop must not land.
     this.#host.supersede();
+    this.#barsLinked = data.gestures.barsLinked;
     this.#capture.load(data.gestures);
     this.#options.transport.setTempo(data.bpm);
     this.#temperature = data.temperature;

@@ -23,7 +23,30 @@ export function parseCommandArgs(command: Command, argv: string[]) {
   try {
     return parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...(command.options ?? {}) }, allowPositionals: command.positionals ?? false, strict: true });
   } catch (err) {
-    throw new UsageError(`groovebox ${command.name}: ${(err as Error).message}`);
+    throw new UsageError(`${command.name}: ${argumentProblem(err as Error & { code?: string })} (see groovebox ${command.name} --help)`);
+  }
+}
+
+/**
+ * node's parseArgs error in the box's words: the problem alone, without
+ * node's advice (about positional arguments after '--', which fits no
+ * groovebox command); the caller points at the command's --help.
+ */
+function argumentProblem(err: Error & { code?: string }): string {
+  const quoted = /'([^']*)'/.exec(err.message)?.[1];
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${quoted ?? err.message}`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument "${quoted ?? err.message}": this command takes only options`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const option = quoted?.split(' ')[0];
+      if (option && / argument missing/.test(err.message)) return `${option}: a value is missing`;
+      if (option && /does not take an argument/.test(err.message)) return `${option} takes no value`;
+      return err.message.split('. ')[0];
+    }
+    default:
+      return err.message.split('. ')[0];
   }
 }
 

@@ -21,6 +21,15 @@ export interface GestureState {
   accent: number[] | null;
   /** Where `accent` came from: drawn on the grid, or the paper's rule over the tapped velocities. */
   accentSource: AccentSource;
+  /**
+   * Bar 2 repeats bar 1, as a drum machine repeats a one-bar pattern: while
+   * true, every edit of bar 1 (scores and drawn accent) is made in bar 2 as
+   * well, so the model is given the one-bar pattern in both bars. Editing bar
+   * 2 on its own ends it. A new state starts linked; a state read without the
+   * field (a slot saved before linking existed) reads as unlinked, so loading
+   * it changes nothing the performer made.
+   */
+  barsLinked: boolean;
 }
 
 export type AccentSource = 'none' | 'grid' | 'taps';
@@ -33,7 +42,7 @@ export interface GrooveJSON {
 }
 
 export function emptyGestureState(): GestureState {
-  return { scores: new Array(DRUM_COUNT).fill(null), groove: null, accent: null, accentSource: 'none' };
+  return { scores: new Array(DRUM_COUNT).fill(null), groove: null, accent: null, accentSource: 'none', barsLinked: true };
 }
 
 /** The three states a drum's score can be in. A specified score with no hits is "empty": the model must not play it. */
@@ -48,7 +57,8 @@ export function setStep(state: GestureState, drum: number, step: number, on: boo
   checkStep(step);
   const row = state.scores[drum]?.slice() ?? new Array(STEPS).fill(0);
   row[step] = on ? 1 : 0;
-  return withScore(state, drum, row);
+  if (state.barsLinked && step < STEPS_PER_BAR) row[step + STEPS_PER_BAR] = row[step];
+  return withScore(unlinkedBy(state, step), drum, row);
 }
 
 /** Touching a step of an unspecified drum makes the drum specified. */
@@ -67,11 +77,24 @@ export function releaseDrum(state: GestureState, drum: number): GestureState {
   return withScore(state, checkDrum(drum), null);
 }
 
-/** Copies bar 1 of a drum onto bar 2. An unspecified drum stays unspecified. */
+/**
+ * Copies bar 1 of a drum onto bar 2. An unspecified drum stays unspecified.
+ * When after the copy bar 2 equals bar 1 everywhere (every drum and the
+ * accent), the bars are linked again: the performer has just made the loop a
+ * repeated bar, and expects further bar-1 edits to repeat too. While any other
+ * drum still differs in bar 2 they stay unlinked, so nothing they made in bar
+ * 2 is overwritten behind their back.
+ */
 export function copyBar(state: GestureState, drum: number): GestureState {
   const row = state.scores[checkDrum(drum)];
   if (row === null) return state;
-  return withScore(state, drum, [...row.slice(0, STEPS_PER_BAR), ...row.slice(0, STEPS_PER_BAR)]);
+  return relinkIfRepeated(withScore(state, drum, repeatBar1(row)));
+}
+
+/** True when bar 2 of every score and of the accent is a copy of bar 1. */
+export function barsRepeat(state: GestureState): boolean {
+  const repeats = (row: number[] | null): boolean => row === null || row.every((v, i) => i < STEPS_PER_BAR || v === row[i - STEPS_PER_BAR]);
+  return state.scores.every(repeats) && (state.accentSource !== 'grid' || repeats(state.accent));
 }
 
 /** A new groove (null = none). When the accent follows the taps, it follows this groove too. */
@@ -83,14 +106,16 @@ export function setGroove(state: GestureState, groove: Groove | GrooveJSON | nul
 
 export function toggleAccent(state: GestureState, step: number): GestureState {
   checkStep(step);
-  const accent = state.accent?.slice() ?? new Array(STEPS).fill(0);
+  const accent = drawnAccent(state) ?? new Array(STEPS).fill(0);
   accent[step] = accent[step] > 0.5 ? 0 : 1;
-  return { ...state, accent, accentSource: 'grid' };
+  if (state.barsLinked && step < STEPS_PER_BAR) accent[step + STEPS_PER_BAR] = accent[step];
+  return { ...unlinkedBy(state, step), accent, accentSource: 'grid' };
 }
 
+/** Copies the accent's bar 1 onto bar 2; links the bars again when the whole state then repeats (as copyBar). */
 export function copyAccentBar(state: GestureState): GestureState {
   if (!state.accent) return state;
-  return { ...state, accent: [...state.accent.slice(0, STEPS_PER_BAR), ...state.accent.slice(0, STEPS_PER_BAR)], accentSource: 'grid' };
+  return relinkIfRepeated({ ...state, accent: repeatBar1(state.accent), accentSource: 'grid' });
 }
 
 export function clearAccent(state: GestureState): GestureState {
@@ -108,7 +133,13 @@ export function setAccentSource(state: GestureState, source: AccentSource): Gest
     return { ...state, accent, accentSource: 'taps' };
   }
   if (source === 'none') return clearAccent(state);
-  return { ...state, accentSource: 'grid' };
+  return { ...state, accent: drawnAccent(state), accentSource: 'grid' };
+}
+
+/** The accent as a starting point for drawing: while the bars are linked a drawn accent repeats bar 1, so the taps' bar 1 is taken for both. */
+function drawnAccent(state: GestureState): number[] | null {
+  if (!state.accent) return null;
+  return state.barsLinked ? repeatBar1(state.accent) : state.accent.slice();
 }
 
 /** What the model takes: the shared Gestures, typed arrays from the plain-JSON state. */
@@ -153,7 +184,12 @@ export function gestureStateFromJSON(json: unknown, where = 'gestures'): Gesture
   const sources: AccentSource[] = ['none', 'grid', 'taps'];
   const accentSource = (o.accentSource ?? (accent ? 'grid' : 'none')) as AccentSource;
   if (!sources.includes(accentSource)) throw new TypeError(`${where}.accentSource: expected one of ${sources.join(', ')}, got ${JSON.stringify(o.accentSource)}`);
-  return { scores, groove, accent, accentSource };
+  // Saved before bar linking existed: unlinked, so the next edit of bar 1 does not overwrite the bar 2 that was made.
+  const barsLinked = o.barsLinked ?? false;
+  if (typeof barsLinked !== 'boolean') throw new TypeError(`${where}.barsLinked: expected true or false, got ${JSON.stringify(o.barsLinked)}`);
+  const state = { scores, groove, accent, accentSource, barsLinked };
+  if (barsLinked && !barsRepeat(state)) throw new TypeError(`${where}.barsLinked: true, but bar 2 differs from bar 1 (linked bars repeat bar 1)`);
+  return state;
 }
 
 function binaryRow(row: unknown, where: string): number[] {
@@ -170,6 +206,19 @@ function rangeRow(row: unknown, lo: number, hi: number, where: string): number[]
     if (typeof v !== 'number' || !(v >= lo && v <= hi)) throw new RangeError(`${where}[${i}]: expected a number ${lo}..${hi}, got ${JSON.stringify(v)}`);
   });
   return row.slice();
+}
+
+function repeatBar1(row: number[]): number[] {
+  return [...row.slice(0, STEPS_PER_BAR), ...row.slice(0, STEPS_PER_BAR)];
+}
+
+/** An edit in bar 2 (step 16..31) makes bar 2 the performer's own: the bars are no longer linked. */
+function unlinkedBy(state: GestureState, step: number): GestureState {
+  return state.barsLinked && step >= STEPS_PER_BAR ? { ...state, barsLinked: false } : state;
+}
+
+function relinkIfRepeated(state: GestureState): GestureState {
+  return !state.barsLinked && barsRepeat(state) ? { ...state, barsLinked: true } : state;
 }
 
 function withScore(state: GestureState, drum: number, row: number[] | null): GestureState {

@@ -30,6 +30,19 @@ const KIT_PITCHES = DRUMS.flatMap((drum) => DRUM_PITCHES[drum]).sort((a, b) => a
  * a pattern whose last bar is silent is still read back.
  */
 export function readPatterns(bytes: Uint8Array, name: string, options: ReadPatternsOptions = {}): Pattern[] {
+  return readPatternsOf(bytes, name, options, false).patterns;
+}
+
+/**
+ * As readPatterns, but a file of one bar is played twice (as a drum machine
+ * repeats a one-bar pattern) instead of refused: for scores, which a performer
+ * often writes one bar long. `repeated` says whether that happened.
+ */
+export function readPatternsRepeatingOneBar(bytes: Uint8Array, name: string, options: ReadPatternsOptions = {}): { patterns: Pattern[]; repeated: boolean } {
+  return readPatternsOf(bytes, name, options, true);
+}
+
+function readPatternsOf(bytes: Uint8Array, name: string, options: ReadPatternsOptions, repeatOneBar: boolean): { patterns: Pattern[]; repeated: boolean } {
   const hop = options.hopBars ?? 2;
   if (hop !== 1 && hop !== 2) throw new RangeError(`readPatterns: option hopBars: expected 1 or 2, got ${String(hop)}`);
   const performance = readPerformance(bytes, name);
@@ -40,16 +53,32 @@ export function readPatterns(bytes: Uint8Array, name: string, options: ReadPatte
   if (other) {
     throw new MidiFileError(name, `time signature ${other.numerator}/${other.denominator} at ${other.time.toFixed(2)} s: only 4/4 files can be read as patterns`);
   }
-  const inBeats = toQuarterNotes(performance);
+  let inBeats = toQuarterNotes(performance);
   // In quarter-note time at 60 "bpm" one second is one beat: the windowing code runs unchanged.
-  const bars = barCount(inBeats, 4);
+  let bars = barCount(inBeats, 4);
+  const repeated = repeatOneBar && bars === 1;
+  if (repeated) {
+    inBeats = repeatBar(inBeats);
+    bars = 2;
+  }
   if (bars > MAX_BARS) throw new MidiFileError(name, `${bars} bars long, more than the ${MAX_BARS} bars readPatterns accepts`);
   if (windowCount(bars) === 0) {
     throw new MidiFileError(name, `${bars} bar${bars === 1 ? '' : 's'} long: a pattern needs 2 bars of 4/4`);
   }
   const out: Pattern[] = [];
   for (const w of windows(inBeats, 60)) if (w.bar % hop === 0) out.push(w.pattern);
-  return out;
+  return { patterns: out, repeated };
+}
+
+/** A one-bar performance in quarter notes, played twice. */
+function repeatBar(inBeats: Performance): Performance {
+  const BAR = 4;
+  return {
+    ...inBeats,
+    notes: [...inBeats.notes, ...inBeats.notes.map((n) => ({ ...n, time: n.time + BAR, end: n.end + BAR }))],
+    endTime: 2 * BAR,
+    trackEndTime: 2 * BAR,
+  };
 }
 
 /** The performance with every time in quarter notes since the start, through the tempo map. */

@@ -55,6 +55,7 @@ export class PanelPresenter {
       page: ui.bar,
       mode: ui.mode,
       drum: ui.drum,
+      barsLinked: capture.state.barsLinked,
       gestures: capture.state,
       pattern: this.#loopJSON(),
       reconstructions: this.#heardJSON(),

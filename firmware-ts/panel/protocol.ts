@@ -62,6 +62,8 @@ export interface PanelSnapshot {
   mode: EditorMode;
   /** The drum being edited (0..8, DRUMS order). */
   drum: number;
+  /** Bar 2 repeats bar 1 (edits of bar 1 play in both bars) until bar 2 is edited on its own; the same as `gestures.barsLinked`. */
+  barsLinked: boolean;
   /** What the performer said: per-drum scores (null = unspecified, all zero = empty), groove, accent. */
   gestures: GestureState;
   /** The loop now playing. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readPatterns } from '../../midi-file/read.js';
+import { readPatterns, readPatternsRepeatingOneBar } from '../../midi-file/read.js';
 import { readPerformance } from '../../midi-file/performance.js';
 import { patternsToMidi } from '../../midi-file/write.js';
 import { initBackend } from '../../ml/runtime.js';
@@ -50,7 +50,8 @@ export interface InputFile {
   bpm: number;
 }
 
-export function readInput(option: string, file: string): InputFile {
+/** `repeatOneBar`: a file of one bar is played in both bars (said on stderr) instead of refused. */
+export function readInput(option: string, file: string, repeatOneBar = false): InputFile {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(fs.readFileSync(file));
@@ -59,7 +60,8 @@ export function readInput(option: string, file: string): InputFile {
     throw new InputFileError(`${option === 'input' ? '' : `--${option} `}${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? (err as Error).message})`}`);
   }
   // readPatterns refuses non-4/4 files, files without drum notes and files shorter than 2 bars, naming the file.
-  const patterns = readPatterns(bytes, file);
+  const { patterns, repeated } = repeatOneBar ? readPatternsRepeatingOneBar(bytes, file) : { patterns: readPatterns(bytes, file), repeated: false };
+  if (repeated) process.stderr.write(`groovebox: --${option} ${file}: one bar long; it is repeated in bar 2\n`);
   return { file, patterns, bpm: readPerformance(bytes, file).bpm };
 }
 
@@ -174,7 +176,8 @@ export const generateCommand: Command = {
   name: 'generate',
   summary: 'A 2-bar loop from gestures in MIDI files: per-drum scores, a groove, accents (the paper\'s interaction)',
   usage: `groovebox generate [--score s.mid [--drums kick,snare,...]] [--empty crash,...] [--groove taps.mid] [--accent a.mid] --out loop.mid
-  --score FILE        a drum part whose hits are the score (2 bars of 4/4; longer files: every 2 bars in turn)
+  --score FILE        a drum part whose hits are the score (2 bars of 4/4; one bar plays in both bars;
+                      longer files: every 2 bars in turn)
   --drums LIST        the drums of --score that are given (default: all nine); the others are left to the model
   --empty LIST        drums given as explicitly silent (the model will not play them)
   --groove FILE       any performance; squashed to one voice (loudest hit per 16th with its velocity and timing)
@@ -196,7 +199,7 @@ Drums: ${DRUMS.join(', ')} (also kick/bd, snare/sd, hh/hat, oh, ...)`,
     const groovePath = stringOption(values, 'groove');
     const accentPath = stringOption(values, 'accent');
 
-    const scoreIn = scoreFile ? readInput('score', scoreFile) : null;
+    const scoreIn = scoreFile ? readInput('score', scoreFile, true) : null;
     const grooveIn = groovePath ? readInput('groove', groovePath) : null;
     const accentIn = accentPath ? readInput('accent', accentPath) : null;
     const inputs = [scoreIn, grooveIn, accentIn].filter((i): i is InputFile => i !== null);

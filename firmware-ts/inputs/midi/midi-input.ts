@@ -142,7 +142,8 @@ export function systemMidiInput(
   const open = async (): Promise<MidiInput> => {
     const Input = loadClass();
     closePort();
-    if (unavailable && !(await sequencerPresent())) throw unavailable;
+    // Looked up before RtMidi is asked, the first time too: without a sequencer RtMidi and ALSA print their failures from C.
+    if (!(await sequencerPresent())) throw (unavailable ??= new MidiPortError('no ALSA sequencer, /dev/snd/seq is missing; modprobe snd-seq', { unavailable: true }));
     unavailable = null;
     let name: string;
     try {

@@ -1,6 +1,7 @@
 import type { MidiPort } from './midi-port.js';
 import { MidiPortError } from './midi-port.js';
 import { easymidiBinding } from './rtmidi-binding.js';
+import { missingAlsaSequencer } from '../sound-devices.js';
 import { usbSoundDevices } from './usb-replug.js';
 
 /** The name the box's virtual port shows up under (other software connects to it). */
@@ -14,6 +15,8 @@ export interface EasyMidiPortOptions {
   port?: string;
   /** Name of the virtual port (default "GrooveBox"). */
   virtualName?: string;
+  /** Why there is no ALSA sequencer, null when there is one (default: the system's, see sound-devices.ts). */
+  missingSequencer?: () => Promise<string | null>;
 }
 
 type EasyMidi = typeof import('easymidi');
@@ -60,6 +63,9 @@ function findPortNameLister(lib: EasyMidi): () => string[] {
 
 /** Opens a MIDI output through easymidi (RtMidi). Rejects with MidiPortError. */
 export async function openEasyMidiPort(options: EasyMidiPortOptions = {}): Promise<MidiPort> {
+  // Looked up before RtMidi is asked: without a sequencer RtMidi and ALSA print their failures from C.
+  const missing = await (options.missingSequencer ?? missingAlsaSequencer)();
+  if (missing) throw new MidiPortError(missing, { unavailable: true });
   const lib = await loadEasymidi();
   try {
     if (options.port) {

@@ -1,5 +1,5 @@
-import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { missingAlsaSequencer } from '../sound-devices.js';
 
 /**
  * easymidi's own native binding, @julusian/midi, loaded from easymidi's
@@ -19,6 +19,5 @@ export function easymidiBinding(): unknown {
  * C, so a failed open is not tried again until it appears.
  */
 export async function alsaSequencerPresent(): Promise<boolean> {
-  if (process.platform !== 'linux') return true;
-  return access('/dev/snd/seq').then(() => true, () => false);
+  return (await missingAlsaSequencer()) === null;
 }
