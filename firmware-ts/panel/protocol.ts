@@ -74,6 +74,20 @@ export interface PanelSnapshot {
   /** Tap recorder phase, for the pad's light. */
   take?: 'idle' | 'count-in' | 'recording';
   generating?: boolean;
+  /** During the count-in: beats left before the take starts (4, 3, 2, 1); null otherwise. */
+  countIn?: number | null;
+  /**
+   * Bar 2 repeats bar 1 until it is edited on its own (as a drum machine
+   * repeats a one-bar pattern); false once bar 2 has its own steps.
+   * Absent from a daemon that does not link bars: the page takes it as true.
+   */
+  barsLinked?: boolean;
+  /**
+   * The loop clock on the daemon's clock (seconds): the grid time of a loop
+   * start (step 0) and the length of a 16th, so a page can play the loop in
+   * time with the box. null while stopped.
+   */
+  transport?: { loopStart: number; stepSeconds: number } | null;
   /** Most recent first; one line each. */
   status: string[];
 }
@@ -83,6 +97,8 @@ export type ServerMessage =
   | { type: 'snapshot'; snapshot: PanelSnapshot }
   | { type: 'leds'; leds: Rgb[] }
   | { type: 'ping'; id: number }
+  /** After each pong: daemon time = page performance.now() / 1000 + offset (seconds), within +-error. */
+  | { type: 'clock'; offset: number; error: number }
   | { type: 'error'; error: string };
 
 export class PanelMessageError extends Error {

@@ -132,6 +132,9 @@ export class PanelSession {
         }
         this.#pings.delete(m.id);
         this.sync.add({ sent, received: now, pageMs: m.time });
+        // The page plays the loop on the daemon's clock: it needs the mapping too.
+        const estimate = this.sync.estimate();
+        if (estimate) this.#send({ type: 'clock', offset: estimate.offset, error: estimate.error });
         this.#exchanges++;
         if (this.#exchanges < BURST) this.ping();
         else if (this.#exchanges === BURST) this.#scheduleResync();
