@@ -42,7 +42,7 @@ async function startBox(modelsDir: string, stateDir: string): Promise<{ box: Gro
     engineFactory: (config) => new GenerationEngine(config),
     slots: await SlotStore.open(stateDir, logs.factory('slots')),
     // A fast tempo keeps the count-in and the take short; the steps are the same.
-    settings: { model: 'ag11', temperature: 1, switchAt: 'loop', stepVelocity: 0.8, autoplay: false, bpm: 200, backend: 'cpu', modelsDir },
+    settings: { model: 'ag11', temperature: 1, switchAt: 'loop', stepVelocity: 0.8, autoplay: false, bpm: 120, backend: 'cpu', modelsDir },
     logs: logs.factory,
     panel: server,
     random: () => 0.25,

@@ -26,6 +26,8 @@ export interface PanelParts {
     readonly state: GestureState;
     readonly recorder: { phase(): 'idle' | 'count-in' | 'recording'; readonly window: TakeWindow | null };
   };
+  /** The daemon's sound card, for the panel's mute (absent or null: none). */
+  outputs?: { readonly boxAudio: PanelSnapshot['boxAudio'] };
   /** Whether bar 2 repeats bar 1 (absent: the box always links them). */
   barsLinked?: () => boolean;
   /** The model playing, what it heard at the last generation (null: none), and whether one is under way. */
@@ -78,6 +80,7 @@ export class PanelPresenter {
       countIn: this.#countIn(),
       barsLinked: this.#parts.barsLinked?.() ?? true,
       transport: this.#transport(),
+      boxAudio: this.#parts.outputs?.boxAudio ?? null,
       status: status.lines(),
     };
   }

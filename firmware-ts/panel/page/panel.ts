@@ -244,6 +244,8 @@ function build(): void {
     audio.muted = !mute.checked;
     if (mute.checked) audio.start();
   });
+  const boxAudio = $<HTMLInputElement>('box-audio');
+  boxAudio.addEventListener('change', () => send({ type: 'command', command: 'mute', output: 'box', muted: !boxAudio.checked }));
   const drums = DRUM_LABELS.map((name, d) => ({ name, d }));
   buildRoll($('roll'), [...drums, { name: 'accent', accent: true }]);
   buildRoll($('heard'), [...drums, { name: 'groove: you' }, { name: 'groove: model' }, { name: 'accent: you' }, { name: 'accent: model' }]);
@@ -371,6 +373,10 @@ function render(): void {
   document.body.dataset.linked = linked ? '1' : '0';
   $('link').textContent = linked ? 'bar 2 repeats bar 1 (linked)' : 'bar 2 has its own steps';
   $('mode-legend').hidden = s.mode !== 'interpretation';
+  const boxAudio = $<HTMLInputElement>('box-audio');
+  boxAudio.disabled = !s.boxAudio;
+  if (document.activeElement !== boxAudio) boxAudio.checked = !!s.boxAudio && !s.boxAudio.muted;
+  $('box-audio-label').title = s.boxAudio ? `the box's ${s.boxAudio.kind} (the daemon)` : 'the box has no audio output here';
   const bpm = $<HTMLInputElement>('bpm');
   if (document.activeElement !== bpm) bpm.value = String(Math.round(s.bpm * 10) / 10);
   document.querySelector('[data-button="play"]')!.classList.toggle('lit', !!s.playing);
