@@ -107,6 +107,7 @@ function watchDevices(server: PanelServer, clock: OfflineClock, problems: string
     commands.push(c);
     const ok = c.command === 'tempo' ? c.bpm >= MIN_BPM && c.bpm <= MAX_BPM
       : c.command === 'model' ? MODEL_NAME.test(c.name)
+      : c.command === 'mute' ? c.output === 'box' && typeof c.muted === 'boolean'
       : Number.isInteger(c.slot) && c.slot >= 0 && c.slot < SLOT_COUNT;
     if (!ok) problems.push(`command ${JSON.stringify(c)}`);
   });

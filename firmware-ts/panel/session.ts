@@ -234,6 +234,7 @@ function describeCommand(c: PanelCommand): string {
     case 'model': return `model ${c.name}`;
     case 'save':
     case 'load': return `${c.command} slot ${c.slot + 1}`;
+    case 'mute': return `${c.muted ? 'mute' : 'unmute'} the box's sound`;
   }
 }
 
