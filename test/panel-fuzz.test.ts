@@ -107,6 +107,7 @@ function watchDevices(server: PanelServer, clock: OfflineClock, problems: string
     commands.push(c);
     const ok = c.command === 'tempo' ? c.bpm >= MIN_BPM && c.bpm <= MAX_BPM
       : c.command === 'model' ? MODEL_NAME.test(c.name)
+      : c.command === 'mute' ? c.output === 'box' && typeof c.muted === 'boolean'
       : Number.isInteger(c.slot) && c.slot >= 0 && c.slot < SLOT_COUNT;
     if (!ok) problems.push(`command ${JSON.stringify(c)}`);
   });
@@ -114,7 +115,8 @@ function watchDevices(server: PanelServer, clock: OfflineClock, problems: string
 }
 
 function checkReply(reply: ServerMessage, problems: string[]): void {
-  if (reply.type === 'ping') return;
+  // A pong that was asked for is answered with the page clock estimate.
+  if (reply.type === 'ping' || (reply.type === 'clock' && Number.isFinite(reply.offset) && reply.error >= 0)) return;
   if (reply.type !== 'error' || typeof reply.error !== 'string' || reply.error.includes('\n') || reply.error.length > 300) {
     problems.push(`unclean reply ${JSON.stringify(reply).slice(0, 200)}`);
   }

@@ -88,7 +88,7 @@ export class GrooveBox implements BoxControl {
     const leds = new LedFrame({ ...parts, modes, playhead, currentSlot: () => working.slot }, options);
     const loop = (): Pattern => working.loop;
     const models = BOX_MODELS;
-    const presenter = (this.#presenter = new PanelPresenter({ ...parts, leds, playhead, model: host, models, loop }));
+    const presenter = (this.#presenter = new PanelPresenter({ ...parts, leds, playhead, model: host, models, loop, outputs }));
     const panel = options.panel;
     const draw = (): void => {
       leds.show();
@@ -210,6 +210,7 @@ export class GrooveBox implements BoxControl {
     else if (command.command === 'model') await this.selectModel(command.name);
     else if (command.command === 'save') await this.saveSlot(command.slot);
     else if (command.command === 'load') await this.loadSlot(command.slot);
+    else if (command.command === 'mute' && this.audio) this.audio.muted = command.muted;
   }
 
   /** Everything the panel shows, as plain JSON. */

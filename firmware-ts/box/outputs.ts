@@ -41,6 +41,12 @@ export class SoundOutputs {
     return !audio ? 'off' : audio.audible ? 'sound card' : 'silent sink';
   }
 
+  /** The panel's view of the sound card: absent (null) or its mute. */
+  get boxAudio(): { kind: 'sound card' | 'silent sink'; muted: boolean } | null {
+    const kind = this.audioKind;
+    return this.audio && kind !== 'off' ? { kind, muted: this.audio.muted } : null;
+  }
+
   /** The audio engine's timed full collections so far (null without audio, or without --expose-gc). */
   get audioCollections(): { runs: number; longestMs: number } | null {
     const memory = this.#audioMemory;

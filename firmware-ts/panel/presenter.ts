@@ -1,20 +1,34 @@
 import type { Rgb } from '../devices/interfaces.js';
 import type { EditorUi } from '../controls/editor.js';
 import type { GestureState } from '../controls/state.js';
+import type { TakeWindow } from '../controls/tap-recorder.js';
 import type { Reconstructions } from '../model/generator.js';
-import type { Pattern, PatternJSON } from '../pattern/pattern.js';
+import { STEPS, type Pattern, type PatternJSON } from '../pattern/pattern.js';
+import { stepSeconds as secondsPerStep } from '../sequencer/tempo.js';
+import type { Seconds } from '../time/clock.js';
 import { reconstructionsToJSON, type PanelSnapshot, type ReconstructionsJSON } from './protocol.js';
 
 /** The parts of the box the panel shows, read at the moment of a snapshot. */
 export interface PanelParts {
   leds: { colors(): Rgb[] };
   playhead: { readonly step: number | null };
-  sequencer: { readonly playing: boolean; readonly targetBpm: number };
+  /** The daemon's clock, for the count-in and the loop clock (absent: neither is shown). */
+  clock?: { now(): Seconds };
+  sequencer: {
+    readonly playing: boolean;
+    readonly targetBpm: number;
+    /** The tempo now and the loop clock: without them a page cannot play along (its audio stays silent). */
+    readonly bpm?: number;
+    nextLoopStart?(time: Seconds): Seconds | null;
+  };
   capture: {
     readonly ui: EditorUi;
     readonly state: GestureState;
-    readonly recorder: { phase(): 'idle' | 'count-in' | 'recording' };
+    readonly recorder: { phase(): 'idle' | 'count-in' | 'recording'; readonly window: TakeWindow | null };
   };
+  /** The daemon's sound card, for the panel's mute (absent or null: none). */
+  outputs?: { readonly boxAudio: PanelSnapshot['boxAudio'] };
+  /** Whether bar 2 repeats bar 1 (absent: the box always links them). */
   /** The model playing, what it heard at the last generation (null: none), and whether one is under way. */
   model: { readonly model: string; readonly heard: Reconstructions | null; readonly generating: boolean };
   /** Models the panel may select. */
@@ -63,6 +77,9 @@ export class PanelPresenter {
       models: [...models],
       take: capture.recorder.phase(),
       generating: model.generating,
+      countIn: this.#countIn(),
+      transport: this.#transport(),
+      boxAudio: this.#parts.outputs?.boxAudio ?? null,
       status: status.lines(),
     };
   }
@@ -74,6 +91,22 @@ export class PanelPresenter {
     } catch (err) {
       warn(`panel publish failed: ${(err as Error).message}`);
     }
+  }
+
+  /** Beats left before the take, as the grid's count-in rows show them. */
+  #countIn(): number | null {
+    const window = this.#parts.capture.recorder.window;
+    const now = this.#parts.clock?.now();
+    if (!window || now === undefined || now >= window.start) return null;
+    return Math.max(1, Math.ceil((window.start - now) / (window.stepDuration * 4) - 1e-9));
+  }
+
+  #transport(): PanelSnapshot['transport'] {
+    const { sequencer, clock } = this.#parts;
+    if (!clock || !sequencer.playing || sequencer.bpm === undefined || !sequencer.nextLoopStart) return null;
+    const stepSeconds = secondsPerStep(sequencer.bpm);
+    const next = sequencer.nextLoopStart(clock.now());
+    return next === null ? null : { loopStart: next - STEPS * stepSeconds, stepSeconds };
   }
 
   #loopJSON(): PatternJSON {

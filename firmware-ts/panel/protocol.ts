@@ -29,7 +29,9 @@ export type PanelCommand =
   | { command: 'tempo'; bpm: number }
   | { command: 'model'; name: string }
   | { command: 'save'; slot: number }
-  | { command: 'load'; slot: number };
+  | { command: 'load'; slot: number }
+  /** The daemon's sound card on or off (the page's own sound is the page's business). */
+  | { command: 'mute'; output: 'box'; muted: boolean };
 
 export type ClientMessage =
   | { type: 'key'; key: number; pressed: boolean; time: number }
@@ -76,6 +78,16 @@ export interface PanelSnapshot {
   /** Tap recorder phase, for the pad's light. */
   take?: 'idle' | 'count-in' | 'recording';
   generating?: boolean;
+  /** During the count-in: beats left before the take starts (4, 3, 2, 1); null otherwise. */
+  countIn?: number | null;
+  /**
+   * The loop clock on the daemon's clock (seconds): the grid time of a loop
+   * start (step 0) and the length of a 16th, so a page can play the loop in
+   * time with the box. null while stopped.
+   */
+  transport?: { loopStart: number; stepSeconds: number } | null;
+  /** The daemon's own audio output and its mute; null when it has none. */
+  boxAudio?: { kind: 'sound card' | 'silent sink'; muted: boolean } | null;
   /** Most recent first; one line each. */
   status: string[];
 }
@@ -85,6 +97,8 @@ export type ServerMessage =
   | { type: 'snapshot'; snapshot: PanelSnapshot }
   | { type: 'leds'; leds: Rgb[] }
   | { type: 'ping'; id: number }
+  /** After each pong: daemon time = page performance.now() / 1000 + offset (seconds), within +-error. */
+  | { type: 'clock'; offset: number; error: number }
   | { type: 'error'; error: string };
 
 export class PanelMessageError extends Error {
@@ -160,8 +174,13 @@ function parseCommand(m: Record<string, unknown>): PanelCommand {
     case 'load':
       only(m, ['type', 'command', 'slot']);
       return { command: m.command, slot: integer(m, 'slot', 0, SLOT_COUNT - 1) };
+    case 'mute': {
+      only(m, ['type', 'command', 'output', 'muted']);
+      if (m.output !== 'box') throw new PanelMessageError(`output: expected "box" (the daemon's sound card), got ${describe(m.output)}`);
+      return { command: 'mute', output: 'box', muted: bool(m, 'muted') };
+    }
     default:
-      throw new PanelMessageError(`command: expected tempo, model, save or load, got ${describe(m.command)}`);
+      throw new PanelMessageError(`command: expected tempo, model, save, load or mute, got ${describe(m.command)}`);
   }
 }
 

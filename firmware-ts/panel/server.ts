@@ -29,6 +29,8 @@ export const DEFAULT_MAX_PAYLOAD = 4096;
 export { MIN_TOKEN_LENGTH };
 /** The page folder, found from the project root so the compiled server (dist/) serves the source files. */
 export const PAGE_DIR = path.join(PROJECT_ROOT, 'firmware-ts', 'panel', 'page');
+/** The page's script, bundled from page/panel.ts by `npm run build` (esbuild). */
+export const PAGE_BUILD_DIR = path.join(PROJECT_ROOT, 'dist', 'panel-page');
 /** A few tabs and a phone are normal; hundreds of sockets are not. */
 const MAX_CLIENTS = 16;
 /** A page that reads slower than the daemon publishes gets frames dropped, not a growing buffer in the daemon. */
@@ -58,10 +60,10 @@ export class PanelConfigError extends Error {
  * The files the server can send. Fixed routes to fixed names: nothing a
  * request says ever becomes part of a file path.
  */
-const STATIC_FILES: Readonly<Record<string, { file: string; type: string }>> = {
+const STATIC_FILES: Readonly<Record<string, { file: string; type: string; built?: true }>> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/panel.js': { file: 'panel.js', type: 'text/javascript; charset=utf-8' },
+  '/panel.js': { file: 'panel.js', type: 'text/javascript; charset=utf-8', built: true },
   '/panel.css': { file: 'panel.css', type: 'text/css; charset=utf-8' },
 };
 
@@ -337,12 +339,14 @@ function checkOptions(options: PanelServerOptions, maxPayload: number): { host: 
 
 function readPage(): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
-  for (const { file } of Object.values(STATIC_FILES)) {
+  for (const { file, built } of Object.values(STATIC_FILES)) {
     if (files.has(file)) continue;
+    const where = path.join(built ? PAGE_BUILD_DIR : PAGE_DIR, file);
     try {
-      files.set(file, fs.readFileSync(path.join(PAGE_DIR, file)));
+      files.set(file, fs.readFileSync(where));
     } catch (err) {
-      throw new PanelConfigError(`panel: cannot read the page file ${path.join(PAGE_DIR, file)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      const hint = built ? '; run npm run build' : '';
+      throw new PanelConfigError(`panel: cannot read the page file ${where} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})${hint}`);
     }
   }
   return files;

@@ -132,6 +132,9 @@ export class PanelSession {
         }
         this.#pings.delete(m.id);
         this.sync.add({ sent, received: now, pageMs: m.time });
+        // The page plays the loop on the daemon's clock: it needs the mapping too.
+        const estimate = this.sync.estimate();
+        if (estimate) this.#send({ type: 'clock', offset: estimate.offset, error: estimate.error });
         this.#exchanges++;
         if (this.#exchanges < BURST) this.ping();
         else if (this.#exchanges === BURST) this.#scheduleResync();
@@ -231,6 +234,7 @@ function describeCommand(c: PanelCommand): string {
     case 'model': return `model ${c.name}`;
     case 'save':
     case 'load': return `${c.command} slot ${c.slot + 1}`;
+    case 'mute': return `${c.muted ? 'mute' : 'unmute'} the box's sound`;
   }
 }
 

@@ -126,6 +126,8 @@ export class AudioOut {
   #late = 0;
   #dropped = 0;
   #unready = 0;
+  #gain: number;
+  #muted = false;
 
   constructor(options: AudioOutOptions) {
     this.#ctx = options.context;
@@ -143,6 +145,7 @@ export class AudioOut {
         (error: Error) => this.#log(`the drum kit could not be rendered (${error.message}); audio stays silent`),
       );
     this.#master = this.#ctx.createGain();
+    this.#gain = gain;
     this.#master.gain.value = gain;
     this.#master.connect(this.#ctx.destination);
     this.#lanes = new GainLanes(this.#ctx, this.#master);
@@ -151,6 +154,16 @@ export class AudioOut {
 
   get context(): BaseAudioContext {
     return this.#ctx;
+  }
+
+  /** Silences the sound card without stopping the schedule (the panel's mute): unmuted, the loop is heard in time at once. */
+  set muted(muted: boolean) {
+    this.#muted = muted;
+    this.#master.gain.setValueAtTime(muted ? 0 : this.#gain, this.#ctx.currentTime);
+  }
+
+  get muted(): boolean {
+    return this.#muted;
   }
 
   /** Notes that arrived after their time, by less than LATE_NOTE_LIMIT (played at once instead). */
