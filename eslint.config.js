@@ -53,7 +53,7 @@ export default defineConfig(
     languageOptions: { globals: globals.browser, sourceType: 'module' },
   },
   {
-    files: ['*.js'],
+    files: ['*.js', 'scripts/**/*.mjs'],
     languageOptions: { globals: globals.node },
   },
   prettier,

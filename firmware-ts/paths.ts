@@ -8,7 +8,9 @@ export const MODELS_DIR = path.join(PROJECT_ROOT, 'models');
 
 /** Where the dataset lives: --data, else $GROOVEBOX_DATA, else ../shared/datasets/groove. */
 export function datasetDir(flag?: string): string {
-  return path.resolve(flag ?? process.env.GROOVEBOX_DATA ?? path.join(PROJECT_ROOT, '..', 'shared', 'datasets', 'groove'));
+  return path.resolve(
+    flag ?? process.env.GROOVEBOX_DATA ?? path.join(PROJECT_ROOT, '..', 'shared', 'datasets', 'groove'),
+  );
 }
 
 /** Where derived, rebuildable data goes (not committed). */

@@ -27,12 +27,17 @@ interface Step {
 
 const { values } = parseArgs({
   options: {
-    quick: { type: 'boolean' }, 'soak-minutes': { type: 'string' }, skip: { type: 'string' }, reuse: { type: 'string', multiple: true },
+    quick: { type: 'boolean' },
+    'soak-minutes': { type: 'string' },
+    skip: { type: 'string' },
+    reuse: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  process.stdout.write('npm run bench [-- --quick] [-- --soak-minutes M] [-- --skip dataset,train,...] [-- --reuse soak=FILE ...]\n');
+  process.stdout.write(
+    'npm run bench [-- --quick] [-- --soak-minutes M] [-- --skip dataset,train,...] [-- --reuse soak=FILE ...]\n',
+  );
   process.exit(0);
 }
 const quick = Boolean(values.quick);
@@ -49,7 +54,9 @@ for (const spec of values.reuse ?? []) {
   try {
     value = JSON.parse(fs.readFileSync(path.resolve(file ?? ''), 'utf8'));
   } catch (error) {
-    process.stderr.write(`bench: --reuse ${spec}: expected key=FILE with the JSON a bench command printed (${(error as Error).message})\n`);
+    process.stderr.write(
+      `bench: --reuse ${spec}: expected key=FILE with the JSON a bench command printed (${(error as Error).message})\n`,
+    );
     process.exit(2);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -63,17 +70,58 @@ const n = quick ? '200' : '500';
 
 const STEPS: Step[] = [
   { key: 'dataset', title: 'dataset build + cache load', args: ['bench', 'dataset', '--json'] },
-  { key: 'generation.ag11', title: 'generation ag11 (batch 1)', args: ['bench', 'generate', '--model', 'ag11', '--n', n, '--json'] },
-  { key: 'generation.ag2', title: 'generation ag2 (batch 1)', args: ['bench', 'generate', '--model', 'ag2', '--n', n, '--json'] },
-  { key: 'generation.baseline', title: 'generation baseline (batch 1)', args: ['bench', 'generate', '--model', 'baseline', '--n', n, '--json'] },
-  { key: 'midiTiming.idle', title: 'MIDI send error, idle', args: ['bench', 'midi-timing', '--events', events, '--bpm', '180', '--json'] },
-  { key: 'midiTiming.load', title: 'MIDI send error, generating', args: ['bench', 'midi-timing', '--events', events, '--bpm', '180', '--load', '--json'] },
-  { key: 'wakeUp', title: 'idle real-time thread wake-up (the floor for stalls)', args: ['bench', 'wake-up', '--seconds', quick ? '20' : '60', '--json'] },
-  { key: 'train', title: 'training step, wasm vs cpu', args: ['bench', 'train', '--json', ...(quick ? ['--steps', '2'] : [])] },
-  { key: 'onsets', title: 'microphone onsets (synthetic + recorded-style audio)', script: 'bench-onsets.js', args: ['--json'] },
+  {
+    key: 'generation.ag11',
+    title: 'generation ag11 (batch 1)',
+    args: ['bench', 'generate', '--model', 'ag11', '--n', n, '--json'],
+  },
+  {
+    key: 'generation.ag2',
+    title: 'generation ag2 (batch 1)',
+    args: ['bench', 'generate', '--model', 'ag2', '--n', n, '--json'],
+  },
+  {
+    key: 'generation.baseline',
+    title: 'generation baseline (batch 1)',
+    args: ['bench', 'generate', '--model', 'baseline', '--n', n, '--json'],
+  },
+  {
+    key: 'midiTiming.idle',
+    title: 'MIDI send error, idle',
+    args: ['bench', 'midi-timing', '--events', events, '--bpm', '180', '--json'],
+  },
+  {
+    key: 'midiTiming.load',
+    title: 'MIDI send error, generating',
+    args: ['bench', 'midi-timing', '--events', events, '--bpm', '180', '--load', '--json'],
+  },
+  {
+    key: 'wakeUp',
+    title: 'idle real-time thread wake-up (the floor for stalls)',
+    args: ['bench', 'wake-up', '--seconds', quick ? '20' : '60', '--json'],
+  },
+  {
+    key: 'train',
+    title: 'training step, wasm vs cpu',
+    args: ['bench', 'train', '--json', ...(quick ? ['--steps', '2'] : [])],
+  },
+  {
+    key: 'onsets',
+    title: 'microphone onsets (synthetic + recorded-style audio)',
+    script: 'bench-onsets.js',
+    args: ['--json'],
+  },
   { key: 'soak', title: `soak (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--json'] },
-  { key: 'soakWitness', title: `soak with stall witnesses (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--witness', '--json'] },
-  { key: 'soakNoAudio', title: `soak without audio (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--no-audio', '--json'] },
+  {
+    key: 'soakWitness',
+    title: `soak with stall witnesses (${soakMinutes} min)`,
+    args: ['soak', '--minutes', String(soakMinutes), '--witness', '--json'],
+  },
+  {
+    key: 'soakNoAudio',
+    title: `soak without audio (${soakMinutes} min)`,
+    args: ['soak', '--minutes', String(soakMinutes), '--no-audio', '--json'],
+  },
 ];
 
 const cli = path.join(PROJECT_ROOT, 'dist', 'firmware-ts', 'cli', 'main.js');
@@ -97,15 +145,28 @@ for (const step of STEPS) {
   const earlier = reused.get(step.key);
   if (earlier) {
     set(results, step.key, { ...earlier.value, reusedFrom: earlier.file });
-    table.push([step.title.replace(/\(\d+(\.\d+)? min\)/, `(${earlier.value.minutes} min)`), summary(step.key, earlier.value), `from ${earlier.file}`, 'earlier']);
+    table.push([
+      step.title.replace(/\(\d+(\.\d+)? min\)/, `(${earlier.value.minutes} min)`),
+      summary(step.key, earlier.value),
+      `from ${earlier.file}`,
+      'earlier',
+    ]);
     continue;
   }
   process.stderr.write(`bench: ${step.title} ...\n`);
   const t0 = performance.now();
   const target = step.script ? path.join(PROJECT_ROOT, 'dist', 'scripts', step.script) : cli;
-  const run = spawnSync(process.execPath, [...process.execArgv, target, ...step.args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(process.execPath, [...process.execArgv, target, ...step.args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const seconds = (performance.now() - t0) / 1000;
-  const line = run.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = run.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (run.status !== 0 || !line) {
     failed++;
     table.push([step.title, `FAILED (exit ${run.status})`, '', `${seconds.toFixed(0)} s`]);
@@ -114,14 +175,26 @@ for (const step of STEPS) {
   }
   const value = JSON.parse(line) as Record<string, unknown>;
   set(results, step.key, value);
-  table.push([step.title, summary(step.key, value), step.script ? `node dist/scripts/${step.script} ${step.args.join(' ')}` : `groovebox ${step.args.join(' ')}`, `${seconds.toFixed(0)} s`]);
+  table.push([
+    step.title,
+    summary(step.key, value),
+    step.script ? `node dist/scripts/${step.script} ${step.args.join(' ')}` : `groovebox ${step.args.join(' ')}`,
+    `${seconds.toFixed(0)} s`,
+  ]);
 }
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const report = {
   date: new Date().toISOString(),
   commit,
-  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverage: os.loadavg() },
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    loadAverage: os.loadavg(),
+  },
   quick,
   reused: Object.fromEntries([...reused].map(([key, r]) => [key, r.file])),
   ...results,
@@ -132,7 +205,10 @@ const file = path.join(dir, `${stamp}.json`);
 fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
 
 const widths = [0, 1, 2, 3].map((i) => Math.max(...table.map((r) => r[i].length), 8));
-process.stdout.write(table.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n') + `\n\nwritten to ${path.relative(PROJECT_ROOT, file)}\n`);
+process.stdout.write(
+  table.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n') +
+    `\n\nwritten to ${path.relative(PROJECT_ROOT, file)}\n`,
+);
 process.exitCode = failed > 0 ? 1 : 0;
 
 function set(target: Record<string, unknown>, key: string, value: unknown): void {
@@ -146,14 +222,21 @@ function summary(key: string, v: Record<string, unknown>): string {
   const ms = (x: unknown) => (typeof x === 'number' ? `${x.toFixed(x < 1 ? 3 : 1)} ms` : '?');
   if (key.startsWith('generation')) return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)} (${v.backend})`;
   if (key.startsWith('midiTiming')) return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)} over ${v.events} events`;
-  if (key === 'onsets') return `recall ${pct(v.recall)}, false ${pct(v.falseOnsets)}, error p95 ${ms(v.errorP95Ms)}, latency max ${ms(v.latencyMaxMs)}`;
+  if (key === 'onsets')
+    return `recall ${pct(v.recall)}, false ${pct(v.falseOnsets)}, error p95 ${ms(v.errorP95Ms)}, latency max ${ms(v.latencyMaxMs)}`;
   if (key === 'wakeUp') return `p99 ${ms(v.p99Ms)}, max ${ms(v.maxMs)}, ${v.over5ms} over 5 ms; steal ${v.stolenMs} ms`;
   if (key.startsWith('soak')) {
-    const midi = v.midiTiming as { first?: { p99_ms?: number }; last?: { p99_ms?: number }; maxMs?: number } | undefined;
-    const w = v.stallWitness as { stalls: number; gc: number; machine: number; both: number; unexplained: number } | null | undefined;
-    return `RSS ${signed(v.rssGrowthMB)} MB, tensors ${signed(v.tensorGrowth)}, timing-thread max stall ${ms(v.maxStallMs)}, ` +
+    const midi = v.midiTiming as
+      { first?: { p99_ms?: number }; last?: { p99_ms?: number }; maxMs?: number } | undefined;
+    const w = v.stallWitness as
+      { stalls: number; gc: number; machine: number; both: number; unexplained: number } | null | undefined;
+    return (
+      `RSS ${signed(v.rssGrowthMB)} MB, tensors ${signed(v.tensorGrowth)}, timing-thread max stall ${ms(v.maxStallMs)}, ` +
       `MIDI p99 ${ms(midi?.first?.p99_ms)} -> ${ms(midi?.last?.p99_ms)}, max ${ms(midi?.maxMs)}` +
-      (w ? `; stalls > 5 ms: ${w.stalls} (own GC ${w.gc}, machine ${w.machine}, both ${w.both}, neither ${w.unexplained})` : '');
+      (w
+        ? `; stalls > 5 ms: ${w.stalls} (own GC ${w.gc}, machine ${w.machine}, both ${w.both}, neither ${w.unexplained})`
+        : '')
+    );
   }
   return Object.entries(v)
     .filter(([, x]) => typeof x === 'number')

@@ -56,11 +56,27 @@ try {
 }
 // Taken before tsc starts: a source saved while it runs is newer than the stamp, so the next start builds again.
 const started = Date.now();
-if (!always) process.stderr.write(`groovebox: ${builtAt > 0 ? 'sources changed since the last build' : 'first build'}; compiling (tsc)\n`);
+if (!always)
+  process.stderr.write(
+    `groovebox: ${builtAt > 0 ? 'sources changed since the last build' : 'first build'}; compiling (tsc)\n`,
+  );
 const run = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
 if (run.status !== 0) process.exit(run.status ?? 1);
 // The panel page: TypeScript importing the daemon's modules, bundled into one script the server serves.
-const esbuild = spawnSync(createRequire(import.meta.url).resolve('esbuild/bin/esbuild'), ['firmware-ts/panel/page/panel.ts', '--bundle', '--format=esm', '--platform=browser', '--target=es2022', '--sourcemap', '--log-level=warning', '--outfile=dist/panel-page/panel.js'], { stdio: 'inherit', cwd: root });
+const esbuild = spawnSync(
+  createRequire(import.meta.url).resolve('esbuild/bin/esbuild'),
+  [
+    'firmware-ts/panel/page/panel.ts',
+    '--bundle',
+    '--format=esm',
+    '--platform=browser',
+    '--target=es2022',
+    '--sourcemap',
+    '--log-level=warning',
+    '--outfile=dist/panel-page/panel.js',
+  ],
+  { stdio: 'inherit', cwd: root },
+);
 if (esbuild.status !== 0) process.exit(esbuild.status ?? 1);
 mkdirSync(path.dirname(stamp), { recursive: true });
 writeFileSync(stamp, `${new Date(started).toISOString()}\n`);

@@ -74,8 +74,22 @@ const PIECES = [
       await tf.ready();
       // Without SIMD the backend falls back to its plain build, several times slower on a Pi.
       if (!(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) throw new Error('WebAssembly SIMD is not available');
-      const product = Array.from(tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]])).dataSync());
-      if (product.join(',') !== '19,22,43,50') throw new Error(`a 2x2 matMul gave ${product.join(',')}, expected 19,22,43,50`);
+      const product = Array.from(
+        tf
+          .matMul(
+            tf.tensor2d([
+              [1, 2],
+              [3, 4],
+            ]),
+            tf.tensor2d([
+              [5, 6],
+              [7, 8],
+            ]),
+          )
+          .dataSync(),
+      );
+      if (product.join(',') !== '19,22,43,50')
+        throw new Error(`a 2x2 matMul gave ${product.join(',')}, expected 19,22,43,50`);
       return 'backend wasm, SIMD on';
     },
   },
@@ -83,7 +97,9 @@ const PIECES = [
 
 /** An error as one line (Node's ABI mismatch message spans several). */
 function firstLine(err) {
-  const text = String(err?.message ?? err).replace(/\s+/g, ' ').trim();
+  const text = String(err?.message ?? err)
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > 400 ? `${text.slice(0, 400)}...` : text;
 }
 
@@ -100,7 +116,10 @@ if (onlyFlag >= 0) {
 }
 
 for (const [index, piece] of PIECES.entries()) {
-  const child = spawnSync(process.execPath, [here, '--only', String(index), root], { encoding: 'utf8', timeout: 600_000 });
+  const child = spawnSync(process.execPath, [here, '--only', String(index), root], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   const said = (child.stdout ?? '').trim().split('\n').pop() ?? '';
   if (child.status === 0) {
     process.stdout.write(`check-native: ok ${piece.name}: ${said}\n`);

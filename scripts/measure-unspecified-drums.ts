@@ -24,10 +24,16 @@ import { FEATURES, tensorDataToPattern } from '../firmware-ts/pattern/tensor-lay
 import { MODELS_DIR } from '../firmware-ts/paths.js';
 
 const { values } = parseArgs({
-  options: { model: { type: 'string' }, windows: { type: 'string' }, dataset: { type: 'string' }, backend: { type: 'string' } },
+  options: {
+    model: { type: 'string' },
+    windows: { type: 'string' },
+    dataset: { type: 'string' },
+    backend: { type: 'string' },
+  },
 });
 const wanted = Number(values.windows ?? 150);
-if (!(Number.isInteger(wanted) && wanted >= 1)) fail(`--windows: expected a whole number >= 1, got "${values.windows}"`);
+if (!(Number.isInteger(wanted) && wanted >= 1))
+  fail(`--windows: expected a whole number >= 1, got "${values.windows}"`);
 const KICK = DRUMS.indexOf('kick');
 const SNARE = DRUMS.indexOf('snare');
 
@@ -36,23 +42,35 @@ const model = GrooveModel.load(path.join(MODELS_DIR, values.model ?? 'ag11'));
 const cache = loadCache(path.resolve(values.dataset ?? '../shared/datasets/groove'));
 const test = cache.splits.test;
 const hitAt = (w: number, step: number, drum: number): boolean => test.data[(w * STEPS + step) * FEATURES + drum] > 0.5;
-const bar1Has = (w: number, drum: number): boolean => Array.from({ length: STEPS_PER_BAR }, (_, s) => s).some((s) => hitAt(w, s, drum));
+const bar1Has = (w: number, drum: number): boolean =>
+  Array.from({ length: STEPS_PER_BAR }, (_, s) => s).some((s) => hitAt(w, s, drum));
 const eligible = Array.from({ length: test.count }, (_, w) => w).filter((w) => bar1Has(w, KICK) && bar1Has(w, SNARE));
-const chosen = Array.from({ length: Math.min(wanted, eligible.length) }, (_, k) => eligible[Math.floor((k * eligible.length) / Math.min(wanted, eligible.length))]);
+const chosen = Array.from(
+  { length: Math.min(wanted, eligible.length) },
+  (_, k) => eligible[Math.floor((k * eligible.length) / Math.min(wanted, eligible.length))],
+);
 
 const POLICIES: { name: string; options: Omit<GenerateOptions, 'seed'> }[] = [
   { name: 'threshold (before)', options: { temperature: 1, keepGiven: true } },
-  { name: 'sampled, hit temperature 0.5', options: { temperature: 1, keepGiven: true, hits: 'sample', hitTemperature: 0.5 } },
-  { name: 'sampled, hit temperature 0.75', options: { temperature: 1, keepGiven: true, hits: 'sample', hitTemperature: 0.75 } },
+  {
+    name: 'sampled, hit temperature 0.5',
+    options: { temperature: 1, keepGiven: true, hits: 'sample', hitTemperature: 0.5 },
+  },
+  {
+    name: 'sampled, hit temperature 0.75',
+    options: { temperature: 1, keepGiven: true, hits: 'sample', hitTemperature: 0.75 },
+  },
   { name: 'the box now (unspecifiedDrumOptions)', options: unspecifiedDrumOptions({ temperature: 1 }) },
 ];
 
-process.stdout.write(`${model.name} on ${backend}: ${chosen.length} test windows with kick and snare in bar 1 (of ${eligible.length}); kick+snare bar 1 given in both bars, 7 drums left to the model\n`);
+process.stdout.write(
+  `${model.name} on ${backend}: ${chosen.length} test windows with kick and snare in bar 1 (of ${eligible.length}); kick+snare bar 1 given in both bars, 7 drums left to the model\n`,
+);
 const others = DRUMS.map((_, d) => d).filter((d) => d !== KICK && d !== SNARE);
 const INPUTS: { name: string; linked: boolean; grooveGiven: boolean }[] = [
   { name: 'bar 2 given empty (the box before linked bars), no groove', linked: false, grooveGiven: false },
   { name: 'bars linked, no groove', linked: true, grooveGiven: false },
-  { name: 'bars linked, groove tapped (the window\'s own)', linked: true, grooveGiven: true },
+  { name: "bars linked, groove tapped (the window's own)", linked: true, grooveGiven: true },
 ];
 for (const { name, linked, grooveGiven } of INPUTS) {
   const inData = new Array(DRUM_COUNT).fill(0);
@@ -60,12 +78,19 @@ for (const { name, linked, grooveGiven } of INPUTS) {
   for (const w of chosen) {
     for (const d of others) {
       const n = Array.from({ length: STEPS }, (_, s) => s).filter((s) => hitAt(w, s, d)).length;
-      if (n > 0) { inData[d]++; hitsInData[d] += n; }
+      if (n > 0) {
+        inData[d]++;
+        hitsInData[d] += n;
+      }
     }
   }
   process.stdout.write(`\n${name}: per drum, % of generations where it plays and its mean hits when it does\n`);
-  process.stdout.write(`  ${'policy'.padEnd(38)}${others.map((d) => DRUMS[d].padStart(14)).join('')}  any ?-drum plays\n`);
-  process.stdout.write(`  ${'the data (same windows)'.padEnd(38)}${others.map((d) => `${pct(inData[d], chosen.length)} ${inData[d] ? (hitsInData[d] / inData[d]).toFixed(1) : '-'}`.padStart(14)).join('')}\n`);
+  process.stdout.write(
+    `  ${'policy'.padEnd(38)}${others.map((d) => DRUMS[d].padStart(14)).join('')}  any ?-drum plays\n`,
+  );
+  process.stdout.write(
+    `  ${'the data (same windows)'.padEnd(38)}${others.map((d) => `${pct(inData[d], chosen.length)} ${inData[d] ? (hitsInData[d] / inData[d]).toFixed(1) : '-'}`.padStart(14)).join('')}\n`,
+  );
   for (const policy of POLICIES) {
     const plays = new Array(DRUM_COUNT).fill(0);
     const hits = new Array(DRUM_COUNT).fill(0);
@@ -77,11 +102,17 @@ for (const { name, linked, grooveGiven } of INPUTS) {
       for (const d of others) {
         let n = 0;
         for (let s = 0; s < STEPS; s++) if (pattern.hit(s, d)) n++;
-        if (n > 0) { plays[d]++; hits[d] += n; any = true; }
+        if (n > 0) {
+          plays[d]++;
+          hits[d] += n;
+          any = true;
+        }
       }
       if (any) anyPlays++;
     });
-    const cells = others.map((d) => `${pct(plays[d], chosen.length)} ${plays[d] ? (hits[d] / plays[d]).toFixed(1) : '-'}`.padStart(14));
+    const cells = others.map((d) =>
+      `${pct(plays[d], chosen.length)} ${plays[d] ? (hits[d] / plays[d]).toFixed(1) : '-'}`.padStart(14),
+    );
     process.stdout.write(`  ${policy.name.padEnd(38)}${cells.join('')}  ${pct(anyPlays, chosen.length)}\n`);
   }
 }

@@ -23,7 +23,10 @@ function fail(message) {
 }
 
 const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
-const timer = setTimeout(() => fail(`no generated loop within ${timeoutSeconds} s of pressing GENERATE`), timeoutSeconds * 1000);
+const timer = setTimeout(
+  () => fail(`no generated loop within ${timeoutSeconds} s of pressing GENERATE`),
+  timeoutSeconds * 1000,
+);
 let pressed = false;
 /** Whether a snapshot since the press said a generation is running (one at boot may have finished before). */
 let sawGenerating = false;
@@ -50,7 +53,9 @@ socket.on('message', (data) => {
   // The press shows as `generating`; the loop it asked for comes with the model's reconstructions.
   if (sawGenerating && !snapshot.generating && snapshot.reconstructions !== null) {
     const hits = snapshot.pattern?.notes?.length ?? 0;
-    process.stdout.write(`panel-generate: GENERATE on the panel brought a loop from model ${snapshot.model}: ${hits} hits in the loop now playing\n`);
+    process.stdout.write(
+      `panel-generate: GENERATE on the panel brought a loop from model ${snapshot.model}: ${hits} hits in the loop now playing\n`,
+    );
     clearTimeout(timer);
     socket.removeAllListeners('close');
     socket.close();

@@ -7,9 +7,14 @@ const KICK_NOTE = 36;
 describe('box: following a master MIDI clock (midi.follow)', () => {
   it('the master starts the box, sets its tempo and stops it; shutdown lets go of the input', async () => {
     const master = new FakeMidiInput('MPC Live MIDI 1');
-    const t = await testBox({ modelsDir: tempDir('groovebox-no-models-'), clockInput: { name: 'MPC', open: async () => master } });
+    const t = await testBox({
+      modelsDir: tempDir('groovebox-no-models-'),
+      clockInput: { name: 'MPC', open: async () => master },
+    });
     await t.box.boot();
-    await t.button('shift', true); await t.press(0); await t.button('shift', false); // the kick
+    await t.button('shift', true);
+    await t.press(0);
+    await t.button('shift', false); // the kick
     for (const step of [0, 4, 8, 12]) await t.press(step); // four on the floor in bar 1, repeated in bar 2 (linked bars)
     expect(t.box.sequencer.playing).to.equal(false);
 
@@ -36,21 +41,29 @@ describe('box: following a master MIDI clock (midi.follow)', () => {
     await t.box.command({ command: 'tempo', bpm: 90 });
     expect(t.box.snapshot().bpm).to.be.closeTo(150, 1e-6);
     expect(t.box.snapshot().status[0]).to.equal('the tempo follows "MPC Live MIDI 1"');
-    const kicks = noteOns(t.port, from).filter((n) => n.note === KICK_NOTE).map((n) => n.time);
+    const kicks = noteOns(t.port, from)
+      .filter((n) => n.note === KICK_NOTE)
+      .map((n) => n.time);
     expect(kicks).to.have.length(8);
     // On the master's beats, as near as this test's clock can tell (it moves in steps, the master's stamps do not):
     // the first leaves as soon as its pulse is seen, up to a step late; from there on, a beat apart exactly (in bar 1).
-    for (let i = 0; i < kicks.length; i++) expect(kicks[i] - (downbeat + 0.4 * i), `beat ${i}`).to.be.within(-0.002, 0.002);
-    for (let i = 2; i < 4; i++) expect(kicks[i] - kicks[i - 1], 'one beat at the master\'s 150 BPM').to.be.closeTo(0.4, 1e-6);
+    for (let i = 0; i < kicks.length; i++)
+      expect(kicks[i] - (downbeat + 0.4 * i), `beat ${i}`).to.be.within(-0.002, 0.002);
+    for (let i = 2; i < 4; i++)
+      expect(kicks[i] - kicks[i - 1], "one beat at the master's 150 BPM").to.be.closeTo(0.4, 1e-6);
 
     // The performer stops the box and starts it again while the master plays: it comes back in on the master's beats.
-    await t.button('play', true); await t.button('play', false);
+    await t.button('play', true);
+    await t.button('play', false);
     expect(t.box.sequencer.playing).to.equal(false);
     await pulses(150, 10);
-    await t.button('play', true); await t.button('play', false);
+    await t.button('play', true);
+    await t.button('play', false);
     const rejoined = t.clock.now();
     await pulses(150, 24 * 16);
-    const again = noteOns(t.port, rejoined).filter((n) => n.note === KICK_NOTE).map((n) => n.time);
+    const again = noteOns(t.port, rejoined)
+      .filter((n) => n.note === KICK_NOTE)
+      .map((n) => n.time);
     expect(again).to.have.length.of.at.least(4);
     for (const kick of again) {
       const beats = (kick - downbeat) / 0.4;
@@ -61,7 +74,7 @@ describe('box: following a master MIDI clock (midi.follow)', () => {
     const stoppedAt = t.clock.now();
     await pulses(150, 48);
     expect(t.box.sequencer.playing).to.equal(false);
-    expect(noteOns(t.port, stoppedAt + 0.2), 'nothing after the master\'s Stop (past the look-ahead)').to.have.length(0);
+    expect(noteOns(t.port, stoppedAt + 0.2), "nothing after the master's Stop (past the look-ahead)").to.have.length(0);
     await t.close();
     expect(master.closed).to.equal(true);
   });

@@ -40,15 +40,27 @@ describe('box: config', () => {
       [{ model: 'gpt' }, 'model = "gpt": expected one of ag11, ag2, baseline'],
       [{ tempo: 120 }, 'tempo = 120: expected no such key (known: model, modelsDir'],
       [{ midi: { port: 5 } }, 'midi.port = 5: expected a MIDI output name'],
-      [{ midi: { follow: '' } }, 'midi.follow = "": expected a MIDI input name (or part of it) to take the clock from, or null'],
+      [
+        { midi: { follow: '' } },
+        'midi.follow = "": expected a MIDI input name (or part of it) to take the clock from, or null',
+      ],
       [{ midi: { follow: true } }, 'midi.follow = true: expected a MIDI input name'],
       [{ midi: { chanel: 10 } }, 'midi.chanel = 10: expected no such key'],
-      [{ midi: { noteMap: { preset: 'tr909' } } }, 'midi.noteMap.preset: expected one of gm, tr-8s, digitakt, volca-beats, got "tr909"'],
-      [{ midi: { noteMap: { drums: { ride: { note: 300 } } } } }, 'midi.noteMap.ride.note: expected an integer 0..127, got 300'],
+      [
+        { midi: { noteMap: { preset: 'tr909' } } },
+        'midi.noteMap.preset: expected one of gm, tr-8s, digitakt, volca-beats, got "tr909"',
+      ],
+      [
+        { midi: { noteMap: { drums: { ride: { note: 300 } } } } },
+        'midi.noteMap.ride.note: expected an integer 0..127, got 300',
+      ],
       [{ audio: { gain: 2 } }, 'audio.gain = 2: expected a number in 0..1'],
       [{ panel: { port: 80.5 } }, 'panel.port = 80.5: expected an integer in 0..65535'],
       [{ panel: { host: '0.0.0.0' } }, 'panel.host = "0.0.0.0": expected 127.0.0.1 or ::1, unless panel.token'],
-      [{ panel: { host: '0.0.0.0', token: 'short' } }, 'panel.token = "(5 characters)": expected a string of at least 16 characters'],
+      [
+        { panel: { host: '0.0.0.0', token: 'short' } },
+        'panel.token = "(5 characters)": expected a string of at least 16 characters',
+      ],
       [{ stateDir: 'relative/dir' }, 'stateDir = "relative/dir": expected an absolute folder path'],
       [[1, 2], '(top level) = [1,2]: expected a JSON object'],
     ];
@@ -66,7 +78,10 @@ describe('box: config', () => {
       [{ panel: { toString: 'x' } }, 'panel.toString = "x": expected no such key (known: enabled, host, port, token)'],
       // JSON.parse makes "__proto__" an own key (an object literal would set the prototype instead)
       [JSON.parse('{"__proto__": {}}'), '__proto__ = {}: expected no such key'],
-      [JSON.parse('{"midi": {"__proto__": {"clock": false}}}'), 'midi.__proto__ = {"clock":false}: expected no such key'],
+      [
+        JSON.parse('{"midi": {"__proto__": {"clock": false}}}'),
+        'midi.__proto__ = {"clock":false}: expected no such key',
+      ],
     ];
     for (const [raw, message] of cases) {
       const got = errorOf(raw);
@@ -75,12 +90,18 @@ describe('box: config', () => {
     }
     const file = path.join(tempDir('groovebox-config-'), 'config.json');
     fs.writeFileSync(file, '{"__proto__": {"bpm": 100}}');
-    expect(() => loadConfig(file, {}, () => {})).to.throw(ConfigError, `${file}: __proto__ = {"bpm":100}: expected no such key`);
+    expect(() => loadConfig(file, {}, () => {})).to.throw(
+      ConfigError,
+      `${file}: __proto__ = {"bpm":100}: expected no such key`,
+    );
   });
 
   it('refuses a panel token the panel would refuse (not printable ASCII, or with spaces) without showing it', () => {
     const cases: [string, string][] = [
-      ['correct horse battery staple', 'panel.token = "(28 characters; character 8 is a space)": expected printable ASCII without spaces'],
+      [
+        'correct horse battery staple',
+        'panel.token = "(28 characters; character 8 is a space)": expected printable ASCII without spaces',
+      ],
       ['0123456789abcdef\t', 'panel.token = "(17 characters; character 17 is a tab)"'],
       ['mot-de-passe-très-long', 'panel.token = "(22 characters; character 16 is U+00E8)"'],
       ['0123456789abcdef\n', 'panel.token = "(17 characters; character 17 is U+000A)"'],
@@ -90,17 +111,28 @@ describe('box: config', () => {
       expect(got, JSON.stringify(token)).to.include(`/etc/groovebox/config.json: ${message}`);
       expect(got).to.not.include(token.trim()).and.not.include('\n').and.not.include('--token');
     }
-    expect(validateConfig({ panel: { host: '0.0.0.0', token: '!~0123456789abcdef"' } }, 'x').panel.token).to.equal('!~0123456789abcdef"');
+    expect(validateConfig({ panel: { host: '0.0.0.0', token: '!~0123456789abcdef"' } }, 'x').panel.token).to.equal(
+      '!~0123456789abcdef"',
+    );
   });
 
   it('parse errors are written on one line: control characters, DEL, NEL and the Unicode line separators as escapes', () => {
-    expect(jsonErrorText(new SyntaxError('a\nb\r\tc\u007fd\u0085e\u2028f\u2029g'))).to.equal('a\\nb\\r\\tc\\u007fd\\u0085e\\u2028f\\u2029g');
+    expect(jsonErrorText(new SyntaxError('a\nb\r\tc\u007fd\u0085e\u2028f\u2029g'))).to.equal(
+      'a\\nb\\r\\tc\\u007fd\\u0085e\\u2028f\\u2029g',
+    );
   });
 
   it('a file that is not JSON is one line naming it, even when the fault is next to a newline (V8 quotes the text around it)', () => {
     const file = path.join(tempDir('groovebox-config-'), 'config.json');
     fs.writeFileSync(file, '{"midi": {"enabled": tru\n, "port": null}}');
-    const err = (() => { try { loadConfig(file, {}, () => {}); } catch (e) { return e as Error; } return null; })();
+    const err = (() => {
+      try {
+        loadConfig(file, {}, () => {});
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    })();
     expect(err).to.be.instanceOf(ConfigError);
     expect(err!.message).to.match(new RegExp(`^${file}: not valid JSON \\(`));
     expect(err!.message).to.not.match(/[\n\r]/);
@@ -115,9 +147,19 @@ describe('box: config', () => {
     const file = path.join(dir, 'config.json');
     fs.writeFileSync(file, JSON.stringify({ panel: { port: 9000 }, bpm: 100 }));
     const config = loadConfig(file, { port: 9100, simulate: true, stateDir: 'rel' }, () => {});
-    expect([config.panel.port, config.devices, config.bpm, config.stateDir]).to.deep.equal([9100, 'simulate', 100, path.resolve('rel')]);
-    expect(() => loadConfig(file, { host: '192.168.1.20' }, () => {})).to.throw(ConfigError, /panel\.host = "192\.168\.1\.20"/);
-    expect(loadConfig(file, { host: '192.168.1.20', token: 'a-long-enough-token' }, () => {}).panel.host).to.equal('192.168.1.20');
+    expect([config.panel.port, config.devices, config.bpm, config.stateDir]).to.deep.equal([
+      9100,
+      'simulate',
+      100,
+      path.resolve('rel'),
+    ]);
+    expect(() => loadConfig(file, { host: '192.168.1.20' }, () => {})).to.throw(
+      ConfigError,
+      /panel\.host = "192\.168\.1\.20"/,
+    );
+    expect(loadConfig(file, { host: '192.168.1.20', token: 'a-long-enough-token' }, () => {}).panel.host).to.equal(
+      '192.168.1.20',
+    );
     fs.writeFileSync(file, '{"bpm": 120,');
     expect(() => loadConfig(file, {}, () => {})).to.throw(ConfigError, new RegExp(`^${file}: not valid JSON`));
   });

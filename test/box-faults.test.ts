@@ -39,7 +39,16 @@ describe('box faults: the MIDI cable is pulled and plugged back while the loop p
       engineFactory: (config) => new GenerationEngine(config),
       slots: await SlotStore.open(tempDir('groovebox-faults-'), logs.factory('slots')),
       // No model folder: the box plays the programmed score (the fault is about MIDI, not the model).
-      settings: { model: 'ag11', temperature: 1, switchAt: 'loop', stepVelocity: 0.8, autoplay: false, bpm: 120, backend: null, modelsDir: tempDir('groovebox-no-models-') },
+      settings: {
+        model: 'ag11',
+        temperature: 1,
+        switchAt: 'loop',
+        stepVelocity: 0.8,
+        autoplay: false,
+        bpm: 120,
+        backend: null,
+        modelsDir: tempDir('groovebox-no-models-'),
+      },
       logs: logs.factory,
     });
     await box.boot();
@@ -47,7 +56,9 @@ describe('box faults: the MIDI cable is pulled and plugged back while the loop p
     for (let step = 0; step < 32; step++) state = setStep(state, 2, step, true); // closed hat on every 16th
     box.capture.load(state);
     let notes = 0;
-    box.sequencer.on((e) => { if (e.type === 'note') notes++; });
+    box.sequencer.on((e) => {
+      if (e.type === 'note') notes++;
+    });
     const run = async (until: number) => {
       while (clock.now() < until) {
         clock.advance(0.005);
@@ -88,16 +99,19 @@ describe('box faults: the MIDI cable is pulled and plugged back while the loop p
     // Play the new port's messages into a model of the device: nothing may be left sounding.
     const sounding = new Set<number>();
     for (const { bytes } of fresh.sent) {
-      const channel = bytes[0] & 0x0f, kind = bytes[0] & 0xf0;
+      const channel = bytes[0] & 0x0f,
+        kind = bytes[0] & 0xf0;
       if (kind === 0x90 && bytes[2] > 0) sounding.add((channel << 8) | bytes[1]);
       else if (kind === 0x80 || kind === 0x90) sounding.delete((channel << 8) | bytes[1]);
-      else if (kind === 0xb0 && bytes[1] === 123) for (const key of [...sounding]) if (key >> 8 === channel) sounding.delete(key);
+      else if (kind === 0xb0 && bytes[1] === 123)
+        for (const key of [...sounding]) if (key >> 8 === channel) sounding.delete(key);
     }
     expect([...sounding], 'no stuck notes on the device').to.deep.equal([]);
     expect((box.midi as MidiOut).soundingNotes()).to.deep.equal([]);
 
     // Audio went on while MIDI was out: a hat in every 16th (0.125 s) from 2.2 s to 5 s.
-    const peak = (from: number, to: number) => rendered.subarray(Math.round(from * RATE), Math.round(to * RATE)).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+    const peak = (from: number, to: number) =>
+      rendered.subarray(Math.round(from * RATE), Math.round(to * RATE)).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
     const silentSixteenths: number[] = [];
     for (let t = 2.25; t < 4.875; t += 0.125) if (peak(t, t + 0.125) < 0.01) silentSixteenths.push(t);
     expect(silentSixteenths, 'every 16th sounded while the cable was out').to.deep.equal([]);

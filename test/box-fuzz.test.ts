@@ -9,7 +9,29 @@ import { slotVersion } from './helpers/box-slot-data.js';
 import { prng } from './helpers/fixtures.js';
 
 /** Values that are wrong in interesting ways for a config or slot field. */
-const JUNK: unknown[] = [null, true, false, 0, -1, 1e308, -1e308, 0.5, 127, 128, 65536, '', ' ', 'x', '../../etc/passwd', '\u0000', 'a'.repeat(5000), [], [1, 2], {}, { a: { b: { c: 1 } } }];
+const JUNK: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1e308,
+  -1e308,
+  0.5,
+  127,
+  128,
+  65536,
+  '',
+  ' ',
+  'x',
+  '../../etc/passwd',
+  '\u0000',
+  'a'.repeat(5000),
+  [],
+  [1, 2],
+  {},
+  { a: { b: { c: 1 } } },
+];
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -17,7 +39,8 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 function paths(value: Json, at: (string | number)[] = []): (string | number)[][] {
   const out: (string | number)[][] = [at];
   if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...at, i])));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...at, k]));
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...at, k]));
   return out;
 }
 
@@ -42,7 +65,8 @@ function mutate(doc: Json, random: () => number): string {
   const text = JSON.stringify(copy);
   if (kind < 0.9) return text.slice(0, Math.floor(random() * text.length));
   const bytes = [...text];
-  for (let n = 1 + Math.floor(random() * 4); n > 0; n--) bytes[Math.floor(random() * bytes.length)] = String.fromCharCode(Math.floor(random() * 128));
+  for (let n = 1 + Math.floor(random() * 4); n > 0; n--)
+    bytes[Math.floor(random() * bytes.length)] = String.fromCharCode(Math.floor(random() * 128));
   return bytes.join('');
 }
 
@@ -52,16 +76,21 @@ function mutate(doc: Json, random: () => number): string {
  * object an object. Returns the first path that breaks it, or null.
  */
 function offShape(value: unknown, shape: unknown, at = 'config'): string | null {
-  if (shape === null) return value === null || typeof value === 'string' ? null : `${at}: ${JSON.stringify(value)}, expected a string or null`;
+  if (shape === null)
+    return value === null || typeof value === 'string'
+      ? null
+      : `${at}: ${JSON.stringify(value)}, expected a string or null`;
   if (typeof shape === 'object') {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return `${at}: ${JSON.stringify(value)}, expected an object`;
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return `${at}: ${JSON.stringify(value)}, expected an object`;
     for (const [key, inner] of Object.entries(shape)) {
       const off = offShape((value as Record<string, unknown>)[key], inner, `${at}.${key}`);
       if (off) return off;
     }
     return null;
   }
-  if (typeof value !== typeof shape || (typeof value === 'number' && !Number.isFinite(value))) return `${at}: ${JSON.stringify(value)}, expected a ${typeof shape}`;
+  if (typeof value !== typeof shape || (typeof value === 'number' && !Number.isFinite(value)))
+    return `${at}: ${JSON.stringify(value)}, expected a ${typeof shape}`;
   return null;
 }
 
@@ -69,14 +98,15 @@ describe('box: fuzzing the config parser and the slot files (seeded)', function 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'groovebox-fuzz-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('config: 3,000 mutated files give a config of the default\'s shape or one ConfigError line naming the file, nothing else', function () {
+  it("config: 3,000 mutated files give a config of the default's shape or one ConfigError line naming the file, nothing else", function () {
     const random = prng(2026);
     const file = path.join(dir, 'config.json');
     const valid = JSON.parse(JSON.stringify(defaultConfig())) as Json;
     // The note map is a preset name or per-drum overrides: note-map tests check its forms.
     const shape = structuredClone(valid) as { midi: { noteMap?: unknown } };
     delete shape.midi.noteMap;
-    let accepted = 0, refused = 0;
+    let accepted = 0,
+      refused = 0;
     for (let n = 0; n < 3000; n++) {
       fs.writeFileSync(file, mutate(valid, random));
       try {
@@ -85,7 +115,8 @@ describe('box: fuzzing the config parser and the slot files (seeded)', function 
         expect(off, `case ${n}: accepted off shape`).to.equal(null);
         accepted++;
       } catch (err) {
-        if (!(err instanceof ConfigError)) throw new Error(`case ${n}: ${(err as Error)?.name}: ${(err as Error)?.message}`, { cause: err });
+        if (!(err instanceof ConfigError))
+          throw new Error(`case ${n}: ${(err as Error)?.name}: ${(err as Error)?.message}`, { cause: err });
         expect(err.message, `case ${n}`).to.contain(file);
         expect(err.message.includes('\n'), `case ${n}: one line`).to.equal(false);
         refused++;
@@ -102,7 +133,8 @@ describe('box: fuzzing the config parser and the slot files (seeded)', function 
     await store.save(0, slotVersion(0, 1));
     const file = store.slotFile(0);
     const valid = JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
-    let loaded = 0, keptAside = 0;
+    let loaded = 0,
+      keptAside = 0;
     for (let n = 0; n < 1000; n++) {
       const text = mutate(valid, random);
       fs.writeFileSync(file, text);
@@ -110,7 +142,8 @@ describe('box: fuzzing the config parser and the slot files (seeded)', function 
         await store.load(0);
         loaded++;
       } catch (err) {
-        if (!(err instanceof SlotCorruptError)) throw new Error(`case ${n}: ${(err as Error)?.name}: ${(err as Error)?.message}`, { cause: err });
+        if (!(err instanceof SlotCorruptError))
+          throw new Error(`case ${n}: ${(err as Error)?.name}: ${(err as Error)?.message}`, { cause: err });
         expect(fs.readFileSync(err.keptAs, 'utf8'), `case ${n}: the damaged file is kept as it was`).to.equal(text);
         expect(fs.existsSync(file), `case ${n}: the slot reads as empty afterwards`).to.equal(false);
         fs.rmSync(err.keptAs);

@@ -43,7 +43,12 @@ describe('box: SIGTERM and SIGINT', () => {
 
   it('a shutdown that ends in time exits 0 and cancels the deadline; one that fails exits 1 naming why', async () => {
     let finish!: () => void;
-    const ok = rig(() => new Promise<void>((resolve) => { finish = resolve; }));
+    const ok = rig(
+      () =>
+        new Promise<void>((resolve) => {
+          finish = resolve;
+        }),
+    );
     dispose = ok.dispose;
     process.emit('SIGTERM', 'SIGTERM');
     ok.clock.advance(0.25);
@@ -54,7 +59,9 @@ describe('box: SIGTERM and SIGINT', () => {
     expect(ok.clock.pendingTimers()).to.equal(0);
     ok.dispose();
 
-    const failing = rig(async () => { throw new Error('slot folder is read-only'); });
+    const failing = rig(async () => {
+      throw new Error('slot folder is read-only');
+    });
     dispose = failing.dispose;
     process.emit('SIGTERM', 'SIGTERM');
     await flush();

@@ -33,11 +33,23 @@ describe('box: the start command as a process', () => {
     const dir = tempDir('groovebox-run-');
     // No model folder here: the box boots fast as a plain step sequencer, which is all this test needs.
     const config = path.join(dir, 'config.json');
-    fs.writeFileSync(config, JSON.stringify({ modelsDir: path.join(dir, 'no-models'), stateDir: path.join(dir, 'state'), autoplay: true, audio: { enabled: false } }));
-    const child = spawn(process.execPath, [MAIN, 'start', '--config', config, '--port', '0', '--simulate'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        modelsDir: path.join(dir, 'no-models'),
+        stateDir: path.join(dir, 'state'),
+        autoplay: true,
+        audio: { enabled: false },
+      }),
+    );
+    const child = spawn(process.execPath, [MAIN, 'start', '--config', config, '--port', '0', '--simulate'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    child.stderr.on('data', (d) => { err += d; });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d) => {
@@ -46,7 +58,9 @@ describe('box: the start command as a process', () => {
       });
       void exited.then((code) => reject(new Error(`exited ${code} before ready: ${out}${err}`)));
     });
-    expect(out).to.match(/ready in \d+ ms \(no model \(ag11\): plain step sequencer, outputs open: .*\); panel at http:\/\/127\.0\.0\.1:\d+\//);
+    expect(out).to.match(
+      /ready in \d+ ms \(no model \(ag11\): plain step sequencer, outputs open: .*\); panel at http:\/\/127\.0\.0\.1:\d+\//,
+    );
     expect(err).to.include('model ag11 not loaded');
     const t0 = performance.now();
     child.kill('SIGTERM');
@@ -56,7 +70,9 @@ describe('box: the start command as a process', () => {
     expect(code, out + err).to.equal(0);
     expect(ms).to.be.below(1000);
     // Either signal may be handled first; the second is ignored.
-    expect(out).to.match(/(SIGTERM|SIGINT): stopping/).and.match(/stopped in \d+ ms/);
+    expect(out)
+      .to.match(/(SIGTERM|SIGINT): stopping/)
+      .and.match(/stopped in \d+ ms/);
     const saved = JSON.parse(fs.readFileSync(path.join(dir, 'state', 'current.json'), 'utf8'));
     expect(decode(saved, 'current.json').bpm).to.equal(120);
   });

@@ -47,12 +47,21 @@ describe('box: slots on disk', () => {
     expect(await store.loadWorking()).to.deep.equal({ ...slotVersion(3, 3), slot: 15 });
     expect(fs.existsSync(path.join(dir, 'slots', '16', 'slot.json'))).to.equal(true);
     const reopened = await SlotStore.open(dir, logs.factory('slots'));
-    expect(reopened.filled().map((f, i) => (f ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 15]);
+    expect(
+      reopened
+        .filled()
+        .map((f, i) => (f ? i : -1))
+        .filter((i) => i >= 0),
+    ).to.deep.equal([0, 15]);
   });
 
   it('keeps the last of two overlapping saves of one slot', async () => {
     const store = await SlotStore.open(tempDir(), new MemoryLogs().factory('slots'));
-    await Promise.all([store.save(2, slotVersion(2, 10)), store.save(2, slotVersion(2, 11)), store.save(2, slotVersion(2, 12))]);
+    await Promise.all([
+      store.save(2, slotVersion(2, 10)),
+      store.save(2, slotVersion(2, 11)),
+      store.save(2, slotVersion(2, 12)),
+    ]);
     expect((await store.load(2))!.seed).to.equal(12);
   });
 
@@ -63,7 +72,9 @@ describe('box: slots on disk', () => {
       const saves = [store.save(2, slotVersion(2, 1))];
       await new Promise(setImmediate); // the first write is under way: the rest wait behind it
       for (let version = 2; version <= 200; version++) saves.push(store.save(2, slotVersion(2, version)));
-      const checked = saves.map((saving, i) => saving.then(() => expect(seedOnDisk(file), `save ${i + 1} resolved`).to.be.at.least(i + 1)));
+      const checked = saves.map((saving, i) =>
+        saving.then(() => expect(seedOnDisk(file), `save ${i + 1} resolved`).to.be.at.least(i + 1)),
+      );
       await store.flush();
       expect(seedOnDisk(file)).to.equal(200);
       await Promise.all(checked);
@@ -74,7 +85,11 @@ describe('box: slots on disk', () => {
   it('a load or loadWorking right after a save reads what was saved', async () => {
     const store = await SlotStore.open(tempDir(), new MemoryLogs().factory('slots'));
     await store.save(3, slotVersion(3, 1));
-    const saving = [store.save(3, slotVersion(3, 2)), store.save(9, slotVersion(9, 1)), store.saveWorking({ ...slotVersion(4, 5), slot: 3 })];
+    const saving = [
+      store.save(3, slotVersion(3, 2)),
+      store.save(9, slotVersion(9, 1)),
+      store.saveWorking({ ...slotVersion(4, 5), slot: 3 }),
+    ];
     expect(await store.load(3)).to.deep.equal(slotVersion(3, 2));
     expect(await store.load(9)).to.deep.equal(slotVersion(9, 1));
     expect(await store.loadWorking()).to.deep.equal({ ...slotVersion(4, 5), slot: 3 });
@@ -89,7 +104,10 @@ describe('box: slots on disk', () => {
     const corrupt = `{"format":"groovebox-slot-1","gestures":${' '.repeat(8 << 20)}`;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, corrupt);
-    const loading = store.load(4).then(() => null, (err: unknown) => err);
+    const loading = store.load(4).then(
+      () => null,
+      (err: unknown) => err,
+    );
     await store.save(4, slotVersion(4, 7));
     expect(await loading).to.be.instanceOf(SlotCorruptError);
     expect(await store.load(4)).to.deep.equal(slotVersion(4, 7));
@@ -101,12 +119,21 @@ describe('box: slots on disk', () => {
   it('flush waits for every write, past one that fails and for saves made while it waits, and does not throw', async () => {
     const store = await SlotStore.open(tempDir(), new MemoryLogs().factory('slots'));
     fs.writeFileSync(store.slotDir(5), 'a file where the slot folder should be');
-    const failed = store.save(5, slotVersion(5, 1)).then(() => null, (err: Error) => err);
-    const saved = [store.save(0, slotVersion(0, 1)), store.save(0, slotVersion(0, 2)), store.saveWorking({ ...slotVersion(4, 3), slot: null })];
+    const failed = store.save(5, slotVersion(5, 1)).then(
+      () => null,
+      (err: Error) => err,
+    );
+    const saved = [
+      store.save(0, slotVersion(0, 1)),
+      store.save(0, slotVersion(0, 2)),
+      store.saveWorking({ ...slotVersion(4, 3), slot: null }),
+    ];
     const flushed = store.flush();
     saved.push(store.save(1, slotVersion(1, 4)));
     await flushed;
-    expect([seedOnDisk(store.slotFile(0)), seedOnDisk(store.slotFile(1)), seedOnDisk(store.currentFile)]).to.deep.equal([2, 4, 3]);
+    expect([seedOnDisk(store.slotFile(0)), seedOnDisk(store.slotFile(1)), seedOnDisk(store.currentFile)]).to.deep.equal(
+      [2, 4, 3],
+    );
     expect((await failed)?.message).to.match(/EEXIST|ENOTDIR/);
     await Promise.all(saved);
   });
@@ -127,7 +154,10 @@ describe('box: slots on disk', () => {
     }
     expect(error).to.be.instanceOf(SlotCorruptError);
     expect(store.filled()[4], 'moved aside: the slot page shows it empty').to.equal(false);
-    expect((error as Error).message).to.include(file).and.include('kept as').and.include('.corrupt');
+    expect((error as Error).message)
+      .to.include(file)
+      .and.include('kept as')
+      .and.include('.corrupt');
     expect(fs.readFileSync(`${file}.corrupt`, 'utf8')).to.equal('{"format":"groovebox-slot-1","gestures":');
     expect(logs.count('slot 5 is unreadable', 'error')).to.equal(1);
     expect(await store.load(4)).to.equal(null);
@@ -136,13 +166,17 @@ describe('box: slots on disk', () => {
     await store.load(4).catch(() => {});
     expect(fs.readFileSync(`${file}.corrupt`, 'utf8')).to.equal('{"format":"groovebox-slot-1","gestures":');
     expect(fs.readFileSync(`${file}.corrupt-1`, 'utf8')).to.include('9000');
-    expect(logs.lines.filter((l) => l.level === 'error').map((l) => l.message)[1]).to.match(/bpm: expected 40\.\.240, got 9000/);
+    expect(logs.lines.filter((l) => l.level === 'error').map((l) => l.message)[1]).to.match(
+      /bpm: expected 40\.\.240, got 9000/,
+    );
   });
 
   it('names the field when a slot is valid JSON but wrong', () => {
     const good = JSON.parse(JSON.stringify({ format: 'groovebox-slot-1', ...slotVersion(1, 1) }));
     expect(decode(good, 'x')).to.deep.equal(slotVersion(1, 1));
-    expect(() => decode({ ...good, gestures: { ...good.gestures, scores: [] } }, 'x')).to.throw(/gestures\.scores: expected 9 entries/);
+    expect(() => decode({ ...good, gestures: { ...good.gestures, scores: [] } }, 'x')).to.throw(
+      /gestures\.scores: expected 9 entries/,
+    );
     expect(() => decode({ ...good, loop: { notes: [[40, 0, 1, 0]] } }, 'x')).to.throw(/loop\.notes\[0\]: step 40/);
     expect(() => decode({ ...good, model: '../../etc' }, 'x')).to.throw(/model: expected one of ag11, ag2, baseline/);
     expect(() => decode({ ...good, format: 'other' }, 'x')).to.throw(/format: expected "groovebox-slot-1"/);
@@ -159,7 +193,9 @@ describe('box: slots on disk', () => {
     for (let kill = 0; kill < 100; kill++) {
       const proc = spawn(process.execPath, [child, dir, String(version)], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
-      proc.stderr.on('data', (d) => { stderr += d; });
+      proc.stderr.on('data', (d) => {
+        stderr += d;
+      });
       await new Promise<void>((resolve, reject) => {
         proc.stdout.once('data', () => resolve());
         proc.once('exit', (code) => reject(new Error(`writer exited early (${code}): ${stderr}`)));
@@ -169,11 +205,16 @@ describe('box: slots on disk', () => {
       proc.kill('SIGKILL');
       await new Promise((resolve) => proc.once('exit', resolve));
 
-      const leftovers = [dir, ...Array.from({ length: SLOTS_UNDER_TEST }, (_, s) => path.join(dir, 'slots', String(s + 1).padStart(2, '0')))]
-        .flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d) : []).filter((n) => n.includes(TEMP_MARK)));
+      const leftovers = [
+        dir,
+        ...Array.from({ length: SLOTS_UNDER_TEST }, (_, s) => path.join(dir, 'slots', String(s + 1).padStart(2, '0'))),
+      ].flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d) : []).filter((n) => n.includes(TEMP_MARK)));
       if (leftovers.length > 0) interrupted++;
       for (let slot = 0; slot <= SLOTS_UNDER_TEST; slot++) {
-        const file = slot < SLOTS_UNDER_TEST ? path.join(dir, 'slots', String(slot + 1).padStart(2, '0'), 'slot.json') : path.join(dir, 'current.json');
+        const file =
+          slot < SLOTS_UNDER_TEST
+            ? path.join(dir, 'slots', String(slot + 1).padStart(2, '0'), 'slot.json')
+            : path.join(dir, 'current.json');
         if (!fs.existsSync(file)) {
           expect(latest[slot], `slot ${slot} vanished after kill ${kill}`).to.equal(0);
           continue;
@@ -201,7 +242,13 @@ describe('box: slots on disk', () => {
     const store = await SlotStore.open(dir, logs.factory('slots'));
     for (let slot = 0; slot < SLOTS_UNDER_TEST; slot++) expect((await store.load(slot))!.seed).to.equal(latest[slot]);
     expect((await store.loadWorking())!.seed).to.equal(latest[SLOTS_UNDER_TEST]);
-    const after = fs.readdirSync(dir).concat(...Array.from({ length: 16 }, (_, s) => (fs.existsSync(store.slotDir(s)) ? fs.readdirSync(store.slotDir(s)) : [])));
+    const after = fs
+      .readdirSync(dir)
+      .concat(
+        ...Array.from({ length: 16 }, (_, s) =>
+          fs.existsSync(store.slotDir(s)) ? fs.readdirSync(store.slotDir(s)) : [],
+        ),
+      );
     expect(after.filter((n) => n.includes(TEMP_MARK))).to.deep.equal([]);
     this.test!.title += ` (${interrupted} of 100 kills cut a write short)`;
   });

@@ -29,7 +29,8 @@ function startTime(t: TestBox): number {
 /** What a loop should put on the wire, one entry per hit: [note, time relative to the loop's downbeat]. */
 function expectedNotes(pattern: Pattern): [number, number][] {
   const out: [number, number][] = [];
-  for (const [step, drum, , offset] of pattern.toJSON().notes) out.push([note(drum), step * STEP + offset * STEP / 2]);
+  for (const [step, drum, , offset] of pattern.toJSON().notes)
+    out.push([note(drum), step * STEP + (offset * STEP) / 2]);
   return out.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
 }
 
@@ -39,7 +40,6 @@ function playedBetween(t: TestBox, from: number, to: number, grid0: number): [nu
     .map((n): [number, number] => [n.note, n.time - grid0])
     .sort((a, b) => a[1] - b[1] || a[0] - b[0]);
 }
-
 
 /** Same notes in the same order, each within 0.1 ms of its time (offsets are float32 in the pattern). */
 function expectSameNotes(played: [number, number][], expected: [number, number][], what: string): void {
@@ -55,7 +55,12 @@ function expectSameNotes(played: [number, number][], expected: [number, number][
 
 /** A known loop in slot 1, so the test knows what must come out of the MIDI port. */
 async function slotWithLoop(stateDir: string): Promise<Pattern> {
-  const loop = new Pattern().set(0, 0, 1, 0).set(4, 1, 0.5, 0.4).set(8, 0, 0.9, -0.2).set(12, 1, 0.6, 0).set(20, 2, 0.3, 0.1);
+  const loop = new Pattern()
+    .set(0, 0, 1, 0)
+    .set(4, 1, 0.5, 0.4)
+    .set(8, 0, 0.9, -0.2)
+    .set(12, 1, 0.6, 0)
+    .set(20, 2, 0.3, 0.1);
   let gestures = emptyGestureState();
   gestures = setStep(gestures, 0, 0, true);
   const store = await SlotStore.open(stateDir, new MemoryLogs().factory('slots'));
@@ -79,12 +84,20 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
     expect(report.modelError).to.include('weights.bin');
     expect(t.logs.lines.filter((l) => l.level === 'error').map((l) => l.message)).to.have.length(1);
     expect(t.logs.count('plain step sequencer')).to.equal(1);
-    await t.button('shift', true); await t.press(0); await t.button('shift', false); // the kick
+    await t.button('shift', true);
+    await t.press(0);
+    await t.button('shift', false); // the kick
     for (const k of [0, 8]) await t.press(k);
-    await t.button('play', true); await t.button('play', false);
+    await t.button('play', true);
+    await t.button('play', false);
     await t.run(t.clock.now() + 2.2);
     const grid0 = startTime(t) + STEP / 2;
-    expect(playedBetween(t, 0, grid0 + 2 - STEP / 2, grid0).map(([n, time]) => [n, Math.round(time / STEP)])).to.deep.equal([[36, 0], [36, 8]]);
+    expect(
+      playedBetween(t, 0, grid0 + 2 - STEP / 2, grid0).map(([n, time]) => [n, Math.round(time / STEP)]),
+    ).to.deep.equal([
+      [36, 0],
+      [36, 8],
+    ]);
     await t.close();
   });
 
@@ -97,17 +110,34 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
     expect(t.logs.count('plain step sequencer')).to.equal(1);
 
     // SHIFT + key 1 selects the kick; the quarters of bar 1. SHIFT + key 2: the snare on 5 and 13.
-    await t.button('shift', true); await t.press(0); await t.button('shift', false);
+    await t.button('shift', true);
+    await t.press(0);
+    await t.button('shift', false);
     for (const k of [0, 4, 8, 12]) await t.press(k);
-    await t.button('shift', true); await t.press(1); await t.button('shift', false);
-    await t.press(4); await t.press(12);
-    await t.button('play', true); await t.button('play', false);
+    await t.button('shift', true);
+    await t.press(1);
+    await t.button('shift', false);
+    await t.press(4);
+    await t.press(12);
+    await t.button('play', true);
+    await t.button('play', false);
     await t.run(t.clock.now() + 4.2);
     const grid0 = startTime(t) + STEP / 2;
     const loop1 = playedBetween(t, 0, grid0 + 4 - STEP / 2, grid0);
     // bar 1 as programmed, and again in bar 2 (the bars are linked until bar 2 is edited on its own)
-    const bar1: [number, number][] = [[36, 0], [36, 0.5], [38, 0.5], [36, 1], [36, 1.5], [38, 1.5]];
-    expectSameNotes(loop1, [...bar1, ...bar1.map(([n, s]): [number, number] => [n, s + 16 * STEP])], 'the programmed score');
+    const bar1: [number, number][] = [
+      [36, 0],
+      [36, 0.5],
+      [38, 0.5],
+      [36, 1],
+      [36, 1.5],
+      [38, 1.5],
+    ];
+    expectSameNotes(
+      loop1,
+      [...bar1, ...bar1.map(([n, s]): [number, number] => [n, s + 16 * STEP])],
+      'the programmed score',
+    );
     const velocities = new Set(noteOns(t.port).map((n) => n.velocity));
     expect([...velocities]).to.deep.equal([Math.round(0.8 * 127)]);
     expect(new Set(noteOns(t.port).map((n) => n.channel))).to.deep.equal(new Set([10]));
@@ -119,13 +149,18 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
     await t.press(2); // snare on step 3
     const from = t.clock.now() + 0.2;
     await t.run(from + 4);
-    const heard = noteOns(t.port, from).filter((n) => n.note === 38).map((n) => Math.round(((n.time - grid0) % 4) / STEP));
+    const heard = noteOns(t.port, from)
+      .filter((n) => n.note === 38)
+      .map((n) => Math.round(((n.time - grid0) % 4) / STEP));
     expect(heard).to.include.members([2, 4, 12]);
     // PAGE and a step on bar 2: bar 2 is the performer's own from now on, said in one status line
-    await t.button('page', true); await t.button('page', false);
+    await t.button('page', true);
+    await t.button('page', false);
     await t.press(6);
     expect(t.box.capture.state.barsLinked).to.equal(false);
-    expect(t.box.snapshot().status.filter((l) => /bar 2/.test(l))).to.deep.equal(['bar 2 edited on its own: bar 1 no longer repeats in bar 2']);
+    expect(t.box.snapshot().status.filter((l) => /bar 2/.test(l))).to.deep.equal([
+      'bar 2 edited on its own: bar 1 no longer repeats in bar 2',
+    ]);
     expect(t.box.snapshot().barsLinked).to.equal(false);
 
     // Close (what SIGTERM runs) while a note sounds: STOP, and a note-off for it before the port closes.
@@ -137,7 +172,8 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
     await t.close();
     const last = t.port.sent.slice(before).map((m) => m.bytes);
     expect(last.some((b) => b[0] === STOP)).to.equal(true);
-    for (const [channel, key] of sounding) expect(last, `note-off for ${key}`).to.deep.include([0x80 | (channel - 1), key, 0]);
+    for (const [channel, key] of sounding)
+      expect(last, `note-off for ${key}`).to.deep.include([0x80 | (channel - 1), key, 0]);
     expect(midi.soundingNotes()).to.deep.equal([]);
   });
 
@@ -146,7 +182,9 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
     before(async function () {
       const dir = await tinyModelsDir();
       if (!dir) {
-        console.log('      (skipped: no Groove MIDI Dataset; set GROOVEBOX_DATA, or GROOVEBOX_REQUIRE_DATA=1 to fail instead)');
+        console.log(
+          '      (skipped: no Groove MIDI Dataset; set GROOVEBOX_DATA, or GROOVEBOX_REQUIRE_DATA=1 to fail instead)',
+        );
         this.skip();
       }
       modelsDir = dir!;
@@ -162,21 +200,26 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
       expect(await t.box.loadSlot(0)).to.equal(true);
 
       // kick on the quarters of bar 1 (keys), then a tapped groove (piezo samples through the ADS1115)
-      await t.button('shift', true); await t.press(0); await t.button('shift', false);
+      await t.button('shift', true);
+      await t.press(0);
+      await t.button('shift', false);
       for (const k of [0, 4, 8, 12]) await t.press(k);
       await t.run(t.clock.now() + 0.5); // the onset detector learns the quiet floor
-      await t.button('rec', true); await t.button('rec', false);
+      await t.button('rec', true);
+      await t.button('rec', false);
       const take = t.box.capture.recorder.window!;
       for (let i = 0; i < 16; i++) t.hw.adc.hit(i % 4 === 0 ? 0.9 : 0.4, take.start + i * 0.25 + (i === 1 ? 0.03 : 0));
       await t.run(take.end + 0.2);
       expect(t.box.capture.state.groove!.hits.filter((h) => h > 0).length).to.equal(16);
 
       // PLAY: the slot's loop plays, exactly, including microtiming
-      await t.button('play', true); await t.button('play', false);
+      await t.button('play', true);
+      await t.button('play', false);
       const grid0 = startTime(t) + STEP / 2;
       await t.run(grid0 + 1.9);
       // GENERATE in the middle of the loop: the new loop waits for the loop boundary
-      await t.button('generate', true); await t.button('generate', false);
+      await t.button('generate', true);
+      await t.button('generate', false);
       await t.box.generation;
       const generated = t.box.sequencer.pendingPattern;
       expect(generated, t.logs.text()).to.not.equal(null);
@@ -185,7 +228,11 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
       await t.run(grid0 + 8);
       expectSameNotes(playedBetween(t, 0, grid0 + 4 - STEP / 2, grid0), expectedNotes(slotLoop), 'loop 1 (the slot)');
       expect(generated!.hitCount(), 'the tiny model made a loop with hits').to.be.greaterThan(0);
-      expectSameNotes(playedBetween(t, grid0 + 4 - STEP / 2, grid0 + 8 - STEP / 2, grid0 + 4), expectedNotes(generated!), 'loop 2 (generated)');
+      expectSameNotes(
+        playedBetween(t, grid0 + 4 - STEP / 2, grid0 + 8 - STEP / 2, grid0 + 4),
+        expectedNotes(generated!),
+        'loop 2 (generated)',
+      );
       expect(t.logs.count('takes over at the next loop')).to.be.at.least(2);
 
       // the loop exported as a Standard MIDI File reads back as the same hits
@@ -212,20 +259,32 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
       await t.box.boot();
       await t.box.generation;
       await t.box.loadSlot(0);
-      await t.button('play', true); await t.button('play', false);
+      await t.button('play', true);
+      await t.button('play', false);
       const grid0 = startTime(t) + STEP / 2;
       await t.run(grid0 + 3.9); // the slot's loop is playing (the boot's loop was replaced at the first downbeat)
       await armCrash(path.join(modelsDir, 'ag11'));
       const generation = t.box.generate(); // the worker dies on this request
       // the next loop was already scheduled when the crash came: it is the slot's loop, note for note
       await t.run(grid0 + 12);
-      expectSameNotes(playedBetween(t, grid0 + 4 - STEP / 2, grid0 + 8 - STEP / 2, grid0 + 4), expectedNotes(slotLoop), 'the loop after the crash');
+      expectSameNotes(
+        playedBetween(t, grid0 + 4 - STEP / 2, grid0 + 8 - STEP / 2, grid0 + 4),
+        expectedNotes(slotLoop),
+        'the loop after the crash',
+      );
       await generation;
       // the one after: still the slot's loop, or already the generated one if the restarted worker was quick
       const third = playedBetween(t, grid0 + 8 - STEP / 2, grid0 + 12 - STEP / 2, grid0 + 8);
       const generated = t.box.loop;
       const candidates = [expectedNotes(slotLoop), expectedNotes(generated)];
-      expect(candidates.some((c) => c.length === third.length && c.every(([n, time], i) => n === third[i][0] && Math.abs(time - third[i][1]) < 1e-4)), 'third loop').to.equal(true);
+      expect(
+        candidates.some(
+          (c) =>
+            c.length === third.length &&
+            c.every(([n, time], i) => n === third[i][0] && Math.abs(time - third[i][1]) < 1e-4),
+        ),
+        'third loop',
+      ).to.equal(true);
       expect(t.engines[0].restarts).to.equal(1);
       expect(t.logs.count('generation worker crashed', 'warn')).to.equal(1);
       expect(t.logs.count('generated with ag11')).to.be.at.least(2); // the boot's and the one asked for during the crash
@@ -245,7 +304,9 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
       expect(t.logs.count('generation failed')).to.equal(0);
       await t.close();
       const saved = await (await SlotStore.open(t.stateDir, new MemoryLogs().factory('slots'))).loadWorking();
-      const lastSeed = Number(/seed (\d+)/.exec(t.logs.lines.filter((l) => l.message.startsWith('generated with')).at(-1)!.message)![1]);
+      const lastSeed = Number(
+        /seed (\d+)/.exec(t.logs.lines.filter((l) => l.message.startsWith('generated with')).at(-1)!.message)![1],
+      );
       expect(saved!.seed).to.equal(lastSeed);
       expect(saved!.loop).to.deep.equal(t.box.loop.toJSON());
     });
@@ -255,16 +316,25 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
     const modelsDir = tempDir('groovebox-no-models-');
     const t = await testBox({ modelsDir });
     await t.box.boot();
-    await t.button('shift', true); await t.press(0); await t.button('shift', false);
-    await t.press(0); await t.press(6);
+    await t.button('shift', true);
+    await t.press(0);
+    await t.button('shift', false);
+    await t.press(0);
+    await t.press(6);
     // SHIFT+PLAY shows the slots; SHIFT + key 6 saves into slot 6
-    await t.button('shift', true); await t.button('play', true); await t.button('play', false);
+    await t.button('shift', true);
+    await t.button('play', true);
+    await t.button('play', false);
     expect(t.box.slotPage).to.equal(true);
-    await t.press(5); await t.button('shift', false);
+    await t.press(5);
+    await t.button('shift', false);
     await eventually(() => t.box.currentSlot === 5, 'the save into slot 6');
     expect(fs.existsSync(path.join(t.stateDir, 'slots', '06', 'slot.json'))).to.equal(true);
     // the slot page on the LEDs: slot 6 bright, the others dim
-    await t.button('shift', true); await t.button('play', true); await t.button('play', false); await t.button('shift', false);
+    await t.button('shift', true);
+    await t.button('play', true);
+    await t.button('play', false);
+    await t.button('shift', false);
     await t.run(t.clock.now() + 0.1);
     expect(t.hw.seesaw.pixel(5).g).to.be.greaterThan(t.hw.seesaw.pixel(4).g);
     await t.press(15); // an empty slot: nothing changes
@@ -278,11 +348,16 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
     expect(JSON.stringify(again.box.capture.state)).to.equal(state);
     expect(again.box.currentSlot).to.equal(5);
     // loading slot 6 brings back the state as saved (without the later step)
-    await again.button('shift', true); await again.button('play', true); await again.button('play', false); await again.button('shift', false);
+    await again.button('shift', true);
+    await again.button('play', true);
+    await again.button('play', false);
+    await again.button('shift', false);
     await again.press(5);
     // (the bars are linked: steps 1 and 7 of bar 1 play in bar 2 as well)
     await eventually(() => again.box.capture.state.scores[0]!.filter((v) => v).length === 4, 'the load of slot 6');
-    expect(again.box.capture.state.scores[0]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 6, 16, 22]);
+    expect(again.box.capture.state.scores[0]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([
+      0, 6, 16, 22,
+    ]);
     expect(again.box.capture.state.barsLinked).to.equal(true);
     await again.close();
 

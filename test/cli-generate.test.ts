@@ -15,7 +15,11 @@ import { handfulOfPatterns, tempDir, trainTiny, writeTinyModel } from './helpers
 
 const CLI = path.join(PROJECT_ROOT, 'dist', 'firmware-ts', 'cli', 'main.js');
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function groovebox(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
@@ -60,29 +64,79 @@ describe('cli: generate, humanize, drumify on MIDI files', function () {
 
   after(() => tmp.remove());
 
-  it('generate --score --drums kick,snare --empty crash: a parsable 2-bar file holding the given drums\' hits', async () => {
+  it("generate --score --drums kick,snare --empty crash: a parsable 2-bar file holding the given drums' hits", async () => {
     const out = path.join(tmp.dir, 'loop.mid');
-    const run = await groovebox(['generate', '--score', scoreFile, '--drums', 'kick,snare', '--empty', 'crash', '--seed', '1', '--models-dir', models, '--out', out]);
+    const run = await groovebox([
+      'generate',
+      '--score',
+      scoreFile,
+      '--drums',
+      'kick,snare',
+      '--empty',
+      'crash',
+      '--seed',
+      '1',
+      '--models-dir',
+      models,
+      '--out',
+      out,
+    ]);
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stderr).to.match(/seed 1, drums kick, snare, crash \(empty\): wrote 1 loop/);
     const loops = readPatterns(new Uint8Array(fs.readFileSync(out)), out);
     expect(loops).to.have.length(1);
     const [loop] = loops;
-    for (const [drum, name] of [[0, 'kick'], [1, 'snare']] as const) {
+    for (const [drum, name] of [
+      [0, 'kick'],
+      [1, 'snare'],
+    ] as const) {
       const given = Array.from({ length: STEPS }, (_, s) => s).filter((s) => beat.hit(s, drum));
       const played = given.filter((s) => loop.hit(s, drum));
-      expect(played.length, `${name}: given on ${given.join(' ')}, played on ${played.join(' ')}`).to.be.at.least(Math.ceil(given.length / 2));
+      expect(played.length, `${name}: given on ${given.join(' ')}, played on ${played.join(' ')}`).to.be.at.least(
+        Math.ceil(given.length / 2),
+      );
     }
     for (let s = 0; s < STEPS; s++) expect(loop.hit(s, 7), `crash given as empty, played on step ${s}`).to.equal(false);
     // Same seed, same file.
     const again = path.join(tmp.dir, 'again.mid');
-    await groovebox(['generate', '--score', scoreFile, '--drums', 'kick,snare', '--empty', 'crash', '--seed', '1', '--models-dir', models, '--out', again]);
+    await groovebox([
+      'generate',
+      '--score',
+      scoreFile,
+      '--drums',
+      'kick,snare',
+      '--empty',
+      'crash',
+      '--seed',
+      '1',
+      '--models-dir',
+      models,
+      '--out',
+      again,
+    ]);
     expect(fs.readFileSync(again).equals(fs.readFileSync(out))).to.equal(true);
   });
 
   it('--json prints the loop and the reconstructions of exactly the given inputs', async () => {
     const out = path.join(tmp.dir, 'json.mid');
-    const run = await groovebox(['generate', '--score', scoreFile, '--drums', 'kick', '--empty', 'crash', '--groove', fixture('groove.mid'), '--seed', '2', '--models-dir', models, '--out', out, '--json']);
+    const run = await groovebox([
+      'generate',
+      '--score',
+      scoreFile,
+      '--drums',
+      'kick',
+      '--empty',
+      'crash',
+      '--groove',
+      fixture('groove.mid'),
+      '--seed',
+      '2',
+      '--models-dir',
+      models,
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(run.code, run.stderr).to.equal(0);
     const json = JSON.parse(run.stdout);
     expect(json).to.include({ model: 'ag11', seed: 2 });
@@ -107,9 +161,24 @@ describe('cli: generate, humanize, drumify on MIDI files', function () {
     const oneBar = path.join(tmp.dir, 'one-bar.mid');
     fs.writeFileSync(oneBar, oneBarOfKickAndSnare());
     const out = path.join(tmp.dir, 'one-bar-out.mid');
-    const run = await groovebox(['generate', '--score', oneBar, '--drums', 'kick,snare', '--seed', '4', '--models-dir', models, '--out', out]);
+    const run = await groovebox([
+      'generate',
+      '--score',
+      oneBar,
+      '--drums',
+      'kick,snare',
+      '--seed',
+      '4',
+      '--models-dir',
+      models,
+      '--out',
+      out,
+    ]);
     expect(run.code, run.stderr).to.equal(0);
-    const said = run.stderr.trim().split('\n').filter((line) => /one bar long/.test(line));
+    const said = run.stderr
+      .trim()
+      .split('\n')
+      .filter((line) => /one bar long/.test(line));
     expect(said).to.deep.equal([`groovebox: --score ${oneBar}: one bar long; it is repeated in bar 2`]);
     const [loop] = readPatterns(new Uint8Array(fs.readFileSync(out)), out);
     // keepGiven (the default) plays the given hits exactly: the bar's kick and snare, in both bars.
@@ -121,54 +190,140 @@ describe('cli: generate, humanize, drumify on MIDI files', function () {
   it('a one-bar --groove is still refused in one line (only a score repeats)', async () => {
     const oneBar = path.join(tmp.dir, 'one-bar-groove.mid');
     fs.writeFileSync(oneBar, oneBarOfKickAndSnare());
-    const run = await groovebox(['generate', '--groove', oneBar, '--models-dir', models, '--out', path.join(tmp.dir, 'x.mid')]);
+    const run = await groovebox([
+      'generate',
+      '--groove',
+      oneBar,
+      '--models-dir',
+      models,
+      '--out',
+      path.join(tmp.dir, 'x.mid'),
+    ]);
     expectOneLineError(run, /one-bar-groove\.mid: 1 bar long: a pattern needs 2 bars of 4\/4$/);
   });
 
-  it('humanize keeps to the score\'s drums; drumify plays from a groove', async () => {
+  it("humanize keeps to the score's drums; drumify plays from a groove", async () => {
     const humanized = path.join(tmp.dir, 'humanized.mid');
     const h = await groovebox(['humanize', scoreFile, '--seed', '4', '--models-dir', models, '--out', humanized]);
     expect(h.code, h.stderr).to.equal(0);
     const [loop] = readPatterns(new Uint8Array(fs.readFileSync(humanized)), humanized);
     for (let s = 0; s < STEPS; s++) {
-      for (const drum of [3, 4, 5, 6, 7]) expect(loop.hit(s, drum), `drum ${drum} is silent in the score, played on step ${s}`).to.equal(false);
+      for (const drum of [3, 4, 5, 6, 7])
+        expect(loop.hit(s, drum), `drum ${drum} is silent in the score, played on step ${s}`).to.equal(false);
     }
     const drumified = path.join(tmp.dir, 'drumified.mid');
-    const d = await groovebox(['drumify', fixture('groove.mid'), '--seed', '5', '--models-dir', models, '--out', drumified]);
+    const d = await groovebox([
+      'drumify',
+      fixture('groove.mid'),
+      '--seed',
+      '5',
+      '--models-dir',
+      models,
+      '--out',
+      drumified,
+    ]);
     expect(d.code, d.stderr).to.equal(0);
     expect(readPatterns(new Uint8Array(fs.readFileSync(drumified)), drumified)).to.have.length(1);
   });
 
   it('a 3/4 file: one line naming the file and the signature', async () => {
-    const run = await groovebox(['generate', '--score', fixture('three-four.mid'), '--models-dir', models, '--out', path.join(tmp.dir, 'x.mid')]);
+    const run = await groovebox([
+      'generate',
+      '--score',
+      fixture('three-four.mid'),
+      '--models-dir',
+      models,
+      '--out',
+      path.join(tmp.dir, 'x.mid'),
+    ]);
     expectOneLineError(run, /three-four\.mid: time signature 3\/4 .*only 4\/4/);
   });
 
   it('a file without drum notes: one line naming the file', async () => {
-    const run = await groovebox(['drumify', fixture('no-drums.mid'), '--models-dir', models, '--out', path.join(tmp.dir, 'x.mid')]);
+    const run = await groovebox([
+      'drumify',
+      fixture('no-drums.mid'),
+      '--models-dir',
+      models,
+      '--out',
+      path.join(tmp.dir, 'x.mid'),
+    ]);
     expectOneLineError(run, /no-drums\.mid: no drum notes/);
   });
 
   it('a missing input file, an unknown drum, a missing --out, a model without that input, a missing model: one line each', async () => {
-    expectOneLineError(await groovebox(['humanize', path.join(tmp.dir, 'nope.mid'), '--models-dir', models, '--out', 'x.mid']), /nope\.mid: file not found/);
-    expectOneLineError(await groovebox(['generate', '--score', scoreFile, '--drums', 'kick,cowbell', '--models-dir', models, '--out', 'x.mid']), /--drums: unknown drum "cowbell"/);
-    expectOneLineError(await groovebox(['generate', '--score', scoreFile, '--models-dir', models]), /--out: the MIDI file to write is required/);
-    expectOneLineError(await groovebox(['drumify', fixture('groove.mid'), '--model', 'baseline', '--models-dir', models, '--out', path.join(tmp.dir, 'x.mid')]), /--model baseline: this model has no groove input/);
-    expectOneLineError(await groovebox(['generate', '--model', 'ag2', '--models-dir', models, '--out', path.join(tmp.dir, 'x.mid')]), /ag2: model folder not found/);
+    expectOneLineError(
+      await groovebox(['humanize', path.join(tmp.dir, 'nope.mid'), '--models-dir', models, '--out', 'x.mid']),
+      /nope\.mid: file not found/,
+    );
+    expectOneLineError(
+      await groovebox([
+        'generate',
+        '--score',
+        scoreFile,
+        '--drums',
+        'kick,cowbell',
+        '--models-dir',
+        models,
+        '--out',
+        'x.mid',
+      ]),
+      /--drums: unknown drum "cowbell"/,
+    );
+    expectOneLineError(
+      await groovebox(['generate', '--score', scoreFile, '--models-dir', models]),
+      /--out: the MIDI file to write is required/,
+    );
+    expectOneLineError(
+      await groovebox([
+        'drumify',
+        fixture('groove.mid'),
+        '--model',
+        'baseline',
+        '--models-dir',
+        models,
+        '--out',
+        path.join(tmp.dir, 'x.mid'),
+      ]),
+      /--model baseline: this model has no groove input/,
+    );
+    expectOneLineError(
+      await groovebox(['generate', '--model', 'ag2', '--models-dir', models, '--out', path.join(tmp.dir, 'x.mid')]),
+      /ag2: model folder not found/,
+    );
   });
 
   it('sound render with a pattern file that is not JSON (a newline inside the fault): one line naming the file', async () => {
     const bad = path.join(tmp.dir, 'pattern.json');
     fs.writeFileSync(bad, '{"notes": [\n tru\n]}');
-    expectOneLineError(await groovebox(['sound', 'render', '--pattern', bad, '--out', path.join(tmp.dir, 'x.wav')]), new RegExp(`--pattern ${bad}: not valid JSON`));
-    expectOneLineError(await groovebox(['sound', 'render', '--pattern', path.join(tmp.dir, 'none.json'), '--out', path.join(tmp.dir, 'x.wav')]), /none\.json: cannot read it \(ENOENT\)/);
+    expectOneLineError(
+      await groovebox(['sound', 'render', '--pattern', bad, '--out', path.join(tmp.dir, 'x.wav')]),
+      new RegExp(`--pattern ${bad}: not valid JSON`),
+    );
+    expectOneLineError(
+      await groovebox([
+        'sound',
+        'render',
+        '--pattern',
+        path.join(tmp.dir, 'none.json'),
+        '--out',
+        path.join(tmp.dir, 'x.wav'),
+      ]),
+      /none\.json: cannot read it \(ENOENT\)/,
+    );
   });
 });
 
 /** One bar of 4/4 at 120 BPM: kick on 1, 3 and the "and" of 3, snare on 2 and 4 (steps 0, 8, 10 and 4, 12). */
 function oneBarOfKickAndSnare(): Uint8Array {
   const PPQ = 480;
-  const notes: [number, number][] = [[0, 36], [2 * PPQ, 36], [2.5 * PPQ, 36], [PPQ, 38], [3 * PPQ, 38]];
+  const notes: [number, number][] = [
+    [0, 36],
+    [2 * PPQ, 36],
+    [2.5 * PPQ, 36],
+    [PPQ, 38],
+    [3 * PPQ, 38],
+  ];
   const events: { tick: number; event: Record<string, unknown> }[] = [];
   for (const [tick, noteNumber] of notes) {
     events.push({ tick, event: { type: 'noteOn', channel: 9, noteNumber, velocity: 100 } });
@@ -185,5 +340,10 @@ function oneBarOfKickAndSnare(): Uint8Array {
     }),
     { deltaTime: 4 * PPQ - last, meta: true, type: 'endOfTrack' },
   ];
-  return Uint8Array.from(midiFile.writeMidi({ header: { format: 0, numTracks: 1, ticksPerBeat: PPQ }, tracks: [track] } as unknown as MidiData));
+  return Uint8Array.from(
+    midiFile.writeMidi({
+      header: { format: 0, numTracks: 1, ticksPerBeat: PPQ },
+      tracks: [track],
+    } as unknown as MidiData),
+  );
 }

@@ -11,7 +11,11 @@ import { PROJECT_ROOT } from '../firmware-ts/paths.js';
 
 const CLI = path.join(PROJECT_ROOT, 'dist', 'firmware-ts', 'cli', 'main.js');
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function groovebox(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
@@ -45,7 +49,15 @@ describe('cli: groove --from-wav', () => {
 
   it('writes one note per onset at its time (time 0 = the WAV start) and prints each 2 bars as a groove', async () => {
     const out = path.join(dir, 'out', 'groove.mid');
-    const run = await groovebox(['groove', '--from-wav', path.join(dir, 'taps.wav'), '--bpm', String(bpm), '--out', out]);
+    const run = await groovebox([
+      'groove',
+      '--from-wav',
+      path.join(dir, 'taps.wav'),
+      '--bpm',
+      String(bpm),
+      '--out',
+      out,
+    ]);
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stderr).to.match(/6 onsets -> .*groove\.mid \(2 grooves of 2 bars at 120 bpm\)/);
     const bytes = new Uint8Array(fs.readFileSync(out));
@@ -66,9 +78,23 @@ describe('cli: groove --from-wav', () => {
 
   it('--json gives the onsets and the grooves as the tap recorder quantizes them', async () => {
     const out = path.join(dir, 'json.mid');
-    const run = await groovebox(['groove', '--from-wav', path.join(dir, 'taps.wav'), '--bpm', String(bpm), '--out', out, '--json', '--latency', '2']);
+    const run = await groovebox([
+      'groove',
+      '--from-wav',
+      path.join(dir, 'taps.wav'),
+      '--bpm',
+      String(bpm),
+      '--out',
+      out,
+      '--json',
+      '--latency',
+      '2',
+    ]);
     expect(run.code, run.stderr).to.equal(0);
-    const report = JSON.parse(run.stdout) as { onsets: { time: number }[]; grooves: { hits: number[]; offsets: number[] }[] };
+    const report = JSON.parse(run.stdout) as {
+      onsets: { time: number }[];
+      grooves: { hits: number[]; offsets: number[] }[];
+    };
     report.onsets.forEach((o, k) => expect(o.time).to.be.closeTo(truth[k].time - 0.002, 0.005));
     const hits = report.grooves[0].hits.flatMap((h, s) => (h ? [s] : []));
     expect(hits).to.deep.equal([0, 4, 8, 12]);
@@ -81,9 +107,18 @@ describe('cli: groove --from-wav', () => {
     const bad = path.join(dir, 'bad.wav');
     fs.writeFileSync(bad, 'not audio, just text');
     for (const [args, pattern] of [
-      [['--from-wav', bad, '--bpm', '120', '--out', path.join(dir, 'x.mid')], /bad\.wav: not a WAV file \(expected "RIFF"/],
-      [['--from-wav', path.join(dir, 'taps.wav'), '--out', path.join(dir, 'x.mid')], /--bpm: the tempo of the recording is required/],
-      [['--from-wav', path.join(dir, 'taps.wav'), '--bpm', 'fast', '--out', path.join(dir, 'x.mid')], /--bpm: expected a number in 20\.\.400, got "fast"/],
+      [
+        ['--from-wav', bad, '--bpm', '120', '--out', path.join(dir, 'x.mid')],
+        /bad\.wav: not a WAV file \(expected "RIFF"/,
+      ],
+      [
+        ['--from-wav', path.join(dir, 'taps.wav'), '--out', path.join(dir, 'x.mid')],
+        /--bpm: the tempo of the recording is required/,
+      ],
+      [
+        ['--from-wav', path.join(dir, 'taps.wav'), '--bpm', 'fast', '--out', path.join(dir, 'x.mid')],
+        /--bpm: expected a number in 20\.\.400, got "fast"/,
+      ],
       [['--bpm', '100', '--out', path.join(dir, 'x.mid')], /--from-wav: the recording to read is required/],
     ] as const) {
       const run = await groovebox(['groove', ...args]);

@@ -1,22 +1,37 @@
 import { expect } from 'chai';
-import { backendOption, integerOption, numberOption, parseCommandArgs, UsageError } from '../firmware-ts/cli/command.js';
+import {
+  backendOption,
+  integerOption,
+  numberOption,
+  parseCommandArgs,
+  UsageError,
+} from '../firmware-ts/cli/command.js';
 import { generateCommand } from '../firmware-ts/cli/commands/generate.js';
 
 describe('cli: option values', () => {
   it('a blank number (an unset shell variable) is refused by name, not read as 0', () => {
-    expect(() => numberOption({ port: '' }, 'port', 8080, 0, 65535)).to.throw(UsageError, /--port: expected a number in 0\.\.65535, got ""/);
+    expect(() => numberOption({ port: '' }, 'port', 8080, 0, 65535)).to.throw(
+      UsageError,
+      /--port: expected a number in 0\.\.65535, got ""/,
+    );
     expect(() => numberOption({ seed: '  ' }, 'seed', 1, 0)).to.throw(UsageError, /--seed/);
     expect(numberOption({ temperature: '0.5' }, 'temperature', 1, 0, 10)).to.equal(0.5);
     expect(numberOption({}, 'temperature', 1, 0, 10)).to.equal(1);
   });
 
   it('counts, ports and seeds are whole numbers', () => {
-    expect(() => integerOption({ port: '80.5' }, 'port', 8080, 0, 65535)).to.throw(UsageError, /--port: expected a whole number in 0\.\.65535, got "80\.5"/);
+    expect(() => integerOption({ port: '80.5' }, 'port', 8080, 0, 65535)).to.throw(
+      UsageError,
+      /--port: expected a whole number in 0\.\.65535, got "80\.5"/,
+    );
     expect(integerOption({ port: '8081' }, 'port', 8080, 0, 65535)).to.equal(8081);
   });
 
   it('--backend is checked before any backend starts: one line naming the flag', () => {
-    expect(() => backendOption({ backend: 'gpu' })).to.throw(UsageError, /--backend: expected one of tensorflow, wasm, cpu, got "gpu"/);
+    expect(() => backendOption({ backend: 'gpu' })).to.throw(
+      UsageError,
+      /--backend: expected one of tensorflow, wasm, cpu, got "gpu"/,
+    );
     expect(backendOption({ backend: 'wasm' })).to.equal('wasm');
     expect(backendOption({})).to.equal(undefined);
   });
@@ -32,9 +47,12 @@ describe('cli: option values', () => {
       throw new Error(`${argv.join(' ')} was accepted`);
     };
     expect(problem(['--scroe', 'x.mid'])).to.equal('generate: unknown option --scroe (see groovebox generate --help)');
-    expect(problem(['loop.mid'])).to.equal('generate: unexpected argument "loop.mid": this command takes only options (see groovebox generate --help)');
+    expect(problem(['loop.mid'])).to.equal(
+      'generate: unexpected argument "loop.mid": this command takes only options (see groovebox generate --help)',
+    );
     expect(problem(['--out'])).to.equal('generate: --out: a value is missing (see groovebox generate --help)');
     expect(problem(['--json=yes'])).to.equal('generate: --json takes no value (see groovebox generate --help)');
-    for (const argv of [['--scroe'], ['loop.mid'], ['--out']]) expect(problem(argv)).to.not.match(/groovebox.*groovebox generate:|positional/);
+    for (const argv of [['--scroe'], ['loop.mid'], ['--out']])
+      expect(problem(argv)).to.not.match(/groovebox.*groovebox generate:|positional/);
   });
 });

@@ -1,5 +1,14 @@
 import { expect } from 'chai';
-import type { ButtonEvent, ButtonName, Buttons, KeyEvent, Rgb, StepGrid, TapHit, TapPad } from '../firmware-ts/devices/interfaces.js';
+import type {
+  ButtonEvent,
+  ButtonName,
+  Buttons,
+  KeyEvent,
+  Rgb,
+  StepGrid,
+  TapHit,
+  TapPad,
+} from '../firmware-ts/devices/interfaces.js';
 import { Listeners } from '../firmware-ts/support/listeners.js';
 import { GestureCapture } from '../firmware-ts/controls/capture.js';
 import { PanelModes } from '../firmware-ts/controls/panel-modes.js';
@@ -15,14 +24,31 @@ class VirtualPanel implements StepGrid, Buttons, TapPad {
   down = new Set<ButtonName>();
   frame: readonly Rgb[] = [];
   constructor(readonly clock: OfflineClock) {}
-  onKey(l: (e: KeyEvent) => void) { return this.keys.add(l); }
-  async show(colors: readonly Rgb[]) { this.frame = colors; }
-  onButton(l: (e: ButtonEvent) => void) { return this.buttons.add(l); }
-  isDown(b: ButtonName) { return this.down.has(b); }
-  onHit(l: (h: TapHit) => void) { return this.hits.add(l); }
+  onKey(l: (e: KeyEvent) => void) {
+    return this.keys.add(l);
+  }
+  async show(colors: readonly Rgb[]) {
+    this.frame = colors;
+  }
+  onButton(l: (e: ButtonEvent) => void) {
+    return this.buttons.add(l);
+  }
+  isDown(b: ButtonName) {
+    return this.down.has(b);
+  }
+  onHit(l: (h: TapHit) => void) {
+    return this.hits.add(l);
+  }
   async close() {}
-  key(key: number) { this.keys.emit({ key, pressed: true, time: this.clock.now() }); this.keys.emit({ key, pressed: false, time: this.clock.now() }); }
-  button(button: ButtonName, pressed: boolean) { if (pressed) this.down.add(button); else this.down.delete(button); this.buttons.emit({ button, pressed, time: this.clock.now() }); }
+  key(key: number) {
+    this.keys.emit({ key, pressed: true, time: this.clock.now() });
+    this.keys.emit({ key, pressed: false, time: this.clock.now() });
+  }
+  button(button: ButtonName, pressed: boolean) {
+    if (pressed) this.down.add(button);
+    else this.down.delete(button);
+    this.buttons.emit({ button, pressed, time: this.clock.now() });
+  }
 }
 
 describe('controls: GestureCapture on any panel implementation', () => {
@@ -37,9 +63,12 @@ describe('controls: GestureCapture on any panel implementation', () => {
     capture.onView((ui) => views.push(ui));
     await panel.show(capture.colors());
     expect(panel.frame.every((c) => c === UNSPECIFIED_COLOR)).to.equal(true);
-    panel.button('shift', true); panel.key(1); panel.button('shift', false);
+    panel.button('shift', true);
+    panel.key(1);
+    panel.button('shift', false);
     panel.key(0);
-    panel.button('page', true); panel.button('page', false);
+    panel.button('page', true);
+    panel.button('page', false);
     panel.key(0);
     // Step 1 plays in both bars (linked); its copy in bar 2, pressed on bar 2, goes off there only and unlinks.
     expect(capture.state.scores[1]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0]);
@@ -53,7 +82,8 @@ describe('controls: GestureCapture on any panel implementation', () => {
     const panel = new VirtualPanel(clock);
     const capture = new GestureCapture({ clock, bpm: () => 120 });
     new PanelModes({ capture }).attach({ grid: panel, buttons: panel, tapPad: panel });
-    panel.button('rec', true); panel.button('rec', false);
+    panel.button('rec', true);
+    panel.button('rec', false);
     expect(capture.recorder.phase()).to.equal('count-in');
     clock.advance(0.6); // second beat of the count-in: two rows lit
     const colors = capture.colors();
@@ -83,7 +113,7 @@ describe('controls: GestureCapture on any panel implementation', () => {
     expect(rows()).to.deep.equal(['lit', 'lit', 'lit', 'lit']);
   });
 
-  it('REC just after a take\'s last bar (in the grace for strokes still being scanned) keeps that take and starts the next', () => {
+  it("REC just after a take's last bar (in the grace for strokes still being scanned) keeps that take and starts the next", () => {
     const clock = new OfflineClock(5);
     const capture = new GestureCapture({ clock, bpm: () => 120, nextDownbeat: () => null, grace: 0.05 });
     const window = capture.rec()!;
@@ -95,7 +125,7 @@ describe('controls: GestureCapture on any panel implementation', () => {
     expect(capture.recorder.phase()).to.equal('count-in');
   });
 
-  it('starts a take on the running loop\'s next downbeat when the transport says so', () => {
+  it("starts a take on the running loop's next downbeat when the transport says so", () => {
     const clock = new OfflineClock(5);
     const capture = new GestureCapture({ clock, bpm: () => 120, nextDownbeat: () => 5.25 });
     const window = capture.rec()!;

@@ -1,6 +1,15 @@
 import { expect } from 'chai';
 import { flipPage, initialUi, nextMode, pressKey, type EditorUi } from '../firmware-ts/controls/editor.js';
-import { ACCENT_COLOR, DRUM_COLORS, EMPTY_COLOR, gridColors, MISSED_COLOR, AGREE_COLOR, PLAYHEAD_COLOR, UNSPECIFIED_COLOR } from '../firmware-ts/controls/led-view.js';
+import {
+  ACCENT_COLOR,
+  DRUM_COLORS,
+  EMPTY_COLOR,
+  gridColors,
+  MISSED_COLOR,
+  AGREE_COLOR,
+  PLAYHEAD_COLOR,
+  UNSPECIFIED_COLOR,
+} from '../firmware-ts/controls/led-view.js';
 import { drumState, emptyGestureState, type GestureState } from '../firmware-ts/controls/state.js';
 
 function keys(state: GestureState, ui: EditorUi, presses: [number, boolean][]): { state: GestureState; ui: EditorUi } {
@@ -10,7 +19,13 @@ function keys(state: GestureState, ui: EditorUi, presses: [number, boolean][]): 
 
 describe('controls: score and accent editor', () => {
   it('SHIFT + key selects a drum; keys toggle its steps on the shown bar; PAGE shows bar 2', () => {
-    let { state, ui } = keys(emptyGestureState(), initialUi(), [[1, true], [0, false], [4, false], [4, false], [8, false]]);
+    let { state, ui } = keys(emptyGestureState(), initialUi(), [
+      [1, true],
+      [0, false],
+      [4, false],
+      [4, false],
+      [8, false],
+    ]);
     expect(ui.drum).to.equal(1);
     // Bars linked (a new state): bar 1's steps play in bar 2 too.
     expect(state.scores[1]!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 8, 16, 24]);
@@ -18,7 +33,10 @@ describe('controls: score and accent editor', () => {
     ({ state, ui } = keys(state, ui, [[0, false]]));
     expect(state.scores[1]![16]).to.equal(0);
     expect(state.barsLinked).to.equal(false);
-    ({ state, ui } = keys(state, ui, [[12, true], [14, true]])); // bar 1, copy to bar 2
+    ({ state, ui } = keys(state, ui, [
+      [12, true],
+      [14, true],
+    ])); // bar 1, copy to bar 2
     expect(ui.bar).to.equal(0);
     expect(state.scores[1]!.slice(16)).to.deep.equal(state.scores[1]!.slice(0, 16));
     ({ state } = keys(state, ui, [[15, true]]));
@@ -32,10 +50,13 @@ describe('controls: score and accent editor', () => {
     let ui = nextMode(initialUi());
     expect(ui.mode).to.equal('accent');
     let state = emptyGestureState();
-    ({ state, ui } = keys(state, ui, [[2, false], [6, false]]));
+    ({ state, ui } = keys(state, ui, [
+      [2, false],
+      [6, false],
+    ]));
     expect(state.accentSource).to.equal('grid');
     expect(state.accent!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([2, 6, 18, 22]);
-    ({ state, ui } = keys(state, ui, [[9, true]]));
+    ({ state } = keys(state, ui, [[9, true]]));
     expect(state.accentSource).to.equal('taps');
     expect(state.accent).to.equal(null); // no taps yet
   });
@@ -58,14 +79,19 @@ describe('controls: score and accent editor', () => {
     expect(gridColors(state, ui)[7]).to.deep.equal(ACCENT_COLOR);
   });
 
-  it('shows the model\'s reconstruction: agreement, misses, and what it added', () => {
+  it("shows the model's reconstruction: agreement, misses, and what it added", () => {
     let state = emptyGestureState();
     let ui = initialUi();
-    ({ state, ui } = keys(state, ui, [[0, false], [4, false]]));
+    ({ state, ui } = keys(state, ui, [
+      [0, false],
+      [4, false],
+    ]));
     ui = nextMode(nextMode(ui));
     expect(ui.mode).to.equal('interpretation');
     const scores = Array.from({ length: 9 }, () => new Float32Array(32));
-    scores[0][0] = 0.9; scores[0][4] = 0.1; scores[0][8] = 0.6;
+    scores[0][0] = 0.9;
+    scores[0][4] = 0.1;
+    scores[0][8] = 0.6;
     const colors = gridColors(state, ui, { interpretation: { scores } });
     expect(colors[0]).to.deep.equal(AGREE_COLOR);
     expect(colors[4]).to.deep.equal(MISSED_COLOR);

@@ -28,7 +28,7 @@ describe('gestures: bar 2 repeats bar 1 until edited on its own', () => {
     ({ state, ui } = press(state, ui, 8)); // off again, in both bars
     expect(onSteps(state.scores[0])).to.deep.equal([0, 16]);
     ui = nextMode(ui); // accent
-    ({ state, ui } = press(state, ui, 4));
+    ({ state } = press(state, ui, 4));
     expect(onSteps(state.accent)).to.deep.equal([4, 20]);
     expect(state.barsLinked).to.equal(true);
   });
@@ -42,7 +42,7 @@ describe('gestures: bar 2 repeats bar 1 until edited on its own', () => {
     expect(state.barsLinked).to.equal(false);
     expect(onSteps(state.scores[0])).to.deep.equal([0, 16, 18]);
     ui = flipPage(ui);
-    ({ state, ui } = press(state, ui, 4));
+    ({ state } = press(state, ui, 4));
     expect(onSteps(state.scores[0])).to.deep.equal([0, 4, 16, 18]);
   });
 
@@ -66,7 +66,7 @@ describe('gestures: bar 2 repeats bar 1 until edited on its own', () => {
     expect(onSteps(state.scores[1])).to.deep.equal([4, 20]);
     expect(state.barsLinked).to.equal(true);
     ui = flipPage(ui); // back on bar 1
-    ({ state, ui } = press(state, ui, 12));
+    ({ state } = press(state, ui, 12));
     expect(onSteps(state.scores[1])).to.deep.equal([4, 12, 20, 28]);
   });
 
@@ -76,9 +76,18 @@ describe('gestures: bar 2 repeats bar 1 until edited on its own', () => {
     expect(gestureStateFromJSON(JSON.parse(JSON.stringify(state)))).to.deep.equal(state);
     const { barsLinked: _dropped, ...old } = state;
     expect(gestureStateFromJSON(JSON.parse(JSON.stringify(old))).barsLinked).to.equal(false);
-    const differs = { ...state, scores: state.scores.map((row) => (row ? row.map((v, i) => (i === 20 ? 1 : v)) : row)) };
-    expect(() => gestureStateFromJSON(differs)).to.throw(TypeError, /^gestures\.barsLinked: true, but bar 2 differs from bar 1/);
-    expect(() => gestureStateFromJSON({ ...state, barsLinked: 'yes' })).to.throw(TypeError, /^gestures\.barsLinked: expected true or false, got "yes"$/);
+    const differs = {
+      ...state,
+      scores: state.scores.map((row) => (row ? row.map((v, i) => (i === 20 ? 1 : v)) : row)),
+    };
+    expect(() => gestureStateFromJSON(differs)).to.throw(
+      TypeError,
+      /^gestures\.barsLinked: true, but bar 2 differs from bar 1/,
+    );
+    expect(() => gestureStateFromJSON({ ...state, barsLinked: 'yes' })).to.throw(
+      TypeError,
+      /^gestures\.barsLinked: expected true or false, got "yes"$/,
+    );
   });
 
   it('slots: a new slot keeps the flag; a slot file written before linking loads unlinked, and a bar-1 edit then leaves bar 2 alone', async () => {
@@ -97,8 +106,17 @@ describe('gestures: bar 2 repeats bar 1 until edited on its own', () => {
       kick[0] = 1;
       const oldFile = {
         format: SLOT_FORMAT,
-        gestures: { scores: [kick, null, null, null, null, null, null, null, null], groove: null, accent: null, accentSource: 'none' },
-        loop: null, bpm: 100, model: 'ag11', temperature: 1, seed: 5,
+        gestures: {
+          scores: [kick, null, null, null, null, null, null, null, null],
+          groove: null,
+          accent: null,
+          accentSource: 'none',
+        },
+        loop: null,
+        bpm: 100,
+        model: 'ag11',
+        temperature: 1,
+        seed: 5,
       };
       fs.mkdirSync(store.slotDir(1), { recursive: true });
       fs.writeFileSync(store.slotFile(1), JSON.stringify(oldFile));

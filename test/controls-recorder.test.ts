@@ -29,14 +29,18 @@ describe('controls: tap recorder', () => {
     clock.advanceTo(106.2);
     expect(takes).to.have.length(1);
     const g = takes[0].groove!;
-    expect(Array.from(g.hits).map((h, i) => (h ? i : -1)).filter((i) => i >= 0)).to.deep.equal([0, 4, 31]);
+    expect(
+      Array.from(g.hits)
+        .map((h, i) => (h ? i : -1))
+        .filter((i) => i >= 0),
+    ).to.deep.equal([0, 4, 31]);
     expect(g.offsets[0]).to.be.closeTo(-0.5, 1e-6);
     expect(g.offsets[4]).to.be.closeTo(0.8, 1e-6);
     expect(g.velocities[0]).to.be.closeTo(0.8, 1e-6);
     expect(recorder.phase()).to.equal('idle');
   });
 
-  it('starts on the running loop\'s next downbeat without a count-in', () => {
+  it("starts on the running loop's next downbeat without a count-in", () => {
     const { recorder } = rig();
     const w = recorder.arm(100.5);
     expect(w.start).to.equal(100.5);

@@ -1,8 +1,17 @@
 import { expect } from 'chai';
 import { accentFromGroove, emptyGroove } from '../firmware-ts/pattern/gestures.js';
 import {
-  clearDrum, copyBar, drumState, emptyGestureState, gestureStateFromJSON, releaseDrum, setAccentSource, setGroove, toggleAccent,
-  toggleStep, toGestures,
+  clearDrum,
+  copyBar,
+  drumState,
+  emptyGestureState,
+  gestureStateFromJSON,
+  releaseDrum,
+  setAccentSource,
+  setGroove,
+  toggleAccent,
+  toggleStep,
+  toGestures,
 } from '../firmware-ts/controls/state.js';
 
 describe('controls: GestureState', () => {
@@ -25,7 +34,10 @@ describe('controls: GestureState', () => {
   it('never mutates: every edit returns a new state', () => {
     const a = toggleStep(emptyGestureState(), 0, 0);
     const before = JSON.stringify(a);
-    toggleStep(a, 0, 1); clearDrum(a, 0); copyBar(a, 0); toggleAccent(a, 3);
+    toggleStep(a, 0, 1);
+    clearDrum(a, 0);
+    copyBar(a, 0);
+    toggleAccent(a, 3);
     expect(JSON.stringify(a)).to.equal(before);
   });
 
@@ -37,12 +49,18 @@ describe('controls: GestureState', () => {
 
   it('takes the accent from the taps by the paper rule and follows a new groove', () => {
     const g = emptyGroove();
-    [0, 4, 8, 12].forEach((s, i) => { g.hits[s] = 1; g.velocities[s] = [0.9, 0.4, 0.4, 0.4][i]; });
+    [0, 4, 8, 12].forEach((s, i) => {
+      g.hits[s] = 1;
+      g.velocities[s] = [0.9, 0.4, 0.4, 0.4][i];
+    });
     let s = setAccentSource(setGroove(emptyGestureState(), g), 'taps');
     expect(s.accent).to.deep.equal(Array.from(accentFromGroove(g)));
     expect(s.accent![0]).to.equal(1);
     const g2 = emptyGroove();
-    [2, 6, 10].forEach((st, i) => { g2.hits[st] = 1; g2.velocities[st] = [0.3, 1, 0.3][i]; });
+    [2, 6, 10].forEach((st, i) => {
+      g2.hits[st] = 1;
+      g2.velocities[st] = [0.3, 1, 0.3][i];
+    });
     s = setGroove(s, g2);
     expect(s.accent!.map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).to.deep.equal([6]);
     // drawn on the grid: a new groove leaves it alone
@@ -53,13 +71,19 @@ describe('controls: GestureState', () => {
 
   it('round-trips through JSON and rejects bad input with a line naming the field', () => {
     const g = emptyGroove();
-    g.hits[3] = 1; g.velocities[3] = 0.5; g.offsets[3] = -0.25;
+    g.hits[3] = 1;
+    g.velocities[3] = 0.5;
+    g.offsets[3] = -0.25;
     const s = toggleAccent(setGroove(clearDrum(toggleStep(emptyGestureState(), 0, 0), 3), g), 1);
     expect(gestureStateFromJSON(JSON.parse(JSON.stringify(s)))).to.deep.equal(s);
     const bad = JSON.parse(JSON.stringify(s));
-    bad.scores[2] = new Array(32).fill(0); bad.scores[2][7] = 2;
-    expect(() => gestureStateFromJSON(bad)).to.throw(/gestures\.scores\[2\] \(closedHat\)\[7\]: expected 0 or 1, got 2/);
-    const bad2 = JSON.parse(JSON.stringify(s)); bad2.groove.offsets[3] = 1.5;
+    bad.scores[2] = new Array(32).fill(0);
+    bad.scores[2][7] = 2;
+    expect(() => gestureStateFromJSON(bad)).to.throw(
+      /gestures\.scores\[2\] \(closedHat\)\[7\]: expected 0 or 1, got 2/,
+    );
+    const bad2 = JSON.parse(JSON.stringify(s));
+    bad2.groove.offsets[3] = 1.5;
     expect(() => gestureStateFromJSON(bad2)).to.throw(/groove\.offsets\[3\]: expected a number -1\.\.1, got 1\.5/);
     expect(() => gestureStateFromJSON({ scores: [] })).to.throw(/expected 9 entries/);
     expect(() => toggleStep(s, 9, 0)).to.throw(/drum 9: expected 0\.\.8/);

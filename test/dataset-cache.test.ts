@@ -19,7 +19,8 @@ describe('dataset: binary cache', () => {
     process.env.GROOVEBOX_CACHE = cache;
   });
   after(() => {
-    if (saved === undefined) delete process.env.GROOVEBOX_CACHE; else process.env.GROOVEBOX_CACHE = saved;
+    if (saved === undefined) delete process.env.GROOVEBOX_CACHE;
+    else process.env.GROOVEBOX_CACHE = saved;
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(cache, { recursive: true, force: true });
   });
@@ -34,12 +35,23 @@ describe('dataset: binary cache', () => {
     const { result, built } = load();
     expect(built).to.equal(true);
     expect(cacheFolder()).to.equal(path.join(cache, 'dataset'));
-    expect(fs.readdirSync(cacheFolder()).sort()).to.deep.equal(['index.json', `test-${result.hash}.f32`, `train-${result.hash}.f32`, `validation-${result.hash}.f32`]);
+    expect(fs.readdirSync(cacheFolder()).sort()).to.deep.equal([
+      'index.json',
+      `test-${result.hash}.f32`,
+      `train-${result.hash}.f32`,
+      `validation-${result.hash}.f32`,
+    ]);
     expect(result.splits.train.count).to.equal(6);
     expect(result.splits.validation.count).to.equal(0);
     expect(result.splits.test.count).to.equal(1);
     expect(result.splits.train.data.length).to.equal(6 * PATTERN_TENSOR_SIZE);
-    expect(result.splits.train.meta[0]).to.deep.equal({ file: 'a/groove.mid', bar: 0, style: 'funk', beatType: 'beat', drummer: 'drummer1' });
+    expect(result.splits.train.meta[0]).to.deep.equal({
+      file: 'a/groove.mid',
+      bar: 0,
+      style: 'funk',
+      beatType: 'beat',
+      drummer: 'drummer1',
+    });
     // The stored tensor decodes to the pattern the MIDI reader gives for that file.
     const fromCache = tensorDataToPattern(result.splits.train.data, 0);
     const fromFile = readPatterns(fixture('groove.mid'), 'groove.mid')[0];

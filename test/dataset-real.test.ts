@@ -17,14 +17,22 @@ describe('dataset: the real Groove MIDI Dataset', () => {
   before(function () {
     if (fs.existsSync(path.join(dir, 'info.csv'))) return;
     if (process.env.GROOVEBOX_REQUIRE_DATA === '1') {
-      throw new Error(`GROOVEBOX_REQUIRE_DATA=1 but the Groove MIDI Dataset is missing: ${path.join(dir, 'info.csv')} not found`);
+      throw new Error(
+        `GROOVEBOX_REQUIRE_DATA=1 but the Groove MIDI Dataset is missing: ${path.join(dir, 'info.csv')} not found`,
+      );
     }
-    console.log(`    (skipped: no Groove MIDI Dataset at ${dir}; set GROOVEBOX_DATA, see README "Getting the dataset")`);
+    console.log(
+      `    (skipped: no Groove MIDI Dataset at ${dir}; set GROOVEBOX_DATA, see README "Getting the dataset")`,
+    );
     this.skip();
   });
 
   it('gives the published window counts through `groovebox dataset stats --json`', function () {
-    const stdout = execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'firmware-ts', 'cli', 'main.js'), 'dataset', 'stats', '--json', '--data', dir], { encoding: 'utf8' });
+    const stdout = execFileSync(
+      process.execPath,
+      [path.join(PROJECT_ROOT, 'dist', 'firmware-ts', 'cli', 'main.js'), 'dataset', 'stats', '--json', '--data', dir],
+      { encoding: 'utf8' },
+    );
     const stats = JSON.parse(stdout);
     expect(stats.windows).to.deep.equal(WINDOWS);
     expect(stats.emptyWindows).to.deep.equal(EMPTY_WINDOWS);

@@ -75,16 +75,25 @@ describe('devices: ADS1115', () => {
     const { bus } = await rig();
     const adc = await Ads1115.open({ bus });
     bus.failNext(0x48, 'EIO');
-    await adc.readConversion().then(() => expect.fail('should throw'), (err) => expect(err.code).to.equal('EIO'));
+    await adc.readConversion().then(
+      () => expect.fail('should throw'),
+      (err) => expect(err.code).to.equal('EIO'),
+    );
     bus.reset();
     await adc.readConversion();
-    expect(bus.traffic.map((t) => [t.op, t.bytes.length])).to.deep.equal([['write', 1], ['read', 2]]);
+    expect(bus.traffic.map((t) => [t.op, t.bytes.length])).to.deep.equal([
+      ['write', 1],
+      ['read', 2],
+    ]);
   });
 
   it('rejects a chip that does not take the config, naming it', async () => {
     const { bus, chip } = await rig();
     chip.onWrite = () => {}; // a chip that acknowledges but ignores writes
-    try { await Ads1115.open({ bus }); expect.fail('should throw'); } catch (err) {
+    try {
+      await Ads1115.open({ bus });
+      expect.fail('should throw');
+    } catch (err) {
       expect((err as Error).message).to.match(/ADS1115.*0x48.*wrote 0x42E0: not an ADS1115/);
     }
   });
@@ -150,7 +159,10 @@ describe('devices: ADS1115', () => {
     await run(clock, chip, 0.5);
     // The cable comes loose for 0.2 s: no answers, no conversions; the chip comes back with power-on registers.
     bus.failNext(0x48, 'EIO', Infinity);
-    for (const end = clock.now() + 0.2; clock.now() < end;) { clock.advance(0.005); await settle(); }
+    for (const end = clock.now() + 0.2; clock.now() < end;) {
+      clock.advance(0.005);
+      await settle();
+    }
     chip.powerCycle();
     bus.clearFailures();
     expect(chip.convert(), 'a reset chip is single-shot: it converts nothing').to.equal(false);
@@ -223,7 +235,9 @@ describe('devices: ADS1115', () => {
     }
     expect(clock.now() - 0.3).to.be.within(0.1, 0.2);
     expect(sampler.samples, 'nothing read while RDY was silent').to.equal(beforeCut);
-    expect(log.lines.find((l) => l.level === 'warn')?.message).to.match(/ALERT\/RDY silent on BCM 27: reading by polling instead \(check the wire to ADS1115 ALERT\/RDY/);
+    expect(log.lines.find((l) => l.level === 'warn')?.message).to.match(
+      /ALERT\/RDY silent on BCM 27: reading by polling instead \(check the wire to ADS1115 ALERT\/RDY/,
+    );
     expect(sampler.trouble()).to.equal('tap pad: no ALERT/RDY pulses, check the wire to BCM 27');
     await run(clock, chip, clock.now() + 0.01);
     expect(sampler.trouble(), 'samples flow again').to.equal(null);
@@ -290,7 +304,11 @@ describe('devices: ADS1115', () => {
     await run(clock, chip, 1.0);
     const taps = log.lines.filter((l) => l.level === 'debug' && l.message.startsWith('tap:')).map((l) => l.message);
     expect(taps).to.have.length(2);
-    taps.forEach((line, i) => expect(line).to.match(new RegExp(`^tap: peak \\d+% of full scale \\(\\d\\.\\d\\d V\\), velocity ${hits[i].velocity.toFixed(2)}$`)));
+    taps.forEach((line, i) =>
+      expect(line).to.match(
+        new RegExp(`^tap: peak \\d+% of full scale \\(\\d\\.\\d\\d V\\), velocity ${hits[i].velocity.toFixed(2)}$`),
+      ),
+    );
     const volts = taps.map((line) => Number(/\((\d\.\d\d) V\)/.exec(line)![1]));
     expect(volts[0], 'the louder stroke peaks higher').to.be.greaterThan(volts[1]);
     await pad.close();
@@ -303,7 +321,18 @@ describe('devices: ADS1115', () => {
     const written: string[] = [];
     const boxLog = namespacedLog('groovebox:tap-pad', { out: (l) => written.push(l), err: (l) => written.push(l) });
     let formatted = 0;
-    const counting = { ...boxLog, debug: (m: LogMessage) => boxLog.debug(typeof m === 'function' ? () => { formatted++; return m(); } : m) };
+    const counting = {
+      ...boxLog,
+      debug: (m: LogMessage) =>
+        boxLog.debug(
+          typeof m === 'function'
+            ? () => {
+                formatted++;
+                return m();
+              }
+            : m,
+        ),
+    };
     try {
       const pad = await Ads1115TapPad.open({ bus, clock, ready, log: counting });
       const hits: TapHit[] = [];

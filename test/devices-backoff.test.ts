@@ -13,14 +13,22 @@ describe('devices: I2C retry backoff', () => {
     let errors = 0;
     for (let i = 0; i < 8600; i++) {
       clock.advance(1 / 860);
-      if (i % 100 === 50) { backoff.failed(eio); errors++; } else backoff.succeeded();
+      if (i % 100 === 50) {
+        backoff.failed(eio);
+        errors++;
+      } else backoff.succeeded();
       expect(backoff.failing, 'a single glitch is not an outage').to.equal(false);
     }
     expect(log.lines.map((l) => l.level)).to.deep.equal(['warn']);
-    for (let i = 0; i < 5 * 860; i++) { clock.advance(1 / 860); backoff.succeeded(); }
+    for (let i = 0; i < 5 * 860; i++) {
+      clock.advance(1 / 860);
+      backoff.succeeded();
+    }
     expect(log.lines).to.have.length(2);
     expect(log.lines[1].level).to.equal('info');
-    expect(log.lines[1].message).to.equal(`ADS1115 @0x48: running cleanly again; ${errors} bus error(s) since the warning (the last: EIO)`);
+    expect(log.lines[1].message).to.equal(
+      `ADS1115 @0x48: running cleanly again; ${errors} bus error(s) since the warning (the last: EIO)`,
+    );
     // The next glitch is news again.
     backoff.failed(eio);
     expect(log.count('warn')).to.equal(2);

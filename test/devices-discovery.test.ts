@@ -16,7 +16,13 @@ describe('devices: discovery', () => {
     const clock = new OfflineClock();
     const bus = new FakeI2cBus().attach(0x2e, new FakeSeesaw()); // grid present, no ADC at 0x48
     const log = new MemoryLog();
-    const found = await discoverDevices({ clock, log, openI2c: async () => bus, openGpio: async () => new FakeGpio(clock), wait: async () => {} });
+    const found = await discoverDevices({
+      clock,
+      log,
+      openI2c: async () => bus,
+      openGpio: async () => new FakeGpio(clock),
+      wait: async () => {},
+    });
     expect(found.stepGrid).to.not.equal(null);
     expect(found.buttons).to.not.equal(null);
     expect(found.tempo).to.not.equal(null);
@@ -32,7 +38,13 @@ describe('devices: discovery', () => {
     const adc = new FakeAds1115(clock);
     const bus = new FakeI2cBus().attach(0x2e, new FakeSeesaw()).attach(0x48, adc);
     const gpio = new FakeGpio(clock);
-    const found = await discoverDevices({ clock, log: new MemoryLog(), openI2c: async () => bus, openGpio: async () => gpio, wait: async () => {} });
+    const found = await discoverDevices({
+      clock,
+      log: new MemoryLog(),
+      openI2c: async () => bus,
+      openGpio: async () => gpio,
+      wait: async () => {},
+    });
     adc.wireReady(gpio.pin(DEFAULT_SIGNAL_PINS.padReady));
     const sampler = (found.tapPad as Ads1115TapPad).sampler;
     const before = sampler.samples;
@@ -51,7 +63,14 @@ describe('devices: discovery', () => {
     const bus = new FakeI2cBus().attach(0x2e, new FakeSeesaw()).attach(0x48, adc);
     const gpio = new FakeGpio(clock);
     const logs = new MemoryLogs();
-    const found = await discoverDevices({ clock, log: logs.factory('devices'), driverLogs: logs.factory, openI2c: async () => bus, openGpio: async () => gpio, wait: async () => {} });
+    const found = await discoverDevices({
+      clock,
+      log: logs.factory('devices'),
+      driverLogs: logs.factory,
+      openI2c: async () => bus,
+      openGpio: async () => gpio,
+      wait: async () => {},
+    });
     adc.wireReady(gpio.pin(DEFAULT_SIGNAL_PINS.padReady));
     for (let i = 0; i < 20; i++) {
       clock.advance(1 / 860);
@@ -70,14 +89,20 @@ describe('devices: discovery', () => {
       clock: new OfflineClock(),
       log,
       openI2c: () => openI2cBus(1, '/nonexistent/i2c-1'),
-      openGpio: async () => { throw new DeviceMissingError('gpio', '/sys/class/gpio does not exist'); },
+      openGpio: async () => {
+        throw new DeviceMissingError('gpio', '/sys/class/gpio does not exist');
+      },
     });
     expect([found.stepGrid, found.tapPad, found.buttons, found.tempo]).to.deep.equal([null, null, null, null]);
     expect(found.missing.map((m) => m.device)).to.deep.equal(Object.values(DEVICE_NAMES));
     const warnings = log.lines.filter((l) => l.level === 'warn').map((l) => l.message);
     expect(warnings).to.have.length(4);
-    expect(warnings[0]).to.match(/^NeoTrellis step grid \(seesaw at 0x2E\) not available: no I2C bus: \/nonexistent\/i2c-1 does not exist .*; carrying on without it$/);
-    expect(warnings[1]).to.match(/^ADS1115 tap pad ADC \(0x48\) not available: no I2C bus: \/nonexistent\/i2c-1 does not exist/);
+    expect(warnings[0]).to.match(
+      /^NeoTrellis step grid \(seesaw at 0x2E\) not available: no I2C bus: \/nonexistent\/i2c-1 does not exist .*; carrying on without it$/,
+    );
+    expect(warnings[1]).to.match(
+      /^ADS1115 tap pad ADC \(0x48\) not available: no I2C bus: \/nonexistent\/i2c-1 does not exist/,
+    );
     expect(warnings.slice(2)).to.deep.equal([
       'function buttons not available: no GPIO: /sys/class/gpio does not exist; carrying on without it',
       'tempo encoder not available: no GPIO: /sys/class/gpio does not exist; carrying on without it',
@@ -88,9 +113,17 @@ describe('devices: discovery', () => {
   it('names a grid that does not answer as it names a grid without a bus', async () => {
     const clock = new OfflineClock();
     const log = new MemoryLog();
-    const found = await discoverDevices({ clock, log, openI2c: async () => new FakeI2cBus(), openGpio: async () => new FakeGpio(clock), wait: async () => {} });
+    const found = await discoverDevices({
+      clock,
+      log,
+      openI2c: async () => new FakeI2cBus(),
+      openGpio: async () => new FakeGpio(clock),
+      wait: async () => {},
+    });
     expect(found.missing.map((m) => m.device)).to.deep.equal([DEVICE_NAMES.stepGrid, DEVICE_NAMES.tapPad]);
-    expect(log.count('warn', 'NeoTrellis step grid (seesaw at 0x2E) not available: no answer on the I2C bus')).to.equal(1);
+    expect(log.count('warn', 'NeoTrellis step grid (seesaw at 0x2E) not available: no answer on the I2C bus')).to.equal(
+      1,
+    );
     await found.close();
   });
 });

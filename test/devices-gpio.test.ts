@@ -28,9 +28,18 @@ describe('devices: GPIO lines and sysfs numbers', () => {
   after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
 
   it('resolves BCM to the sysfs number from the header chip base (kernel >= 6.6 offsets)', () => {
-    const pi4 = fakeSysfs([{ name: 'gpiochip512', base: 512, ngpio: 58, label: 'pinctrl-bcm2711' }, { name: 'gpiochip570', base: 570, ngpio: 8, label: 'raspberrypi-exp-gpio' }]);
-    const pi5 = fakeSysfs([{ name: 'gpiochip512', base: 512, ngpio: 32, label: 'gpio-brcmstb@107d508500' }, { name: 'gpiochip571', base: 571, ngpio: 54, label: 'pinctrl-rp1' }]);
-    const old = fakeSysfs([{ name: 'gpiochip0', base: 0, ngpio: 54, label: 'pinctrl-bcm2835' }, { name: 'gpiochip504', base: 504, ngpio: 8, label: 'raspberrypi-exp-gpio' }]);
+    const pi4 = fakeSysfs([
+      { name: 'gpiochip512', base: 512, ngpio: 58, label: 'pinctrl-bcm2711' },
+      { name: 'gpiochip570', base: 570, ngpio: 8, label: 'raspberrypi-exp-gpio' },
+    ]);
+    const pi5 = fakeSysfs([
+      { name: 'gpiochip512', base: 512, ngpio: 32, label: 'gpio-brcmstb@107d508500' },
+      { name: 'gpiochip571', base: 571, ngpio: 54, label: 'pinctrl-rp1' },
+    ]);
+    const old = fakeSysfs([
+      { name: 'gpiochip0', base: 0, ngpio: 54, label: 'pinctrl-bcm2835' },
+      { name: 'gpiochip504', base: 504, ngpio: 8, label: 'raspberrypi-exp-gpio' },
+    ]);
     roots.push(pi4, pi5, old);
     expect(sysfsNumberForBcm(17, pi4)).to.equal(529);
     expect(sysfsNumberForBcm(17, pi5)).to.equal(588);
@@ -41,7 +50,9 @@ describe('devices: GPIO lines and sysfs numbers', () => {
     const odd = fakeSysfs([{ name: 'gpiochip0', base: 0, ngpio: 16, label: 'some-expander' }]);
     roots.push(odd);
     expect(() => sysfsNumberForBcm(5, odd)).to.throw(DeviceMissingError, /found gpiochip0 "some-expander"/);
-    expect(() => sysfsNumberForBcm(40, odd, 'PLAY button')).to.throw(/PLAY button: BCM line 40 is not a header GPIO \(expected an integer 0\.\.27\)/);
+    expect(() => sysfsNumberForBcm(40, odd, 'PLAY button')).to.throw(
+      /PLAY button: BCM line 40 is not a header GPIO \(expected an integer 0\.\.27\)/,
+    );
     expect(() => sysfsNumberForBcm(5, '/nonexistent/gpio')).to.throw(DeviceMissingError, /does not exist/);
   });
 
@@ -49,7 +60,11 @@ describe('devices: GPIO lines and sysfs numbers', () => {
     const clock = new OfflineClock();
     const gpio = new FakeGpio(clock);
     const seen: Record<string, number[]> = { falling: [], rising: [], both: [] };
-    const lines = [[27, 'falling'], [17, 'rising'], [4, 'both']] as const;
+    const lines = [
+      [27, 'falling'],
+      [17, 'rising'],
+      [4, 'both'],
+    ] as const;
     for (const [bcm, edge] of lines) {
       const pin = await gpio.input(bcm, { edge, label: `${edge} watch` });
       pin.onEdge((level) => seen[edge].push(level));
@@ -62,7 +77,10 @@ describe('devices: GPIO lines and sysfs numbers', () => {
   });
 
   it('reports missing sysfs GPIO as a DeviceMissingError (this machine has none)', async () => {
-    try { await openOnoffGpio({ clock: new OfflineClock(), sysfsRoot: '/nonexistent/gpio' }); expect.fail('should throw'); } catch (err) {
+    try {
+      await openOnoffGpio({ clock: new OfflineClock(), sysfsRoot: '/nonexistent/gpio' });
+      expect.fail('should throw');
+    } catch (err) {
       expect(err).to.be.instanceOf(DeviceMissingError);
       expect((err as DeviceMissingError).device).to.equal('gpio');
     }
@@ -82,11 +100,23 @@ describe('devices: debounced buttons', () => {
   it('reports one press for a bouncing contact, stamped with the first edge', async () => {
     const { clock, gpio, buttons, events } = await rig();
     const play = gpio.pin(5);
-    play.set(1); clock.advance(0.0005); play.set(0); clock.advance(0.0005); play.set(1); clock.advance(0.001); play.set(0); clock.advance(0.0003); play.set(1);
+    play.set(1);
+    clock.advance(0.0005);
+    play.set(0);
+    clock.advance(0.0005);
+    play.set(1);
+    clock.advance(0.001);
+    play.set(0);
+    clock.advance(0.0003);
+    play.set(1);
     clock.advance(0.05);
     expect(events).to.deep.equal([{ button: 'play', pressed: true, time: 10 }]);
     expect(buttons.isDown('play')).to.equal(true);
-    play.set(0); clock.advance(0.002); play.set(1); clock.advance(0.001); play.set(0);
+    play.set(0);
+    clock.advance(0.002);
+    play.set(1);
+    clock.advance(0.001);
+    play.set(0);
     clock.advance(0.05);
     expect(events.map((e) => e.pressed)).to.deep.equal([true, false]);
     expect(buttons.isDown('play')).to.equal(false);
@@ -95,20 +125,32 @@ describe('devices: debounced buttons', () => {
   it('does not lose a release that happens inside the lockout', async () => {
     const { clock, gpio, events } = await rig();
     const rec = gpio.pin(6);
-    rec.set(1); clock.advance(0.004); rec.set(0);
+    rec.set(1);
+    clock.advance(0.004);
+    rec.set(0);
     clock.advance(0.02);
-    expect(events.map((e) => [e.button, e.pressed])).to.deep.equal([['rec', true], ['rec', false]]);
+    expect(events.map((e) => [e.button, e.pressed])).to.deep.equal([
+      ['rec', true],
+      ['rec', false],
+    ]);
     expect(events[1].time).to.be.closeTo(10.01, 1e-9);
   });
 
   it('keeps buttons apart and validates the wiring', async () => {
     const { clock, gpio, events } = await rig();
-    gpio.pin(22).set(1); gpio.pin(26).set(1);
+    gpio.pin(22).set(1);
+    gpio.pin(26).set(1);
     clock.advance(0.02);
     expect(events.map((e) => e.button)).to.deep.equal(['shift', 'generate']);
     const other = new FakeGpio(clock);
-    await GpioButtons.open({ gpio: other, clock, pins: { play: 6 } }).then(() => expect.fail('should throw'), (err) => expect(err.message).to.match(/play and rec are both on BCM 6/));
-    await GpioButtons.open({ gpio: new FakeGpio(clock), clock, debounce: 1 }).then(() => expect.fail('should throw'), (err) => expect(err.message).to.match(/debounce time: expected 0\.\.0\.2 s, got 1/));
+    await GpioButtons.open({ gpio: other, clock, pins: { play: 6 } }).then(
+      () => expect.fail('should throw'),
+      (err) => expect(err.message).to.match(/play and rec are both on BCM 6/),
+    );
+    await GpioButtons.open({ gpio: new FakeGpio(clock), clock, debounce: 1 }).then(
+      () => expect.fail('should throw'),
+      (err) => expect(err.message).to.match(/debounce time: expected 0\.\.0\.2 s, got 1/),
+    );
   });
 });
 
@@ -119,12 +161,28 @@ describe('devices: tempo encoder', () => {
     const encoder = await RotaryEncoder.open({ gpio });
     const turns: number[] = [];
     encoder.onTurn((d) => turns.push(d));
-    const a = gpio.pin(23), b = gpio.pin(24);
-    const cw = (): void => { a.set(1); b.set(1); a.set(0); b.set(0); };
-    const ccw = (): void => { b.set(1); a.set(1); b.set(0); a.set(0); };
-    cw(); cw(); ccw();
+    const a = gpio.pin(23),
+      b = gpio.pin(24);
+    const cw = (): void => {
+      a.set(1);
+      b.set(1);
+      a.set(0);
+      b.set(0);
+    };
+    const ccw = (): void => {
+      b.set(1);
+      a.set(1);
+      b.set(0);
+      a.set(0);
+    };
+    cw();
+    cw();
+    ccw();
     // bounce on A inside a detent: back and forth, no count
-    a.set(1); a.set(0); a.set(1); a.set(0);
+    a.set(1);
+    a.set(0);
+    a.set(1);
+    a.set(0);
     expect(turns).to.deep.equal([1, 1, -1]);
   });
 });

@@ -2,18 +2,28 @@ import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { ArecordInput, type Spawn } from '../firmware-ts/devices/microphone/arecord-input.js';
-import { AudioOnsetDetector, detectOnsets, type AudioOnset } from '../firmware-ts/devices/microphone/audio-onset-detector.js';
+import {
+  AudioOnsetDetector,
+  detectOnsets,
+  type AudioOnset,
+} from '../firmware-ts/devices/microphone/audio-onset-detector.js';
 import { FakeAudioInput } from '../firmware-ts/devices/microphone/fake-audio-input.js';
 import { MicrophoneTapPad } from '../firmware-ts/devices/microphone/microphone-tap-pad.js';
 import { SampleTimeline } from '../firmware-ts/devices/microphone/sample-timeline.js';
-import { renderTaps, roomNoise, type SyntheticTap, type TapSound } from '../firmware-ts/devices/microphone/synthetic-taps.js';
+import {
+  renderTaps,
+  roomNoise,
+  type SyntheticTap,
+  type TapSound,
+} from '../firmware-ts/devices/microphone/synthetic-taps.js';
 import type { TapHit } from '../firmware-ts/devices/interfaces.js';
 import { silentLog } from '../firmware-ts/support/log.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 
 const RATE = 48000;
 
-const taps = (times: number[], sound: TapSound = 'click', amplitude = 0.5): SyntheticTap[] => times.map((time) => ({ time, amplitude, sound }));
+const taps = (times: number[], sound: TapSound = 'click', amplitude = 0.5): SyntheticTap[] =>
+  times.map((time) => ({ time, amplitude, sound }));
 
 function detect(audio: Float32Array, options = {}, block = 128): AudioOnset[] {
   return detectOnsets(audio, { sampleRate: RATE, ...options }, block);
@@ -44,7 +54,11 @@ describe('devices: microphone onset detector', () => {
 
   it('takes velocity from the level: louder is higher, within 0..1', () => {
     const amplitudes = [0.05, 0.15, 0.4, 0.9];
-    const audio = renderTaps(amplitudes.map((amplitude, k) => ({ time: 0.3 + 0.3 * k, amplitude, sound: 'clap' as const })), 1.6, RATE);
+    const audio = renderTaps(
+      amplitudes.map((amplitude, k) => ({ time: 0.3 + 0.3 * k, amplitude, sound: 'clap' as const })),
+      1.6,
+      RATE,
+    );
     const v = detect(audio).map((o) => o.velocity);
     expect(v).to.have.length(4);
     for (let k = 1; k < 4; k++) expect(v[k], `velocities ${v.join(' ')}`).to.be.greaterThan(v[k - 1]);
@@ -69,20 +83,25 @@ describe('devices: microphone onset detector', () => {
   });
 
   it('knows of an onset within 20 ms of the sound at 128-sample blocks', () => {
-    for (const onset of detect(renderTaps(taps([0.2, 0.55, 0.9], 'clap'), 1.2, RATE))) expect(onset.knownAt - onset.time).to.be.within(0, 0.02);
+    for (const onset of detect(renderTaps(taps([0.2, 0.55, 0.9], 'clap'), 1.2, RATE)))
+      expect(onset.knownAt - onset.time).to.be.within(0, 0.02);
   });
 
   it('stamps onsets on the clock of the blocks it is given', () => {
     const detector = new AudioOnsetDetector({ sampleRate: RATE });
     const audio = renderTaps(taps([0.25]), 0.5, RATE);
     const found: AudioOnset[] = [];
-    for (let i = 0; i < audio.length; i += 256) found.push(...detector.push(audio.subarray(i, i + 256), 1000 + i / RATE));
+    for (let i = 0; i < audio.length; i += 256)
+      found.push(...detector.push(audio.subarray(i, i + 256), 1000 + i / RATE));
     expect(found).to.have.length(1);
     expect(found[0].time).to.be.closeTo(1000.25, 0.005);
   });
 
   it('refuses bad options with a line naming the option', () => {
-    expect(() => new AudioOnsetDetector({ sampleRate: RATE, sensitivity: 2 })).to.throw(RangeError, 'microphone sensitivity: expected a number 0..1, got 2');
+    expect(() => new AudioOnsetDetector({ sampleRate: RATE, sensitivity: 2 })).to.throw(
+      RangeError,
+      'microphone sensitivity: expected a number 0..1, got 2',
+    );
     expect(() => new AudioOnsetDetector({ sampleRate: 100 })).to.throw(RangeError, /sampleRate/);
   });
 });
@@ -139,7 +158,13 @@ class FakeArecord extends EventEmitter {
 
 function fakeSpawn(): { spawn: Spawn; process: FakeArecord } {
   const process = new FakeArecord();
-  return { process, spawn: (_command, args) => { process.args = args; return process as unknown as ReturnType<Spawn>; } };
+  return {
+    process,
+    spawn: (_command, args) => {
+      process.args = args;
+      return process as unknown as ReturnType<Spawn>;
+    },
+  };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -167,23 +192,33 @@ describe('devices: arecord capture driver (fake process)', () => {
     expect(process.killed).to.equal(true);
   });
 
-  it('no input: one line from arecord, without ALSA\'s configuration chatter', async () => {
+  it("no input: one line from arecord, without ALSA's configuration chatter", async () => {
     const clock = new OfflineClock();
     const { spawn, process } = fakeSpawn();
     const opening = ArecordInput.open({ clock, spawn });
-    process.stderr.write("ALSA lib confmisc.c:855:(parse_card) cannot find card '0'\narecord: main:831: audio open error: No such file or directory\n");
+    process.stderr.write(
+      "ALSA lib confmisc.c:855:(parse_card) cannot find card '0'\narecord: main:831: audio open error: No such file or directory\n",
+    );
     await tick();
     process.emit('exit', 1, null);
-    const error = await opening.then(() => null, (e: Error) => e);
+    const error = await opening.then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(error?.name).to.equal('DeviceMissingError');
-    expect(error?.message).to.equal('microphone default not available: arecord: main:831: audio open error: No such file or directory');
+    expect(error?.message).to.equal(
+      'microphone default not available: arecord: main:831: audio open error: No such file or directory',
+    );
   });
 
   it('no arecord installed: names the package', async () => {
     const { spawn, process } = fakeSpawn();
     const opening = ArecordInput.open({ clock: new OfflineClock(), spawn });
     process.emit('error', Object.assign(new Error('spawn arecord ENOENT'), { code: 'ENOENT' }));
-    const error = await opening.then(() => null, (e: Error) => e);
+    const error = await opening.then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(error?.message).to.match(/arecord not found \(install the Debian package alsa-utils\)/);
   });
 
@@ -192,7 +227,10 @@ describe('devices: arecord capture driver (fake process)', () => {
     const { spawn, process } = fakeSpawn();
     const opening = ArecordInput.open({ clock, spawn, openTimeout: 1 });
     clock.advance(1);
-    const error = await opening.then(() => null, (e: Error) => e);
+    const error = await opening.then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(error?.message).to.match(/no samples from arecord within 1 s/);
     expect(process.killed).to.equal(true);
   });

@@ -20,8 +20,17 @@ async function rig(options: { brightness?: number; interrupt?: boolean } = {}) {
   const chip = new FakeSeesaw();
   bus.attach(0x2e, chip);
   const log = new MemoryLog();
-  const int = options.interrupt ? ((await new FakeGpio(clock).input(17, { edge: 'falling', label: 'NeoTrellis INT' })) as FakeGpioPin) : undefined;
-  const grid = await NeoTrellisGrid.open({ bus, clock, log, interrupt: int, wait: async () => {}, brightness: options.brightness ?? 1 });
+  const int = options.interrupt
+    ? ((await new FakeGpio(clock).input(17, { edge: 'falling', label: 'NeoTrellis INT' })) as FakeGpioPin)
+    : undefined;
+  const grid = await NeoTrellisGrid.open({
+    bus,
+    clock,
+    log,
+    interrupt: int,
+    wait: async () => {},
+    brightness: options.brightness ?? 1,
+  });
   const events: KeyEvent[] = [];
   grid.onKey((e) => events.push(e));
   return { clock, bus, chip, log, grid, events, int };
@@ -61,8 +70,10 @@ describe('devices: NeoTrellis over seesaw', () => {
     bus.reset();
     expect(await grid.poll()).to.equal(3);
     expect(bus.traffic.map((t) => [t.op, ...bytes(t.bytes)])).to.deep.equal([
-      ['write', 0x10, 0x04], ['read', 3],
-      ['write', 0x10, 0x10], ['read', (9 << 2) | 3, (27 << 2) | 3, (9 << 2) | 2],
+      ['write', 0x10, 0x04],
+      ['read', 3],
+      ['write', 0x10, 0x10],
+      ['read', (9 << 2) | 3, (27 << 2) | 3, (9 << 2) | 2],
     ]);
     expect(events).to.deep.equal([
       { key: 5, pressed: true, time: 1.5 },
@@ -119,7 +130,11 @@ describe('devices: NeoTrellis over seesaw', () => {
     const shown = grid.show(colors);
     expect(await polled).to.equal(3);
     await shown;
-    expect(events.map((e) => [e.key, e.pressed])).to.deep.equal([[5, true], [5, false], [6, true]]);
+    expect(events.map((e) => [e.key, e.pressed])).to.deep.equal([
+      [5, true],
+      [5, false],
+      [6, true],
+    ]);
     expect(chip.pixel(9)).to.deep.equal(colors[9]);
     expect(log.count('warn')).to.equal(0);
   });
@@ -176,38 +191,66 @@ describe('devices: NeoTrellis over seesaw', () => {
     let pressedDuringRead = false;
     chip.onRead = (length) => {
       const out = onRead(length);
-      if (!pressedDuringRead) { pressedDuringRead = true; chip.press(9); }
+      if (!pressedDuringRead) {
+        pressedDuringRead = true;
+        chip.press(9);
+      }
       return out;
     };
     chip.press(7);
     for (let i = 0; i < 5; i++) await settle();
-    expect(events.map((e) => e.key), 'without waiting for the 250 ms safety poll').to.deep.equal([7, 9]);
+    expect(
+      events.map((e) => e.key),
+      'without waiting for the 250 ms safety poll',
+    ).to.deep.equal([7, 9]);
     expect(int!.read()).to.equal(1);
     await grid.close();
   });
 
   it('rejects a frame of the wrong size or a bad colour with a message naming it', async () => {
     const { grid } = await rig();
-    try { await grid.show([black]); expect.fail('should throw'); } catch (err) { expect((err as Error).message).to.match(/expected 16 colours, got 1/); }
+    try {
+      await grid.show([black]);
+      expect.fail('should throw');
+    } catch (err) {
+      expect((err as Error).message).to.match(/expected 16 colours, got 1/);
+    }
     const colors = new Array<Rgb>(16).fill(black);
     colors[3] = { r: 300, g: 0, b: 0 };
-    try { await grid.show(colors); expect.fail('should throw'); } catch (err) { expect((err as Error).message).to.match(/colour 3\.r = 300/); }
+    try {
+      await grid.show(colors);
+      expect.fail('should throw');
+    } catch (err) {
+      expect((err as Error).message).to.match(/colour 3\.r = 300/);
+    }
   });
 
   it('retries a failing bus with backoff and logs once per outage, not per poll', async () => {
     const { grid, chip, bus, events, log, clock } = await rig();
     grid.start();
     bus.failNext(0x2e, 'EIO', 6);
-    for (let i = 0; i < 10; i++) { clock.advance(0.01); await settle(); }
+    for (let i = 0; i < 10; i++) {
+      clock.advance(0.01);
+      await settle();
+    }
     expect(grid.trouble()).to.equal('step grid: EIO on the I2C bus, retrying');
-    for (let i = 0; i < 190; i++) { clock.advance(0.01); await settle(); }
+    for (let i = 0; i < 190; i++) {
+      clock.advance(0.01);
+      await settle();
+    }
     expect(grid.trouble()).to.equal(null);
     expect(log.count('warn', 'EIO')).to.equal(1);
     expect(log.count('info'), 'quiet until it has run cleanly for a while').to.equal(0);
-    for (let i = 0; i < 600; i++) { clock.advance(0.01); await settle(); }
+    for (let i = 0; i < 600; i++) {
+      clock.advance(0.01);
+      await settle();
+    }
     expect(log.count('info', 'running cleanly again; 6 bus error(s)')).to.equal(1);
     chip.press(2);
-    for (let i = 0; i < 3; i++) { clock.advance(0.01); await settle(); }
+    for (let i = 0; i < 3; i++) {
+      clock.advance(0.01);
+      await settle();
+    }
     expect(events.map((e) => e.key)).to.deep.equal([2]);
     // Backoff: 6 failures then recovery took fewer polls than 800 ticks would allow at 10 ms.
     const countReads = bus.traffic.filter((t) => t.op === 'write' && t.bytes[1] === 0x04).length;
@@ -221,7 +264,10 @@ describe('devices: NeoTrellis over seesaw', () => {
     const colors = Array.from({ length: 16 }, (_, k): Rgb => ({ r: 0, g: 5 * k, b: 40 }));
     await grid.show(colors);
     const tick = async (seconds: number): Promise<void> => {
-      for (const end = clock.now() + seconds; clock.now() < end;) { clock.advance(0.01); await settle(); }
+      for (const end = clock.now() + seconds; clock.now() < end;) {
+        clock.advance(0.01);
+        await settle();
+      }
     };
     bus.failNext(0x2e, 'EIO', Infinity); // the cable comes loose...
     await tick(0.1);
@@ -245,10 +291,15 @@ describe('devices: NeoTrellis over seesaw', () => {
     const colors = Array.from({ length: 16 }, (_, k): Rgb => ({ r: 10 + k, g: 0, b: 200 }));
     await grid.show(colors);
     const tick = async (seconds: number, check?: () => void): Promise<void> => {
-      for (const end = clock.now() + seconds; clock.now() < end;) { clock.advance(0.01); await settle(); check?.(); }
+      for (const end = clock.now() + seconds; clock.now() < end;) {
+        clock.advance(0.01);
+        await settle();
+        check?.();
+      }
     };
     const showsFrame = (): void => {
-      for (let k = 0; k < 16; k++) expect(chip.pixel(k), `key ${k} at ${clock.now().toFixed(2)} s`).to.deep.equal(colors[k]);
+      for (let k = 0; k < 16; k++)
+        expect(chip.pixel(k), `key ${k} at ${clock.now().toFixed(2)} s`).to.deep.equal(colors[k]);
     };
     const shows = chip.showCount;
     await tick(4, showsFrame); // the rounds rewrite the set-up and the frame: never a SHOW of a half-empty buffer
@@ -264,10 +315,20 @@ describe('devices: NeoTrellis over seesaw', () => {
     expect(chip.interruptEnabled).to.equal(true);
     showsFrame();
     expect(chip.ignoredWrites, 'the frame sent to the reset chip went nowhere').to.be.greaterThan(0);
-    expect(log.lines.filter((l) => l.level === 'warn'), 'no bus error was involved').to.deep.equal([]);
+    expect(
+      log.lines.filter((l) => l.level === 'warn'),
+      'no bus error was involved',
+    ).to.deep.equal([]);
     chip.press(9);
     await tick(0.03);
-    expect(events.map((e) => [e.key, e.pressed]), 'the press after the lost release counts').to.deep.equal([[9, true], [9, false], [9, true]]);
+    expect(
+      events.map((e) => [e.key, e.pressed]),
+      'the press after the lost release counts',
+    ).to.deep.equal([
+      [9, true],
+      [9, false],
+      [9, true],
+    ]);
     await grid.close();
   });
 
@@ -275,7 +336,10 @@ describe('devices: NeoTrellis over seesaw', () => {
     const { grid, chip, bus, events, clock } = await rig();
     grid.start();
     const tick = async (seconds: number): Promise<void> => {
-      for (const end = clock.now() + seconds; clock.now() < end;) { clock.advance(0.01); await settle(); }
+      for (const end = clock.now() + seconds; clock.now() < end;) {
+        clock.advance(0.01);
+        await settle();
+      }
     };
     chip.press(7);
     await tick(0.03);
@@ -287,14 +351,20 @@ describe('devices: NeoTrellis over seesaw', () => {
     chip.press(7);
     chip.release(7);
     await tick(0.03);
-    expect(events.map((e) => [e.key, e.pressed])).to.deep.equal([[7, true], [7, false], [7, true], [7, false]]);
+    expect(events.map((e) => [e.key, e.pressed])).to.deep.equal([
+      [7, true],
+      [7, false],
+      [7, true],
+      [7, false],
+    ]);
     await grid.close();
   });
 
   it('a frame latched while a poll set the chip up again is sent again in full: the LEDs end on the last frame', async () => {
     const { grid, chip, bus, log } = await rig();
     // Every frame differs from the one before in both halves, so each latch writes both halves, then SHOW.
-    const frame = (n: number): Rgb[] => Array.from({ length: 16 }, (_, k): Rgb => ({ r: (n * 7 + k) % 256, g: n % 256, b: 100 }));
+    const frame = (n: number): Rgb[] =>
+      Array.from({ length: 16 }, (_, k): Rgb => ({ r: (n * 7 + k) % 256, g: n % 256, b: 100 }));
     let n = 0;
     let last = frame(n);
     await grid.show(last);
@@ -306,10 +376,16 @@ describe('devices: NeoTrellis over seesaw', () => {
     chip.onWrite = (b) => {
       onWrite(b);
       if (b[0] === 0x0e && b[1] === 0x04) trace.push(`pixels@${b[3]}`);
-      if (b[0] === 0x0e && b[1] === 0x03) { trace.push('BUF_LENGTH'); drawing = false; }
+      if (b[0] === 0x0e && b[1] === 0x03) {
+        trace.push('BUF_LENGTH');
+        drawing = false;
+      }
       if (b[0] === 0x0e && b[1] === 0x05) {
         trace.push('SHOW');
-        if (drawing && n < 100) { last = frame(++n); void grid.show(last); }
+        if (drawing && n < 100) {
+          last = frame(++n);
+          void grid.show(last);
+        }
       }
     };
     bus.failNext(0x2e, 'EIO'); // a glitch fails one poll's FIFO count read...
@@ -323,7 +399,9 @@ describe('devices: NeoTrellis over seesaw', () => {
     for (let i = 0; i < 5; i++) await settle();
     // The set-up overlapped a frame: BUF_LENGTH landed after that frame's first pixel write and before its SHOW.
     const cut = trace.indexOf('BUF_LENGTH');
-    expect(trace.lastIndexOf('pixels@0', cut), 'a frame was half written when BUF_LENGTH came').to.be.greaterThan(trace.lastIndexOf('SHOW', cut));
+    expect(trace.lastIndexOf('pixels@0', cut), 'a frame was half written when BUF_LENGTH came').to.be.greaterThan(
+      trace.lastIndexOf('SHOW', cut),
+    );
     for (let k = 0; k < 16; k++) expect(chip.pixel(k), `key ${k}`).to.deep.equal(last[k]);
     expect(bytes(bus.lastWrite(0x2e)), 'a SHOW comes last').to.deep.equal([0x0e, 0x05]);
     await grid.close();
@@ -331,7 +409,8 @@ describe('devices: NeoTrellis over seesaw', () => {
 
   it('start() called again, even while a poll is on the bus, runs one poll loop: one FIFO count read per interval', async () => {
     const { grid, bus, clock } = await rig();
-    const countReads = (): number => bus.traffic.filter((t) => t.op === 'write' && t.bytes[0] === 0x10 && t.bytes[1] === 0x04).length;
+    const countReads = (): number =>
+      bus.traffic.filter((t) => t.op === 'write' && t.bytes[0] === 0x10 && t.bytes[1] === 0x04).length;
     grid.start();
     grid.start();
     clock.advance(0.01); // the first poll's FIFO count read is on the bus...
@@ -344,7 +423,10 @@ describe('devices: NeoTrellis over seesaw', () => {
     const perInterval: number[] = [];
     for (let i = 0; i < 10; i++) {
       const before = countReads();
-      for (let ms = 0; ms < 10; ms++) { clock.advance(0.001); await settle(); }
+      for (let ms = 0; ms < 10; ms++) {
+        clock.advance(0.001);
+        await settle();
+      }
       perInterval.push(countReads() - before);
     }
     expect(perInterval).to.deep.equal(new Array(10).fill(1));
@@ -365,14 +447,20 @@ describe('devices: NeoTrellis over seesaw', () => {
   it('reports a missing or foreign chip as DeviceMissingError naming the address', async () => {
     const clock = new OfflineClock();
     const bus = new FakeI2cBus();
-    try { await NeoTrellisGrid.open({ bus, clock, wait: async () => {} }); expect.fail('should throw'); } catch (err) {
+    try {
+      await NeoTrellisGrid.open({ bus, clock, wait: async () => {} });
+      expect.fail('should throw');
+    } catch (err) {
       expect(err).to.be.instanceOf(DeviceMissingError);
       expect((err as Error).message).to.match(/0x2E.*ENXIO/);
     }
     const chip = new FakeSeesaw();
     chip.hardwareId = 0x87;
     bus.attach(0x2e, chip);
-    try { await NeoTrellisGrid.open({ bus, clock, wait: async () => {} }); expect.fail('should throw'); } catch (err) {
+    try {
+      await NeoTrellisGrid.open({ bus, clock, wait: async () => {} });
+      expect.fail('should throw');
+    } catch (err) {
       expect((err as Error).message).to.match(/hardware id 0x87, expected 0x55/);
     }
   });

@@ -5,9 +5,17 @@ import type { TapHit } from '../firmware-ts/devices/interfaces.js';
 const RATE = 860;
 
 /** A recorded-like stream: a ringing decaying burst per stroke (peak = amplitude) plus optional noise. */
-function stream(seconds: number, strokes: { at: number; amplitude: number }[], noise = 0, seed = 7): { level: number; time: number }[] {
+function stream(
+  seconds: number,
+  strokes: { at: number; amplitude: number }[],
+  noise = 0,
+  seed = 7,
+): { level: number; time: number }[] {
   let s = seed;
-  const random = (): number => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
+  const random = (): number => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
   const out: { level: number; time: number }[] = [];
   for (let i = 0; i < seconds * RATE; i++) {
     const t = i / RATE;
@@ -34,7 +42,12 @@ function detect(samples: { level: number; time: number }[], options = {}): TapHi
 
 describe('devices: tap-pad onset detection', () => {
   it('finds each stroke once, at the threshold-crossing sample, not at the end of the scan', () => {
-    const hits = detect(stream(2, [{ at: 0.5, amplitude: 0.6 }, { at: 1.0, amplitude: 0.2 }]));
+    const hits = detect(
+      stream(2, [
+        { at: 0.5, amplitude: 0.6 },
+        { at: 1.0, amplitude: 0.2 },
+      ]),
+    );
     expect(hits).to.have.length(2);
     expect(hits[0].time).to.be.closeTo(0.5, 1.5 / RATE);
     expect(hits[1].time).to.be.closeTo(1.0, 1.5 / RATE);
@@ -47,12 +60,22 @@ describe('devices: tap-pad onset detection', () => {
   });
 
   it('still hears a fast roll after the mask time', () => {
-    const hits = detect(stream(1.5, [0.5, 0.56, 0.62, 0.68].map((at) => ({ at, amplitude: 0.5 }))));
+    const hits = detect(
+      stream(
+        1.5,
+        [0.5, 0.56, 0.62, 0.68].map((at) => ({ at, amplitude: 0.5 })),
+      ),
+    );
     expect(hits.map((h) => Math.round(h.time * 100))).to.deep.equal([50, 56, 62, 68]);
   });
 
   it('takes velocity from the peak through the curve: louder is higher, within 0..1', () => {
-    const hits = detect(stream(3, [0.5, 1, 1.5, 2].map((at, i) => ({ at, amplitude: [0.1, 0.3, 0.5, 0.8][i] }))));
+    const hits = detect(
+      stream(
+        3,
+        [0.5, 1, 1.5, 2].map((at, i) => ({ at, amplitude: [0.1, 0.3, 0.5, 0.8][i] })),
+      ),
+    );
     const v = hits.map((h) => h.velocity);
     expect(v).to.have.length(4);
     for (let i = 1; i < 4; i++) expect(v[i]).to.be.greaterThan(v[i - 1]);
@@ -68,19 +91,32 @@ describe('devices: tap-pad onset detection', () => {
     const stuck = Array.from({ length: 10 * RATE }, (_, i) => ({ level: 0.5, time: i / RATE }));
     expect(detect(stuck).length).to.be.at.most(1);
     // stuck after working normally
-    const samples = stream(1, [{ at: 0.4, amplitude: 0.5 }]).concat(Array.from({ length: 5 * RATE }, (_, i) => ({ level: 0.7, time: 1 + i / RATE })));
+    const samples = stream(1, [{ at: 0.4, amplitude: 0.5 }]).concat(
+      Array.from({ length: 5 * RATE }, (_, i) => ({ level: 0.7, time: 1 + i / RATE })),
+    );
     expect(detect(samples).length).to.be.at.most(2);
   });
 
   it('a noisy ADC does not flood phantom taps, and real strokes still come through', () => {
     const noisy = stream(10, [], 0.1);
     expect(detect(noisy).length).to.be.at.most(1);
-    const withStrokes = detect(stream(4, [{ at: 2, amplitude: 0.7 }, { at: 3, amplitude: 0.7 }], 0.1));
+    const withStrokes = detect(
+      stream(
+        4,
+        [
+          { at: 2, amplitude: 0.7 },
+          { at: 3, amplitude: 0.7 },
+        ],
+        0.1,
+      ),
+    );
     expect(withStrokes.length).to.equal(2);
   });
 
   it('validates options, naming the option, the expectation and the value', () => {
-    expect(() => new OnsetDetector({ threshold: 2 })).to.throw(/tap pad threshold: expected a level between 0 and 1, got 2/);
+    expect(() => new OnsetDetector({ threshold: 2 })).to.throw(
+      /tap pad threshold: expected a level between 0 and 1, got 2/,
+    );
     expect(() => new OnsetDetector({ maskTime: 0.001, scanTime: 0.003 })).to.throw(/maskTime/);
   });
 });

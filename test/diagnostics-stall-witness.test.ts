@@ -31,8 +31,18 @@ describe('diagnostics: stall witnesses', () => {
       { from: 400, to: 407 }, // idle gap ends where it starts: no overlap
       { from: 500, to: 510 }, // the idle thread was held, but by its own GC: not the machine
     ];
-    const gc = [{ from: 1, to: 5 }, { from: 201, to: 206 }, { from: 305, to: 308 }];
-    const idle = [{ from: 104, to: 112 }, { from: 199, to: 210 }, { from: 310, to: 312 }, { from: 397, to: 400 }, { from: 500, to: 510 }];
+    const gc = [
+      { from: 1, to: 5 },
+      { from: 201, to: 206 },
+      { from: 305, to: 308 },
+    ];
+    const idle = [
+      { from: 104, to: 112 },
+      { from: 199, to: 210 },
+      { from: 310, to: 312 },
+      { from: 397, to: 400 },
+      { from: 500, to: 510 },
+    ];
     const idleGc = [{ from: 500.5, to: 509 }];
     const verdict = judgeStalls(stalls, gc, idle, idleGc);
     expect(verdict).to.deep.include({ stalls: 6, gc: 1, machine: 1, both: 1, unexplained: 3 });
@@ -42,8 +52,11 @@ describe('diagnostics: stall witnesses', () => {
   });
 
   it('judges a window against its neighbours: a witness reported a window late still counts', () => {
-    const w = (gaps: { from: number; to: number }[], gcPauses: { from: number; to: number }[] = []): Witnessed =>
-      ({ gaps, gcPauses: gcPauses.map((p) => ({ ...p, kind: 'major' as const })), dropped: 0 });
+    const w = (gaps: { from: number; to: number }[], gcPauses: { from: number; to: number }[] = []): Witnessed => ({
+      gaps,
+      gcPauses: gcPauses.map((p) => ({ ...p, kind: 'major' as const })),
+      dropped: 0,
+    });
     const jury = new StallJury();
     jury.add(w([{ from: 50, to: 60 }]), w([]));
     // The stall at 50..60 is seen by the idle thread only in the next window's report.
@@ -51,7 +64,16 @@ describe('diagnostics: stall witnesses', () => {
     jury.add(w([]), w([]));
     // The stall at 150's GC pause came in two windows late: too far, it stays unexplained.
     // And one the idle thread reported a window early (its take came after the hold, the timing thread's before).
-    jury.add(w([{ from: 350, to: 360 }], [{ from: 150, to: 160 }, { from: 351, to: 359 }]), w([{ from: 449, to: 461 }]));
+    jury.add(
+      w(
+        [{ from: 350, to: 360 }],
+        [
+          { from: 150, to: 160 },
+          { from: 351, to: 359 },
+        ],
+      ),
+      w([{ from: 449, to: 461 }]),
+    );
     jury.add(w([{ from: 450, to: 460 }]), w([]));
     const verdict = jury.finish();
     expect(verdict).to.deep.include({ stalls: 4, machine: 2, gc: 1, unexplained: 1, both: 0, dropped: 0 });
@@ -68,7 +90,7 @@ describe('diagnostics: stall witnesses', () => {
     const to = hrNowMs();
     for (const gap of gaps) {
       expect(gap.to).to.be.greaterThan(gap.from);
-      expect(gap.to, 'on this thread\'s hrtime').to.be.within(from, to);
+      expect(gap.to, "on this thread's hrtime").to.be.within(from, to);
     }
     await idle.stop();
     let error: unknown = null;

@@ -42,7 +42,9 @@ describe('engine: generation in a worker thread', function () {
     expect(result.ms).to.be.a('number').that.is.at.least(0);
     const again = await engine.generate(gestures, { seed: 1 });
     expect(again.tensors, 'no tensors pile up in the worker').to.equal(result.tensors);
-    expect(Array.from(again.pattern.hits), 'deterministic across the thread boundary').to.deep.equal(Array.from(result.pattern.hits));
+    expect(Array.from(again.pattern.hits), 'deterministic across the thread boundary').to.deep.equal(
+      Array.from(result.pattern.hits),
+    );
   });
 
   it('a request arriving while one runs replaces the one waiting: first and last resolve, the middle one is superseded', async () => {
@@ -58,7 +60,9 @@ describe('engine: generation in a worker thread', function () {
     expect(settled[2].status).to.equal('fulfilled');
     // The last one really is seed 3's loop, not a replay of the first.
     const direct = await engine.generate(gestures, { seed: 3 });
-    expect(Array.from((settled[2] as PromiseFulfilledResult<{ pattern: Pattern }>).value.pattern.velocities)).to.deep.equal(Array.from(direct.pattern.velocities));
+    expect(
+      Array.from((settled[2] as PromiseFulfilledResult<{ pattern: Pattern }>).value.pattern.velocities),
+    ).to.deep.equal(Array.from(direct.pattern.velocities));
   });
 
   it('a crashed worker is restarted and the next request succeeds', async () => {

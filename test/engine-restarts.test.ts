@@ -45,9 +45,16 @@ describe('engine: a worker that keeps failing is not restarted forever', functio
   it('a request that kills the worker is retried once on the restarted worker, then refused; the engine works on', async () => {
     const crashes: Error[] = [];
     engine.on('crashed', (e) => crashes.push(e));
-    const readyAgain = () => { const r = next(engine, 'ready'); clock.advance(0); return r; };
+    const readyAgain = () => {
+      const r = next(engine, 'ready');
+      clock.advance(0);
+      return r;
+    };
     const asked = engine.generate(gestures, { seed: CRASHING_SEED });
-    const outcome = asked.then(() => null, (e: Error) => e);
+    const outcome = asked.then(
+      () => null,
+      (e: Error) => e,
+    );
     await next(engine, 'crashed');
     await readyAgain(); // first restart: at once
     await next(engine, 'crashed'); // the retry kills it again
@@ -68,20 +75,28 @@ describe('engine: a worker that keeps failing is not restarted forever', functio
   it('a restart whose model no longer loads ends the engine: the waiting request and later ones are refused, "failed" says why', async () => {
     writeScript(modelDir, { load: 'fail' });
     const failed = next<Error>(engine, 'failed');
-    const asked = engine.generate(gestures, { seed: CRASHING_SEED }).then(() => null, (e: Error) => e);
+    const asked = engine.generate(gestures, { seed: CRASHING_SEED }).then(
+      () => null,
+      (e: Error) => e,
+    );
     await next(engine, 'crashed');
     clock.advance(0);
     expect((await failed).message).to.match(/scripted load failure/);
     expect((await asked)?.message).to.match(/generation engine failed: .*scripted load failure/);
     let later: Error | null = null;
-    await engine.generate(gestures, { seed: 1 }).catch((e: Error) => { later = e; });
+    await engine.generate(gestures, { seed: 1 }).catch((e: Error) => {
+      later = e;
+    });
     expect(later!.message).to.match(/generation engine failed/);
   });
 
   it('a worker that dies while loading is restarted with growing pauses, and given up after 5 restarts in a row', async () => {
     writeScript(modelDir, { load: 'crash' });
     const failed = next<Error>(engine, 'failed', 60_000);
-    const asked = engine.generate(gestures, { seed: CRASHING_SEED }).then(() => null, (e: Error) => e);
+    const asked = engine.generate(gestures, { seed: CRASHING_SEED }).then(
+      () => null,
+      (e: Error) => e,
+    );
     const pauses = [0, 0.5, 2, 8, 8];
     for (const [i, pause] of pauses.entries()) {
       await next(engine, 'crashed');
@@ -102,7 +117,10 @@ describe('engine: a worker that keeps failing is not restarted forever', functio
   it('stop() while the model loads settles start() instead of leaving it pending', async () => {
     const hanging = new GenerationEngine({ modelDir: path.join(tmp.dir, 'hanging') }, SCRIPTED, { clock });
     writeScript(path.join(tmp.dir, 'hanging'), { load: 'hang' });
-    const started = hanging.start().then(() => null, (e: Error) => e);
+    const started = hanging.start().then(
+      () => null,
+      (e: Error) => e,
+    );
     await hanging.stop(); // the worker is spawned and loading (it never becomes ready)
     expect((await started)?.message).to.match(/generation engine stopped/);
   });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { SpareTimeCollector } from '../firmware-ts/engine/spare-time-collector.js';
 
-describe('engine: the generation worker\'s spare-time collections', () => {
+describe("engine: the generation worker's spare-time collections", () => {
   it('collects after a piece of work once the interval has passed, then waits a whole interval again', () => {
     let now = 100;
     let collections = 0;
@@ -31,7 +31,7 @@ describe('engine: the generation worker\'s spare-time collections', () => {
     expect(collector.runs).to.equal(0);
   });
 
-  it('finds V8\'s gc by default under the test runner, and a real collection frees garbage', async () => {
+  it("finds V8's gc by default under the test runner, and a real collection frees garbage", async () => {
     let now = 0;
     const collector = new SpareTimeCollector({ interval: 30, now: () => now });
     // Nothing but the WeakRef ever holds the garbage.

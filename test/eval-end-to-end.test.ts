@@ -18,11 +18,23 @@ describe('eval: end to end on a few windows with tiny models', function () {
   const dataDir = datasetDir();
   let modelsDir = '';
   let first: EvaluationResults;
-  const options = () => ({ models: ['baseline', 'ag2', 'ag11'], modelsDir, dataDir, limit: 6, seed: 7, batchSize: 4, trainLimit: 200, log: () => {} });
+  const options = () => ({
+    models: ['baseline', 'ag2', 'ag11'],
+    modelsDir,
+    dataDir,
+    limit: 6,
+    seed: 7,
+    batchSize: 4,
+    trainLimit: 200,
+    log: () => {},
+  });
 
   before(async function () {
     if (!fs.existsSync(path.join(dataDir, 'info.csv'))) {
-      if (process.env.GROOVEBOX_REQUIRE_DATA === '1') throw new Error(`GROOVEBOX_REQUIRE_DATA=1 but the Groove MIDI Dataset is missing: ${path.join(dataDir, 'info.csv')} not found`);
+      if (process.env.GROOVEBOX_REQUIRE_DATA === '1')
+        throw new Error(
+          `GROOVEBOX_REQUIRE_DATA=1 but the Groove MIDI Dataset is missing: ${path.join(dataDir, 'info.csv')} not found`,
+        );
       console.log(`    (skipped: no Groove MIDI Dataset at ${dataDir}; set GROOVEBOX_DATA)`);
       this.skip();
     }
@@ -89,7 +101,14 @@ describe('eval: end to end on a few windows with tiny models', function () {
 
   it('gives the same numbers for the same seed', async () => {
     const again = await runEvaluation(options());
-    const strip = (r: EvaluationResults) => JSON.stringify({ ...r, meta: { ...r.meta, seconds: 0, cpuSeconds: 0 }, players: Object.fromEntries(Object.entries(r.players).map(([k, v]) => [k, { ...v, seconds: 0, cpuSeconds: 0 }])) });
+    const strip = (r: EvaluationResults) =>
+      JSON.stringify({
+        ...r,
+        meta: { ...r.meta, seconds: 0, cpuSeconds: 0 },
+        players: Object.fromEntries(
+          Object.entries(r.players).map(([k, v]) => [k, { ...v, seconds: 0, cpuSeconds: 0 }]),
+        ),
+      });
     expect(strip(again)).to.equal(strip(first));
   });
 
@@ -101,11 +120,16 @@ describe('eval: end to end on a few windows with tiny models', function () {
       expect(json.ag2.diversity).to.have.keys(['mean', 'ci95', 'n', 'cellsUsed', 'zeroFilled']);
       expect(json.ag11.swing['0.4']).to.include.keys(['mean', 'std']);
       expect(json).to.not.have.property('baseline');
-      expect(json.template.measures.humanize.distribution).to.include.keys(['offsetsW1', 'velocitiesW1', 'spreadRatio']);
+      expect(json.template.measures.humanize.distribution).to.include.keys([
+        'offsetsW1',
+        'velocitiesW1',
+        'spreadRatio',
+      ]);
       const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
       expect(md).to.include('## Table 1').and.include('0.222').and.include('baseline not evaluated');
       expect(md).to.include('### Own Score and own Groove given').and.include('### Drumify').and.include('| nearest |');
-      for (const f of ['table1-diversity.svg', 'figure3-swing.svg']) expect(fs.readFileSync(path.join(out, f), 'utf8')).to.match(/^<svg[\s\S]*<\/svg>\n$/);
+      for (const f of ['table1-diversity.svg', 'figure3-swing.svg'])
+        expect(fs.readFileSync(path.join(out, f), 'utf8')).to.match(/^<svg[\s\S]*<\/svg>\n$/);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

@@ -1,12 +1,23 @@
 import { expect } from 'chai';
 import { accentVelocities, grooveDeviation, offBeatOffsets, swingGroove } from '../firmware-ts/eval/experiments.js';
-import { countHits, emptyCounts, histogram, meanCI95, meanStd, prf, wasserstein1, windowDiversity } from '../firmware-ts/eval/metrics.js';
+import {
+  countHits,
+  emptyCounts,
+  histogram,
+  meanCI95,
+  meanStd,
+  prf,
+  wasserstein1,
+  windowDiversity,
+} from '../firmware-ts/eval/metrics.js';
 import { mixSeed } from '../firmware-ts/eval/windows.js';
 import { DRUM_COUNT } from '../firmware-ts/pattern/drums.js';
 import { emptyGroove } from '../firmware-ts/pattern/gestures.js';
 import { CELLS, Pattern, STEPS } from '../firmware-ts/pattern/pattern.js';
 
-const KICK = 0, SNARE = 1, HAT = 2;
+const KICK = 0,
+  SNARE = 1,
+  HAT = 2;
 const cell = (step: number, drum: number) => step * DRUM_COUNT + drum;
 
 describe('eval: metrics on hand-computed cases', () => {
@@ -15,13 +26,18 @@ describe('eval: metrics on hand-computed cases', () => {
     score[cell(0, KICK)] = 1;
     score[cell(4, SNARE)] = 1;
     const runs = (offsetsAt: (k: number) => [number, number]) => {
-      const hits = [], offsets = [];
+      const hits = [],
+        offsets = [];
       for (let k = 0; k < 5; k++) {
-        const h = new Float32Array(CELLS), o = new Float32Array(CELLS);
+        const h = new Float32Array(CELLS),
+          o = new Float32Array(CELLS);
         const [kick, snare] = offsetsAt(k);
-        h[cell(0, KICK)] = 1; o[cell(0, KICK)] = kick;
-        h[cell(4, SNARE)] = 1; o[cell(4, SNARE)] = snare;
-        hits.push(h); offsets.push(o);
+        h[cell(0, KICK)] = 1;
+        o[cell(0, KICK)] = kick;
+        h[cell(4, SNARE)] = 1;
+        o[cell(4, SNARE)] = snare;
+        hits.push(h);
+        offsets.push(o);
       }
       return { hits, offsets };
     };
@@ -40,9 +56,15 @@ describe('eval: metrics on hand-computed cases', () => {
     it('ignores hits off the Score and Score cells played by fewer than two runs', () => {
       const r = runs((k) => [k * 0.1, 0]);
       // The snare is played only by run 0, so only the kick cell counts.
-      for (let k = 1; k < 5; k++) { r.hits[k][cell(4, SNARE)] = 0; r.offsets[k][cell(4, SNARE)] = 0; }
+      for (let k = 1; k < 5; k++) {
+        r.hits[k][cell(4, SNARE)] = 0;
+        r.offsets[k][cell(4, SNARE)] = 0;
+      }
       // Wildly varying hats that are not in the Score change nothing.
-      r.hits.forEach((h, k) => { h[cell(8, HAT)] = 1; r.offsets[k][cell(8, HAT)] = k % 2 ? 0.9 : -0.9; });
+      r.hits.forEach((h, k) => {
+        h[cell(8, HAT)] = 1;
+        r.offsets[k][cell(8, HAT)] = k % 2 ? 0.9 : -0.9;
+      });
       expect(windowDiversity(score, r.hits, r.offsets)).to.be.closeTo(meanStd([0, 0.1, 0.2, 0.3, 0.4]).std, 1e-6);
       // Read the other way, the dropped snares count as offset 0 (all five snares are then 0: std 0).
       expect(windowDiversity(score, r.hits, r.offsets, 'zero')).to.be.closeTo(Math.sqrt(0.02) / 2, 1e-6);
@@ -85,8 +107,18 @@ describe('eval: metrics on hand-computed cases', () => {
 
     it('is the shift for shifted samples', () => {
       const a = [-0.4, -0.1, 0, 0.2, 0.7];
-      expect(wasserstein1(a, a.map((x) => x + 0.25))).to.be.closeTo(0.25, 1e-12);
-      expect(wasserstein1(a.map((x) => x - 0.1), a)).to.be.closeTo(0.1, 1e-12);
+      expect(
+        wasserstein1(
+          a,
+          a.map((x) => x + 0.25),
+        ),
+      ).to.be.closeTo(0.25, 1e-12);
+      expect(
+        wasserstein1(
+          a.map((x) => x - 0.1),
+          a,
+        ),
+      ).to.be.closeTo(0.1, 1e-12);
     });
 
     it('handles samples of different sizes ([0] vs [0, 1] is 0.5)', () => {
@@ -141,8 +173,10 @@ describe('eval: metrics on hand-computed cases', () => {
   describe('control metrics', () => {
     it('grooveDeviation averages |offset - tapped offset| over hits at tapped steps only', () => {
       const g = emptyGroove();
-      g.hits[0] = 1; g.offsets[0] = 0.2;
-      g.hits[3] = 1; g.offsets[3] = -0.1;
+      g.hits[0] = 1;
+      g.offsets[0] = 0.2;
+      g.hits[3] = 1;
+      g.offsets[3] = -0.1;
       const p = new Pattern().set(0, KICK, 1, 0.1).set(0, HAT, 1, 0.5).set(3, SNARE, 1, -0.1).set(5, SNARE, 1, 0.9);
       // |.1-.2| + |.5-.2| + |-.1+.1| = .4 over 3 hits; step 5 is not tapped
       expect(grooveDeviation([p], [g])).to.be.closeTo(0.4 / 3, 1e-6);

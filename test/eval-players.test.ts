@@ -1,14 +1,31 @@
 import { expect } from 'chai';
-import { accentFollowing, accentOnTheE, distribution, drumify, performanceError, weightedW1, windowsBetter } from '../firmware-ts/eval/measures.js';
+import {
+  accentFollowing,
+  accentOnTheE,
+  distribution,
+  drumify,
+  performanceError,
+  weightedW1,
+  windowsBetter,
+} from '../firmware-ts/eval/measures.js';
 import { nearestPlayer, popcount } from '../firmware-ts/eval/nearest.js';
-import { fitTrain, jitterPlayer, quantizedPlayer, templateGroove, templatePlayer, type SplitData } from '../firmware-ts/eval/non-neural.js';
+import {
+  fitTrain,
+  jitterPlayer,
+  quantizedPlayer,
+  templateGroove,
+  templatePlayer,
+  type SplitData,
+} from '../firmware-ts/eval/non-neural.js';
 import { DRUM_COUNT } from '../firmware-ts/pattern/drums.js';
 import { drumScores, emptyGroove, groove, score } from '../firmware-ts/pattern/gestures.js';
 import { CELLS, Pattern, STEPS } from '../firmware-ts/pattern/pattern.js';
 import { PATTERN_TENSOR_SIZE, patternToTensorData } from '../firmware-ts/pattern/tensor-layout.js';
 import { handfulOfPatterns } from './helpers/tiny-models.js';
 
-const KICK = 0, SNARE = 1, HAT = 2;
+const KICK = 0,
+  SNARE = 1,
+  HAT = 2;
 
 function splitOf(patterns: Pattern[]): SplitData {
   const data = new Float32Array(patterns.length * PATTERN_TENSOR_SIZE);
@@ -46,7 +63,7 @@ describe('eval: the non-neural players on hand-made windows', () => {
     }
   });
 
-  it('the groove template with the window\'s own Groove gives every hit the loudest drum\'s offset and velocity at its step', () => {
+  it("the groove template with the window's own Groove gives every hit the loudest drum's offset and velocity at its step", () => {
     const [out] = templatePlayer(fit).generateBatch([{ drums: drumScores(window), groove: ownGroove }], { seed: 1 });
     // Step 4: the snare is the loudest, so the hat there takes the snare's timing too.
     expect(out.pattern.offset(4, SNARE)).to.equal(f32(0.25));
@@ -62,9 +79,15 @@ describe('eval: the non-neural players on hand-made windows', () => {
 
   it('an untapped step takes the mean of the taps at the same place in the beat, else of all taps', () => {
     const g = emptyGroove();
-    g.hits[1] = 1; g.offsets[1] = 0.2; g.velocities[1] = 0.5;
-    g.hits[5] = 1; g.offsets[5] = 0.4; g.velocities[5] = 0.7;
-    g.hits[2] = 1; g.offsets[2] = -0.3; g.velocities[2] = 0.9;
+    g.hits[1] = 1;
+    g.offsets[1] = 0.2;
+    g.velocities[1] = 0.5;
+    g.hits[5] = 1;
+    g.offsets[5] = 0.4;
+    g.velocities[5] = 0.7;
+    g.hits[2] = 1;
+    g.offsets[2] = -0.3;
+    g.velocities[2] = 0.9;
     const t = templateGroove(g, fit);
     expect(t.offsets[13]).to.be.closeTo(0.3, 1e-6); // an "e", like steps 1 and 5
     expect(t.velocities[13]).to.be.closeTo(0.6, 1e-6);
@@ -97,7 +120,7 @@ describe('eval: nearest-neighbour retrieval', () => {
   const train = handfulOfPatterns();
   const player = nearestPlayer(splitOf(train));
 
-  it('given a train window\'s own score and groove, plays that window\'s performance', () => {
+  it("given a train window's own score and groove, plays that window's performance", () => {
     for (const k of [1, 4, 6]) {
       const [out] = player.generateBatch([{ drums: drumScores(train[k]), groove: groove(train[k]) }], { seed: 1 });
       expect(Array.from(out.pattern.offsets)).to.deep.equal(Array.from(train[k].offsets));
@@ -105,7 +128,7 @@ describe('eval: nearest-neighbour retrieval', () => {
     }
   });
 
-  it('keeps exactly the given score, borrowing the neighbour\'s timing; drums left null take the neighbour\'s hits', () => {
+  it("keeps exactly the given score, borrowing the neighbour's timing; drums left null take the neighbour's hits", () => {
     const given = train[2].clone();
     given.set(7, SNARE, 0.5, 0); // not in any train window
     const [out] = player.generateBatch([{ score: score(given) }], { seed: 1 });

@@ -6,8 +6,13 @@ import type { NoteEvent } from '../firmware-ts/sequencer/events.js';
 import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
 import { OfflineClock, type Seconds } from '../firmware-ts/time/clock.js';
 
-const KICK = 0, HAT = 2;
-const CLOCK = 0xf8, START = 0xfa, CONTINUE = 0xfb, STOP = 0xfc, SONG_POSITION = 0xf2;
+const KICK = 0,
+  HAT = 2;
+const CLOCK = 0xf8,
+  START = 0xfa,
+  CONTINUE = 0xfb,
+  STOP = 0xfc,
+  SONG_POSITION = 0xf2;
 
 /** A hat on every 16th and a kick on each downbeat: every 16th the box plays is heard, and where. */
 function everySixteenth(): Pattern {
@@ -25,7 +30,12 @@ function everySixteenth(): Pattern {
 function rig(options: { bpm?: number; stamps?: boolean; pattern?: Pattern } = {}) {
   const clock = new OfflineClock(0);
   let input = new FakeMidiInput();
-  const sequencer = new Sequencer({ clock, bpm: options.bpm ?? 90, pattern: options.pattern ?? everySixteenth(), warn: () => {} });
+  const sequencer = new Sequencer({
+    clock,
+    bpm: options.bpm ?? 90,
+    pattern: options.pattern ?? everySixteenth(),
+    warn: () => {},
+  });
   const said: string[] = [];
   const follower = new MidiClockFollower({ sequencer, clock, log: (m) => said.push(m) });
   let unlisten = follower.listen(input);
@@ -48,8 +58,15 @@ function rig(options: { bpm?: number; stamps?: boolean; pattern?: Pattern } = {}
     input.emit(bytes, at + late, options.stamps === false ? undefined : at + deviceOffset);
   };
   const master = {
-    clock, sequencer, follower, ours, theirs, said,
-    get notes() { return notes; },
+    clock,
+    sequencer,
+    follower,
+    ours,
+    theirs,
+    said,
+    get notes() {
+      return notes;
+    },
     /** The master's cable pulled and plugged in again: a new input, on a clock of its own. */
     replug() {
       unlisten();
@@ -64,21 +81,38 @@ function rig(options: { bpm?: number; stamps?: boolean; pattern?: Pattern } = {}
         t += 60 / (typeof bpm === 'number' ? bpm : bpm(i)) / 24;
       }
     },
-    start() { send([START], t - 0.001); running = true; position = 0; },
+    start() {
+      send([START], t - 0.001);
+      running = true;
+      position = 0;
+    },
     /** What most masters do: a beat of clock while stopped (so the tempo is known), then Start. */
     clockThenStart(bpm: number) {
       master.pulses(24, bpm);
       master.start();
     },
-    continue() { send([CONTINUE], t - 0.001); running = true; },
-    stop() { send([STOP], t - 0.001); running = false; },
-    songPosition(sixteenths: number) { send([SONG_POSITION, sixteenths & 0x7f, sixteenths >> 7], t - 0.001); position = sixteenths * 6; },
-    wait(seconds: Seconds) { t += seconds; clock.advanceTo(t); },
+    continue() {
+      send([CONTINUE], t - 0.001);
+      running = true;
+    },
+    stop() {
+      send([STOP], t - 0.001);
+      running = false;
+    },
+    songPosition(sixteenths: number) {
+      send([SONG_POSITION, sixteenths & 0x7f, sixteenths >> 7], t - 0.001);
+      position = sixteenths * 6;
+    },
+    wait(seconds: Seconds) {
+      t += seconds;
+      clock.advanceTo(t);
+    },
     /** The largest |ours - theirs| over the master's pulses numbered from..to (only those the box played). */
     worstGap(from: number, to: number): number {
       let worst = 0;
       for (let n = from; n <= to; n++) {
-        const a = ours.get(n), b = theirs.get(n);
+        const a = ours.get(n),
+          b = theirs.get(n);
         if (a !== undefined && b !== undefined) worst = Math.max(worst, Math.abs(a - b));
       }
       return worst;
@@ -108,7 +142,7 @@ describe('inputs: MIDI clock follow (slave mode)', () => {
     follower.close();
   });
 
-  it('takes the tempo from the input\'s own arrival stamps, so pulses this thread sees late do not move it', () => {
+  it("takes the tempo from the input's own arrival stamps, so pulses this thread sees late do not move it", () => {
     const clock = new OfflineClock(0);
     const input = new FakeMidiInput();
     const seq = new Sequencer({ clock, bpm: 90, pattern: new Pattern() });
@@ -139,7 +173,7 @@ describe('inputs: MIDI clock follow (slave mode)', () => {
     follower.close();
   });
 
-  it('plays its downbeat on the master\'s first pulse after Start, and every pulse with the master\'s', () => {
+  it("plays its downbeat on the master's first pulse after Start, and every pulse with the master's", () => {
     const box = rig();
     box.clockThenStart(150);
     box.pulses(4 * 96, 150);
@@ -150,7 +184,7 @@ describe('inputs: MIDI clock follow (slave mode)', () => {
     box.follower.close();
   });
 
-  it('stays in phase when this thread sees pulses up to 30 ms late (the input\'s stamps say when they came)', () => {
+  it("stays in phase when this thread sees pulses up to 30 ms late (the input's stamps say when they came)", () => {
     const box = rig();
     box.clockThenStart(120);
     box.pulses(8 * 96, 120, (i) => (i % 7 === 3 ? 0.03 : i % 5 === 0 ? 0.004 : 0.0005));
@@ -158,7 +192,7 @@ describe('inputs: MIDI clock follow (slave mode)', () => {
     box.follower.close();
   });
 
-  it('without the input\'s stamps, follows the pulses as this thread sees them, within a millisecond or two', () => {
+  it("without the input's stamps, follows the pulses as this thread sees them, within a millisecond or two", () => {
     const box = rig({ stamps: false });
     box.clockThenStart(120);
     box.pulses(8 * 96, 120, (i) => (i % 37 === 5 ? 0.01 : 0.0003));
@@ -232,7 +266,7 @@ describe('inputs: MIDI clock follow (slave mode)', () => {
     box.follower.close();
   });
 
-  it('PLAY on the box while the master plays comes in on the master\'s next 16th with room for early hits, in phase', () => {
+  it("PLAY on the box while the master plays comes in on the master's next 16th with room for early hits, in phase", () => {
     const box = rig();
     box.clockThenStart(120);
     box.pulses(96, 120);
@@ -271,7 +305,9 @@ describe('inputs: MIDI clock follow (slave mode)', () => {
     box.clockThenStart(120);
     box.pulses(96, 120);
     box.replug();
-    expect(box.said).to.deep.equal(['the master\'s pulses were missed while it played: following its tempo, not its place, until its next Start']);
+    expect(box.said).to.deep.equal([
+      "the master's pulses were missed while it played: following its tempo, not its place, until its next Start",
+    ]);
     box.pulses(96, 120);
     const startedAt = box.clock.now();
     box.pulses(96, 120);
@@ -286,21 +322,31 @@ describe('inputs: MIDI clock follow (slave mode)', () => {
   });
 
   it('a master that jumps its tempo mid-run: the box comes in again at its next 16th rather than creep for bars', () => {
-    for (const [from, to] of [[100, 80], [200, 240], [90, 120]]) {
+    for (const [from, to] of [
+      [100, 80],
+      [200, 240],
+      [90, 120],
+    ]) {
       const box = rig();
       box.clockThenStart(from);
       box.pulses(2 * 96, from);
       box.pulses(4 * 96, to);
       expect(box.sequencer.playing).to.equal(true);
-      expect(box.said.some((m) => /ms out of phase with the master: in again at its 16th \d+/.test(m)), box.said.join('; ')).to.equal(true);
-      expect(box.worstGap(2 * 96 + 2 * 96, 2 * 96 + 4 * 96 - 1), `${from} -> ${to} BPM, two bars after`).to.be.below(0.0005);
+      expect(
+        box.said.some((m) => /ms out of phase with the master: in again at its 16th \d+/.test(m)),
+        box.said.join('; '),
+      ).to.equal(true);
+      expect(box.worstGap(2 * 96 + 2 * 96, 2 * 96 + 4 * 96 - 1), `${from} -> ${to} BPM, two bars after`).to.be.below(
+        0.0005,
+      );
       const positions = box.notes.filter((n) => n.drum === HAT).map((n) => n.position);
-      for (let i = 1; i < positions.length; i++) expect(positions[i], 'never a 16th twice').to.be.above(positions[i - 1]);
+      for (let i = 1; i < positions.length; i++)
+        expect(positions[i], 'never a 16th twice').to.be.above(positions[i - 1]);
       box.follower.close();
     }
   });
 
-  it('a Song Position Pointer while the master plays (a DAW\'s loop jumping back): the box jumps with it', () => {
+  it("a Song Position Pointer while the master plays (a DAW's loop jumping back): the box jumps with it", () => {
     const box = rig();
     box.clockThenStart(120);
     box.pulses(40 * 6 + 2, 120);
@@ -312,7 +358,7 @@ describe('inputs: MIDI clock follow (slave mode)', () => {
     box.follower.close();
   });
 
-  it('PLAY after the master\'s pulses stopped without a Stop (its cable pulled) plays on its own instead of joining', () => {
+  it("PLAY after the master's pulses stopped without a Stop (its cable pulled) plays on its own instead of joining", () => {
     const box = rig();
     box.clockThenStart(120);
     box.pulses(96, 120);
@@ -335,7 +381,9 @@ describe('inputs: MIDI clock follow (slave mode)', () => {
 
   it('a fault while following a message costs that message and a log line, never an exception into the MIDI driver', () => {
     const box = rig();
-    box.sequencer.setTempo = () => { throw new Error('a bug'); };
+    box.sequencer.setTempo = () => {
+      throw new Error('a bug');
+    };
     expect(() => box.pulses(24, 120)).not.to.throw();
     expect(box.said).to.deep.equal(['a MIDI clock message was not followed: a bug']);
     box.follower.close();

@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import { ClockInputLink } from '../firmware-ts/inputs/midi/clock-input-link.js';
-import { FakeMidiInput, systemMidiInput, type NativeMidiInput, type NativeMidiInputClass } from '../firmware-ts/inputs/midi/midi-input.js';
+import {
+  FakeMidiInput,
+  systemMidiInput,
+  type NativeMidiInput,
+  type NativeMidiInputClass,
+} from '../firmware-ts/inputs/midi/midi-input.js';
 import { MidiPortError } from '../firmware-ts/outputs/midi/midi-port.js';
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
@@ -49,7 +54,9 @@ describe('MIDI clock input link (follow a master through cable pulls)', () => {
     const { link, lines, state, wait, master, sequencer } = rig();
     await link.start();
     await wait(5);
-    expect(lines).to.deep.equal(['warn MIDI clock input "MPC" not available (no MIDI input named "MPC" (found: none)); the box keeps its own tempo and follows when it appears']);
+    expect(lines).to.deep.equal([
+      'warn MIDI clock input "MPC" not available (no MIDI input named "MPC" (found: none)); the box keeps its own tempo and follows when it appears',
+    ]);
     expect(link.connected).to.equal(null);
     state.plugged = true;
     await wait(1);
@@ -75,7 +82,9 @@ describe('MIDI clock input link (follow a master through cable pulls)', () => {
     expect(state.opened[0].closed).to.equal(true);
     expect(link.connected).to.equal(null);
     expect(sequencer.playing, 'losing the master does not stop the show').to.equal(true);
-    expect(lines.slice(1)).to.deep.equal(['warn MIDI clock input "MPC Live MIDI 1" has gone; playing on at 110 BPM until it is back']);
+    expect(lines.slice(1)).to.deep.equal([
+      'warn MIDI clock input "MPC Live MIDI 1" has gone; playing on at 110 BPM until it is back',
+    ]);
     state.plugged = true;
     await wait(1);
     expect(state.opened).to.have.length(2);
@@ -84,7 +93,7 @@ describe('MIDI clock input link (follow a master through cable pulls)', () => {
     expect(lines.slice(2)).to.deep.equal([
       'info following the MIDI clock from "MPC Live MIDI 1"',
       // It played on while the cable was out: where it is now, only its next Start will say.
-      'info the master\'s pulses were missed while it played: following its tempo, not its place, until its next Start',
+      "info the master's pulses were missed while it played: following its tempo, not its place, until its next Start",
     ]);
     link.close();
   });
@@ -172,11 +181,16 @@ function fakeBinding(ports: string[], system = { alsa: true, lists: 0 }) {
 }
 
 describe('MIDI clock input on the system (RtMidi through @julusian/midi, faked at its binding)', () => {
-  it('matches a part of the name, keeps timing messages, stamps with the clock and with the sum of RtMidi\'s deltas', async () => {
+  it("matches a part of the name, keeps timing messages, stamps with the clock and with the sum of RtMidi's deltas", async () => {
     const clock = new OfflineClock(10);
     const ports = ['Midi Through:Midi Through Port-0 14:0', 'UM-ONE:UM-ONE MIDI 1 24:0'];
     const { Input, made } = fakeBinding(ports);
-    const system = systemMidiInput('UM-ONE', clock, () => Input, async () => true);
+    const system = systemMidiInput(
+      'UM-ONE',
+      clock,
+      () => Input,
+      async () => true,
+    );
     const input = await system.open();
     expect(input.name).to.equal('UM-ONE:UM-ONE MIDI 1 24:0');
     expect(made).to.have.length(1);
@@ -202,9 +216,17 @@ describe('MIDI clock input on the system (RtMidi through @julusian/midi, faked a
   it('one RtMidi input serves every reopening (a new one per attempt would never be collected); a failed open closes the port', async () => {
     const ports: string[] = [];
     const { Input, made } = fakeBinding(ports);
-    const system = systemMidiInput('UM-ONE', new OfflineClock(0), () => Input, async () => true);
+    const system = systemMidiInput(
+      'UM-ONE',
+      new OfflineClock(0),
+      () => Input,
+      async () => true,
+    );
     for (let i = 0; i < 5; i++) {
-      const error = await system.open().then(() => null, (e: unknown) => e);
+      const error = await system.open().then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).to.be.instanceOf(MidiPortError);
       expect((error as MidiPortError).message).to.equal('no MIDI input named "UM-ONE" (found: none)');
     }
@@ -214,7 +236,10 @@ describe('MIDI clock input on the system (RtMidi through @julusian/midi, faked a
     const heard: number[][] = [];
     first.onMessage((bytes) => heard.push([...bytes]));
     made[0].failOpen = true;
-    const error = await system.open().then(() => null, (e: unknown) => e);
+    const error = await system.open().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((error as MidiPortError).unavailable).to.equal(true);
     expect(made[0].open, 'closed after the failed open').to.equal(null);
     made[0].deliver(0, [0xf8]);
@@ -231,9 +256,17 @@ describe('MIDI clock input on the system (RtMidi through @julusian/midi, faked a
   it('without an ALSA sequencer RtMidi is not asked at all (each attempt prints lines from C) until /dev/snd/seq appears', async () => {
     const { Input, system } = fakeBinding(['UM-ONE:UM-ONE MIDI 1 24:0'], { alsa: false, lists: 0 });
     let sequencer = false;
-    const input = systemMidiInput('UM-ONE', new OfflineClock(0), () => Input, async () => sequencer);
+    const input = systemMidiInput(
+      'UM-ONE',
+      new OfflineClock(0),
+      () => Input,
+      async () => sequencer,
+    );
     for (let i = 0; i < 5; i++) {
-      const error = await input.open().then(() => null, (e: unknown) => e);
+      const error = await input.open().then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect((error as MidiPortError).unavailable).to.equal(true);
       expect((error as MidiPortError).message).to.equal('no ALSA sequencer, /dev/snd/seq is missing; modprobe snd-seq');
     }
@@ -248,7 +281,13 @@ describe('MIDI clock input on the system (RtMidi through @julusian/midi, faked a
 
   it('the real binding opens the input or fails with a MidiPortError (never anything else)', async () => {
     const system = systemMidiInput('GrooveBox test master that is not plugged in', new OfflineClock(0));
-    const error = await system.open().then((input) => { input.close(); return null; }, (e: unknown) => e);
+    const error = await system.open().then(
+      (input) => {
+        input.close();
+        return null;
+      },
+      (e: unknown) => e,
+    );
     system.dispose();
     expect(error, 'no such input exists').to.be.instanceOf(MidiPortError);
     expect((error as MidiPortError).unavailable || (error as MidiPortError).disconnected).to.equal(true);

@@ -5,7 +5,11 @@ import { readPatterns } from '../firmware-ts/midi-file/read.js';
 import { fixture } from './helpers/fixtures.js';
 import { inWorker } from './helpers/watchdog.js';
 
-const KICK = 0, SNARE = 1, HAT = 2, CRASH = 7, RIDE = 8;
+const KICK = 0,
+  SNARE = 1,
+  HAT = 2,
+  CRASH = 7,
+  RIDE = 8;
 
 /** The error a call throws (fails the test when it does not throw). */
 function thrown(fn: () => unknown): Error {
@@ -50,7 +54,10 @@ describe('midi-file: reading', () => {
 
   it('follows a tempo change: times in seconds and the grid in beats', () => {
     const perf = readPerformance(fixture('tempo-change.mid'), 'tempo-change.mid');
-    expect(perf.tempos).to.deep.equal([{ time: 0, bpm: 120 }, { time: 2, bpm: 60 }]);
+    expect(perf.tempos).to.deep.equal([
+      { time: 0, bpm: 120 },
+      { time: 2, bpm: 60 },
+    ]);
     const kicks = perf.notes.filter((n) => n.pitch === 36).map((n) => n.time);
     // Bar 1 at 120 bpm (0.5 s a beat), then 1 s a beat.
     expect(kicks.slice(0, 6)).to.deep.equal([0, 0.5, 1, 1.5, 2, 3]);
@@ -78,10 +85,26 @@ describe('midi-file: reading', () => {
   describe('bad input: one line naming the file and the cause', () => {
     const cases: [string, () => Uint8Array, RegExp][] = [
       ['an empty file', () => new Uint8Array(0), /^empty\.mid: not a MIDI file \(only 0 bytes\)$/],
-      ['a text file', () => new TextEncoder().encode('drummer,id,style,bpm\n1,2,3,4\n'), /^notes\.mid: corrupt MIDI file \(expected the "MThd" header/],
-      ['a truncated file', () => fixture('groove.mid').slice(0, 60), /^cut\.mid: corrupt MIDI file \(track \d chunk length \d+ runs past the end of the file \(60 bytes\)\)$/],
-      ['no drum notes', () => fixture('no-drums.mid'), /^no-drums\.mid: no drum notes \(4 notes, none on a kit pitch 22 26 36 /],
-      ['a 3/4 file', () => fixture('three-four.mid'), /^three-four\.mid: time signature 3\/4 at 0\.00 s: only 4\/4 files can be read as patterns$/],
+      [
+        'a text file',
+        () => new TextEncoder().encode('drummer,id,style,bpm\n1,2,3,4\n'),
+        /^notes\.mid: corrupt MIDI file \(expected the "MThd" header/,
+      ],
+      [
+        'a truncated file',
+        () => fixture('groove.mid').slice(0, 60),
+        /^cut\.mid: corrupt MIDI file \(track \d chunk length \d+ runs past the end of the file \(60 bytes\)\)$/,
+      ],
+      [
+        'no drum notes',
+        () => fixture('no-drums.mid'),
+        /^no-drums\.mid: no drum notes \(4 notes, none on a kit pitch 22 26 36 /,
+      ],
+      [
+        'a 3/4 file',
+        () => fixture('three-four.mid'),
+        /^three-four\.mid: time signature 3\/4 at 0\.00 s: only 4\/4 files can be read as patterns$/,
+      ],
     ];
     const names = ['empty.mid', 'notes.mid', 'cut.mid', 'no-drums.mid', 'three-four.mid'];
     cases.forEach(([what, bytes, message], k) => {
@@ -102,7 +125,9 @@ describe('midi-file: reading', () => {
       bytes[firstStatus] = 0xf4; // an undefined system status
       const err = thrown(() => readPerformance(bytes, 'bad.mid'));
       expect(err).to.be.instanceOf(MidiFileError);
-      expect(err.message).to.equal(`bad.mid: corrupt MIDI file (track 1: unknown status byte 0xf4 at byte ${firstStatus})`);
+      expect(err.message).to.equal(
+        `bad.mid: corrupt MIDI file (track 1: unknown status byte 0xf4 at byte ${firstStatus})`,
+      );
     });
 
     it('a meta length the library would loop on for ever (5-byte varint wrapping to -8)', async function () {
@@ -110,16 +135,44 @@ describe('midi-file: reading', () => {
       // midi-file 1.2.4 shifts varints in 32 bits: 8f ff ff ff 78 is -8, which sends it
       // back to the start of the event, again and again. Our structure check refuses it.
       const track = [0x00, 0xff, 0x01, 0x8f, 0xff, 0xff, 0xff, 0x78, 0x41, 0x42];
-      const bytes = Uint8Array.from([0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 0, 0, 1, 0, 96, 0x4d, 0x54, 0x72, 0x6b, 0, 0, 0, track.length, ...track]);
+      const bytes = Uint8Array.from([
+        0x4d,
+        0x54,
+        0x68,
+        0x64,
+        0,
+        0,
+        0,
+        6,
+        0,
+        0,
+        0,
+        1,
+        0,
+        96,
+        0x4d,
+        0x54,
+        0x72,
+        0x6b,
+        0,
+        0,
+        0,
+        track.length,
+        ...track,
+      ]);
       // In a worker, so that a regression fails this test instead of hanging the run.
       const result = await inWorker<{ errorName?: string; message?: string }>({ bytes, name: 'loop.mid' }, 30);
-      expect(result).to.deep.equal({ errorName: 'MidiFileError', message: 'loop.mid: corrupt MIDI file (track 0: meta/sysex length at byte 25 is longer than 4 bytes)' });
+      expect(result).to.deep.equal({
+        errorName: 'MidiFileError',
+        message: 'loop.mid: corrupt MIDI file (track 0: meta/sysex length at byte 25 is longer than 4 bytes)',
+      });
     });
 
     it('a file too short for one pattern', () => {
       const bytes = fixture('groove.mid');
       // Same events, but a 960-tick quarter: the 2 bars shrink to 1.
-      bytes[12] = 0x03; bytes[13] = 0xc0;
+      bytes[12] = 0x03;
+      bytes[13] = 0xc0;
       const err = thrown(() => readPatterns(bytes, 'short.mid'));
       expect(err.message).to.equal('short.mid: 1 bar long: a pattern needs 2 bars of 4/4');
     });

@@ -3,7 +3,14 @@ import type { Performance, TimedNote } from '../firmware-ts/midi-file/performanc
 import { barCount, barSeconds, windowCount, windows } from '../firmware-ts/midi-file/windows.js';
 
 const note = (time: number, pitch = 38): TimedNote => ({ time, end: time + 0.05, pitch, velocity: 100, channel: 9 });
-const perf = (notes: TimedNote[], endTime: number): Performance => ({ notes, timeSignatures: [], bpm: 120, tempos: [{ time: 0, bpm: 120 }], endTime, trackEndTime: 0 });
+const perf = (notes: TimedNote[], endTime: number): Performance => ({
+  notes,
+  timeSignatures: [],
+  bpm: 120,
+  tempos: [{ time: 0, bpm: 120 }],
+  endTime,
+  trackEndTime: 0,
+});
 
 describe('midi-file: windows (the TFDS groove/2bar rule)', () => {
   it('counts bars as round(pretty_midi end time / bar) with bar = 60/bpm x numerator, and bars - 1 windows', () => {

@@ -19,7 +19,8 @@ function randomPattern(random: () => number, density = 0.3): Pattern {
 }
 
 /** Onset in seconds of a pattern's note in a file of `bpm` (half a step = offset 1). */
-const onset = (k: number, step: number, offset: number, bpm: number) => stepSeconds(k, step, bpm) + (offset * 15) / bpm / 2;
+const onset = (k: number, step: number, offset: number, bpm: number) =>
+  stepSeconds(k, step, bpm) + (offset * 15) / bpm / 2;
 
 describe('midi-file: writing', () => {
   for (const bpm of [60, 93, 120, 180]) {
@@ -27,7 +28,9 @@ describe('midi-file: writing', () => {
       const random = prng(bpm);
       const patterns = [randomPattern(random), randomPattern(random), randomPattern(random)];
       // MIDI has no negative time: the first step of the file is tested on its own below.
-      for (let drum = 0; drum < DRUM_COUNT; drum++) if (patterns[0].hit(0, drum)) patterns[0].set(0, drum, patterns[0].velocity(0, drum), Math.abs(patterns[0].offset(0, drum)));
+      for (let drum = 0; drum < DRUM_COUNT; drum++)
+        if (patterns[0].hit(0, drum))
+          patterns[0].set(0, drum, patterns[0].velocity(0, drum), Math.abs(patterns[0].offset(0, drum)));
       const back = readPatterns(patternsToMidi(patterns, { bpm, pitches: ROUND_TRIP_PITCHES }), 'roundtrip.mid');
       expect(back).to.have.length(3);
       let checked = 0;
@@ -38,7 +41,9 @@ describe('midi-file: writing', () => {
             if (!p.hit(step, drum)) continue;
             const where = `pattern ${k} step ${step} drum ${drum}`;
             expect(Math.abs(back[k].velocity(step, drum) - p.velocity(step, drum)) * 127, where).to.be.at.most(1);
-            const error = Math.abs(onset(k, step, back[k].offset(step, drum), bpm) - onset(k, step, p.offset(step, drum), bpm));
+            const error = Math.abs(
+              onset(k, step, back[k].offset(step, drum), bpm) - onset(k, step, p.offset(step, drum), bpm),
+            );
             expect(error, where).to.be.below(0.001);
             checked++;
           }
@@ -89,7 +94,10 @@ describe('midi-file: writing', () => {
   it('keeps a note at offset +1 in its own step (one tick inside the half-step boundary)', () => {
     const p = new Pattern().set(5, 2, 1, 1).set(9, 2, 1, -1);
     const back = readPatterns(patternsToMidi(p, { bpm: 120, pitches: ROUND_TRIP_PITCHES }), 'edge.mid')[0];
-    expect(back.toJSON().notes.map(([s, d]) => [s, d])).to.deep.equal([[5, 2], [9, 2]]);
+    expect(back.toJSON().notes.map(([s, d]) => [s, d])).to.deep.equal([
+      [5, 2],
+      [9, 2],
+    ]);
     expect(back.offset(5, 2)).to.be.closeTo(1, 0.01);
     expect(back.offset(9, 2)).to.be.closeTo(-1, 0.01);
   });
@@ -107,10 +115,22 @@ describe('midi-file: writing', () => {
 
   it('refuses bad options with the option, what was expected and what it got', () => {
     const p = new Pattern();
-    expect(() => patternsToMidi(p, { bpm: 0 })).to.throw(RangeError, 'option bpm: expected a number in (0, 1000], got 0');
-    expect(() => patternsToMidi(p, { ticksPerBeat: 100 })).to.throw(RangeError, 'option ticksPerBeat: expected a multiple of 8 in 8..32760, got 100');
-    expect(() => patternsToMidi(p, { noteLength: -1 })).to.throw(RangeError, 'option noteLength: expected a number of steps in (0, 32], got -1');
-    expect(() => patternsToMidi(p, { pitches: [36, 38] })).to.throw(RangeError, 'option pitches: expected 9 MIDI notes 0..127');
+    expect(() => patternsToMidi(p, { bpm: 0 })).to.throw(
+      RangeError,
+      'option bpm: expected a number in (0, 1000], got 0',
+    );
+    expect(() => patternsToMidi(p, { ticksPerBeat: 100 })).to.throw(
+      RangeError,
+      'option ticksPerBeat: expected a multiple of 8 in 8..32760, got 100',
+    );
+    expect(() => patternsToMidi(p, { noteLength: -1 })).to.throw(
+      RangeError,
+      'option noteLength: expected a number of steps in (0, 32], got -1',
+    );
+    expect(() => patternsToMidi(p, { pitches: [36, 38] })).to.throw(
+      RangeError,
+      'option pitches: expected 9 MIDI notes 0..127',
+    );
     expect(() => patternsToMidi([])).to.throw(TypeError, 'a non-empty array of Patterns');
   });
 });

@@ -57,7 +57,8 @@ describe('ml: model files on disk', () => {
     const files = readModelFiles(dir);
     expect(files.manifest.epochs).to.equal(3);
     expect([...files.tensors.keys()]).to.deep.equal([...params.keys()]);
-    for (const [name, t] of files.tensors) expect(Array.from(t.dataSync()), name).to.deep.equal(Array.from(params.get(name)!.dataSync()));
+    for (const [name, t] of files.tensors)
+      expect(Array.from(t.dataSync()), name).to.deep.equal(Array.from(params.get(name)!.dataSync()));
     tf.dispose([...params.values(), ...files.tensors.values()]);
   });
 
@@ -89,12 +90,20 @@ describe('ml: model files on disk', () => {
   it('a config that does not match the weights (other decoder width) names the weight and its shapes', () => {
     const file = path.join(dir, 'config.json');
     fs.writeFileSync(file, JSON.stringify({ ...config, decoder: { ...config.decoder, units: 24 } }));
-    expectModelFileError(() => GrooveModel.load(dir), path.join(dir, 'manifest.json'), /weight dec\.init0\.W has shape \d+x32, config\.json needs \d+x48/);
+    expectModelFileError(
+      () => GrooveModel.load(dir),
+      path.join(dir, 'manifest.json'),
+      /weight dec\.init0\.W has shape \d+x32, config\.json needs \d+x48/,
+    );
   });
 
   it('a config for another model (fewer factors) is caught as a mismatch, not loaded half-way', () => {
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(tinyConfig('ag2')));
-    expectModelFileError(() => GrooveModel.load(dir), path.join(dir, 'manifest.json'), /weight enc0\.fw\.Wx missing: config\.json does not match the weights/);
+    expectModelFileError(
+      () => GrooveModel.load(dir),
+      path.join(dir, 'manifest.json'),
+      /weight enc0\.fw\.Wx missing: config\.json does not match the weights/,
+    );
   });
 
   it('an invalid config.json (bad key value, broken JSON) names config.json and the key', () => {
@@ -118,18 +127,60 @@ describe('ml: model files on disk', () => {
     const original = fs.readFileSync(file, 'utf8');
     // Entry 2 is enc0.mu.W (the MLP encoder's hidden layer comes first).
     const broken: [(w: UntypedJson[]) => void, RegExp][] = [
-      [(w) => { delete w[2].shape; }, /weights\[2\] \(enc0\.mu\.W\): shape = undefined: expected a list of whole numbers >= 0/],
-      [(w) => { w[2].shape = [-8, 2]; }, /weights\[2\] \(enc0\.mu\.W\): shape = \[-8,2\]/],
-      [(w) => { w[2].shape = [2.5, 2]; }, /weights\[2\] \(enc0\.mu\.W\): shape = \[2\.5,2\]/],
-      [(w) => { w[2].shape = '8x2'; }, /weights\[2\] \(enc0\.mu\.W\): shape = "8x2"/],
-      [(w) => { delete w[5].name; }, /weights\[5\] = \{"shape":\[\d+(,\d+)*\]\}: expected \{"name"/],
-      [(w) => { w[5].name = 7; }, /weights\[5\] = \{"name":7,/],
-      [(w) => { w[0] = null; }, /weights\[0\] = null: expected/],
-      [(w) => { w[3].name = w[2].name; }, /weights\[3\] \(enc0\.mu\.W\): listed twice/],
+      [
+        (w) => {
+          delete w[2].shape;
+        },
+        /weights\[2\] \(enc0\.mu\.W\): shape = undefined: expected a list of whole numbers >= 0/,
+      ],
+      [
+        (w) => {
+          w[2].shape = [-8, 2];
+        },
+        /weights\[2\] \(enc0\.mu\.W\): shape = \[-8,2\]/,
+      ],
+      [
+        (w) => {
+          w[2].shape = [2.5, 2];
+        },
+        /weights\[2\] \(enc0\.mu\.W\): shape = \[2\.5,2\]/,
+      ],
+      [
+        (w) => {
+          w[2].shape = '8x2';
+        },
+        /weights\[2\] \(enc0\.mu\.W\): shape = "8x2"/,
+      ],
+      [
+        (w) => {
+          delete w[5].name;
+        },
+        /weights\[5\] = \{"shape":\[\d+(,\d+)*\]\}: expected \{"name"/,
+      ],
+      [
+        (w) => {
+          w[5].name = 7;
+        },
+        /weights\[5\] = \{"name":7,/,
+      ],
+      [
+        (w) => {
+          w[0] = null;
+        },
+        /weights\[0\] = null: expected/,
+      ],
+      [
+        (w) => {
+          w[3].name = w[2].name;
+        },
+        /weights\[3\] \(enc0\.mu\.W\): listed twice/,
+      ],
     ];
     for (const [edit, reason] of broken) {
       fs.writeFileSync(file, original);
-      editJson(file, (m) => { edit(m.weights); });
+      editJson(file, (m) => {
+        edit(m.weights);
+      });
       expectModelFileError(() => readModelFiles(dir), file, reason);
       expectModelFileError(() => GrooveModel.load(dir), file, reason);
     }
@@ -141,23 +192,70 @@ describe('ml: model files on disk', () => {
     const params = initParams(skipConfig, 1);
     writeModelFiles(skipDir, skipConfig, params);
     tf.dispose([...params.values()]);
-    editJson(path.join(skipDir, 'config.json'), (c) => { c.decoder.skip = false; });
-    expectModelFileError(() => GrooveModel.load(skipDir), path.join(skipDir, 'manifest.json'), /weight dec\.skip\.W is not used by config\.json/);
-    editJson(path.join(dir, 'config.json'), (c) => { c.factors[0].auxiliary = false; });
-    expectModelFileError(() => GrooveModel.load(dir), path.join(dir, 'manifest.json'), /weight aux0\.h\.W is not used by config\.json/);
+    editJson(path.join(skipDir, 'config.json'), (c) => {
+      c.decoder.skip = false;
+    });
+    expectModelFileError(
+      () => GrooveModel.load(skipDir),
+      path.join(skipDir, 'manifest.json'),
+      /weight dec\.skip\.W is not used by config\.json/,
+    );
+    editJson(path.join(dir, 'config.json'), (c) => {
+      c.factors[0].auxiliary = false;
+    });
+    expectModelFileError(
+      () => GrooveModel.load(dir),
+      path.join(dir, 'manifest.json'),
+      /weight aux0\.h\.W is not used by config\.json/,
+    );
   });
 
   it('skip, auxiliary and dropProbability of the wrong type or range name config.json and the key', () => {
     const file = path.join(dir, 'config.json');
     const original = fs.readFileSync(file, 'utf8');
     const broken: [(c: UntypedJson) => void, RegExp][] = [
-      [(c) => { c.decoder.skip = 'yes'; }, /decoder\.skip = "yes": expected true or false/],
-      [(c) => { c.factors[1].auxiliary = 1; }, /factors\[1\]\.auxiliary = 1: expected true or false/],
-      [(c) => { delete c.factors[1].auxiliary; }, /factors\[1\]\.auxiliary = undefined/],
-      [(c) => { c.factors[2].dropProbability = 1.5; }, /factors\[2\]\.dropProbability = 1\.5: expected a number from 0/],
-      [(c) => { c.factors[2].dropProbability = '0.3'; }, /factors\[2\]\.dropProbability = "0\.3"/],
-      [(c) => { c.factors[2].dropProbability = -0.1; }, /factors\[2\]\.dropProbability = -0\.1/],
-      [(c) => { c.factors[3] = null; }, /factors\[3\] = null: expected an object/],
+      [
+        (c) => {
+          c.decoder.skip = 'yes';
+        },
+        /decoder\.skip = "yes": expected true or false/,
+      ],
+      [
+        (c) => {
+          c.factors[1].auxiliary = 1;
+        },
+        /factors\[1\]\.auxiliary = 1: expected true or false/,
+      ],
+      [
+        (c) => {
+          delete c.factors[1].auxiliary;
+        },
+        /factors\[1\]\.auxiliary = undefined/,
+      ],
+      [
+        (c) => {
+          c.factors[2].dropProbability = 1.5;
+        },
+        /factors\[2\]\.dropProbability = 1\.5: expected a number from 0/,
+      ],
+      [
+        (c) => {
+          c.factors[2].dropProbability = '0.3';
+        },
+        /factors\[2\]\.dropProbability = "0\.3"/,
+      ],
+      [
+        (c) => {
+          c.factors[2].dropProbability = -0.1;
+        },
+        /factors\[2\]\.dropProbability = -0\.1/,
+      ],
+      [
+        (c) => {
+          c.factors[3] = null;
+        },
+        /factors\[3\] = null: expected an object/,
+      ],
     ];
     for (const [edit, reason] of broken) {
       fs.writeFileSync(file, original);
@@ -172,17 +270,62 @@ describe('ml: model files on disk', () => {
     const weightsFile = path.join(dir, 'weights.bin');
     const faults: [string, () => void][] = [
       ['weights.bin missing', () => fs.rmSync(weightsFile)],
-      ['weights.bin corrupt', () => { const b = fs.readFileSync(weightsFile); b[100] ^= 0x40; fs.writeFileSync(weightsFile, b); }],
+      [
+        'weights.bin corrupt',
+        () => {
+          const b = fs.readFileSync(weightsFile);
+          b[100] ^= 0x40;
+          fs.writeFileSync(weightsFile, b);
+        },
+      ],
       ['weights.bin truncated', () => fs.writeFileSync(weightsFile, fs.readFileSync(weightsFile).subarray(0, 64))],
-      ['a weight runs past the end', () => editJson(manifestFile, (m) => { m.weights.at(-1).shape = [1000, 1000]; })],
-      ['the weights list covers part of weights.bin', () => editJson(manifestFile, (m) => { m.weights.at(-1).shape = [1]; })],
-      ['a bad manifest entry', () => editJson(manifestFile, (m) => { m.weights.at(-1).shape = [-1]; })],
-      ['an invalid config', () => editJson(configFile, (c) => { c.decoder.layers = 0; })],
-      ['a config with other shapes', () => editJson(configFile, (c) => { c.decoder.units = 24; })],
+      [
+        'a weight runs past the end',
+        () =>
+          editJson(manifestFile, (m) => {
+            m.weights.at(-1).shape = [1000, 1000];
+          }),
+      ],
+      [
+        'the weights list covers part of weights.bin',
+        () =>
+          editJson(manifestFile, (m) => {
+            m.weights.at(-1).shape = [1];
+          }),
+      ],
+      [
+        'a bad manifest entry',
+        () =>
+          editJson(manifestFile, (m) => {
+            m.weights.at(-1).shape = [-1];
+          }),
+      ],
+      [
+        'an invalid config',
+        () =>
+          editJson(configFile, (c) => {
+            c.decoder.layers = 0;
+          }),
+      ],
+      [
+        'a config with other shapes',
+        () =>
+          editJson(configFile, (c) => {
+            c.decoder.units = 24;
+          }),
+      ],
       ['a config with weights missing', () => fs.writeFileSync(configFile, JSON.stringify(tinyConfig('ag2')))],
-      ['a config that leaves weights unused', () => editJson(configFile, (c) => { c.factors[0].auxiliary = false; })],
+      [
+        'a config that leaves weights unused',
+        () =>
+          editJson(configFile, (c) => {
+            c.factors[0].auxiliary = false;
+          }),
+      ],
     ];
-    const pristine = new Map(['config.json', 'manifest.json', 'weights.bin'].map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+    const pristine = new Map(
+      ['config.json', 'manifest.json', 'weights.bin'].map((f) => [f, fs.readFileSync(path.join(dir, f))]),
+    );
     for (const [fault, apply] of faults) {
       for (const [f, bytes] of pristine) fs.writeFileSync(path.join(dir, f), bytes);
       apply();
@@ -256,7 +399,14 @@ describe('ml: model files are replaced as one set (a kill at any point leaves th
     const params = initParams(config, 3);
     const written = writeModelFiles(dir, config, params);
     tf.dispose([...params.values()]);
-    expect(fs.readdirSync(dir).sort()).to.deep.equal(['checkpoint', 'config.json', 'manifest.json', 'state.json', 'train-log.csv', 'weights.bin']);
+    expect(fs.readdirSync(dir).sort()).to.deep.equal([
+      'checkpoint',
+      'config.json',
+      'manifest.json',
+      'state.json',
+      'train-log.csv',
+      'weights.bin',
+    ]);
     const files = readModelFiles(dir);
     tf.dispose([...files.tensors.values()]);
     expect(files.manifest.sha256).to.equal(written.sha256);
@@ -285,9 +435,13 @@ describe('ml: model files are replaced as one set (a kill at any point leaves th
       for (const f of FILES) fs.writeFileSync(path.join(dir, f), bytes.old.get(f)!);
       for (const f of FILES) fs.writeFileSync(path.join(dir, `${f}.next`), bytes.new.get(f)!);
       const all = renamed === 1 << others.length;
-      for (const [k, f] of others.entries()) if (all || renamed & (1 << k)) fs.renameSync(path.join(dir, `${f}.next`), path.join(dir, f));
+      for (const [k, f] of others.entries())
+        if (all || renamed & (1 << k)) fs.renameSync(path.join(dir, `${f}.next`), path.join(dir, f));
       if (all) fs.renameSync(path.join(dir, 'manifest.json.next'), path.join(dir, 'manifest.json'));
-      expect(readSet(), all ? 'all renamed' : `renamed: ${others.filter((_, k) => renamed & (1 << k)).join(', ') || 'none'}`).to.equal('new');
+      expect(
+        readSet(),
+        all ? 'all renamed' : `renamed: ${others.filter((_, k) => renamed & (1 << k)).join(', ') || 'none'}`,
+      ).to.equal('new');
       expectNextWriteRepairs('new');
     }
   });

@@ -19,7 +19,9 @@ describe('ml: the wasm BatchMatMul fix', function () {
     if (!tf.findBackend('wasm')) {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       const require = createRequire(import.meta.url);
-      wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
+      wasm.setWasmPaths(
+        path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep,
+      );
     }
     expect(await tf.setBackend('wasm'), 'wasm backend starts').to.equal(true);
     patchWasmBatchMatMul();
@@ -36,7 +38,15 @@ describe('ml: the wasm BatchMatMul fix', function () {
   }
 
   /** a @ b on a backend, from plain arrays (tensors do not cross backends). */
-  async function matMulOn(backend: string, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], ta: boolean, tb: boolean): Promise<{ values: Float32Array; shape: number[] }> {
+  async function matMulOn(
+    backend: string,
+    a: Float32Array,
+    aShape: number[],
+    b: Float32Array,
+    bShape: number[],
+    ta: boolean,
+    tb: boolean,
+  ): Promise<{ values: Float32Array; shape: number[] }> {
     await tf.setBackend(backend);
     return tf.tidy(() => {
       const out = tf.matMul(tf.tensor(a, aShape), tf.tensor(b, bShape), ta, tb);
@@ -64,7 +74,8 @@ describe('ml: the wasm BatchMatMul fix', function () {
           await tf.setBackend('wasm');
           expect(wasm.shape).to.deep.equal(cpu.shape);
           expect(wasm.values.length).to.equal(cpu.values.length);
-          for (let i = 0; i < cpu.values.length; i++) expect(wasm.values[i], `element ${i}`).to.be.closeTo(cpu.values[i], 1e-5);
+          for (let i = 0; i < cpu.values.length; i++)
+            expect(wasm.values[i], `element ${i}`).to.be.closeTo(cpu.values[i], 1e-5);
         });
       }
     }
@@ -81,7 +92,8 @@ describe('ml: the wasm BatchMatMul fix', function () {
   });
 
   it('gradients through a transposed product match the cpu backend (the training path it speeds up)', async () => {
-    const x = random([5, 7], 8), w = random([7, 3], 9);
+    const x = random([5, 7], 8),
+      w = random([7, 3], 9);
     const grads = async (backend: string) => {
       await tf.setBackend(backend);
       return tf.tidy(() => {
@@ -101,8 +113,14 @@ describe('ml: the wasm BatchMatMul fix', function () {
   // is cached by data id; without a fresh id the second product ran on the first one's
   // packing and wrote out of bounds (seen as "memory access out of bounds" in training).
   it('one tensor used as b under two reshapes: both products match the cpu kernel', async () => {
-    const B = 8, T = 32, F = 27, H = 16, Z = 12;
-    const g = random([B, T, F], 21), h = random([B * T, H], 22), z = random([B, Z], 23);
+    const B = 8,
+      T = 32,
+      F = 27,
+      H = 16,
+      Z = 12;
+    const g = random([B, T, F], 21),
+      h = random([B * T, H], 22),
+      z = random([B, Z], 23);
     const products = async (backend: string) => {
       await tf.setBackend(backend);
       return tf.tidy(() => {
@@ -115,6 +133,7 @@ describe('ml: the wasm BatchMatMul fix', function () {
     const onWasm = await products('wasm');
     const onCpu = await products('cpu');
     await tf.setBackend('wasm');
-    for (const k of [0, 1]) for (let i = 0; i < onCpu[k].length; i++) expect(onWasm[k][i]).to.be.closeTo(onCpu[k][i], 1e-3);
+    for (const k of [0, 1])
+      for (let i = 0; i < onCpu[k].length; i++) expect(onWasm[k][i]).to.be.closeTo(onCpu[k][i], 1e-3);
   });
 });

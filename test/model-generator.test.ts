@@ -19,8 +19,16 @@ function someGestures(): { name: string; gestures: Gestures; options: GenerateOp
   const p = handfulOfPatterns()[3];
   return [
     { name: 'nothing given', gestures: {}, options: { seed: 1 } },
-    { name: 'kick given, crash empty', gestures: { drums: [kick, null, null, null, null, null, null, new Float32Array(STEPS), null] }, options: { seed: 2, temperature: 0.7 } },
-    { name: 'groove + accent, sampled posterior and hits', gestures: { groove: groove(p), accent: accent(p) }, options: { seed: 3, posterior: 'sample', hits: 'sample' } },
+    {
+      name: 'kick given, crash empty',
+      gestures: { drums: [kick, null, null, null, null, null, null, new Float32Array(STEPS), null] },
+      options: { seed: 2, temperature: 0.7 },
+    },
+    {
+      name: 'groove + accent, sampled posterior and hits',
+      gestures: { groove: groove(p), accent: accent(p) },
+      options: { seed: 3, posterior: 'sample', hits: 'sample' },
+    },
   ];
 }
 
@@ -52,7 +60,8 @@ describe('model: training a tiny model', function () {
   it('train() on the real dataset (first 64 windows, 1 epoch) ships a model folder that loads and generates', async function () {
     const data = datasetDir();
     if (!fs.existsSync(path.join(data, 'info.csv'))) {
-      if (process.env.GROOVEBOX_REQUIRE_DATA === '1') throw new Error(`dataset not found at ${data} (GROOVEBOX_REQUIRE_DATA=1)`);
+      if (process.env.GROOVEBOX_REQUIRE_DATA === '1')
+        throw new Error(`dataset not found at ${data} (GROOVEBOX_REQUIRE_DATA=1)`);
       console.log(`      (skipped: no dataset at ${data}; set GROOVEBOX_DATA)`);
       this.skip();
     }
@@ -60,8 +69,16 @@ describe('model: training a tiny model', function () {
     try {
       const state = await train({
         config: tinyConfig('ag2', { batchSize: 32 }),
-        outDir: tmp.dir, dataDir: data, epochs: 1, maxMinutes: 10, resume: false, seed: 3,
-        backend, checkpointSeconds: 3600, limit: 64, log: () => {},
+        outDir: tmp.dir,
+        dataDir: data,
+        epochs: 1,
+        maxMinutes: 10,
+        resume: false,
+        seed: 3,
+        backend,
+        checkpointSeconds: 3600,
+        limit: 64,
+        log: () => {},
       });
       expect(state.epoch).to.equal(1);
       expect(state.globalStep).to.equal(2);
@@ -69,7 +86,9 @@ describe('model: training a tiny model', function () {
       expect(manifest.epochs).to.equal(1);
       expect(manifest.validationLoss).to.have.property('loss').that.is.a('number');
       const model = GrooveModel.load(tmp.dir);
-      expect(model.generate({ score: new Float32Array(STEPS * 9) }, { seed: 1 }).pattern.hits).to.have.length(STEPS * 9);
+      expect(model.generate({ score: new Float32Array(STEPS * 9) }, { seed: 1 }).pattern.hits).to.have.length(
+        STEPS * 9,
+      );
       model.dispose();
     } finally {
       tmp.remove();
@@ -103,9 +122,10 @@ describe('model: generation', function () {
         expect(Array.from(b.pattern.hits), name).to.deep.equal(Array.from(a.pattern.hits));
         expect(Array.from(b.pattern.velocities), name).to.deep.equal(Array.from(a.pattern.velocities));
         expect(Array.from(b.pattern.offsets), name).to.deep.equal(Array.from(a.pattern.offsets));
-        expect(JSON.stringify(b.reconstructions, (_, v) => (v instanceof Float32Array ? Array.from(v) : v)), name).to.equal(
-          JSON.stringify(a.reconstructions, (_, v) => (v instanceof Float32Array ? Array.from(v) : v)),
-        );
+        expect(
+          JSON.stringify(b.reconstructions, (_, v) => (v instanceof Float32Array ? Array.from(v) : v)),
+          name,
+        ).to.equal(JSON.stringify(a.reconstructions, (_, v) => (v instanceof Float32Array ? Array.from(v) : v)));
       }
     } finally {
       loaded.dispose();
@@ -145,9 +165,12 @@ describe('model: generation', function () {
       expect(distinct.size, 'different seeds, different loops').to.be.greaterThan(1);
       // The given kick is encoded to its posterior mean: its latent (seen through its
       // auxiliary reconstruction) does not depend on the seed.
-      for (const r of runs.slice(1)) expect(Array.from(r.reconstructions.drums![0]!)).to.deep.equal(Array.from(runs[0].reconstructions.drums![0]!));
+      for (const r of runs.slice(1))
+        expect(Array.from(r.reconstructions.drums![0]!)).to.deep.equal(Array.from(runs[0].reconstructions.drums![0]!));
       // ...unless the posterior is sampled, then it moves with the seed too.
-      const sampled = [1, 2].map((seed) => big.generate(gestures, { seed, posterior: 'sample' }).reconstructions.drums![0]!);
+      const sampled = [1, 2].map(
+        (seed) => big.generate(gestures, { seed, posterior: 'sample' }).reconstructions.drums![0]!,
+      );
       expect(Array.from(sampled[1])).to.not.deep.equal(Array.from(sampled[0]));
     } finally {
       big.dispose();
@@ -156,8 +179,13 @@ describe('model: generation', function () {
 
   it('an all-zero drum row is a given input (it gets a reconstruction), null is unspecified (none)', () => {
     const unspecified = model.generate({ drums: [kick, null, null, null, null, null, null, null, null] }, { seed: 5 });
-    const silentSnare = model.generate({ drums: [kick, new Float32Array(STEPS), null, null, null, null, null, null, null] }, { seed: 5 });
-    expect(silentSnare.reconstructions.drums![1], 'the empty snare is an input with a reconstruction').to.have.length(STEPS);
+    const silentSnare = model.generate(
+      { drums: [kick, new Float32Array(STEPS), null, null, null, null, null, null, null] },
+      { seed: 5 },
+    );
+    expect(silentSnare.reconstructions.drums![1], 'the empty snare is an input with a reconstruction').to.have.length(
+      STEPS,
+    );
     expect(unspecified.reconstructions.drums![1]).to.equal(null);
   });
 
@@ -172,7 +200,8 @@ describe('model: generation', function () {
           expect(pattern.hit(step, 0), `kick at ${step}`).to.equal(kick[step] > 0.5);
           expect(pattern.hit(step, 1), `snare at ${step}`).to.equal(snare[step] > 0.5);
           expect(pattern.hit(step, 7), `crash at ${step}`).to.equal(false);
-          if (pattern.hit(step, 0)) expect(pattern.velocity(step, 0), 'the model gives the forced hits a velocity').to.be.greaterThan(0);
+          if (pattern.hit(step, 0))
+            expect(pattern.velocity(step, 0), 'the model gives the forced hits a velocity').to.be.greaterThan(0);
         }
       }
     }
@@ -180,6 +209,7 @@ describe('model: generation', function () {
     const score = new Float32Array(STEPS * 9);
     for (let step = 0; step < STEPS; step += 2) score[step * 9 + 2] = 1;
     const { pattern } = model.generate({ score }, { seed: 9, keepGiven: true });
-    for (let step = 0; step < STEPS; step++) for (let d = 0; d < 9; d++) expect(pattern.hit(step, d)).to.equal(score[step * 9 + d] > 0.5);
+    for (let step = 0; step < STEPS; step++)
+      for (let d = 0; d < 9; d++) expect(pattern.hit(step, d)).to.equal(score[step * 9 + d] > 0.5);
   });
 });

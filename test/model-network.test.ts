@@ -5,7 +5,14 @@ import { MODEL_CONFIGS, MODEL_NAMES, latentSize } from '../firmware-ts/model/con
 /** The paper's models, with the autoregressive decoder (the step decoder has its own tests: model-step-decoder.test.ts). */
 const LSTM_MODELS = MODEL_NAMES.filter((name) => MODEL_CONFIGS[name].decoder.kind !== 'steps');
 import {
-  computeLoss, decodeAuxiliary, decodeTeacherForced, encodeFactor, factorInput, freeBitsCost, klDivergence, type GestureTensors,
+  computeLoss,
+  decodeAuxiliary,
+  decodeTeacherForced,
+  encodeFactor,
+  factorInput,
+  freeBitsCost,
+  klDivergence,
+  type GestureTensors,
 } from '../firmware-ts/model/network.js';
 import { auxOutputWidth, disposeParams, initParams, paramCount, paramSpecs } from '../firmware-ts/model/params.js';
 import { GrooveModel } from '../firmware-ts/model/generator.js';
@@ -30,7 +37,20 @@ describe('model: KL divergence and free bits (hand-computed)', () => {
 
   it('KL of mu = (1, 2), sigma = (0.5, 2) is 3.625 nats (the log terms cancel)', () => {
     // 0.5 * [(1 + 0.25 - 1 - 2 ln 0.5) + (4 + 4 - 1 - 2 ln 2)] = 0.5 * (0.25 + 7) = 3.625
-    const kl = tf.tidy(() => values(klDivergence({ mu: tf.tensor2d([[1, 2], [0, 0]]), sigma: tf.tensor2d([[0.5, 2], [1, 1]]) })));
+    const kl = tf.tidy(() =>
+      values(
+        klDivergence({
+          mu: tf.tensor2d([
+            [1, 2],
+            [0, 0],
+          ]),
+          sigma: tf.tensor2d([
+            [0.5, 2],
+            [1, 1],
+          ]),
+        }),
+      ),
+    );
     expect(kl[0]).to.be.closeTo(3.625, 1e-5);
     expect(kl[1]).to.be.closeTo(0, 1e-6);
   });
@@ -74,7 +94,9 @@ describe('model: shapes of every model', function () {
       const config = MODEL_CONFIGS[name];
       const params = initParams(config, 1);
       try {
-        expect(paramCount(params)).to.equal(paramSpecs(config).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0));
+        expect(paramCount(params)).to.equal(
+          paramSpecs(config).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0),
+        );
         tf.tidy(() => {
           const g = gestureTensors();
           const zs: tf.Tensor2D[] = [];
@@ -83,7 +105,8 @@ describe('model: shapes of every model', function () {
             expect(post.mu.shape, `${factor.input} mu`).to.deep.equal([batch, factor.latent]);
             expect(post.sigma.shape, `${factor.input} sigma`).to.deep.equal([batch, factor.latent]);
             expect(Math.min(...values(post.sigma)), 'sigma stays positive').to.be.greaterThan(0);
-            if (factor.auxiliary) expect(decodeAuxiliary(params, i, post.mu).shape).to.deep.equal([batch, auxOutputWidth(factor)]);
+            if (factor.auxiliary)
+              expect(decodeAuxiliary(params, i, post.mu).shape).to.deep.equal([batch, auxOutputWidth(factor)]);
             else expect(params.has(`aux${i}.h.W`), `${factor.input} has no auxiliary decoder`).to.equal(false);
             zs.push(post.mu);
           });
@@ -155,15 +178,30 @@ describe('model: the step-by-step generator agrees with the training decoder', (
           const rand = mulberry32(seed);
           const z = Float32Array.from(config.factors.flatMap((f) => Array.from(gaussian(f.latent, rand))));
           const target = patternToTensorData(pattern);
-          const raw = tf.tidy(() => values(decodeTeacherForced(params, config, tf.tensor2d(z, [1, z.length]), tf.tensor3d(target, [1, STEPS, FEATURES]))));
+          const raw = tf.tidy(() =>
+            values(
+              decodeTeacherForced(
+                params,
+                config,
+                tf.tensor2d(z, [1, z.length]),
+                tf.tensor3d(target, [1, STEPS, FEATURES]),
+              ),
+            ),
+          );
           expect(raw).to.have.length(PATTERN_TENSOR_SIZE);
           for (let s = 0; s < STEPS; s++) {
             for (let d = 0; d < 9; d++) {
               const logit = raw[s * FEATURES + d];
               if (Math.abs(logit) > 1e-4) expect(logit > 0, `step ${s} drum ${d} hit`).to.equal(pattern.hit(s, d));
               if (!pattern.hit(s, d)) continue;
-              expect(pattern.velocity(s, d), `step ${s} drum ${d} velocity`).to.be.closeTo(1 / (1 + Math.exp(-raw[s * FEATURES + 9 + d])), 1e-4);
-              expect(pattern.offset(s, d), `step ${s} drum ${d} offset`).to.be.closeTo(Math.tanh(raw[s * FEATURES + 18 + d]), 1e-4);
+              expect(pattern.velocity(s, d), `step ${s} drum ${d} velocity`).to.be.closeTo(
+                1 / (1 + Math.exp(-raw[s * FEATURES + 9 + d])),
+                1e-4,
+              );
+              expect(pattern.offset(s, d), `step ${s} drum ${d} offset`).to.be.closeTo(
+                Math.tanh(raw[s * FEATURES + 18 + d]),
+                1e-4,
+              );
             }
           }
         }
@@ -183,7 +221,8 @@ describe('model: the step-by-step generator agrees with the training decoder', (
       const batch = model.generateBatch([{ score }, { score }, { score }], { seed: 4 });
       // Each row has its own prior sample for the groove, so the loops differ; the given
       // score's reconstruction comes from the posterior mean and is the same in every row.
-      const a = batch[0].reconstructions.score!, b = batch[1].reconstructions.score!;
+      const a = batch[0].reconstructions.score!,
+        b = batch[1].reconstructions.score!;
       expect(b).to.have.length(STEPS * 9);
       for (let i = 0; i < a.length; i++) expect(b[i]).to.be.closeTo(a[i], 1e-6);
       expect(Array.from(batch[2].pattern.hits)).to.not.deep.equal(Array.from(batch[0].pattern.hits));

@@ -32,7 +32,9 @@ describe('model: the step decoder (ag11s)', function () {
     const at = (step: number, k: number) => out[step * STEP_INPUT_WIDTH + k];
     expect([at(0, 0), at(1, 0), at(8, 0)]).to.deep.equal([1, 0, 1]);
     expect([at(5, 9), at(5, 10)], 'kick given, snare not').to.deep.equal([1, 0]);
-    expect([at(8, 18), at(8, 19), at(8, 20), at(8, 21)].map((v) => Number(v.toFixed(3)))).to.deep.equal([1, 0.7, -0.25, 1]);
+    expect([at(8, 18), at(8, 19), at(8, 20), at(8, 21)].map((v) => Number(v.toFixed(3)))).to.deep.equal([
+      1, 0.7, -0.25, 1,
+    ]);
     expect([at(7, 18), at(7, 21)], 'a groove step without a hit, groove given').to.deep.equal([0, 1]);
     expect([at(3, 22), at(3, 23)], 'no accent given').to.deep.equal([0, 0]);
     // Step 21: third sixteenth of beat 2 (counting from 0) in bar 2.
@@ -115,7 +117,11 @@ describe('model: the step decoder (ag11s)', function () {
     });
 
     it('valueTemperature 0 plays the likeliest velocity and offset: two seeds agree when every gesture is given', () => {
-      const all: Gestures = { score: new Float32Array(beat.hits), groove: groove(beat), accent: new Float32Array(STEPS) };
+      const all: Gestures = {
+        score: new Float32Array(beat.hits),
+        groove: groove(beat),
+        accent: new Float32Array(STEPS),
+      };
       const a = model.generate(all, { seed: 1, valueTemperature: 0 });
       const b = model.generate(all, { seed: 2, valueTemperature: 0 });
       expect(Array.from(b.pattern.velocities)).to.deep.equal(Array.from(a.pattern.velocities));
@@ -146,7 +152,10 @@ describe('model: the step decoder (ag11s)', function () {
     } finally {
       await helper.stop();
     }
-    expect(new Set(tensorsAfterEachStep).size, `the worker's tensors after each step: ${tensorsAfterEachStep}`).to.equal(1);
+    expect(
+      new Set(tensorsAfterEachStep).size,
+      `the worker's tensors after each step: ${tensorsAfterEachStep}`,
+    ).to.equal(1);
     const a = batchGradients(oneThread, config, set, indices.subarray(0, 4), 10);
     const b = batchGradients(oneThread, config, set, indices.subarray(4), 11);
     const mean: Record<string, tf.Tensor> = {};
@@ -156,6 +165,12 @@ describe('model: the step decoder (ag11s)', function () {
       const diff = tf.max(tf.abs(tf.sub(p, oneThread.get(name)!))).dataSync()[0];
       expect(diff, name).to.be.lessThan(1e-5);
     }
-    tf.dispose([...twoThreads.values(), ...oneThread.values(), ...Object.values(mean), ...Object.values(a.grads), ...Object.values(b.grads)]);
+    tf.dispose([
+      ...twoThreads.values(),
+      ...oneThread.values(),
+      ...Object.values(mean),
+      ...Object.values(a.grads),
+      ...Object.values(b.grads),
+    ]);
   });
 });

@@ -27,7 +27,14 @@ class FakeContext {
   }
   createBufferSource() {
     const starts = this.starts;
-    return { buffer: null, connect() {}, start(when: number) { starts.push(when); }, stop() {} };
+    return {
+      buffer: null,
+      connect() {},
+      start(when: number) {
+        starts.push(when);
+      },
+      stop() {},
+    };
   }
 }
 
@@ -51,7 +58,9 @@ describe('outputs: audio follows the sound card clock as it drifts', () => {
       }
       // Without following, the drift alone would be |ppm| * 3.6 ms by the end; the lowest reading instead of the highest would be a block off.
       expect(worst).to.be.below(BLOCK / 4);
-      expect(fastestSlew).to.be.above(0).and.at.most(ClockFollower.SLEW * 1.05);
+      expect(fastestSlew)
+        .to.be.above(0)
+        .and.at.most(ClockFollower.SLEW * 1.05);
     });
   }
 
@@ -79,7 +88,9 @@ describe('outputs: audio follows the sound card clock as it drifts', () => {
       highest = Math.max(highest, follower.offset);
     }
     // It is the highest reading for 4 s: the offset creeps toward it at 0.5 ms/s, then back.
-    expect(highest - 1).to.be.above(0).and.at.most(ClockFollower.SLEW * 4.25 + 1e-12);
+    expect(highest - 1)
+      .to.be.above(0)
+      .and.at.most(ClockFollower.SLEW * 4.25 + 1e-12);
     expect(follower.offset).to.be.closeTo(1, 1e-12);
   });
 

@@ -7,7 +7,10 @@ import { renderPattern } from '../firmware-ts/outputs/audio/render.js';
 import { DRUMS, LAYERS, SampledKit, layerOf, layerVelocity } from '../firmware-ts/outputs/audio/sampled-kit.js';
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
 
-const KICK = 0, SNARE = 1, HAT = 2, CRASH = 7;
+const KICK = 0,
+  SNARE = 1,
+  HAT = 2,
+  CRASH = 7;
 const RATE = 22050;
 
 function offline(seconds: number): OfflineAudioContext {
@@ -27,7 +30,7 @@ function firstSound(data: Float32Array, from = 0): number {
 /** Sign changes per sample: higher for noise filtered with a higher cutoff. */
 function crossingRate(data: Float32Array): number {
   let n = 0;
-  for (let i = 1; i < data.length; i++) if ((data[i] < 0) !== (data[i - 1] < 0)) n++;
+  for (let i = 1; i < data.length; i++) if (data[i] < 0 !== data[i - 1] < 0) n++;
   return n / data.length;
 }
 
@@ -72,7 +75,7 @@ describe('outputs: the sampled kit', () => {
     }
   });
 
-  it('plays a hit as its layer scaled to the hit\'s loudness, through the master gain, also on a reused gain lane', async () => {
+  it("plays a hit as its layer scaled to the hit's loudness, through the master gain, also on a reused gain lane", async () => {
     const ctx = offline(1.5);
     const audio = new AudioOut({ context: ctx as unknown as BaseAudioContext, kit, gain: 0.5 });
     audio.handle(note(0, KICK, 1));
@@ -81,8 +84,9 @@ describe('outputs: the sampled kit', () => {
     audio.handle(note(at / RATE, SNARE, 0.3));
     const data = (await ctx.startRendering()).getChannelData(0);
     const layer = kit.buffer(SNARE, 1).getChannelData(0);
-    const scale = 0.5 * velocityGain(0.3) / velocityGain(0.375);
-    for (let i = 0; i < layer.length; i += i < 256 ? 1 : 97) expect(data[at + i], `sample ${i}`).to.be.closeTo(layer[i] * scale, 1e-6);
+    const scale = (0.5 * velocityGain(0.3)) / velocityGain(0.375);
+    for (let i = 0; i < layer.length; i += i < 256 ? 1 : 97)
+      expect(data[at + i], `sample ${i}`).to.be.closeTo(layer[i] * scale, 1e-6);
     expect(data[at + layer.length + 10]).to.equal(0);
   });
 
@@ -99,7 +103,8 @@ describe('outputs: the sampled kit', () => {
   });
 
   it('a stop cancels the hits not yet begun and lets a sounding crash ring out', async () => {
-    const withStop = offline(2), alone = offline(2);
+    const withStop = offline(2),
+      alone = offline(2);
     const a = new AudioOut({ context: withStop as unknown as BaseAudioContext, kit });
     a.handle(note(0.1, CRASH, 1));
     a.handle(note(0.8, SNARE, 1));
@@ -135,7 +140,9 @@ describe('outputs: the sampled kit', () => {
     const reference = offline(0.5);
     new AudioOut({ context: reference as unknown as BaseAudioContext, kit }).handle(note(0, SNARE, 1));
     const [got, want] = await Promise.all([ctx.startRendering(), reference.startRendering()]);
-    expect(Array.from(got.getChannelData(0)), 'the snare alone, from the first sample').to.deep.equal(Array.from(want.getChannelData(0)));
+    expect(Array.from(got.getChannelData(0)), 'the snare alone, from the first sample').to.deep.equal(
+      Array.from(want.getChannelData(0)),
+    );
   });
 
   it('never grows past MAX_LANES gain lanes: a hit that finds none free is refused', () => {
@@ -150,17 +157,25 @@ describe('outputs: the sampled kit', () => {
 
   it('refuses a kit rendered at another sample rate', () => {
     const ctx = new OfflineAudioContext({ numberOfChannels: 1, length: 128, sampleRate: 48000 });
-    expect(() => new AudioOut({ context: ctx as unknown as BaseAudioContext, kit })).to.throw(RangeError, /22050 Hz.*48000 Hz/);
+    expect(() => new AudioOut({ context: ctx as unknown as BaseAudioContext, kit })).to.throw(
+      RangeError,
+      /22050 Hz.*48000 Hz/,
+    );
   });
 
-  it('renders an early first downbeat at 0, and not the next loop\'s early downbeat into the tail', async () => {
+  it("renders an early first downbeat at 0, and not the next loop's early downbeat into the tail", async () => {
     // 120 BPM, 2 loops of 4 s; the kick on step 0 is 50 ms early (offset -0.8 of half a 16th).
-    const r = await renderPattern(new Pattern().set(0, KICK, 1, -0.8), { bpm: 120, loops: 2, sampleRate: RATE, tail: 1 });
+    const r = await renderPattern(new Pattern().set(0, KICK, 1, -0.8), {
+      bpm: 120,
+      loops: 2,
+      sampleRate: RATE,
+      tail: 1,
+    });
     expect(r.notes).to.have.length(2);
     expect(r.notes[0].time).to.equal(0);
     expect(r.notes[1].time).to.be.closeTo(3.95, 1e-6);
     const data = r.channels[0];
-    expect(firstSound(data), 'the first loop\'s hit, at the first sample').to.equal(0);
+    expect(firstSound(data), "the first loop's hit, at the first sample").to.equal(0);
     const tail = data.subarray(Math.round(7.9 * RATE));
     expect(Math.max(...tail.map(Math.abs)), 'nothing from a third loop in the tail').to.be.below(1e-4);
   });
@@ -168,7 +183,8 @@ describe('outputs: the sampled kit', () => {
   it('renders WAVs with the same kit the box plays', async () => {
     const r = await renderPattern(new Pattern().set(0, KICK, 1, 0), { bpm: 120, sampleRate: RATE, tail: 0 });
     const layer = kit.buffer(KICK, LAYERS - 1).getChannelData(0);
-    const scale = 0.8 * velocityGain(1) / velocityGain(layerVelocity(LAYERS - 1));
-    for (let i = 0; i < layer.length; i += 31) expect(r.channels[0][i], `sample ${i}`).to.be.closeTo(layer[i] * scale, 1e-6);
+    const scale = (0.8 * velocityGain(1)) / velocityGain(layerVelocity(LAYERS - 1));
+    for (let i = 0; i < layer.length; i += 31)
+      expect(r.channels[0][i], `sample ${i}`).to.be.closeTo(layer[i] * scale, 1e-6);
   });
 });

@@ -2,11 +2,16 @@ import { expect } from 'chai';
 import { NativeAudioMemory } from '../firmware-ts/outputs/audio/native-memory.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 
-describe('outputs: returning the audio engine\'s native memory', () => {
+describe("outputs: returning the audio engine's native memory", () => {
   it('collects every interval on the injected clock until stopped', () => {
     const clock = new OfflineClock();
     let collections = 0;
-    const memory = new NativeAudioMemory(clock, () => {}, 30, () => collections++);
+    const memory = new NativeAudioMemory(
+      clock,
+      () => {},
+      30,
+      () => collections++,
+    );
     memory.start();
     memory.start(); // idempotent: one schedule
     clock.advance(29.9);
@@ -29,7 +34,7 @@ describe('outputs: returning the audio engine\'s native memory', () => {
     expect(logs[0]).to.include('--expose-gc');
   });
 
-  it('finds V8\'s gc under the test runner (mocha passes --expose-gc, as npm start and the unit do)', () => {
+  it("finds V8's gc under the test runner (mocha passes --expose-gc, as npm start and the unit do)", () => {
     expect(typeof (globalThis as { gc?: unknown }).gc).to.equal('function');
   });
 });

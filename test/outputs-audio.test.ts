@@ -5,7 +5,11 @@ import { renderPattern } from '../firmware-ts/outputs/audio/render.js';
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 
-const KICK = 0, SNARE = 1, HAT = 2, HIGH_TOM = 6, RIDE = 8;
+const KICK = 0,
+  SNARE = 1,
+  HAT = 2,
+  HIGH_TOM = 6,
+  RIDE = 8;
 const BLOCK = 128; // one Web Audio render quantum
 
 /** Sample indices where the signal rises above `threshold` after at least `gap` quiet samples. */
@@ -60,7 +64,11 @@ describe('outputs: audio kit and WAV render', () => {
     for (let d = 0; d <= RIDE; d++) p.set(d * 3, d, 1, 0);
     const r = await renderPattern(p, { bpm: 60, sampleRate: 22050, tail: 0.2 });
     const step = 0.25 * 22050;
-    for (let d = 0; d <= RIDE; d++) expect(peak(r.channels[0], Math.round(d * 3 * step), Math.round(d * 3 * step + 2000)), `drum ${d}`).to.be.greaterThan(0.02);
+    for (let d = 0; d <= RIDE; d++)
+      expect(
+        peak(r.channels[0], Math.round(d * 3 * step), Math.round(d * 3 * step + 2000)),
+        `drum ${d}`,
+      ).to.be.greaterThan(0.02);
   });
 
   it('writes a 16-bit PCM WAV of the render', async () => {

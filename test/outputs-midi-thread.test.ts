@@ -11,7 +11,12 @@ import { eventually } from './helpers/eventually.js';
 import { FAULTY_TIMING_WORKER, HANGING_NOW, type TimingFaults } from './helpers/faulty-timing-worker.js';
 
 /** `at` is the send time as the timing thread reports it; `heard` is when this thread got the report, on its own clock. */
-interface Sent { bytes: number[]; due: number; at: number; heard: number }
+interface Sent {
+  bytes: number[];
+  due: number;
+  at: number;
+  heard: number;
+}
 
 /**
  * The timing thread keeps real time (it is the thing that keeps time), so
@@ -25,18 +30,21 @@ function rig(extra: Partial<MidiThreadOptions> = {}, faults: TimingFaults = {}) 
   const sent: Sent[] = [];
   const logs: string[] = [];
   const clock = new OfflineClock();
-  const midi = new MidiThread({
-    port: { kind: 'fake', name: 'fake', report: true },
-    noteMap: NOTE_MAP_PRESETS.gm,
-    sendClock: false,
-    noteLength: 0.05,
-    realtime: false,
-    log: (m) => logs.push(m),
-    onSent: (bytes, due, at) => sent.push({ bytes, due, at, heard: performance.now() / 1000 }),
-    clock,
-    hangWatch: { beatEvery: 0.02 },
-    ...extra,
-  }, { file: FAULTY_TIMING_WORKER, data: faults });
+  const midi = new MidiThread(
+    {
+      port: { kind: 'fake', name: 'fake', report: true },
+      noteMap: NOTE_MAP_PRESETS.gm,
+      sendClock: false,
+      noteLength: 0.05,
+      realtime: false,
+      log: (m) => logs.push(m),
+      onSent: (bytes, due, at) => sent.push({ bytes, due, at, heard: performance.now() / 1000 }),
+      clock,
+      hangWatch: { beatEvery: 0.02 },
+      ...extra,
+    },
+    { file: FAULTY_TIMING_WORKER, data: faults },
+  );
   /** After a crash: the restart waits its backoff (0.1 s for the first) on the stepped clock. */
   const restartAfter = async (crashes: number) => {
     await until(() => midi.restarts === crashes);
@@ -51,7 +59,6 @@ const AHEAD = 0.3;
 const until = (what: () => boolean) => eventually(what, 'the timing thread');
 
 describe('outputs: MIDI on its own timing thread', function () {
-
   it('sends each note at its time on the main clock, converted across the threads, never early', async () => {
     const { midi, sent, notes } = rig();
     expect(await midi.connect()).to.equal(true);
@@ -61,7 +68,12 @@ describe('outputs: MIDI on its own timing thread', function () {
     midi.handle({ type: 'note', time: t + 0.02, drum: 1, velocity: 0.5, step: 0, offset: 0, position: 0 });
     await until(() => sent.length === 4);
     await midi.close();
-    expect(sent.map((s) => s.bytes)).to.deep.equal([[0x99, 36, 127], [0x99, 38, 64], [0x89, 36, 0], [0x89, 38, 0]]);
+    expect(sent.map((s) => s.bytes)).to.deep.equal([
+      [0x99, 36, 127],
+      [0x99, 38, 64],
+      [0x89, 36, 0],
+      [0x89, 38, 0],
+    ]);
     const dues = [t, t + 0.02, t + 0.05, t + 0.07];
     sent.forEach((s, i) => expect(s.due).to.be.closeTo(dues[i], 1e-9));
     for (const s of sent) {
@@ -95,7 +107,9 @@ describe('outputs: MIDI on its own timing thread', function () {
     await restartAfter(1);
     // The restarted thread says STOP (the transport was stopped): a note handed before that would be void at the stop.
     await until(() => sent.some((s) => s.bytes[0] === 0xfc));
-    expect(logs.filter((l) => l.includes('timing thread stopped'))).to.deep.equal(['MIDI timing thread stopped (crash after 1 sends, as the test asked); restarting it in 0.1 s, with All Notes Off']);
+    expect(logs.filter((l) => l.includes('timing thread stopped'))).to.deep.equal([
+      'MIDI timing thread stopped (crash after 1 sends, as the test asked); restarting it in 0.1 s, with All Notes Off',
+    ]);
     await until(() => sent.some((s) => s.bytes[0] === 0xb9));
     expect(sent.find((s) => s.bytes[0] === 0xb9)!.bytes).to.deep.equal(allNotesOff(10));
     const later = notes.now() + AHEAD;
@@ -122,12 +136,18 @@ describe('outputs: MIDI on its own timing thread', function () {
     // (How soon after the return it is back is the retry interval's, tested on a stepped clock in outputs-midi.)
     expect(sent[release].bytes).to.deep.equal(allNotesOff(10));
     expect(sent[release].at, 'not before the port returned').to.be.above(pulledAt + 1.2);
-    expect(sent.slice(release + 1).some((s) => s.bytes[0] === 0x99), 'notes again').to.equal(true);
+    expect(
+      sent.slice(release + 1).some((s) => s.bytes[0] === 0x99),
+      'notes again',
+    ).to.equal(true);
   });
 
   it('a thread that hangs (an endless loop, no crash to say so) is seen by its silent heartbeat, ended and restarted; notes come again', async () => {
     // No grace before a thread's first beat: whether the hung thread beat before it hung, the count is the same below.
-    const { midi, sent, logs, notes, clock } = rig({ sendClock: true, noteLength: 5, hangWatch: { beatEvery: 0.02, lookEvery: 0.5, looks: 4, graceLooks: 0 } }, { hangAfterSends: 1 });
+    const { midi, sent, logs, notes, clock } = rig(
+      { sendClock: true, noteLength: 5, hangWatch: { beatEvery: 0.02, lookEvery: 0.5, looks: 4, graceLooks: 0 } },
+      { hangAfterSends: 1 },
+    );
     await midi.connect();
     midi.handle({ type: 'note', time: notes.now() + AHEAD, drum: 0, velocity: 1, step: 0, offset: 0, position: 0 });
     await until(() => sent.length === 1 && logs.includes(HANGING_NOW));
@@ -137,7 +157,12 @@ describe('outputs: MIDI on its own timing thread', function () {
     clock.advance(0.5);
     clock.advance(0.5);
     expect(midi.restarts, 'judged by the fifth look at the latest').to.equal(1);
-    expect(logs.some((m) => /MIDI timing thread stopped \(hung: its event loop has not run for 2 s\); restarting it/.test(m)), logs.join('\n')).to.equal(true);
+    expect(
+      logs.some((m) =>
+        /MIDI timing thread stopped \(hung: its event loop has not run for 2 s\); restarting it/.test(m),
+      ),
+      logs.join('\n'),
+    ).to.equal(true);
     clock.advance(0.1); // the restart's backoff
     await until(() => sent.some((s) => s.bytes[0] === 0xfc)); // the restarted thread's STOP: notes handed from now on stand
     const t = notes.now() + AHEAD;
@@ -151,7 +176,10 @@ describe('outputs: MIDI on its own timing thread', function () {
     }
     await midi.close();
     expect(midi.restarts, 'the restarted thread beats: no second restart').to.equal(1);
-    expect(sent.map((s) => s.bytes), 'the note left hanging by the hung thread was released').to.deep.include(allNotesOff(10));
+    expect(
+      sent.map((s) => s.bytes),
+      'the note left hanging by the hung thread was released',
+    ).to.deep.include(allNotesOff(10));
   });
 
   it('closing while a crashed thread waits to restart still releases every note before the end', async () => {
@@ -161,17 +189,31 @@ describe('outputs: MIDI on its own timing thread', function () {
     await until(() => midi.restarts === 1);
     await midi.close(); // within the backoff: the stepped clock has not moved
     expect(sent[0].bytes).to.deep.equal([0x99, 36, 127]);
-    expect(sent.slice(1).map((s) => s.bytes), 'the note-on was not left hanging').to.deep.include(allNotesOff(10));
+    expect(
+      sent.slice(1).map((s) => s.bytes),
+      'the note-on was not left hanging',
+    ).to.deep.include(allNotesOff(10));
   });
 
   it('after a restart the device hears the transport again: STOP when stopped, position + CONTINUE when playing', async () => {
     const stopped = rig({ sendClock: true }, { crashAfterSends: 1 });
     await stopped.midi.connect();
-    stopped.midi.handle({ type: 'note', time: stopped.notes.now() + AHEAD, drum: 0, velocity: 1, step: 0, offset: 0, position: 0 });
+    stopped.midi.handle({
+      type: 'note',
+      time: stopped.notes.now() + AHEAD,
+      drum: 0,
+      velocity: 1,
+      step: 0,
+      offset: 0,
+      position: 0,
+    });
     await stopped.restartAfter(1);
     await until(() => stopped.sent.some((s) => s.bytes[0] === 0xfc));
     await stopped.midi.close();
-    expect(stopped.sent.map((s) => s.bytes[0]), 'note-on, then after the restart All Notes Off and STOP').to.deep.equal([0x99, 0xb9, 0xfc]);
+    expect(
+      stopped.sent.map((s) => s.bytes[0]),
+      'note-on, then after the restart All Notes Off and STOP',
+    ).to.deep.equal([0x99, 0xb9, 0xfc]);
 
     const playing = rig({ sendClock: true }, { crashAfterSends: 3 });
     await playing.midi.connect();
@@ -195,7 +237,8 @@ describe('outputs: MIDI on its own timing thread', function () {
     const { midi, sent, notes } = rig();
     await midi.connect();
     const t = notes.now() + AHEAD;
-    for (let i = 0; i < 5; i++) midi.handle({ type: 'note', time: t + i * 0.01, drum: 2, velocity: 0.8, step: i, offset: 0, position: i });
+    for (let i = 0; i < 5; i++)
+      midi.handle({ type: 'note', time: t + i * 0.01, drum: 2, velocity: 0.8, step: i, offset: 0, position: i });
     await until(() => sent.length === 10);
     const first = await midi.figures(true);
     expect(first.lateness.events).to.equal(10); // 5 note-ons, 5 note-offs
@@ -224,7 +267,7 @@ describe('outputs: MIDI on its own timing thread', function () {
     const answered = hrNowMs();
     for (const gap of gaps) {
       expect(gap.to).to.be.greaterThan(gap.from);
-      expect(gap.from, 'after it was asked, on this thread\'s hrtime').to.be.within(asked, answered);
+      expect(gap.from, "after it was asked, on this thread's hrtime").to.be.within(asked, answered);
       expect(gap.to).to.be.within(asked, answered);
     }
     expect(gcPauses).to.be.an('array');

@@ -3,11 +3,21 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { EasyMidiPort, openEasyMidiPort, toEasyMidiMessage, type EasyMidiOutput } from '../firmware-ts/outputs/midi/easymidi-port.js';
+import {
+  EasyMidiPort,
+  openEasyMidiPort,
+  toEasyMidiMessage,
+  type EasyMidiOutput,
+} from '../firmware-ts/outputs/midi/easymidi-port.js';
 import { FakeMidiPort, ListedFakeMidiPort } from '../firmware-ts/outputs/midi/fake-midi-port.js';
 import { MidiOut, type MidiOutOptions } from '../firmware-ts/outputs/midi/midi-out.js';
 import { MidiPortError } from '../firmware-ts/outputs/midi/midi-port.js';
-import { NOTE_MAP_PRESETS, NoteMapError, resolveNoteMap, validateNoteMap } from '../firmware-ts/outputs/midi/note-map.js';
+import {
+  NOTE_MAP_PRESETS,
+  NoteMapError,
+  resolveNoteMap,
+  validateNoteMap,
+} from '../firmware-ts/outputs/midi/note-map.js';
 import { SendLoop } from '../firmware-ts/outputs/midi/send-loop.js';
 import { usbSoundDevices } from '../firmware-ts/outputs/midi/usb-replug.js';
 import { toMidiVelocity } from '../firmware-ts/outputs/midi/velocity-curve.js';
@@ -15,7 +25,10 @@ import { Pattern } from '../firmware-ts/pattern/pattern.js';
 import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 
-const KICK = 0, SNARE = 1, HAT = 2, RIDE = 8;
+const KICK = 0,
+  SNARE = 1,
+  HAT = 2,
+  RIDE = 8;
 
 /** A MidiOut on an offline clock whose fake port stamps sends with that clock (in ms). */
 function rig(options: Partial<MidiOutOptions> = {}, start = 0) {
@@ -88,7 +101,10 @@ describe('outputs: MIDI bytes', () => {
     expect(stopAt).to.be.greaterThan(0);
     expect(port.sent[stopAt].timeMs / 1000).to.be.closeTo(0.8, 1e-9);
     const after = bytes.slice(stopAt + 1);
-    expect(after).to.have.deep.members([[0x89, 36, 0], [0x89, 42, 0]]);
+    expect(after).to.have.deep.members([
+      [0x89, 36, 0],
+      [0x89, 42, 0],
+    ]);
     expect(bytes.some((b) => b[0] === 0x99 && b[1] === 38)).to.equal(false); // the queued snare never left
     expect(midi.soundingNotes()).to.deep.equal([]);
   });
@@ -107,7 +123,12 @@ describe('outputs: MIDI bytes', () => {
     midi.handle({ type: 'note', time: 0.1, drum: KICK, velocity: 1, step: 0, offset: 0, position: 0 });
     midi.handle({ type: 'note', time: 0.2, drum: KICK, velocity: 1, step: 1, offset: 0, position: 1 });
     clock.advanceTo(1);
-    expect(at(port)).to.deep.equal([[0.1, [0x99, 36, 127]], [0.2, [0x89, 36, 0]], [0.2, [0x99, 36, 127]], [0.7, [0x89, 36, 0]]]);
+    expect(at(port)).to.deep.equal([
+      [0.1, [0x99, 36, 127]],
+      [0.2, [0x89, 36, 0]],
+      [0.2, [0x99, 36, 127]],
+      [0.7, [0x89, 36, 0]],
+    ]);
   });
 
   it('leaves clock bytes out when clock out is off', async () => {
@@ -148,7 +169,14 @@ describe('outputs: MIDI bytes', () => {
     expect(toMidiVelocity(0.5)).to.equal(64);
     expect(toMidiVelocity(0.25, { kind: 'gamma', gamma: 0.5 })).to.equal(64);
     expect(toMidiVelocity(0.1, { kind: 'fixed', velocity: 100 })).to.equal(100);
-    expect(() => new MidiOut({ clock: new OfflineClock(), open: async () => new FakeMidiPort(), velocityCurve: { kind: 'gamma', gamma: -1 } })).to.throw(/velocityCurve\.gamma/);
+    expect(
+      () =>
+        new MidiOut({
+          clock: new OfflineClock(),
+          open: async () => new FakeMidiPort(),
+          velocityCurve: { kind: 'gamma', gamma: -1 },
+        }),
+    ).to.throw(/velocityCurve\.gamma/);
   });
 });
 
@@ -180,10 +208,16 @@ describe('outputs: note-map presets', () => {
   });
 
   it('takes only its own keys: a preset named like an Object property, or a "__proto__" override, is refused by name', () => {
-    expect(() => resolveNoteMap({ preset: 'constructor' })).to.throw(NoteMapError, /noteMap\.preset: expected one of gm/);
+    expect(() => resolveNoteMap({ preset: 'constructor' })).to.throw(
+      NoteMapError,
+      /noteMap\.preset: expected one of gm/,
+    );
     const sneaky = JSON.parse('{"preset":"gm","drums":{"kick":{"__proto__":{"channel":5}}}}');
     expect(() => resolveNoteMap(sneaky)).to.throw(NoteMapError, /noteMap\.drums\.kick\.__proto__: unknown key/);
-    expect(() => resolveNoteMap({ drums: { kick: { velocity: 3 } } })).to.throw(NoteMapError, /kick\.velocity: unknown key/);
+    expect(() => resolveNoteMap({ drums: { kick: { velocity: 3 } } })).to.throw(
+      NoteMapError,
+      /kick\.velocity: unknown key/,
+    );
   });
 
   it('refuses a bad note map with one line naming the key', () => {
@@ -196,13 +230,32 @@ describe('outputs: note-map presets', () => {
       }
       throw new Error('expected a NoteMapError');
     };
-    expect(message(() => resolveNoteMap({ drums: { snare: { note: 128 } } }))).to.equal('noteMap.snare.note: expected an integer 0..127, got 128');
-    expect(message(() => resolveNoteMap({ drums: { kick: { channel: 0 } } }))).to.equal('noteMap.kick.channel: expected an integer 1..16, got 0');
-    expect(message(() => resolveNoteMap({ drums: { ride: { channel: 17 } } }))).to.match(/^noteMap\.ride\.channel: .*1\.\.16, got 17$/);
-    expect(message(() => resolveNoteMap({ drums: { snaer: { note: 40 } } }))).to.match(/^noteMap\.drums\.snaer: unknown drum/);
-    expect(message(() => resolveNoteMap({ preset: 'tr909' }))).to.match(/^noteMap\.preset: expected one of gm, tr-8s, digitakt, volca-beats/);
-    expect(message(() => validateNoteMap({ ...NOTE_MAP_PRESETS.gm, crash: { channel: 10, note: -1 } }))).to.match(/^noteMap\.crash\.note/);
-    expect(() => new MidiOut({ clock: new OfflineClock(), open: async () => new FakeMidiPort(), noteMap: { ...NOTE_MAP_PRESETS.gm, openHat: { channel: 10, note: 200 } } })).to.throw(/openHat\.note/);
+    expect(message(() => resolveNoteMap({ drums: { snare: { note: 128 } } }))).to.equal(
+      'noteMap.snare.note: expected an integer 0..127, got 128',
+    );
+    expect(message(() => resolveNoteMap({ drums: { kick: { channel: 0 } } }))).to.equal(
+      'noteMap.kick.channel: expected an integer 1..16, got 0',
+    );
+    expect(message(() => resolveNoteMap({ drums: { ride: { channel: 17 } } }))).to.match(
+      /^noteMap\.ride\.channel: .*1\.\.16, got 17$/,
+    );
+    expect(message(() => resolveNoteMap({ drums: { snaer: { note: 40 } } }))).to.match(
+      /^noteMap\.drums\.snaer: unknown drum/,
+    );
+    expect(message(() => resolveNoteMap({ preset: 'tr909' }))).to.match(
+      /^noteMap\.preset: expected one of gm, tr-8s, digitakt, volca-beats/,
+    );
+    expect(message(() => validateNoteMap({ ...NOTE_MAP_PRESETS.gm, crash: { channel: 10, note: -1 } }))).to.match(
+      /^noteMap\.crash\.note/,
+    );
+    expect(
+      () =>
+        new MidiOut({
+          clock: new OfflineClock(),
+          open: async () => new FakeMidiPort(),
+          noteMap: { ...NOTE_MAP_PRESETS.gm, openHat: { channel: 10, note: 200 } },
+        }),
+    ).to.throw(/openHat\.note/);
   });
 });
 
@@ -213,7 +266,9 @@ describe('outputs: MIDI device coming and going', () => {
     let attempts = 0;
     const logs: string[] = [];
     const midi = new MidiOut({
-      clock, retryInterval: 1, log: (m) => logs.push(m),
+      clock,
+      retryInterval: 1,
+      log: (m) => logs.push(m),
       open: async () => {
         attempts++;
         if (attempts <= 3) throw new MidiPortError('Failed to initialise RtMidi', { unavailable: true });
@@ -240,10 +295,19 @@ describe('outputs: MIDI device coming and going', () => {
     const clock = new OfflineClock(0);
     const port = new FakeMidiPort('volca', () => clock.now() * 1000);
     const logs: string[] = [];
-    const midi = new MidiOut({ clock, retryInterval: 0.5, log: (m) => logs.push(m), open: async () => { port.reset(); return port; } });
+    const midi = new MidiOut({
+      clock,
+      retryInterval: 0.5,
+      log: (m) => logs.push(m),
+      open: async () => {
+        port.reset();
+        return port;
+      },
+    });
     await midi.connect();
     port.unplug();
-    for (let i = 0; i < 4; i++) midi.handle({ type: 'note', time: 0.1 + i * 0.01, drum: KICK, velocity: 1, step: 0, offset: 0, position: 0 });
+    for (let i = 0; i < 4; i++)
+      midi.handle({ type: 'note', time: 0.1 + i * 0.01, drum: KICK, velocity: 1, step: 0, offset: 0, position: 0 });
     clock.advanceTo(0.2);
     expect(midi.connected).to.equal(false);
     expect(logs.filter((l) => l.includes('lost'))).to.have.length(1);
@@ -256,11 +320,17 @@ describe('outputs: MIDI device coming and going', () => {
     const clock = new OfflineClock(0);
     const port = new FakeMidiPort('tr-8s', () => clock.now() * 1000);
     let plugged = true;
-    const midi = new MidiOut({ clock, retryInterval: 0.5, sendClock: true, log: () => {}, open: async () => {
-      if (!plugged) throw new MidiPortError('no such port: tr-8s', { unavailable: true });
-      port.reset();
-      return port;
-    } });
+    const midi = new MidiOut({
+      clock,
+      retryInterval: 0.5,
+      sendClock: true,
+      log: () => {},
+      open: async () => {
+        if (!plugged) throw new MidiPortError('no such port: tr-8s', { unavailable: true });
+        port.reset();
+        return port;
+      },
+    });
     await midi.connect();
     const { sequencer, run } = playing(clock, midi, 180, swungHats());
     await run(1);
@@ -279,11 +349,17 @@ describe('outputs: MIDI device coming and going', () => {
     const clock = new OfflineClock(0);
     const port = new ListedFakeMidiPort('TR-8S:TR-8S MIDI 1 24:0', () => clock.now() * 1000);
     const logs: string[] = [];
-    const midi = new MidiOut({ clock, retryInterval: 0.5, sendClock: true, log: (m) => logs.push(m), open: async () => {
-      if (!port.present()) throw new MidiPortError('no MIDI output named "TR-8S"', { disconnected: true });
-      port.reset(); // a new RtMidi output: open, and nothing recorded yet
-      return port;
-    } });
+    const midi = new MidiOut({
+      clock,
+      retryInterval: 0.5,
+      sendClock: true,
+      log: (m) => logs.push(m),
+      open: async () => {
+        if (!port.present()) throw new MidiPortError('no MIDI output named "TR-8S"', { disconnected: true });
+        port.reset(); // a new RtMidi output: open, and nothing recorded yet
+        return port;
+      },
+    });
     await midi.connect();
     const pattern = new Pattern();
     for (let step = 0; step < 32; step += 2) pattern.set(step, KICK, 0.8, 0);
@@ -299,7 +375,10 @@ describe('outputs: MIDI device coming and going', () => {
     expect(midi.connected, 'back within 1 s of the port').to.equal(true);
     const after = port.sent.map((m) => m.bytes);
     expect(after[0], 'All Notes Off first').to.deep.equal([0xb9, 123, 0]);
-    expect(after.some((b) => b[0] === 0x99), 'notes again').to.equal(true);
+    expect(
+      after.some((b) => b[0] === 0x99),
+      'notes again',
+    ).to.equal(true);
     sequencer.stop();
     midi.close();
     clock.advance(1);
@@ -325,7 +404,10 @@ describe('outputs: MIDI device coming and going', () => {
     expect(looks.length, 'about every 0.5 s').to.be.within(8, 10);
     for (const t of looks) {
       const next = sends.find((s) => s >= t);
-      expect(next === undefined || next - t >= 0.005, `a look at ${t.toFixed(4)} s, ${next !== undefined ? ((next - t) * 1000).toFixed(2) : '-'} ms before a send`).to.equal(true);
+      expect(
+        next === undefined || next - t >= 0.005,
+        `a look at ${t.toFixed(4)} s, ${next !== undefined ? ((next - t) * 1000).toFixed(2) : '-'} ms before a send`,
+      ).to.equal(true);
     }
   });
 
@@ -337,7 +419,12 @@ describe('outputs: MIDI device coming and going', () => {
       if (bytes[0] === 0x99 && bytes[1] === 38) throw new Error('unsupported MIDI message');
       original(bytes);
     };
-    for (const [t, drum] of [[0.1, SNARE], [0.2, SNARE], [0.3, KICK]] as const) midi.handle({ type: 'note', time: t, drum, velocity: 1, step: 0, offset: 0, position: 0 });
+    for (const [t, drum] of [
+      [0.1, SNARE],
+      [0.2, SNARE],
+      [0.3, KICK],
+    ] as const)
+      midi.handle({ type: 'note', time: t, drum, velocity: 1, step: 0, offset: 0, position: 0 });
     clock.advanceTo(0.5);
     expect(midi.connected).to.equal(true);
     expect(port.sent.some((m) => m.bytes[0] === 0x99 && m.bytes[1] === 36)).to.equal(true);
@@ -356,11 +443,21 @@ describe('outputs: MIDI device coming and going', () => {
     const easymidi = createRequire(import.meta.url)('easymidi') as { Output: { prototype: object } };
     const wire: number[][] = [];
     const output = Object.assign(Object.create(easymidi.Output.prototype) as EasyMidiOutput, {
-      name: 'stub', _output: { sendMessage: (bytes: (number | string)[]) => wire.push([...Buffer.from(bytes as number[])]), closePort: () => {} },
+      name: 'stub',
+      _output: {
+        sendMessage: (bytes: (number | string)[]) => wire.push([...Buffer.from(bytes as number[])]),
+        closePort: () => {},
+      },
     });
     const clock = new OfflineClock(0);
     const recorder = new FakeMidiPort('recorder', () => clock.now() * 1000);
-    const midi = new MidiOut({ clock, sendClock: true, noteMap: NOTE_MAP_PRESETS.digitakt, log: () => {}, open: async () => recorder });
+    const midi = new MidiOut({
+      clock,
+      sendClock: true,
+      noteMap: NOTE_MAP_PRESETS.digitakt,
+      log: () => {},
+      open: async () => recorder,
+    });
     await midi.connect();
     const pattern = new Pattern();
     for (let step = 0; step < 32; step++) pattern.set(step, step % 9, 0.2 + 0.025 * step, 0);
@@ -383,15 +480,27 @@ describe('outputs: MIDI device coming and going', () => {
   });
 
   it('the easymidi driver: an unsendable message is a plain error, a failing native send a lost device; a named port is present while the system lists it', () => {
-    expect(() => toEasyMidiMessage([0xf0, 0x7e, 0xf7])).to.throw(Error, 'unsupported MIDI message').and.not.be.instanceOf(MidiPortError);
+    expect(() => toEasyMidiMessage([0xf0, 0x7e, 0xf7]))
+      .to.throw(Error, 'unsupported MIDI message')
+      .and.not.be.instanceOf(MidiPortError);
     let listed = ['TR-8S:TR-8S MIDI 1 24:0', 'Midi Through:Midi Through Port-0 14:0'];
-    const failing = { name: 'TR-8S:TR-8S MIDI 1 24:0', close: () => {}, send: () => { throw new Error('snd_seq_event_output failed'); } };
+    const failing = {
+      name: 'TR-8S:TR-8S MIDI 1 24:0',
+      close: () => {},
+      send: () => {
+        throw new Error('snd_seq_event_output failed');
+      },
+    };
     const port = new EasyMidiPort(failing, () => listed);
-    expect(() => port.send([0x99, 36, 100])).to.throw(MidiPortError).with.property('disconnected', true);
+    expect(() => port.send([0x99, 36, 100]))
+      .to.throw(MidiPortError)
+      .with.property('disconnected', true);
     expect(port.present!()).to.equal(true);
     listed = ['Midi Through:Midi Through Port-0 14:0'];
     expect(port.present!()).to.equal(false);
-    const unreadable = new EasyMidiPort(failing, () => { throw new Error('Failed to initialise RtMidi'); });
+    const unreadable = new EasyMidiPort(failing, () => {
+      throw new Error('Failed to initialise RtMidi');
+    });
     expect(unreadable.present!(), 'a list that cannot be read is no proof the device went').to.equal(true);
     expect(new EasyMidiPort(failing, null).present, 'the virtual port is not polled').to.equal(undefined);
   });
@@ -407,11 +516,19 @@ describe('outputs: MIDI device coming and going', () => {
     expect(usbSoundDevices(proc)).to.equal('card1 001/005');
     expect(usbSoundDevices(path.join(proc, 'missing')), 'no /proc/asound: nothing to tell').to.equal(null);
     const output = { name: 'UM-ONE:UM-ONE MIDI 1 24:0', close: () => {}, send: () => {} };
-    const port = new EasyMidiPort(output, () => [output.name], () => usbSoundDevices(proc));
+    const port = new EasyMidiPort(
+      output,
+      () => [output.name],
+      () => usbSoundDevices(proc),
+    );
     expect(port.present!()).to.equal(true);
     card(1, '001/006'); // pulled and back within half a second: same name, same card, a new device number
     expect(port.present!()).to.equal(false);
-    const reopened = new EasyMidiPort(output, () => [output.name], () => usbSoundDevices(proc));
+    const reopened = new EasyMidiPort(
+      output,
+      () => [output.name],
+      () => usbSoundDevices(proc),
+    );
     expect(reopened.present!()).to.equal(true);
     fs.rmSync(proc, { recursive: true, force: true });
   });
@@ -432,9 +549,20 @@ describe('outputs: send loop', () => {
     const clock = new OfflineClock(0);
     const loop = new SendLoop({ clock });
     const ran: [number, string][] = [];
-    for (const [t, name] of [[0.3, 'c'], [0.1, 'a'], [0.3, 'd'], [0.2, 'b']] as const) loop.schedule(t, () => ran.push([clock.now(), name]));
+    for (const [t, name] of [
+      [0.3, 'c'],
+      [0.1, 'a'],
+      [0.3, 'd'],
+      [0.2, 'b'],
+    ] as const)
+      loop.schedule(t, () => ran.push([clock.now(), name]));
     clock.advanceTo(1);
-    expect(ran).to.deep.equal([[0.1, 'a'], [0.2, 'b'], [0.3, 'c'], [0.3, 'd']]);
+    expect(ran).to.deep.equal([
+      [0.1, 'a'],
+      [0.2, 'b'],
+      [0.3, 'c'],
+      [0.3, 'd'],
+    ]);
     expect(loop.size).to.equal(0);
   });
 
@@ -443,7 +571,9 @@ describe('outputs: send loop', () => {
     const errors: unknown[] = [];
     const loop = new SendLoop({ clock, onError: (e) => errors.push(e) });
     const ran: number[] = [];
-    loop.schedule(0.1, () => { throw new Error('boom'); });
+    loop.schedule(0.1, () => {
+      throw new Error('boom');
+    });
     loop.schedule(0.2, () => ran.push(clock.now()));
     clock.advanceTo(1);
     expect(errors).to.have.length(1);

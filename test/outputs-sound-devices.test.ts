@@ -16,7 +16,8 @@ function fakeSystem(cards: string | null, nodes: string[]): { paths: SoundDevice
   return { paths, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-const PI_CARDS = ' 0 [Headphones     ]: bcm2835_headphonbcm2835 Headphones - bcm2835 Headphones\n                      bcm2835 Headphones\n';
+const PI_CARDS =
+  ' 0 [Headphones     ]: bcm2835_headphonbcm2835 Headphones - bcm2835 Headphones\n                      bcm2835 Headphones\n';
 
 describe('outputs: the sound card and the ALSA sequencer are looked up before native code opens them', () => {
   it('a card listed with a playback device is there', async () => {
@@ -34,11 +35,21 @@ describe('outputs: the sound card and the ALSA sequencer are looked up before na
     const empty = fakeSystem('--- no soundcards ---\n', ['seq']);
     const captureOnly = fakeSystem(PI_CARDS, ['controlC0', 'pcmC0D0c']);
     try {
-      expect(await missingSoundCard({ paths: none.paths, platform: 'linux' })).to.match(/^no sound support in the kernel \(.*cards missing\)$/);
-      expect(await missingSoundCard({ paths: empty.paths, platform: 'linux' })).to.match(/^no sound card \(.*cards lists none\)$/);
-      expect(await missingSoundCard({ paths: captureOnly.paths, platform: 'linux' })).to.match(/^no sound card to play on/);
-      expect(await missingAlsaSequencer({ paths: none.paths, platform: 'linux' })).to.match(/^no ALSA sequencer, .*snd\/seq is missing; modprobe snd-seq$/);
-      expect(await missingAlsaSequencer({ paths: captureOnly.paths, platform: 'linux' })).to.match(/^no ALSA sequencer/);
+      expect(await missingSoundCard({ paths: none.paths, platform: 'linux' })).to.match(
+        /^no sound support in the kernel \(.*cards missing\)$/,
+      );
+      expect(await missingSoundCard({ paths: empty.paths, platform: 'linux' })).to.match(
+        /^no sound card \(.*cards lists none\)$/,
+      );
+      expect(await missingSoundCard({ paths: captureOnly.paths, platform: 'linux' })).to.match(
+        /^no sound card to play on/,
+      );
+      expect(await missingAlsaSequencer({ paths: none.paths, platform: 'linux' })).to.match(
+        /^no ALSA sequencer, .*snd\/seq is missing; modprobe snd-seq$/,
+      );
+      expect(await missingAlsaSequencer({ paths: captureOnly.paths, platform: 'linux' })).to.match(
+        /^no ALSA sequencer/,
+      );
       expect(await missingAlsaSequencer({ paths: empty.paths, platform: 'linux' })).to.equal(null);
     } finally {
       [none, empty, captureOnly].forEach((s) => s.remove());
@@ -55,11 +66,14 @@ describe('outputs: the sound card and the ALSA sequencer are looked up before na
     }
   });
 
-  it('a MIDI output is not opened without a sequencer: the box\'s own error, marked unavailable', async () => {
+  it("a MIDI output is not opened without a sequencer: the box's own error, marked unavailable", async () => {
     const none = fakeSystem(null, []);
     try {
       const missingSequencer = () => missingAlsaSequencer({ paths: none.paths, platform: 'linux' });
-      const failure = await openEasyMidiPort({ missingSequencer }).then(() => null, (err: unknown) => err);
+      const failure = await openEasyMidiPort({ missingSequencer }).then(
+        () => null,
+        (err: unknown) => err,
+      );
       expect(failure).to.be.instanceOf(MidiPortError);
       expect((failure as MidiPortError).unavailable).to.equal(true);
       expect((failure as MidiPortError).message).to.match(/^no ALSA sequencer/);

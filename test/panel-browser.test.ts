@@ -15,13 +15,25 @@ import { writeTinyModel } from './helpers/tiny-models.js';
 import { eventually } from './helpers/eventually.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ARTIFACT = path.join(PROJECT_ROOT, 'test-artifacts', 'panel.png');
 /** The README's picture; rewritten only on request so a test run never dirties the checkout. */
 const DOCS_SCREENSHOT = path.join(PROJECT_ROOT, 'docs', 'panel.png');
 
 /** The whole box on the panel's devices, as the daemon composes it without hardware (no MIDI, no audio here). */
-async function startBox(modelsDir: string, stateDir: string): Promise<{ box: GrooveBox; server: PanelServer; url: string; close(): Promise<void> }> {
+async function startBox(
+  modelsDir: string,
+  stateDir: string,
+): Promise<{ box: GrooveBox; server: PanelServer; url: string; close(): Promise<void> }> {
   const clock = new SystemClock();
   const logs = new MemoryLogs();
   const server = new PanelServer({ port: 0, clock });
@@ -32,7 +44,16 @@ async function startBox(modelsDir: string, stateDir: string): Promise<{ box: Gro
     audio: null,
     engineFactory: (config) => new GenerationEngine(config),
     slots: await SlotStore.open(stateDir, logs.factory('slots')),
-    settings: { model: 'ag11', temperature: 1, switchAt: 'loop', stepVelocity: 0.8, autoplay: false, bpm: 120, backend: 'cpu', modelsDir },
+    settings: {
+      model: 'ag11',
+      temperature: 1,
+      switchAt: 'loop',
+      stepVelocity: 0.8,
+      autoplay: false,
+      bpm: 120,
+      backend: 'cpu',
+      modelsDir,
+    },
     logs: logs.factory,
     panel: server,
     random: () => 0.25,
@@ -44,7 +65,9 @@ async function startBox(modelsDir: string, stateDir: string): Promise<{ box: Gro
   await box.generation;
   const url = await server.start();
   return {
-    box, server, url,
+    box,
+    server,
+    url,
     async close() {
       await box.shutdown();
       await server.close();
@@ -52,15 +75,22 @@ async function startBox(modelsDir: string, stateDir: string): Promise<{ box: Gro
   };
 }
 
-const rollNotes = (page: Page): Promise<number> => page.locator('#roll').evaluate((el) => Number((el as HTMLElement).dataset.notes));
-const signature = (page: Page): Promise<string> => page.locator('#roll').evaluate((el) => (el as HTMLElement).dataset.signature ?? '');
+const rollNotes = (page: Page): Promise<number> =>
+  page.locator('#roll').evaluate((el) => Number((el as HTMLElement).dataset.notes));
+const signature = (page: Page): Promise<string> =>
+  page.locator('#roll').evaluate((el) => (el as HTMLElement).dataset.signature ?? '');
 
 /** Waits for something the box does when the page's message arrives (over the socket, so not at once). */
 const until = (ok: () => boolean, what: string): Promise<void> => eventually(ok, what);
 
 /** Steps of a drum's row in the loop that hold your score (outlined). */
 const given = (page: Page, drum: number): Promise<number> =>
-  page.locator('#roll .cell').evaluateAll((cells, d) => cells.slice(d * 32, (d + 1) * 32).filter((c) => c.classList.contains('given')).length, drum);
+  page
+    .locator('#roll .cell')
+    .evaluateAll(
+      (cells, d) => cells.slice(d * 32, (d + 1) * 32).filter((c) => c.classList.contains('given')).length,
+      drum,
+    );
 
 describe('panel: the whole box in headless Chromium', function () {
   let box: Awaited<ReturnType<typeof startBox>> | null = null;
@@ -70,7 +100,8 @@ describe('panel: the whole box in headless Chromium', function () {
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) {
       const reason = `${CHROMIUM} not found (apt-get install -y chromium)`;
-      if (process.env.GROOVEBOX_REQUIRE_BROWSER === '1') throw new Error(`panel browser test: ${reason}, and GROOVEBOX_REQUIRE_BROWSER=1`);
+      if (process.env.GROOVEBOX_REQUIRE_BROWSER === '1')
+        throw new Error(`panel browser test: ${reason}, and GROOVEBOX_REQUIRE_BROWSER=1`);
       console.log(`      skipped: ${reason}; set GROOVEBOX_REQUIRE_BROWSER=1 to make this a failure`);
       this.skip();
     }
@@ -83,26 +114,48 @@ describe('panel: the whole box in headless Chromium', function () {
   });
 
   it('toggles steps, taps a groove, generates, and the drum-roll follows', async () => {
-    const temp = (prefix: string): string => { const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix)); dirs.push(d); return d; };
+    const temp = (prefix: string): string => {
+      const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    };
     await initBackend('cpu');
     const modelsDir = temp('groovebox-panel-models-');
     // Untrained (seed 7) but with the real decoder's skip path: real worker, real decoder, seconds to load.
     writeTinyModel(modelsDir, 'ag11', { steps: 0, seed: 7, size: { skip: true } });
     box = await startBox(modelsDir, temp('groovebox-panel-state-'));
-    context = await chromium.launchPersistentContext(temp('groovebox-chromium-'), { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1280, height: 860 } });
+    context = await chromium.launchPersistentContext(temp('groovebox-chromium-'), {
+      executablePath: CHROMIUM,
+      args: ARGS,
+      headless: true,
+      viewport: { width: 1280, height: 860 },
+    });
     const page = context.pages()[0] ?? (await context.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
     await page.goto(box.url);
     await page.waitForSelector('body[data-connected="1"]');
     // The box generated at boot: the roll shows what it plays.
-    await page.waitForFunction((n) => document.querySelector<HTMLElement>('#roll')!.dataset.notes === String(n), box.box.loop.hitCount());
+    await page.waitForFunction(
+      (n) => document.querySelector<HTMLElement>('#roll')!.dataset.notes === String(n),
+      box.box.loop.hitCount(),
+    );
 
     // Kick on the four quarters of bar 1: the keys light in the kick's colour, the score shows in the roll.
     for (const key of [0, 4, 8, 12]) await page.click(`#grid .key[data-key="${key}"]`);
-    await page.waitForFunction(() => getComputedStyle(document.querySelector('#grid .key[data-key="12"]')!).getPropertyValue('--led').trim() === 'rgb(255, 40, 0)');
-    expect(await page.locator('#grid .key[data-key="1"]').evaluate((el) => getComputedStyle(el).getPropertyValue('--led').trim())).to.equal('rgb(0, 0, 0)');
+    await page.waitForFunction(
+      () =>
+        getComputedStyle(document.querySelector('#grid .key[data-key="12"]')!).getPropertyValue('--led').trim() ===
+        'rgb(255, 40, 0)',
+    );
+    expect(
+      await page
+        .locator('#grid .key[data-key="1"]')
+        .evaluate((el) => getComputedStyle(el).getPropertyValue('--led').trim()),
+    ).to.equal('rgb(0, 0, 0)');
     expect(await given(page, 0)).to.equal(8); // bar 1's four, repeated in bar 2 (linked bars)
     expect(await page.locator('#roll .label[data-drum="0"]').getAttribute('data-state')).to.equal('specified');
 
@@ -118,7 +171,9 @@ describe('panel: the whole box in headless Chromium', function () {
     await page.keyboard.down('ShiftLeft');
     await page.keyboard.press('KeyV');
     await page.keyboard.up('ShiftLeft');
-    await page.waitForFunction(() => document.querySelector('#roll .label[data-drum="7"]')!.getAttribute('data-state') === 'empty');
+    await page.waitForFunction(
+      () => document.querySelector('#roll .label[data-drum="7"]')!.getAttribute('data-state') === 'empty',
+    );
 
     // A groove: REC, a bar of count-in, then taps from the pad and the keyboard during the two recorded bars.
     await page.click('#buttons .fn[data-button="rec"]');
@@ -130,15 +185,23 @@ describe('panel: the whole box in headless Chromium', function () {
       await page.waitForTimeout(240);
     }
     await page.waitForSelector('#pad[data-take="idle"]', { timeout: 10_000 });
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('#heard .cell')).slice(9 * 32, 10 * 32).some((c) => c.querySelector('.note')));
-    const tapped = await page.locator('#heard .cell').evaluateAll((cells) => cells.slice(9 * 32, 10 * 32).filter((c) => c.querySelector('.note')).length);
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('#heard .cell'))
+        .slice(9 * 32, 10 * 32)
+        .some((c) => c.querySelector('.note')),
+    );
+    const tapped = await page
+      .locator('#heard .cell')
+      .evaluateAll((cells) => cells.slice(9 * 32, 10 * 32).filter((c) => c.querySelector('.note')).length);
     expect(tapped, 'steps of the tapped groove').to.be.within(6, 8);
     expect(box.box.capture.state.groove, 'the box has the groove').not.to.equal(null);
 
     // GENERATE: the model's new loop replaces the old one in the roll (the box is stopped, so at once).
     const before = await signature(page);
     await page.click('#buttons .fn[data-button="generate"]');
-    await page.waitForFunction((b) => document.querySelector<HTMLElement>('#roll')!.dataset.signature !== b, before, { timeout: 30_000 });
+    await page.waitForFunction((b) => document.querySelector<HTMLElement>('#roll')!.dataset.signature !== b, before, {
+      timeout: 30_000,
+    });
     await page.waitForFunction(() => !document.getElementById('heard')!.classList.contains('none'));
     const playing = box.box.loop.toJSON().notes;
     expect(await signature(page)).to.equal(playing.map((n) => n.join(',')).join(';'));
@@ -147,24 +210,41 @@ describe('panel: the whole box in headless Chromium', function () {
     // The tempo knob from the keyboard: the arrow keys, "+" (or "=", its key unshifted, or the number pad's) and "-",
     // one detent each, as docs/operating.md says.
     let bpm = box.box.sequencer.targetBpm;
-    const turns: [string, number][] = [['ArrowUp', 1], ['Equal', 1], ['+', 1], ['NumpadAdd', 1], ['Minus', -1], ['NumpadSubtract', -1], ['ArrowDown', -1]];
+    const turns: [string, number][] = [
+      ['ArrowUp', 1],
+      ['Equal', 1],
+      ['+', 1],
+      ['NumpadAdd', 1],
+      ['Minus', -1],
+      ['NumpadSubtract', -1],
+      ['ArrowDown', -1],
+    ];
     for (const [key, detents] of turns) {
       await page.keyboard.press(key);
       bpm += detents;
-      await until(() => box!.box.sequencer.targetBpm === bpm, `tempo ${bpm} BPM after the key ${key} (it is ${box.box.sequencer.targetBpm})`);
+      await until(
+        () => box!.box.sequencer.targetBpm === bpm,
+        `tempo ${bpm} BPM after the key ${key} (it is ${box.box.sequencer.targetBpm})`,
+      );
     }
     // Ctrl with + or - is the browser's zoom, not the knob. Had they turned it (-1, -2, -1), the two ups after them
     // would end at bpm, never passing bpm + 2.
-    for (const key of ['Control+Minus', 'Control+NumpadSubtract', 'Control+Equal', 'ArrowUp', 'ArrowUp']) await page.keyboard.press(key);
+    for (const key of ['Control+Minus', 'Control+NumpadSubtract', 'Control+Equal', 'ArrowUp', 'ArrowUp'])
+      await page.keyboard.press(key);
     bpm += 2;
-    await until(() => box!.box.sequencer.targetBpm === bpm, `tempo ${bpm} BPM: Ctrl with + or - turned the knob (it is ${box.box.sequencer.targetBpm})`);
+    await until(
+      () => box!.box.sequencer.targetBpm === bpm,
+      `tempo ${bpm} BPM: Ctrl with + or - turned the knob (it is ${box.box.sequencer.targetBpm})`,
+    );
 
     // Back to the kick, and PLAY: the grid shows its score again and the playhead runs.
     await page.click('#roll .label[data-drum="0"]');
     await page.waitForFunction(() => document.getElementById('lcd-drum')!.textContent === 'kick');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.getElementById('lcd-step')!.textContent !== '–');
-    expect(await page.locator('#buttons .fn[data-button="play"]').evaluate((el) => el.classList.contains('lit'))).to.equal(true);
+    expect(
+      await page.locator('#buttons .fn[data-button="play"]').evaluate((el) => el.classList.contains('lit')),
+    ).to.equal(true);
 
     // The export link downloads the loop as a Standard MIDI File.
     const head = await page.evaluate(async () => {

@@ -23,13 +23,25 @@ import { writeTinyModel } from './helpers/tiny-models.js';
  */
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+];
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts');
 const DOCS = path.join(PROJECT_ROOT, 'docs');
 const KICK = 0;
 const SNARE = 1;
 
-async function startBox(modelsDir: string, stateDir: string): Promise<{ box: GrooveBox; server: PanelServer; url: string; close(): Promise<void> }> {
+async function startBox(
+  modelsDir: string,
+  stateDir: string,
+): Promise<{ box: GrooveBox; server: PanelServer; url: string; close(): Promise<void> }> {
   const clock = new SystemClock();
   const logs = new MemoryLogs();
   const server = new PanelServer({ port: 0, clock });
@@ -41,7 +53,16 @@ async function startBox(modelsDir: string, stateDir: string): Promise<{ box: Gro
     engineFactory: (config) => new GenerationEngine(config),
     slots: await SlotStore.open(stateDir, logs.factory('slots')),
     // A fast tempo keeps the count-in and the take short; the steps are the same.
-    settings: { model: 'ag11', temperature: 1, switchAt: 'loop', stepVelocity: 0.8, autoplay: false, bpm: 120, backend: 'cpu', modelsDir },
+    settings: {
+      model: 'ag11',
+      temperature: 1,
+      switchAt: 'loop',
+      stepVelocity: 0.8,
+      autoplay: false,
+      bpm: 120,
+      backend: 'cpu',
+      modelsDir,
+    },
     logs: logs.factory,
     panel: server,
     random: () => 0.25,
@@ -52,20 +73,36 @@ async function startBox(modelsDir: string, stateDir: string): Promise<{ box: Gro
   if (!report.modelLoaded) throw new Error(`the tiny model did not load: ${report.modelError}`);
   await box.generation;
   const url = await server.start();
-  return { box, server, url, async close() { await box.shutdown(); await server.close(); } };
+  return {
+    box,
+    server,
+    url,
+    async close() {
+      await box.shutdown();
+      await server.close();
+    },
+  };
 }
 
-const stepsOf = (pattern: Pattern, drum: number): number[] => pattern.toJSON().notes.filter((n) => n[1] === drum).map((n) => n[0]);
+const stepsOf = (pattern: Pattern, drum: number): number[] =>
+  pattern
+    .toJSON()
+    .notes.filter((n) => n[1] === drum)
+    .map((n) => n[0]);
 
 /** Every step into test-artifacts/; with GROOVEBOX_UPDATE_DOCS_SCREENSHOT=1 the docs' copies too (committed after `pngquant`, to stay small). */
 async function shoot(page: Page, name: string, docs: boolean): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file });
-  if (docs && process.env.GROOVEBOX_UPDATE_DOCS_SCREENSHOT === '1') fs.copyFileSync(file, path.join(DOCS, `${name}.png`));
+  if (docs && process.env.GROOVEBOX_UPDATE_DOCS_SCREENSHOT === '1')
+    fs.copyFileSync(file, path.join(DOCS, `${name}.png`));
 }
 
-for (const viewport of [{ width: 1280, height: 900, name: 'laptop' }, { width: 390, height: 844, name: 'phone' }]) {
+for (const viewport of [
+  { width: 1280, height: 900, name: 'laptop' },
+  { width: 390, height: 844, name: 'phone' },
+]) {
   describe(`panel: the first minute in headless Chromium (${viewport.width}x${viewport.height})`, function () {
     this.timeout(180_000);
     let box: Awaited<ReturnType<typeof startBox>> | null = null;
@@ -75,7 +112,8 @@ for (const viewport of [{ width: 1280, height: 900, name: 'laptop' }, { width: 3
     before(function () {
       if (!fs.existsSync(CHROMIUM)) {
         const reason = `${CHROMIUM} not found (apt-get install -y chromium)`;
-        if (process.env.GROOVEBOX_REQUIRE_BROWSER === '1') throw new Error(`panel first-minute test: ${reason}, and GROOVEBOX_REQUIRE_BROWSER=1`);
+        if (process.env.GROOVEBOX_REQUIRE_BROWSER === '1')
+          throw new Error(`panel first-minute test: ${reason}, and GROOVEBOX_REQUIRE_BROWSER=1`);
         console.log(`      skipped: ${reason}; set GROOVEBOX_REQUIRE_BROWSER=1 to make this a failure`);
         this.skip();
       }
@@ -88,18 +126,31 @@ for (const viewport of [{ width: 1280, height: 900, name: 'laptop' }, { width: 3
     });
 
     it('programs bar 1, records taps, generates and plays: both bars sound, in the page too', async () => {
-      const temp = (prefix: string): string => { const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix)); dirs.push(d); return d; };
+      const temp = (prefix: string): string => {
+        const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+        dirs.push(d);
+        return d;
+      };
       // The docs keep every laptop step and three of the phone's (docs/play-in-one-minute.md).
-      const shot = (n: number, what: string): Promise<void> => shoot(page, `first-minute-${viewport.name}-${n}-${what}`, viewport.name === 'laptop' || [2, 3, 5].includes(n));
+      const shot = (n: number, what: string): Promise<void> =>
+        shoot(page, `first-minute-${viewport.name}-${n}-${what}`, viewport.name === 'laptop' || [2, 3, 5].includes(n));
       await initBackend('cpu');
       const modelsDir = temp('groovebox-first-models-');
       writeTinyModel(modelsDir, 'ag11', { steps: 0, seed: 7, size: { skip: true } });
       box = await startBox(modelsDir, temp('groovebox-first-state-'));
-      context = await chromium.launchPersistentContext(temp('groovebox-first-chromium-'), { executablePath: CHROMIUM, args: ARGS, headless: true, viewport, hasTouch: viewport.name === 'phone' });
+      context = await chromium.launchPersistentContext(temp('groovebox-first-chromium-'), {
+        executablePath: CHROMIUM,
+        args: ARGS,
+        headless: true,
+        viewport,
+        hasTouch: viewport.name === 'phone',
+      });
       const page = context.pages()[0] ?? (await context.newPage());
       const pageErrors: string[] = [];
       page.on('pageerror', (err) => pageErrors.push(err.message));
-      page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+      page.on('console', (m) => {
+        if (m.type() === 'error') pageErrors.push(m.text());
+      });
       await page.goto(box.url);
       await page.waitForSelector('body[data-connected="1"]');
       await page.waitForFunction(() => document.getElementById('lcd-state')!.textContent !== '');
@@ -107,10 +158,23 @@ for (const viewport of [{ width: 1280, height: 900, name: 'laptop' }, { width: 3
 
       // The phone: what the hands need is on the screen without zooming, and big enough for a finger.
       if (viewport.name === 'phone') {
-        const sizes = await page.evaluate(() => ['#grid .key[data-key="0"]', '#buttons .fn[data-button="generate"]', '#buttons .fn[data-button="play"]', '#pad', '#roll .cell.accent']
-          .map((s) => { const r = document.querySelector(s)!.getBoundingClientRect(); return { s, w: r.width, h: r.height }; }));
+        const sizes = await page.evaluate(() =>
+          [
+            '#grid .key[data-key="0"]',
+            '#buttons .fn[data-button="generate"]',
+            '#buttons .fn[data-button="play"]',
+            '#pad',
+            '#roll .cell.accent',
+          ].map((s) => {
+            const r = document.querySelector(s)!.getBoundingClientRect();
+            return { s, w: r.width, h: r.height };
+          }),
+        );
         for (const { s, w, h } of sizes) expect(Math.min(w, h), `${s} is a 44 px touch target`).to.be.at.least(44);
-        expect(await page.evaluate(() => document.documentElement.scrollWidth), 'no page-wide sideways scroll').to.be.at.most(viewport.width);
+        expect(
+          await page.evaluate(() => document.documentElement.scrollWidth),
+          'no page-wide sideways scroll',
+        ).to.be.at.most(viewport.width);
       }
 
       // Kick on the quarters of bar 1 (keys), snare on the backbeat: its name in the loop selects it.
@@ -121,20 +185,30 @@ for (const viewport of [{ width: 1280, height: 900, name: 'laptop' }, { width: 3
       await page.keyboard.press('KeyZ');
       await page.waitForFunction(() => document.querySelectorAll('#roll .cell.given').length >= 6);
       // The programmed steps are not what plays yet: the LCD says what to do.
-      await page.waitForFunction(() => document.getElementById('lcd-state')!.textContent === 'press GENERATE to hear your changes');
+      await page.waitForFunction(
+        () => document.getElementById('lcd-state')!.textContent === 'press GENERATE to hear your changes',
+      );
       await shot(2, 'programmed');
 
       // A take: REC (T), the count-in on the LCD, then a tap whenever the grid's playhead reaches a quarter.
       await page.keyboard.press('KeyT');
       await page.waitForFunction(() => /^count-in/.test(document.getElementById('lcd-state')!.textContent ?? ''));
-      await page.waitForFunction(() => document.getElementById('lcd-state')!.textContent === 'recording', undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => document.getElementById('lcd-state')!.textContent === 'recording', undefined, {
+        timeout: 20_000,
+      });
       await shot(3, 'recording');
       for (const k of [0, 4, 8, 12]) {
         // The take's playhead is a grey key (the hits it has heard are red).
-        await page.waitForFunction((key) => {
-          const m = /rgb\((\d+), (\d+), (\d+)\)/.exec(getComputedStyle(document.querySelector(`#grid .key[data-key="${key}"]`)!).getPropertyValue('--led'));
-          return !!m && m[1] === m[2] && m[2] === m[3] && m[1] !== '0';
-        }, k, { timeout: 20_000, polling: 'raf' });
+        await page.waitForFunction(
+          (key) => {
+            const m = /rgb\((\d+), (\d+), (\d+)\)/.exec(
+              getComputedStyle(document.querySelector(`#grid .key[data-key="${key}"]`)!).getPropertyValue('--led'),
+            );
+            return !!m && m[1] === m[2] && m[2] === m[3] && m[1] !== '0';
+          },
+          k,
+          { timeout: 20_000, polling: 'raf' },
+        );
         await page.keyboard.press(k % 8 === 0 ? 'KeyK' : 'KeyJ');
       }
       await page.waitForSelector('#pad[data-take="idle"]', { timeout: 20_000 });
@@ -143,17 +217,30 @@ for (const viewport of [{ width: 1280, height: 900, name: 'laptop' }, { width: 3
 
       // GENERATE (G): the LCD says so, one message when the loop lands.
       await page.keyboard.press('KeyG');
-      await page.waitForFunction(() => /generated a new loop/.test(document.getElementById('messages')!.textContent ?? ''), undefined, { timeout: 60_000 });
+      await page.waitForFunction(
+        () => /generated a new loop/.test(document.getElementById('messages')!.textContent ?? ''),
+        undefined,
+        { timeout: 60_000 },
+      );
       await shot(4, 'generated');
 
       // PLAY (Enter): the page's own kit schedules the loop's hits on the box's loop clock.
       await page.keyboard.press('Enter');
-      await page.waitForFunction(() => (window as unknown as { groovebox: { audio: { scheduled: number } } }).groovebox.audio.scheduled > 0, undefined, { timeout: 20_000 });
+      await page.waitForFunction(
+        () => (window as unknown as { groovebox: { audio: { scheduled: number } } }).groovebox.audio.scheduled > 0,
+        undefined,
+        { timeout: 20_000 },
+      );
       await page.waitForFunction(() => document.getElementById('lcd-step')!.textContent !== '–');
       await shot(5, 'playing');
 
-      const seen = await page.evaluate(() => (window as unknown as { groovebox: { lcdSeen: string[] } }).groovebox.lcdSeen);
-      expect(seen.some((s) => /^count-in [1-4]$/.test(s)), `the LCD counted in (${seen.join(' | ')})`).to.equal(true);
+      const seen = await page.evaluate(
+        () => (window as unknown as { groovebox: { lcdSeen: string[] } }).groovebox.lcdSeen,
+      );
+      expect(
+        seen.some((s) => /^count-in [1-4]$/.test(s)),
+        `the LCD counted in (${seen.join(' | ')})`,
+      ).to.equal(true);
       expect(seen, 'the LCD said recording').to.include('recording');
       expect(seen, 'the LCD said generating').to.include('generating');
 
@@ -162,16 +249,30 @@ for (const viewport of [{ width: 1280, height: 900, name: 'laptop' }, { width: 3
       // for kick and snare, and these assertions fail until part A's branch is merged.
       for (const drum of [KICK, SNARE]) {
         const steps = stepsOf(loop, drum);
-        expect(steps.some((s) => s < 16), `drum ${drum} plays in bar 1 (${steps})`).to.equal(true);
-        expect(steps.some((s) => s >= 16), `drum ${drum} plays in bar 2 (${steps})`).to.equal(true);
+        expect(
+          steps.some((s) => s < 16),
+          `drum ${drum} plays in bar 1 (${steps})`,
+        ).to.equal(true);
+        expect(
+          steps.some((s) => s >= 16),
+          `drum ${drum} plays in bar 2 (${steps})`,
+        ).to.equal(true);
       }
       const unspecified = [2, 3, 4, 5, 6, 8].filter((d) => stepsOf(loop, d).length > 0);
       expect(unspecified.length, 'at least one drum left to the model plays').to.be.at.least(1);
 
       // The download is the same loop.
-      const bytes = await page.evaluate(async () => Array.from(new Uint8Array(await (await fetch(document.querySelector<HTMLAnchorElement>('#export')!.href)).arrayBuffer())));
+      const bytes = await page.evaluate(async () =>
+        Array.from(
+          new Uint8Array(await (await fetch(document.querySelector<HTMLAnchorElement>('#export')!.href)).arrayBuffer()),
+        ),
+      );
       const [exported] = readPatterns(Uint8Array.from(bytes), 'export.mid');
-      for (const drum of [KICK, SNARE]) expect(stepsOf(exported, drum).some((s) => s >= 16), `export.mid: drum ${drum} in bar 2`).to.equal(true);
+      for (const drum of [KICK, SNARE])
+        expect(
+          stepsOf(exported, drum).some((s) => s >= 16),
+          `export.mid: drum ${drum} in bar 2`,
+        ).to.equal(true);
 
       expect(pageErrors).to.deep.equal([]);
       expect(await page.evaluate(() => document.body.dataset.errors ?? '0')).to.equal('0');

@@ -3,7 +3,15 @@ import { isUtf8 } from 'node:buffer';
 import { BUTTON_NAMES, type ButtonName } from '../firmware-ts/devices/interfaces.js';
 import { MemoryLog } from '../firmware-ts/support/log.js';
 import { MAX_EVENT_AGE } from '../firmware-ts/panel/clock-sync.js';
-import { MAX_BPM, MIN_BPM, MODEL_NAME, parseClientMessage, SLOT_COUNT, type PanelCommand, type ServerMessage } from '../firmware-ts/panel/protocol.js';
+import {
+  MAX_BPM,
+  MIN_BPM,
+  MODEL_NAME,
+  parseClientMessage,
+  SLOT_COUNT,
+  type PanelCommand,
+  type ServerMessage,
+} from '../firmware-ts/panel/protocol.js';
 import { DEFAULT_MAX_PAYLOAD, PanelServer } from '../firmware-ts/panel/server.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 import { prng } from './helpers/fixtures.js';
@@ -17,24 +25,93 @@ type Rand = () => number;
 const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)];
 
 const NASTY: unknown[] = [
-  null, true, false, '', '1', 'true', -1, 0, -0, 1, 0.5, 1.0000001, -0.0000001, 15, 16, 31, 64, 65, 300, 301, 29.9,
-  1e308, -1e308, 2 ** 53, 2 ** 53 + 2, Number.MIN_VALUE, [], {}, [1], [0, 1], { a: 1 }, 'key', 'tap', 'shift', 'ag11',
-  '__proto__', 'constructor', '../../etc/passwd', '/etc/passwd', 'C:\\Windows', 'x'.repeat(300), '\u0000', '\ud800', '😀', 'NaN',
+  null,
+  true,
+  false,
+  '',
+  '1',
+  'true',
+  -1,
+  0,
+  -0,
+  1,
+  0.5,
+  1.0000001,
+  -0.0000001,
+  15,
+  16,
+  31,
+  64,
+  65,
+  300,
+  301,
+  29.9,
+  1e308,
+  -1e308,
+  2 ** 53,
+  2 ** 53 + 2,
+  Number.MIN_VALUE,
+  [],
+  {},
+  [1],
+  [0, 1],
+  { a: 1 },
+  'key',
+  'tap',
+  'shift',
+  'ag11',
+  '__proto__',
+  'constructor',
+  '../../etc/passwd',
+  '/etc/passwd',
+  'C:\\Windows',
+  'x'.repeat(300),
+  '\u0000',
+  '\ud800',
+  '😀',
+  'NaN',
 ];
-const FIELD_NAMES = ['type', 'key', 'pressed', 'time', 'velocity', 'button', 'detents', 'id', 'command', 'bpm', 'name', 'slot', '__proto__', 'constructor', 'prototype', 'toString', 'extra', ''];
+const FIELD_NAMES = [
+  'type',
+  'key',
+  'pressed',
+  'time',
+  'velocity',
+  'button',
+  'detents',
+  'id',
+  'command',
+  'bpm',
+  'name',
+  'slot',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'extra',
+  '',
+];
 
 /** A message the page could legitimately send. */
 function validMessage(rand: Rand): Record<string, unknown> {
   const time = rand() * 1e6;
   switch (Math.floor(rand() * 8)) {
-    case 0: return { type: 'key', key: Math.floor(rand() * 16), pressed: rand() < 0.5, time };
-    case 1: return { type: 'tap', velocity: rand(), time };
-    case 2: return { type: 'button', button: pick(rand, BUTTON_NAMES), pressed: rand() < 0.5, time };
-    case 3: return { type: 'turn', detents: pick(rand, [-3, -1, 1, 2, 64, -64]), time };
-    case 4: return { type: 'pong', id: 1 + Math.floor(rand() * 12), time };
-    case 5: return { type: 'command', command: 'tempo', bpm: MIN_BPM + rand() * (MAX_BPM - MIN_BPM) };
-    case 6: return { type: 'command', command: pick(rand, ['save', 'load']), slot: Math.floor(rand() * SLOT_COUNT) };
-    default: return { type: 'command', command: 'model', name: pick(rand, ['ag11', 'ag2', 'baseline']) };
+    case 0:
+      return { type: 'key', key: Math.floor(rand() * 16), pressed: rand() < 0.5, time };
+    case 1:
+      return { type: 'tap', velocity: rand(), time };
+    case 2:
+      return { type: 'button', button: pick(rand, BUTTON_NAMES), pressed: rand() < 0.5, time };
+    case 3:
+      return { type: 'turn', detents: pick(rand, [-3, -1, 1, 2, 64, -64]), time };
+    case 4:
+      return { type: 'pong', id: 1 + Math.floor(rand() * 12), time };
+    case 5:
+      return { type: 'command', command: 'tempo', bpm: MIN_BPM + rand() * (MAX_BPM - MIN_BPM) };
+    case 6:
+      return { type: 'command', command: pick(rand, ['save', 'load']), slot: Math.floor(rand() * SLOT_COUNT) };
+    default:
+      return { type: 'command', command: 'model', name: pick(rand, ['ag11', 'ag2', 'baseline']) };
   }
 }
 
@@ -48,12 +125,33 @@ function fuzzFrame(rand: Rand, maxLength: number): { data: string | Buffer; bina
       const what = rand();
       if (what < 0.5 && keys.length) m[pick(rand, keys)] = pick(rand, NASTY);
       else if (what < 0.7 && keys.length) delete m[pick(rand, keys)];
-      else if (what < 0.9) Object.defineProperty(m, pick(rand, FIELD_NAMES), { value: pick(rand, NASTY), enumerable: true, configurable: true, writable: true });
-      else m.type = pick(rand, ['key', 'tap', 'button', 'turn', 'pong', 'command', 'ping', 'hello', 'snapshot', 'error', 'KEY', '']);
+      else if (what < 0.9)
+        Object.defineProperty(m, pick(rand, FIELD_NAMES), {
+          value: pick(rand, NASTY),
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        });
+      else
+        m.type = pick(rand, [
+          'key',
+          'tap',
+          'button',
+          'turn',
+          'pong',
+          'command',
+          'ping',
+          'hello',
+          'snapshot',
+          'error',
+          'KEY',
+          '',
+        ]);
     }
     let text = JSON.stringify(m);
     // JSON.stringify cannot write these; a hostile page can.
-    if (rand() < 0.1) text = text.replace(/\d+(\.\d+)?/, pick(rand, ['1e999', '-1e999', 'NaN', 'Infinity', '0x10', '1_0', '.5']));
+    if (rand() < 0.1)
+      text = text.replace(/\d+(\.\d+)?/, pick(rand, ['1e999', '-1e999', 'NaN', 'Infinity', '0x10', '1_0', '.5']));
     return { data: text, binary: false };
   }
   if (r < 0.65) {
@@ -66,30 +164,61 @@ function fuzzFrame(rand: Rand, maxLength: number): { data: string | Buffer; bina
     return { data: open.repeat(depth) + (open === '[' ? ']'.repeat(depth) : `1${'}'.repeat(depth)}`), binary: false };
   }
   if (r < 0.75) {
-    return { data: Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 64) }, () => Math.floor(rand() * 256))), binary: rand() < 0.5 };
+    return {
+      data: Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 64) }, () => Math.floor(rand() * 256))),
+      binary: rand() < 0.5,
+    };
   }
-  if (r < 0.8) return { data: pick(rand, ['null', '1', '"key"', '[]', '{}', 'true', '', ' ', '{"type":null}', '{"type":{}}', '[{"type":"tap"}]']), binary: false };
-  if (r < 0.82) return { data: JSON.stringify({ type: 'tap', velocity: 0.5, time: 1, pad: 'x'.repeat(Math.min(maxLength, 200000)) }), binary: false };
+  if (r < 0.8)
+    return {
+      data: pick(rand, [
+        'null',
+        '1',
+        '"key"',
+        '[]',
+        '{}',
+        'true',
+        '',
+        ' ',
+        '{"type":null}',
+        '{"type":{}}',
+        '[{"type":"tap"}]',
+      ]),
+      binary: false,
+    };
+  if (r < 0.82)
+    return {
+      data: JSON.stringify({ type: 'tap', velocity: 0.5, time: 1, pad: 'x'.repeat(Math.min(maxLength, 200000)) }),
+      binary: false,
+    };
   return { data: JSON.stringify(validMessage(rand)), binary: false };
 }
 
 /** Watches the devices and checks each interface's obligations on every event. */
-function watchDevices(server: PanelServer, clock: OfflineClock, problems: string[], commands: PanelCommand[]): () => number {
+function watchDevices(
+  server: PanelServer,
+  clock: OfflineClock,
+  problems: string[],
+  commands: PanelCommand[],
+): () => number {
   let events = 0;
   const keyDown = new Set<number>();
   const buttonDown = new Set<ButtonName>();
-  const timeOk = (t: number): boolean => Number.isFinite(t) && t <= clock.now() && t >= clock.now() - MAX_EVENT_AGE - 1e-9;
+  const timeOk = (t: number): boolean =>
+    Number.isFinite(t) && t <= clock.now() && t >= clock.now() - MAX_EVENT_AGE - 1e-9;
   server.devices.grid.onKey((e) => {
     events++;
     if (!Number.isInteger(e.key) || e.key < 0 || e.key > 15) problems.push(`key ${e.key}`);
     if (keyDown.has(e.key) === e.pressed) problems.push(`key ${e.key} ${e.pressed ? 'pressed' : 'released'} twice`);
-    if (e.pressed) keyDown.add(e.key); else keyDown.delete(e.key);
+    if (e.pressed) keyDown.add(e.key);
+    else keyDown.delete(e.key);
     if (!timeOk(e.time)) problems.push(`key time ${e.time} at ${clock.now()}`);
   });
   server.devices.buttons.onButton((e) => {
     events++;
     if (buttonDown.has(e.button) === e.pressed) problems.push(`button ${e.button} twice`);
-    if (e.pressed) buttonDown.add(e.button); else buttonDown.delete(e.button);
+    if (e.pressed) buttonDown.add(e.button);
+    else buttonDown.delete(e.button);
     if (server.devices.buttons.isDown(e.button) !== e.pressed) problems.push(`isDown(${e.button}) disagrees`);
     if (!timeOk(e.time)) problems.push(`button time ${e.time}`);
   });
@@ -105,10 +234,14 @@ function watchDevices(server: PanelServer, clock: OfflineClock, problems: string
   });
   server.onCommand((c) => {
     commands.push(c);
-    const ok = c.command === 'tempo' ? c.bpm >= MIN_BPM && c.bpm <= MAX_BPM
-      : c.command === 'model' ? MODEL_NAME.test(c.name)
-      : c.command === 'mute' ? c.output === 'box' && typeof c.muted === 'boolean'
-      : Number.isInteger(c.slot) && c.slot >= 0 && c.slot < SLOT_COUNT;
+    const ok =
+      c.command === 'tempo'
+        ? c.bpm >= MIN_BPM && c.bpm <= MAX_BPM
+        : c.command === 'model'
+          ? MODEL_NAME.test(c.name)
+          : c.command === 'mute'
+            ? c.output === 'box' && typeof c.muted === 'boolean'
+            : Number.isInteger(c.slot) && c.slot >= 0 && c.slot < SLOT_COUNT;
     if (!ok) problems.push(`command ${JSON.stringify(c)}`);
   });
   return () => events;
@@ -117,7 +250,12 @@ function watchDevices(server: PanelServer, clock: OfflineClock, problems: string
 function checkReply(reply: ServerMessage, problems: string[]): void {
   // A pong that was asked for is answered with the page clock estimate.
   if (reply.type === 'ping' || (reply.type === 'clock' && Number.isFinite(reply.offset) && reply.error >= 0)) return;
-  if (reply.type !== 'error' || typeof reply.error !== 'string' || reply.error.includes('\n') || reply.error.length > 300) {
+  if (
+    reply.type !== 'error' ||
+    typeof reply.error !== 'string' ||
+    reply.error.includes('\n') ||
+    reply.error.length > 300
+  ) {
     problems.push(`unclean reply ${JSON.stringify(reply).slice(0, 200)}`);
   }
 }
@@ -172,7 +310,8 @@ describe('panel: fuzzed messages (issue 8)', () => {
       }
       replies.forEach((m) => checkReply(m, problems));
       if (errors > 1) problems.push(`case ${i}: ${errors} error replies`);
-      if (errors === 0) accepted++; else refused++;
+      if (errors === 0) accepted++;
+      else refused++;
       if (problems.length > 0) break;
     }
     expect(problems, `first problems (seed ${SEED})`).to.deep.equal([]);
@@ -207,9 +346,15 @@ describe('panel: fuzzed messages (issue 8)', () => {
       const before = client.received.filter((m) => m.type === 'error').length;
       client.ws.send(frame.data, { binary: frame.binary });
       // Refused by the WebSocket layer itself: too big (1009), or a text frame that is not UTF-8 (1007).
-      const closeCode = size > DEFAULT_MAX_PAYLOAD ? 1009 : !frame.binary && Buffer.isBuffer(frame.data) && !isUtf8(frame.data) ? 1007 : null;
+      const closeCode =
+        size > DEFAULT_MAX_PAYLOAD
+          ? 1009
+          : !frame.binary && Buffer.isBuffer(frame.data) && !isUtf8(frame.data)
+            ? 1007
+            : null;
       if (closeCode !== null) {
-        if (closeCode === 1009) oversized++; else notUtf8++;
+        if (closeCode === 1009) oversized++;
+        else notUtf8++;
         expect(await client.closed(), `case ${i}`).to.equal(closeCode);
         client = await PanelTestClient.open(url);
         continue;
@@ -223,7 +368,11 @@ describe('panel: fuzzed messages (issue 8)', () => {
       const errors = client.received.filter((m) => m.type === 'error').length - before - 1;
       client.received.slice(start).forEach((m) => checkReply(m, problems));
       let parserRefuses = frame.binary;
-      try { if (!frame.binary) parseClientMessage(String(frame.data)); } catch { parserRefuses = true; }
+      try {
+        if (!frame.binary) parseClientMessage(String(frame.data));
+      } catch {
+        parserRefuses = true;
+      }
       if (parserRefuses) {
         refusedByParser++;
         if (errors !== 1) problems.push(`case ${i}: ${errors} replies to a refused frame`);

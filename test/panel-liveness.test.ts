@@ -70,7 +70,10 @@ describe('panel: a page that stops answering pings is dropped', () => {
     clock.advance(0.02);
     expect(buttons.isDown('shift')).to.equal(false);
     expect(grid.isDown(7)).to.equal(false);
-    expect(released.map(({ time: _time, ...e }) => e)).to.have.deep.members([{ key: 7, pressed: false }, { button: 'shift', pressed: false }]);
+    expect(released.map(({ time: _time, ...e }) => e)).to.have.deep.members([
+      { key: 7, pressed: false },
+      { button: 'shift', pressed: false },
+    ]);
     for (const e of released) expect(e.time).to.be.closeTo(lastAnswer + RESYNC_INTERVAL + ANSWER_DEADLINE, 1e-9);
     expect(log.count('info', `no answer to a ping for ${ANSWER_DEADLINE} s`)).to.equal(1);
     // Terminated, not closed politely: a page that is gone would never answer a close handshake.
@@ -97,7 +100,10 @@ describe('panel: a page that stops answering pings is dropped', () => {
 
   it('drops pages that never answer their first ping, which frees their places for new pages', async () => {
     const silent = await Promise.all(Array.from({ length: MAX_CLIENTS }, () => PanelTestClient.open(wsUrl(server))));
-    const refused = await PanelTestClient.open(wsUrl(server)).then(() => 0, (e: { status: number }) => e.status);
+    const refused = await PanelTestClient.open(wsUrl(server)).then(
+      () => 0,
+      (e: { status: number }) => e.status,
+    );
     expect(refused, 'the server is full').to.equal(503);
     clock.advance(ANSWER_DEADLINE);
     for (const client of silent) expect(await client.closed()).to.equal(1006);
@@ -110,7 +116,11 @@ describe('panel: a page that stops answering pings is dropped', () => {
   it('times the deadline from the oldest ping still waiting, and leaves no timer behind', () => {
     const sent: ServerMessage[] = [];
     let unanswered = 0;
-    const session = server.openSession((m) => sent.push(m), 'slow page', () => unanswered++);
+    const session = server.openSession(
+      (m) => sent.push(m),
+      'slow page',
+      () => unanswered++,
+    );
     const lastPing = (): number => (sent.filter((m) => m.type === 'ping').at(-1) as { id: number }).id;
     session.ping(); // at 100
     clock.advance(ANSWER_DEADLINE - 0.1);

@@ -7,10 +7,24 @@ function snapshot(over: Partial<PanelSnapshot> = {}): PanelSnapshot {
   const kick = Array.from({ length: 32 }, (_, s) => (s < 16 && s % 4 === 0 ? 1 : 0));
   const notes = [0, 4, 8, 12, 16, 20, 24, 28].map((s) => [s, 0, 0.8, 0] as [number, number, number, number]);
   return {
-    leds: [], playhead: null, playing: false, bpm: 120, page: 0, mode: 'score', drum: 0,
-    gestures: { scores: [kick, null, null, null, null, null, null, null, null], groove: null, accent: null } as unknown as PanelSnapshot['gestures'],
+    leds: [],
+    playhead: null,
+    playing: false,
+    bpm: 120,
+    page: 0,
+    mode: 'score',
+    drum: 0,
+    gestures: {
+      scores: [kick, null, null, null, null, null, null, null, null],
+      groove: null,
+      accent: null,
+    } as unknown as PanelSnapshot['gestures'],
     pattern: { notes } as unknown as PanelSnapshot['pattern'],
-    reconstructions: null, model: 'ag11', take: 'idle', generating: false, status: [],
+    reconstructions: null,
+    model: 'ag11',
+    take: 'idle',
+    generating: false,
+    status: [],
     ...over,
   } as PanelSnapshot;
 }
@@ -30,12 +44,20 @@ describe('panel page: what the LCD and the messages say', () => {
   });
 
   it('says one line when a take starts, one when it ends, one when a generation lands', () => {
-    const groove = { hits: Array.from({ length: 32 }, (_, s) => (s % 8 === 0 ? 1 : 0)), velocities: new Array(32).fill(0.5), offsets: new Array(32).fill(0) };
+    const groove = {
+      hits: Array.from({ length: 32 }, (_, s) => (s % 8 === 0 ? 1 : 0)),
+      velocities: new Array(32).fill(0.5),
+      offsets: new Array(32).fill(0),
+    };
     expect(messagesFor(null, snapshot())).to.deep.equal([]);
     expect(messagesFor(snapshot(), snapshot({ take: 'count-in' }))).to.have.length(1);
     expect(messagesFor(snapshot({ take: 'count-in' }), snapshot({ take: 'recording' }))).to.deep.equal([]);
     const ended = snapshot({ gestures: { ...snapshot().gestures, groove } as PanelSnapshot['gestures'] });
-    expect(messagesFor(snapshot({ take: 'recording' }), ended)).to.deep.equal(['take recorded: 4 steps tapped; press GENERATE']);
-    expect(messagesFor(snapshot({ generating: true }), snapshot())).to.deep.equal(['generated a new loop with ag11: 8 notes; press PLAY']);
+    expect(messagesFor(snapshot({ take: 'recording' }), ended)).to.deep.equal([
+      'take recorded: 4 steps tapped; press GENERATE',
+    ]);
+    expect(messagesFor(snapshot({ generating: true }), snapshot())).to.deep.equal([
+      'generated a new loop with ag11: 8 notes; press PLAY',
+    ]);
   });
 });

@@ -40,7 +40,12 @@ function snapshot(overrides: Partial<PanelSnapshot> = {}): PanelSnapshot {
     drum: 1,
     barsLinked: true,
     gestures: emptyGestureState(),
-    pattern: { notes: [[0, 0, 0.9, 0], [4, 1, 0.7, 0.25]] },
+    pattern: {
+      notes: [
+        [0, 0, 0.9, 0],
+        [4, 1, 0.7, 0.25],
+      ],
+    },
     reconstructions: null,
     model: 'ag11',
     models: ['ag11', 'ag2', 'baseline'],
@@ -49,7 +54,12 @@ function snapshot(overrides: Partial<PanelSnapshot> = {}): PanelSnapshot {
   };
 }
 
-function request(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function request(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -136,7 +146,11 @@ describe('panel: the virtual devices over a WebSocket', () => {
     server.devices.grid.onKey((e) => events.push(e));
     a.send({ type: 'key', key: 2, pressed: true, time: 1 });
     b.send({ type: 'key', key: 2, pressed: true, time: 1 });
-    const released = nextEvent<[KeyEvent]>((l) => server.devices.grid.onKey((e) => { if (!e.pressed) l(e); }));
+    const released = nextEvent<[KeyEvent]>((l) =>
+      server.devices.grid.onKey((e) => {
+        if (!e.pressed) l(e);
+      }),
+    );
     b.send({ type: 'key', key: 2, pressed: false, time: 2 });
     await released;
     expect(events.map((e) => e.pressed)).to.deep.equal([true, false]);
@@ -180,7 +194,10 @@ describe('panel: the virtual devices over a WebSocket', () => {
     expect((await late.next('leds')).leds).to.deep.equal(red);
     // The second red frame was never sent: the next frame is blue.
     expect((await late.next('leds')).leds).to.deep.equal(blue);
-    await server.devices.grid.show(red.slice(1)).then(() => expect.fail('15 colours were accepted'), (err: Error) => expect(err.message).to.match(/expected 16 colours, got 15/));
+    await server.devices.grid.show(red.slice(1)).then(
+      () => expect.fail('15 colours were accepted'),
+      (err: Error) => expect(err.message).to.match(/expected 16 colours, got 15/),
+    );
     await early.close();
     await late.close();
   });
@@ -245,7 +262,9 @@ describe('panel: the virtual devices over a WebSocket', () => {
     });
     server.publish(snapshot());
     const client = await PanelTestClient.open(wsUrl(server));
-    const tempoHeard = new Promise<void>((resolve) => { heard = resolve; });
+    const tempoHeard = new Promise<void>((resolve) => {
+      heard = resolve;
+    });
     client.send({ type: 'command', command: 'tempo', bpm: 128.5 });
     // One command at a time per page: the next is sent once this one is done, as a performer's clicks are.
     await tempoHeard;
@@ -253,21 +272,31 @@ describe('panel: the virtual devices over a WebSocket', () => {
     expect((await client.next('error')).error).to.equal('load: slot 3 is empty');
     client.send({ type: 'command', command: 'model', name: 'ag99' });
     expect((await client.next('error')).error).to.match(/unknown model "ag99": expected one of ag11, ag2, baseline/);
-    expect(commands).to.deep.equal([{ command: 'tempo', bpm: 128.5 }, { command: 'load', slot: 2 }]);
+    expect(commands).to.deep.equal([
+      { command: 'tempo', bpm: 128.5 },
+      { command: 'load', slot: 2 },
+    ]);
     await client.close();
   });
 
   it('runs one slow command at a time per page: the latest one sent meanwhile runs next, an earlier waiting one is replaced, tempo never waits', async () => {
     const commands: PanelCommand[] = [];
     let heard = (): void => {};
-    const nextHeard = (): Promise<void> => new Promise((resolve) => { heard = resolve; });
+    const nextHeard = (): Promise<void> =>
+      new Promise((resolve) => {
+        heard = resolve;
+      });
     let finishSave = (): void => {};
     server.onCommand((command) => {
       commands.push(command);
       heard();
       if (command.command === 'load') throw new Error(`slot ${command.slot + 1} is empty`);
       // A save that takes its time (a slow SD card).
-      return command.command === 'save' ? new Promise<void>((resolve) => { finishSave = resolve; }) : undefined;
+      return command.command === 'save'
+        ? new Promise<void>((resolve) => {
+            finishSave = resolve;
+          })
+        : undefined;
     });
     const page = await PanelTestClient.open(wsUrl(server));
     const other = await PanelTestClient.open(wsUrl(server));
@@ -293,7 +322,11 @@ describe('panel: the virtual devices over a WebSocket', () => {
     page.send({ type: 'command', command: 'tempo', bpm: 120 });
     await got;
     expect(commands).to.deep.equal([
-      { command: 'save', slot: 2 }, { command: 'tempo', bpm: 110 }, { command: 'tempo', bpm: 100 }, { command: 'load', slot: 6 }, { command: 'tempo', bpm: 120 },
+      { command: 'save', slot: 2 },
+      { command: 'tempo', bpm: 110 },
+      { command: 'tempo', bpm: 100 },
+      { command: 'load', slot: 6 },
+      { command: 'tempo', bpm: 120 },
     ]);
     expect(page.received.filter((m) => m.type === 'error')).to.have.length(2);
     await page.close();
@@ -308,7 +341,13 @@ describe('panel: the virtual devices over a WebSocket', () => {
     expect(String(page.body)).to.include('panel.js');
     expect((await request(server.port, '/panel.js')).status).to.equal(200);
     expect((await request(server.port, '/panel.css')).status).to.equal(200);
-    for (const path of ['/../../package.json', '/%2e%2e/%2e%2e/package.json', '/page/panel.js', '/server.js', '/etc/passwd']) {
+    for (const path of [
+      '/../../package.json',
+      '/%2e%2e/%2e%2e/package.json',
+      '/page/panel.js',
+      '/server.js',
+      '/etc/passwd',
+    ]) {
       expect((await request(server.port, path)).status, path).to.equal(404);
     }
     expect((await request(server.port, '/', {}, 'POST')).status).to.equal(405);
@@ -327,7 +366,9 @@ describe('panel: the virtual devices over a WebSocket', () => {
     const boxShaped = await request(server.port, '/export.mid');
     expect([...boxShaped.body]).to.deep.equal([7]);
     expect(boxShaped.headers['set-cookie']).to.equal(undefined);
-    server.setExportProvider(() => { throw new Error('no loop yet'); });
+    server.setExportProvider(() => {
+      throw new Error('no loop yet');
+    });
     const failed = await request(server.port, '/export.mid');
     expect(failed.status).to.equal(500);
     expect(String(failed.body)).to.equal('export failed: no loop yet\n');
@@ -335,29 +376,43 @@ describe('panel: the virtual devices over a WebSocket', () => {
 
   it('refuses a host name that is not its own (DNS rebinding) and a page from another origin', async () => {
     expect((await request(server.port, '/', { Host: `evil.example:${server.port}` })).status).to.equal(403);
-    const rebound = await PanelTestClient.open(wsUrl(server), { headers: { Host: `evil.example:${server.port}` } }).then(() => 0, (e: { status: number }) => e.status);
+    const rebound = await PanelTestClient.open(wsUrl(server), {
+      headers: { Host: `evil.example:${server.port}` },
+    }).then(
+      () => 0,
+      (e: { status: number }) => e.status,
+    );
     expect(rebound).to.equal(403);
-    const foreign = await PanelTestClient.open(wsUrl(server), { headers: { Origin: 'http://evil.example' } }).then(() => 0, (e: { status: number }) => e.status);
+    const foreign = await PanelTestClient.open(wsUrl(server), { headers: { Origin: 'http://evil.example' } }).then(
+      () => 0,
+      (e: { status: number }) => e.status,
+    );
     expect(foreign).to.equal(403);
     const own = await PanelTestClient.open(wsUrl(server), { headers: { Origin: `http://127.0.0.1:${server.port}` } });
     await own.close();
   });
 
   it(`echoes at most ${MAX_ECHOED_CHARS} characters of a refused Host or Origin, in the log and in the reply`, async () => {
-    const upgrade = (headers: string): Promise<string> => new Promise((resolve, reject) => {
-      const socket = net.connect(server.port, '127.0.0.1', () => socket.end(`GET /ws HTTP/1.1\r\n${headers}Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n`));
-      const chunks: Buffer[] = [];
-      socket.on('data', (c: Buffer) => chunks.push(c));
-      socket.on('end', () => resolve(String(Buffer.concat(chunks))));
-      socket.on('error', reject);
-    });
+    const upgrade = (headers: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = net.connect(server.port, '127.0.0.1', () =>
+          socket.end(`GET /ws HTTP/1.1\r\n${headers}Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n`),
+        );
+        const chunks: Buffer[] = [];
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.on('end', () => resolve(String(Buffer.concat(chunks))));
+        socket.on('error', reject);
+      });
     const longHost = `${'h'.repeat(15000)}.example:${server.port}`;
     const hostReply = await upgrade(`Host: ${longHost}\r\n`);
     expect(hostReply).to.match(/^HTTP\/1\.1 403 /);
     const longOrigin = `http://${'o'.repeat(15000)}.example`;
     const originReply = await upgrade(`Host: 127.0.0.1:${server.port}\r\nOrigin: ${longOrigin}\r\n`);
     expect(originReply).to.match(/^HTTP\/1\.1 403 /);
-    for (const [reply, value] of [[hostReply, longHost], [originReply, longOrigin]]) {
+    for (const [reply, value] of [
+      [hostReply, longHost],
+      [originReply, longOrigin],
+    ]) {
       const body = reply.slice(reply.indexOf('\r\n\r\n') + 4);
       expect(body).to.include(`${value.slice(0, MAX_ECHOED_CHARS)}... (${value.length} characters)`);
       expect(body.length).to.be.below(200);
@@ -365,8 +420,12 @@ describe('panel: the virtual devices over a WebSocket', () => {
     const lines = log.lines.filter((l) => l.message.startsWith('refused')).map((l) => l.message);
     expect(lines).to.have.length(2);
     for (const line of lines) expect(line.length).to.be.below(300);
-    expect(lines[0]).to.include(`host ${longHost.slice(0, MAX_ECHOED_CHARS)}... (${longHost.length} characters) is not this panel`);
-    expect(lines[1]).to.include(`origin ${longOrigin.slice(0, MAX_ECHOED_CHARS)}... (${longOrigin.length} characters) is not this panel`);
+    expect(lines[0]).to.include(
+      `host ${longHost.slice(0, MAX_ECHOED_CHARS)}... (${longHost.length} characters) is not this panel`,
+    );
+    expect(lines[1]).to.include(
+      `origin ${longOrigin.slice(0, MAX_ECHOED_CHARS)}... (${longOrigin.length} characters) is not this panel`,
+    );
   });
 });
 
@@ -375,16 +434,24 @@ describe('panel: host and token rules', () => {
 
   it('refuses a LAN bind without a token at start, in one line', async () => {
     const server = new PanelServer({ host: '0.0.0.0', port: 0, clock });
-    const err = await server.start().then(() => null, (e: Error) => e);
+    const err = await server.start().then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err).to.be.instanceOf(PanelConfigError);
-    expect(err!.message).to.match(/panel host 0\.0\.0\.0 opens the panel to the network: give a token too \(--token or panel\.token/);
+    expect(err!.message).to.match(
+      /panel host 0\.0\.0\.0 opens the panel to the network: give a token too \(--token or panel\.token/,
+    );
     expect(err!.message).not.to.include('\n');
     await server.close();
   });
 
   it('refuses a short token and names the length', async () => {
     const server = new PanelServer({ host: '0.0.0.0', port: 0, token: 'secret', clock });
-    const err = await server.start().then(() => null, (e: Error) => e);
+    const err = await server.start().then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err?.message).to.match(/panel token \(--token or panel\.token\): expected at least 16 characters \(got 6\)/);
     await server.close();
   });
@@ -394,7 +461,10 @@ describe('panel: host and token rules', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
     const port = (blocker.address() as net.AddressInfo).port;
     const server = new PanelServer({ port, clock });
-    const err = await server.start().then(() => null, (e: Error) => e);
+    const err = await server.start().then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err?.message).to.equal(`panel: listening on 127.0.0.1 port ${port} is in use; choose another with --port`);
     await server.close();
     await new Promise<void>((resolve) => blocker.close(() => resolve()));
@@ -404,7 +474,14 @@ describe('panel: host and token rules', () => {
     const server = new PanelServer({ host: '127.0.0.1', port: 0, token: TOKEN, clock });
     await server.start();
     server.setExportProvider(() => new Uint8Array([1]));
-    const status = (query: string): Promise<number> => PanelTestClient.open(wsUrl(server, query)).then(async (c) => { await c.close(); return 101; }, (e: { status: number }) => e.status);
+    const status = (query: string): Promise<number> =>
+      PanelTestClient.open(wsUrl(server, query)).then(
+        async (c) => {
+          await c.close();
+          return 101;
+        },
+        (e: { status: number }) => e.status,
+      );
     expect(await status('')).to.equal(401);
     expect(await status('?token=wrong')).to.equal(401);
     expect(await status(`?token=${TOKEN.slice(0, -1)}`)).to.equal(401);
@@ -421,7 +498,13 @@ describe('panel: host and token rules', () => {
     const server = new PanelServer({ host: '127.0.0.1', port: 0, token: TOKEN, clock, log });
     await server.start();
     const status = (query: string, headers: Record<string, string> = {}): Promise<number> =>
-      PanelTestClient.open(wsUrl(server, query), { headers }).then(async (c) => { await c.close(); return 101; }, (e: { status: number }) => e.status);
+      PanelTestClient.open(wsUrl(server, query), { headers }).then(
+        async (c) => {
+          await c.close();
+          return 101;
+        },
+        (e: { status: number }) => e.status,
+      );
     const refusals = (): string[] => log.lines.filter((l) => l.message.startsWith('refused')).map((l) => l.message);
 
     // A phone retrying with a stale token, for a while.
@@ -433,14 +516,18 @@ describe('panel: host and token rules', () => {
       `refused a panel connection from 127.0.0.1: origin http://evil.example is not this panel (more of these are counted, summed up every ${REFUSAL_SUMMARY_INTERVAL} s)`,
     ]);
     clock.advance(REFUSAL_SUMMARY_INTERVAL);
-    expect(refusals()[2]).to.equal('refused 150 more panel connections in the last 60 s: 149 wrong or missing token (from 127.0.0.1); 1 origin not this panel (from 127.0.0.1)');
+    expect(refusals()[2]).to.equal(
+      'refused 150 more panel connections in the last 60 s: 149 wrong or missing token (from 127.0.0.1); 1 origin not this panel (from 127.0.0.1)',
+    );
 
     // Still at it in the next minute: counted and summed up again, no line per attempt.
     for (let i = 0; i < 3; i++) await status('?token=stale');
     clock.advance(REFUSAL_SUMMARY_INTERVAL - 1);
     expect(refusals()).to.have.length(3);
     clock.advance(1);
-    expect(refusals()[3]).to.equal('refused 3 more panel connections in the last 60 s: 3 wrong or missing token (from 127.0.0.1)');
+    expect(refusals()[3]).to.equal(
+      'refused 3 more panel connections in the last 60 s: 3 wrong or missing token (from 127.0.0.1)',
+    );
 
     // A quiet minute ends the counting: the next refusal has its own line again.
     clock.advance(REFUSAL_SUMMARY_INTERVAL);
@@ -450,7 +537,9 @@ describe('panel: host and token rules', () => {
     // Closing sums up what is still counted and leaves no timer running.
     await status('');
     await server.close();
-    expect(refusals()[5]).to.equal('refused 1 more panel connection in the last 0 s: 1 wrong or missing token (from 127.0.0.1)');
+    expect(refusals()[5]).to.equal(
+      'refused 1 more panel connection in the last 0 s: 1 wrong or missing token (from 127.0.0.1)',
+    );
     expect(clock.pendingTimers()).to.equal(0);
   });
 
@@ -458,7 +547,9 @@ describe('panel: host and token rules', () => {
     const log = new MemoryLog();
     const withToken = new PanelServer({ host: '127.0.0.1', port: 0, token: TOKEN, clock: new OfflineClock(0), log });
     await withToken.start();
-    withToken.setExportProvider(() => { throw new Error('no loop yet'); });
+    withToken.setExportProvider(() => {
+      throw new Error('no loop yet');
+    });
     expect((await request(withToken.port, '/export.mid?token=stale')).status).to.equal(401);
     expect((await request(withToken.port, `/export.mid?token=${TOKEN}`)).status).to.equal(500);
     await withToken.close();
@@ -480,8 +571,18 @@ describe('panel: host and token rules', () => {
     expect(tokenMatches(null, TOKEN)).to.equal(false);
     expect(tokenMatches('', TOKEN)).to.equal(false);
     expect(tokenMatches(TOKEN.toUpperCase(), TOKEN)).to.equal(false);
-    expect(['127.0.0.1', '127.1.2.3', '::1', 'localhost'].map(isLoopbackAddress)).to.deep.equal([true, true, true, true]);
-    expect(['0.0.0.0', '192.168.1.20', '::', 'example.com'].map(isLoopbackAddress)).to.deep.equal([false, false, false, false]);
+    expect(['127.0.0.1', '127.1.2.3', '::1', 'localhost'].map(isLoopbackAddress)).to.deep.equal([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(['0.0.0.0', '192.168.1.20', '::', 'example.com'].map(isLoopbackAddress)).to.deep.equal([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 

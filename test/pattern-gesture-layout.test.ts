@@ -1,7 +1,15 @@
 import { expect } from 'chai';
 import { DRUM_COUNT } from '../firmware-ts/pattern/drums.js';
 import {
-  GROOVE_SIZE, SCORE_SIZE, drumRow, drumRowsToScore, gestureArrays, givenDrumRows, packGroove, scoreToDrumRows, unpackGroove,
+  GROOVE_SIZE,
+  SCORE_SIZE,
+  drumRow,
+  drumRowsToScore,
+  gestureArrays,
+  givenDrumRows,
+  packGroove,
+  scoreToDrumRows,
+  unpackGroove,
 } from '../firmware-ts/pattern/gesture-layout.js';
 import { emptyGroove, groove, score } from '../firmware-ts/pattern/gestures.js';
 import { Pattern, STEPS } from '../firmware-ts/pattern/pattern.js';
@@ -10,7 +18,9 @@ import { patternToTensorData } from '../firmware-ts/pattern/tensor-layout.js';
 describe('pattern: gesture layout, both directions', () => {
   it('packs a groove per step as [hit, velocity, offset], zero where no hit, and reads it back', () => {
     const g = emptyGroove();
-    g.hits[3] = 1; g.velocities[3] = 0.75; g.offsets[3] = -0.25;
+    g.hits[3] = 1;
+    g.velocities[3] = 0.75;
+    g.offsets[3] = -0.25;
     g.velocities[4] = 0.5; // no hit there: packing drops it
     const packed = packGroove(g);
     expect(packed.length).to.equal(GROOVE_SIZE);
@@ -27,7 +37,8 @@ describe('pattern: gesture layout, both directions', () => {
     out[GROOVE_SIZE] = 0.25;
     expect(unpackGroove(out, GROOVE_SIZE).hits[0]).to.equal(0.25);
     const g = emptyGroove();
-    g.hits[0] = 1; g.velocities[0] = 0.5;
+    g.hits[0] = 1;
+    g.velocities[0] = 0.5;
     packGroove(g, out, GROOVE_SIZE);
     expect(Array.from(out.subarray(GROOVE_SIZE, GROOVE_SIZE + 3))).to.deep.equal([1, 0.5, 0]);
     expect(out[0]).to.equal(0);

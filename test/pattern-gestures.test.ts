@@ -1,10 +1,21 @@
 import { expect } from 'chai';
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
-import { accent, accentFromGroove, drumScores, emptyGroove, groove, grooveToPattern, quantize, score } from '../firmware-ts/pattern/gestures.js';
+import {
+  accent,
+  accentFromGroove,
+  drumScores,
+  emptyGroove,
+  groove,
+  grooveToPattern,
+  quantize,
+  score,
+} from '../firmware-ts/pattern/gestures.js';
 import { quantizeWindow } from '../firmware-ts/midi-file/windows.js';
 import { toMagentaOffset } from '../firmware-ts/pattern/tensor-layout.js';
 
-const KICK = 0, SNARE = 1, HAT = 2;
+const KICK = 0,
+  SNARE = 1,
+  HAT = 2;
 const steps = (a: Float32Array) => Array.from(a).flatMap((v, i) => (v ? [i] : []));
 
 describe('pattern: gestures', () => {
@@ -32,7 +43,10 @@ describe('pattern: gestures', () => {
 
     it('applies the same rule to a tapped groove', () => {
       const g = emptyGroove();
-      [0.5, 0.5, 0.5, 1].forEach((v, k) => { g.hits[4 * k] = 1; g.velocities[4 * k] = v; });
+      [0.5, 0.5, 0.5, 1].forEach((v, k) => {
+        g.hits[4 * k] = 1;
+        g.velocities[4 * k] = v;
+      });
       expect(steps(accentFromGroove(g))).to.deep.equal([12]);
       expect(Array.from(accentFromGroove(g))).to.deep.equal(Array.from(accent(grooveToPattern(g))));
     });
@@ -62,7 +76,10 @@ describe('pattern: gestures', () => {
       const s = score(p);
       expect(steps(s)).to.deep.equal([0, 4 * 9 + 1]);
       const q = quantize(p);
-      expect(q.toJSON().notes).to.deep.equal([[0, KICK, 0, 0], [4, SNARE, 0, 0]]);
+      expect(q.toJSON().notes).to.deep.equal([
+        [0, KICK, 0, 0],
+        [4, SNARE, 0, 0],
+      ]);
     });
 
     it('keeps "unspecified" (null) apart from "do not play" (all zeros)', () => {

@@ -1,7 +1,21 @@
 import { expect } from 'chai';
-import { DEFAULT_OUTPUT_PITCHES, DRUM_COUNT, DRUM_PITCHES, DRUMS, drumIndexOfName, drumIndexOfPitch } from '../firmware-ts/pattern/drums.js';
+import {
+  DEFAULT_OUTPUT_PITCHES,
+  DRUM_COUNT,
+  DRUM_PITCHES,
+  DRUMS,
+  drumIndexOfName,
+  drumIndexOfPitch,
+} from '../firmware-ts/pattern/drums.js';
 import { Pattern } from '../firmware-ts/pattern/pattern.js';
-import { FEATURES, PATTERN_TENSOR_SIZE, fromMagentaOffset, patternToTensorData, tensorDataToPattern, toMagentaOffset } from '../firmware-ts/pattern/tensor-layout.js';
+import {
+  FEATURES,
+  PATTERN_TENSOR_SIZE,
+  fromMagentaOffset,
+  patternToTensorData,
+  tensorDataToPattern,
+  toMagentaOffset,
+} from '../firmware-ts/pattern/tensor-layout.js';
 import { quantizeWindow } from '../firmware-ts/midi-file/windows.js';
 import type { TimedNote } from '../firmware-ts/midi-file/performance.js';
 
@@ -62,7 +76,10 @@ describe('pattern: tensor layout', () => {
   it('round-trips through JSON, and names the bad note in errors', () => {
     const p = samplePattern();
     expect(Pattern.fromJSON(JSON.parse(JSON.stringify(p))).toJSON()).to.deep.equal(p.toJSON());
-    expect(() => Pattern.fromJSON({ notes: [[40, 0, 1, 0]] }, 'slot 3')).to.throw(RangeError, 'slot 3.notes[0]: step 40 is outside 0..31');
+    expect(() => Pattern.fromJSON({ notes: [[40, 0, 1, 0]] }, 'slot 3')).to.throw(
+      RangeError,
+      'slot 3.notes[0]: step 40 is outside 0..31',
+    );
     expect(() => Pattern.fromJSON({ notes: [[1, 2, 'loud', 0]] }, 'slot 3')).to.throw(TypeError, 'slot 3.notes[0]');
   });
 });
@@ -77,7 +94,8 @@ describe('pattern: drum map', () => {
       }
     });
     expect(listed.size).to.equal(22);
-    for (let pitch = 0; pitch < 128; pitch++) if (!listed.has(pitch)) expect(drumIndexOfPitch(pitch), `pitch ${pitch}`).to.equal(-1);
+    for (let pitch = 0; pitch < 128; pitch++)
+      if (!listed.has(pitch)) expect(drumIndexOfPitch(pitch), `pitch ${pitch}`).to.equal(-1);
   });
 
   it('quantizes every listed pitch into its drum row', () => {

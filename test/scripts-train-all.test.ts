@@ -20,23 +20,33 @@ function dryRun(env: Record<string, string>): { calls: string[]; root: string } 
   for (const tool of ['npm', 'node']) {
     fs.writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\n`, { mode: 0o755 });
   }
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'MODELS_OUT' && !name.endsWith('_MINUTES')));
-  const result = spawnSync('bash', [path.join(root, 'scripts', 'train-all.sh')], { env: { ...inherited, ...env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8' });
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => name !== 'MODELS_OUT' && !name.endsWith('_MINUTES')),
+  );
+  const result = spawnSync('bash', [path.join(root, 'scripts', 'train-all.sh')], {
+    env: { ...inherited, ...env, PATH: `${bin}:${process.env.PATH}` },
+    encoding: 'utf8',
+  });
   expect(result.status, result.stderr).to.equal(0);
   return { calls: fs.readFileSync(calls, 'utf8').trim().split('\n').sort(), root };
 }
 
 describe('scripts/train-all.sh', () => {
   const roots: string[] = [];
-  after(() => { for (const root of roots) fs.rmSync(root, { recursive: true, force: true }); });
+  after(() => {
+    for (const root of roots) fs.rmSync(root, { recursive: true, force: true });
+  });
 
   it('trains into MODELS_OUT, from scratch there, and leaves the shipped models/ alone', () => {
     const { calls, root } = dryRun({ MODELS_OUT: 'retrained', AG2_MINUTES: '120' });
     roots.push(root);
     const train = (name: string, minutes: number): string =>
       `node dist/firmware-ts/cli/main.js train --model ${name} --epochs 200 --minutes ${minutes} --resume --out retrained/${name}`;
-    expect(calls).to.deep.equal(['npm run -s build', train('ag11', 60), train('ag2', 120), train('baseline', 35), train('fvae2', 40)].sort());
-    for (const name of ['ag11', 'ag2', 'baseline', 'fvae2']) expect(fs.existsSync(path.join(root, 'retrained', name, 'train.log')), name).to.equal(true);
+    expect(calls).to.deep.equal(
+      ['npm run -s build', train('ag11', 60), train('ag2', 120), train('baseline', 35), train('fvae2', 40)].sort(),
+    );
+    for (const name of ['ag11', 'ag2', 'baseline', 'fvae2'])
+      expect(fs.existsSync(path.join(root, 'retrained', name, 'train.log')), name).to.equal(true);
     expect(fs.existsSync(path.join(root, 'models')), 'models/ touched').to.equal(false);
   });
 

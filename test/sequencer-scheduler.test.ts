@@ -5,7 +5,9 @@ import { Sequencer } from '../firmware-ts/sequencer/sequencer.js';
 import { clampTempo, MAX_BPM, MIN_BPM } from '../firmware-ts/sequencer/tempo.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 
-const KICK = 0, SNARE = 1, HAT = 2;
+const KICK = 0,
+  SNARE = 1,
+  HAT = 2;
 
 function record(seq: Sequencer, clock: OfflineClock) {
   const events: (SequencerEvent & { emittedAt: number })[] = [];
@@ -31,7 +33,12 @@ describe('sequencer: event times', () => {
     clock.advanceTo(4.8); // horizon 4.9 s: cell 31 is scheduled, the next loop (opens 4.9375 s) not yet
     const got = notes().map((n) => [n.step, n.drum, n.time]);
     expect(got).to.have.length(4);
-    const expected = [[0, KICK, 1], [4, SNARE, 1.53125], [8, HAT, 1.9375], [31, KICK, 1 + 31 * 0.125 + 0.0625]];
+    const expected = [
+      [0, KICK, 1],
+      [4, SNARE, 1.53125],
+      [8, HAT, 1.9375],
+      [31, KICK, 1 + 31 * 0.125 + 0.0625],
+    ];
     got.forEach(([step, drum, time], i) => {
       expect([step, drum]).to.deep.equal(expected[i].slice(0, 2));
       expect(time).to.be.closeTo(expected[i][2], 1e-9);
@@ -81,7 +88,10 @@ describe('sequencer: pattern switch', () => {
     return p;
   }
 
-  for (const [at, switchPosition] of [['loop', 32], ['bar', 16]] as const) {
+  for (const [at, switchPosition] of [
+    ['loop', 32],
+    ['bar', 16],
+  ] as const) {
     it(`takes over at the next ${at} with no gap and no doubled note`, () => {
       const clock = new OfflineClock(0);
       const seq = new Sequencer({ clock, bpm: 140, pattern: everyStep(KICK) });
@@ -209,7 +219,9 @@ describe('sequencer: tempo', () => {
     clock.advanceTo(0.6);
     seq.setTempo(200, 8);
     clock.advanceTo(6);
-    const gaps = notes().slice(1).map((n, i) => n.time - notes()[i].time);
+    const gaps = notes()
+      .slice(1)
+      .map((n, i) => n.time - notes()[i].time);
     for (let i = 1; i < gaps.length; i++) expect(gaps[i]).to.be.at.most(gaps[i - 1] + 1e-9); // never slows down
     expect(gaps[0]).to.be.closeTo(0.15, 1e-9);
     expect(gaps[gaps.length - 1]).to.be.closeTo(0.075, 1e-9);
@@ -280,7 +292,10 @@ describe('sequencer: transport and robustness', () => {
   });
 
   it('stop just after a tempo change was laid out ahead: resumes at the first 16th not begun, as the 16ths were laid', () => {
-    for (const [from, to, resume] of [[240, 60, 18], [60, 240, 5]]) {
+    for (const [from, to, resume] of [
+      [240, 60, 18],
+      [60, 240, 5],
+    ]) {
       const clock = new OfflineClock(0);
       const seq = new Sequencer({ clock, bpm: from, lookAhead: 0.1, tickInterval: 0.025 });
       const { events } = record(seq, clock);

@@ -18,7 +18,8 @@ describe('soak: the box playing and generating every bar', function () {
       console.log('      (skipped: set GROOVEBOX_SOAK_MINUTES to run the soak; .ci/run does)');
       this.skip();
     }
-    if (!fs.existsSync(path.join(MODELS_DIR, 'ag11', 'manifest.json'))) throw new Error(`soak: no shipped model at ${path.join(MODELS_DIR, 'ag11')}`);
+    if (!fs.existsSync(path.join(MODELS_DIR, 'ag11', 'manifest.json')))
+      throw new Error(`soak: no shipped model at ${path.join(MODELS_DIR, 'ag11')}`);
     this.timeout((minutes + 2) * 60_000);
   });
 
@@ -32,7 +33,7 @@ describe('soak: the box playing and generating every bar', function () {
     expect(result.timingThreadRestarts, 'the MIDI timing thread never crashed').to.equal(0);
     expect(result.tensorGrowth, 'worker tensors flat').to.equal(0);
     // A loop every bar (2 s at 120 BPM); some requests are superseded or land while one runs.
-    expect(result.generations).to.be.greaterThan(minutes * 60 / 2 * 0.7);
+    expect(result.generations).to.be.greaterThan(((minutes * 60) / 2) * 0.7);
     expect(result.midiTiming.last.events, 'MIDI still flowing at the end').to.be.greaterThan(100);
     expect(result.windows.length, 'a figure per window after warm-up').to.be.at.least(3);
     expect(result.sends).to.equal(result.windows.reduce((n, w) => n + w.midi.events, 0));

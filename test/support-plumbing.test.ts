@@ -18,7 +18,8 @@ describe('support: one log, one listener set, one supervisor', () => {
       }
     };
     const sink = () => {
-      const out: string[] = [], err: string[] = [];
+      const out: string[] = [],
+        err: string[] = [];
       const s: LogSink = { out: (l) => out.push(l), err: (l) => err.push(l) };
       return { s, out, err };
     };
@@ -37,7 +38,10 @@ describe('support: one log, one listener set, one supervisor', () => {
       const { s, err } = sink();
       const log = namespacedLog('groovebox:tap', s);
       let calls = 0;
-      const line = () => { calls++; return 'tap: 0.8'; };
+      const line = () => {
+        calls++;
+        return 'tap: 0.8';
+      };
       withDebug(undefined, () => log.debug(line));
       withDebug('groovebox:i2c, groovebox:midi', () => log.debug(line));
       expect(calls).to.equal(0);
@@ -47,7 +51,7 @@ describe('support: one log, one listener set, one supervisor', () => {
       expect(err).to.deep.equal(['groovebox:tap tap: 0.8\n', 'groovebox:tap all\n']);
     });
 
-    it('the memory instruments share one store: every namespace in order, or one driver\'s lines by level', () => {
+    it("the memory instruments share one store: every namespace in order, or one driver's lines by level", () => {
       const logs = new MemoryLogs(2);
       logs.factory('slots').info('saved');
       logs.factory('box').warn('late');
@@ -64,11 +68,19 @@ describe('support: one log, one listener set, one supervisor', () => {
   describe('listeners', () => {
     it('a listener that throws stops no other, nor does a reporter that throws; unsubscribing works during an emit', () => {
       const errors: unknown[] = [];
-      const set = new Listeners<[number]>((error) => { errors.push(error); throw new Error('the reporter broke too'); });
+      const set = new Listeners<[number]>((error) => {
+        errors.push(error);
+        throw new Error('the reporter broke too');
+      });
       const heard: string[] = [];
       let off = () => {};
-      set.add(() => { throw new Error('broken output'); });
-      off = set.add((n) => { heard.push(`a${n}`); off(); });
+      set.add(() => {
+        throw new Error('broken output');
+      });
+      off = set.add((n) => {
+        heard.push(`a${n}`);
+        off();
+      });
       set.add((n) => heard.push(`b${n}`));
       set.emit(1);
       set.emit(2);
@@ -100,7 +112,9 @@ describe('support: one log, one listener set, one supervisor', () => {
       const clock = new OfflineClock();
       const supervisor = new RestartSupervisor({ clock, backoff: { steps: [0, 0.5] }, giveUpAfter: 2 });
       let restarts = 0;
-      const restart = () => { restarts++; };
+      const restart = () => {
+        restarts++;
+      };
       expect(supervisor.crashed(restart)).to.deep.equal({ restart: true, delay: 0 });
       clock.advance(0);
       expect(restarts).to.equal(1);
@@ -123,7 +137,9 @@ describe('support: one log, one listener set, one supervisor', () => {
       const clock = new OfflineClock();
       const supervisor = new RestartSupervisor({ clock, backoff: { first: 0.1, max: 5 }, healthyAfter: 60 });
       let restarts = 0;
-      const restart = () => { restarts++; };
+      const restart = () => {
+        restarts++;
+      };
       expect(supervisor.crashed(restart)).to.deep.equal({ restart: true, delay: 0.1 });
       clock.advance(0.1);
       expect(supervisor.crashed(restart)).to.deep.equal({ restart: true, delay: 0.2 });

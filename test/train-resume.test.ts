@@ -32,14 +32,26 @@ describe('train: --resume checks the checkpoint against the run', function () {
   let tmp: ReturnType<typeof tempDir>;
   let checkpoint: string;
   // 64 windows, two batches an epoch.
-  const run = (overrides: Partial<TrainOptions> = {}) => train({
-    config, outDir: tmp.dir, dataDir: data, epochs: 1, maxMinutes: 10, resume: true, seed: 3,
-    backend, checkpointSeconds: 3600, limit: 64, log: () => {}, ...overrides,
-  });
+  const run = (overrides: Partial<TrainOptions> = {}) =>
+    train({
+      config,
+      outDir: tmp.dir,
+      dataDir: data,
+      epochs: 1,
+      maxMinutes: 10,
+      resume: true,
+      seed: 3,
+      backend,
+      checkpointSeconds: 3600,
+      limit: 64,
+      log: () => {},
+      ...overrides,
+    });
 
   before(async function () {
     if (!fs.existsSync(path.join(data, 'info.csv'))) {
-      if (process.env.GROOVEBOX_REQUIRE_DATA === '1') throw new Error(`dataset not found at ${data} (GROOVEBOX_REQUIRE_DATA=1)`);
+      if (process.env.GROOVEBOX_REQUIRE_DATA === '1')
+        throw new Error(`dataset not found at ${data} (GROOVEBOX_REQUIRE_DATA=1)`);
       console.log(`      (skipped: no dataset at ${data}; set GROOVEBOX_DATA)`);
       this.skip();
     }
@@ -56,9 +68,17 @@ describe('train: --resume checks the checkpoint against the run', function () {
 
   it('a checkpoint of another model config is refused, naming its config.json and the first difference', async () => {
     const file = path.join(checkpoint, 'config.json');
-    await expectRefused(() => run({ config: tinyConfig('ag11', { batchSize: 32 }), epochs: 2 }), file, /name is "ag2", this run has "ag11": .*--model/);
+    await expectRefused(
+      () => run({ config: tinyConfig('ag11', { batchSize: 32 }), epochs: 2 }),
+      file,
+      /name is "ag2", this run has "ag11": .*--model/,
+    );
     const wider: ModelConfig = tinyConfig('ag2', { batchSize: 32, decoderUnits: 24 });
-    await expectRefused(() => run({ config: wider, epochs: 2 }), file, new RegExp(`decoder\\.units is 16, this run has 24: .*remove ${checkpoint}`));
+    await expectRefused(
+      () => run({ config: wider, epochs: 2 }),
+      file,
+      new RegExp(`decoder\\.units is 16, this run has 24: .*remove ${checkpoint}`),
+    );
   });
 
   it('a checkpoint with a weight missing is refused, naming its manifest.json and the weight', async () => {
@@ -68,7 +88,11 @@ describe('train: --resume checks the checkpoint against the run', function () {
     const state = fs.readFileSync(path.join(checkpoint, 'state.json'), 'utf8');
     writeModelFiles(checkpoint, files.config, files.tensors, { kind: 'checkpoint' }, { 'state.json': state });
     tf.dispose([...files.tensors.values()]);
-    await expectRefused(() => run({ epochs: 2 }), path.join(checkpoint, 'manifest.json'), /weight adam\.m\/dec\.out\.b missing/);
+    await expectRefused(
+      () => run({ epochs: 2 }),
+      path.join(checkpoint, 'manifest.json'),
+      /weight adam\.m\/dec\.out\.b missing/,
+    );
   });
 
   it('a bad state.json is refused in one line naming it', async () => {
@@ -84,10 +108,14 @@ describe('train: --resume checks the checkpoint against the run', function () {
     const state = JSON.parse(fs.readFileSync(file, 'utf8'));
     await expectRefused(() => run({ epochs: 2, limit: 32 }), file, /trainWindows is 64, this run has 32/);
     fs.writeFileSync(file, JSON.stringify({ ...state, cacheHash: '0000000000000000' }));
-    await expectRefused(() => run({ epochs: 2 }), file, /cacheHash is 0000000000000000, the dataset's windows now hash to [0-9a-f]{16}: the data changed/);
+    await expectRefused(
+      () => run({ epochs: 2 }),
+      file,
+      /cacheHash is 0000000000000000, the dataset's windows now hash to [0-9a-f]{16}: the data changed/,
+    );
   });
 
-  it('an epoch\'s log row written just before a kill (its checkpoint not yet saved) is not in train-log.csv twice', async () => {
+  it("an epoch's log row written just before a kill (its checkpoint not yet saved) is not in train-log.csv twice", async () => {
     const logFile = path.join(tmp.dir, 'train-log.csv');
     const [header, first] = fs.readFileSync(logFile, 'utf8').trim().split('\n');
     // Epoch 2 ran, logged its row, and was killed before its checkpoint: the resumed run does epoch 2 again.

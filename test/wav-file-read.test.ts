@@ -5,7 +5,17 @@ import path from 'node:path';
 import { decodeWav, mixToMono, readWavFile } from '../firmware-ts/wav-file/read.js';
 
 /** WAV bytes written by hand, field by field, so the reader is tested against the format and not against itself. */
-function wav(options: { format?: number; bits: number; channels?: number; rate?: number; frames: number[][]; extensible?: boolean; dataSize?: number; extraChunk?: boolean; declaredBits?: number }): Uint8Array {
+function wav(options: {
+  format?: number;
+  bits: number;
+  channels?: number;
+  rate?: number;
+  frames: number[][];
+  extensible?: boolean;
+  dataSize?: number;
+  extraChunk?: boolean;
+  declaredBits?: number;
+}): Uint8Array {
   const channels = options.channels ?? 1;
   const bytes = options.bits / 8;
   const format = options.format ?? 1;
@@ -39,7 +49,12 @@ function wav(options: { format?: number; bits: number; channels?: number; rate?:
     head.writeUInt32LE(size, 4);
     return Buffer.concat([head, body, body.length % 2 ? Buffer.alloc(1) : Buffer.alloc(0)]);
   };
-  const body = Buffer.concat([Buffer.from('WAVE'), chunk('fmt ', fmt), options.extraChunk ? chunk('LIST', Buffer.from('odd')) : Buffer.alloc(0), chunk('data', data, options.dataSize)]);
+  const body = Buffer.concat([
+    Buffer.from('WAVE'),
+    chunk('fmt ', fmt),
+    options.extraChunk ? chunk('LIST', Buffer.from('odd')) : Buffer.alloc(0),
+    chunk('data', data, options.dataSize),
+  ]);
   return new Uint8Array(Buffer.concat([Buffer.from('RIFF'), Buffer.from(Uint32Array.of(body.length).buffer), body]));
 }
 
@@ -65,7 +80,18 @@ describe('wav-file: reading WAV recordings', () => {
   }
 
   it('reads stereo as two channels and mixes it to mono', () => {
-    const audio = decodeWav(wav({ bits: 16, channels: 2, frames: [[0.5, 0], [0.25, -0.25]], extraChunk: true }), 's.wav');
+    const audio = decodeWav(
+      wav({
+        bits: 16,
+        channels: 2,
+        frames: [
+          [0.5, 0],
+          [0.25, -0.25],
+        ],
+        extraChunk: true,
+      }),
+      's.wav',
+    );
     expect(Array.from(audio.channels[1])).to.deep.equal([0, -0.25]);
     expect(Array.from(mixToMono(audio))).to.deep.equal([0.25, 0]);
   });
@@ -78,11 +104,23 @@ describe('wav-file: reading WAV recordings', () => {
 
   it('refuses what it cannot read with one line naming the file and what was expected', () => {
     const cases: [Uint8Array, string][] = [
-      [new Uint8Array(Buffer.from('ID3 not a wave file at all')), 'a.wav: not a WAV file (expected "RIFF" at byte 0 and "WAVE" at byte 8, found "ID3 "/"a wa")'],
-      [wav({ bits: 16, declaredBits: 12, frames: ramp }), 'a.wav: 12-bit integer PCM samples: expected PCM 8/16/24/32-bit integer or 32-bit float'],
-      [wav({ bits: 32, format: 2, frames: [] }), 'a.wav: format code 2 samples: expected PCM 8/16/24/32-bit integer or 32-bit float'],
+      [
+        new Uint8Array(Buffer.from('ID3 not a wave file at all')),
+        'a.wav: not a WAV file (expected "RIFF" at byte 0 and "WAVE" at byte 8, found "ID3 "/"a wa")',
+      ],
+      [
+        wav({ bits: 16, declaredBits: 12, frames: ramp }),
+        'a.wav: 12-bit integer PCM samples: expected PCM 8/16/24/32-bit integer or 32-bit float',
+      ],
+      [
+        wav({ bits: 32, format: 2, frames: [] }),
+        'a.wav: format code 2 samples: expected PCM 8/16/24/32-bit integer or 32-bit float',
+      ],
       [wav({ bits: 16, channels: 3, frames: [[0, 0, 0]] }), 'a.wav: 3 channels: expected mono or stereo'],
-      [wav({ bits: 16, frames: ramp }).subarray(0, 36), 'a.wav: no "data" chunk: expected the audio samples after the "fmt " chunk'],
+      [
+        wav({ bits: 16, frames: ramp }).subarray(0, 36),
+        'a.wav: no "data" chunk: expected the audio samples after the "fmt " chunk',
+      ],
     ];
     for (const [bytes, message] of cases) {
       expect(() => decodeWav(bytes, 'a.wav')).to.throw(message);

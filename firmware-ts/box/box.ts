@@ -88,7 +88,15 @@ export class GrooveBox implements BoxControl {
     const leds = new LedFrame({ ...parts, modes, playhead, currentSlot: () => working.slot }, options);
     const loop = (): Pattern => working.loop;
     const models = BOX_MODELS;
-    const presenter = (this.#presenter = new PanelPresenter({ ...parts, leds, playhead, model: host, models, loop, outputs }));
+    const presenter = (this.#presenter = new PanelPresenter({
+      ...parts,
+      leds,
+      playhead,
+      model: host,
+      models,
+      loop,
+      outputs,
+    }));
     const panel = options.panel;
     const draw = (): void => {
       leds.show();

@@ -88,7 +88,11 @@ export { MIN_TOKEN_LENGTH };
 /** One line naming the file, the key, what came and what was expected. Exit code 1. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(readonly file: string, readonly key: string, message: string) {
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    message: string,
+  ) {
     super(`${file}: ${message}`);
   }
 
@@ -128,32 +132,60 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('(top level)', raw, 'a JSON object');
 
-  const oneOf = <T extends string>(options: readonly T[]): Check => (v, key) =>
-    typeof v === 'string' && (options as readonly string[]).includes(v) ? v : fail(key, v, `one of ${options.join(', ')}`);
-  const num = (lo: number, hi: number, integer = false): Check => (v, key) =>
-    typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi && (!integer || Number.isInteger(v)) ? v : fail(key, v, `${integer ? 'an integer' : 'a number'} in ${lo}..${hi}`);
+  const oneOf =
+    <T extends string>(options: readonly T[]): Check =>
+    (v, key) =>
+      typeof v === 'string' && (options as readonly string[]).includes(v)
+        ? v
+        : fail(key, v, `one of ${options.join(', ')}`);
+  const num =
+    (lo: number, hi: number, integer = false): Check =>
+    (v, key) =>
+      typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi && (!integer || Number.isInteger(v))
+        ? v
+        : fail(key, v, `${integer ? 'an integer' : 'a number'} in ${lo}..${hi}`);
   const bool: Check = (v, key) => (typeof v === 'boolean' ? v : fail(key, v, 'true or false'));
-  const nonEmpty = (what: string): Check => (v, key) => (typeof v === 'string' && v.trim() !== '' ? v : fail(key, v, what));
-  const orNull = (check: Check): Check => (v, key) => (v === null ? null : check(v, key));
-  const absolutePath: Check = (v, key) => (typeof v === 'string' && path.isAbsolute(v) ? v : fail(key, v, 'an absolute folder path'));
+  const nonEmpty =
+    (what: string): Check =>
+    (v, key) =>
+      typeof v === 'string' && v.trim() !== '' ? v : fail(key, v, what);
+  const orNull =
+    (check: Check): Check =>
+    (v, key) =>
+      v === null ? null : check(v, key);
+  const absolutePath: Check = (v, key) =>
+    typeof v === 'string' && path.isAbsolute(v) ? v : fail(key, v, 'an absolute folder path');
   // The value is never shown: the file may be readable by more people than the panel should be.
   const token: Check = (v, key) => {
-    if (typeof v !== 'string' || v.length < MIN_TOKEN_LENGTH) return fail(key, typeof v === 'string' ? `(${v.length} characters)` : v, `a string of at least ${MIN_TOKEN_LENGTH} characters, or null`);
+    if (typeof v !== 'string' || v.length < MIN_TOKEN_LENGTH)
+      return fail(
+        key,
+        typeof v === 'string' ? `(${v.length} characters)` : v,
+        `a string of at least ${MIN_TOKEN_LENGTH} characters, or null`,
+      );
     // The panel checks the same when it starts (after the model has loaded); refusing here saves a restart loop.
     const bad = badTokenCharacter(v);
-    if (bad >= 0) return fail(key, `(${v.length} characters; character ${bad + 1} is ${describeChar(v.codePointAt(bad)!)})`, 'printable ASCII without spaces (e.g. openssl rand -hex 16), or null');
+    if (bad >= 0)
+      return fail(
+        key,
+        `(${v.length} characters; character ${bad + 1} is ${describeChar(v.codePointAt(bad)!)})`,
+        'printable ASCII without spaces (e.g. openssl rand -hex 16), or null',
+      );
     return v;
   };
-  const object = (shape: Record<string, Check>, base: Record<string, unknown>, prefix: string): Check => (v, key) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(key, v, 'an object');
-    const out: Record<string, unknown> = { ...base };
-    for (const [k, value] of Object.entries(v as Record<string, unknown>)) {
-      // Own keys only: "constructor" or "__proto__" in the file must not find Object.prototype's.
-      if (!Object.hasOwn(shape, k)) fail(`${prefix}${k}`, value, `no such key (known: ${Object.keys(shape).join(', ')})`);
-      out[k] = shape[k](value, `${prefix}${k}`);
-    }
-    return out;
-  };
+  const object =
+    (shape: Record<string, Check>, base: Record<string, unknown>, prefix: string): Check =>
+    (v, key) => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(key, v, 'an object');
+      const out: Record<string, unknown> = { ...base };
+      for (const [k, value] of Object.entries(v as Record<string, unknown>)) {
+        // Own keys only: "constructor" or "__proto__" in the file must not find Object.prototype's.
+        if (!Object.hasOwn(shape, k))
+          fail(`${prefix}${k}`, value, `no such key (known: ${Object.keys(shape).join(', ')})`);
+        out[k] = shape[k](value, `${prefix}${k}`);
+      }
+      return out;
+    };
 
   const schema: Record<string, Check> = {
     model: oneOf(BOX_MODELS),
@@ -166,21 +198,29 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
     stepVelocity: num(0.01, 1),
     devices: oneOf(['auto', 'simulate'] as const),
     autoplay: bool,
-    midi: object({
-      enabled: bool,
-      port: orNull(nonEmpty('a MIDI output name (or part of it), or null for the virtual port "GrooveBox"')),
-      noteMap: (v) => v,
-      clock: bool,
-      follow: orNull(nonEmpty('a MIDI input name (or part of it) to take the clock from, or null')),
-      noteLength: num(0.001, 10),
-    }, defaults.midi, 'midi.'),
+    midi: object(
+      {
+        enabled: bool,
+        port: orNull(nonEmpty('a MIDI output name (or part of it), or null for the virtual port "GrooveBox"')),
+        noteMap: (v) => v,
+        clock: bool,
+        follow: orNull(nonEmpty('a MIDI input name (or part of it) to take the clock from, or null')),
+        noteLength: num(0.001, 10),
+      },
+      defaults.midi,
+      'midi.',
+    ),
     audio: object({ enabled: bool, gain: num(0, 1) }, defaults.audio, 'audio.'),
-    panel: object({
-      enabled: bool,
-      host: nonEmpty('an IP address or host name to bind, e.g. 127.0.0.1'),
-      port: num(0, 65535, true), // 0: any free port (tests, several boxes on one machine)
-      token: orNull(token),
-    }, defaults.panel, 'panel.'),
+    panel: object(
+      {
+        enabled: bool,
+        host: nonEmpty('an IP address or host name to bind, e.g. 127.0.0.1'),
+        port: num(0, 65535, true), // 0: any free port (tests, several boxes on one machine)
+        token: orNull(token),
+      },
+      defaults.panel,
+      'panel.',
+    ),
   };
   const config = object(schema, defaults as unknown as Record<string, unknown>, '')(raw, '(top level)') as BoxConfig;
 
@@ -193,7 +233,11 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
     throw err;
   }
   if (!isLoopbackAddress(config.panel.host) && config.panel.token === null) {
-    fail('panel.host', config.panel.host, `127.0.0.1 or ::1, unless panel.token (or --token) is set: a LAN bind needs a token`);
+    fail(
+      'panel.host',
+      config.panel.host,
+      `127.0.0.1 or ::1, unless panel.token (or --token) is set: a LAN bind needs a token`,
+    );
   }
   return { ...config, noteMapResolved };
 }
@@ -239,11 +283,14 @@ export function loadConfig(file: string, overrides: ConfigOverrides, log: (messa
   // Flags win over the file; they are merged before validation so they are checked the same way.
   const merged = structuredClone(raw) as Record<string, unknown>;
   if (typeof merged === 'object' && merged !== null && !Array.isArray(merged)) {
-    const panel = { ...(typeof merged.panel === 'object' && merged.panel !== null ? merged.panel as object : {}) } as Record<string, unknown>;
+    const panel = {
+      ...(typeof merged.panel === 'object' && merged.panel !== null ? (merged.panel as object) : {}),
+    } as Record<string, unknown>;
     if (overrides.port !== undefined) panel.port = overrides.port;
     if (overrides.host !== undefined) panel.host = overrides.host;
     if (overrides.token !== undefined) panel.token = overrides.token;
-    if (overrides.port !== undefined || overrides.host !== undefined || overrides.token !== undefined) merged.panel = panel;
+    if (overrides.port !== undefined || overrides.host !== undefined || overrides.token !== undefined)
+      merged.panel = panel;
     if (overrides.simulate) merged.devices = 'simulate';
     if (overrides.stateDir !== undefined) merged.stateDir = path.resolve(overrides.stateDir);
     if (overrides.model !== undefined) merged.model = overrides.model;

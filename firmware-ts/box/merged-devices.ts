@@ -1,4 +1,15 @@
-import type { ButtonEvent, ButtonName, Buttons, KeyEvent, Rgb, StepGrid, TapHit, TapPad, TempoControl, Unsubscribe } from '../devices/interfaces.js';
+import type {
+  ButtonEvent,
+  ButtonName,
+  Buttons,
+  KeyEvent,
+  Rgb,
+  StepGrid,
+  TapHit,
+  TapPad,
+  TempoControl,
+  Unsubscribe,
+} from '../devices/interfaces.js';
 
 /**
  * The panel's virtual devices alongside the hardware: on the Pi the web
@@ -35,7 +46,9 @@ export function mergeGrids(...grids: (StepGrid | null | undefined)[]): StepGrid 
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },
-    close: async () => { await Promise.allSettled(list.map((g) => g.close())); },
+    close: async () => {
+      await Promise.allSettled(list.map((g) => g.close()));
+    },
     trouble: () => firstTrouble(list),
   };
 }
@@ -45,7 +58,9 @@ export function mergeTapPads(...pads: (TapPad | null | undefined)[]): TapPad | n
   if (list.length <= 1) return list[0] ?? null;
   return {
     onHit: (listener: (hit: TapHit) => void) => all(list.map((p) => p.onHit(listener))),
-    close: async () => { await Promise.allSettled(list.map((p) => p.close())); },
+    close: async () => {
+      await Promise.allSettled(list.map((p) => p.close()));
+    },
     trouble: () => firstTrouble(list),
   };
 }
@@ -63,15 +78,21 @@ export function mergeButtons(...sources: (Buttons | null | undefined)[]): Button
     onButton: (listener: (event: ButtonEvent) => void) => {
       // Per subscription: how many sources hold each button down.
       const down = new Map<ButtonName, number>();
-      return all(list.map((b) => b.onButton((event) => {
-        const before = down.get(event.button) ?? 0;
-        const after = Math.max(0, before + (event.pressed ? 1 : -1));
-        down.set(event.button, after);
-        if ((before === 0) !== (after === 0)) listener(event);
-      })));
+      return all(
+        list.map((b) =>
+          b.onButton((event) => {
+            const before = down.get(event.button) ?? 0;
+            const after = Math.max(0, before + (event.pressed ? 1 : -1));
+            down.set(event.button, after);
+            if ((before === 0) !== (after === 0)) listener(event);
+          }),
+        ),
+      );
     },
     isDown: (button: ButtonName) => list.some((b) => b.isDown(button)),
-    close: async () => { await Promise.allSettled(list.map((b) => b.close())); },
+    close: async () => {
+      await Promise.allSettled(list.map((b) => b.close()));
+    },
   };
 }
 
@@ -80,6 +101,8 @@ export function mergeTempo(...controls: (TempoControl | null | undefined)[]): Te
   if (list.length <= 1) return list[0] ?? null;
   return {
     onTurn: (listener: (detents: number, time: number) => void) => all(list.map((c) => c.onTurn(listener))),
-    close: async () => { await Promise.allSettled(list.map((c) => c.close())); },
+    close: async () => {
+      await Promise.allSettled(list.map((c) => c.close()));
+    },
   };
 }

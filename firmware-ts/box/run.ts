@@ -37,7 +37,13 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
   const slots = await SlotStore.open(config.stateDir, logs('slots'));
 
   const panel = config.panel.enabled
-    ? new PanelServer({ host: config.panel.host, port: config.panel.port, token: config.panel.token ?? undefined, clock, log: logs('panel') })
+    ? new PanelServer({
+        host: config.panel.host,
+        port: config.panel.port,
+        token: config.panel.token ?? undefined,
+        clock,
+        log: logs('panel'),
+      })
     : null;
   let found: FoundDevices | null = null;
   if (config.devices === 'auto') {
@@ -59,7 +65,11 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
   if (config.audio.enabled) {
     try {
       const opened = await openAudioContext((m) => logs('audio').warn(m));
-      audio = { context: opened.context as unknown as BaseAudioContext, audible: opened.audible, gain: config.audio.gain };
+      audio = {
+        context: opened.context as unknown as BaseAudioContext,
+        audible: opened.audible,
+        gain: config.audio.gain,
+      };
     } catch (err) {
       logs('audio').warn(`no audio at all (${(err as Error).message.split('\n')[0]}); MIDI only`);
     }
@@ -69,12 +79,16 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
     clock,
     devices,
     midi: config.midi.enabled
-      ? { thread: { kind: 'easymidi', port: config.midi.port }, noteMap: config.noteMapResolved, sendClock: config.midi.clock, noteLength: config.midi.noteLength }
+      ? {
+          thread: { kind: 'easymidi', port: config.midi.port },
+          noteMap: config.noteMapResolved,
+          sendClock: config.midi.clock,
+          noteLength: config.midi.noteLength,
+        }
       : null,
     // Independent of midi.enabled (MIDI out): a box playing audio only may still follow a master.
-    clockInput: config.midi.follow !== null
-      ? { name: config.midi.follow, ...systemMidiInput(config.midi.follow, clock) }
-      : null,
+    clockInput:
+      config.midi.follow !== null ? { name: config.midi.follow, ...systemMidiInput(config.midi.follow, clock) } : null,
     audio,
     engineFactory: (workerConfig) => new GenerationEngine(workerConfig),
     slots,
@@ -114,7 +128,9 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
     report.midi ? `MIDI "${report.midi}"` : config.midi.enabled ? 'MIDI unavailable (audio plays)' : 'MIDI off',
     report.audio === 'off' ? 'audio off' : `audio on the ${report.audio}`,
   ].join(', ');
-  const model = report.modelLoaded ? `model ${report.model} loaded` : `no model (${report.model}): plain step sequencer`;
+  const model = report.modelLoaded
+    ? `model ${report.model} loaded`
+    : `no model (${report.model}): plain step sequencer`;
   log.info(`ready in ${Math.round(readyMs)} ms (${model}, outputs open: ${outputs})${url ? `; panel at ${url}` : ''}`);
 
   return {

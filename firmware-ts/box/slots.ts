@@ -34,7 +34,11 @@ export interface WorkingState extends SlotData {
 export class SlotCorruptError extends Error {
   override name = 'SlotCorruptError';
   readonly corrupt = true;
-  constructor(readonly file: string, readonly keptAs: string, reason: string) {
+  constructor(
+    readonly file: string,
+    readonly keptAs: string,
+    reason: string,
+  ) {
     super(`${file}: ${reason}; kept as ${keptAs}`);
   }
 }
@@ -67,14 +71,20 @@ export class SlotStore {
     try {
       await fs.mkdir(path.join(store.dir, 'slots'), { recursive: true });
     } catch (err) {
-      throw new Error(`state folder ${store.dir}: cannot create it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set stateDir in the config or --state-dir`, { cause: err });
+      throw new Error(
+        `state folder ${store.dir}: cannot create it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set stateDir in the config or --state-dir`,
+        { cause: err },
+      );
     }
-    const stale = [...await removeStaleTemps(store.dir)];
+    const stale = [...(await removeStaleTemps(store.dir))];
     for (let n = 0; n < SLOT_COUNT; n++) {
-      stale.push(...await removeStaleTemps(store.slotDir(n)));
+      stale.push(...(await removeStaleTemps(store.slotDir(n))));
       store.#filled[n] = await exists(store.slotFile(n));
     }
-    if (stale.length > 0) log.info(`removed ${stale.length} unfinished write(s) left by an earlier stop (the files they were replacing are intact)`);
+    if (stale.length > 0)
+      log.info(
+        `removed ${stale.length} unfinished write(s) left by an earlier stop (the files they were replacing are intact)`,
+      );
     return store;
   }
 
@@ -129,7 +139,10 @@ export class SlotStore {
     const read = await this.#read(file, 'working state');
     if (!read) return null;
     const slot = (read.json as { slot?: unknown }).slot;
-    return { ...read.data, slot: typeof slot === 'number' && Number.isInteger(slot) && slot >= 0 && slot < SLOT_COUNT ? slot : null };
+    return {
+      ...read.data,
+      slot: typeof slot === 'number' && Number.isInteger(slot) && slot >= 0 && slot < SLOT_COUNT ? slot : null,
+    };
   }
 
   /**
@@ -187,7 +200,10 @@ export class SlotStore {
   /** Runs `operation` after everything queued for the file; the queue is dropped once idle. */
   #run<T>(file: string, queue: FileQueue, operation: () => Promise<T>): Promise<T> {
     const result = queue.tail.then(operation);
-    const tail = result.then(() => {}, () => {});
+    const tail = result.then(
+      () => {},
+      () => {},
+    );
     queue.tail = tail;
     void tail.then(() => {
       if (queue.tail === tail) this.#queues.delete(file);
@@ -201,7 +217,10 @@ export class SlotStore {
       text = await fs.readFile(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new Error(`${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+      throw new Error(
+        `${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        { cause: err },
+      );
     }
     try {
       const json: unknown = JSON.parse(text);
@@ -233,16 +252,29 @@ function encode(data: SlotData, extra: Record<string, unknown> = {}): string {
 
 /** Checks every field of a slot file; errors name the field. */
 export function decode(json: unknown, where: string): SlotData {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new TypeError(`${where}: expected a JSON object`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new TypeError(`${where}: expected a JSON object`);
   const o = json as Record<string, unknown>;
-  if (o.format !== SLOT_FORMAT) throw new TypeError(`format: expected "${SLOT_FORMAT}", got ${JSON.stringify(o.format)}`);
+  if (o.format !== SLOT_FORMAT)
+    throw new TypeError(`format: expected "${SLOT_FORMAT}", got ${JSON.stringify(o.format)}`);
   const gestures = gestureStateFromJSON(o.gestures, 'gestures');
   const loop = o.loop === null ? null : Pattern.fromJSON(o.loop, 'loop').toJSON();
-  if (typeof o.bpm !== 'number' || !(o.bpm >= MIN_BPM && o.bpm <= MAX_BPM)) throw new RangeError(`bpm: expected ${MIN_BPM}..${MAX_BPM}, got ${JSON.stringify(o.bpm)}`);
-  if (typeof o.model !== 'string' || !(BOX_MODELS as readonly string[]).includes(o.model)) throw new TypeError(`model: expected one of ${BOX_MODELS.join(', ')}, got ${JSON.stringify(o.model)}`);
-  if (typeof o.temperature !== 'number' || !(o.temperature >= 0 && o.temperature <= 3)) throw new RangeError(`temperature: expected 0..3, got ${JSON.stringify(o.temperature)}`);
-  if (o.seed !== null && !(typeof o.seed === 'number' && Number.isInteger(o.seed) && o.seed >= 0)) throw new TypeError(`seed: expected a non-negative integer or null, got ${JSON.stringify(o.seed)}`);
-  return { gestures, loop, bpm: o.bpm, model: o.model as BoxModel, temperature: o.temperature, seed: o.seed as number | null };
+  if (typeof o.bpm !== 'number' || !(o.bpm >= MIN_BPM && o.bpm <= MAX_BPM))
+    throw new RangeError(`bpm: expected ${MIN_BPM}..${MAX_BPM}, got ${JSON.stringify(o.bpm)}`);
+  if (typeof o.model !== 'string' || !(BOX_MODELS as readonly string[]).includes(o.model))
+    throw new TypeError(`model: expected one of ${BOX_MODELS.join(', ')}, got ${JSON.stringify(o.model)}`);
+  if (typeof o.temperature !== 'number' || !(o.temperature >= 0 && o.temperature <= 3))
+    throw new RangeError(`temperature: expected 0..3, got ${JSON.stringify(o.temperature)}`);
+  if (o.seed !== null && !(typeof o.seed === 'number' && Number.isInteger(o.seed) && o.seed >= 0))
+    throw new TypeError(`seed: expected a non-negative integer or null, got ${JSON.stringify(o.seed)}`);
+  return {
+    gestures,
+    loop,
+    bpm: o.bpm,
+    model: o.model as BoxModel,
+    temperature: o.temperature,
+    seed: o.seed as number | null,
+  };
 }
 
 /** Renames an unreadable file out of the way, never over an earlier one. */
@@ -265,6 +297,7 @@ async function exists(file: string): Promise<boolean> {
 }
 
 function checkSlot(slot: number): number {
-  if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new RangeError(`slot ${slot}: expected 0..${SLOT_COUNT - 1}`);
+  if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT)
+    throw new RangeError(`slot ${slot}: expected 0..${SLOT_COUNT - 1}`);
   return slot;
 }

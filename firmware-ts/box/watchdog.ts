@@ -25,7 +25,9 @@ export class SystemdWatchdog {
   private constructor(intervalMs: number, log: Log) {
     this.#worker = new Worker(WORKER_FILE, { workerData: { intervalMs } });
     this.#worker.on('message', (m: string) => log.warn(m));
-    this.#worker.on('error', (err) => log.warn(`watchdog thread failed (${err.message}); systemd will restart the box when WatchdogSec runs out`));
+    this.#worker.on('error', (err) =>
+      log.warn(`watchdog thread failed (${err.message}); systemd will restart the box when WatchdogSec runs out`),
+    );
     this.#worker.unref();
     // Four heartbeats per ping interval: one late timer must not count as a hang.
     this.#timer = setInterval(() => this.#post({ type: 'alive' }), Math.max(50, intervalMs / 4));

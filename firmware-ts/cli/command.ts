@@ -11,7 +11,10 @@ export interface Command {
   options?: ParseArgsConfig['options'];
   /** Accept positional arguments. */
   positionals?: boolean;
-  run(args: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] }): Promise<number | void>;
+  run(args: {
+    values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+    positionals: string[];
+  }): Promise<number | void>;
 }
 
 /** A mistake on the command line: printed as one line, exit code 2. */
@@ -21,9 +24,16 @@ export class UsageError extends Error {
 
 export function parseCommandArgs(command: Command, argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...(command.options ?? {}) }, allowPositionals: command.positionals ?? false, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { help: { type: 'boolean', short: 'h' }, ...(command.options ?? {}) },
+      allowPositionals: command.positionals ?? false,
+      strict: true,
+    });
   } catch (err) {
-    throw new UsageError(`${command.name}: ${argumentProblem(err as Error & { code?: string })} (see groovebox ${command.name} --help)`);
+    throw new UsageError(
+      `${command.name}: ${argumentProblem(err as Error & { code?: string })} (see groovebox ${command.name} --help)`,
+    );
   }
 }
 
@@ -51,18 +61,32 @@ function argumentProblem(err: Error & { code?: string }): string {
 }
 
 /** Reads a numeric option, naming it when it is not a number in range (a blank value, as from an unset shell variable, is not 0). */
-export function numberOption(values: Record<string, unknown>, name: string, fallback: number, min = -Infinity, max = Infinity): number {
+export function numberOption(
+  values: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min = -Infinity,
+  max = Infinity,
+): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
   const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name}: expected a number in ${min}..${max}, got "${raw}"`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${name}: expected a number in ${min}..${max}, got "${raw}"`);
   return n;
 }
 
 /** Like numberOption, for counts, ports and seeds: whole numbers only. */
-export function integerOption(values: Record<string, unknown>, name: string, fallback: number, min = -Infinity, max = Infinity): number {
+export function integerOption(
+  values: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min = -Infinity,
+  max = Infinity,
+): number {
   const n = numberOption(values, name, fallback, min, max);
-  if (!Number.isInteger(n)) throw new UsageError(`--${name}: expected a whole number in ${min}..${max}, got "${values[name]}"`);
+  if (!Number.isInteger(n))
+    throw new UsageError(`--${name}: expected a whole number in ${min}..${max}, got "${values[name]}"`);
   return n;
 }
 

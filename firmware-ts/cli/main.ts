@@ -18,7 +18,25 @@ import { soakCommand } from './commands/soak.js';
 import { startCommand } from './commands/start.js';
 
 // Every command a person runs by hand. Add a command: one file in commands/, one line here.
-const COMMANDS: Command[] = [startCommand, datasetStats, datasetBuild, trainCommand, plotLossesCommand, soakCommand, evaluateCommand, benchDatasetCommand, benchMidiTiming, soundRender, benchGenerateCommand, generateCommand, grooveCommand, humanizeCommand, drumifyCommand, benchTrainCommand, benchWakeUpCommand];
+const COMMANDS: Command[] = [
+  startCommand,
+  datasetStats,
+  datasetBuild,
+  trainCommand,
+  plotLossesCommand,
+  soakCommand,
+  evaluateCommand,
+  benchDatasetCommand,
+  benchMidiTiming,
+  soundRender,
+  benchGenerateCommand,
+  generateCommand,
+  grooveCommand,
+  humanizeCommand,
+  drumifyCommand,
+  benchTrainCommand,
+  benchWakeUpCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -62,11 +80,21 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err: unknown) => {
     // Expected failures (bad input, missing files) are one line; anything else keeps its stack.
-    const known = err instanceof Error && (err.name.endsWith('Error') && err.name !== 'Error' && err.name !== 'TypeError' && err.name !== 'RangeError' ? true : false);
-    process.stderr.write(known || err instanceof UsageError ? `groovebox: ${(err as Error).message}\n` : `groovebox: ${(err as Error)?.stack ?? err}\n`);
+    const known =
+      err instanceof Error &&
+      (err.name.endsWith('Error') && err.name !== 'Error' && err.name !== 'TypeError' && err.name !== 'RangeError'
+        ? true
+        : false);
+    process.stderr.write(
+      known || err instanceof UsageError
+        ? `groovebox: ${(err as Error).message}\n`
+        : `groovebox: ${(err as Error)?.stack ?? err}\n`,
+    );
     process.exitCode = err instanceof UsageError ? 2 : 1;
   },
 );

@@ -1,7 +1,14 @@
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { STEPS_PER_BAR } from '../pattern/pattern.js';
 import {
-  clearAccent, clearDrum, copyAccentBar, copyBar, releaseDrum, setAccentSource, toggleAccent, toggleStep,
+  clearAccent,
+  clearDrum,
+  copyAccentBar,
+  copyBar,
+  releaseDrum,
+  setAccentSource,
+  toggleAccent,
+  toggleStep,
   type GestureState,
 } from './state.js';
 
@@ -28,7 +35,15 @@ export function initialUi(): EditorUi {
  * hold the commands. Written as a table so the panel can print the legend.
  */
 export const SHIFT_KEYS: Readonly<Record<number, string>> = {
-  0: 'kick', 1: 'snare', 2: 'closed hat', 3: 'open hat', 4: 'low tom', 5: 'mid tom', 6: 'high tom', 7: 'crash', 8: 'ride',
+  0: 'kick',
+  1: 'snare',
+  2: 'closed hat',
+  3: 'open hat',
+  4: 'low tom',
+  5: 'mid tom',
+  6: 'high tom',
+  7: 'crash',
+  8: 'ride',
   9: 'accent from taps (interpretation: show groove)',
   10: 'accent drawn on the grid',
   11: 'release drum: the model decides',
@@ -47,7 +62,8 @@ export interface Edit {
 
 /** A key press on the grid (releases do nothing). Pure. */
 export function pressKey(state: GestureState, ui: EditorUi, key: number, shift: boolean): Edit {
-  if (!Number.isInteger(key) || key < 0 || key >= STEPS_PER_BAR) throw new RangeError(`grid key ${key}: expected 0..${STEPS_PER_BAR - 1}`);
+  if (!Number.isInteger(key) || key < 0 || key >= STEPS_PER_BAR)
+    throw new RangeError(`grid key ${key}: expected 0..${STEPS_PER_BAR - 1}`);
   return shift ? shiftKey(state, ui, key) : plainKey(state, ui, key);
 }
 
@@ -65,7 +81,11 @@ function plainKey(state: GestureState, ui: EditorUi, key: number): Edit {
   const step = ui.bar * STEPS_PER_BAR + key;
   if (ui.mode === 'score') {
     const next = toggleStep(state, ui.drum, step);
-    return { state: next, ui, action: `drum ${ui.drum} step ${step + 1} ${next.scores[ui.drum]![step] ? 'on' : 'off'}` };
+    return {
+      state: next,
+      ui,
+      action: `drum ${ui.drum} step ${step + 1} ${next.scores[ui.drum]![step] ? 'on' : 'off'}`,
+    };
   }
   if (ui.mode === 'accent') {
     const next = toggleAccent(state, step);
@@ -82,10 +102,19 @@ function shiftKey(state: GestureState, ui: EditorUi, key: number): Edit {
   }
   switch (key) {
     case 9:
-      if (ui.mode === 'interpretation') return { state, ui: { ...ui, interpretationLayer: 'groove' }, action: 'showing the groove as the model heard it' };
+      if (ui.mode === 'interpretation')
+        return {
+          state,
+          ui: { ...ui, interpretationLayer: 'groove' },
+          action: 'showing the groove as the model heard it',
+        };
       return { state: setAccentSource(state, 'taps'), ui: { ...ui, mode: 'accent' }, action: 'accent from taps' };
     case 10:
-      return { state: setAccentSource(state, 'grid'), ui: { ...ui, mode: 'accent' }, action: 'accent drawn on the grid' };
+      return {
+        state: setAccentSource(state, 'grid'),
+        ui: { ...ui, mode: 'accent' },
+        action: 'accent drawn on the grid',
+      };
     case 11:
       return { state: releaseDrum(state, ui.drum), ui, action: `drum ${ui.drum} released to the model` };
     case 12:

@@ -60,7 +60,8 @@ export function gridColors(state: GestureState, ui: EditorUi, context: ViewConte
   const playhead = context.take ? null : context.playheadStep;
   if (playhead != null && playhead >= first && playhead < first + STEPS_PER_BAR) {
     const k = playhead - first;
-    colors[k] = colors[k] === OFF || isDim(colors[k]) ? PLAYHEAD_COLOR : mix(colors[k], { r: 255, g: 255, b: 255 }, 0.5);
+    colors[k] =
+      colors[k] === OFF || isDim(colors[k]) ? PLAYHEAD_COLOR : mix(colors[k], { r: 255, g: 255, b: 255 }, 0.5);
   }
   return colors;
 }
@@ -84,7 +85,12 @@ function accentView(state: GestureState, first: number): Rgb[] {
   });
 }
 
-function interpretationView(state: GestureState, ui: EditorUi, first: number, interpretation: Interpretation | null): Rgb[] {
+function interpretationView(
+  state: GestureState,
+  ui: EditorUi,
+  first: number,
+  interpretation: Interpretation | null,
+): Rgb[] {
   if (!interpretation) return fill(OFF);
   if (ui.interpretationLayer === 'groove') {
     const g = interpretation.groove;
@@ -94,7 +100,10 @@ function interpretationView(state: GestureState, ui: EditorUi, first: number, in
       if (g.hits[s] <= 0.5) return OFF;
       // Hue says timing (blue early, red late), brightness says velocity.
       const late = (g.offsets[s] + 1) / 2;
-      return scale({ r: Math.round(255 * late), g: 40, b: Math.round(255 * (1 - late)) }, 0.15 + 0.85 * g.velocities[s]);
+      return scale(
+        { r: Math.round(255 * late), g: 40, b: Math.round(255 * (1 - late)) },
+        0.15 + 0.85 * g.velocities[s],
+      );
     });
   }
   const probabilities = interpretation.scores?.[ui.drum];
@@ -143,7 +152,11 @@ function scale(c: Rgb, f: number): Rgb {
 }
 
 function mix(a: Rgb, b: Rgb, t: number): Rgb {
-  return { r: Math.round(a.r + (b.r - a.r) * t), g: Math.round(a.g + (b.g - a.g) * t), b: Math.round(a.b + (b.b - a.b) * t) };
+  return {
+    r: Math.round(a.r + (b.r - a.r) * t),
+    g: Math.round(a.g + (b.g - a.g) * t),
+    b: Math.round(a.b + (b.b - a.b) * t),
+  };
 }
 
 function isDim(c: Rgb): boolean {

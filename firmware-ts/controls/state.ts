@@ -42,7 +42,13 @@ export interface GrooveJSON {
 }
 
 export function emptyGestureState(): GestureState {
-  return { scores: new Array(DRUM_COUNT).fill(null), groove: null, accent: null, accentSource: 'none', barsLinked: true };
+  return {
+    scores: new Array(DRUM_COUNT).fill(null),
+    groove: null,
+    accent: null,
+    accentSource: 'none',
+    barsLinked: true,
+  };
 }
 
 /** The three states a drum's score can be in. A specified score with no hits is "empty": the model must not play it. */
@@ -93,7 +99,8 @@ export function copyBar(state: GestureState, drum: number): GestureState {
 
 /** True when bar 2 of every score and of the accent is a copy of bar 1. */
 export function barsRepeat(state: GestureState): boolean {
-  const repeats = (row: number[] | null): boolean => row === null || row.every((v, i) => i < STEPS_PER_BAR || v === row[i - STEPS_PER_BAR]);
+  const repeats = (row: number[] | null): boolean =>
+    row === null || row.every((v, i) => i < STEPS_PER_BAR || v === row[i - STEPS_PER_BAR]);
   return state.scores.every(repeats) && (state.accentSource !== 'grid' || repeats(state.accent));
 }
 
@@ -101,7 +108,9 @@ export function barsRepeat(state: GestureState): boolean {
 export function setGroove(state: GestureState, groove: Groove | GrooveJSON | null): GestureState {
   const json = groove === null ? null : grooveToJSON(groove);
   const next = { ...state, groove: json };
-  return state.accentSource === 'taps' ? { ...next, accent: json ? Array.from(accentFromGroove(grooveFromJSON(json))) : null } : next;
+  return state.accentSource === 'taps'
+    ? { ...next, accent: json ? Array.from(accentFromGroove(grooveFromJSON(json))) : null }
+    : next;
 }
 
 export function toggleAccent(state: GestureState, step: number): GestureState {
@@ -152,11 +161,19 @@ export function toGestures(state: GestureState): Gestures {
 }
 
 export function grooveToJSON(g: Groove | GrooveJSON): GrooveJSON {
-  return { hits: Array.from(g.hits), velocities: Array.from(g.velocities, round4), offsets: Array.from(g.offsets, round4) };
+  return {
+    hits: Array.from(g.hits),
+    velocities: Array.from(g.velocities, round4),
+    offsets: Array.from(g.offsets, round4),
+  };
 }
 
 export function grooveFromJSON(g: GrooveJSON): Groove {
-  return { hits: Float32Array.from(g.hits), velocities: Float32Array.from(g.velocities), offsets: Float32Array.from(g.offsets) };
+  return {
+    hits: Float32Array.from(g.hits),
+    velocities: Float32Array.from(g.velocities),
+    offsets: Float32Array.from(g.offsets),
+  };
 }
 
 /**
@@ -164,16 +181,22 @@ export function grooveFromJSON(g: GrooveJSON): Groove {
  * every field; errors are one line naming the field, what was expected and what came.
  */
 export function gestureStateFromJSON(json: unknown, where = 'gestures'): GestureState {
-  if (typeof json !== 'object' || json === null) throw new TypeError(`${where}: expected an object, got ${JSON.stringify(json)}`);
+  if (typeof json !== 'object' || json === null)
+    throw new TypeError(`${where}: expected an object, got ${JSON.stringify(json)}`);
   const o = json as Record<string, unknown>;
   if (!Array.isArray(o.scores) || o.scores.length !== DRUM_COUNT) {
-    throw new TypeError(`${where}.scores: expected ${DRUM_COUNT} entries (${DRUMS.join(', ')}), got ${Array.isArray(o.scores) ? o.scores.length : typeof o.scores}`);
+    throw new TypeError(
+      `${where}.scores: expected ${DRUM_COUNT} entries (${DRUMS.join(', ')}), got ${Array.isArray(o.scores) ? o.scores.length : typeof o.scores}`,
+    );
   }
-  const scores = o.scores.map((row, d) => (row === null ? null : binaryRow(row, `${where}.scores[${d}] (${DRUMS[d]})`)));
+  const scores = o.scores.map((row, d) =>
+    row === null ? null : binaryRow(row, `${where}.scores[${d}] (${DRUMS[d]})`),
+  );
   let groove: GrooveJSON | null = null;
   if (o.groove !== null && o.groove !== undefined) {
     const g = o.groove as Record<string, unknown>;
-    if (typeof g !== 'object') throw new TypeError(`${where}.groove: expected an object or null, got ${JSON.stringify(g)}`);
+    if (typeof g !== 'object')
+      throw new TypeError(`${where}.groove: expected an object or null, got ${JSON.stringify(g)}`);
     groove = {
       hits: binaryRow(g.hits, `${where}.groove.hits`),
       velocities: rangeRow(g.velocities, 0, 1, `${where}.groove.velocities`),
@@ -183,17 +206,25 @@ export function gestureStateFromJSON(json: unknown, where = 'gestures'): Gesture
   const accent = o.accent === null || o.accent === undefined ? null : binaryRow(o.accent, `${where}.accent`);
   const sources: AccentSource[] = ['none', 'grid', 'taps'];
   const accentSource = (o.accentSource ?? (accent ? 'grid' : 'none')) as AccentSource;
-  if (!sources.includes(accentSource)) throw new TypeError(`${where}.accentSource: expected one of ${sources.join(', ')}, got ${JSON.stringify(o.accentSource)}`);
+  if (!sources.includes(accentSource))
+    throw new TypeError(
+      `${where}.accentSource: expected one of ${sources.join(', ')}, got ${JSON.stringify(o.accentSource)}`,
+    );
   // Saved before bar linking existed: unlinked, so the next edit of bar 1 does not overwrite the bar 2 that was made.
   const barsLinked = o.barsLinked ?? false;
-  if (typeof barsLinked !== 'boolean') throw new TypeError(`${where}.barsLinked: expected true or false, got ${JSON.stringify(o.barsLinked)}`);
+  if (typeof barsLinked !== 'boolean')
+    throw new TypeError(`${where}.barsLinked: expected true or false, got ${JSON.stringify(o.barsLinked)}`);
   const state = { scores, groove, accent, accentSource, barsLinked };
-  if (barsLinked && !barsRepeat(state)) throw new TypeError(`${where}.barsLinked: true, but bar 2 differs from bar 1 (linked bars repeat bar 1)`);
+  if (barsLinked && !barsRepeat(state))
+    throw new TypeError(`${where}.barsLinked: true, but bar 2 differs from bar 1 (linked bars repeat bar 1)`);
   return state;
 }
 
 function binaryRow(row: unknown, where: string): number[] {
-  if (!Array.isArray(row) || row.length !== STEPS) throw new TypeError(`${where}: expected ${STEPS} numbers, got ${Array.isArray(row) ? `${row.length} entries` : JSON.stringify(row)}`);
+  if (!Array.isArray(row) || row.length !== STEPS)
+    throw new TypeError(
+      `${where}: expected ${STEPS} numbers, got ${Array.isArray(row) ? `${row.length} entries` : JSON.stringify(row)}`,
+    );
   row.forEach((v, i) => {
     if (v !== 0 && v !== 1) throw new TypeError(`${where}[${i}]: expected 0 or 1, got ${JSON.stringify(v)}`);
   });
@@ -201,9 +232,13 @@ function binaryRow(row: unknown, where: string): number[] {
 }
 
 function rangeRow(row: unknown, lo: number, hi: number, where: string): number[] {
-  if (!Array.isArray(row) || row.length !== STEPS) throw new TypeError(`${where}: expected ${STEPS} numbers, got ${Array.isArray(row) ? `${row.length} entries` : JSON.stringify(row)}`);
+  if (!Array.isArray(row) || row.length !== STEPS)
+    throw new TypeError(
+      `${where}: expected ${STEPS} numbers, got ${Array.isArray(row) ? `${row.length} entries` : JSON.stringify(row)}`,
+    );
   row.forEach((v, i) => {
-    if (typeof v !== 'number' || !(v >= lo && v <= hi)) throw new RangeError(`${where}[${i}]: expected a number ${lo}..${hi}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !(v >= lo && v <= hi))
+      throw new RangeError(`${where}[${i}]: expected a number ${lo}..${hi}, got ${JSON.stringify(v)}`);
   });
   return row.slice();
 }
@@ -228,12 +263,14 @@ function withScore(state: GestureState, drum: number, row: number[] | null): Ges
 }
 
 function checkDrum(drum: number): number {
-  if (!Number.isInteger(drum) || drum < 0 || drum >= DRUM_COUNT) throw new RangeError(`drum ${drum}: expected 0..${DRUM_COUNT - 1} (${DRUMS.join(', ')})`);
+  if (!Number.isInteger(drum) || drum < 0 || drum >= DRUM_COUNT)
+    throw new RangeError(`drum ${drum}: expected 0..${DRUM_COUNT - 1} (${DRUMS.join(', ')})`);
   return drum;
 }
 
 function checkStep(step: number): number {
-  if (!Number.isInteger(step) || step < 0 || step >= STEPS) throw new RangeError(`step ${step}: expected 0..${STEPS - 1}`);
+  if (!Number.isInteger(step) || step < 0 || step >= STEPS)
+    throw new RangeError(`step ${step}: expected 0..${STEPS - 1}`);
   return step;
 }
 

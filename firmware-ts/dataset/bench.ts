@@ -49,18 +49,28 @@ export function benchDataset(dir: string, options: { runs?: number; cacheDir?: s
     for (let k = 0; k < runs; k++) {
       const t0 = performance.now();
       let rebuilt = false;
-      loadCache(dir, () => { rebuilt = true; });
+      loadCache(dir, () => {
+        rebuilt = true;
+      });
       loads.push((performance.now() - t0) / 1000);
-      if (rebuilt) throw new Error(`benchDataset: the cache was rebuilt during a load run; the figure would time a build`);
+      if (rebuilt)
+        throw new Error(`benchDataset: the cache was rebuilt during a load run; the figure would time a build`);
     }
   } finally {
-    if (saved === undefined) delete process.env.GROOVEBOX_CACHE; else process.env.GROOVEBOX_CACHE = saved;
+    if (saved === undefined) delete process.env.GROOVEBOX_CACHE;
+    else process.env.GROOVEBOX_CACHE = saved;
     if (temporary) fs.rmSync(temporary, { recursive: true, force: true });
   }
   const scanSeconds = Math.round(median(scans) * 1000) / 1000;
   const cacheLoadSeconds = Math.round(median(loads) * 1000) / 1000;
   return {
-    dir, runs, files, windows, scanSeconds, cacheLoadSeconds, targets: TARGETS,
+    dir,
+    runs,
+    files,
+    windows,
+    scanSeconds,
+    cacheLoadSeconds,
+    targets: TARGETS,
     withinTargets: scanSeconds <= TARGETS.scanSeconds && cacheLoadSeconds <= TARGETS.cacheLoadSeconds,
   };
 }

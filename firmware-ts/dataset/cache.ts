@@ -34,7 +34,13 @@ interface CacheIndex {
 }
 
 // The modules whose code decides what a cached window holds.
-const CONVERSION_MODULES = ['../midi-file/performance.js', '../midi-file/windows.js', '../pattern/tensor-layout.js', '../pattern/drums.js', './scan.js'];
+const CONVERSION_MODULES = [
+  '../midi-file/performance.js',
+  '../midi-file/windows.js',
+  '../pattern/tensor-layout.js',
+  '../pattern/drums.js',
+  './scan.js',
+];
 
 /** Hash of the dataset's bytes (info.csv and every MIDI file) and of the conversion code. */
 export function datasetHash(dir: string): string {
@@ -78,7 +84,9 @@ export function buildCache(dir: string, log: (msg: string) => void = () => {}): 
   for (const f of fs.readdirSync(folder)) {
     if (f.endsWith('.f32') && !f.includes(hash)) fs.rmSync(path.join(folder, f), { force: true });
   }
-  log(`groovebox:dataset cache built (${hash}): ${SPLITS.map((s) => `${s} ${splits[s].count}`).join(', ')} in ${stats.seconds.toFixed(2)} s`);
+  log(
+    `groovebox:dataset cache built (${hash}): ${SPLITS.map((s) => `${s} ${splits[s].count}`).join(', ')} in ${stats.seconds.toFixed(2)} s`,
+  );
   return { hash, windowsHash: windowsHash(splits), stats, splits };
 }
 

@@ -24,10 +24,17 @@ const REQUIRED = ['drummer', 'id', 'style', 'bpm', 'beat_type', 'time_signature'
 
 /** Reads and validates info.csv; every problem names the file, line and column. */
 export function readInfo(dir: string): InfoRow[] {
-  if (!fs.existsSync(dir)) throw new DatasetError(`${dir}: dataset folder not found (set --data DIR or GROOVEBOX_DATA; see README "Getting the dataset")`);
+  if (!fs.existsSync(dir))
+    throw new DatasetError(
+      `${dir}: dataset folder not found (set --data DIR or GROOVEBOX_DATA; see README "Getting the dataset")`,
+    );
   const file = path.join(dir, 'info.csv');
-  if (!fs.existsSync(file)) throw new DatasetError(`${file}: missing info.csv (is this the groove/ folder of groove-v1.0.0-midionly.zip?)`);
-  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (!fs.existsSync(file))
+    throw new DatasetError(`${file}: missing info.csv (is this the groove/ folder of groove-v1.0.0-midionly.zip?)`);
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
   if (lines.length < 2) throw new DatasetError(`${file}: no rows`);
   const header = lines[0].split(',');
   const col: Record<string, number> = {};
@@ -41,9 +48,11 @@ export function readInfo(dir: string): InfoRow[] {
     const bpm = Number(cells[col.bpm]);
     if (!(bpm > 0 && bpm < 1000)) throw new DatasetError(`${where}: bpm "${cells[col.bpm]}" is not a positive number`);
     const split = cells[col.split] as Split;
-    if (!SPLITS.includes(split)) throw new DatasetError(`${where}: split "${cells[col.split]}" is not one of ${SPLITS.join(', ')}`);
+    if (!SPLITS.includes(split))
+      throw new DatasetError(`${where}: split "${cells[col.split]}" is not one of ${SPLITS.join(', ')}`);
     const timeSignature = cells[col.time_signature];
-    if (!/^\d+-\d+$/.test(timeSignature ?? '')) throw new DatasetError(`${where}: time_signature "${timeSignature}" is not like 4-4`);
+    if (!/^\d+-\d+$/.test(timeSignature ?? ''))
+      throw new DatasetError(`${where}: time_signature "${timeSignature}" is not like 4-4`);
     return {
       drummer: cells[col.drummer],
       id: cells[col.id],

@@ -42,7 +42,10 @@ const zeroSplits = (): Record<Split, number> => ({ train: 0, validation: 0, test
  * Reads every file info.csv names and cuts it into 2-bar windows. A bad file
  * is skipped with a warning and counted, never a crash.
  */
-export function scanDataset(dir: string, options: { keepPatterns?: boolean; warn?: (msg: string) => void } = {}): ScanResult {
+export function scanDataset(
+  dir: string,
+  options: { keepPatterns?: boolean; warn?: (msg: string) => void } = {},
+): ScanResult {
   const t0 = performance.now();
   const warn = options.warn ?? ((msg: string) => console.warn(msg));
   const rows = readInfo(dir);
@@ -98,7 +101,10 @@ function scanFile(dir: string, row: InfoRow, stats: DatasetStats, out: ScanResul
       stats.emptyPatterns[row.split]++;
       continue;
     }
-    out?.push({ pattern: w.pattern, meta: { file: row.midiFilename, bar: w.bar, style, beatType: row.beatType, drummer: row.drummer } });
+    out?.push({
+      pattern: w.pattern,
+      meta: { file: row.midiFilename, bar: w.bar, style, beatType: row.beatType, drummer: row.drummer },
+    });
   }
 }
 

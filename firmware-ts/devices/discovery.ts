@@ -62,7 +62,7 @@ export const DEVICE_NAMES = {
 } as const;
 
 function reasonOf(err: unknown): string {
-  return err instanceof DeviceMissingError ? err.reason : (err as Error)?.message ?? String(err);
+  return err instanceof DeviceMissingError ? err.reason : ((err as Error)?.message ?? String(err));
 }
 
 /**
@@ -74,7 +74,8 @@ function reasonOf(err: unknown): string {
  */
 export async function discoverDevices(options: DiscoveryOptions): Promise<FoundDevices> {
   const log = options.log ?? namespacedLog('groovebox:devices');
-  const driverLog = options.driverLogs ?? (options.log ? () => log : (name: string) => namespacedLog(`groovebox:${name}`));
+  const driverLog =
+    options.driverLogs ?? (options.log ? () => log : (name: string) => namespacedLog(`groovebox:${name}`));
   const missing: MissingDevice[] = [];
   const closers: (() => Promise<void>)[] = [];
   const report = (device: string, reason: string): void => {
@@ -98,7 +99,9 @@ export async function discoverDevices(options: DiscoveryOptions): Promise<FoundD
     }
   };
 
-  const gpioOpened = await openShared(options.openGpio ?? (() => openOnoffGpio({ clock: options.clock, log: driverLog('gpio') })));
+  const gpioOpened = await openShared(
+    options.openGpio ?? (() => openOnoffGpio({ clock: options.clock, log: driverLog('gpio') })),
+  );
   const gpio = gpioOpened.handle;
   if (gpio) closers.push(() => gpio.close());
   const signal = async (bcm: number, label: string, edge: Edge): Promise<GpioInput | undefined> =>
@@ -112,10 +115,26 @@ export async function discoverDevices(options: DiscoveryOptions): Promise<FoundD
     closers.push(() => bus.close());
     // INT stays low while key events wait, so onoff still reads it low when the falling edge's callback runs.
     const gridInt = await signal(DEFAULT_SIGNAL_PINS.gridInterrupt, 'NeoTrellis INT', 'falling');
-    stepGrid = await attempt(DEVICE_NAMES.stepGrid, () => NeoTrellisGrid.open({ bus, clock: options.clock, interrupt: gridInt, wait: options.wait, log: driverLog('neotrellis') }));
+    stepGrid = await attempt(DEVICE_NAMES.stepGrid, () =>
+      NeoTrellisGrid.open({
+        bus,
+        clock: options.clock,
+        interrupt: gridInt,
+        wait: options.wait,
+        log: driverLog('neotrellis'),
+      }),
+    );
     if (stepGrid) stepGrid.start();
     const padReady = await signal(DEFAULT_SIGNAL_PINS.padReady, 'ADS1115 ALERT/RDY', ADS1115_READY_EDGE);
-    tapPad = await attempt(DEVICE_NAMES.tapPad, () => Ads1115TapPad.open({ bus, clock: options.clock, ready: padReady, onset: options.onset, log: driverLog('tap-pad') }));
+    tapPad = await attempt(DEVICE_NAMES.tapPad, () =>
+      Ads1115TapPad.open({
+        bus,
+        clock: options.clock,
+        ready: padReady,
+        onset: options.onset,
+        log: driverLog('tap-pad'),
+      }),
+    );
   } else {
     report(DEVICE_NAMES.stepGrid, `no I2C bus: ${busOpened.absence}`);
     report(DEVICE_NAMES.tapPad, `no I2C bus: ${busOpened.absence}`);
@@ -123,7 +142,9 @@ export async function discoverDevices(options: DiscoveryOptions): Promise<FoundD
   let buttons: GpioButtons | null = null;
   let tempo: RotaryEncoder | null = null;
   if (gpio) {
-    buttons = await attempt(DEVICE_NAMES.buttons, () => GpioButtons.open({ gpio, clock: options.clock, pins: DEFAULT_BUTTON_PINS }));
+    buttons = await attempt(DEVICE_NAMES.buttons, () =>
+      GpioButtons.open({ gpio, clock: options.clock, pins: DEFAULT_BUTTON_PINS }),
+    );
     tempo = await attempt(DEVICE_NAMES.tempo, () => RotaryEncoder.open({ gpio, pins: DEFAULT_ENCODER_PINS }));
   } else {
     report(DEVICE_NAMES.buttons, `no GPIO: ${gpioOpened.absence}`);

@@ -7,7 +7,10 @@ export class DeviceMissingError extends Error {
   override name = 'DeviceMissingError';
   readonly missing = true;
 
-  constructor(readonly device: string, readonly reason: string) {
+  constructor(
+    readonly device: string,
+    readonly reason: string,
+  ) {
     super(`${device} not available: ${reason}`);
   }
 }

@@ -89,4 +89,3 @@ export interface TempoControl {
   onTurn(listener: (detents: number, time: Seconds) => void): Unsubscribe;
   close(): Promise<void>;
 }
-

@@ -50,7 +50,9 @@ export function benchPattern(): Pattern {
   const p = new Pattern();
   for (let bar = 0; bar < 2; bar++) {
     const at = bar * 16;
-    p.set(at, 0, 0.9).set(at + 6, 0, 0.7).set(at + 8, 0, 0.85);
+    p.set(at, 0, 0.9)
+      .set(at + 6, 0, 0.7)
+      .set(at + 8, 0, 0.85);
     p.set(at + 4, 1, 0.8, 0.15).set(at + 12, 1, 0.95, 0.2);
     for (let s = 0; s < 16; s += 2) p.set(at + s, 2, s % 4 === 0 ? 0.85 : 0.45, s % 4 === 0 ? 0 : 0.3);
   }
@@ -80,7 +82,10 @@ export function benchGestures(): { name: string; gestures: Gestures }[] {
   return [
     { name: 'kick+snare', gestures: { drums: kickSnare } },
     { name: 'groove', gestures: { groove: groove(p) } },
-    { name: 'kick+snare+hat, crash empty, groove, accent', gestures: { drums: most, groove: groove(p), accent: accent(p) } },
+    {
+      name: 'kick+snare+hat, crash empty, groove, accent',
+      gestures: { drums: most, groove: groove(p), accent: accent(p) },
+    },
     { name: 'nothing (prior)', gestures: {} },
   ];
 }

@@ -41,7 +41,8 @@ function randomPatterns(count: number, seed: number): Float32Array {
   const data = new Float32Array(count * PATTERN_TENSOR_SIZE);
   for (let k = 0; k < count; k++) {
     const p = new Pattern();
-    for (let s = 0; s < STEPS; s++) for (let d = 0; d < DRUM_COUNT; d++) if (rand() < 0.1) p.set(s, d, rand(), rand() * 2 - 1);
+    for (let s = 0; s < STEPS; s++)
+      for (let d = 0; d < DRUM_COUNT; d++) if (rand() < 0.1) p.set(s, d, rand(), rand() * 2 - 1);
     patternToTensorData(p, data, k * PATTERN_TENSOR_SIZE);
   }
   return data;
@@ -68,8 +69,14 @@ async function main(job: TrainBenchJob): Promise<TrainBenchRow[]> {
     const median = times[Math.floor(times.length / 2)];
     const mean = times.reduce((a, b) => a + b, 0) / times.length;
     rows.push({
-      model: name, backend, weights: paramCount(params), batch: job.batch, steps: job.steps,
-      step_ms_median: Math.round(median), step_ms_mean: Math.round(mean), sequences_per_s: Number(((job.batch * 1000) / median).toFixed(1)),
+      model: name,
+      backend,
+      weights: paramCount(params),
+      batch: job.batch,
+      steps: job.steps,
+      step_ms_median: Math.round(median),
+      step_ms_mean: Math.round(mean),
+      sequences_per_s: Number(((job.batch * 1000) / median).toFixed(1)),
     });
     disposeParams(params);
     tf.dispose([...adam.m.values(), ...adam.v.values()]);

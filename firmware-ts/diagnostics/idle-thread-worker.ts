@@ -10,5 +10,6 @@ const problems: string[] = [];
 const priority = raiseThreadPriority({ realtime }, (m) => problems.push(m));
 const witness = witnessThisThread({ thresholdMs });
 port.on('message', (message: { type: 'take' }) => {
-  if (message.type === 'take') port.postMessage({ witnessed: witness.take(), realtime: priority.realtime, problems: problems.splice(0) });
+  if (message.type === 'take')
+    port.postMessage({ witnessed: witness.take(), realtime: priority.realtime, problems: problems.splice(0) });
 });

@@ -42,9 +42,16 @@ export class IdleThread {
     worker.on('exit', (code) => fail(new Error(`idle thread exited with code ${code}`)));
   }
 
-  static start(options: { realtime: number | false; thresholdMs: number; log?: (message: string) => void }): IdleThread {
+  static start(options: {
+    realtime: number | false;
+    thresholdMs: number;
+    log?: (message: string) => void;
+  }): IdleThread {
     const { realtime, thresholdMs } = options;
-    return new IdleThread(new Worker(WORKER_FILE, { workerData: { realtime, thresholdMs } }), options.log ?? (() => {}));
+    return new IdleThread(
+      new Worker(WORKER_FILE, { workerData: { realtime, thresholdMs } }),
+      options.log ?? (() => {}),
+    );
   }
 
   /** What it witnessed since the last take; rejects once the thread is gone. */

@@ -66,9 +66,14 @@ export interface SoakWindow {
    * null where that thread gave none (crashed, or no generation yet).
    */
   memory: {
-    mainHeapMB: number; mainHeapCommittedMB: number; mainExternalMB: number;
-    workerHeapMB: number | null; workerHeapCommittedMB: number | null; workerWasmMB: number | null;
-    timingHeapMB: number | null; timingHeapCommittedMB: number | null;
+    mainHeapMB: number;
+    mainHeapCommittedMB: number;
+    mainExternalMB: number;
+    workerHeapMB: number | null;
+    workerHeapCommittedMB: number | null;
+    workerWasmMB: number | null;
+    timingHeapMB: number | null;
+    timingHeapCommittedMB: number | null;
   };
   /** AudioContext time minus sequencer time as the audio output follows it (null without audio): how the sound card drifts. */
   audioClockOffsetMs: number | null;
@@ -157,7 +162,16 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
       return engine;
     },
     slots: await SlotStore.open(stateDir, logs.factory('slots')),
-    settings: { model: options.model ?? 'ag11', temperature: 1, switchAt: 'loop', stepVelocity: 0.8, autoplay: false, bpm, backend: null, modelsDir: options.modelsDir },
+    settings: {
+      model: options.model ?? 'ag11',
+      temperature: 1,
+      switchAt: 'loop',
+      stepVelocity: 0.8,
+      autoplay: false,
+      bpm,
+      backend: null,
+      modelsDir: options.modelsDir,
+    },
     logs: logs.factory,
   });
   const report = await box.boot();
@@ -211,7 +225,13 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
           // A crashed timing thread (counted in timingThreadRestarts) has no figures for this window.
           const figures = await midi.figures(true).catch((error: Error) => {
             log(`soak: no timing figures for this window (${error.message})`);
-            return { lateness: NO_FIGURES, stalls: { max_ms: NaN, p99_ms: NaN }, heapMB: null, heapCommittedMB: null, witness: null };
+            return {
+              lateness: NO_FIGURES,
+              stalls: { max_ms: NaN, p99_ms: NaN },
+              heapMB: null,
+              heapCommittedMB: null,
+              witness: null,
+            };
           });
           await witness?.window(figures.witness);
           const steal = stolenMs();
@@ -241,8 +261,10 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
           stealAtWindowStart = steal;
           windows.push(window);
           mainDelay.reset();
-          log(`soak: ${(t / 60).toFixed(1)} min, ${generations} generations, RSS ${window.rssMB} MB (V8 heap used/committed: main ${window.memory.mainHeapMB}/${window.memory.mainHeapCommittedMB}, generation worker ${window.memory.workerHeapMB}/${window.memory.workerHeapCommittedMB}; timing thread ${window.memory.timingHeapMB}/${window.memory.timingHeapCommittedMB}; main external ${window.memory.mainExternalMB}, wasm ${window.memory.workerWasmMB}), tensors ${lastTensors}, ` +
-            `MIDI p99 ${window.midi.p99_ms} ms max ${window.midi.max_ms} ms, timing-thread stall ${window.timingStallMaxMs} ms, main-thread stall ${window.mainStallMaxMs} ms, steal ${window.stolenMs} ms`);
+          log(
+            `soak: ${(t / 60).toFixed(1)} min, ${generations} generations, RSS ${window.rssMB} MB (V8 heap used/committed: main ${window.memory.mainHeapMB}/${window.memory.mainHeapCommittedMB}, generation worker ${window.memory.workerHeapMB}/${window.memory.workerHeapCommittedMB}; timing thread ${window.memory.timingHeapMB}/${window.memory.timingHeapCommittedMB}; main external ${window.memory.mainExternalMB}, wasm ${window.memory.workerWasmMB}), tensors ${lastTensors}, ` +
+              `MIDI p99 ${window.midi.p99_ms} ms max ${window.midi.max_ms} ms, timing-thread stall ${window.timingStallMaxMs} ms, main-thread stall ${window.mainStallMaxMs} ms, steal ${window.stolenMs} ms`,
+          );
           windowEnd += windowSeconds;
         }
         if (t >= total) {
@@ -335,12 +357,19 @@ function startWitnesses(midi: MidiThread, log: (message: string) => void) {
       judged++;
       jury.add(timing, idleWitnessed);
       gcPauses += timing.gcPauses.length;
-      for (const pause of timing.gcPauses) longestGcPauseMs = Math.max(longestGcPauseMs, round(pause.to - pause.from, 3));
+      for (const pause of timing.gcPauses)
+        longestGcPauseMs = Math.max(longestGcPauseMs, round(pause.to - pause.from, 3));
     },
     finish(): SoakStallWitness {
       return {
-        thresholdMs: WITNESS_STALL_MS, ...jury.finish(), windowsJudged: judged, windowsUnjudged: unjudged,
-        idleThreadGaps: idleGaps, idleThreadRealtime: idle.realtime, gcPauses, longestGcPauseMs,
+        thresholdMs: WITNESS_STALL_MS,
+        ...jury.finish(),
+        windowsJudged: judged,
+        windowsUnjudged: unjudged,
+        idleThreadGaps: idleGaps,
+        idleThreadRealtime: idle.realtime,
+        gcPauses,
+        longestGcPauseMs,
       };
     },
   };

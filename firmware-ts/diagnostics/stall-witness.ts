@@ -91,7 +91,11 @@ export function witnessThisThread(options: { thresholdMs: number }): { take(): W
       }
       // startTime is on this thread's performance.now() timeline.
       const from = entry.startTime + offsetMs;
-      gcPauses.push({ from, to: from + entry.duration, kind: gcKind((entry as { detail?: { kind?: number } }).detail?.kind) });
+      gcPauses.push({
+        from,
+        to: from + entry.duration,
+        kind: gcKind((entry as { detail?: { kind?: number } }).detail?.kind),
+      });
     }
   });
   observer.observe({ entryTypes: ['gc'] });
@@ -137,8 +141,22 @@ export interface StallVerdict {
  * explains. Half or more counts. A GC pause is wall time: if the machine
  * took the CPU during one, it looks long and is filed under `gc` or `both`.
  */
-export function judgeStalls(stalls: readonly Gap[], gcPauses: readonly Gap[], idleGaps: readonly Gap[], idleGcPauses: readonly Gap[] = [], keepWorst = 5): StallVerdict {
-  const verdict: StallVerdict = { stalls: 0, gc: 0, machine: 0, both: 0, unexplained: 0, longestMs: { gc: 0, machine: 0, both: 0, unexplained: 0 }, worst: [] };
+export function judgeStalls(
+  stalls: readonly Gap[],
+  gcPauses: readonly Gap[],
+  idleGaps: readonly Gap[],
+  idleGcPauses: readonly Gap[] = [],
+  keepWorst = 5,
+): StallVerdict {
+  const verdict: StallVerdict = {
+    stalls: 0,
+    gc: 0,
+    machine: 0,
+    both: 0,
+    unexplained: 0,
+    longestMs: { gc: 0, machine: 0, both: 0, unexplained: 0 },
+    worst: [],
+  };
   const heldIdle = idleGaps.filter((g) => covered(g, idleGcPauses) < lateness(g) / 2);
   for (const stall of stalls) {
     const late = lateness(stall);
@@ -160,7 +178,12 @@ export function judgeStalls(stalls: readonly Gap[], gcPauses: readonly Gap[], id
 /** Adds up verdicts (the worst kept across all). */
 export function addVerdicts(a: StallVerdict, b: StallVerdict, keepWorst = 5): StallVerdict {
   const kinds = ['gc', 'machine', 'both', 'unexplained'] as const;
-  const sum = { ...a, stalls: a.stalls + b.stalls, longestMs: { ...a.longestMs }, worst: [...a.worst, ...b.worst].sort((x, y) => y.ms - x.ms).slice(0, keepWorst) };
+  const sum = {
+    ...a,
+    stalls: a.stalls + b.stalls,
+    longestMs: { ...a.longestMs },
+    worst: [...a.worst, ...b.worst].sort((x, y) => y.ms - x.ms).slice(0, keepWorst),
+  };
   for (const kind of kinds) {
     sum[kind] = a[kind] + b[kind];
     sum.longestMs[kind] = Math.max(a.longestMs[kind], b.longestMs[kind]);

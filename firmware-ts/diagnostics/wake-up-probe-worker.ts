@@ -20,6 +20,12 @@ setTimeout(() => {
     clearInterval(tick);
     delay.disable();
     const over5 = late!.take();
-    port.postMessage({ realtime: priority.realtime, maxMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6, p50Ms: delay.percentile(50) / 1e6, over5ms: over5.gaps.length + over5.dropped });
+    port.postMessage({
+      realtime: priority.realtime,
+      maxMs: delay.max / 1e6,
+      p99Ms: delay.percentile(99) / 1e6,
+      p50Ms: delay.percentile(50) / 1e6,
+      over5ms: over5.gaps.length + over5.dropped,
+    });
   }, seconds * 1000);
 }, 1000);

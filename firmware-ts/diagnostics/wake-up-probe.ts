@@ -25,7 +25,10 @@ export interface WakeUpFloor {
  * kernel, timer slack) no code of ours can beat, so the soak's stall figure
  * is read against it.
  */
-export async function measureWakeUpFloor(seconds: number, realtime: number | false = TIMING_THREAD_PRIORITY): Promise<WakeUpFloor> {
+export async function measureWakeUpFloor(
+  seconds: number,
+  realtime: number | false = TIMING_THREAD_PRIORITY,
+): Promise<WakeUpFloor> {
   const stealBefore = stolenMs();
   const worker = new Worker(WORKER_FILE, { workerData: { seconds, realtime } });
   const result = await new Promise<Omit<WakeUpFloor, 'seconds' | 'stolenMs'>>((resolve, reject) => {

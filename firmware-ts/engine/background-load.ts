@@ -7,7 +7,9 @@ import { STEPS } from '../pattern/pattern.js';
  * Back-to-back generations in a worker thread: the load the timing benchmarks
  * measure MIDI sends under (as when a performer hammers GENERATE).
  */
-export async function startBackgroundGeneration(opts: { model?: string } = {}): Promise<{ stop(): Promise<void>; generations(): number }> {
+export async function startBackgroundGeneration(
+  opts: { model?: string } = {},
+): Promise<{ stop(): Promise<void>; generations(): number }> {
   const engine = new GenerationEngine({ modelDir: path.join(MODELS_DIR, opts.model ?? 'ag11') });
   await engine.start();
   let count = 0;

@@ -73,9 +73,17 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
   #failed: Error | null = null;
   readonly #supervisor: RestartSupervisor;
 
-  constructor(private readonly config: WorkerConfig, private readonly workerFile = WORKER_FILE, options: { clock?: Clock } = {}) {
+  constructor(
+    private readonly config: WorkerConfig,
+    private readonly workerFile = WORKER_FILE,
+    options: { clock?: Clock } = {},
+  ) {
     super();
-    this.#supervisor = new RestartSupervisor({ clock: options.clock ?? new SystemClock(), backoff: { steps: RESTART_DELAYS }, giveUpAfter: MAX_RESTARTS_IN_A_ROW });
+    this.#supervisor = new RestartSupervisor({
+      clock: options.clock ?? new SystemClock(),
+      backoff: { steps: RESTART_DELAYS },
+      giveUpAfter: MAX_RESTARTS_IN_A_ROW,
+    });
   }
 
   /** Starts the worker and resolves once the model is loaded (rejects with the load error). */
@@ -173,7 +181,13 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
     if (msg.type === 'result') {
       // Only a generation proves the worker sound: one that loads and then crashes on every request must still back off.
       this.#supervisor.healthy();
-      job.resolve({ pattern: new Pattern(msg.pattern.hits, msg.pattern.velocities, msg.pattern.offsets), reconstructions: msg.reconstructions, ms: msg.ms, tensors: msg.tensors, memory: msg.memory });
+      job.resolve({
+        pattern: new Pattern(msg.pattern.hits, msg.pattern.velocities, msg.pattern.offsets),
+        reconstructions: msg.reconstructions,
+        ms: msg.ms,
+        tensors: msg.tensors,
+        memory: msg.memory,
+      });
     } else {
       job.reject(new Error(`generation failed: ${msg.error}`));
     }
@@ -207,7 +221,10 @@ export class GenerationEngine extends EventEmitter<EngineEvents> {
       this.#giveUp(new Error(`the worker crashed ${answer.crashes} times in a row (last: ${err.message})`));
       return;
     }
-    this.emit('log', `groovebox:engine worker crashed (${err.message}); restarting${answer.delay > 0 ? ` in ${answer.delay} s` : ''}`);
+    this.emit(
+      'log',
+      `groovebox:engine worker crashed (${err.message}); restarting${answer.delay > 0 ? ` in ${answer.delay} s` : ''}`,
+    );
   }
 
   #giveUp(error: Error): void {

@@ -41,7 +41,15 @@ async function main(): Promise<void> {
     try {
       const out = model.generate(msg.gestures, msg.options);
       const { hits, velocities, offsets } = out.pattern;
-      send({ type: 'result', id: msg.id, pattern: { hits, velocities, offsets }, reconstructions: out.reconstructions, ms: performance.now() - start, tensors: tf.memory().numTensors, memory: workerMemory() });
+      send({
+        type: 'result',
+        id: msg.id,
+        pattern: { hits, velocities, offsets },
+        reconstructions: out.reconstructions,
+        ms: performance.now() - start,
+        tensors: tf.memory().numTensors,
+        memory: workerMemory(),
+      });
     } catch (err) {
       send({ type: 'failed', id: msg.id, error: (err as Error).message });
     }
@@ -56,7 +64,11 @@ const MB = 2 ** 20;
 function workerMemory() {
   const wasm = wasmHeapBytes();
   const heap = getHeapStatistics();
-  return { heapMB: heap.used_heap_size / MB, heapCommittedMB: heap.total_heap_size / MB, wasmMB: wasm === null ? null : wasm / MB };
+  return {
+    heapMB: heap.used_heap_size / MB,
+    heapCommittedMB: heap.total_heap_size / MB,
+    wasmMB: wasm === null ? null : wasm / MB,
+  };
 }
 
 void main();

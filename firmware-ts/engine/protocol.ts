@@ -3,8 +3,7 @@ import type { Gestures } from '../pattern/gesture-layout.js';
 
 /** Messages between the main thread and the generation worker (structured-clone safe: typed arrays, no classes). */
 export type ToWorker =
-  | { type: 'generate'; id: number; gestures: Gestures; options: GenerateOptions }
-  | { type: 'stop' };
+  { type: 'generate'; id: number; gestures: Gestures; options: GenerateOptions } | { type: 'stop' };
 
 export interface PatternArrays {
   hits: Float32Array;
@@ -15,7 +14,15 @@ export interface PatternArrays {
 export type FromWorker =
   | { type: 'ready'; model: string; backend: string; loadMs: number }
   | { type: 'loadFailed'; error: string }
-  | { type: 'result'; id: number; pattern: PatternArrays; reconstructions: Reconstructions; ms: number; tensors: number; memory: WorkerMemory }
+  | {
+      type: 'result';
+      id: number;
+      pattern: PatternArrays;
+      reconstructions: Reconstructions;
+      ms: number;
+      tensors: number;
+      memory: WorkerMemory;
+    }
   | { type: 'failed'; id: number; error: string };
 
 export interface WorkerConfig {

@@ -23,7 +23,7 @@ export class SpareTimeCollector {
   constructor(options: { interval: Seconds; now: () => Seconds; collect?: (() => void) | null }) {
     this.#interval = options.interval;
     this.#now = options.now;
-    this.#collect = options.collect === undefined ? (globalThis as { gc?: () => void }).gc ?? null : options.collect;
+    this.#collect = options.collect === undefined ? ((globalThis as { gc?: () => void }).gc ?? null) : options.collect;
     this.#last = this.#now();
   }
 

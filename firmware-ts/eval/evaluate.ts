@@ -11,9 +11,28 @@ import { PATTERN_TENSOR_SIZE } from '../pattern/tensor-layout.js';
 import { evaluateLoss } from '../train/trainer.js';
 import * as ex from './experiments.js';
 import { meanStd, wasserstein1, type MeanStd, type PRF } from './metrics.js';
-import { accentFollowing, accentOnTheE, distribution, drumify, MIDI, performanceError, windowsBetter, type AccentFollowing, type Distribution, type Drumify, type PerformanceError } from './measures.js';
+import {
+  accentFollowing,
+  accentOnTheE,
+  distribution,
+  drumify,
+  MIDI,
+  performanceError,
+  windowsBetter,
+  type AccentFollowing,
+  type Distribution,
+  type Drumify,
+  type PerformanceError,
+} from './measures.js';
 import { nearestPlayer } from './nearest.js';
-import { fitTrain, jitterPlayer, quantizedPlayer, templatePlayer, type SplitData, type TrainFit } from './non-neural.js';
+import {
+  fitTrain,
+  jitterPlayer,
+  quantizedPlayer,
+  templatePlayer,
+  type SplitData,
+  type TrainFit,
+} from './non-neural.js';
 import { loadModelPlayer, type Player } from './player.js';
 import { evalWindows, hitValues, type EvalWindow, type HitValues } from './windows.js';
 
@@ -80,7 +99,10 @@ export interface PlayerResults {
   diversity: ex.DiversityResult;
   scoreFidelity: PRF;
   scoreF1: number;
-  realism: { humanize: ex.Realism; free?: ex.Realism & { hits: 'threshold' | 'sample'; validationHitsPerWindow: Record<string, number> } };
+  realism: {
+    humanize: ex.Realism;
+    free?: ex.Realism & { hits: 'threshold' | 'sample'; validationHitsPerWindow: Record<string, number> };
+  };
   losses?: { validation: Record<string, number>; test: Record<string, number> };
   swing?: Record<string, ex.SwingResult>;
   grooveControl?: ex.GrooveControl;
@@ -145,9 +167,9 @@ export interface EvaluationResults {
 /** The validation choices, stated once so results.json and results.md say the same. */
 const CHOICES = [
   'Auxiliary decoders: the hit-probability threshold (0.2..0.8) that gives the best F1 on the validation windows.',
-  'Free sampling: thresholded vs sampled hits, whichever gives the validation windows\' real hits per window more closely.',
+  "Free sampling: thresholded vs sampled hits, whichever gives the validation windows' real hits per window more closely.",
   'Swing Grooves: velocity = mean tapped (Groove) velocity of the validation windows.',
-  'Everything else uses the generator\'s defaults, fixed before looking at any split: hits thresholded at 0.5, prior temperature 1, given factors at their posterior mean (the baseline samples its posterior, as Table 1 prescribes).',
+  "Everything else uses the generator's defaults, fixed before looking at any split: hits thresholded at 0.5, prior temperature 1, given factors at their posterior mean (the baseline samples its posterior, as Table 1 prescribes).",
   'Non-neural players: fitted on the train split only (docs/evaluation.md says how each works).',
 ];
 
@@ -161,7 +183,9 @@ export async function runEvaluation(opts: EvaluateOptions): Promise<EvaluationRe
   const cpuStart = process.cpuUsage();
   // loadCache hashes info.csv first and would fail with a bare ENOENT.
   if (!fs.existsSync(path.join(opts.dataDir, 'info.csv'))) {
-    throw new DatasetError(`${path.join(opts.dataDir, 'info.csv')}: no Groove MIDI Dataset there (set --data DIR or GROOVEBOX_DATA)`);
+    throw new DatasetError(
+      `${path.join(opts.dataDir, 'info.csv')}: no Groove MIDI Dataset there (set --data DIR or GROOVEBOX_DATA)`,
+    );
   }
   const cache = loadCache(opts.dataDir, opts.log);
   const ctx: ex.ExperimentContext = {
@@ -171,15 +195,27 @@ export async function runEvaluation(opts: EvaluateOptions): Promise<EvaluationRe
     seed: opts.seed,
     batchSize: opts.batchSize,
   };
-  opts.log(`groovebox:eval ${ctx.test.length} test windows, ${ctx.validation.length} validation windows for choices, seed ${opts.seed}`);
+  opts.log(
+    `groovebox:eval ${ctx.test.length} test windows, ${ctx.validation.length} validation windows for choices, seed ${opts.seed}`,
+  );
   const realTest = hitValues(ctx.test.map((w) => w.pattern));
   const train = trainWindows(cache, opts.trainLimit);
   const fit = fitTrain(train);
   const reference = makeReference(cache, ctx, realTest, fit, opts.limit);
   const results: EvaluationResults = {
     meta: {
-      seed: opts.seed, limit: opts.limit ?? null, testWindows: ctx.test.length, validationWindows: ctx.validation.length, trainWindows: train.count,
-      datasetHash: cache.hash, modelsDir: opts.modelsDir, batchSize: opts.batchSize, seconds: 0, cpuSeconds: 0, skipped: {}, choices: CHOICES,
+      seed: opts.seed,
+      limit: opts.limit ?? null,
+      testWindows: ctx.test.length,
+      validationWindows: ctx.validation.length,
+      trainWindows: train.count,
+      datasetHash: cache.hash,
+      modelsDir: opts.modelsDir,
+      batchSize: opts.batchSize,
+      seconds: 0,
+      cpuSeconds: 0,
+      skipped: {},
+      choices: CHOICES,
     },
     reference,
     players: {},
@@ -227,16 +263,36 @@ function trainWindows(cache: DatasetCache, limit: number | undefined): SplitData
   if (limit === undefined || limit >= all.count) return all;
   const windows = evalWindows(cache, 'train', limit);
   const data = new Float32Array(windows.length * PATTERN_TENSOR_SIZE);
-  windows.forEach((w, k) => data.set(all.data.subarray(w.index * PATTERN_TENSOR_SIZE, (w.index + 1) * PATTERN_TENSOR_SIZE), k * PATTERN_TENSOR_SIZE));
+  windows.forEach((w, k) =>
+    data.set(
+      all.data.subarray(w.index * PATTERN_TENSOR_SIZE, (w.index + 1) * PATTERN_TENSOR_SIZE),
+      k * PATTERN_TENSOR_SIZE,
+    ),
+  );
   return { count: windows.length, data };
 }
 
-const summary = (e: PerformanceError): ErrorSummary => ({ offsetMAE: e.offsetMAE, velocityMAE: e.velocityMAE, hitRecall: e.realHits ? e.matched / e.realHits : NaN });
+const summary = (e: PerformanceError): ErrorSummary => ({
+  offsetMAE: e.offsetMAE,
+  velocityMAE: e.velocityMAE,
+  hitRecall: e.realHits ? e.matched / e.realHits : NaN,
+});
 
-function evaluatePlayer(player: Player, ctx: ex.ExperimentContext, cache: DatasetCache, realTest: HitValues, reference: Reference, opts: EvaluateOptions, perWindow: Map<string, number[]>): PlayerResults {
+function evaluatePlayer(
+  player: Player,
+  ctx: ex.ExperimentContext,
+  cache: DatasetCache,
+  realTest: HitValues,
+  reference: Reference,
+  opts: EvaluateOptions,
+  perWindow: Map<string, number[]>,
+): PlayerResults {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const step = (what: string) => opts.log(`groovebox:eval ${player.name}: ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s, CPU ${cpuSecondsSince(cpu0)} s)`);
+  const step = (what: string) =>
+    opts.log(
+      `groovebox:eval ${player.name}: ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s, CPU ${cpuSecondsSince(cpu0)} s)`,
+    );
   const notes: Record<string, string> = {};
   const real = ctx.test.map((w) => w.pattern);
   const runs = ex.humanize(player, ctx);
@@ -252,7 +308,12 @@ function evaluatePlayer(player: Player, ctx: ex.ExperimentContext, cache: Datase
     realism: { humanize: ex.realism(realTest, runs.flat(), runs.flat().length) },
     measures: {
       humanize: {
-        unforced: summary(performanceError(runs.flatMap(() => real), runs.flat())),
+        unforced: summary(
+          performanceError(
+            runs.flatMap(() => real),
+            runs.flat(),
+          ),
+        ),
         forced: summary(performanceError(real, forced)),
         distribution: distribution(real, runs.flat()),
       },
@@ -265,7 +326,11 @@ function evaluatePlayer(player: Player, ctx: ex.ExperimentContext, cache: Datase
   if (player.kind === 'model') {
     const choice = ex.chooseFreeHits(player, ctx);
     const free = ex.freeSample(player, ctx.test.length, ctx.seed, ctx.batchSize, choice.hits);
-    out.realism.free = { ...ex.realism(realTest, free, free.length), hits: choice.hits, validationHitsPerWindow: { ...choice.perWindow, real: choice.real } };
+    out.realism.free = {
+      ...ex.realism(realTest, free, free.length),
+      hits: choice.hits,
+      validationHitsPerWindow: { ...choice.perWindow, real: choice.real },
+    };
     step(`free sampling with ${choice.hits} hits`);
   } else {
     notes.free = 'nothing given: a non-neural player has nothing to play';
@@ -274,20 +339,27 @@ function evaluatePlayer(player: Player, ctx: ex.ExperimentContext, cache: Datase
     out.losses = losses(player.grooveModel, cache, opts.limit, opts.seed);
     step('losses');
   } else {
-    notes.losses = 'teacher-forced losses need a GrooveModel\'s weights';
+    notes.losses = "teacher-forced losses need a GrooveModel's weights";
   }
   const tableOnly = player.kind === 'model' && TABLE1_ONLY.includes(player.name);
   if (!player.reads.groove || tableOnly) {
-    notes.groove = tableOnly ? 'a Table 1 model: the groove experiments run for ag2, ag11, the box\'s models and the non-neural players' : 'the model takes no Groove';
+    notes.groove = tableOnly
+      ? "a Table 1 model: the groove experiments run for ag2, ag11, the box's models and the non-neural players"
+      : 'the model takes no Groove';
   } else {
     out.swing = ex.swing(player, ctx, reference.swingVelocity);
-    out.measures.swing = Object.fromEntries(Object.entries(out.swing).map(([k, v]) => [k, { target: v.target, offBeatMean: v.mean, absError: v.absError }]));
+    out.measures.swing = Object.fromEntries(
+      Object.entries(out.swing).map(([k, v]) => [k, { target: v.target, offBeatMean: v.mean, absError: v.absError }]),
+    );
     step('swing (Table 2 with rushed and straight)');
     const own = ex.ownScoreAndGroove(player, ctx);
     const ownForced = ex.ownScoreAndGroove(player, ctx, true);
     const ownError = performanceError(real, own);
     perWindow.set(player.name, ownError.perWindowOffsetMAE);
-    out.measures.ownScoreAndGroove = { unforced: summary(ownError), forced: summary(performanceError(real, ownForced)) };
+    out.measures.ownScoreAndGroove = {
+      unforced: summary(ownError),
+      forced: summary(performanceError(real, ownForced)),
+    };
     out.grooveControl = ex.grooveControl(ctx, own, runs[0]);
     const grooves = ctx.test.map((w) => groove(w.pattern));
     out.measures.drumify = drumify(real, grooves, ex.drumifyOwnGroove(player, ctx));
@@ -296,7 +368,10 @@ function evaluatePlayer(player: Player, ctx: ex.ExperimentContext, cache: Datase
   if (!player.reads.accent || tableOnly) {
     notes.accent = tableOnly ? notes.groove : 'the model takes no Accent';
   } else {
-    out.measures.accent = accentFollowing(ex.accentOnE(player, ctx, accentOnTheE()), ctx.test.map(() => accentOnTheE()));
+    out.measures.accent = accentFollowing(
+      ex.accentOnE(player, ctx, accentOnTheE()),
+      ctx.test.map(() => accentOnTheE()),
+    );
     if (player.kind === 'model') out.accentControl = ex.accentControl(player, ctx, runs[0]);
     step('accents');
   }
@@ -318,47 +393,94 @@ function evaluatePlayer(player: Player, ctx: ex.ExperimentContext, cache: Datase
 export const LOSS_WINDOWS = 512;
 
 /** Teacher-forced reconstruction losses (the training objective's parts): up to 512 windows of each split, spread over it. */
-function losses(model: GrooveModel, cache: DatasetCache, limit: number | undefined, seed: number): PlayerResults['losses'] {
+function losses(
+  model: GrooveModel,
+  cache: DatasetCache,
+  limit: number | undefined,
+  seed: number,
+): PlayerResults['losses'] {
   const split = (name: 'validation' | 'test') => {
     const windows = evalWindows(cache, name, Math.min(limit ?? Infinity, LOSS_WINDOWS));
     const patterns = new Float32Array(windows.length * PATTERN_TENSOR_SIZE);
-    windows.forEach((w, k) => patterns.set(cache.splits[name].data.subarray(w.index * PATTERN_TENSOR_SIZE, (w.index + 1) * PATTERN_TENSOR_SIZE), k * PATTERN_TENSOR_SIZE));
+    windows.forEach((w, k) =>
+      patterns.set(
+        cache.splits[name].data.subarray(w.index * PATTERN_TENSOR_SIZE, (w.index + 1) * PATTERN_TENSOR_SIZE),
+        k * PATTERN_TENSOR_SIZE,
+      ),
+    );
     // evaluateLoss only reads the weights; the cast drops ReadonlyMap's compile-time guard, nothing else.
-    const parts = evaluateLoss(model.params as Params, model.config, { patterns, gestures: gestureArrays(patterns), count: windows.length }, seed);
+    const parts = evaluateLoss(
+      model.params as Params,
+      model.config,
+      { patterns, gestures: gestureArrays(patterns), count: windows.length },
+      seed,
+    );
     return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, Number(v.toFixed(4))]));
   };
   return { validation: split('validation'), test: split('test') };
 }
 
-function makeReference(cache: DatasetCache, ctx: ex.ExperimentContext, realTest: HitValues, fit: TrainFit, limit: number | undefined): Reference {
+function makeReference(
+  cache: DatasetCache,
+  ctx: ex.ExperimentContext,
+  realTest: HitValues,
+  fit: TrainFit,
+  limit: number | undefined,
+): Reference {
   const validationPatterns = evalWindows(cache, 'validation', limit).map((w) => w.pattern);
   const realValidation = hitValues(validationPatterns);
   const testPatterns = ctx.test.map((w) => w.pattern);
   const realVsReal = distribution(testPatterns, validationPatterns);
   const weightedW1 = (a: number[][], b: number[][]) => {
-    let sum = 0, weight = 0;
-    b.forEach((real, d) => { if (real.length && a[d].length) { sum += wasserstein1(a[d], real) * real.length; weight += real.length; } });
+    let sum = 0,
+      weight = 0;
+    b.forEach((real, d) => {
+      if (real.length && a[d].length) {
+        sum += wasserstein1(a[d], real) * real.length;
+        weight += real.length;
+      }
+    });
     return weight ? sum / weight : NaN;
   };
-  let grooveVelocity = 0, taps = 0;
+  let grooveVelocity = 0,
+    taps = 0;
   for (const w of ctx.validation) {
     const g = groove(w.pattern);
-    for (let s = 0; s < STEPS; s++) if (g.hits[s] > 0.5) { grooveVelocity += g.velocities[s]; taps++; }
+    for (let s = 0; s < STEPS; s++)
+      if (g.hits[s] > 0.5) {
+        grooveVelocity += g.velocities[s];
+        taps++;
+      }
   }
-  if (taps === 0) throw new Error('evaluate: the validation windows hold no hits, so the swing Grooves have no velocity to use');
+  if (taps === 0)
+    throw new Error('evaluate: the validation windows hold no hits, so the swing Grooves have no velocity to use');
   return {
     testHitsPerWindow: realTest.hits / ctx.test.length,
     validationHitsPerWindow: hitValues(ctx.validation.map((w) => w.pattern)).hits / ctx.validation.length,
     offsetStd: meanStd(realTest.offsets.flat()).std,
     offsetStdPerDrum: realTest.offsets.map((o) => meanStd(o).std),
     velocityStdPerDrum: realTest.velocities.map((v) => meanStd(v).std),
-    floor: { offsetsW1Mean: weightedW1(realValidation.offsets, realTest.offsets), velocitiesW1Mean: weightedW1(realValidation.velocities, realTest.velocities) },
-    quantizedOffsetsW1Mean: weightedW1(realTest.offsets.map((o) => o.map(() => 0)), realTest.offsets),
+    floor: {
+      offsetsW1Mean: weightedW1(realValidation.offsets, realTest.offsets),
+      velocitiesW1Mean: weightedW1(realValidation.velocities, realTest.velocities),
+    },
+    quantizedOffsetsW1Mean: weightedW1(
+      realTest.offsets.map((o) => o.map(() => 0)),
+      realTest.offsets,
+    ),
     realOffBeat: meanStd(ex.offBeatOffsets(ctx.test.map((w: EvalWindow) => w.pattern))),
-    realOnBeat: meanStd(ex.offBeatOffsets(ctx.test.map((w: EvalWindow) => w.pattern), 0)),
+    realOnBeat: meanStd(
+      ex.offBeatOffsets(
+        ctx.test.map((w: EvalWindow) => w.pattern),
+        0,
+      ),
+    ),
     swingVelocity: grooveVelocity / taps,
     realVsReal: { offsetsW1: realVsReal.offsetsW1, velocitiesW1: realVsReal.velocitiesW1 },
-    realAccent: accentFollowing(testPatterns, testPatterns.map((p) => accent(p))),
+    realAccent: accentFollowing(
+      testPatterns,
+      testPatterns.map((p) => accent(p)),
+    ),
     realHitsPerWindowPerDrum: realTest.offsets.map((o) => o.length / ctx.test.length),
     quantizedVelocity: fit.meanVelocity * MIDI,
   };

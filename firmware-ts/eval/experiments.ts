@@ -4,7 +4,20 @@ import type { Player } from './player.js';
 import { DRUM_COUNT, DRUMS } from '../pattern/drums.js';
 import { accent, drumScores, emptyGroove, groove, type Groove } from '../pattern/gestures.js';
 import { Pattern, STEPS } from '../pattern/pattern.js';
-import { countHits, emptyCounts, histogram, meanCI95, meanStd, prf, wasserstein1, windowDiversity, type HitCounts, type MeanCI, type MeanStd, type PRF } from './metrics.js';
+import {
+  countHits,
+  emptyCounts,
+  histogram,
+  meanCI95,
+  meanStd,
+  prf,
+  wasserstein1,
+  windowDiversity,
+  type HitCounts,
+  type MeanCI,
+  type MeanStd,
+  type PRF,
+} from './metrics.js';
 import { generateAll, hitValues, mixSeed, tagSeed, type EvalWindow, type HitValues } from './windows.js';
 
 /** What every experiment needs: the windows, a seed and the batch size. */
@@ -23,7 +36,9 @@ export const SWING_TARGETS = [0.05, 0.2, 0.4] as const;
 export const SWING_EXTRA_TARGETS = [-0.2, 0] as const;
 export const ALL_SWING_TARGETS = [...SWING_TARGETS, ...SWING_EXTRA_TARGETS] as const;
 export const SWING_BINS = { lo: -1, hi: 1, bins: 40 };
-const KICK = 0, SNARE = 1, CRASH = DRUMS.indexOf('crash');
+const KICK = 0,
+  SNARE = 1,
+  CRASH = DRUMS.indexOf('crash');
 
 const hasFactor = (c: ModelConfig, input: string) => c.factors.some((f) => f.input === input);
 
@@ -46,7 +61,10 @@ export function humanize(model: Player, ctx: ExperimentContext): Pattern[][] {
   const requests = ctx.test.map((w) => scoreGestures(model, w));
   const posterior = model.kind === 'model' && model.name === 'baseline' ? 'sample' : 'mean';
   return Array.from({ length: HUMANIZE_RUNS }, (_, run) =>
-    generateAll(model, requests, mixSeed(ctx.seed, tagSeed('humanize'), run), ctx.batchSize, { posterior }).map((g) => g.pattern));
+    generateAll(model, requests, mixSeed(ctx.seed, tagSeed('humanize'), run), ctx.batchSize, { posterior }).map(
+      (g) => g.pattern,
+    ),
+  );
 }
 
 export interface DiversityResult extends MeanCI {
@@ -57,12 +75,25 @@ export interface DiversityResult extends MeanCI {
 }
 
 export function diversity(ctx: ExperimentContext, runs: Pattern[][]): DiversityResult {
-  const perWindow: number[] = [], zeroFilled: number[] = [];
-  let used = 0, cells = 0;
+  const perWindow: number[] = [],
+    zeroFilled: number[] = [];
+  let used = 0,
+    cells = 0;
   ctx.test.forEach((w, k) => {
     const hits = runs.map((r) => r[k].hits);
-    const d = windowDiversity(w.score, hits, runs.map((r) => r[k].offsets));
-    zeroFilled.push(windowDiversity(w.score, hits, runs.map((r) => r[k].offsets), 'zero'));
+    const d = windowDiversity(
+      w.score,
+      hits,
+      runs.map((r) => r[k].offsets),
+    );
+    zeroFilled.push(
+      windowDiversity(
+        w.score,
+        hits,
+        runs.map((r) => r[k].offsets),
+        'zero',
+      ),
+    );
     for (let i = 0; i < w.score.length; i++) {
       if (w.score[i] <= 0.5) continue;
       cells++;
@@ -70,7 +101,11 @@ export function diversity(ctx: ExperimentContext, runs: Pattern[][]): DiversityR
     }
     if (!Number.isNaN(d)) perWindow.push(d);
   });
-  return { ...meanCI95(perWindow), cellsUsed: cells ? used / cells : NaN, zeroFilled: meanCI95(zeroFilled.filter((x) => !Number.isNaN(x))) };
+  return {
+    ...meanCI95(perWindow),
+    cellsUsed: cells ? used / cells : NaN,
+    zeroFilled: meanCI95(zeroFilled.filter((x) => !Number.isNaN(x))),
+  };
 }
 
 /** Generated hits against the given score, over all runs (micro average). */
@@ -95,16 +130,24 @@ export interface Realism {
 
 export function realism(real: HitValues, generated: readonly Pattern[], windows: number): Realism {
   const gen = hitValues(generated);
-  const w1 = (key: 'offsets' | 'velocities') => real[key].map((r, d) => (r.length && gen[key][d].length ? wasserstein1(gen[key][d], r) : null));
+  const w1 = (key: 'offsets' | 'velocities') =>
+    real[key].map((r, d) => (r.length && gen[key][d].length ? wasserstein1(gen[key][d], r) : null));
   const weighted = (per: (number | null)[]) => {
-    let sum = 0, weight = 0;
-    per.forEach((v, d) => { if (v !== null) { sum += v * real.offsets[d].length; weight += real.offsets[d].length; } });
+    let sum = 0,
+      weight = 0;
+    per.forEach((v, d) => {
+      if (v !== null) {
+        sum += v * real.offsets[d].length;
+        weight += real.offsets[d].length;
+      }
+    });
     return weight ? sum / weight : NaN;
   };
   const offsetsW1 = w1('offsets');
   const velocitiesW1 = w1('velocities');
   return {
-    offsetsW1, velocitiesW1,
+    offsetsW1,
+    velocitiesW1,
     offsetsW1Mean: weighted(offsetsW1),
     velocitiesW1Mean: weighted(velocitiesW1),
     hitsPerWindow: gen.hits / windows,
@@ -113,7 +156,13 @@ export function realism(real: HitValues, generated: readonly Pattern[], windows:
 }
 
 /** Nothing given: every latent drawn from the prior. */
-export function freeSample(model: Player, count: number, seed: number, batchSize: number, hits: 'threshold' | 'sample'): Pattern[] {
+export function freeSample(
+  model: Player,
+  count: number,
+  seed: number,
+  batchSize: number,
+  hits: 'threshold' | 'sample',
+): Pattern[] {
   const requests: Gestures[] = Array.from({ length: count }, () => ({}));
   return generateAll(model, requests, mixSeed(seed, tagSeed('free')), batchSize, { hits }).map((g) => g.pattern);
 }
@@ -123,11 +172,20 @@ export function freeSample(model: Player, count: number, seed: number, batchSize
  * the decoder's hit probabilities or sampling them, whichever gives a number
  * of hits per window closer to the real validation windows'.
  */
-export function chooseFreeHits(model: Player, ctx: ExperimentContext): { hits: 'threshold' | 'sample'; perWindow: Record<string, number>; real: number } {
+export function chooseFreeHits(
+  model: Player,
+  ctx: ExperimentContext,
+): { hits: 'threshold' | 'sample'; perWindow: Record<string, number>; real: number } {
   const real = hitValues(ctx.validation.map((w) => w.pattern)).hits / ctx.validation.length;
   const perWindow: Record<string, number> = {};
   for (const mode of ['threshold', 'sample'] as const) {
-    const patterns = freeSample(model, ctx.validation.length, mixSeed(ctx.seed, tagSeed('validation')), ctx.batchSize, mode);
+    const patterns = freeSample(
+      model,
+      ctx.validation.length,
+      mixSeed(ctx.seed, tagSeed('validation')),
+      ctx.batchSize,
+      mode,
+    );
     perWindow[mode] = hitValues(patterns).hits / patterns.length;
   }
   const hits = Math.abs(perWindow.sample - real) < Math.abs(perWindow.threshold - real) ? 'sample' : 'threshold';
@@ -151,7 +209,8 @@ export function swingGroove(t: number, velocity: number): Groove {
 export function offBeatOffsets(patterns: readonly Pattern[], from = 1): number[] {
   const out: number[] = [];
   for (const p of patterns) {
-    for (let s = from; s < STEPS; s += 2) for (let d = 0; d < DRUM_COUNT; d++) if (p.hit(s, d)) out.push(p.offset(s, d));
+    for (let s = from; s < STEPS; s += 2)
+      for (let d = 0; d < DRUM_COUNT; d++) if (p.hit(s, d)) out.push(p.offset(s, d));
   }
   return out;
 }
@@ -173,11 +232,19 @@ export function swing(model: Player, ctx: ExperimentContext, velocity: number): 
   for (const t of ALL_SWING_TARGETS) {
     const g = swingGroove(t, velocity);
     const requests = ctx.test.map((w) => ({ ...scoreGestures(model, w), groove: g }));
-    const patterns = generateAll(model, requests, mixSeed(ctx.seed, tagSeed('swing'), Math.round(t * 1000)), ctx.batchSize).map((x) => x.pattern);
+    const patterns = generateAll(
+      model,
+      requests,
+      mixSeed(ctx.seed, tagSeed('swing'), Math.round(t * 1000)),
+      ctx.batchSize,
+    ).map((x) => x.pattern);
     const offsets = offBeatOffsets(patterns);
     const stats = meanStd(offsets);
     out[String(t)] = {
-      ...stats, target: t, absError: Math.abs(stats.mean - t), onBeatMean: meanStd(offBeatOffsets(patterns, 0)).mean,
+      ...stats,
+      target: t,
+      absError: Math.abs(stats.mean - t),
+      onBeatMean: meanStd(offBeatOffsets(patterns, 0)).mean,
       histogram: histogram(offsets, SWING_BINS.lo, SWING_BINS.hi, SWING_BINS.bins),
     };
   }
@@ -192,17 +259,23 @@ export function grooveDeviation(patterns: readonly Pattern[], grooves: readonly 
   patterns.forEach((p, k) => {
     for (let s = 0; s < STEPS; s++) {
       if (grooves[k].hits[s] <= 0.5) continue;
-      for (let d = 0; d < DRUM_COUNT; d++) if (p.hit(s, d)) values.push(Math.abs(p.offset(s, d) - grooves[k].offsets[s]));
+      for (let d = 0; d < DRUM_COUNT; d++)
+        if (p.hit(s, d)) values.push(Math.abs(p.offset(s, d) - grooves[k].offsets[s]));
     }
   });
   return meanStd(values).mean;
 }
 
 /** Mean velocity of hits on accented and on unaccented steps. */
-export function accentVelocities(patterns: readonly Pattern[], accents: readonly Float32Array[]): { accented: number; unaccented: number } {
-  const on: number[] = [], off: number[] = [];
+export function accentVelocities(
+  patterns: readonly Pattern[],
+  accents: readonly Float32Array[],
+): { accented: number; unaccented: number } {
+  const on: number[] = [],
+    off: number[] = [];
   patterns.forEach((p, k) => {
-    for (let s = 0; s < STEPS; s++) for (let d = 0; d < DRUM_COUNT; d++) if (p.hit(s, d)) (accents[k][s] > 0.5 ? on : off).push(p.velocity(s, d));
+    for (let s = 0; s < STEPS; s++)
+      for (let d = 0; d < DRUM_COUNT; d++) if (p.hit(s, d)) (accents[k][s] > 0.5 ? on : off).push(p.velocity(s, d));
   });
   return { accented: meanStd(on).mean, unaccented: meanStd(off).mean };
 }
@@ -219,13 +292,17 @@ export interface GrooveControl {
 /** Each test window's own Score and own Groove given (the groove the window was played with), optionally forced. */
 export function ownScoreAndGroove(model: Player, ctx: ExperimentContext, keepGiven = false): Pattern[] {
   const requests = ctx.test.map((w) => ({ ...scoreGestures(model, w), groove: groove(w.pattern) }));
-  return generateAll(model, requests, mixSeed(ctx.seed, tagSeed('groove')), ctx.batchSize, { keepGiven }).map((g) => g.pattern);
+  return generateAll(model, requests, mixSeed(ctx.seed, tagSeed('groove')), ctx.batchSize, { keepGiven }).map(
+    (g) => g.pattern,
+  );
 }
 
 /** The Score alone, once, with the given hits forced (keepGiven: how the box plays a score). */
 export function humanizeForced(model: Player, ctx: ExperimentContext): Pattern[] {
   const requests = ctx.test.map((w) => scoreGestures(model, w));
-  return generateAll(model, requests, mixSeed(ctx.seed, tagSeed('humanize'), 0), ctx.batchSize, { keepGiven: true }).map((g) => g.pattern);
+  return generateAll(model, requests, mixSeed(ctx.seed, tagSeed('humanize'), 0), ctx.batchSize, {
+    keepGiven: true,
+  }).map((g) => g.pattern);
 }
 
 /** Each window's Score with an Accent on the "e" of every beat. */
@@ -243,7 +320,14 @@ export function drumifyOwnGroove(model: Player, ctx: ExperimentContext): Pattern
 /** `out`: the outputs of ownScoreAndGroove (unforced). */
 export function grooveControl(ctx: ExperimentContext, out: Pattern[], humanized: Pattern[]): GrooveControl {
   const grooves = ctx.test.map((w) => groove(w.pattern));
-  return { given: grooveDeviation(out, grooves), notGiven: grooveDeviation(humanized, grooves), real: grooveDeviation(ctx.test.map((w) => w.pattern), grooves) };
+  return {
+    given: grooveDeviation(out, grooves),
+    notGiven: grooveDeviation(humanized, grooves),
+    real: grooveDeviation(
+      ctx.test.map((w) => w.pattern),
+      grooves,
+    ),
+  };
 }
 
 export interface AccentControl {
@@ -256,11 +340,22 @@ export function accentControl(model: Player, ctx: ExperimentContext, humanized: 
   const accents = ctx.test.map((w) => accent(w.pattern));
   const requests = ctx.test.map((w, k) => ({ ...scoreGestures(model, w), accent: accents[k] }));
   const out = generateAll(model, requests, mixSeed(ctx.seed, tagSeed('accent')), ctx.batchSize).map((g) => g.pattern);
-  return { given: accentVelocities(out, accents), notGiven: accentVelocities(humanized, accents), real: accentVelocities(ctx.test.map((w) => w.pattern), accents) };
+  return {
+    given: accentVelocities(out, accents),
+    notGiven: accentVelocities(humanized, accents),
+    real: accentVelocities(
+      ctx.test.map((w) => w.pattern),
+      accents,
+    ),
+  };
 }
 
 /** Hit F1 of each drum against its given row, over all runs. */
-export function perDrumF1(ctx: ExperimentContext, runs: Pattern[][], drums: readonly number[] = DRUMS.map((_, d) => d)): Record<string, PRF> {
+export function perDrumF1(
+  ctx: ExperimentContext,
+  runs: Pattern[][],
+  drums: readonly number[] = DRUMS.map((_, d) => d),
+): Record<string, PRF> {
   const out: Record<string, PRF> = {};
   for (const d of drums) {
     const c = emptyCounts();
@@ -294,19 +389,24 @@ export function drumControl(model: Player, ctx: ExperimentContext, humanized: Pa
     return { drums };
   });
   const runs = Array.from({ length: HUMANIZE_RUNS }, (_, run) =>
-    generateAll(model, requests, mixSeed(ctx.seed, tagSeed('kick+snare'), run), ctx.batchSize).map((g) => g.pattern));
+    generateAll(model, requests, mixSeed(ctx.seed, tagSeed('kick+snare'), run), ctx.batchSize).map((g) => g.pattern),
+  );
   let crash = 0;
   for (const run of runs) for (const p of run) for (let s = 0; s < STEPS; s++) if (p.hit(s, CRASH)) crash++;
   let realCrash = 0;
   for (const w of ctx.test) for (let s = 0; s < STEPS; s++) if (w.pattern.hit(s, CRASH)) realCrash++;
   const givenDrums = [KICK, SNARE, CRASH];
-  let changedUnspecified = 0, changedGiven = 0, varied = 0, pairs = 0;
+  let changedUnspecified = 0,
+    changedGiven = 0,
+    varied = 0,
+    pairs = 0;
   ctx.test.forEach((_, k) => {
     for (let a = 0; a < runs.length; a++) {
       for (let b = a + 1; b < runs.length; b++) {
-        let u = 0, g = 0;
+        let u = 0,
+          g = 0;
         for (let i = 0; i < STEPS * DRUM_COUNT; i++) {
-          if ((runs[a][k].hits[i] > 0.5) === (runs[b][k].hits[i] > 0.5)) continue;
+          if (runs[a][k].hits[i] > 0.5 === runs[b][k].hits[i] > 0.5) continue;
           if (givenDrums.includes(i % DRUM_COUNT)) g++;
           else u++;
         }
@@ -358,12 +458,23 @@ function auxCases(config: ModelConfig): AuxCase[] {
   const cases: AuxCase[] = [];
   for (const f of config.factors) {
     if (!f.auxiliary) continue;
-    if (f.input === 'score') cases.push({ name: 'score', target: (w) => w.score, predicted: (g) => g.reconstructions.score! });
-    else if (f.input === 'accent') cases.push({ name: 'accent', target: (w) => accent(w.pattern), predicted: (g) => g.reconstructions.accent! });
-    else if (f.input === 'groove') cases.push({ name: 'groove', target: (w) => groove(w.pattern).hits, predicted: (g) => g.reconstructions.groove!.hits });
+    if (f.input === 'score')
+      cases.push({ name: 'score', target: (w) => w.score, predicted: (g) => g.reconstructions.score! });
+    else if (f.input === 'accent')
+      cases.push({ name: 'accent', target: (w) => accent(w.pattern), predicted: (g) => g.reconstructions.accent! });
+    else if (f.input === 'groove')
+      cases.push({
+        name: 'groove',
+        target: (w) => groove(w.pattern).hits,
+        predicted: (g) => g.reconstructions.groove!.hits,
+      });
     else {
       const d = Number(f.input.slice(4));
-      cases.push({ name: DRUMS[d], target: (w) => drumScores(w.pattern)[d]!, predicted: (g) => g.reconstructions.drums![d]! });
+      cases.push({
+        name: DRUMS[d],
+        target: (w) => drumScores(w.pattern)[d]!,
+        predicted: (g) => g.reconstructions.drums![d]!,
+      });
     }
   }
   return cases;
@@ -375,7 +486,12 @@ export function auxiliary(model: Player, ctx: ExperimentContext): Record<string,
   const cases = auxCases(config);
   if (cases.length === 0) return {};
   const run = (windows: EvalWindow[], tag: string) =>
-    generateAll(model, windows.map((w) => allGiven(model, config, w)), mixSeed(ctx.seed, tagSeed(tag)), ctx.batchSize);
+    generateAll(
+      model,
+      windows.map((w) => allGiven(model, config, w)),
+      mixSeed(ctx.seed, tagSeed(tag)),
+      ctx.batchSize,
+    );
   const validation = run(ctx.validation, 'aux-validation');
   const test = run(ctx.test, 'aux');
   const out: Record<string, AuxResult> = {};
@@ -385,14 +501,19 @@ export function auxiliary(model: Player, ctx: ExperimentContext): Record<string,
     return into;
   };
   for (const c of cases) {
-    let best = AUX_THRESHOLDS[0], bestF1 = -1;
+    let best = AUX_THRESHOLDS[0],
+      bestF1 = -1;
     for (const t of AUX_THRESHOLDS) {
       const f1 = prf(counts(ctx.validation, validation, c, t)).f1;
-      if (f1 > bestF1) { bestF1 = f1; best = t; }
+      if (f1 > bestF1) {
+        bestF1 = f1;
+        best = t;
+      }
     }
     out[c.name] = { threshold: best, ...prf(counts(ctx.test, test, c, best)) };
     if (c.name === 'groove') {
-      const vel: number[] = [], off: number[] = [];
+      const vel: number[] = [],
+        off: number[] = [];
       ctx.test.forEach((w, k) => {
         const real = groove(w.pattern);
         const rec = test[k].reconstructions.groove!;

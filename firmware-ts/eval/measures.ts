@@ -26,11 +26,15 @@ export interface PerformanceError {
 
 /** Errors per hit against the real performances, matched by the real hit's (step, drum); `generated[k]` answers `real[k]`. */
 export function performanceError(real: readonly Pattern[], generated: readonly Pattern[]): PerformanceError {
-  let off = 0, vel = 0, matched = 0, realHits = 0;
+  let off = 0,
+    vel = 0,
+    matched = 0,
+    realHits = 0;
   const perWindowOffsetMAE: number[] = [];
   real.forEach((r, k) => {
     const g = generated[k];
-    let windowOff = 0, windowMatched = 0;
+    let windowOff = 0,
+      windowMatched = 0;
     for (let i = 0; i < CELLS; i++) {
       if (r.hits[i] <= 0.5) continue;
       realHits++;
@@ -44,12 +48,19 @@ export function performanceError(real: readonly Pattern[], generated: readonly P
     }
     perWindowOffsetMAE.push(windowMatched ? windowOff / windowMatched : NaN);
   });
-  return { offsetMAE: matched ? off / matched : NaN, velocityMAE: matched ? vel / matched : NaN, matched, realHits, perWindowOffsetMAE };
+  return {
+    offsetMAE: matched ? off / matched : NaN,
+    velocityMAE: matched ? vel / matched : NaN,
+    matched,
+    realHits,
+    perWindowOffsetMAE,
+  };
 }
 
 /** How many windows `a` has a lower offset MAE than `b` in (both defined), and how many were compared. */
 export function windowsBetter(a: readonly number[], b: readonly number[]): { better: number; compared: number } {
-  let better = 0, compared = 0;
+  let better = 0,
+    compared = 0;
   a.forEach((x, k) => {
     if (Number.isNaN(x) || Number.isNaN(b[k])) return;
     compared++;
@@ -71,7 +82,8 @@ export interface Distribution {
 
 /** Hit-weighted per-drum Wasserstein-1 between two sets of values per drum; drums missing on either side are left out. */
 export function weightedW1(generated: number[][], real: number[][]): number {
-  let sum = 0, weight = 0;
+  let sum = 0,
+    weight = 0;
   real.forEach((r, d) => {
     if (r.length === 0 || generated[d].length === 0) return;
     sum += wasserstein1(generated[d], r) * r.length;
@@ -81,7 +93,8 @@ export function weightedW1(generated: number[][], real: number[][]): number {
 }
 
 export function distribution(real: readonly Pattern[], generated: readonly Pattern[]): Distribution {
-  const r = hitValues(real), g = hitValues(generated);
+  const r = hitValues(real),
+    g = hitValues(generated);
   const toMidi = (per: number[][]) => per.map((v) => v.map((x) => x * MIDI));
   const gen = meanStd(g.offsets.flat());
   return {
@@ -113,18 +126,37 @@ export function accentFollowing(patterns: readonly Pattern[], accents: readonly 
       for (let d = 0; d < DRUM_COUNT; d++) {
         if (!p.hit(s, d)) continue;
         const acc = sum[d];
-        if (accents[k][s] > 0.5) { acc.on += p.velocity(s, d); acc.nOn++; } else { acc.off += p.velocity(s, d); acc.nOff++; }
+        if (accents[k][s] > 0.5) {
+          acc.on += p.velocity(s, d);
+          acc.nOn++;
+        } else {
+          acc.off += p.velocity(s, d);
+          acc.nOff++;
+        }
       }
     }
   });
-  let ratio = 0, weight = 0, on = 0, nOn = 0, off = 0, nOff = 0;
+  let ratio = 0,
+    weight = 0,
+    on = 0,
+    nOn = 0,
+    off = 0,
+    nOff = 0;
   for (const a of sum) {
-    on += a.on; nOn += a.nOn; off += a.off; nOff += a.nOff;
+    on += a.on;
+    nOn += a.nOn;
+    off += a.off;
+    nOff += a.nOff;
     if (a.nOn === 0 || a.nOff === 0 || a.off === 0) continue;
-    ratio += ((a.on / a.nOn) / (a.off / a.nOff)) * a.nOn;
+    ratio += (a.on / a.nOn / (a.off / a.nOff)) * a.nOn;
     weight += a.nOn;
   }
-  return { accented: nOn ? (on / nOn) * MIDI : NaN, unaccented: nOff ? (off / nOff) * MIDI : NaN, ratio: weight ? ratio / weight : NaN, accentedHits: nOn };
+  return {
+    accented: nOn ? (on / nOn) * MIDI : NaN,
+    unaccented: nOff ? (off / nOff) * MIDI : NaN,
+    ratio: weight ? ratio / weight : NaN,
+    accentedHits: nOn,
+  };
 }
 
 /** An Accent on the "e" of every beat (the second 16th of each beat). */
@@ -146,11 +178,17 @@ export interface Drumify {
 
 export function drumify(real: readonly Pattern[], grooves: readonly Groove[], generated: readonly Pattern[]): Drumify {
   const counts = emptyCounts();
-  const perDrum = new Array<number>(DRUM_COUNT).fill(0), realPerDrum = new Array<number>(DRUM_COUNT).fill(0);
+  const perDrum = new Array<number>(DRUM_COUNT).fill(0),
+    realPerDrum = new Array<number>(DRUM_COUNT).fill(0);
   let empty = 0;
   generated.forEach((p, k) => {
     const onsets = new Float32Array(STEPS);
-    for (let s = 0; s < STEPS; s++) for (let d = 0; d < DRUM_COUNT; d++) if (p.hit(s, d)) { onsets[s] = 1; perDrum[d]++; }
+    for (let s = 0; s < STEPS; s++)
+      for (let d = 0; d < DRUM_COUNT; d++)
+        if (p.hit(s, d)) {
+          onsets[s] = 1;
+          perDrum[d]++;
+        }
     countHits(counts, grooves[k].hits, onsets);
     if (p.isEmpty()) empty++;
     for (let i = 0; i < CELLS; i++) if (real[k].hits[i] > 0.5) realPerDrum[i % DRUM_COUNT]++;

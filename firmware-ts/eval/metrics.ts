@@ -48,14 +48,20 @@ export function meanCI95(values: ArrayLike<number>): MeanCI {
  * where a run drops the note), reported beside it to show how much the choice matters.
  * Returns NaN when no cell qualifies.
  */
-export function windowDiversity(score: ArrayLike<number>, hits: ArrayLike<number>[], offsets: ArrayLike<number>[], dropped: 'skip' | 'zero' = 'skip'): number {
+export function windowDiversity(
+  score: ArrayLike<number>,
+  hits: ArrayLike<number>[],
+  offsets: ArrayLike<number>[],
+  dropped: 'skip' | 'zero' = 'skip',
+): number {
   let sum = 0;
   let cells = 0;
   const values: number[] = [];
   for (let i = 0; i < score.length; i++) {
     if (score[i] <= 0.5) continue;
     values.length = 0;
-    for (let k = 0; k < offsets.length; k++) if (hits[k][i] > 0.5 || dropped === 'zero') values.push(hits[k][i] > 0.5 ? offsets[k][i] : 0);
+    for (let k = 0; k < offsets.length; k++)
+      if (hits[k][i] > 0.5 || dropped === 'zero') values.push(hits[k][i] > 0.5 ? offsets[k][i] : 0);
     if (values.length < 2) continue;
     sum += meanStd(values).std;
     cells++;
@@ -71,7 +77,9 @@ export function wasserstein1(a: ArrayLike<number>, b: ArrayLike<number>): number
   if (a.length === 0 || b.length === 0) return NaN;
   const x = Float64Array.from(a).sort();
   const y = Float64Array.from(b).sort();
-  let i = 0, j = 0, area = 0;
+  let i = 0,
+    j = 0,
+    area = 0;
   let prev = Math.min(x[0], y[0]);
   while (i < x.length || j < y.length) {
     const next = j >= y.length || (i < x.length && x[i] <= y[j]) ? x[i] : y[j];
@@ -96,7 +104,13 @@ export function emptyCounts(): HitCounts {
 }
 
 /** Adds the agreement of `predicted` with `target` (both thresholded at `threshold`) over the given indices (all when omitted). */
-export function countHits(into: HitCounts, target: ArrayLike<number>, predicted: ArrayLike<number>, threshold = 0.5, indices?: ArrayLike<number>): HitCounts {
+export function countHits(
+  into: HitCounts,
+  target: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  threshold = 0.5,
+  indices?: ArrayLike<number>,
+): HitCounts {
   const n = indices ? indices.length : target.length;
   for (let k = 0; k < n; k++) {
     const i = indices ? indices[k] : k;

@@ -57,9 +57,13 @@ export function popcount(x: number): number {
 function buildIndex(train: SplitData): Index {
   const n = train.count;
   const index: Index = {
-    count: n, data: train.data,
-    rows: new Int32Array(n * DRUM_COUNT), grooveTaps: new Int32Array(n),
-    grooveOffsets: new Float32Array(n * STEPS), grooveVelocities: new Float32Array(n * STEPS), accents: new Int32Array(n),
+    count: n,
+    data: train.data,
+    rows: new Int32Array(n * DRUM_COUNT),
+    grooveTaps: new Int32Array(n),
+    grooveOffsets: new Float32Array(n * STEPS),
+    grooveVelocities: new Float32Array(n * STEPS),
+    accents: new Int32Array(n),
   };
   for (let k = 0; k < n; k++) {
     const p = tensorDataToPattern(train.data, k * PATTERN_TENSOR_SIZE);
@@ -86,7 +90,12 @@ interface Candidates {
   costs: Float64Array;
 }
 
-function countNearest(index: Index, rows: (number | null)[] | null, taps: number | null, accent: number | null): Candidates {
+function countNearest(
+  index: Index,
+  rows: (number | null)[] | null,
+  taps: number | null,
+  accent: number | null,
+): Candidates {
   const given = rows ? rows.map((r, d) => (r === null ? -1 : d)).filter((d) => d >= 0) : [];
   const q = Int32Array.from(given.map((d) => rows![d]!));
   const at = Int32Array.from(given);
@@ -101,7 +110,11 @@ function countNearest(index: Index, rows: (number | null)[] | null, taps: number
     if (accent !== null) cost += popcount(accent ^ accents[k]);
     if (cost >= costs[REFINE - 1]) continue;
     let j = REFINE - 1;
-    while (j > 0 && costs[j - 1] > cost) { costs[j] = costs[j - 1]; windows[j] = windows[j - 1]; j--; }
+    while (j > 0 && costs[j - 1] > cost) {
+      costs[j] = costs[j - 1];
+      windows[j] = windows[j - 1];
+      j--;
+    }
     costs[j] = cost;
     windows[j] = k;
   }
@@ -117,18 +130,27 @@ function nearest(index: Index, g: Gestures, counted: Map<string, Candidates>): n
   // Requests that differ only in the Groove's timing (the swing targets) share one counting pass.
   const key = `${rows?.join(',') ?? '-'}|${taps ?? '-'}|${accent ?? '-'}`;
   let c = counted.get(key);
-  if (!c) { c = countNearest(index, rows, taps, accent); counted.set(key, c); }
+  if (!c) {
+    c = countNearest(index, rows, taps, accent);
+    counted.set(key, c);
+  }
   if (!g.groove) return c.windows[0];
-  let winner = c.windows[0], winnerCost = Infinity;
+  let winner = c.windows[0],
+    winnerCost = Infinity;
   for (let j = 0; j < REFINE && c.windows[j] >= 0; j++) {
     const k = c.windows[j];
     let cost = c.costs[j];
     const both = (taps! & index.grooveTaps[k]) >>> 0;
     for (let s = 0; s < STEPS; s++) {
       if (!(both & (1 << s))) continue;
-      cost += Math.abs(g.groove.offsets[s] - index.grooveOffsets[k * STEPS + s]) + Math.abs(g.groove.velocities[s] - index.grooveVelocities[k * STEPS + s]);
+      cost +=
+        Math.abs(g.groove.offsets[s] - index.grooveOffsets[k * STEPS + s]) +
+        Math.abs(g.groove.velocities[s] - index.grooveVelocities[k * STEPS + s]);
     }
-    if (cost < winnerCost) { winnerCost = cost; winner = k; }
+    if (cost < winnerCost) {
+      winnerCost = cost;
+      winner = k;
+    }
   }
   return winner;
 }
@@ -142,7 +164,11 @@ export function fitToRequest(neighbour: Pattern, g: Gestures): Pattern {
   const drumMean = Array.from({ length: DRUM_COUNT + 1 }, () => ({ v: 0, o: 0, n: 0 }));
   for (let i = 0; i < CELLS; i++) {
     if (neighbour.hits[i] <= 0.5) continue;
-    for (const m of [drumMean[i % DRUM_COUNT], drumMean[DRUM_COUNT]]) { m.v += neighbour.velocities[i]; m.o += neighbour.offsets[i]; m.n++; }
+    for (const m of [drumMean[i % DRUM_COUNT], drumMean[DRUM_COUNT]]) {
+      m.v += neighbour.velocities[i];
+      m.o += neighbour.offsets[i];
+      m.n++;
+    }
   }
   for (let d = 0; d < DRUM_COUNT; d++) {
     for (let s = 0; s < STEPS; s++) {
@@ -172,12 +198,17 @@ export function nearestPlayer(train: SplitData): Player {
     name: 'nearest',
     kind: 'non-neural',
     reads: { score: true, drumRows: true, groove: true, accent: true },
-    generateBatch: (requests) => requests.map((g) => {
-      let k = found.get(g);
-      if (k === undefined) { k = nearest(index, g, counted); found.set(g, k); }
-      const pattern = k < 0 ? new Pattern() : fitToRequest(tensorDataToPattern(index.data, k * PATTERN_TENSOR_SIZE), g);
-      return { pattern, reconstructions: {} };
-    }),
+    generateBatch: (requests) =>
+      requests.map((g) => {
+        let k = found.get(g);
+        if (k === undefined) {
+          k = nearest(index, g, counted);
+          found.set(g, k);
+        }
+        const pattern =
+          k < 0 ? new Pattern() : fitToRequest(tensorDataToPattern(index.data, k * PATTERN_TENSOR_SIZE), g);
+        return { pattern, reconstructions: {} };
+      }),
     dispose: () => {},
   };
 }

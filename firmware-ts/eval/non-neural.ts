@@ -38,8 +38,11 @@ export interface TrainFit {
 export function fitTrain(train: SplitData): TrainFit {
   const offsets: number[][] = Array.from({ length: DRUM_COUNT }, () => []);
   const velocities: number[][] = Array.from({ length: DRUM_COUNT }, () => []);
-  const stepOffset = new Float64Array(STEPS), stepVelocity = new Float64Array(STEPS), stepTaps = new Float64Array(STEPS);
-  let sum = 0, hits = 0;
+  const stepOffset = new Float64Array(STEPS),
+    stepVelocity = new Float64Array(STEPS),
+    stepTaps = new Float64Array(STEPS);
+  let sum = 0,
+    hits = 0;
   for (let k = 0; k < train.count; k++) {
     const p = tensorDataToPattern(train.data, k * PATTERN_TENSOR_SIZE);
     for (let i = 0; i < CELLS; i++) {
@@ -58,7 +61,11 @@ export function fitTrain(train: SplitData): TrainFit {
     }
   }
   if (hits === 0) throw new Error('non-neural players: the train split holds no hits to fit them on');
-  const meanGroove: Groove = { hits: new Float32Array(STEPS).fill(1), velocities: new Float32Array(STEPS), offsets: new Float32Array(STEPS) };
+  const meanGroove: Groove = {
+    hits: new Float32Array(STEPS).fill(1),
+    velocities: new Float32Array(STEPS),
+    offsets: new Float32Array(STEPS),
+  };
   for (let s = 0; s < STEPS; s++) {
     meanGroove.offsets[s] = stepTaps[s] ? stepOffset[s] / stepTaps[s] : 0;
     meanGroove.velocities[s] = stepTaps[s] ? stepVelocity[s] / stepTaps[s] : sum / hits;
@@ -67,7 +74,9 @@ export function fitTrain(train: SplitData): TrainFit {
   const all = { offsets: Float32Array.from(offsets.flat()), velocities: Float32Array.from(velocities.flat()) };
   return {
     meanVelocity: Math.round((sum / hits) * 127) / 127,
-    perDrum: offsets.map((o, d) => (o.length ? { offsets: Float32Array.from(o), velocities: Float32Array.from(velocities[d]) } : all)),
+    perDrum: offsets.map((o, d) =>
+      o.length ? { offsets: Float32Array.from(o), velocities: Float32Array.from(velocities[d]) } : all,
+    ),
     meanGroove,
   };
 }
@@ -78,7 +87,11 @@ export function playedCells(g: Gestures): Float32Array {
   if (g.score) {
     for (let i = 0; i < CELLS; i++) cells[i] = g.score[i] > 0.5 ? 1 : 0;
   } else if (g.drums && g.drums.some((row) => row !== null)) {
-    g.drums.forEach((row, d) => row?.forEach((v, s) => { if (v > 0.5) cells[s * DRUM_COUNT + d] = 1; }));
+    g.drums.forEach((row, d) =>
+      row?.forEach((v, s) => {
+        if (v > 0.5) cells[s * DRUM_COUNT + d] = 1;
+      }),
+    );
   } else if (g.groove) {
     for (let s = 0; s < STEPS; s++) if (g.groove.hits[s] > 0.5) cells[s * DRUM_COUNT + CLOSED_HAT] = 1;
   }
@@ -103,7 +116,8 @@ export function quantizedPlayer(fit: TrainFit): Player {
   return nonNeural('quantized', (g) => {
     const cells = playedCells(g);
     const p = new Pattern();
-    for (let i = 0; i < CELLS; i++) if (cells[i]) p.set(Math.floor(i / DRUM_COUNT), i % DRUM_COUNT, fit.meanVelocity, 0);
+    for (let i = 0; i < CELLS; i++)
+      if (cells[i]) p.set(Math.floor(i / DRUM_COUNT), i % DRUM_COUNT, fit.meanVelocity, 0);
     return p;
   });
 }
@@ -135,7 +149,11 @@ export function jitterPlayer(fit: TrainFit): Player {
  */
 export function templateGroove(given: Groove | null | undefined, fit: TrainFit): Groove {
   if (!given || !given.hits.some((h) => h > 0.5)) return fit.meanGroove;
-  const out: Groove = { hits: new Float32Array(STEPS).fill(1), velocities: new Float32Array(STEPS), offsets: new Float32Array(STEPS) };
+  const out: Groove = {
+    hits: new Float32Array(STEPS).fill(1),
+    velocities: new Float32Array(STEPS),
+    offsets: new Float32Array(STEPS),
+  };
   const mean = (steps: number[]) => {
     const tapped = steps.filter((s) => given.hits[s] > 0.5);
     if (tapped.length === 0) return null;

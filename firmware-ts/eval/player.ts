@@ -60,7 +60,12 @@ export function modelPlayer(model: Generator): Player {
     kind: 'model',
     reads: inputsOf(model.config),
     config: model.config,
-    checkpoint: { dir: model.dir ?? '(memory)', epochs: m.epochs ?? null, trainingMinutes: m.trainingMinutes ?? null, date: m.date ?? null },
+    checkpoint: {
+      dir: model.dir ?? '(memory)',
+      epochs: m.epochs ?? null,
+      trainingMinutes: m.trainingMinutes ?? null,
+      date: m.date ?? null,
+    },
     grooveModel: model instanceof GrooveModel ? model : undefined,
     generateBatch: (requests, options) => model.generateBatch(requests, options),
     dispose: () => model.dispose(),

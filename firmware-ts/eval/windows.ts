@@ -50,7 +50,13 @@ export function tagSeed(tag: string): number {
  * of a batch to give the same gestures, which each experiment does).
  * Batch b uses seed mixSeed(seed, b), so results do not depend on timing.
  */
-export function generateAll(model: { generateBatch(requests: Gestures[], options: GenerateOptions): Generated[] }, requests: Gestures[], seed: number, batchSize: number, options: Omit<GenerateOptions, 'seed'> = {}): Generated[] {
+export function generateAll(
+  model: { generateBatch(requests: Gestures[], options: GenerateOptions): Generated[] },
+  requests: Gestures[],
+  seed: number,
+  batchSize: number,
+  options: Omit<GenerateOptions, 'seed'> = {},
+): Generated[] {
   const out: Generated[] = [];
   for (let start = 0, b = 0; start < requests.length; start += batchSize, b++) {
     out.push(...model.generateBatch(requests.slice(start, start + batchSize), { ...options, seed: mixSeed(seed, b) }));
@@ -66,7 +72,11 @@ export interface HitValues {
 }
 
 export function hitValues(patterns: readonly Pattern[]): HitValues {
-  const out: HitValues = { offsets: Array.from({ length: DRUM_COUNT }, () => []), velocities: Array.from({ length: DRUM_COUNT }, () => []), hits: 0 };
+  const out: HitValues = {
+    offsets: Array.from({ length: DRUM_COUNT }, () => []),
+    velocities: Array.from({ length: DRUM_COUNT }, () => []),
+    hits: 0,
+  };
   for (const p of patterns) {
     for (let i = 0; i < p.hits.length; i++) {
       if (p.hits[i] <= 0.5) continue;

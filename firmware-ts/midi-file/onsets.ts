@@ -28,8 +28,10 @@ export interface OnsetsMidiOptions {
  */
 export function onsetsToMidi(strokes: readonly TimedStroke[], options: OnsetsMidiOptions): Uint8Array {
   const { bpm, pitch } = options;
-  if (!(bpm > 0 && bpm <= 1000)) throw new RangeError(`onsetsToMidi: option bpm: expected a number in (0, 1000], got ${String(bpm)}`);
-  if (!Number.isInteger(pitch) || pitch < 0 || pitch > 127) throw new RangeError(`onsetsToMidi: option pitch: expected a MIDI note 0..127, got ${String(pitch)}`);
+  if (!(bpm > 0 && bpm <= 1000))
+    throw new RangeError(`onsetsToMidi: option bpm: expected a number in (0, 1000], got ${String(bpm)}`);
+  if (!Number.isInteger(pitch) || pitch < 0 || pitch > 127)
+    throw new RangeError(`onsetsToMidi: option pitch: expected a MIDI note 0..127, got ${String(pitch)}`);
   const ppq = options.ticksPerBeat ?? DEFAULT_TICKS_PER_BEAT;
   const ticksPerSecond = (ppq * bpm) / 60;
   const loopTicks = 2 * STEPS_PER_BAR * (ppq / 4);
@@ -38,15 +40,35 @@ export function onsetsToMidi(strokes: readonly TimedStroke[], options: OnsetsMid
   const sorted = [...strokes].sort((a, b) => a.time - b.time);
   const placed: { tick: number; order: number; event: MidiEvent }[] = [
     { tick: 0, order: 0, event: { deltaTime: 0, meta: true, type: 'trackName', text: 'groovebox taps' } },
-    { tick: 0, order: 0, event: { deltaTime: 0, meta: true, type: 'setTempo', microsecondsPerBeat: Math.round(60e6 / bpm) } },
-    { tick: 0, order: 0, event: { deltaTime: 0, meta: true, type: 'timeSignature', numerator: 4, denominator: 4, metronome: 24, thirtyseconds: 8 } },
+    {
+      tick: 0,
+      order: 0,
+      event: { deltaTime: 0, meta: true, type: 'setTempo', microsecondsPerBeat: Math.round(60e6 / bpm) },
+    },
+    {
+      tick: 0,
+      order: 0,
+      event: {
+        deltaTime: 0,
+        meta: true,
+        type: 'timeSignature',
+        numerator: 4,
+        denominator: 4,
+        metronome: 24,
+        thirtyseconds: 8,
+      },
+    },
   ];
   ticks.forEach((tick, k) => {
     const next = ticks[k + 1];
     const end = next !== undefined && next > tick ? Math.min(tick + noteTicks, next) : tick + noteTicks;
     const velocity = Math.min(127, Math.max(1, Math.round(sorted[k].velocity * 127)));
     placed.push({ tick, order: 2, event: { deltaTime: 0, type: 'noteOn', channel: 9, noteNumber: pitch, velocity } });
-    placed.push({ tick: end, order: 1, event: { deltaTime: 0, type: 'noteOff', channel: 9, noteNumber: pitch, velocity: 0 } });
+    placed.push({
+      tick: end,
+      order: 1,
+      event: { deltaTime: 0, type: 'noteOff', channel: 9, noteNumber: pitch, velocity: 0 },
+    });
   });
   // Note-offs before note-ons at one tick, so a note ending where the next begins never silences it.
   placed.sort((a, b) => a.tick - b.tick || a.order - b.order);

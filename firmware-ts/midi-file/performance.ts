@@ -42,7 +42,11 @@ export interface Performance {
   trackEndTime: number;
 }
 
-interface TempoPoint { tick: number; seconds: number; microsPerQuarter: number }
+interface TempoPoint {
+  tick: number;
+  seconds: number;
+  microsPerQuarter: number;
+}
 
 const MAX_BYTES = 16 * 1024 * 1024;
 /**
@@ -69,7 +73,8 @@ export function readPerformance(bytes: Uint8Array, name: string): Performance {
     throw new MidiFileError(name, `corrupt MIDI file (${errorText(err)})`);
   }
   const ppq = data.header.ticksPerBeat;
-  if (!ppq || !Number.isFinite(ppq)) throw new MidiFileError(name, 'SMPTE time division is not supported (need ticks per quarter note)');
+  if (!ppq || !Number.isFinite(ppq))
+    throw new MidiFileError(name, 'SMPTE time division is not supported (need ticks per quarter note)');
   if (data.tracks.length === 0) throw new MidiFileError(name, 'the file has no tracks');
 
   // Absolute ticks per track; a NaN anywhere means the parser ran past a truncated chunk.
@@ -84,14 +89,22 @@ export function readPerformance(bytes: Uint8Array, name: string): Performance {
 
   // pretty_midi reads tempo changes from the first track only (type-1 files keep them there).
   const tempoEvents = tracks[0].filter((e) => e.event.type === 'setTempo');
-  const tempoMap = buildTempoMap(tempoEvents.map((e) => ({ tick: e.tick, micros: (e.event as { microsecondsPerBeat: number }).microsecondsPerBeat })), ppq);
+  const tempoMap = buildTempoMap(
+    tempoEvents.map((e) => ({
+      tick: e.tick,
+      micros: (e.event as { microsecondsPerBeat: number }).microsecondsPerBeat,
+    })),
+    ppq,
+  );
   const toSeconds = (tick: number) => ticksToSeconds(tempoMap, tick, ppq);
 
   const notes: TimedNote[] = [];
   const timeSignatures: TimeSignature[] = [];
   let endTime = 0;
   let trackEndTime = 0;
-  const seen = (t: number) => { if (t > endTime) endTime = t; };
+  const seen = (t: number) => {
+    if (t > endTime) endTime = t;
+  };
 
   tracks.forEach((track, trackIndex) => {
     const open = new Map<number, { tick: number; velocity: number }[]>();
@@ -109,7 +122,13 @@ export function readPerformance(bytes: Uint8Array, name: string): Performance {
           if (!stack || stack.length === 0) continue;
           // Close every open note of this pitch, as pretty_midi does.
           for (const start of stack) {
-            const note = { time: toSeconds(start.tick), end: toSeconds(tick), pitch: e.noteNumber, velocity: start.velocity, channel: e.channel };
+            const note = {
+              time: toSeconds(start.tick),
+              end: toSeconds(tick),
+              pitch: e.noteNumber,
+              velocity: start.velocity,
+              channel: e.channel,
+            };
             notes.push(note);
             seen(note.end);
           }
@@ -134,7 +153,10 @@ export function readPerformance(bytes: Uint8Array, name: string): Performance {
   });
   const longest = Math.max(endTime, trackEndTime);
   if (!(longest <= MAX_SECONDS)) {
-    throw new MidiFileError(name, `lasts ${Number.isFinite(longest) ? Math.round(longest) : longest} s, more than the ${MAX_SECONDS} s a drum performance can plausibly take (corrupt delta times or division?)`);
+    throw new MidiFileError(
+      name,
+      `lasts ${Number.isFinite(longest) ? Math.round(longest) : longest} s, more than the ${MAX_SECONDS} s a drum performance can plausibly take (corrupt delta times or division?)`,
+    );
   }
   notes.sort((a, b) => a.time - b.time || a.pitch - b.pitch);
   const bpm = tempoMap.length > 0 && tempoMap[0].tick === 0 ? 60e6 / tempoMap[0].microsPerQuarter : 120;
@@ -155,10 +177,12 @@ function buildTempoMap(events: { tick: number; micros: number }[], ppq: number):
 }
 
 function ticksToSeconds(map: TempoPoint[], tick: number, ppq: number): number {
-  let lo = 0, hi = map.length - 1;
+  let lo = 0,
+    hi = map.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (map[mid].tick <= tick) lo = mid; else hi = mid - 1;
+    if (map[mid].tick <= tick) lo = mid;
+    else hi = mid - 1;
   }
   const p = map[lo];
   return p.seconds + ((tick - p.tick) * p.microsPerQuarter) / 1e6 / ppq;
@@ -176,7 +200,8 @@ function checkStructure(bytes: Uint8Array): string | null {
   if (id(0) !== 'MThd') return `expected the "MThd" header, got ${JSON.stringify(id(0))}`;
   const headerLength = u32(4);
   if (headerLength < 6) return `header chunk is ${headerLength} bytes, expected at least 6`;
-  if (8 + headerLength > bytes.length) return `header chunk length ${headerLength} runs past the end of the file (${bytes.length} bytes)`;
+  if (8 + headerLength > bytes.length)
+    return `header chunk length ${headerLength} runs past the end of the file (${bytes.length} bytes)`;
   const numTracks = (bytes[10] << 8) + bytes[11];
   let at = 8 + headerLength;
   for (let track = 0; track < numTracks && at < bytes.length; track++) {
@@ -184,7 +209,8 @@ function checkStructure(bytes: Uint8Array): string | null {
     const length = u32(at + 4);
     const start = at + 8;
     const end = start + length;
-    if (end > bytes.length) return `track ${track} chunk length ${length} runs past the end of the file (${bytes.length} bytes)`;
+    if (end > bytes.length)
+      return `track ${track} chunk length ${length} runs past the end of the file (${bytes.length} bytes)`;
     if (id(at) === 'MTrk') {
       const problem = checkTrackEvents(bytes, start, end);
       if (problem) return `track ${track}: ${problem}`;
@@ -209,7 +235,11 @@ function checkTrackEvents(bytes: Uint8Array, start: number, end: number): string
     return -2;
   };
   const varintProblem = (v: number, what: string, from: number) =>
-    v === -1 ? `${what} at byte ${from} is truncated by the track end (byte ${end})` : v === -2 ? `${what} at byte ${from} is longer than 4 bytes` : null;
+    v === -1
+      ? `${what} at byte ${from} is truncated by the track end (byte ${end})`
+      : v === -2
+        ? `${what} at byte ${from} is longer than 4 bytes`
+        : null;
   while (at < end) {
     const deltaAt = at;
     const delta = varint();

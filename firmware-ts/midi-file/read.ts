@@ -38,20 +38,35 @@ export function readPatterns(bytes: Uint8Array, name: string, options: ReadPatte
  * repeats a one-bar pattern) instead of refused: for scores, which a performer
  * often writes one bar long. `repeated` says whether that happened.
  */
-export function readPatternsRepeatingOneBar(bytes: Uint8Array, name: string, options: ReadPatternsOptions = {}): { patterns: Pattern[]; repeated: boolean } {
+export function readPatternsRepeatingOneBar(
+  bytes: Uint8Array,
+  name: string,
+  options: ReadPatternsOptions = {},
+): { patterns: Pattern[]; repeated: boolean } {
   return readPatternsOf(bytes, name, options, true);
 }
 
-function readPatternsOf(bytes: Uint8Array, name: string, options: ReadPatternsOptions, repeatOneBar: boolean): { patterns: Pattern[]; repeated: boolean } {
+function readPatternsOf(
+  bytes: Uint8Array,
+  name: string,
+  options: ReadPatternsOptions,
+  repeatOneBar: boolean,
+): { patterns: Pattern[]; repeated: boolean } {
   const hop = options.hopBars ?? 2;
   if (hop !== 1 && hop !== 2) throw new RangeError(`readPatterns: option hopBars: expected 1 or 2, got ${String(hop)}`);
   const performance = readPerformance(bytes, name);
   if (drumNoteCount(performance) === 0) {
-    throw new MidiFileError(name, `no drum notes (${performance.notes.length} notes, none on a kit pitch ${KIT_PITCHES.join(' ')})`);
+    throw new MidiFileError(
+      name,
+      `no drum notes (${performance.notes.length} notes, none on a kit pitch ${KIT_PITCHES.join(' ')})`,
+    );
   }
   const other = performance.timeSignatures.find((ts) => ts.numerator !== 4 || ts.denominator !== 4);
   if (other) {
-    throw new MidiFileError(name, `time signature ${other.numerator}/${other.denominator} at ${other.time.toFixed(2)} s: only 4/4 files can be read as patterns`);
+    throw new MidiFileError(
+      name,
+      `time signature ${other.numerator}/${other.denominator} at ${other.time.toFixed(2)} s: only 4/4 files can be read as patterns`,
+    );
   }
   let inBeats = toQuarterNotes(performance);
   // In quarter-note time at 60 "bpm" one second is one beat: the windowing code runs unchanged.
@@ -61,7 +76,8 @@ function readPatternsOf(bytes: Uint8Array, name: string, options: ReadPatternsOp
     inBeats = repeatBar(inBeats);
     bars = 2;
   }
-  if (bars > MAX_BARS) throw new MidiFileError(name, `${bars} bars long, more than the ${MAX_BARS} bars readPatterns accepts`);
+  if (bars > MAX_BARS)
+    throw new MidiFileError(name, `${bars} bars long, more than the ${MAX_BARS} bars readPatterns accepts`);
   if (windowCount(bars) === 0) {
     throw new MidiFileError(name, `${bars} bar${bars === 1 ? '' : 's'} long: a pattern needs 2 bars of 4/4`);
   }
@@ -90,10 +106,12 @@ export function toQuarterNotes(performance: Performance): Performance {
     startBeats.push(startBeats[k - 1] + ((tempos[k].time - tempos[k - 1].time) * tempos[k - 1].bpm) / 60);
   }
   const beats = (seconds: number): number => {
-    let lo = 0, hi = tempos.length - 1;
+    let lo = 0,
+      hi = tempos.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (tempos[mid].time <= seconds) lo = mid; else hi = mid - 1;
+      if (tempos[mid].time <= seconds) lo = mid;
+      else hi = mid - 1;
     }
     return startBeats[lo] + ((seconds - tempos[lo].time) * tempos[lo].bpm) / 60;
   };

@@ -54,14 +54,21 @@ export function quantizeWindow(notes: readonly TimedNote[], start: number, bar: 
 }
 
 /** All 2-bar windows of a 4/4 performance with a 1-bar hop. */
-export function* windows(performance: Performance, bpm: number): Generator<{ bar: number; pattern: Pattern; holdsNotes: boolean }> {
+export function* windows(
+  performance: Performance,
+  bpm: number,
+): Generator<{ bar: number; pattern: Pattern; holdsNotes: boolean }> {
   const bar = barSeconds(bpm, 4);
   const n = windowCount(barCount(performance, bar));
   let first = 0;
   for (let b = 0; b < n; b++) {
     const start = b * bar;
     while (first < performance.notes.length && performance.notes[first].time < start - bar) first++;
-    yield { bar: b, pattern: quantizeWindow(performance.notes, start, bar, first), holdsNotes: holdsNotes(performance.notes, start, start + 2 * bar, first) };
+    yield {
+      bar: b,
+      pattern: quantizeWindow(performance.notes, start, bar, first),
+      holdsNotes: holdsNotes(performance.notes, start, start + 2 * bar, first),
+    };
   }
 }
 
@@ -80,4 +87,3 @@ export function drumNoteCount(performance: Performance): number {
   for (const note of performance.notes) if (drumIndexOfPitch(note.pitch) >= 0) n++;
   return n;
 }
-

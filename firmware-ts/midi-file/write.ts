@@ -37,7 +37,11 @@ export const ROUND_TRIP_PITCHES: readonly number[] = DRUMS.map((drum) => DRUM_PI
 
 export const DEFAULT_TICKS_PER_BEAT = 1920;
 
-interface Placed { tick: number; order: number; event: MidiEvent }
+interface Placed {
+  tick: number;
+  order: number;
+  event: MidiEvent;
+}
 
 /**
  * Patterns played one after the other (each 2 bars of 4/4) as a format-0
@@ -59,18 +63,29 @@ export function patternsToMidi(patterns: Pattern | readonly Pattern[], options: 
     throw new TypeError('patternsToMidi: expected a Pattern or a non-empty array of Patterns');
   }
   const bpm = options.bpm ?? 120;
-  if (typeof bpm !== 'number' || !(bpm > 0 && bpm <= 1000)) throw new RangeError(`patternsToMidi: option bpm: expected a number in (0, 1000], got ${String(bpm)}`);
+  if (typeof bpm !== 'number' || !(bpm > 0 && bpm <= 1000))
+    throw new RangeError(`patternsToMidi: option bpm: expected a number in (0, 1000], got ${String(bpm)}`);
   const ppq = options.ticksPerBeat ?? DEFAULT_TICKS_PER_BEAT;
   if (!Number.isInteger(ppq) || ppq < 8 || ppq > 0x7ff8 || ppq % 8 !== 0) {
-    throw new RangeError(`patternsToMidi: option ticksPerBeat: expected a multiple of 8 in 8..32760, got ${String(ppq)}`);
+    throw new RangeError(
+      `patternsToMidi: option ticksPerBeat: expected a multiple of 8 in 8..32760, got ${String(ppq)}`,
+    );
   }
   const noteLength = options.noteLength ?? 0.5;
   if (typeof noteLength !== 'number' || !(noteLength > 0 && noteLength <= STEPS)) {
-    throw new RangeError(`patternsToMidi: option noteLength: expected a number of steps in (0, ${STEPS}], got ${String(noteLength)}`);
+    throw new RangeError(
+      `patternsToMidi: option noteLength: expected a number of steps in (0, ${STEPS}], got ${String(noteLength)}`,
+    );
   }
   const pitches = options.pitches ?? DEFAULT_OUTPUT_PITCHES;
-  if (!Array.isArray(pitches) || pitches.length !== DRUM_COUNT || !pitches.every((p) => Number.isInteger(p) && p >= 0 && p <= 127)) {
-    throw new RangeError(`patternsToMidi: option pitches: expected ${DRUM_COUNT} MIDI notes 0..127 (${DRUMS.join(', ')}), got ${JSON.stringify(pitches)}`);
+  if (
+    !Array.isArray(pitches) ||
+    pitches.length !== DRUM_COUNT ||
+    !pitches.every((p) => Number.isInteger(p) && p >= 0 && p <= 127)
+  ) {
+    throw new RangeError(
+      `patternsToMidi: option pitches: expected ${DRUM_COUNT} MIDI notes 0..127 (${DRUMS.join(', ')}), got ${JSON.stringify(pitches)}`,
+    );
   }
 
   const stepTicks = ppq / 4; // a 16th
@@ -98,9 +113,29 @@ export function patternsToMidi(patterns: Pattern | readonly Pattern[], options: 
   // Order within a tick: meta events, then note-offs, then note-ons, so that a
   // note ending where the next one starts never silences the new one.
   const placed: Placed[] = [
-    { tick: 0, order: 0, event: { deltaTime: 0, meta: true, type: 'trackName', text: options.trackName ?? 'groovebox' } },
-    { tick: 0, order: 0, event: { deltaTime: 0, meta: true, type: 'setTempo', microsecondsPerBeat: Math.round(60e6 / bpm) } },
-    { tick: 0, order: 0, event: { deltaTime: 0, meta: true, type: 'timeSignature', numerator: 4, denominator: 4, metronome: 24, thirtyseconds: 8 } },
+    {
+      tick: 0,
+      order: 0,
+      event: { deltaTime: 0, meta: true, type: 'trackName', text: options.trackName ?? 'groovebox' },
+    },
+    {
+      tick: 0,
+      order: 0,
+      event: { deltaTime: 0, meta: true, type: 'setTempo', microsecondsPerBeat: Math.round(60e6 / bpm) },
+    },
+    {
+      tick: 0,
+      order: 0,
+      event: {
+        deltaTime: 0,
+        meta: true,
+        type: 'timeSignature',
+        numerator: 4,
+        denominator: 4,
+        metronome: 24,
+        thirtyseconds: 8,
+      },
+    },
   ];
   const nextStart = new Map<number, number>();
   for (let k = onsets.length - 1; k >= 0; k--) {
@@ -109,7 +144,11 @@ export function patternsToMidi(patterns: Pattern | readonly Pattern[], options: 
     const end = next !== undefined && next > tick ? Math.min(tick + lengthTicks, next) : tick + lengthTicks;
     nextStart.set(pitch, tick);
     placed.push({ tick, order: 2, event: { deltaTime: 0, type: 'noteOn', channel, noteNumber: pitch, velocity } });
-    placed.push({ tick: end, order: 1, event: { deltaTime: 0, type: 'noteOff', channel, noteNumber: pitch, velocity: 0 } });
+    placed.push({
+      tick: end,
+      order: 1,
+      event: { deltaTime: 0, type: 'noteOff', channel, noteNumber: pitch, velocity: 0 },
+    });
   }
   placed.sort((a, b) => a.tick - b.tick || a.order - b.order);
 

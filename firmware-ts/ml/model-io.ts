@@ -29,7 +29,10 @@ export interface Manifest {
 
 export class ModelFileError extends Error {
   override name = 'ModelFileError';
-  constructor(readonly file: string, reason: string) {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
     super(`${file}: ${reason}`);
   }
 }
@@ -63,7 +66,8 @@ export function writeModelFiles(
   alongside: Record<string, string> = {},
 ): Manifest {
   for (const name of Object.keys(alongside)) {
-    if (SET_FILES.includes(name) || name.includes('/') || name.includes(NEXT)) throw new Error(`writeModelFiles: cannot write "${name}" alongside the model files`);
+    if (SET_FILES.includes(name) || name.includes('/') || name.includes(NEXT))
+      throw new Error(`writeModelFiles: cannot write "${name}" alongside the model files`);
   }
   fs.mkdirSync(dir, { recursive: true });
   settlePendingSet(dir);
@@ -91,11 +95,13 @@ export function writeModelFiles(
 function settlePendingSet(dir: string): void {
   const names = fs.readdirSync(dir).sort();
   if (!names.includes(MANIFEST + NEXT)) {
-    for (const name of names) if (name.endsWith(NEXT) || name.includes(NEXT + TEMP_MARK)) fs.rmSync(path.join(dir, name), { force: true });
+    for (const name of names)
+      if (name.endsWith(NEXT) || name.includes(NEXT + TEMP_MARK)) fs.rmSync(path.join(dir, name), { force: true });
     return;
   }
   for (const name of names) {
-    if (name.endsWith(NEXT) && name !== MANIFEST + NEXT) fs.renameSync(path.join(dir, name), path.join(dir, name.slice(0, -NEXT.length)));
+    if (name.endsWith(NEXT) && name !== MANIFEST + NEXT)
+      fs.renameSync(path.join(dir, name), path.join(dir, name.slice(0, -NEXT.length)));
   }
   // The other renames must be on the card before the one that ends the pending state.
   syncDirSync(dir);
@@ -116,7 +122,11 @@ export interface ModelFileSet {
 /** Reads and checks a model folder; every problem names the file. */
 export function readModelFileSet(dir: string): ModelFileSet {
   if (!fs.existsSync(dir)) throw new ModelFileError(dir, 'model folder not found');
-  const paths = { config: currentSetFile(dir, 'config.json'), manifest: currentSetFile(dir, MANIFEST), weights: currentSetFile(dir, 'weights.bin') };
+  const paths = {
+    config: currentSetFile(dir, 'config.json'),
+    manifest: currentSetFile(dir, MANIFEST),
+    weights: currentSetFile(dir, 'weights.bin'),
+  };
   const config = readJson(paths.config);
   const manifest = checkManifest(readJson(paths.manifest), paths.manifest);
   let bin: Buffer;
@@ -125,17 +135,29 @@ export function readModelFileSet(dir: string): ModelFileSet {
   } catch {
     throw new ModelFileError(paths.weights, 'weights file missing');
   }
-  if (bin.length !== manifest.bytes) throw new ModelFileError(paths.weights, `has ${bin.length} bytes, the manifest says ${manifest.bytes} (truncated or from another model)`);
-  if (sha256(bin) !== manifest.sha256) throw new ModelFileError(paths.weights, 'checksum does not match manifest.json (corrupt file)');
-  if (bin.length % 4 !== 0) throw new ModelFileError(paths.weights, `has ${bin.length} bytes: expected whole float32 values`);
+  if (bin.length !== manifest.bytes)
+    throw new ModelFileError(
+      paths.weights,
+      `has ${bin.length} bytes, the manifest says ${manifest.bytes} (truncated or from another model)`,
+    );
+  if (sha256(bin) !== manifest.sha256)
+    throw new ModelFileError(paths.weights, 'checksum does not match manifest.json (corrupt file)');
+  if (bin.length % 4 !== 0)
+    throw new ModelFileError(paths.weights, `has ${bin.length} bytes: expected whole float32 values`);
   const floats = bin.length / 4;
   let at = 0;
   for (const w of manifest.weights) {
     at += sizeOf(w.shape);
     if (at > floats) throw new ModelFileError(paths.manifest, `weight ${w.name} runs past the end of weights.bin`);
   }
-  if (at !== floats) throw new ModelFileError(paths.manifest, `the weights list covers ${at * 4} of ${floats * 4} bytes`);
-  return { config, manifest, weights: new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length)), paths };
+  if (at !== floats)
+    throw new ModelFileError(paths.manifest, `the weights list covers ${at * 4} of ${floats * 4} bytes`);
+  return {
+    config,
+    manifest,
+    weights: new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length)),
+    paths,
+  };
 }
 
 /** One tensor per manifest weight (the caller owns them). */
@@ -172,12 +194,17 @@ export function readModelFiles(dir: string): ModelFiles {
  * needs, as a sentence (null when they match): a missing weight, a wrong shape,
  * or a weight nothing uses (a config that would silently drop trained weights).
  */
-export function firstWeightMismatch(listed: readonly WeightEntry[], needed: readonly WeightEntry[], needer: string): string | null {
+export function firstWeightMismatch(
+  listed: readonly WeightEntry[],
+  needed: readonly WeightEntry[],
+  needer: string,
+): string | null {
   const shapes = new Map(listed.map((w) => [w.name, w.shape]));
   for (const w of needed) {
     const shape = shapes.get(w.name);
     if (!shape) return `weight ${w.name} missing: ${needer} does not match the weights`;
-    if (shape.join('x') !== w.shape.join('x')) return `weight ${w.name} has shape ${shape.join('x')}, ${needer} needs ${w.shape.join('x')}`;
+    if (shape.join('x') !== w.shape.join('x'))
+      return `weight ${w.name} has shape ${shape.join('x')}, ${needer} needs ${w.shape.join('x')}`;
   }
   const used = new Set(needed.map((w) => w.name));
   const unused = listed.find((w) => !used.has(w.name));
@@ -187,7 +214,10 @@ export function firstWeightMismatch(listed: readonly WeightEntry[], needed: read
 function checkManifest(raw: unknown, file: string): Manifest {
   const m = raw as Manifest;
   if (typeof m !== 'object' || m === null || m.format !== 'groovebox-model-1' || !Array.isArray(m.weights)) {
-    throw new ModelFileError(file, 'not a groovebox model manifest (format groovebox-model-1 with a weights list expected)');
+    throw new ModelFileError(
+      file,
+      'not a groovebox model manifest (format groovebox-model-1 with a weights list expected)',
+    );
   }
   const seen = new Set<string>();
   m.weights.forEach((w: unknown, i) => {
@@ -196,7 +226,10 @@ function checkManifest(raw: unknown, file: string): Manifest {
       throw new ModelFileError(file, `weights[${i}] = ${JSON.stringify(w)}: expected {"name": "...", "shape": [...]}`);
     }
     if (!Array.isArray(entry.shape) || !entry.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw new ModelFileError(file, `weights[${i}] (${entry.name}): shape = ${JSON.stringify(entry.shape)}: expected a list of whole numbers >= 0`);
+      throw new ModelFileError(
+        file,
+        `weights[${i}] (${entry.name}): shape = ${JSON.stringify(entry.shape)}: expected a list of whole numbers >= 0`,
+      );
     }
     if (seen.has(entry.name)) throw new ModelFileError(file, `weights[${i}] (${entry.name}): listed twice`);
     seen.add(entry.name);

@@ -83,8 +83,20 @@ function mlp(input: FactorInput, units: number, latent: number): FactorConfig {
 export const MODEL_CONFIGS: Readonly<Record<ModelName, ModelConfig>> = {
   // GrooVAE "humanize": score in, full performance out, one latent.
   baseline: { name: 'baseline', factors: [bilstm('score', 128, false)], decoder: DECODER, loss: LOSS, train: TRAIN },
-  fvae2: { name: 'fvae2', factors: [bilstm('score', 64, false), bilstm('groove', 64, false)], decoder: DECODER, loss: LOSS, train: TRAIN },
-  ag2: { name: 'ag2', factors: [bilstm('score', 64, true), bilstm('groove', 64, true)], decoder: DECODER, loss: LOSS, train: TRAIN },
+  fvae2: {
+    name: 'fvae2',
+    factors: [bilstm('score', 64, false), bilstm('groove', 64, false)],
+    decoder: DECODER,
+    loss: LOSS,
+    train: TRAIN,
+  },
+  ag2: {
+    name: 'ag2',
+    factors: [bilstm('score', 64, true), bilstm('groove', 64, true)],
+    decoder: DECODER,
+    loss: LOSS,
+    train: TRAIN,
+  },
   ag11: {
     name: 'ag11',
     factors: [
@@ -126,22 +138,36 @@ export function validateConfig(raw: unknown, where: string): ModelConfig {
   c.factors.forEach((f, i) => {
     if (typeof f !== 'object' || f === null) fail(`factors[${i}]`, 'an object', f);
     if (!['bilstm', 'mlp'].includes(f.encoder)) fail(`factors[${i}].encoder`, 'bilstm|mlp', f.encoder);
-    if (!/^(score|groove|accent|drum[0-8])$/.test(f.input)) fail(`factors[${i}].input`, 'score|groove|accent|drum0..8', f.input);
-    for (const k of ['units', 'latent'] as const) if (!Number.isInteger(f[k]) || f[k] < 1) fail(`factors[${i}].${k}`, 'a positive integer', f[k]);
+    if (!/^(score|groove|accent|drum[0-8])$/.test(f.input))
+      fail(`factors[${i}].input`, 'score|groove|accent|drum0..8', f.input);
+    for (const k of ['units', 'latent'] as const)
+      if (!Number.isInteger(f[k]) || f[k] < 1) fail(`factors[${i}].${k}`, 'a positive integer', f[k]);
     // These change which weights exist (auxiliary) or how the model was trained; a wrong type would pass silently as falsy.
     if (typeof f.auxiliary !== 'boolean') fail(`factors[${i}].auxiliary`, 'true or false', f.auxiliary);
-    if (typeof f.dropProbability !== 'number' || !(f.dropProbability >= 0 && f.dropProbability < 1)) fail(`factors[${i}].dropProbability`, 'a number from 0 to below 1', f.dropProbability);
+    if (typeof f.dropProbability !== 'number' || !(f.dropProbability >= 0 && f.dropProbability < 1))
+      fail(`factors[${i}].dropProbability`, 'a number from 0 to below 1', f.dropProbability);
   });
   if (typeof c.decoder !== 'object' || c.decoder === null) fail('decoder', 'an object', c.decoder);
   for (const k of ['units', 'layers', 'auxUnits'] as const) {
-    if (!Number.isInteger(c.decoder?.[k]) || c.decoder[k] < 1) fail(`decoder.${k}`, 'a positive integer', c.decoder?.[k]);
+    if (!Number.isInteger(c.decoder?.[k]) || c.decoder[k] < 1)
+      fail(`decoder.${k}`, 'a positive integer', c.decoder?.[k]);
   }
-  if (c.decoder.kind !== undefined && c.decoder.kind !== 'lstm' && c.decoder.kind !== 'steps') fail('decoder.kind', 'lstm|steps (or no key: lstm)', c.decoder.kind);
-  if (c.decoder.dilations !== undefined && !(Array.isArray(c.decoder.dilations) && c.decoder.dilations.length > 0 && c.decoder.dilations.every((d) => Number.isInteger(d) && d >= 1 && d < 32))) {
+  if (c.decoder.kind !== undefined && c.decoder.kind !== 'lstm' && c.decoder.kind !== 'steps')
+    fail('decoder.kind', 'lstm|steps (or no key: lstm)', c.decoder.kind);
+  if (
+    c.decoder.dilations !== undefined &&
+    !(
+      Array.isArray(c.decoder.dilations) &&
+      c.decoder.dilations.length > 0 &&
+      c.decoder.dilations.every((d) => Number.isInteger(d) && d >= 1 && d < 32)
+    )
+  ) {
     fail('decoder.dilations', 'a non-empty list of whole numbers from 1 to 31', c.decoder.dilations);
   }
-  if (c.decoder.skip !== undefined && typeof c.decoder.skip !== 'boolean') fail('decoder.skip', 'true or false (or no key: false)', c.decoder.skip);
-  for (const k of ['freeBits', 'beta', 'auxWeight'] as const) if (typeof c.loss?.[k] !== 'number') fail(`loss.${k}`, 'a number', c.loss?.[k]);
+  if (c.decoder.skip !== undefined && typeof c.decoder.skip !== 'boolean')
+    fail('decoder.skip', 'true or false (or no key: false)', c.decoder.skip);
+  for (const k of ['freeBits', 'beta', 'auxWeight'] as const)
+    if (typeof c.loss?.[k] !== 'number') fail(`loss.${k}`, 'a number', c.loss?.[k]);
   return c;
 }
 

@@ -4,7 +4,14 @@ import { DRUM_COUNT } from '../pattern/drums.js';
 import { STEPS } from '../pattern/pattern.js';
 import { FEATURES, PATTERN_TENSOR_SIZE, tensorDataToPattern } from '../pattern/tensor-layout.js';
 import type { Groove } from '../pattern/gestures.js';
-import { drumRow, drumRowsToScore, givenDrumRows, packGroove, unpackGroove, type Gestures } from '../pattern/gesture-layout.js';
+import {
+  drumRow,
+  drumRowsToScore,
+  givenDrumRows,
+  packGroove,
+  unpackGroove,
+  type Gestures,
+} from '../pattern/gesture-layout.js';
 import type { Pattern } from '../pattern/pattern.js';
 import { validateConfig, type FactorConfig, type ModelConfig } from './config.js';
 import { decodeAuxiliary, encodeFactor } from './network.js';
@@ -73,7 +80,12 @@ export class GrooveModel {
   readonly #stacked: tf.Tensor2D[];
   #head: { outW: Float32Array; outB: Float32Array } | null = null;
 
-  private constructor(readonly config: ModelConfig, params: Params, readonly manifest: Record<string, unknown>, readonly dir: string) {
+  private constructor(
+    readonly config: ModelConfig,
+    params: Params,
+    readonly manifest: Record<string, unknown>,
+    readonly dir: string,
+  ) {
     this.#params = params;
     this.#stacked = [];
     for (let l = 0; config.decoder.kind !== 'steps' && l < config.decoder.layers; l++) {
@@ -161,7 +173,12 @@ export class GrooveModel {
       const latents = this.#latents(inputs, n, rand, options);
       const stepInput = new Float32Array(n * STEPS * STEP_INPUT_WIDTH);
       requests.forEach((g, k) => writeStepInput(stepGiven(g), stepInput, k * STEPS * STEP_INPUT_WIDTH));
-      raw = decodeSteps(this.#params, this.config, tf.tensor3d(stepInput, [n, STEPS, STEP_INPUT_WIDTH]), latents.z).dataSync() as Float32Array;
+      raw = decodeSteps(
+        this.#params,
+        this.config,
+        tf.tensor3d(stepInput, [n, STEPS, STEP_INPUT_WIDTH]),
+        latents.z,
+      ).dataSync() as Float32Array;
       aux = latents.aux.map((a) => (a ? (a.dataSync() as Float32Array) : null));
     });
     const patterns = drawSteps(raw, requests, options, rand);
@@ -177,7 +194,8 @@ export class GrooveModel {
     return this.config.factors.map((factor) => {
       const rows = requests.map((r) => factorRow(factor, r));
       if (rows[0] === null) return null;
-      if (rows.some((r) => r === null)) throw new Error(`generateBatch: every request must give the same gestures (${factor.input} differs)`);
+      if (rows.some((r) => r === null))
+        throw new Error(`generateBatch: every request must give the same gestures (${factor.input} differs)`);
       const width = rows[0].length;
       const flat = new Float32Array(n * width);
       rows.forEach((r, k) => flat.set(r!, k * width));
@@ -187,7 +205,12 @@ export class GrooveModel {
     });
   }
 
-  #latents(inputs: FactorInputs, n: number, rand: () => number, options: GenerateOptions): { z: tf.Tensor2D; aux: (tf.Tensor | null)[] } {
+  #latents(
+    inputs: FactorInputs,
+    n: number,
+    rand: () => number,
+    options: GenerateOptions,
+  ): { z: tf.Tensor2D; aux: (tf.Tensor | null)[] } {
     const temperature = options.temperature ?? 1;
     const zs: tf.Tensor2D[] = [];
     const aux: (tf.Tensor | null)[] = [];
@@ -219,7 +242,13 @@ export class GrooveModel {
    * per generation makes wasm's XNNPACK re-pack the whole weight matrix, every time.
    * (Figures: docs/performance-history.md.)
    */
-  #decode(z: tf.Tensor2D, n: number, rand: () => number, options: GenerateOptions, forced: ForcedHits | null): Float32Array {
+  #decode(
+    z: tf.Tensor2D,
+    n: number,
+    rand: () => number,
+    options: GenerateOptions,
+    forced: ForcedHits | null,
+  ): Float32Array {
     const p = this.#params;
     const { layers, units } = this.config.decoder;
     const gateWidth = 4 * units;
@@ -227,7 +256,9 @@ export class GrooveModel {
     const h: Float32Array[] = [];
     const c: Float32Array[] = [];
     for (let l = 0; l < layers; l++) {
-      const hc = valuesOf(() => tf.tanh(tf.add(tf.matMul(z, p.get(`dec.init${l}.W`)! as tf.Tensor2D), p.get(`dec.init${l}.b`)!)));
+      const hc = valuesOf(() =>
+        tf.tanh(tf.add(tf.matMul(z, p.get(`dec.init${l}.W`)! as tf.Tensor2D), p.get(`dec.init${l}.b`)!)),
+      );
       h.push(new Float32Array(n * units));
       c.push(new Float32Array(n * units));
       for (let k = 0; k < n; k++) {
@@ -237,7 +268,9 @@ export class GrooveModel {
     }
     const { outW, outB } = this.#outputHead();
     // The latent's direct contribution to every step's output (config.decoder.skip), [n, 32 x 27].
-    const skip = this.config.decoder.skip ? valuesOf(() => tf.add(tf.matMul(z, p.get('dec.skip.W')! as tf.Tensor2D), p.get('dec.skip.b')!)) : null;
+    const skip = this.config.decoder.skip
+      ? valuesOf(() => tf.add(tf.matMul(z, p.get('dec.skip.W')! as tf.Tensor2D), p.get('dec.skip.b')!))
+      : null;
     const sampleHits = options.hits === 'sample';
     const hitTemperature = options.hitTemperature ?? 1;
     // Drawn before the loop, in [step][example][drum] order, so a seed gives the same hits whatever the batch code does.
@@ -260,11 +293,14 @@ export class GrooveModel {
         const gates = valuesOf(() => tf.fused.matMul({ a: tf.tensor2d(xh, [n, inWidth]), b: stacked, bias }));
         if (l === 0) for (let j = 0; j < gates.length; j++) gates[j] += zProj[j];
         // Gate order i, f, g, o (as in layers.ts lstmStep).
-        const hl = h[l], cl = c[l];
+        const hl = h[l],
+          cl = c[l];
         for (let k = 0; k < n; k++) {
           const g0 = k * gateWidth;
           for (let j = 0; j < units; j++) {
-            const cell = sigmoid(gates[g0 + units + j]) * cl[k * units + j] + sigmoid(gates[g0 + j]) * Math.tanh(gates[g0 + 2 * units + j]);
+            const cell =
+              sigmoid(gates[g0 + units + j]) * cl[k * units + j] +
+              sigmoid(gates[g0 + j]) * Math.tanh(gates[g0 + 2 * units + j]);
             cl[k * units + j] = cell;
             hl[k * units + j] = sigmoid(gates[g0 + 3 * units + j]) * Math.tanh(cl[k * units + j]);
           }
@@ -287,7 +323,13 @@ export class GrooveModel {
           const cell = (k * STEPS + t) * DRUM_COUNT + d;
           const hit = forced?.mask[cell]
             ? forced.value[cell]
-            : uniforms ? (uniforms[(t * n + k) * DRUM_COUNT + d] < sigmoid(logit / hitTemperature) ? 1 : 0) : logit > 0 ? 1 : 0;
+            : uniforms
+              ? uniforms[(t * n + k) * DRUM_COUNT + d] < sigmoid(logit / hitTemperature)
+                ? 1
+                : 0
+              : logit > 0
+                ? 1
+                : 0;
           // Fed back exactly as training data looks: velocity and offset are 0 where there is no hit.
           next[at + d] = hit;
           next[at + DRUM_COUNT + d] = hit ? sigmoid(raw[DRUM_COUNT + d]) : 0;
@@ -302,7 +344,10 @@ export class GrooveModel {
 
   /** The output layer's weights as plain arrays, read once (they never change after load). */
   #outputHead(): { outW: Float32Array; outB: Float32Array } {
-    this.#head ??= { outW: this.#params.get('dec.out.W')!.dataSync() as Float32Array, outB: this.#params.get('dec.out.b')!.dataSync() as Float32Array };
+    this.#head ??= {
+      outW: this.#params.get('dec.out.W')!.dataSync() as Float32Array,
+      outB: this.#params.get('dec.out.b')!.dataSync() as Float32Array,
+    };
     return this.#head;
   }
 
@@ -382,7 +427,12 @@ function laplace(u: number): number {
  * hits (forced, sampled or thresholded, then fitted to a given groove), then each
  * played note's velocity and offset drawn around the model's most likely value.
  */
-function drawSteps(raw: Float32Array, requests: Gestures[], options: GenerateOptions, rand: () => number): Float32Array {
+function drawSteps(
+  raw: Float32Array,
+  requests: Gestures[],
+  options: GenerateOptions,
+  rand: () => number,
+): Float32Array {
   const n = requests.length;
   const forced = options.keepGiven ? givenHits(requests) : null;
   const sampleHits = options.hits === 'sample';
@@ -418,7 +468,8 @@ function drawSteps(raw: Float32Array, requests: Gestures[], options: GenerateOpt
       for (let d = 0; d < D; d++) {
         if (!out[o + d]) continue;
         const velocity = raw[r + D + d] + valueTemperature * softplusScale(raw[r + 2 * D + d]) * laplace(u[D + d]);
-        const offset = raw[r + 3 * D + d] + valueTemperature * softplusScale(raw[r + 4 * D + d]) * laplace(u[2 * D + d]);
+        const offset =
+          raw[r + 3 * D + d] + valueTemperature * softplusScale(raw[r + 4 * D + d]) * laplace(u[2 * D + d]);
         out[o + D + d] = Math.min(1, Math.max(1 / 127, velocity));
         out[o + 2 * D + d] = Math.min(1, Math.max(-1, offset));
       }

@@ -7,7 +7,12 @@ export function dense(params: Params, prefix: string, x: tf.Tensor2D): tf.Tensor
 }
 
 /** One LSTM step from a precomputed input projection `xProj` = x.Wx + b. Gate order i, f, g, o. */
-export function lstmStep(Wh: tf.Tensor2D, xProj: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
+export function lstmStep(
+  Wh: tf.Tensor2D,
+  xProj: tf.Tensor2D,
+  h: tf.Tensor2D,
+  c: tf.Tensor2D,
+): [tf.Tensor2D, tf.Tensor2D] {
   const gates = tf.add(xProj, tf.matMul(h, Wh));
   const [i, f, g, o] = tf.split(gates, 4, 1) as tf.Tensor2D[];
   const cNext = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;

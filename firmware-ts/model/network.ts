@@ -58,7 +58,10 @@ export function encodeFactor(params: Params, factor: FactorConfig, index: number
 /** KL(N(mu, sigma) || N(0, I)) per example, in nats: [B]. */
 export function klDivergence(post: Posterior): tf.Tensor1D {
   const { mu, sigma } = post;
-  return tf.mul(0.5, tf.sum(tf.sub(tf.add(tf.square(mu), tf.square(sigma)), tf.add(1, tf.mul(2, tf.log(sigma)))), 1)) as tf.Tensor1D;
+  return tf.mul(
+    0.5,
+    tf.sum(tf.sub(tf.add(tf.square(mu), tf.square(sigma)), tf.add(1, tf.mul(2, tf.log(sigma)))), 1),
+  ) as tf.Tensor1D;
 }
 
 /**
@@ -71,7 +74,12 @@ export function freeBitsCost(kl: tf.Tensor1D, freeBits: number, beta: number): t
 }
 
 /** Decoder initial state per layer from the latent. */
-function decoderInit(params: Params, config: ModelConfig, z: tf.Tensor2D, layer: number): { h: tf.Tensor2D; c: tf.Tensor2D } {
+function decoderInit(
+  params: Params,
+  config: ModelConfig,
+  z: tf.Tensor2D,
+  layer: number,
+): { h: tf.Tensor2D; c: tf.Tensor2D } {
   const hc = tf.tanh(dense(params, `dec.init${layer}`, z));
   const [h, c] = tf.split(hc, 2, 1) as tf.Tensor2D[];
   return { h, c };
@@ -82,9 +90,17 @@ function decoderInit(params: Params, config: ModelConfig, z: tf.Tensor2D, layer:
  * true output (zeros at step 0). Returns raw outputs [B,32,27]: hit logits,
  * velocity logits, offset pre-activations.
  */
-export function decodeTeacherForced(params: Params, config: ModelConfig, z: tf.Tensor2D, target: tf.Tensor3D): tf.Tensor3D {
+export function decodeTeacherForced(
+  params: Params,
+  config: ModelConfig,
+  z: tf.Tensor2D,
+  target: tf.Tensor3D,
+): tf.Tensor3D {
   const batch = target.shape[0];
-  const previous = tf.concat([tf.zeros([batch, 1, FEATURES]), tf.slice(target, [0, 0, 0], [-1, STEPS - 1, -1])], 1) as tf.Tensor3D;
+  const previous = tf.concat(
+    [tf.zeros([batch, 1, FEATURES]), tf.slice(target, [0, 0, 0], [-1, STEPS - 1, -1])],
+    1,
+  ) as tf.Tensor3D;
   let layerInput: tf.Tensor3D = previous;
   for (let l = 0; l < config.decoder.layers; l++) {
     const zProj = l === 0 ? (tf.matMul(z, params.get('dec.l0.Wz')! as tf.Tensor2D) as tf.Tensor2D) : undefined;
@@ -98,7 +114,11 @@ export function decodeTeacherForced(params: Params, config: ModelConfig, z: tf.T
 }
 
 /** Splits raw decoder outputs into hit logits, velocities (0..1) and offsets (-1..1). */
-export function outputHeads(raw: tf.Tensor3D): { hitLogits: tf.Tensor3D; velocities: tf.Tensor3D; offsets: tf.Tensor3D } {
+export function outputHeads(raw: tf.Tensor3D): {
+  hitLogits: tf.Tensor3D;
+  velocities: tf.Tensor3D;
+  offsets: tf.Tensor3D;
+} {
   const [hitLogits, v, o] = tf.split(raw, 3, 2) as tf.Tensor3D[];
   return { hitLogits, velocities: tf.sigmoid(v), offsets: tf.tanh(o) };
 }
@@ -108,7 +128,10 @@ export function outputHeads(raw: tf.Tensor3D): { hitLogits: tf.Tensor3D; velocit
  * squared error on velocities and offsets, the latter two only where the target
  * has a hit (elsewhere the value is never played, so it should not be learned).
  */
-export function reconstructionLoss(raw: tf.Tensor3D, target: tf.Tensor3D): { hits: tf.Tensor1D; velocities: tf.Tensor1D; offsets: tf.Tensor1D } {
+export function reconstructionLoss(
+  raw: tf.Tensor3D,
+  target: tf.Tensor3D,
+): { hits: tf.Tensor1D; velocities: tf.Tensor1D; offsets: tf.Tensor1D } {
   const heads = outputHeads(raw);
   const [tHits, tVel, tOff] = tf.split(target, 3, 2) as tf.Tensor3D[];
   const hits = tf.sum(sigmoidCrossEntropy(tHits, heads.hitLogits), [1, 2]) as tf.Tensor1D;
@@ -189,7 +212,9 @@ export function computeLoss(
     zs.push(z);
   });
   const z = zs.length === 1 ? zs[0] : (tf.concat(zs, 1) as tf.Tensor2D);
-  const r = steps ? stepLoss(decodeSteps(params, config, stepInput!, z), target) : reconstructionLoss(decodeTeacherForced(params, config, z, target), target);
+  const r = steps
+    ? stepLoss(decodeSteps(params, config, stepInput!, z), target)
+    : reconstructionLoss(decodeTeacherForced(params, config, z, target), target);
   const hits = tf.mean(r.hits) as tf.Scalar;
   const velocities = tf.mean(r.velocities) as tf.Scalar;
   const offsets = tf.mean(r.offsets) as tf.Scalar;
@@ -198,5 +223,3 @@ export function computeLoss(
   const loss = tf.addN([hits, velocities, offsets, klCost, tf.mul(config.loss.auxWeight, auxMean)]) as tf.Scalar;
   return { loss, hits, velocities, offsets, klBits: tf.div(tf.mean(kl), Math.LN2) as tf.Scalar, aux: auxMean };
 }
-
-

@@ -49,13 +49,19 @@ export function paramSpecs(config: ModelConfig): ParamSpec[] {
     const p = `enc${i}`;
     if (factor.encoder === 'bilstm') {
       specs.push(...lstm(`${p}.fw`, width.perStep, factor.units), ...lstm(`${p}.bw`, width.perStep, factor.units));
-      specs.push(...dense(`${p}.mu`, 2 * factor.units, factor.latent), ...dense(`${p}.sigma`, 2 * factor.units, factor.latent));
+      specs.push(
+        ...dense(`${p}.mu`, 2 * factor.units, factor.latent),
+        ...dense(`${p}.sigma`, 2 * factor.units, factor.latent),
+      );
     } else {
       specs.push(...dense(`${p}.h`, width.flat, factor.units));
       specs.push(...dense(`${p}.mu`, factor.units, factor.latent), ...dense(`${p}.sigma`, factor.units, factor.latent));
     }
     if (factor.auxiliary) {
-      specs.push(...dense(`aux${i}.h`, factor.latent, config.decoder.auxUnits), ...dense(`aux${i}.out`, config.decoder.auxUnits, auxOutputWidth(factor)));
+      specs.push(
+        ...dense(`aux${i}.h`, factor.latent, config.decoder.auxUnits),
+        ...dense(`aux${i}.out`, config.decoder.auxUnits, auxOutputWidth(factor)),
+      );
     }
   });
   const z = latentSize(config);

@@ -110,12 +110,16 @@ function dense3(params: Params, prefix: string, x: tf.Tensor3D): tf.Tensor3D {
 
 /** Raw outputs [B, 32, STEP_OUTPUT_WIDTH] from the step inputs [B, 32, STEP_INPUT_WIDTH] and the latents [B, Z]. */
 export function decodeSteps(params: Params, config: ModelConfig, stepInput: tf.Tensor3D, z: tf.Tensor2D): tf.Tensor3D {
-  let h = tf.relu(tf.add(dense3(params, 'dec.in', stepInput), tf.expandDims(dense(params, 'dec.z', z), 1))) as tf.Tensor3D;
+  let h = tf.relu(
+    tf.add(dense3(params, 'dec.in', stepInput), tf.expandDims(dense(params, 'dec.z', z), 1)),
+  ) as tf.Tensor3D;
   stepDilations(config).forEach((dilation, i) => {
     const context = tf.concat([roll(h, dilation), h, roll(h, -dilation)], 2) as tf.Tensor3D;
     const global = dense(params, `dec.global${i}`, tf.mean(h, 1) as tf.Tensor2D);
     const fromLatent = dense(params, `dec.zb${i}`, z);
-    const update = tf.relu(tf.add(dense3(params, `dec.block${i}`, context), tf.expandDims(tf.add(global, fromLatent), 1)));
+    const update = tf.relu(
+      tf.add(dense3(params, `dec.block${i}`, context), tf.expandDims(tf.add(global, fromLatent), 1)),
+    );
     h = tf.add(h, update) as tf.Tensor3D;
   });
   return tf.add(dense3(params, 'dec.out', h), tf.matMul(stepInput, grooveBase())) as tf.Tensor3D;
@@ -165,7 +169,10 @@ export function stepHeads(raw: tf.Tensor3D): StepHeads {
  * gives the real spread instead of squared error's pull to the mean).
  * `target` [B, 32, 27] in the pattern tensor layout.
  */
-export function stepLoss(raw: tf.Tensor3D, target: tf.Tensor3D): { hits: tf.Tensor1D; velocities: tf.Tensor1D; offsets: tf.Tensor1D } {
+export function stepLoss(
+  raw: tf.Tensor3D,
+  target: tf.Tensor3D,
+): { hits: tf.Tensor1D; velocities: tf.Tensor1D; offsets: tf.Tensor1D } {
   const heads = stepHeads(raw);
   const [tHits, tVel, tOff] = tf.split(target, 3, 2) as tf.Tensor3D[];
   const laplace = (value: tf.Tensor3D, location: tf.Tensor3D, scale: tf.Tensor3D) =>

@@ -36,7 +36,8 @@ export async function missingSoundCard(options: SoundDeviceOptions = {}): Promis
   // Each card is a line starting with its number: " 0 [Headphones ]: bcm2835_headphon - bcm2835 Headphones".
   if (!/^\s*\d+\s*\[/m.test(cards)) return `no sound card (${paths.cards} lists none)`;
   const nodes = await readdir(paths.snd).catch(() => [] as string[]);
-  if (!nodes.some((name) => /^pcmC\d+D\d+p$/.test(name))) return `no sound card to play on (no playback device in ${paths.snd})`;
+  if (!nodes.some((name) => /^pcmC\d+D\d+p$/.test(name)))
+    return `no sound card to play on (no playback device in ${paths.snd})`;
   return null;
 }
 
@@ -45,6 +46,7 @@ export async function missingAlsaSequencer(options: SoundDeviceOptions = {}): Pr
   const { paths = SYSTEM_SOUND_PATHS, platform = process.platform } = options;
   if (platform !== 'linux') return null;
   const nodes = await readdir(paths.snd).catch(() => null);
-  if (nodes === null || !nodes.includes('seq')) return `no ALSA sequencer, ${paths.snd}/seq is missing; modprobe snd-seq`;
+  if (nodes === null || !nodes.includes('seq'))
+    return `no ALSA sequencer, ${paths.snd}/seq is missing; modprobe snd-seq`;
   return null;
 }

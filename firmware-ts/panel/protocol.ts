@@ -110,7 +110,12 @@ export function reconstructionsToJSON(r: Reconstructions | null | undefined): Re
   if (!r) return null;
   const out: ReconstructionsJSON = {};
   if (r.drums) out.drums = r.drums.map((row) => (row ? Array.from(row, round3) : null));
-  if (r.groove) out.groove = { hits: Array.from(r.groove.hits, round3), velocities: Array.from(r.groove.velocities, round3), offsets: Array.from(r.groove.offsets, round3) };
+  if (r.groove)
+    out.groove = {
+      hits: Array.from(r.groove.hits, round3),
+      velocities: Array.from(r.groove.velocities, round3),
+      offsets: Array.from(r.groove.offsets, round3),
+    };
   if (r.accent) out.accent = Array.from(r.accent, round3);
   return out;
 }
@@ -126,7 +131,8 @@ export function parseClientMessage(text: string): ClientMessage {
   } catch {
     throw new PanelMessageError(`not JSON (${text.length} characters)`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new PanelMessageError(`expected an object, got ${describe(raw)}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new PanelMessageError(`expected an object, got ${describe(raw)}`);
   const m = raw as Record<string, unknown>;
   switch (m.type) {
     case 'key':
@@ -167,7 +173,10 @@ function parseCommand(m: Record<string, unknown>): PanelCommand {
     case 'model': {
       only(m, ['type', 'command', 'name']);
       const name = m.name;
-      if (typeof name !== 'string' || !MODEL_NAME.test(name)) throw new PanelMessageError(`name: expected a model name like "ag11" (a-z, 0-9, _ and -), got ${describe(name)}`);
+      if (typeof name !== 'string' || !MODEL_NAME.test(name))
+        throw new PanelMessageError(
+          `name: expected a model name like "ag11" (a-z, 0-9, _ and -), got ${describe(name)}`,
+        );
       return { command: 'model', name };
     }
     case 'save':
@@ -176,7 +185,8 @@ function parseCommand(m: Record<string, unknown>): PanelCommand {
       return { command: m.command, slot: integer(m, 'slot', 0, SLOT_COUNT - 1) };
     case 'mute': {
       only(m, ['type', 'command', 'output', 'muted']);
-      if (m.output !== 'box') throw new PanelMessageError(`output: expected "box" (the daemon's sound card), got ${describe(m.output)}`);
+      if (m.output !== 'box')
+        throw new PanelMessageError(`output: expected "box" (the daemon's sound card), got ${describe(m.output)}`);
       return { command: 'mute', output: 'box', muted: bool(m, 'muted') };
     }
     default:
@@ -193,13 +203,15 @@ function only(m: Record<string, unknown>, fields: string[]): void {
 
 function number(m: Record<string, unknown>, field: string, lo: number, hi: number): number {
   const v = m[field];
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) throw new PanelMessageError(`${field}: expected a number ${lo}..${hi}, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi)
+    throw new PanelMessageError(`${field}: expected a number ${lo}..${hi}, got ${describe(v)}`);
   return v;
 }
 
 function integer(m: Record<string, unknown>, field: string, lo: number, hi: number): number {
   const v = m[field];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw new PanelMessageError(`${field}: expected an integer ${lo}..${hi}, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
+    throw new PanelMessageError(`${field}: expected an integer ${lo}..${hi}, got ${describe(v)}`);
   return v;
 }
 
@@ -212,7 +224,9 @@ function bool(m: Record<string, unknown>, field: string): boolean {
 function pageTime(m: Record<string, unknown>): number {
   const v = m.time;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_PAGE_TIME_MS) {
-    throw new PanelMessageError(`time: expected the page's performance.now() in ms (0..${MAX_PAGE_TIME_MS}), got ${describe(v)}`);
+    throw new PanelMessageError(
+      `time: expected the page's performance.now() in ms (0..${MAX_PAGE_TIME_MS}), got ${describe(v)}`,
+    );
   }
   return v;
 }
@@ -222,7 +236,7 @@ export function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   let s: string;
   try {
-    s = typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v) ?? typeof v;
+    s = typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? typeof v);
   } catch {
     s = typeof v;
   }

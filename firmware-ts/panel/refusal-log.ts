@@ -43,11 +43,13 @@ export class RefusalLog {
     if (!this.#cancelSummary) this.#scheduleSummary();
     if (!this.#logged.has(kind)) {
       this.#logged.add(kind);
-      this.#log.info(`refused a panel connection from ${address}: ${reason} (more of these are counted, summed up every ${REFUSAL_SUMMARY_INTERVAL} s)`);
+      this.#log.info(
+        `refused a panel connection from ${address}: ${reason} (more of these are counted, summed up every ${REFUSAL_SUMMARY_INTERVAL} s)`,
+      );
       return;
     }
     let repeats = this.#repeats.get(kind);
-    if (!repeats) this.#repeats.set(kind, repeats = { count: 0, addresses: new Set(), others: false });
+    if (!repeats) this.#repeats.set(kind, (repeats = { count: 0, addresses: new Set(), others: false }));
     repeats.count++;
     if (repeats.addresses.has(address)) return;
     if (repeats.addresses.size < ADDRESSES_NAMED) repeats.addresses.add(address);
@@ -85,12 +87,16 @@ export class RefusalLog {
     }
     this.#repeats.clear();
     const seconds = Math.round(this.#clock.now() - this.#since);
-    this.#log.info(`refused ${total} more panel connection${total === 1 ? '' : 's'} in the last ${seconds} s: ${parts.join('; ')}`);
+    this.#log.info(
+      `refused ${total} more panel connection${total === 1 ? '' : 's'} in the last ${seconds} s: ${parts.join('; ')}`,
+    );
   }
 }
 
 /** A request header as a log line or a refusal may show it: printable ASCII, at most MAX_ECHOED_CHARS. */
 export function echoHeader(value: string): string {
   const printable = value.replace(/[^\x20-\x7e]/g, '?');
-  return printable.length <= MAX_ECHOED_CHARS ? printable : `${printable.slice(0, MAX_ECHOED_CHARS)}... (${value.length} characters)`;
+  return printable.length <= MAX_ECHOED_CHARS
+    ? printable
+    : `${printable.slice(0, MAX_ECHOED_CHARS)}... (${value.length} characters)`;
 }

@@ -91,13 +91,15 @@ export class PanelServer {
   #sessionCount = 0;
 
   constructor(options: PanelServerOptions) {
-    if (!options || typeof options.clock?.now !== 'function') throw new PanelConfigError('panel: options.clock is required (a Clock with now() and setTimeout())');
+    if (!options || typeof options.clock?.now !== 'function')
+      throw new PanelConfigError('panel: options.clock is required (a Clock with now() and setTimeout())');
     this.#options = options;
     this.#clock = options.clock;
     this.#log = options.log ?? silentLog;
     this.#maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     this.#refusals = new RefusalLog(this.#clock, this.#log);
-    const onListenerError = (err: unknown): void => this.#log.warn(`a panel device listener failed: ${(err as Error)?.stack ?? err}`);
+    const onListenerError = (err: unknown): void =>
+      this.#log.warn(`a panel device listener failed: ${(err as Error)?.stack ?? err}`);
     this.devices = {
       grid: new VirtualStepGrid((leds) => this.#broadcast({ type: 'leds', leds }), onListenerError),
       tapPad: new VirtualTapPad(onListenerError),
@@ -111,15 +113,24 @@ export class PanelServer {
     const { host, port, token } = checkOptions(this.#options, this.#maxPayload);
     this.#files = readPage();
     const server = http.createServer((req, res) => this.#onRequest(req, res));
-    const wss = new WebSocketServer({ noServer: true, maxPayload: this.#maxPayload, perMessageDeflate: false, clientTracking: false });
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.#maxPayload,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
     server.on('upgrade', (req, socket, head) => this.#onUpgrade(wss, req, socket, head, token));
     server.on('clientError', (_err, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
-        const why = err.code === 'EADDRINUSE' ? 'is in use; choose another with --port'
-          : err.code === 'EADDRNOTAVAIL' ? 'is not an address of this machine; check the panel host (--host or panel.host)'
-          : err.code === 'EACCES' ? 'needs privileges; use a port above 1023'
-          : `failed (${err.code ?? err.message})`;
+        const why =
+          err.code === 'EADDRINUSE'
+            ? 'is in use; choose another with --port'
+            : err.code === 'EADDRNOTAVAIL'
+              ? 'is not an address of this machine; check the panel host (--host or panel.host)'
+              : err.code === 'EACCES'
+                ? 'needs privileges; use a port above 1023'
+                : `failed (${err.code ?? err.message})`;
         reject(new PanelConfigError(`panel: listening on ${host} port ${port} ${why}`));
       });
       server.listen(port, host, () => resolve());
@@ -144,7 +155,9 @@ export class PanelServer {
   /** Panel-only controls (tempo by number, model, slots). A listener that throws has its message sent to the page as an error. */
   onCommand(listener: (command: PanelCommand) => void | Promise<void>): () => void {
     this.#commandListeners.add(listener);
-    return () => { this.#commandListeners.delete(listener); };
+    return () => {
+      this.#commandListeners.delete(listener);
+    };
   }
 
   /** Pushes the daemon's state to every page; the last one is kept for pages that connect later. */
@@ -168,13 +181,22 @@ export class PanelServer {
    * drive the handler directly. `onUnanswered` is called when the session
    * closed itself because the page stopped answering pings.
    */
-  openSession(send: (message: ServerMessage) => void, name = `page ${++this.#sessionCount}`, onUnanswered?: () => void): PanelSession {
-    return new PanelSession({
-      clock: this.#clock,
-      log: this.#log,
-      ...this.devices,
-      command: (command) => this.#runCommand(command),
-    }, send, name, onUnanswered);
+  openSession(
+    send: (message: ServerMessage) => void,
+    name = `page ${++this.#sessionCount}`,
+    onUnanswered?: () => void,
+  ): PanelSession {
+    return new PanelSession(
+      {
+        clock: this.#clock,
+        log: this.#log,
+        ...this.devices,
+        command: (command) => this.#runCommand(command),
+      },
+      send,
+      name,
+      onUnanswered,
+    );
   }
 
   async close(): Promise<void> {
@@ -201,11 +223,19 @@ export class PanelServer {
     for (const listener of [...this.#commandListeners]) await listener(command);
   }
 
-  #onUpgrade(wss: WebSocketServer, req: http.IncomingMessage, socket: Duplex, head: Buffer, token: string | null): void {
+  #onUpgrade(
+    wss: WebSocketServer,
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    token: string | null,
+  ): void {
     socket.on('error', () => socket.destroy());
     const refuse = (status: number, kind: RefusalKind, reason: string): void => {
       this.#refused(req, { kind, reason });
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+      );
     };
     const url = requestUrl(req);
     if (url.pathname !== '/ws') return refuse(404, 'path', 'the panel socket is at /ws');
@@ -213,14 +243,19 @@ export class PanelServer {
     if (denied) return refuse(denied.status, denied.kind, denied.reason);
     // A browser always says where the page came from: only our own page may drive the box.
     const origin = req.headers.origin;
-    if (origin !== undefined && originHost(origin) !== req.headers.host?.toLowerCase()) return refuse(403, 'origin', `origin ${echoHeader(origin)} is not this panel`);
+    if (origin !== undefined && originHost(origin) !== req.headers.host?.toLowerCase())
+      return refuse(403, 'origin', `origin ${echoHeader(origin)} is not this panel`);
     if (this.#sessions.size >= MAX_CLIENTS) return refuse(503, 'full', `too many panel pages open (${MAX_CLIENTS})`);
     wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));
   }
 
   #accept(ws: WebSocket, req: http.IncomingMessage): void {
     // A page that stopped answering (Wi-Fi gone, no FIN) has already let go of its keys; its socket goes too, freeing its place.
-    const session = this.openSession((message) => this.#sendText(ws, JSON.stringify(message)), `page ${++this.#sessionCount} (${req.socket.remoteAddress})`, () => ws.terminate());
+    const session = this.openSession(
+      (message) => this.#sendText(ws, JSON.stringify(message)),
+      `page ${++this.#sessionCount} (${req.socket.remoteAddress})`,
+      () => ws.terminate(),
+    );
     this.#sessions.set(ws, session);
     ws.on('message', (data, isBinary) => session.receive(data, isBinary));
     // Oversized frames arrive here (ws closes with 1009); an 'error' without a listener would throw.
@@ -229,7 +264,15 @@ export class PanelServer {
       session.close();
       this.#sessions.delete(ws);
     });
-    this.#sendText(ws, JSON.stringify({ type: 'hello', protocol: 1, maxPayload: this.#maxPayload, buttons: BUTTON_NAMES } satisfies ServerMessage));
+    this.#sendText(
+      ws,
+      JSON.stringify({
+        type: 'hello',
+        protocol: 1,
+        maxPayload: this.#maxPayload,
+        buttons: BUTTON_NAMES,
+      } satisfies ServerMessage),
+    );
     this.#sendText(ws, JSON.stringify({ type: 'leds', leds: this.devices.grid.colors } satisfies ServerMessage));
     if (this.#snapshotText) this.#sendText(ws, this.#snapshotText);
     session.ping();
@@ -249,14 +292,20 @@ export class PanelServer {
   #deny(req: http.IncomingMessage, url: URL, token: string | null): Denial | null {
     const host = this.#denyHost(req, token);
     if (host) return host;
-    if (token && !tokenMatches(url.searchParams.get('token'), token)) return { status: 401, kind: 'token', reason: 'wrong or missing token' };
+    if (token && !tokenMatches(url.searchParams.get('token'), token))
+      return { status: 401, kind: 'token', reason: 'wrong or missing token' };
     return null;
   }
 
   /** The host rule alone (the page itself needs no token); null when allowed. */
   #denyHost(req: http.IncomingMessage, token: string | null): Denial | null {
     // On loopback, a Host that is not ours means a page elsewhere resolved its own name to 127.0.0.1 (DNS rebinding).
-    if (!token && !isLoopbackHostHeader(req.headers.host, this.#port)) return { status: 403, kind: 'host', reason: `host ${echoHeader(req.headers.host ?? '(none)')} is not this panel` };
+    if (!token && !isLoopbackHostHeader(req.headers.host, this.#port))
+      return {
+        status: 403,
+        kind: 'host',
+        reason: `host ${echoHeader(req.headers.host ?? '(none)')} is not this panel`,
+      };
     return null;
   }
 
@@ -265,7 +314,12 @@ export class PanelServer {
   }
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const send = (status: number, type: string, body: string | Uint8Array, extra: Record<string, string> = {}): void => {
+    const send = (
+      status: number,
+      type: string,
+      body: string | Uint8Array,
+      extra: Record<string, string> = {},
+    ): void => {
       res.writeHead(status, {
         'Content-Type': type,
         'Content-Length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
@@ -273,13 +327,15 @@ export class PanelServer {
         'X-Content-Type-Options': 'nosniff',
         'Referrer-Policy': 'no-referrer',
         // The page runs only its own script and talks only to its own server.
-        'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        'Content-Security-Policy':
+          "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
         ...extra,
       });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     try {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'only GET\n', { Allow: 'GET, HEAD' });
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return send(405, 'text/plain', 'only GET\n', { Allow: 'GET, HEAD' });
       const url = requestUrl(req);
       const token = this.#options.token ?? null;
       if (url.pathname === '/export.mid') {
@@ -306,7 +362,9 @@ export class PanelServer {
     }
   }
 
-  async #export(send: (status: number, type: string, body: string | Uint8Array, extra?: Record<string, string>) => void): Promise<void> {
+  async #export(
+    send: (status: number, type: string, body: string | Uint8Array, extra?: Record<string, string>) => void,
+  ): Promise<void> {
     if (!this.#exportProvider) return send(503, 'text/plain', 'nothing to export yet\n');
     try {
       const file = await this.#exportProvider();
@@ -320,19 +378,33 @@ export class PanelServer {
 }
 
 /** Validates host, port, token and payload limit once, with messages a performer can act on. */
-function checkOptions(options: PanelServerOptions, maxPayload: number): { host: string; port: number; token: string | null } {
+function checkOptions(
+  options: PanelServerOptions,
+  maxPayload: number,
+): { host: string; port: number; token: string | null } {
   const host = options.host ?? DEFAULT_PANEL_HOST;
   const port = options.port ?? DEFAULT_PANEL_PORT;
   const token = options.token ?? null;
-  if (typeof host !== 'string' || host.length === 0) throw new PanelConfigError(`panel host (--host or panel.host): expected an address like 127.0.0.1, got ${JSON.stringify(host)}`);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PanelConfigError(`panel: --port expects an integer 0..65535, got ${JSON.stringify(port)}`);
-  if (!Number.isInteger(maxPayload) || maxPayload < 256 || maxPayload > 1 << 20) throw new PanelConfigError(`panel: maxPayload expects 256..1048576 bytes, got ${maxPayload}`);
+  if (typeof host !== 'string' || host.length === 0)
+    throw new PanelConfigError(
+      `panel host (--host or panel.host): expected an address like 127.0.0.1, got ${JSON.stringify(host)}`,
+    );
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new PanelConfigError(`panel: --port expects an integer 0..65535, got ${JSON.stringify(port)}`);
+  if (!Number.isInteger(maxPayload) || maxPayload < 256 || maxPayload > 1 << 20)
+    throw new PanelConfigError(`panel: maxPayload expects 256..1048576 bytes, got ${maxPayload}`);
   if (token !== null) {
-    if (typeof token !== 'string' || token.length === 0 || badTokenCharacter(token) >= 0) throw new PanelConfigError('panel token (--token or panel.token): expected printable ASCII without spaces');
-    if (token.length < MIN_TOKEN_LENGTH) throw new PanelConfigError(`panel token (--token or panel.token): expected at least ${MIN_TOKEN_LENGTH} characters (got ${token.length}); e.g. openssl rand -hex 16`);
+    if (typeof token !== 'string' || token.length === 0 || badTokenCharacter(token) >= 0)
+      throw new PanelConfigError('panel token (--token or panel.token): expected printable ASCII without spaces');
+    if (token.length < MIN_TOKEN_LENGTH)
+      throw new PanelConfigError(
+        `panel token (--token or panel.token): expected at least ${MIN_TOKEN_LENGTH} characters (got ${token.length}); e.g. openssl rand -hex 16`,
+      );
   }
   if (!isLoopbackAddress(host) && token === null) {
-    throw new PanelConfigError(`panel host ${host} opens the panel to the network: give a token too (--token or panel.token, at least ${MIN_TOKEN_LENGTH} characters, e.g. openssl rand -hex 16)`);
+    throw new PanelConfigError(
+      `panel host ${host} opens the panel to the network: give a token too (--token or panel.token, at least ${MIN_TOKEN_LENGTH} characters, e.g. openssl rand -hex 16)`,
+    );
   }
   return { host, port, token };
 }
@@ -346,7 +418,9 @@ function readPage(): Map<string, Buffer> {
       files.set(file, fs.readFileSync(where));
     } catch (err) {
       const hint = built ? '; run npm run build' : '';
-      throw new PanelConfigError(`panel: cannot read the page file ${where} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})${hint}`);
+      throw new PanelConfigError(
+        `panel: cannot read the page file ${where} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})${hint}`,
+      );
     }
   }
   return files;
@@ -360,7 +434,9 @@ function isLoopbackHostHeader(hostHeader: string | undefined, port: number): boo
 
 /** Equal-time comparison: hashing first makes the lengths equal, so neither content nor length leaks through timing. */
 export function tokenMatches(given: string | null, expected: string): boolean {
-  const a = createHash('sha256').update(given ?? '').digest();
+  const a = createHash('sha256')
+    .update(given ?? '')
+    .digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b) && given !== null;
 }

@@ -2,7 +2,13 @@ import type { ButtonName } from '../devices/interfaces.js';
 import type { DeviceLog } from '../support/log.js';
 import type { Clock, Seconds } from '../time/clock.js';
 import { PageClockSync } from './clock-sync.js';
-import { parseClientMessage, PanelMessageError, type ClientMessage, type PanelCommand, type ServerMessage } from './protocol.js';
+import {
+  parseClientMessage,
+  PanelMessageError,
+  type ClientMessage,
+  type PanelCommand,
+  type ServerMessage,
+} from './protocol.js';
 import type { VirtualButtons, VirtualStepGrid, VirtualTapPad, VirtualTempo } from './virtual-devices.js';
 
 /** What a session needs from its server: the devices to drive and where commands go. */
@@ -65,7 +71,12 @@ export class PanelSession {
    * `onUnanswered` is called after the session has closed itself because a
    * ping went unanswered past ANSWER_DEADLINE: the owner of the socket drops it.
    */
-  constructor(host: SessionHost, send: (message: ServerMessage) => void, readonly name: string, onUnanswered?: () => void) {
+  constructor(
+    host: SessionHost,
+    send: (message: ServerMessage) => void,
+    readonly name: string,
+    onUnanswered?: () => void,
+  ) {
     this.#host = host;
     this.#send = send;
     this.#onUnanswered = onUnanswered ?? null;
@@ -103,7 +114,9 @@ export class PanelSession {
       this.#dispatch(message);
     } catch (err) {
       // A bug on our side must not take the daemon down with it: say so once, keep serving.
-      this.#host.log.warn(`internal error handling a ${message.type} message from ${this.name}: ${(err as Error)?.stack ?? err}`);
+      this.#host.log.warn(
+        `internal error handling a ${message.type} message from ${this.name}: ${(err as Error)?.stack ?? err}`,
+      );
       this.#reject(`internal error handling ${message.type}: ${(err as Error)?.message ?? err}`);
     }
   }
@@ -166,7 +179,8 @@ export class PanelSession {
           this.#run(command);
           return;
         }
-        if (this.#waiting) this.#reject(`${describeCommand(this.#waiting)} replaced by ${describeCommand(command)} before it ran`);
+        if (this.#waiting)
+          this.#reject(`${describeCommand(this.#waiting)} replaced by ${describeCommand(command)} before it ran`);
         this.#waiting = command;
         return;
       }
@@ -197,16 +211,21 @@ export class PanelSession {
     const oldest = this.#pings.entries().next();
     if (oldest.done) return;
     const [id, sent] = oldest.value;
-    this.#cancelDeadline = this.#host.clock.setTimeout(() => {
-      this.#cancelDeadline = null;
-      if (this.#closed) return;
-      if (this.#pings.has(id)) this.#drop();
-      else this.#watchOldestPing();
-    }, sent + ANSWER_DEADLINE - this.#host.clock.now());
+    this.#cancelDeadline = this.#host.clock.setTimeout(
+      () => {
+        this.#cancelDeadline = null;
+        if (this.#closed) return;
+        if (this.#pings.has(id)) this.#drop();
+        else this.#watchOldestPing();
+      },
+      sent + ANSWER_DEADLINE - this.#host.clock.now(),
+    );
   }
 
   #drop(): void {
-    this.#host.log.info(`${this.name}: no answer to a ping for ${ANSWER_DEADLINE} s; dropping it and releasing what it held`);
+    this.#host.log.info(
+      `${this.name}: no answer to a ping for ${ANSWER_DEADLINE} s; dropping it and releasing what it held`,
+    );
     this.close();
     this.#onUnanswered?.();
   }
@@ -221,7 +240,8 @@ export class PanelSession {
   #reject(error: string): void {
     this.#errors++;
     // The first bad message is worth a log line; a flood of them must not flood the journal.
-    if (this.#errors === 1) this.#host.log.warn(`${this.name}: ${error} (further errors from this page at debug level)`);
+    if (this.#errors === 1)
+      this.#host.log.warn(`${this.name}: ${error} (further errors from this page at debug level)`);
     else this.#host.log.debug(`${this.name}: ${error}`);
     if (!this.#closed) this.#send({ type: 'error', error });
   }
@@ -230,11 +250,15 @@ export class PanelSession {
 /** A command as the performer would say it (slots counted from 1, as on the page). */
 function describeCommand(c: PanelCommand): string {
   switch (c.command) {
-    case 'tempo': return `tempo ${c.bpm}`;
-    case 'model': return `model ${c.name}`;
+    case 'tempo':
+      return `tempo ${c.bpm}`;
+    case 'model':
+      return `model ${c.name}`;
     case 'save':
-    case 'load': return `${c.command} slot ${c.slot + 1}`;
-    case 'mute': return `${c.muted ? 'mute' : 'unmute'} the box's sound`;
+    case 'load':
+      return `${c.command} slot ${c.slot + 1}`;
+    case 'mute':
+      return `${c.muted ? 'mute' : 'unmute'} the box's sound`;
   }
 }
 

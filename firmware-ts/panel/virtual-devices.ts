@@ -1,6 +1,16 @@
 import {
-  BUTTON_NAMES, GRID_KEYS,
-  type ButtonEvent, type ButtonName, type Buttons, type KeyEvent, type Rgb, type StepGrid, type TapHit, type TapPad, type TempoControl, type Unsubscribe,
+  BUTTON_NAMES,
+  GRID_KEYS,
+  type ButtonEvent,
+  type ButtonName,
+  type Buttons,
+  type KeyEvent,
+  type Rgb,
+  type StepGrid,
+  type TapHit,
+  type TapPad,
+  type TempoControl,
+  type Unsubscribe,
 } from '../devices/interfaces.js';
 import { Listeners } from '../support/listeners.js';
 import type { Seconds } from '../time/clock.js';
@@ -32,7 +42,8 @@ export class VirtualStepGrid implements StepGrid {
 
   /** Like the hardware driver: exactly 16 colours, channels clamped to bytes; unchanged frames are not resent. */
   async show(colors: readonly Rgb[]): Promise<void> {
-    if (colors.length !== GRID_KEYS) throw new RangeError(`grid show: expected ${GRID_KEYS} colours, got ${colors.length}`);
+    if (colors.length !== GRID_KEYS)
+      throw new RangeError(`grid show: expected ${GRID_KEYS} colours, got ${colors.length}`);
     const next = colors.map((c) => ({ r: byte(c.r), g: byte(c.g), b: byte(c.b) }));
     if (this.#closed || next.every((c, k) => sameRgb(c, this.#colors[k]))) return;
     this.#colors = next;

@@ -3,17 +3,7 @@
  * Roland TD-11 / General MIDI pitches the dataset uses onto them. This is the
  * reduction Magenta's GrooVAE trains on; it covers every pitch in the dataset.
  */
-export const DRUMS = [
-  'kick',
-  'snare',
-  'closedHat',
-  'openHat',
-  'lowTom',
-  'midTom',
-  'highTom',
-  'crash',
-  'ride',
-] as const;
+export const DRUMS = ['kick', 'snare', 'closedHat', 'openHat', 'lowTom', 'midTom', 'highTom', 'crash', 'ride'] as const;
 
 export type DrumName = (typeof DRUMS)[number];
 export const DRUM_COUNT = DRUMS.length;
@@ -48,9 +38,21 @@ export function drumIndexOfPitch(pitch: number): number {
 export function drumIndexOfName(name: string): number {
   const key = name.trim().toLowerCase().replace(/[-_ ]/g, '');
   const aliases: Record<string, DrumName> = {
-    bd: 'kick', bass: 'kick', sd: 'snare', hh: 'closedHat', hat: 'closedHat', hihat: 'closedHat',
-    ch: 'closedHat', closedhihat: 'closedHat', oh: 'openHat', openhihat: 'openHat', cymbal: 'crash',
-    lt: 'lowTom', mt: 'midTom', ht: 'highTom', tom: 'midTom',
+    bd: 'kick',
+    bass: 'kick',
+    sd: 'snare',
+    hh: 'closedHat',
+    hat: 'closedHat',
+    hihat: 'closedHat',
+    ch: 'closedHat',
+    closedhihat: 'closedHat',
+    oh: 'openHat',
+    openhihat: 'openHat',
+    cymbal: 'crash',
+    lt: 'lowTom',
+    mt: 'midTom',
+    ht: 'highTom',
+    tom: 'midTom',
   };
   const resolved = aliases[key] ?? DRUMS.find((d) => d.toLowerCase() === key);
   return resolved === undefined ? -1 : DRUMS.indexOf(resolved);

@@ -43,7 +43,11 @@ export function packGroove(g: Groove, out: Float32Array = new Float32Array(GROOV
 
 /** Reads a packed groove back as it is (a model's output keeps its hit probabilities). */
 export function unpackGroove(packed: ArrayLike<number>, at = 0): Groove {
-  const g: Groove = { hits: new Float32Array(STEPS), velocities: new Float32Array(STEPS), offsets: new Float32Array(STEPS) };
+  const g: Groove = {
+    hits: new Float32Array(STEPS),
+    velocities: new Float32Array(STEPS),
+    offsets: new Float32Array(STEPS),
+  };
   for (let s = 0; s < STEPS; s++) {
     g.hits[s] = packed[at + s * 3];
     g.velocities[s] = packed[at + s * 3 + 1];
@@ -70,7 +74,11 @@ export function scoreToDrumRows(score: ArrayLike<number>): Float32Array[] {
 /** Per-drum rows joined into one score of hits; a null row is a drum without hits. */
 export function drumRowsToScore(rows: DrumScores): Score {
   const out = new Float32Array(SCORE_SIZE);
-  rows.forEach((row, d) => row?.forEach((v, s) => { out[s * DRUM_COUNT + d] = v > 0.5 ? 1 : 0; }));
+  rows.forEach((row, d) =>
+    row?.forEach((v, s) => {
+      out[s * DRUM_COUNT + d] = v > 0.5 ? 1 : 0;
+    }),
+  );
   return out;
 }
 
@@ -79,7 +87,9 @@ export function drumRowsToScore(rows: DrumScores): Score {
  * decides); a full score gives all nine only without them; else none is given.
  */
 export function givenDrumRows(g: Gestures): DrumScores {
-  return Array.from({ length: DRUM_COUNT }, (_, d) => (g.drums ? (g.drums[d] ?? null) : g.score ? drumRow(g.score, d) : null));
+  return Array.from({ length: DRUM_COUNT }, (_, d) =>
+    g.drums ? (g.drums[d] ?? null) : g.score ? drumRow(g.score, d) : null,
+  );
 }
 
 /**
@@ -110,4 +120,3 @@ export function gestureArrays(patterns: Float32Array): GestureArrays {
   }
   return out;
 }
-

@@ -39,7 +39,10 @@ export function quantize(pattern: Pattern): Pattern {
 }
 
 /** All nine drums specified from the pattern (the full score, split by drum). */
-export function drumScores(pattern: Pattern, specified: readonly boolean[] = new Array(DRUM_COUNT).fill(true)): DrumScores {
+export function drumScores(
+  pattern: Pattern,
+  specified: readonly boolean[] = new Array(DRUM_COUNT).fill(true),
+): DrumScores {
   const out: DrumScores = [];
   for (let drum = 0; drum < DRUM_COUNT; drum++) {
     if (!specified[drum]) {
@@ -83,7 +86,11 @@ export function groove(pattern: Pattern): Groove {
 export function accent(pattern: Pattern): Accent {
   const out = new Float32Array(STEPS);
   for (let drum = 0; drum < DRUM_COUNT; drum++) {
-    markLoudSteps(out, (step) => pattern.hit(step, drum), (step) => pattern.velocity(step, drum));
+    markLoudSteps(
+      out,
+      (step) => pattern.hit(step, drum),
+      (step) => pattern.velocity(step, drum),
+    );
   }
   return out;
 }
@@ -91,7 +98,11 @@ export function accent(pattern: Pattern): Accent {
 /** Accent of a single voice (a tapped groove): the same rule with the groove as the one drum. */
 export function accentFromGroove(g: Groove): Accent {
   const out = new Float32Array(STEPS);
-  markLoudSteps(out, (step) => g.hits[step] > 0.5, (step) => g.velocities[step]);
+  markLoudSteps(
+    out,
+    (step) => g.hits[step] > 0.5,
+    (step) => g.velocities[step],
+  );
   return out;
 }
 
@@ -102,11 +113,15 @@ export function accentFromGroove(g: Groove): Accent {
  * float rounding in the variance. Steps already set stay set (accent ORs drums).
  */
 function markLoudSteps(out: Accent, hit: (step: number) => boolean, velocity: (step: number) => number): void {
-  let n = 0, sum = 0, sumSq = 0;
+  let n = 0,
+    sum = 0,
+    sumSq = 0;
   for (let step = 0; step < STEPS; step++) {
     if (!hit(step)) continue;
     const v = velocity(step);
-    n++; sum += v; sumSq += v * v;
+    n++;
+    sum += v;
+    sumSq += v * v;
   }
   if (n === 0) return;
   const mean = sum / n;

@@ -22,7 +22,11 @@ export class Pattern {
     this.hits = hits ?? new Float32Array(CELLS);
     this.velocities = velocities ?? new Float32Array(CELLS);
     this.offsets = offsets ?? new Float32Array(CELLS);
-    for (const [name, arr] of [['hits', this.hits], ['velocities', this.velocities], ['offsets', this.offsets]] as const) {
+    for (const [name, arr] of [
+      ['hits', this.hits],
+      ['velocities', this.velocities],
+      ['offsets', this.offsets],
+    ] as const) {
       if (arr.length !== CELLS) throw new RangeError(`Pattern ${name}: expected ${CELLS} values, got ${arr.length}`);
     }
   }
@@ -92,12 +96,20 @@ export class Pattern {
     }
     const pattern = new Pattern();
     (json as PatternJSON).notes.forEach((note, k) => {
-      if (!Array.isArray(note) || note.length !== 4 || !note.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-        throw new TypeError(`${where}.notes[${k}]: expected [step, drum, velocity, offset] numbers, got ${JSON.stringify(note)}`);
+      if (
+        !Array.isArray(note) ||
+        note.length !== 4 ||
+        !note.every((v) => typeof v === 'number' && Number.isFinite(v))
+      ) {
+        throw new TypeError(
+          `${where}.notes[${k}]: expected [step, drum, velocity, offset] numbers, got ${JSON.stringify(note)}`,
+        );
       }
       const [step, drum, velocity, offset] = note;
-      if (!Number.isInteger(step) || step < 0 || step >= STEPS) throw new RangeError(`${where}.notes[${k}]: step ${step} is outside 0..${STEPS - 1}`);
-      if (!Number.isInteger(drum) || drum < 0 || drum >= DRUM_COUNT) throw new RangeError(`${where}.notes[${k}]: drum ${drum} is outside 0..${DRUM_COUNT - 1}`);
+      if (!Number.isInteger(step) || step < 0 || step >= STEPS)
+        throw new RangeError(`${where}.notes[${k}]: step ${step} is outside 0..${STEPS - 1}`);
+      if (!Number.isInteger(drum) || drum < 0 || drum >= DRUM_COUNT)
+        throw new RangeError(`${where}.notes[${k}]: drum ${drum} is outside 0..${DRUM_COUNT - 1}`);
       pattern.set(step, drum, velocity, offset);
     });
     return pattern;

@@ -10,7 +10,11 @@ import { Pattern, STEPS, clamp } from './pattern.js';
 export const FEATURES = DRUM_COUNT * 3;
 export const PATTERN_TENSOR_SIZE = STEPS * FEATURES;
 
-export function patternToTensorData(pattern: Pattern, out = new Float32Array(PATTERN_TENSOR_SIZE), at = 0): Float32Array {
+export function patternToTensorData(
+  pattern: Pattern,
+  out = new Float32Array(PATTERN_TENSOR_SIZE),
+  at = 0,
+): Float32Array {
   for (let step = 0; step < STEPS; step++) {
     const row = at + step * FEATURES;
     for (let drum = 0; drum < DRUM_COUNT; drum++) {
@@ -31,7 +35,12 @@ export function tensorDataToPattern(data: ArrayLike<number>, at = 0, hitThreshol
     const row = at + step * FEATURES;
     for (let drum = 0; drum < DRUM_COUNT; drum++) {
       if (data[row + drum] > hitThreshold) {
-        pattern.set(step, drum, clamp(data[row + DRUM_COUNT + drum], 0, 1), clamp(data[row + 2 * DRUM_COUNT + drum], -1, 1));
+        pattern.set(
+          step,
+          drum,
+          clamp(data[row + DRUM_COUNT + drum], 0, 1),
+          clamp(data[row + 2 * DRUM_COUNT + drum], -1, 1),
+        );
       }
     }
   }

@@ -238,7 +238,10 @@ export class Sequencer {
     const pulse = this.#stepDur / PULSES_PER_STEP;
     // Several shifts before the next 16th is handed out add up on the same gap.
     const total = (this.#shiftedCell === this.#nextCell ? this.#shiftedTotal : 0) + delta;
-    if (!(Math.abs(total) < pulse)) throw new RangeError(`shift: expected less than one pulse (${pulse} s) either way before the next 16th, got ${total}`);
+    if (!(Math.abs(total) < pulse))
+      throw new RangeError(
+        `shift: expected less than one pulse (${pulse} s) either way before the next 16th, got ${total}`,
+      );
     this.#shiftedCell = this.#nextCell;
     this.#shiftedTotal = total;
     this.#anchorTime = this.#boundary(this.#nextCell) + delta;
@@ -390,7 +393,15 @@ export class Sequencer {
     for (let drum = 0; drum < DRUM_COUNT; drum++) {
       if (!pattern.hit(step, drum)) continue;
       const offset = pattern.offset(step, drum);
-      events.push({ type: 'note', time: grid + offset * half, drum, velocity: pattern.velocity(step, drum), step, offset, position: cell });
+      events.push({
+        type: 'note',
+        time: grid + offset * half,
+        drum,
+        velocity: pattern.velocity(step, drum),
+        step,
+        offset,
+        position: cell,
+      });
     }
     // Stable sort: at equal times a clock pulse goes before a note, as drum machines expect.
     events.sort((a, b) => a.time - b.time);
@@ -411,6 +422,8 @@ function mod(a: number, n: number): number {
 /** Logs the first failure and then counts, so a broken output cannot flood stderr. */
 function defaultListenerError(): (error: unknown, event: SequencerEvent) => void {
   return throttledReport((count, error: unknown, event: SequencerEvent) => {
-    process.stderr.write(`groovebox:sequencer a listener threw on a ${event.type} event (${count} so far): ${(error as Error)?.message ?? error}\n`);
+    process.stderr.write(
+      `groovebox:sequencer a listener threw on a ${event.type} event (${count} so far): ${(error as Error)?.message ?? error}\n`,
+    );
   });
 }

@@ -8,5 +8,6 @@ export function jsonErrorText(err: unknown): string {
   // Below U+0020 JSON's own escapes (\n, \t, \u0001); DEL, NEL and the Unicode line and paragraph separators as \uXXXX.
   // eslint-disable-next-line no-control-regex -- finding control characters is what this function is for
   return message.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (c) =>
-    c < ' ' ? JSON.stringify(c).slice(1, -1) : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    c < ' ' ? JSON.stringify(c).slice(1, -1) : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -16,7 +16,9 @@ export class Listeners<T extends unknown[]> {
 
   add(listener: (...args: T) => void): Unsubscribe {
     this.#listeners.add(listener);
-    return () => { this.#listeners.delete(listener); };
+    return () => {
+      this.#listeners.delete(listener);
+    };
   }
 
   /** Iterates the set itself (no copy per event: the sequencer emits on every pulse); one removed meanwhile is skipped. */
@@ -51,7 +53,10 @@ function reportToStderr(error: unknown, ..._args: unknown[]): void {
  * Reports the first failure and then every `every`th, with the count so far:
  * a listener that throws on every event must not flood the journal.
  */
-export function throttledReport<A extends unknown[]>(report: (count: number, ...args: A) => void, every = 1000): (...args: A) => void {
+export function throttledReport<A extends unknown[]>(
+  report: (count: number, ...args: A) => void,
+  every = 1000,
+): (...args: A) => void {
   let count = 0;
   return (...args) => {
     count++;

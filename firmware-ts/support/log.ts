@@ -52,7 +52,9 @@ function debugOn(namespace: string): boolean {
 
 export function namespacedLog(namespace: string, sink: LogSink = processSink): Log {
   return {
-    debug: (m) => { if (debugOn(namespace)) sink.err(`${namespace} ${oneLine(messageText(m))}\n`); },
+    debug: (m) => {
+      if (debugOn(namespace)) sink.err(`${namespace} ${oneLine(messageText(m))}\n`);
+    },
     info: (m) => sink.out(`${namespace} ${oneLine(m)}\n`),
     warn: (m) => sink.err(`${namespace} ${oneLine(m)}\n`),
     error: (m) => sink.err(`${namespace} ${oneLine(m)}\n`),
@@ -110,10 +112,18 @@ export class MemoryLog implements Log {
     return this.#logs.lines;
   }
 
-  debug(message: LogMessage): void { this.#log.debug(message); }
-  info(message: string): void { this.#log.info(message); }
-  warn(message: string): void { this.#log.warn(message); }
-  error(message: string): void { this.#log.error(message); }
+  debug(message: LogMessage): void {
+    this.#log.debug(message);
+  }
+  info(message: string): void {
+    this.#log.info(message);
+  }
+  warn(message: string): void {
+    this.#log.warn(message);
+  }
+  error(message: string): void {
+    this.#log.error(message);
+  }
 
   count(level: LogLevel, contains = ''): number {
     return this.#logs.count(contains, level);

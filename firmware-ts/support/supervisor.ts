@@ -13,7 +13,8 @@ export class Backoff {
   #failures = 0;
 
   constructor(policy: BackoffPolicy) {
-    if ('steps' in policy && policy.steps.length === 0) throw new RangeError('backoff steps: expected at least one wait, got none');
+    if ('steps' in policy && policy.steps.length === 0)
+      throw new RangeError('backoff steps: expected at least one wait, got none');
     this.#policy = policy;
   }
 

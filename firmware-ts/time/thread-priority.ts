@@ -54,10 +54,14 @@ export function raiseThreadPriority(
   let fifo: number | null = null;
   const tid = currentThreadId();
   if (realtime !== false && realtime > 0 && tid !== null) {
-    if (!(Number.isInteger(realtime) && realtime <= 99)) throw new RangeError(`realtime: expected an integer SCHED_FIFO priority 1..99, got ${realtime}`);
+    if (!(Number.isInteger(realtime) && realtime <= 99))
+      throw new RangeError(`realtime: expected an integer SCHED_FIFO priority 1..99, got ${realtime}`);
     const result = spawnSync('chrt', ['-f', '-p', String(realtime), String(tid)], { encoding: 'utf8' });
     if (result.status === 0) fifo = realtime;
-    else log(`cannot switch the timing thread to real-time scheduling (${(result.stderr || result.error?.message || 'chrt failed').trim()}); timing will suffer when the CPU is busy`);
+    else
+      log(
+        `cannot switch the timing thread to real-time scheduling (${(result.stderr || result.error?.message || 'chrt failed').trim()}); timing will suffer when the CPU is busy`,
+      );
   }
   return { nice: getPriority(0), realtime: fifo };
 }

@@ -10,7 +10,12 @@ export class Adam {
   readonly v = new Map<string, tf.Variable>();
   step = 0;
 
-  constructor(params: Params, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-8) {
+  constructor(
+    params: Params,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly epsilon = 1e-8,
+  ) {
     for (const [name, p] of params) {
       this.m.set(name, tf.variable(tf.zerosLike(p), false));
       this.v.set(name, tf.variable(tf.zerosLike(p), false));

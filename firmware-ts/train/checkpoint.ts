@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { currentSetFile, firstWeightMismatch, ModelFileError, readModelFileSet, weightTensors, writeModelFiles } from '../ml/model-io.js';
+import {
+  currentSetFile,
+  firstWeightMismatch,
+  ModelFileError,
+  readModelFileSet,
+  weightTensors,
+  writeModelFiles,
+} from '../ml/model-io.js';
 import { tf } from '../ml/runtime.js';
 import type { ModelConfig } from '../model/config.js';
 import { paramSpecs, type Params } from '../model/params.js';
@@ -42,7 +49,13 @@ export function writeCheckpoint(dir: string, config: ModelConfig, params: Params
   for (const [name, p] of params) tensors.set(`param/${name}`, p);
   for (const [name, m] of adam.m) tensors.set(`adam.m/${name}`, m);
   for (const [name, v] of adam.v) tensors.set(`adam.v/${name}`, v);
-  writeModelFiles(dir, config, tensors, { kind: 'checkpoint', adamStep: adam.step }, { 'state.json': JSON.stringify(state, null, 2) });
+  writeModelFiles(
+    dir,
+    config,
+    tensors,
+    { kind: 'checkpoint', adamStep: adam.step },
+    { 'state.json': JSON.stringify(state, null, 2) },
+  );
 }
 
 /**
@@ -50,29 +63,46 @@ export function writeCheckpoint(dir: string, config: ModelConfig, params: Params
  * compared with the run first: a checkpoint of another config, with missing
  * weights or from other data is refused in one line naming the file.
  */
-export function loadCheckpoint(dir: string, config: ModelConfig, data: RunData): { params: Params; adam: Adam; state: RunState } {
+export function loadCheckpoint(
+  dir: string,
+  config: ModelConfig,
+  data: RunData,
+): { params: Params; adam: Adam; state: RunState } {
   const startOver = `or remove ${dir} to start over`;
   const stateFile = checkpointStateFile(dir);
   const state = readState(stateFile);
   const files = readModelFileSet(dir);
   const differs = firstDifference(files.config, JSON.parse(JSON.stringify(config)));
   if (differs) {
-    throw new ModelFileError(files.paths.config, `${differs}: the checkpoint is from another model config (use the --model it was trained with, ${startOver})`);
+    throw new ModelFileError(
+      files.paths.config,
+      `${differs}: the checkpoint is from another model config (use the --model it was trained with, ${startOver})`,
+    );
   }
-  const needed = paramSpecs(config).flatMap((s) => ['param', 'adam.m', 'adam.v'].map((kind) => ({ name: `${kind}/${s.name}`, shape: s.shape })));
+  const needed = paramSpecs(config).flatMap((s) =>
+    ['param', 'adam.m', 'adam.v'].map((kind) => ({ name: `${kind}/${s.name}`, shape: s.shape })),
+  );
   const mismatch = firstWeightMismatch(files.manifest.weights, needed, `the ${config.name} config`);
   if (mismatch) throw new ModelFileError(files.paths.manifest, `${mismatch} (${startOver})`);
   if (state.cacheHash !== data.cacheHash) {
-    throw new ModelFileError(stateFile, `cacheHash is ${state.cacheHash}, the dataset's windows now hash to ${data.cacheHash}: the data changed since this checkpoint (use the dataset it was trained on, ${startOver})`);
+    throw new ModelFileError(
+      stateFile,
+      `cacheHash is ${state.cacheHash}, the dataset's windows now hash to ${data.cacheHash}: the data changed since this checkpoint (use the dataset it was trained on, ${startOver})`,
+    );
   }
   if (state.trainWindows !== data.trainWindows) {
-    throw new ModelFileError(stateFile, `trainWindows is ${state.trainWindows}, this run has ${data.trainWindows} (use the checkpoint's --limit, ${startOver})`);
+    throw new ModelFileError(
+      stateFile,
+      `trainWindows is ${state.trainWindows}, this run has ${data.trainWindows} (use the checkpoint's --limit, ${startOver})`,
+    );
   }
 
   const tensors = weightTensors(files);
   try {
     // tf.variable and assign take their own reference to the values: the loaded tensors are all disposed below.
-    const params: Params = new Map(paramSpecs(config).map((s) => [s.name, tf.variable(tensors.get(`param/${s.name}`)!, true)]));
+    const params: Params = new Map(
+      paramSpecs(config).map((s) => [s.name, tf.variable(tensors.get(`param/${s.name}`)!, true)]),
+    );
     const adam = new Adam(params);
     for (const [name, m] of adam.m) m.assign(tensors.get(`adam.m/${name}`)!);
     for (const [name, v] of adam.v) v.assign(tensors.get(`adam.v/${name}`)!);
@@ -105,14 +135,18 @@ function readState(file: string): RunState {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ModelFileError(file, `unreadable checkpoint state (${jsonErrorText(err)}); remove ${path.dirname(file)} to start over`);
+    throw new ModelFileError(
+      file,
+      `unreadable checkpoint state (${jsonErrorText(err)}); remove ${path.dirname(file)} to start over`,
+    );
   }
   const state = raw as RunState;
   const fail = (key: string, expected: string, got: unknown): never => {
     throw new ModelFileError(file, `${key} = ${JSON.stringify(got)}: expected ${expected}`);
   };
   if (typeof state !== 'object' || state === null) fail('(root)', 'an object', state);
-  for (const k of COUNTS) if (!Number.isInteger(state[k]) || (state[k] < 0 && k !== 'bestEpoch')) fail(k, 'a whole number', state[k]);
+  for (const k of COUNTS)
+    if (!Number.isInteger(state[k]) || (state[k] < 0 && k !== 'bestEpoch')) fail(k, 'a whole number', state[k]);
   if (typeof state.seconds !== 'number' || state.seconds < 0) fail('seconds', 'a number >= 0', state.seconds);
   if (typeof state.cacheHash !== 'string') fail('cacheHash', 'a string', state.cacheHash);
   // JSON has no Infinity: before the first validation "no best yet" is saved as null,

@@ -6,7 +6,14 @@ import { loadCache } from '../dataset/cache.js';
 import { writeModelFiles } from '../ml/model-io.js';
 import { tf, type BackendName } from '../ml/runtime.js';
 import type { ModelConfig } from '../model/config.js';
-import { GROOVE_SIZE, SCORE_SIZE, drumRow, gestureArrays, unpackGroove, type GestureArrays } from '../pattern/gesture-layout.js';
+import {
+  GROOVE_SIZE,
+  SCORE_SIZE,
+  drumRow,
+  gestureArrays,
+  unpackGroove,
+  type GestureArrays,
+} from '../pattern/gesture-layout.js';
 import { computeLoss, type LossParts } from '../model/network.js';
 import { initParams, paramCount, type Params } from '../model/params.js';
 import { gaussian, mulberry32 } from '../model/random.js';
@@ -54,7 +61,10 @@ export async function train(opts: TrainOptions): Promise<RunState> {
   const cache = loadCache(opts.dataDir, log);
   const limit = opts.limit ?? Infinity;
   const pick = (split: 'train' | 'validation'): Split => {
-    const count = Math.min(cache.splits[split].count, split === 'train' ? limit : Math.max(64, Math.min(limit, cache.splits[split].count)));
+    const count = Math.min(
+      cache.splits[split].count,
+      split === 'train' ? limit : Math.max(64, Math.min(limit, cache.splits[split].count)),
+    );
     const patterns = cache.splits[split].data.subarray(0, count * PATTERN_TENSOR_SIZE);
     return { patterns, gestures: gestureArrays(patterns), count };
   };
@@ -63,27 +73,51 @@ export async function train(opts: TrainOptions): Promise<RunState> {
   // Checked before any weight exists: a refusal leaves no tensors behind.
   const batchSize = config.train.batchSize;
   const batchesPerEpoch = Math.floor(trainSet.count / batchSize);
-  if (batchesPerEpoch < 1) throw new Error(`only ${trainSet.count} training windows: fewer than one batch of ${batchSize}`);
+  if (batchesPerEpoch < 1)
+    throw new Error(`only ${trainSet.count} training windows: fewer than one batch of ${batchSize}`);
 
   let params: Params;
   let adam: Adam;
   let state: RunState;
   if (opts.resume && fs.existsSync(checkpointStateFile(checkpointDir))) {
-    ({ params, adam, state } = loadCheckpoint(checkpointDir, config, { cacheHash: cache.windowsHash, trainWindows: trainSet.count }));
-    if (state.seed !== opts.seed) log(`groovebox:train resuming with the checkpoint's seed ${state.seed} (ignoring --seed ${opts.seed})`);
-    log(`groovebox:train resumed ${config.name} at epoch ${state.epoch + 1}, batch ${state.batchInEpoch}, step ${state.globalStep} (${(state.seconds / 60).toFixed(1)} min so far)`);
+    ({ params, adam, state } = loadCheckpoint(checkpointDir, config, {
+      cacheHash: cache.windowsHash,
+      trainWindows: trainSet.count,
+    }));
+    if (state.seed !== opts.seed)
+      log(`groovebox:train resuming with the checkpoint's seed ${state.seed} (ignoring --seed ${opts.seed})`);
+    log(
+      `groovebox:train resumed ${config.name} at epoch ${state.epoch + 1}, batch ${state.batchInEpoch}, step ${state.globalStep} (${(state.seconds / 60).toFixed(1)} min so far)`,
+    );
     const dropped = dropLogRowsAfter(path.join(outDir, 'train-log.csv'), state.epoch);
-    if (dropped > 0) log(`groovebox:train dropped ${dropped} row(s) of train-log.csv written after the checkpoint (that epoch runs again)`);
+    if (dropped > 0)
+      log(
+        `groovebox:train dropped ${dropped} row(s) of train-log.csv written after the checkpoint (that epoch runs again)`,
+      );
   } else {
     params = initParams(config, opts.seed);
     adam = new Adam(params);
     state = {
-      epoch: 0, batchInEpoch: 0, globalStep: 0, seconds: 0, bestValidation: Infinity, bestEpoch: -1,
-      seed: opts.seed, trainWindows: trainSet.count, cacheHash: cache.windowsHash, lastTrain: null, lastValidation: null,
+      epoch: 0,
+      batchInEpoch: 0,
+      globalStep: 0,
+      seconds: 0,
+      bestValidation: Infinity,
+      bestEpoch: -1,
+      seed: opts.seed,
+      trainWindows: trainSet.count,
+      cacheHash: cache.windowsHash,
+      lastTrain: null,
+      lastValidation: null,
     };
     fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, 'train-log.csv'), `epoch,step,minutes,learning_rate,${PART_NAMES.map((p) => `train_${p}`).join(',')},${PART_NAMES.map((p) => `val_${p}`).join(',')}\n`);
-    log(`groovebox:train ${config.name}: ${paramCount(params)} weights, ${trainSet.count} training windows, ${validationSet.count} validation windows, backend ${opts.backend}`);
+    fs.writeFileSync(
+      path.join(outDir, 'train-log.csv'),
+      `epoch,step,minutes,learning_rate,${PART_NAMES.map((p) => `train_${p}`).join(',')},${PART_NAMES.map((p) => `val_${p}`).join(',')}\n`,
+    );
+    log(
+      `groovebox:train ${config.name}: ${paramCount(params)} weights, ${trainSet.count} training windows, ${validationSet.count} validation windows, backend ${opts.backend}`,
+    );
   }
 
   let lastCheckpoint = performance.now();
@@ -101,64 +135,82 @@ export async function train(opts: TrainOptions): Promise<RunState> {
   const helper = (opts.threads ?? 1) > 1 ? await GradientHelper.start(config, opts.backend, trainSet) : null;
   if (helper) log(`groovebox:train ${config.name}: two threads, each computing half of every batch`);
   try {
-  while (state.epoch < opts.epochs) {
-    const order = shuffled(trainSet.count, state.seed * 7919 + state.epoch);
-    const sums: Record<string, number> = Object.fromEntries(PART_NAMES.map((p) => [p, 0]));
-    let seen = 0;
-    for (let b = state.batchInEpoch; b < batchesPerEpoch; b++) {
-      const indices = order.subarray(b * batchSize, (b + 1) * batchSize);
-      const lr = Math.max(config.train.minLearningRate, config.train.learningRate * config.train.decayRate ** state.globalStep);
-      const seed = state.seed * 1_000_003 + state.globalStep;
-      const parts = helper ? await trainStepOnTwoThreads(params, adam, config, trainSet, indices, seed, lr, helper) : trainStep(params, adam, config, trainSet, indices, seed, lr);
-      for (const p of PART_NAMES) sums[p] += parts[p];
-      seen++;
-      state.globalStep++;
-      state.batchInEpoch = b + 1;
-      progress.update(`${config.name} epoch ${state.epoch + 1}/${opts.epochs}`, b + 1, batchesPerEpoch, `loss ${(sums.loss / seen).toFixed(2)} kl ${(sums.klBits / seen).toFixed(0)}b`);
-      if ((performance.now() - lastCheckpoint) / 1000 > opts.checkpointSeconds) saveCheckpoint();
-      if (secondsSoFar() > opts.maxMinutes * 60) {
-        saveCheckpoint();
-        progress.done();
-        log(`groovebox:train ${config.name}: time budget of ${opts.maxMinutes} min reached at epoch ${state.epoch + 1}, batch ${b + 1}; checkpoint saved (continue with --resume)`);
-        return state;
+    while (state.epoch < opts.epochs) {
+      const order = shuffled(trainSet.count, state.seed * 7919 + state.epoch);
+      const sums: Record<string, number> = Object.fromEntries(PART_NAMES.map((p) => [p, 0]));
+      let seen = 0;
+      for (let b = state.batchInEpoch; b < batchesPerEpoch; b++) {
+        const indices = order.subarray(b * batchSize, (b + 1) * batchSize);
+        const lr = Math.max(
+          config.train.minLearningRate,
+          config.train.learningRate * config.train.decayRate ** state.globalStep,
+        );
+        const seed = state.seed * 1_000_003 + state.globalStep;
+        const parts = helper
+          ? await trainStepOnTwoThreads(params, adam, config, trainSet, indices, seed, lr, helper)
+          : trainStep(params, adam, config, trainSet, indices, seed, lr);
+        for (const p of PART_NAMES) sums[p] += parts[p];
+        seen++;
+        state.globalStep++;
+        state.batchInEpoch = b + 1;
+        progress.update(
+          `${config.name} epoch ${state.epoch + 1}/${opts.epochs}`,
+          b + 1,
+          batchesPerEpoch,
+          `loss ${(sums.loss / seen).toFixed(2)} kl ${(sums.klBits / seen).toFixed(0)}b`,
+        );
+        if ((performance.now() - lastCheckpoint) / 1000 > opts.checkpointSeconds) saveCheckpoint();
+        if (secondsSoFar() > opts.maxMinutes * 60) {
+          saveCheckpoint();
+          progress.done();
+          log(
+            `groovebox:train ${config.name}: time budget of ${opts.maxMinutes} min reached at epoch ${state.epoch + 1}, batch ${b + 1}; checkpoint saved (continue with --resume)`,
+          );
+          return state;
+        }
       }
+      progress.done();
+      const validation = evaluateLoss(params, config, validationSet, 12345);
+      const trainMeans =
+        seen > 0 ? Object.fromEntries(PART_NAMES.map((p) => [p, sums[p] / seen])) : (state.lastTrain ?? {});
+      state.lastTrain = trainMeans;
+      state.lastValidation = validation;
+      const lrNow = Math.max(
+        config.train.minLearningRate,
+        config.train.learningRate * config.train.decayRate ** state.globalStep,
+      );
+      fs.appendFileSync(
+        path.join(outDir, 'train-log.csv'),
+        `${state.epoch + 1},${state.globalStep},${(secondsSoFar() / 60).toFixed(2)},${lrNow.toExponential(3)},${PART_NAMES.map((p) => (trainMeans[p] ?? NaN).toFixed(4)).join(',')},${PART_NAMES.map((p) => validation[p].toFixed(4)).join(',')}\n`,
+      );
+      log(
+        `groovebox:train ${config.name} epoch ${state.epoch + 1}: train ${fmt(trainMeans)} | validation ${fmt(validation)}`,
+      );
+      state.epoch++;
+      state.batchInEpoch = 0;
+      if (validation.loss < state.bestValidation) {
+        state.bestValidation = validation.loss;
+        state.bestEpoch = state.epoch;
+        state.seconds = secondsSoFar();
+        sessionStart = performance.now();
+        writeModelFiles(outDir, config, params, {
+          model: config.name,
+          datasetCacheHash: state.cacheHash,
+          epochs: state.epoch,
+          steps: state.globalStep,
+          trainWindows: trainSet.count,
+          trainLoss: round(trainMeans),
+          validationLoss: round(validation),
+          trainingMinutes: Number((state.seconds / 60).toFixed(1)),
+          backend: opts.backend,
+          seed: state.seed,
+          date: new Date().toISOString(),
+          weightCount: paramCount(params),
+        });
+        log(`groovebox:train ${config.name}: best validation loss so far, saved to ${outDir}`);
+      }
+      saveCheckpoint();
     }
-    progress.done();
-    const validation = evaluateLoss(params, config, validationSet, 12345);
-    const trainMeans = seen > 0 ? Object.fromEntries(PART_NAMES.map((p) => [p, sums[p] / seen])) : state.lastTrain ?? {};
-    state.lastTrain = trainMeans;
-    state.lastValidation = validation;
-    const lrNow = Math.max(config.train.minLearningRate, config.train.learningRate * config.train.decayRate ** state.globalStep);
-    fs.appendFileSync(
-      path.join(outDir, 'train-log.csv'),
-      `${state.epoch + 1},${state.globalStep},${(secondsSoFar() / 60).toFixed(2)},${lrNow.toExponential(3)},${PART_NAMES.map((p) => (trainMeans[p] ?? NaN).toFixed(4)).join(',')},${PART_NAMES.map((p) => validation[p].toFixed(4)).join(',')}\n`,
-    );
-    log(`groovebox:train ${config.name} epoch ${state.epoch + 1}: train ${fmt(trainMeans)} | validation ${fmt(validation)}`);
-    state.epoch++;
-    state.batchInEpoch = 0;
-    if (validation.loss < state.bestValidation) {
-      state.bestValidation = validation.loss;
-      state.bestEpoch = state.epoch;
-      state.seconds = secondsSoFar();
-      sessionStart = performance.now();
-      writeModelFiles(outDir, config, params, {
-        model: config.name,
-        datasetCacheHash: state.cacheHash,
-        epochs: state.epoch,
-        steps: state.globalStep,
-        trainWindows: trainSet.count,
-        trainLoss: round(trainMeans),
-        validationLoss: round(validation),
-        trainingMinutes: Number((state.seconds / 60).toFixed(1)),
-        backend: opts.backend,
-        seed: state.seed,
-        date: new Date().toISOString(),
-        weightCount: paramCount(params),
-      });
-      log(`groovebox:train ${config.name}: best validation loss so far, saved to ${outDir}`);
-    }
-    saveCheckpoint();
-  }
   } finally {
     await helper?.stop();
   }
@@ -222,7 +274,9 @@ interface BatchTensors {
 export function hiddenFactors(config: ModelConfig, rand: () => number): boolean[] {
   const r = rand();
   const drumsTogether = r < 0.2 ? false : r < 0.4 ? true : null;
-  return config.factors.map((f) => (f.input.startsWith('drum') && drumsTogether !== null ? drumsTogether : rand() < f.dropProbability));
+  return config.factors.map((f) =>
+    f.input.startsWith('drum') && drumsTogether !== null ? drumsTogether : rand() < f.dropProbability,
+  );
 }
 
 function stepInputOf(config: ModelConfig, set: Split, indices: ArrayLike<number>, rand: () => number): Float32Array {
@@ -248,7 +302,13 @@ function stepInputOf(config: ModelConfig, set: Split, indices: ArrayLike<number>
   return out;
 }
 
-function makeBatch(config: ModelConfig, set: Split, indices: ArrayLike<number>, seed: number, training: boolean): BatchTensors {
+function makeBatch(
+  config: ModelConfig,
+  set: Split,
+  indices: ArrayLike<number>,
+  seed: number,
+  training: boolean,
+): BatchTensors {
   const n = indices.length;
   const target = new Float32Array(n * PATTERN_TENSOR_SIZE);
   const score = new Float32Array(n * SCORE_SIZE);
@@ -266,15 +326,25 @@ function makeBatch(config: ModelConfig, set: Split, indices: ArrayLike<number>, 
   const priorNoise = config.factors.map((f) => tf.tensor2d(gaussian(n * f.latent, rand), [n, f.latent]));
   let keep: tf.Tensor2D | null = null;
   // Validation hides inputs too (the same ones every time: the seed is fixed), so its loss covers every way the box is played.
-  const stepInput = config.decoder.kind === 'steps' ? tf.tensor3d(stepInputOf(config, set, indices, rand), [n, STEPS, STEP_INPUT_WIDTH]) : null;
+  const stepInput =
+    config.decoder.kind === 'steps'
+      ? tf.tensor3d(stepInputOf(config, set, indices, rand), [n, STEPS, STEP_INPUT_WIDTH])
+      : null;
   if (training && config.decoder.kind !== 'steps' && config.factors.some((f) => f.dropProbability > 0)) {
     const mask = new Float32Array(n * config.factors.length);
-    for (let k = 0; k < n; k++) config.factors.forEach((f, i) => { mask[k * config.factors.length + i] = rand() < f.dropProbability ? 0 : 1; });
+    for (let k = 0; k < n; k++)
+      config.factors.forEach((f, i) => {
+        mask[k * config.factors.length + i] = rand() < f.dropProbability ? 0 : 1;
+      });
     keep = tf.tensor2d(mask, [n, config.factors.length]);
   }
   return {
     target: tf.tensor3d(target, [n, STEPS, FEATURES]),
-    gestures: { score: tf.tensor3d(score, [n, STEPS, 9]), groove: tf.tensor3d(groove, [n, STEPS, 3]), accent: tf.tensor2d(accent, [n, STEPS]) },
+    gestures: {
+      score: tf.tensor3d(score, [n, STEPS, 9]),
+      groove: tf.tensor3d(groove, [n, STEPS, 3]),
+      accent: tf.tensor2d(accent, [n, STEPS]),
+    },
     noise,
     priorNoise,
     keep,
@@ -289,16 +359,38 @@ function disposeBatch(b: BatchTensors): void {
 }
 
 function readParts(parts: LossParts): Record<(typeof PART_NAMES)[number], number> {
-  return Object.fromEntries(PART_NAMES.map((p) => [p, parts[p].dataSync()[0]])) as Record<(typeof PART_NAMES)[number], number>;
+  return Object.fromEntries(PART_NAMES.map((p) => [p, parts[p].dataSync()[0]])) as Record<
+    (typeof PART_NAMES)[number],
+    number
+  >;
 }
 
 /** The gradients of the mean loss over `indices` (keyed like `params`) and the batch's loss parts. */
-export function batchGradients(params: Params, config: ModelConfig, set: Split, indices: ArrayLike<number>, seed: number): { grads: Record<string, tf.Tensor>; parts: Record<string, number> } {
+export function batchGradients(
+  params: Params,
+  config: ModelConfig,
+  set: Split,
+  indices: ArrayLike<number>,
+  seed: number,
+): { grads: Record<string, tf.Tensor>; parts: Record<string, number> } {
   const batch = makeBatch(config, set, indices, seed, true);
   let parts: LossParts | null = null;
   const { grads } = tf.variableGrads(() => {
-    parts = computeLoss(params, config, batch.target, batch.gestures, batch.noise, batch.priorNoise, batch.keep, batch.stepInput);
-    tf.keep(parts.hits); tf.keep(parts.velocities); tf.keep(parts.offsets); tf.keep(parts.klBits); tf.keep(parts.aux);
+    parts = computeLoss(
+      params,
+      config,
+      batch.target,
+      batch.gestures,
+      batch.noise,
+      batch.priorNoise,
+      batch.keep,
+      batch.stepInput,
+    );
+    tf.keep(parts.hits);
+    tf.keep(parts.velocities);
+    tf.keep(parts.offsets);
+    tf.keep(parts.klBits);
+    tf.keep(parts.aux);
     return parts.loss;
   }, [...params.values()]);
   const named: Record<string, tf.Tensor> = {};
@@ -310,7 +402,15 @@ export function batchGradients(params: Params, config: ModelConfig, set: Split, 
 }
 
 /** One optimisation step; returns the batch's loss parts. */
-export function trainStep(params: Params, adam: Adam, config: ModelConfig, set: Split, indices: ArrayLike<number>, seed: number, learningRate: number): Record<string, number> {
+export function trainStep(
+  params: Params,
+  adam: Adam,
+  config: ModelConfig,
+  set: Split,
+  indices: ArrayLike<number>,
+  seed: number,
+  learningRate: number,
+): Record<string, number> {
   const { grads, parts } = batchGradients(params, config, set, indices, seed);
   adam.apply(params, grads, learningRate, config.train.clipNorm);
   tf.dispose(Object.values(grads));
@@ -321,7 +421,16 @@ export function trainStep(params: Params, adam: Adam, config: ModelConfig, set: 
  * One optimisation step on two threads: the helper computes the second half of
  * the batch's gradients on the other core while this thread computes the first.
  */
-export async function trainStepOnTwoThreads(params: Params, adam: Adam, config: ModelConfig, set: Split, indices: Uint32Array, seed: number, learningRate: number, helper: GradientHelper): Promise<Record<string, number>> {
+export async function trainStepOnTwoThreads(
+  params: Params,
+  adam: Adam,
+  config: ModelConfig,
+  set: Split,
+  indices: Uint32Array,
+  seed: number,
+  learningRate: number,
+  helper: GradientHelper,
+): Promise<Record<string, number>> {
   const half = Math.ceil(indices.length / 2);
   const theirs = helper.gradients(params, indices.slice(half), seed + 1);
   const mine = batchGradients(params, config, set, indices.subarray(0, half), seed);
@@ -332,7 +441,12 @@ export async function trainStepOnTwoThreads(params: Params, adam: Adam, config: 
   const combined: Record<string, tf.Tensor> = {};
   let at = 0;
   for (const [name, p] of params) {
-    combined[name] = tf.tidy(() => tf.add(tf.mul(mine.grads[name], wMine), tf.mul(tf.tensor(other.gradients.subarray(at, at + p.size), p.shape), wOther)));
+    combined[name] = tf.tidy(() =>
+      tf.add(
+        tf.mul(mine.grads[name], wMine),
+        tf.mul(tf.tensor(other.gradients.subarray(at, at + p.size), p.shape), wOther),
+      ),
+    );
     at += p.size;
   }
   tf.dispose(Object.values(mine.grads));
@@ -406,7 +520,11 @@ export function evaluateLoss(params: Params, config: ModelConfig, set: Split, se
   for (let start = 0; start < set.count; start += size) {
     const indices = Array.from({ length: Math.min(size, set.count - start) }, (_, k) => start + k);
     const batch = makeBatch(config, set, indices, seed + start, false);
-    const values = tf.tidy(() => readParts(computeLoss(params, config, batch.target, batch.gestures, batch.noise, batch.priorNoise, null, batch.stepInput)));
+    const values = tf.tidy(() =>
+      readParts(
+        computeLoss(params, config, batch.target, batch.gestures, batch.noise, batch.priorNoise, null, batch.stepInput),
+      ),
+    );
     disposeBatch(batch);
     for (const p of PART_NAMES) sums[p] += values[p] * indices.length;
     total += indices.length;

@@ -28,7 +28,8 @@ export function tinyModelsDir(): Promise<string | null> {
   tiny ??= (async () => {
     const data = datasetDir();
     if (!fs.existsSync(data)) {
-      if (process.env.GROOVEBOX_REQUIRE_DATA === '1') throw new Error(`dataset not found at ${data} (GROOVEBOX_REQUIRE_DATA=1)`);
+      if (process.env.GROOVEBOX_REQUIRE_DATA === '1')
+        throw new Error(`dataset not found at ${data} (GROOVEBOX_REQUIRE_DATA=1)`);
       return null;
     }
     // Imported here, so the box tests that only need a temp folder do not load tfjs.
@@ -66,9 +67,14 @@ export interface TestBox {
   close(): Promise<void>;
 }
 
-
 /** `workerFile`: a stand-in generation worker (test/helpers/scripted-generation-worker.js) instead of the real one. */
-export async function testBox(options: { modelsDir: string; stateDir?: string; settings?: Partial<BoxSettings>; workerFile?: string; clockInput?: GrooveBoxOptions['clockInput'] }): Promise<TestBox> {
+export async function testBox(options: {
+  modelsDir: string;
+  stateDir?: string;
+  settings?: Partial<BoxSettings>;
+  workerFile?: string;
+  clockInput?: GrooveBoxOptions['clockInput'];
+}): Promise<TestBox> {
   const clock = new OfflineClock();
   const hw = await fakeHardware(clock);
   const port = new FakeMidiPort('Fake TR-8S', () => clock.now() * 1000);
@@ -84,15 +90,31 @@ export async function testBox(options: { modelsDir: string; stateDir?: string; s
     audio: null,
     clockInput: options.clockInput,
     engineFactory: (config) => {
-      const engine = new GenerationEngine({ ...config, backend: config.backend ?? process.env.GROOVEBOX_BACKEND ?? 'cpu' }, options.workerFile);
+      const engine = new GenerationEngine(
+        { ...config, backend: config.backend ?? process.env.GROOVEBOX_BACKEND ?? 'cpu' },
+        options.workerFile,
+      );
       engines.push(engine);
       engine.once('stopped', () => stoppedEngines.add(engine));
       return engine;
     },
     slots,
-    settings: { model: 'ag11', temperature: 1, switchAt: 'loop', stepVelocity: 0.8, autoplay: false, bpm: 120, backend: null, modelsDir: options.modelsDir, ...options.settings },
+    settings: {
+      model: 'ag11',
+      temperature: 1,
+      switchAt: 'loop',
+      stepVelocity: 0.8,
+      autoplay: false,
+      bpm: 120,
+      backend: null,
+      modelsDir: options.modelsDir,
+      ...options.settings,
+    },
     logs: logs.factory,
-    random: (() => { let s = 0; return () => ((s = (s * 9301 + 49297) % 233280) / 233280); })(),
+    random: (() => {
+      let s = 0;
+      return () => (s = (s * 9301 + 49297) % 233280) / 233280;
+    })(),
   });
   const run = async (until: number): Promise<void> => {
     while (clock.now() + 1 / 860 <= until) {
@@ -102,15 +124,36 @@ export async function testBox(options: { modelsDir: string; stateDir?: string; s
     }
   };
   return {
-    box, clock, port, logs, hw, engines, stoppedEngines, stateDir, run,
-    async press(key) { hw.seesaw.press(key); hw.seesaw.release(key); await run(clock.now() + 0.03); },
-    async button(name, down) { hw.gpio.pin(DEFAULT_BUTTON_PINS[name]).set(down ? 1 : 0); await run(clock.now() + 0.03); },
-    async close() { await box.shutdown(); await hw.close(); },
+    box,
+    clock,
+    port,
+    logs,
+    hw,
+    engines,
+    stoppedEngines,
+    stateDir,
+    run,
+    async press(key) {
+      hw.seesaw.press(key);
+      hw.seesaw.release(key);
+      await run(clock.now() + 0.03);
+    },
+    async button(name, down) {
+      hw.gpio.pin(DEFAULT_BUTTON_PINS[name]).set(down ? 1 : 0);
+      await run(clock.now() + 0.03);
+    },
+    async close() {
+      await box.shutdown();
+      await hw.close();
+    },
   };
 }
 
 /** Note-ons (status 0x9n, velocity > 0) the fake port received, with their send times in seconds. */
-export function noteOns(port: FakeMidiPort, from = 0): { note: number; velocity: number; channel: number; time: number }[] {
+export function noteOns(
+  port: FakeMidiPort,
+  from = 0,
+): { note: number; velocity: number; channel: number; time: number }[] {
   return port.sent
     .filter((m) => (m.bytes[0] & 0xf0) === 0x90 && m.bytes[2] > 0 && m.timeMs / 1000 >= from)
     .map((m) => ({ channel: (m.bytes[0] & 0x0f) + 1, note: m.bytes[1], velocity: m.bytes[2], time: m.timeMs / 1000 }));

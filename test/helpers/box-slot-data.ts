@@ -20,5 +20,12 @@ export function slotVersion(slot: number, version: number): SlotData {
     loop.set(step, drum, ((k * 13 + version) % 100) / 100, ((k * 29 + slot) % 200) / 100 - 1);
     gestures = setStep(gestures, drum, step, true);
   }
-  return { gestures, loop: loop.toJSON(), bpm: 60 + slot * 10 + (version % 40), model: 'ag11', temperature: 1, seed: version };
+  return {
+    gestures,
+    loop: loop.toJSON(),
+    bpm: 60 + slot * 10 + (version % 40),
+    model: 'ag11',
+    temperature: 1,
+    seed: version,
+  };
 }

@@ -14,7 +14,9 @@ export async function armCrash(modelDir: string): Promise<void> {
   const channel = new BroadcastChannel(channelName(modelDir));
   try {
     await new Promise<void>((resolve) => {
-      channel.onmessage = (event) => { if ((event as { data: unknown }).data === 'armed') resolve(); };
+      channel.onmessage = (event) => {
+        if ((event as { data: unknown }).data === 'armed') resolve();
+      };
       channel.postMessage('arm');
     });
   } finally {

@@ -25,11 +25,17 @@ export async function fakeHardware(clock: OfflineClock) {
   const tempo = await RotaryEncoder.open({ gpio });
   grid.start();
   return {
-    bus, seesaw, gpio, adc, log,
+    bus,
+    seesaw,
+    gpio,
+    adc,
+    log,
     devices: { grid, tapPad, buttons, tempo },
     async close() {
-      await grid.close(); await tapPad.close(); await buttons.close(); await tempo.close();
+      await grid.close();
+      await tapPad.close();
+      await buttons.close();
+      await tempo.close();
     },
   };
 }
-

@@ -34,7 +34,7 @@ if (parentPort) {
   const pulled = outage && config.port.kind === 'fake' ? new ListedFakeMidiPort(config.port.name) : null;
   const port = parentPort;
   runTimingThread({
-    openPort: (spec) => {
+    openPort: (_spec) => {
       if (!pulled) return null;
       return async () => {
         if (!pulled.present()) throw new MidiPortError(`no MIDI output named "${pulled.name}"`, { disconnected: true });
@@ -43,7 +43,10 @@ if (parentPort) {
       };
     },
     afterSend: (sends) => {
-      if (firstThread && sends === faults.crashAfterSends) setTimeout(() => { throw new Error(`crash after ${sends} sends, as the test asked`); });
+      if (firstThread && sends === faults.crashAfterSends)
+        setTimeout(() => {
+          throw new Error(`crash after ${sends} sends, as the test asked`);
+        });
       if (firstThread && sends === faults.hangAfterSends) {
         setTimeout(() => {
           port.postMessage({ type: 'log', message: HANGING_NOW });

@@ -71,8 +71,16 @@ export interface FuzzResult {
  * every 100 cases so that a watchdog can tell where a hang happened.
  */
 export function runFuzz(seed: number, cases: number, progress: (n: number) => void = () => {}): FuzzResult {
-  const written = patternsToMidi([new Pattern().set(0, 0, 1).set(4, 1, 0.7, 0.3), new Pattern().set(2, 2, 0.4, -0.2)], { bpm: 97 });
-  const sources = [fixture('groove.mid'), fixture('tempo-change.mid'), fixture('three-four.mid'), fixture('no-drums.mid'), written];
+  const written = patternsToMidi([new Pattern().set(0, 0, 1).set(4, 1, 0.7, 0.3), new Pattern().set(2, 2, 0.4, -0.2)], {
+    bpm: 97,
+  });
+  const sources = [
+    fixture('groove.mid'),
+    fixture('tempo-change.mid'),
+    fixture('three-four.mid'),
+    fixture('no-drums.mid'),
+    written,
+  ];
   const names = Object.keys(MUTATIONS);
   const random = prng(seed);
   const result: FuzzResult = { accepted: 0, refused: 0 };
@@ -88,11 +96,14 @@ export function runFuzz(seed: number, cases: number, progress: (n: number) => vo
     const where = `case ${n} (seed ${seed}, ${applied.join(' + ')})`;
     try {
       const patterns = readPatterns(bytes, `case${n}.mid`);
-      if (!patterns.every((p) => p instanceof Pattern)) return { ...result, failure: `${where} returned something else than Patterns` };
+      if (!patterns.every((p) => p instanceof Pattern))
+        return { ...result, failure: `${where} returned something else than Patterns` };
       result.accepted++;
     } catch (err) {
-      if (!(err instanceof MidiFileError)) return { ...result, failure: `${where} threw ${err instanceof Error ? err.stack : JSON.stringify(err)}` };
-      if (!err.message.startsWith(`case${n}.mid: `) || err.message.includes('\n')) return { ...result, failure: `${where}: message is not one line naming the file: ${err.message}` };
+      if (!(err instanceof MidiFileError))
+        return { ...result, failure: `${where} threw ${err instanceof Error ? err.stack : JSON.stringify(err)}` };
+      if (!err.message.startsWith(`case${n}.mid: `) || err.message.includes('\n'))
+        return { ...result, failure: `${where}: message is not one line naming the file: ${err.message}` };
       result.refused++;
     }
   }

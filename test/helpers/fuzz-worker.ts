@@ -9,7 +9,9 @@ if ('bytes' in job) {
   try {
     parentPort!.postMessage({ result: { patterns: readPatterns(job.bytes, job.name).length } });
   } catch (err) {
-    parentPort!.postMessage({ result: { errorName: (err as Error)?.name, message: (err as Error)?.message ?? String(err) } });
+    parentPort!.postMessage({
+      result: { errorName: (err as Error)?.name, message: (err as Error)?.message ?? String(err) },
+    });
   }
 } else {
   const result = runFuzz(job.seed, job.cases, (n) => parentPort!.postMessage({ progress: n }));

@@ -35,7 +35,9 @@ export class PanelTestClient {
       const ws = new WebSocket(url, { headers: options.headers });
       const client = new PanelTestClient(ws);
       ws.once('open', () => resolve(client));
-      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+      ws.once('unexpected-response', (_req, res) =>
+        reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })),
+      );
       ws.once('error', reject);
     });
   }
@@ -53,7 +55,8 @@ export class PanelTestClient {
         this.#cursor.set(type, index + 1);
         return this.received[index] as Extract<ServerMessage, { type: T }>;
       }
-      if (this.closeCode !== null) throw new Error(`socket closed (${this.closeCode}) while waiting for a ${type} message`);
+      if (this.closeCode !== null)
+        throw new Error(`socket closed (${this.closeCode}) while waiting for a ${type} message`);
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
   }

@@ -61,7 +61,19 @@ if (port) {
     if (script.crashOnSeed === 'any' || msg.options.seed === script.crashOnSeed) process.exit(4);
     setTimeout(() => {
       const size = STEPS * DRUM_COUNT;
-      send({ type: 'result', id: msg.id, pattern: { hits: scriptedHits(), velocities: new Float32Array(size).fill(0.8), offsets: new Float32Array(size) }, reconstructions: {}, ms: script.generateDelayMs ?? 0, tensors: 0, memory: { heapMB: 0, heapCommittedMB: 0, wasmMB: null } });
+      send({
+        type: 'result',
+        id: msg.id,
+        pattern: {
+          hits: scriptedHits(),
+          velocities: new Float32Array(size).fill(0.8),
+          offsets: new Float32Array(size),
+        },
+        reconstructions: {},
+        ms: script.generateDelayMs ?? 0,
+        tensors: 0,
+        memory: { heapMB: 0, heapCommittedMB: 0, wasmMB: null },
+      });
     }, script.generateDelayMs ?? 0);
   });
 }

@@ -10,7 +10,10 @@ const HEADER = 'drummer,session,id,style,bpm,beat_type,time_signature,midi_filen
 /** `count` patterns, each with hits on steps 0, 16 and 31, so every 2-bar window of the file has a hit. */
 export function longFile(count: number, bpm: number): Uint8Array {
   const p = new Pattern().set(0, 0, 0.9).set(16, 1, 0.6, 0.2).set(31, 2, 0.3, -0.2);
-  return patternsToMidi(Array.from({ length: count }, () => p), { bpm, pitches: ROUND_TRIP_PITCHES });
+  return patternsToMidi(
+    Array.from({ length: count }, () => p),
+    { bpm, pitches: ROUND_TRIP_PITCHES },
+  );
 }
 
 /**
@@ -26,16 +29,22 @@ export function makeTinyDataset(): string {
   fs.writeFileSync(path.join(dir, 'a', 'long.mid'), longFile(3, 100));
   fs.copyFileSync(path.join(FIXTURES_DIR, 'three-four.mid'), path.join(dir, 'b', 'three-four.mid'));
   fs.copyFileSync(path.join(FIXTURES_DIR, 'groove.mid'), path.join(dir, 'c', 'groove.mid'));
-  fs.writeFileSync(path.join(dir, 'c', 'broken.mid'), fs.readFileSync(path.join(FIXTURES_DIR, 'groove.mid')).subarray(0, 70));
+  fs.writeFileSync(
+    path.join(dir, 'c', 'broken.mid'),
+    fs.readFileSync(path.join(FIXTURES_DIR, 'groove.mid')).subarray(0, 70),
+  );
   const row = (drummer: string, style: string, bpm: number, beat: string, sig: string, file: string, split: string) =>
     `${drummer},${drummer}/s,${drummer}/s/1,${style},${bpm},${beat},${sig},${file},${file.replace('.mid', '.wav')},10,${split}`;
-  fs.writeFileSync(path.join(dir, 'info.csv'), [
-    HEADER,
-    row('drummer1', 'funk/groove1', 120, 'beat', '4-4', 'a/groove.mid', 'train'),
-    row('drummer2', 'rock/fill3', 100, 'fill', '4-4', 'a/long.mid', 'train'),
-    row('drummer3', 'jazz/groove2', 100, 'beat', '3-4', 'b/three-four.mid', 'validation'),
-    row('drummer1', 'funk/groove1', 120, 'beat', '4-4', 'c/groove.mid', 'test'),
-    row('drummer4', 'latin/groove9', 120, 'beat', '4-4', 'c/broken.mid', 'test'),
-  ].join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(dir, 'info.csv'),
+    [
+      HEADER,
+      row('drummer1', 'funk/groove1', 120, 'beat', '4-4', 'a/groove.mid', 'train'),
+      row('drummer2', 'rock/fill3', 100, 'fill', '4-4', 'a/long.mid', 'train'),
+      row('drummer3', 'jazz/groove2', 100, 'beat', '3-4', 'b/three-four.mid', 'validation'),
+      row('drummer1', 'funk/groove1', 120, 'beat', '4-4', 'c/groove.mid', 'test'),
+      row('drummer4', 'latin/groove9', 120, 'beat', '4-4', 'c/broken.mid', 'test'),
+    ].join('\n') + '\n',
+  );
   return dir;
 }

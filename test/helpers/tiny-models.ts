@@ -110,7 +110,8 @@ export function trainTiny(name: ModelName, steps: number, options: TinyTraining 
   const adam = new Adam(params);
   const indices = Array.from({ length: set.count }, (_, k) => k);
   const lossBefore = evaluateLoss(params, config, set, 99).loss;
-  for (let step = 0; step < steps; step++) trainStep(params, adam, config, set, indices, seed * 1000 + step, learningRate);
+  for (let step = 0; step < steps; step++)
+    trainStep(params, adam, config, set, indices, seed * 1000 + step, learningRate);
   const lossAfter = evaluateLoss(params, config, set, 99).loss;
   tf.dispose([...adam.m.values(), ...adam.v.values()]);
   return { config, params, lossBefore, lossAfter };
@@ -150,11 +151,24 @@ export interface DatasetSample {
  * batch at the real batch size of 128) with `train`, which ships the model to
  * `<modelsDir>/<config.name>`; returns that folder. The caller checks the dataset is there.
  */
-export async function trainOnDatasetSample(modelsDir: string, config: ModelConfig, sample: DatasetSample): Promise<string> {
+export async function trainOnDatasetSample(
+  modelsDir: string,
+  config: ModelConfig,
+  sample: DatasetSample,
+): Promise<string> {
   const outDir = path.join(modelsDir, config.name);
   await train({
-    config, outDir, dataDir: sample.dataDir, epochs: 1, maxMinutes: 10, resume: false, seed: sample.seed,
-    backend: sample.backend, checkpointSeconds: 1e9, limit: 128, log: () => {},
+    config,
+    outDir,
+    dataDir: sample.dataDir,
+    epochs: 1,
+    maxMinutes: 10,
+    resume: false,
+    seed: sample.seed,
+    backend: sample.backend,
+    checkpointSeconds: 1e9,
+    limit: 128,
+    log: () => {},
   });
   return outDir;
 }

@@ -10,12 +10,22 @@ export async function inWorker<T>(job: object, seconds: number): Promise<T> {
   let lastProgress = 0;
   try {
     return await new Promise<T>((resolve, reject) => {
-      const watchdog = setTimeout(() => reject(new Error(`the MIDI reader hung: no result after ${seconds} s (last progress mark: ${lastProgress})`)), seconds * 1000);
+      const watchdog = setTimeout(
+        () =>
+          reject(new Error(`the MIDI reader hung: no result after ${seconds} s (last progress mark: ${lastProgress})`)),
+        seconds * 1000,
+      );
       worker.on('message', (m: { progress?: number; result?: T }) => {
         if (m.progress !== undefined) lastProgress = m.progress;
-        if (m.result !== undefined) { clearTimeout(watchdog); resolve(m.result); }
+        if (m.result !== undefined) {
+          clearTimeout(watchdog);
+          resolve(m.result);
+        }
       });
-      worker.on('error', (err) => { clearTimeout(watchdog); reject(err); });
+      worker.on('error', (err) => {
+        clearTimeout(watchdog);
+        reject(err);
+      });
     });
   } finally {
     await worker.terminate();

@@ -13,7 +13,9 @@ export const benchDatasetCommand: Command = {
 The cache is built in a temporary folder, so a training run's cache is never touched.`,
   options: { json: { type: 'boolean' }, runs: { type: 'string' }, data: { type: 'string' } },
   async run({ values }) {
-    const result = benchDataset(datasetDir(stringOption(values, 'data')), { runs: integerOption(values, 'runs', 3, 1, 100) });
+    const result = benchDataset(datasetDir(stringOption(values, 'data')), {
+      runs: integerOption(values, 'runs', 3, 1, 100),
+    });
     process.stdout.write((values.json ? JSON.stringify(result) : formatDatasetBench(result)) + '\n');
   },
 };

@@ -15,8 +15,12 @@ export const benchGenerateCommand: Command = {
   --backend B         tensorflow|wasm|cpu (default: best available; or $GROOVEBOX_BACKEND)
   --json              print one JSON object (p50_ms, p99_ms, backend, load_ms, ...)`,
   options: {
-    model: { type: 'string' }, 'models-dir': { type: 'string' }, n: { type: 'string' }, warmup: { type: 'string' },
-    backend: { type: 'string' }, json: { type: 'boolean' },
+    model: { type: 'string' },
+    'models-dir': { type: 'string' },
+    n: { type: 'string' },
+    warmup: { type: 'string' },
+    backend: { type: 'string' },
+    json: { type: 'boolean' },
   },
   async run({ values }) {
     const name = stringOption(values, 'model') ?? 'ag11';

@@ -26,7 +26,9 @@ async function startLoad(model?: string): Promise<BackgroundLoad> {
     mod = await import(modulePath);
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') {
-      throw new BenchError(`--load needs firmware-ts/engine/background-load.ts (startBackgroundGeneration), which is not built yet; run without --load`);
+      throw new BenchError(
+        `--load needs firmware-ts/engine/background-load.ts (startBackgroundGeneration), which is not built yet; run without --load`,
+      );
     }
     throw error;
   }
@@ -43,7 +45,7 @@ async function startLoad(model?: string): Promise<BackgroundLoad> {
 function densePattern(): Pattern {
   const p = new Pattern();
   let seed = 7;
-  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   for (let step = 0; step < STEPS; step++) {
     for (let drum = 0; drum < DRUM_COUNT; drum++) p.set(step, drum, 0.2 + 0.8 * random(), random() * 1.8 - 0.9);
   }
@@ -52,7 +54,8 @@ function densePattern(): Pattern {
 
 export const benchMidiTiming: Command = {
   name: 'bench midi-timing',
-  summary: 'Measures how close to their scheduled time MIDI messages leave the timing thread (p50/p99), optionally under model load',
+  summary:
+    'Measures how close to their scheduled time MIDI messages leave the timing thread (p50/p99), optionally under model load',
   usage: `groovebox bench midi-timing [--events N] [--bpm BPM] [--load] [--model NAME] [--port NAME | --fake] [--rt N] [--json]
   --events N     messages to measure (note on/off and clock), default 10000
   --bpm BPM      tempo, default 180; every drum plays every 16th with its own offset
@@ -63,8 +66,14 @@ export const benchMidiTiming: Command = {
   --rt N         SCHED_FIFO priority of the MIDI timing thread, as the box runs it; default 50, 0 = normal scheduling
   --json         print one JSON object`,
   options: {
-    events: { type: 'string' }, bpm: { type: 'string' }, load: { type: 'boolean' }, model: { type: 'string' },
-    port: { type: 'string' }, fake: { type: 'boolean' }, json: { type: 'boolean' }, rt: { type: 'string' },
+    events: { type: 'string' },
+    bpm: { type: 'string' },
+    load: { type: 'boolean' },
+    model: { type: 'string' },
+    port: { type: 'string' },
+    fake: { type: 'boolean' },
+    json: { type: 'boolean' },
+    rt: { type: 'string' },
   },
   async run({ values }) {
     const events = integerOption(values, 'events', 10000, 100, 10_000_000);
@@ -74,15 +83,31 @@ export const benchMidiTiming: Command = {
 
     // The box's own path: the sequencer here on the main thread, MIDI out on the timing thread,
     // which measures |sent - due| itself (its histogram, read at the end).
-    const spec: MidiPortSpec = values.fake ? { kind: 'fake', name: 'fake' } : { kind: 'easymidi', port: stringOption(values, 'port') ?? null };
+    const spec: MidiPortSpec = values.fake
+      ? { kind: 'fake', name: 'fake' }
+      : { kind: 'easymidi', port: stringOption(values, 'port') ?? null };
     const load = withLoad ? await startLoad(stringOption(values, 'model')) : null;
     const generationsBefore = load?.generations() ?? 0;
-    let midi = new MidiThread({ port: spec, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.02, realtime: integerOption(values, 'rt', 50, 0, 99) || false, log: () => {} });
+    let midi = new MidiThread({
+      port: spec,
+      noteMap: NOTE_MAP_PRESETS.gm,
+      sendClock: true,
+      noteLength: 0.02,
+      realtime: integerOption(values, 'rt', 50, 0, 99) || false,
+      log: () => {},
+    });
     if (!(await midi.connect())) {
       await midi.close();
       if (spec.kind === 'easymidi' && spec.port) throw new BenchError(`bench: cannot open MIDI output "${spec.port}"`);
       log('bench: no MIDI port (RtMidi did not open); measuring on a fake port');
-      midi = new MidiThread({ port: { kind: 'fake', name: 'fake' }, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.02, realtime: integerOption(values, 'rt', 50, 0, 99) || false, log: () => {} });
+      midi = new MidiThread({
+        port: { kind: 'fake', name: 'fake' },
+        noteMap: NOTE_MAP_PRESETS.gm,
+        sendClock: true,
+        noteLength: 0.02,
+        realtime: integerOption(values, 'rt', 50, 0, 99) || false,
+        log: () => {},
+      });
       await midi.connect();
     }
     const clock = new SystemClock();

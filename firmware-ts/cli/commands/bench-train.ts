@@ -14,14 +14,25 @@ export const benchTrainCommand: Command = {
   --cpu-batch N       batch size on cpu (default 32; sequences/s stays comparable)
   --json              print one JSON object`,
   options: {
-    backends: { type: 'string' }, models: { type: 'string' }, steps: { type: 'string' }, 'cpu-steps': { type: 'string' },
-    batch: { type: 'string' }, 'cpu-batch': { type: 'string' }, json: { type: 'boolean' },
+    backends: { type: 'string' },
+    models: { type: 'string' },
+    steps: { type: 'string' },
+    'cpu-steps': { type: 'string' },
+    batch: { type: 'string' },
+    'cpu-batch': { type: 'string' },
+    json: { type: 'boolean' },
   },
   async run({ values }) {
-    const backends = (stringOption(values, 'backends') ?? 'wasm,cpu').split(',').map((s) => s.trim()).filter(Boolean);
-    for (const b of backends) if (!['tensorflow', 'wasm', 'cpu'].includes(b)) throw new UsageError(`--backends: unknown backend "${b}" (expected tensorflow, wasm, cpu)`);
+    const backends = (stringOption(values, 'backends') ?? 'wasm,cpu')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const b of backends)
+      if (!['tensorflow', 'wasm', 'cpu'].includes(b))
+        throw new UsageError(`--backends: unknown backend "${b}" (expected tensorflow, wasm, cpu)`);
     const models = (stringOption(values, 'models') ?? MODEL_NAMES.join(',')).split(',').map((s) => s.trim());
-    for (const m of models) if (!isModelName(m)) throw new UsageError(`--models: unknown model "${m}" (expected ${MODEL_NAMES.join(', ')})`);
+    for (const m of models)
+      if (!isModelName(m)) throw new UsageError(`--models: unknown model "${m}" (expected ${MODEL_NAMES.join(', ')})`);
     const rows: TrainBenchRow[] = [];
     for (const backend of backends) {
       const cpu = backend === 'cpu';
@@ -31,7 +42,10 @@ export const benchTrainCommand: Command = {
         steps: cpu ? integerOption(values, 'cpu-steps', 1, 1, 1000) : integerOption(values, 'steps', 3, 1, 1000),
         batch: cpu ? integerOption(values, 'cpu-batch', 32, 1, 4096) : integerOption(values, 'batch', 128, 1, 4096),
       };
-      if (!values.json) process.stderr.write(`groovebox: bench train on ${backend}: ${job.models.join(', ')}, batch ${job.batch}, ${job.steps} timed step(s) each...\n`);
+      if (!values.json)
+        process.stderr.write(
+          `groovebox: bench train on ${backend}: ${job.models.join(', ')}, batch ${job.batch}, ${job.steps} timed step(s) each...\n`,
+        );
       rows.push(...(await runTrainBench(job)));
     }
     if (values.json) {
@@ -39,7 +53,9 @@ export const benchTrainCommand: Command = {
       return;
     }
     for (const m of models) {
-      const cells = rows.filter((r) => r.model === m).map((r) => `${r.backend}: ${r.step_ms_median} ms/step at batch ${r.batch}, ${r.sequences_per_s} seq/s`);
+      const cells = rows
+        .filter((r) => r.model === m)
+        .map((r) => `${r.backend}: ${r.step_ms_median} ms/step at batch ${r.batch}, ${r.sequences_per_s} seq/s`);
       process.stdout.write(`${m.padEnd(8)} ${cells.join(' | ')}\n`);
     }
   },

@@ -10,7 +10,10 @@ export const benchWakeUpCommand: Command = {
   --json        print one JSON object`,
   options: { seconds: { type: 'string' }, rt: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values }) {
-    const floor = await measureWakeUpFloor(numberOption(values, 'seconds', 60, 1, 24 * 3600), integerOption(values, 'rt', 50, 0, 99) || false);
+    const floor = await measureWakeUpFloor(
+      numberOption(values, 'seconds', 60, 1, 24 * 3600),
+      integerOption(values, 'rt', 50, 0, 99) || false,
+    );
     if (values.json) {
       process.stdout.write(JSON.stringify(floor) + '\n');
       return;

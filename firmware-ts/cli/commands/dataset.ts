@@ -12,19 +12,28 @@ export const datasetStats: Command = {
   --data DIR    dataset folder (default: $GROOVEBOX_DATA or ../shared/datasets/groove)`,
   options: { json: { type: 'boolean' }, data: { type: 'string' } },
   async run({ values }) {
-    const { stats } = scanDataset(datasetDir(stringOption(values, 'data')), { warn: (m) => process.stderr.write(m + '\n') });
+    const { stats } = scanDataset(datasetDir(stringOption(values, 'data')), {
+      warn: (m) => process.stderr.write(m + '\n'),
+    });
     if (values.json) {
       process.stdout.write(JSON.stringify(stats) + '\n');
       return;
     }
-    const rows = (['train', 'validation', 'test'] as const).map((s) =>
-      `${s.padEnd(11)} ${String(stats.files[s]).padStart(5)} ${String(stats.windowsAllSignatures[s]).padStart(9)} ${String(stats.windows[s]).padStart(9)} ${String(stats.emptyWindows[s]).padStart(7)} ${String(stats.emptyPatterns[s]).padStart(9)}`);
+    const rows = (['train', 'validation', 'test'] as const).map(
+      (s) =>
+        `${s.padEnd(11)} ${String(stats.files[s]).padStart(5)} ${String(stats.windowsAllSignatures[s]).padStart(9)} ${String(stats.windows[s]).padStart(9)} ${String(stats.emptyWindows[s]).padStart(7)} ${String(stats.emptyPatterns[s]).padStart(9)}`,
+    );
     process.stdout.write(
       `Groove MIDI Dataset at ${stats.dir}\n` +
         `split       files  all-sigs  4/4 wins   empty  no-hits\n${rows.join('\n')}\n` +
         `files: ${stats.files.total} (${stats.files.fourFour} in 4/4, ${stats.files.skipped} skipped)\n` +
-        `beat vs fill: ${Object.entries(stats.beatType).map(([k, v]) => `${k} ${v}`).join(', ')}\n` +
-        `styles: ${Object.entries(stats.styles).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}\n` +
+        `beat vs fill: ${Object.entries(stats.beatType)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}\n` +
+        `styles: ${Object.entries(stats.styles)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}\n` +
         `scanned in ${stats.seconds.toFixed(2)} s\n`,
     );
   },

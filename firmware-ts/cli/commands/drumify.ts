@@ -9,18 +9,25 @@ import { COMMON_OPTIONS, COMMON_USAGE, commonPlan, describeInputs, readInput, ru
  */
 export const drumifyCommand: Command = {
   name: 'drumify',
-  summary: 'Turns a tapped rhythm (any performance) into a drum loop with its feel (groove given, score from the model)',
+  summary:
+    'Turns a tapped rhythm (any performance) into a drum loop with its feel (groove given, score from the model)',
   usage: `groovebox drumify taps.mid --out out.mid [options]
   taps.mid            any performance on drum pitches in 4/4 (longer files: every 2 bars in turn)
 ${COMMON_USAGE}`,
   options: { ...COMMON_OPTIONS },
   positionals: true,
   async run({ values, positionals }) {
-    if (positionals.length !== 1) throw new UsageError(`groovebox drumify: expected one input MIDI file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
+    if (positionals.length !== 1)
+      throw new UsageError(
+        `groovebox drumify: expected one input MIDI file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
+      );
     const common = commonPlan(values);
     const input = readInput('input', positionals[0]);
     describeInputs([input], (m) => process.stderr.write(`${m}\n`));
     const loops: Gestures[] = input.patterns.map((p) => ({ groove: groove(p) }));
-    await runPlan({ ...common, bpm: common.bpm ?? input.bpm, loops, description: `drumify ${input.file}` }, { score: false, groove: true, accent: false });
+    await runPlan(
+      { ...common, bpm: common.bpm ?? input.bpm, loops, description: `drumify ${input.file}` },
+      { score: false, groove: true, accent: false },
+    );
   },
 };

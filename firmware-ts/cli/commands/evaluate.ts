@@ -9,7 +9,8 @@ import { UsageError, stringOption, type Command, integerOption, backendOption } 
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
-  summary: "Reproduces the paper's Table 1, Table 2 and Figure 3 with our models, and measures them against non-neural players (docs/results.md, docs/evaluation.md)",
+  summary:
+    "Reproduces the paper's Table 1, Table 2 and Figure 3 with our models, and measures them against non-neural players (docs/results.md, docs/evaluation.md)",
   usage: `groovebox evaluate [options]
   --models LIST       comma-separated model folder names under --models-dir (default: ${MODEL_NAMES.join(',')})
   --players LIST      non-neural players to add, from ${NON_NEURAL.join(',')}, or none (default: all four)
@@ -22,8 +23,15 @@ export const evaluateCommand: Command = {
   --backend B         tensorflow|wasm|cpu (default: best available; or $GROOVEBOX_BACKEND)
   --from FILE         evaluate nothing: re-render results.md and the figures in --out from a results.json`,
   options: {
-    models: { type: 'string' }, players: { type: 'string' }, limit: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
-    'models-dir': { type: 'string' }, data: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
+    models: { type: 'string' },
+    players: { type: 'string' },
+    limit: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    'models-dir': { type: 'string' },
+    data: { type: 'string' },
+    batch: { type: 'string' },
+    backend: { type: 'string' },
     from: { type: 'string' },
   },
   async run({ values }) {
@@ -38,10 +46,16 @@ export const evaluateCommand: Command = {
     const from = stringOption(values, 'from');
     if (from !== undefined) {
       const file = path.resolve(from);
-      if (!fs.existsSync(file)) throw new UsageError(`--from: ${file} does not exist (expected a results.json written by groovebox evaluate)`);
+      if (!fs.existsSync(file))
+        throw new UsageError(`--from: ${file} does not exist (expected a results.json written by groovebox evaluate)`);
       const results = resultsFromJson(fs.readFileSync(file, 'utf8'), file);
       // Re-rendering writes results.json again too: read it fully before anything is written.
-      for (const written of writeReport(results, outDir, results.meta.command ?? `groovebox evaluate (re-rendered from ${from})`)) log(`groovebox:eval wrote ${written}`);
+      for (const written of writeReport(
+        results,
+        outDir,
+        results.meta.command ?? `groovebox evaluate (re-rendered from ${from})`,
+      ))
+        log(`groovebox:eval wrote ${written}`);
       return;
     }
     await initBackend(backendOption(values), log);
@@ -49,12 +63,25 @@ export const evaluateCommand: Command = {
       models,
       modelsDir: path.resolve(stringOption(values, 'models-dir') ?? MODELS_DIR),
       dataDir: datasetDir(stringOption(values, 'data')),
-      nonNeural, limit, seed, batchSize, log,
+      nonNeural,
+      limit,
+      seed,
+      batchSize,
+      log,
     });
     if (!Object.values(results.players).some((p) => p.kind === 'model')) {
-      throw new UsageError(`evaluate: no model could be evaluated (${Object.entries(results.meta.skipped).map(([n, why]) => `${n}: ${why}`).join('; ')})`);
+      throw new UsageError(
+        `evaluate: no model could be evaluated (${Object.entries(results.meta.skipped)
+          .map(([n, why]) => `${n}: ${why}`)
+          .join('; ')})`,
+      );
     }
-    const command = ['groovebox evaluate', ...Object.entries(values).filter(([k, v]) => k !== 'help' && v !== undefined).map(([k, v]) => `--${k} ${v}`)].join(' ');
+    const command = [
+      'groovebox evaluate',
+      ...Object.entries(values)
+        .filter(([k, v]) => k !== 'help' && v !== undefined)
+        .map(([k, v]) => `--${k} ${v}`),
+    ].join(' ');
     for (const file of writeReport(results, outDir, command)) log(`groovebox:eval wrote ${file}`);
     log(`groovebox:eval done in ${results.meta.seconds} s (CPU ${results.meta.cpuSeconds} s)`);
   },
@@ -62,18 +89,30 @@ export const evaluateCommand: Command = {
 
 function parseModels(raw: string | undefined): string[] {
   if (raw === undefined) return [...MODEL_NAMES];
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   // Folder names only: a path would let the name escape --models-dir.
   const bad = names.find((n) => !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(n));
-  if (bad !== undefined || names.length === 0) throw new UsageError(`--models: expected a comma-separated list of model folder names (e.g. ${MODEL_NAMES.join(',')}), got "${raw}"`);
+  if (bad !== undefined || names.length === 0)
+    throw new UsageError(
+      `--models: expected a comma-separated list of model folder names (e.g. ${MODEL_NAMES.join(',')}), got "${raw}"`,
+    );
   return [...new Set(names)];
 }
 
 function parsePlayers(raw: string | undefined): NonNeuralName[] {
   if (raw === undefined) return [...NON_NEURAL];
   if (raw.trim() === 'none') return [];
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = names.find((n) => !(NON_NEURAL as readonly string[]).includes(n));
-  if (bad !== undefined || names.length === 0) throw new UsageError(`--players: expected a comma-separated list of ${NON_NEURAL.join(', ')}, or none, got "${raw}"`);
+  if (bad !== undefined || names.length === 0)
+    throw new UsageError(
+      `--players: expected a comma-separated list of ${NON_NEURAL.join(', ')}, or none, got "${raw}"`,
+    );
   return [...new Set(names)] as NonNeuralName[];
 }

@@ -28,8 +28,15 @@ type Values = Record<string, string | boolean | (string | boolean)[] | undefined
 
 /** Options shared by generate, humanize and drumify. */
 export const COMMON_OPTIONS = {
-  model: { type: 'string' }, 'models-dir': { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
-  out: { type: 'string' }, json: { type: 'boolean' }, bpm: { type: 'string' }, backend: { type: 'string' }, free: { type: 'boolean' },
+  model: { type: 'string' },
+  'models-dir': { type: 'string' },
+  seed: { type: 'string' },
+  temperature: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  bpm: { type: 'string' },
+  backend: { type: 'string' },
+  free: { type: 'boolean' },
 } as const;
 
 export const COMMON_USAGE = `  --model NAME        ${MODEL_NAMES.join('|')} (default ag11)
@@ -57,17 +64,25 @@ export function readInput(option: string, file: string, repeatOneBar = false): I
     bytes = new Uint8Array(fs.readFileSync(file));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputFileError(`${option === 'input' ? '' : `--${option} `}${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? (err as Error).message})`}`);
+    throw new InputFileError(
+      `${option === 'input' ? '' : `--${option} `}${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? (err as Error).message})`}`,
+    );
   }
   // readPatterns refuses non-4/4 files, files without drum notes and files shorter than 2 bars, naming the file.
-  const { patterns, repeated } = repeatOneBar ? readPatternsRepeatingOneBar(bytes, file) : { patterns: readPatterns(bytes, file), repeated: false };
+  const { patterns, repeated } = repeatOneBar
+    ? readPatternsRepeatingOneBar(bytes, file)
+    : { patterns: readPatterns(bytes, file), repeated: false };
   if (repeated) process.stderr.write(`groovebox: --${option} ${file}: one bar long; it is repeated in bar 2\n`);
   return { file, patterns, bpm: readPerformance(bytes, file).bpm };
 }
 
 export function parseDrumList(option: string, raw: string): number[] {
-  const names = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length === 0) throw new UsageError(`--${option}: expected drum names separated by commas (${DRUMS.join(', ')}), got "${raw}"`);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (names.length === 0)
+    throw new UsageError(`--${option}: expected drum names separated by commas (${DRUMS.join(', ')}), got "${raw}"`);
   return names.map((name) => {
     const index = drumIndexOfName(name);
     if (index < 0) throw new UsageError(`--${option}: unknown drum "${name}" (expected ${DRUMS.join(', ')})`);
@@ -92,12 +107,17 @@ export interface Plan {
   description: string;
 }
 
-export function commonPlan(values: Values, defaultModel: ModelName = 'ag11'): Omit<Plan, 'loops' | 'description' | 'bpm'> & { bpm?: number } {
+export function commonPlan(
+  values: Values,
+  defaultModel: ModelName = 'ag11',
+): Omit<Plan, 'loops' | 'description' | 'bpm'> & { bpm?: number } {
   const modelName = stringOption(values, 'model') ?? defaultModel;
-  if (!isModelName(modelName)) throw new UsageError(`--model: expected one of ${MODEL_NAMES.join(', ')}, got "${modelName}"`);
+  if (!isModelName(modelName))
+    throw new UsageError(`--model: expected one of ${MODEL_NAMES.join(', ')}, got "${modelName}"`);
   const out = stringOption(values, 'out');
   if (!out) throw new UsageError('--out: the MIDI file to write is required (e.g. --out loop.mid)');
-  const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integerOption(values, 'seed', 0, 0, 2 ** 32 - 1);
+  const seed =
+    values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integerOption(values, 'seed', 0, 0, 2 ** 32 - 1);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed: expected a whole number, got "${values.seed}"`);
   return {
     modelName,
@@ -125,14 +145,20 @@ export function describeInputs(inputs: InputFile[], log: (m: string) => void): v
   }
 }
 
-const rowOf = (pattern: Pattern, drum: number) => Float32Array.from({ length: STEPS }, (_, s) => (pattern.hit(s, drum) ? 1 : 0));
+const rowOf = (pattern: Pattern, drum: number) =>
+  Float32Array.from({ length: STEPS }, (_, s) => (pattern.hit(s, drum) ? 1 : 0));
 
 /** Checks that the model has an input for every gesture given (e.g. the baseline reads only a score). */
-export function checkModelInputs(model: GrooveModel, given: { score: boolean; groove: boolean; accent: boolean }): void {
+export function checkModelInputs(
+  model: GrooveModel,
+  given: { score: boolean; groove: boolean; accent: boolean },
+): void {
   const inputs = new Set<string>(model.config.factors.map((f) => (f.input.startsWith('drum') ? 'score' : f.input)));
   for (const [gesture, isGiven] of Object.entries(given)) {
     if (isGiven && !inputs.has(gesture)) {
-      throw new UsageError(`--model ${model.name}: this model has no ${gesture} input (it reads: ${[...inputs].join(', ')})`);
+      throw new UsageError(
+        `--model ${model.name}: this model has no ${gesture} input (it reads: ${[...inputs].join(', ')})`,
+      );
     }
   }
 }
@@ -146,14 +172,32 @@ export async function runPlan(plan: Plan, given: { score: boolean; groove: boole
     checkModelInputs(model, given);
     const options: GenerateOptions = { seed: plan.seed, temperature: plan.temperature, keepGiven: plan.keepGiven };
     const results = plan.loops.map((gestures, k) => model.generate(gestures, { ...options, seed: plan.seed + k }));
-    const bytes = patternsToMidi(results.map((r) => r.pattern), { bpm: plan.bpm });
+    const bytes = patternsToMidi(
+      results.map((r) => r.pattern),
+      { bpm: plan.bpm },
+    );
     fs.mkdirSync(path.dirname(path.resolve(plan.out)), { recursive: true });
     fs.writeFileSync(plan.out, bytes);
     const hits = results.reduce((n, r) => n + r.pattern.hitCount(), 0);
-    log(`groovebox: ${plan.modelName}, seed ${plan.seed}${plan.description ? `, ${plan.description}` : ''}: wrote ${results.length} loop${results.length === 1 ? '' : 's'} (${hits} notes, ${plan.bpm} bpm) to ${plan.out}`);
+    log(
+      `groovebox: ${plan.modelName}, seed ${plan.seed}${plan.description ? `, ${plan.description}` : ''}: wrote ${results.length} loop${results.length === 1 ? '' : 's'} (${hits} notes, ${plan.bpm} bpm) to ${plan.out}`,
+    );
     if (plan.json) {
-      const loops = results.map((r, k) => ({ seed: plan.seed + k, pattern: r.pattern.toJSON(), reconstructions: reconstructionsJSON(r.reconstructions) }));
-      process.stdout.write(JSON.stringify({ model: plan.modelName, seed: plan.seed, temperature: plan.temperature, bpm: plan.bpm, out: plan.out, loops }) + '\n');
+      const loops = results.map((r, k) => ({
+        seed: plan.seed + k,
+        pattern: r.pattern.toJSON(),
+        reconstructions: reconstructionsJSON(r.reconstructions),
+      }));
+      process.stdout.write(
+        JSON.stringify({
+          model: plan.modelName,
+          seed: plan.seed,
+          temperature: plan.temperature,
+          bpm: plan.bpm,
+          out: plan.out,
+          loops,
+        }) + '\n',
+      );
     }
   } finally {
     model.dispose();
@@ -167,14 +211,15 @@ export function reconstructionsJSON(r: Reconstructions): Record<string, unknown>
   const out: Record<string, unknown> = {};
   if (r.score) out.score = Object.fromEntries(DRUMS.map((name, d) => [name, r3(drumRow(r.score!, d))]));
   if (r.drums) out.drums = Object.fromEntries(r.drums.flatMap((row, d) => (row ? [[DRUMS[d], r3(row)]] : [])));
-  if (r.groove) out.groove = { hits: r3(r.groove.hits), velocities: r3(r.groove.velocities), offsets: r3(r.groove.offsets) };
+  if (r.groove)
+    out.groove = { hits: r3(r.groove.hits), velocities: r3(r.groove.velocities), offsets: r3(r.groove.offsets) };
   if (r.accent) out.accent = r3(r.accent);
   return out;
 }
 
 export const generateCommand: Command = {
   name: 'generate',
-  summary: 'A 2-bar loop from gestures in MIDI files: per-drum scores, a groove, accents (the paper\'s interaction)',
+  summary: "A 2-bar loop from gestures in MIDI files: per-drum scores, a groove, accents (the paper's interaction)",
   usage: `groovebox generate [--score s.mid [--drums kick,snare,...]] [--empty crash,...] [--groove taps.mid] [--accent a.mid] --out loop.mid
   --score FILE        a drum part whose hits are the score (2 bars of 4/4; one bar plays in both bars;
                       longer files: every 2 bars in turn)
@@ -185,13 +230,19 @@ export const generateCommand: Command = {
 ${COMMON_USAGE}
 Drums: ${DRUMS.join(', ')} (also kick/bd, snare/sd, hh/hat, oh, ...)`,
   options: {
-    ...COMMON_OPTIONS, score: { type: 'string' }, drums: { type: 'string' }, empty: { type: 'string' }, groove: { type: 'string' }, accent: { type: 'string' },
+    ...COMMON_OPTIONS,
+    score: { type: 'string' },
+    drums: { type: 'string' },
+    empty: { type: 'string' },
+    groove: { type: 'string' },
+    accent: { type: 'string' },
   },
   async run({ values }) {
     const common = commonPlan(values);
     const scoreFile = stringOption(values, 'score');
     const drumsRaw = stringOption(values, 'drums');
-    if (drumsRaw !== undefined && !scoreFile) throw new UsageError('--drums: names the drums of --score to give; --score is missing');
+    if (drumsRaw !== undefined && !scoreFile)
+      throw new UsageError('--drums: names the drums of --score to give; --score is missing');
     const named = drumsRaw !== undefined ? parseDrumList('drums', drumsRaw) : scoreFile ? DRUMS.map((_, d) => d) : [];
     const empty = values.empty !== undefined ? parseDrumList('empty', stringOption(values, 'empty')!) : [];
     const both = empty.find((d) => named.includes(d));
@@ -224,7 +275,10 @@ Drums: ${DRUMS.join(', ')} (also kick/bd, snare/sd, hh/hat, oh, ...)`,
       loops.push(g);
     }
     const givenDrums = [...named.map((d) => DRUMS[d]), ...empty.map((d) => `${DRUMS[d]} (empty)`)];
-    const description = [givenDrums.length ? `drums ${givenDrums.join(', ')}` : '', grooveIn ? 'groove' : '', accentIn ? 'accent' : ''].filter(Boolean).join(', ') || 'nothing given (all from the prior)';
+    const description =
+      [givenDrums.length ? `drums ${givenDrums.join(', ')}` : '', grooveIn ? 'groove' : '', accentIn ? 'accent' : '']
+        .filter(Boolean)
+        .join(', ') || 'nothing given (all from the prior)';
     await runPlan(
       { ...common, bpm: common.bpm ?? inputs[0]?.bpm ?? 120, loops, description },
       { score: Boolean(scoreIn) || empty.length > 0, groove: Boolean(grooveIn), accent: Boolean(accentIn) },

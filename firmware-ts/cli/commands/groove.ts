@@ -1,6 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { detectOnsets, velocityOfLevel, DEFAULT_AUDIO_ONSET_OPTIONS, type AudioOnset } from '../../devices/microphone/audio-onset-detector.js';
+import {
+  detectOnsets,
+  velocityOfLevel,
+  DEFAULT_AUDIO_ONSET_OPTIONS,
+  type AudioOnset,
+} from '../../devices/microphone/audio-onset-detector.js';
 import { TapRecorder, type Take } from '../../controls/tap-recorder.js';
 import { onsetsToMidi } from '../../midi-file/onsets.js';
 import type { Groove } from '../../pattern/gestures.js';
@@ -21,7 +26,8 @@ const DEFAULT_PITCH = 37;
  */
 export const grooveCommand: Command = {
   name: 'groove',
-  summary: 'Taps in a recording (any audio: knocks, claps, a pad) -> a MIDI file of the onsets and the 2-bar grooves they tap',
+  summary:
+    'Taps in a recording (any audio: knocks, claps, a pad) -> a MIDI file of the onsets and the 2-bar grooves they tap',
   usage: `groovebox groove --from-wav taps.wav --bpm B --out groove.mid [options]
   --from-wav FILE     a WAV recording that starts on a downbeat (PCM 8/16/24/32-bit or 32-bit float, mono or stereo, any rate)
   --bpm B             the tempo the taps were played at (20..400)
@@ -34,13 +40,20 @@ export const grooveCommand: Command = {
   --pitch N           MIDI note of the taps on channel 10 (default ${DEFAULT_PITCH}, side stick)
   --json              print the onsets and the grooves as JSON instead of the text view`,
   options: {
-    'from-wav': { type: 'string' }, bpm: { type: 'string' }, out: { type: 'string' }, sensitivity: { type: 'string' }, latency: { type: 'string' },
-    'loud-level': { type: 'string' }, pitch: { type: 'string' }, json: { type: 'boolean' },
+    'from-wav': { type: 'string' },
+    bpm: { type: 'string' },
+    out: { type: 'string' },
+    sensitivity: { type: 'string' },
+    latency: { type: 'string' },
+    'loud-level': { type: 'string' },
+    pitch: { type: 'string' },
+    json: { type: 'boolean' },
   },
   async run({ values }) {
     const file = stringOption(values, 'from-wav');
     if (!file) throw new UsageError('--from-wav: the recording to read is required (e.g. --from-wav taps.wav)');
-    if (values.bpm === undefined) throw new UsageError('--bpm: the tempo of the recording is required (e.g. --bpm 100)');
+    if (values.bpm === undefined)
+      throw new UsageError('--bpm: the tempo of the recording is required (e.g. --bpm 100)');
     const bpm = numberOption(values, 'bpm', 120, 20, 400);
     const out = stringOption(values, 'out');
     if (!out) throw new UsageError('--out: the MIDI file to write is required (e.g. --out groove.mid)');
@@ -53,16 +66,33 @@ export const grooveCommand: Command = {
     const onsets = detectOnsets(mixToMono(wav), { sampleRate: wav.sampleRate, sensitivity, inputLatency: latency });
     // A recording's gain is whatever the recorder chose: by default its loudest tap is the full velocity.
     const loud = loudLevel ?? Math.max(...onsets.map((o) => o.level), -90);
-    const strokes = onsets.map((o) => ({ time: o.time, velocity: velocityOfLevel(o.level, { ...DEFAULT_AUDIO_ONSET_OPTIONS, loudLevel: loud }) }));
+    const strokes = onsets.map((o) => ({
+      time: o.time,
+      velocity: velocityOfLevel(o.level, { ...DEFAULT_AUDIO_ONSET_OPTIONS, loudLevel: loud }),
+    }));
     const takes = grooves(strokes, bpm, wav.duration);
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     fs.writeFileSync(out, onsetsToMidi(strokes, { bpm, pitch, duration: (takes.length * STEPS * 60) / bpm / 4 }));
 
-    process.stderr.write(`groovebox: ${file} (${wav.duration.toFixed(2)} s, ${wav.sampleRate} Hz): ${onsets.length} onset${onsets.length === 1 ? '' : 's'} -> ${out} (${takes.length} groove${takes.length === 1 ? '' : 's'} of 2 bars at ${bpm} bpm)\n`);
+    process.stderr.write(
+      `groovebox: ${file} (${wav.duration.toFixed(2)} s, ${wav.sampleRate} Hz): ${onsets.length} onset${onsets.length === 1 ? '' : 's'} -> ${out} (${takes.length} groove${takes.length === 1 ? '' : 's'} of 2 bars at ${bpm} bpm)\n`,
+    );
     if (values.json) {
-      process.stdout.write(JSON.stringify({ file, bpm, out, onsets: onsets.map((o, k) => onsetJSON(o, strokes[k].velocity)), grooves: takes.map(grooveJSON) }) + '\n');
+      process.stdout.write(
+        JSON.stringify({
+          file,
+          bpm,
+          out,
+          onsets: onsets.map((o, k) => onsetJSON(o, strokes[k].velocity)),
+          grooves: takes.map(grooveJSON),
+        }) + '\n',
+      );
     } else {
-      takes.forEach((take, k) => process.stdout.write(`bars ${2 * k + 1}-${2 * k + 2}  ${grooveText(take.groove)}  ${take.taps} tap${take.taps === 1 ? '' : 's'}\n`));
+      takes.forEach((take, k) =>
+        process.stdout.write(
+          `bars ${2 * k + 1}-${2 * k + 2}  ${grooveText(take.groove)}  ${take.taps} tap${take.taps === 1 ? '' : 's'}\n`,
+        ),
+      );
     }
   },
 };

@@ -19,14 +19,22 @@ ${COMMON_USAGE}`,
   options: { ...COMMON_OPTIONS },
   positionals: true,
   async run({ values, positionals }) {
-    if (positionals.length !== 1) throw new UsageError(`groovebox humanize: expected one input MIDI file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
+    if (positionals.length !== 1)
+      throw new UsageError(
+        `groovebox humanize: expected one input MIDI file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
+      );
     const common = commonPlan(values);
     const input = readInput('input', positionals[0]);
     describeInputs([input], (m) => process.stderr.write(`${m}\n`));
     const loops: Gestures[] = input.patterns.map((p) => ({
       score: score(p),
-      drums: Array.from({ length: DRUM_COUNT }, (_, d) => Float32Array.from({ length: STEPS }, (_, s) => (p.hit(s, d) ? 1 : 0))),
+      drums: Array.from({ length: DRUM_COUNT }, (_, d) =>
+        Float32Array.from({ length: STEPS }, (_, s) => (p.hit(s, d) ? 1 : 0)),
+      ),
     }));
-    await runPlan({ ...common, bpm: common.bpm ?? input.bpm, loops, description: `humanize ${input.file}` }, { score: true, groove: false, accent: false });
+    await runPlan(
+      { ...common, bpm: common.bpm ?? input.bpm, loops, description: `humanize ${input.file}` },
+      { score: true, groove: false, accent: false },
+    );
   },
 };

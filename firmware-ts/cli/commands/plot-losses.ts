@@ -7,7 +7,7 @@ import { stringOption, type Command } from '../command.js';
 
 export const plotLossesCommand: Command = {
   name: 'plot-losses',
-  summary: 'Draws each model\'s loss curves from its train-log.csv into models/<name>/loss.svg',
+  summary: "Draws each model's loss curves from its train-log.csv into models/<name>/loss.svg",
   usage: `groovebox plot-losses [--models-dir DIR]
   --models-dir DIR   folder holding <name>/train-log.csv (default models/)`,
   options: { 'models-dir': { type: 'string' } },

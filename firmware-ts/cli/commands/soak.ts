@@ -5,7 +5,8 @@ import { numberOption, stringOption, UsageError, type Command } from '../command
 
 export const soakCommand: Command = {
   name: 'soak',
-  summary: 'Runs the whole box in simulation, generating every bar, and reports memory, tensors, stalls and MIDI timing',
+  summary:
+    'Runs the whole box in simulation, generating every bar, and reports memory, tensors, stalls and MIDI timing',
   usage: `groovebox soak [--minutes M] [--model ag11|ag2|baseline] [--bpm B] [--models-dir DIR] [--no-audio] [--witness] [--json]
   --minutes M       how long (default 5; the stage figure is 120)
   --model NAME      model to generate with (default ag11)
@@ -17,10 +18,19 @@ export const soakCommand: Command = {
                     it fills the timing thread's old generation ~0.2 MB/min
                     faster itself (freed by full collections)
   --json            print one JSON object`,
-  options: { minutes: { type: 'string' }, model: { type: 'string' }, bpm: { type: 'string' }, 'models-dir': { type: 'string' }, 'no-audio': { type: 'boolean' }, witness: { type: 'boolean' }, json: { type: 'boolean' } },
+  options: {
+    minutes: { type: 'string' },
+    model: { type: 'string' },
+    bpm: { type: 'string' },
+    'models-dir': { type: 'string' },
+    'no-audio': { type: 'boolean' },
+    witness: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
   async run({ values }) {
     const model = stringOption(values, 'model') ?? 'ag11';
-    if (model !== 'ag11' && model !== 'ag2' && model !== 'baseline') throw new UsageError(`--model: expected ag11, ag2 or baseline, got "${model}"`);
+    if (model !== 'ag11' && model !== 'ag2' && model !== 'baseline')
+      throw new UsageError(`--model: expected ag11, ag2 or baseline, got "${model}"`);
     const result = await soak({
       minutes: numberOption(values, 'minutes', 5, 0.1, 24 * 60),
       bpm: numberOption(values, 'bpm', 120, 40, 240),
@@ -42,15 +52,25 @@ export const soakCommand: Command = {
         `  RSS ${result.rssStartMB} -> ${result.rssEndMB} MB (+${result.rssGrowthMB} MB after warm-up), worker tensors +${result.tensorGrowth}\n` +
         `  timing thread: max stall ${result.maxStallMs} ms, p99 ${result.p99StallMs} ms\n` +
         `  MIDI |sent - due|: first minute p50 ${t.first.p50_ms} / p99 ${t.first.p99_ms} ms, last minute p50 ${t.last.p50_ms} / p99 ${t.last.p99_ms} ms\n` +
-        (result.audioClockDriftPpm === null ? '' : `  audio clock against the sequencer's: ${result.audioClockDriftPpm} ppm\n`) +
-        (result.audioCollections === null ? '' : `  main thread's full collections for audio memory: ${result.audioCollections.runs}, longest ${result.audioCollections.longestMs} ms\n`) +
-        (w === null ? '' :
-          `  stalls over ${w.thresholdMs} ms: ${w.stalls} in ${w.windowsJudged} windows (${w.windowsUnjudged} without the timing thread's witness); ` +
-          `covered by its own GC ${w.gc} (longest ${w.longestMs.gc} ms), by the idle thread held too ${w.machine} (${w.longestMs.machine} ms), ` +
-          `both ${w.both} (${w.longestMs.both} ms), neither ${w.unexplained} (${w.longestMs.unexplained} ms)\n` +
-          `  witnesses: idle thread (SCHED_FIFO ${w.idleThreadRealtime ?? 'none'}) held over 2 ms ${w.idleThreadGaps} times; ` +
-          `timing-thread GC pauses ${w.gcPauses}, longest ${w.longestGcPauseMs} ms; records over capacity ${w.dropped}\n` +
-          w.worst.map((s) => `  worst: ${s.ms} ms at ${((s.from - startedHrMs) / 60000).toFixed(1)} min, ${s.kind} (GC ${s.gcMs} ms, idle thread held ${s.idleMs} ms)\n`).join('')),
+        (result.audioClockDriftPpm === null
+          ? ''
+          : `  audio clock against the sequencer's: ${result.audioClockDriftPpm} ppm\n`) +
+        (result.audioCollections === null
+          ? ''
+          : `  main thread's full collections for audio memory: ${result.audioCollections.runs}, longest ${result.audioCollections.longestMs} ms\n`) +
+        (w === null
+          ? ''
+          : `  stalls over ${w.thresholdMs} ms: ${w.stalls} in ${w.windowsJudged} windows (${w.windowsUnjudged} without the timing thread's witness); ` +
+            `covered by its own GC ${w.gc} (longest ${w.longestMs.gc} ms), by the idle thread held too ${w.machine} (${w.longestMs.machine} ms), ` +
+            `both ${w.both} (${w.longestMs.both} ms), neither ${w.unexplained} (${w.longestMs.unexplained} ms)\n` +
+            `  witnesses: idle thread (SCHED_FIFO ${w.idleThreadRealtime ?? 'none'}) held over 2 ms ${w.idleThreadGaps} times; ` +
+            `timing-thread GC pauses ${w.gcPauses}, longest ${w.longestGcPauseMs} ms; records over capacity ${w.dropped}\n` +
+            w.worst
+              .map(
+                (s) =>
+                  `  worst: ${s.ms} ms at ${((s.from - startedHrMs) / 60000).toFixed(1)} min, ${s.kind} (GC ${s.gcMs} ms, idle thread held ${s.idleMs} ms)\n`,
+              )
+              .join('')),
     );
   },
 };

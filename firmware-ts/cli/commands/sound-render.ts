@@ -24,7 +24,13 @@ export const soundRender: Command = {
   --bpm BPM         tempo, default 120
   --loops N         how many times the loop plays, default 2
   --rate HZ         sample rate, default 44100`,
-  options: { out: { type: 'string' }, pattern: { type: 'string' }, bpm: { type: 'string' }, loops: { type: 'string' }, rate: { type: 'string' } },
+  options: {
+    out: { type: 'string' },
+    pattern: { type: 'string' },
+    bpm: { type: 'string' },
+    loops: { type: 'string' },
+    rate: { type: 'string' },
+  },
   async run({ values }) {
     const out = stringOption(values, 'out');
     if (!out) throw new UsageError('--out: expected a WAV file path');
@@ -36,7 +42,9 @@ export const soundRender: Command = {
       sampleRate: integerOption(values, 'rate', 44100, 8000, 192000),
     });
     writeFileSync(out, rendered.wav);
-    process.stdout.write(`${out}: ${rendered.notes.length} hits, ${(rendered.channels[0].length / rendered.sampleRate).toFixed(2)} s\n`);
+    process.stdout.write(
+      `${out}: ${rendered.notes.length} hits, ${(rendered.channels[0].length / rendered.sampleRate).toFixed(2)} s\n`,
+    );
   },
 };
 
@@ -46,7 +54,9 @@ function readPatternJson(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--pattern ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UsageError(
+      `--pattern ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   try {
     return JSON.parse(text);

@@ -21,8 +21,14 @@ export const startCommand: Command = {
   --model NAME      ag11 (default), ag2 or baseline
   --autoplay        start playing at boot`,
   options: {
-    config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' },
-    simulate: { type: 'boolean' }, 'state-dir': { type: 'string' }, model: { type: 'string' }, autoplay: { type: 'boolean' },
+    config: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    token: { type: 'string' },
+    simulate: { type: 'boolean' },
+    'state-dir': { type: 'string' },
+    model: { type: 'string' },
+    autoplay: { type: 'boolean' },
   },
   async run({ values }) {
     const logs = processLogs();
@@ -38,7 +44,8 @@ export const startCommand: Command = {
       autoplay: values.autoplay === true,
     };
     // A laptop has no /etc/groovebox and cannot write /var/lib: `npm start` keeps its state in the project.
-    if (overrides.stateDir === undefined && !fs.existsSync(file)) overrides.stateDir = path.join(PROJECT_ROOT, '.state');
+    if (overrides.stateDir === undefined && !fs.existsSync(file))
+      overrides.stateDir = path.join(PROJECT_ROOT, '.state');
     const config = loadConfig(file, overrides, (m) => log.info(m));
     log.info(`config from ${config.source}; state in ${config.stateDir}`);
 

@@ -22,13 +22,24 @@ export const trainCommand: Command = {
   --threads N         1 or 2: with 2, a worker thread computes half of every batch on the second core
                       (wasm runs one thread per backend; default 2 where the machine has two cores)`,
   options: {
-    model: { type: 'string' }, epochs: { type: 'string' }, minutes: { type: 'string' }, resume: { type: 'boolean' },
-    seed: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, backend: { type: 'string' },
-    limit: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, threads: { type: 'string' },
+    model: { type: 'string' },
+    epochs: { type: 'string' },
+    minutes: { type: 'string' },
+    resume: { type: 'boolean' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    data: { type: 'string' },
+    backend: { type: 'string' },
+    limit: { type: 'string' },
+    'checkpoint-minutes': { type: 'string' },
+    threads: { type: 'string' },
   },
   async run({ values }) {
     const name = stringOption(values, 'model');
-    if (!name || !isModelName(name)) throw new UsageError(`--model: expected one of ${MODEL_NAMES.join(', ')}, got ${name === undefined ? 'nothing' : `"${name}"`}`);
+    if (!name || !isModelName(name))
+      throw new UsageError(
+        `--model: expected one of ${MODEL_NAMES.join(', ')}, got ${name === undefined ? 'nothing' : `"${name}"`}`,
+      );
     const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
     const backend = await initBackend(backendOption(values), log);
     const limit = values.limit === undefined ? undefined : integerOption(values, 'limit', 0, 64);

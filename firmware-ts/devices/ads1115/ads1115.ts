@@ -46,8 +46,10 @@ export class Ads1115 {
     this.#link = new ChipLink(options.bus, this.address);
     const channel = options.channel ?? 0;
     const pga = options.pga ?? 1;
-    if (!Number.isInteger(channel) || channel < 0 || channel > 3) throw new RangeError(`ADS1115 channel: expected 0..3, got ${channel}`);
-    if (!Number.isInteger(pga) || pga < 0 || pga > 5) throw new RangeError(`ADS1115 pga: expected a PGA code 0..5, got ${pga}`);
+    if (!Number.isInteger(channel) || channel < 0 || channel > 3)
+      throw new RangeError(`ADS1115 channel: expected 0..3, got ${channel}`);
+    if (!Number.isInteger(pga) || pga < 0 || pga > 5)
+      throw new RangeError(`ADS1115 pga: expected a PGA code 0..5, got ${pga}`);
     this.config = R.tapPadConfig(channel, pga);
     this.fullScaleVolts = R.PGA_FULL_SCALE[pga];
   }
@@ -67,10 +69,16 @@ export class Ads1115 {
         return adc.#readConfig(io);
       });
     } catch (err) {
-      throw new DeviceMissingError(where, `no answer on the I2C bus (${(err as { code?: string }).code ?? (err as Error).message})`);
+      throw new DeviceMissingError(
+        where,
+        `no answer on the I2C bus (${(err as { code?: string }).code ?? (err as Error).message})`,
+      );
     }
     if (!adc.#tookConfig(readBack)) {
-      throw new DeviceMissingError(where, `config read back as ${hex(readBack, 4)}, wrote ${hex(adc.config, 4)}: not an ADS1115?`);
+      throw new DeviceMissingError(
+        where,
+        `config read back as ${hex(readBack, 4)}, wrote ${hex(adc.config, 4)}: not an ADS1115?`,
+      );
     }
     await adc.#link.write(Uint8Array.of(R.REG_CONVERSION));
     adc.#pointerAtConversion = true;
@@ -238,7 +246,9 @@ export class Ads1115Sampler {
           checkedAt = now;
           this.#recheck ??= 'routine';
         }
-        void this.sample(now).finally(() => { if (this.#running) loop(); });
+        void this.sample(now).finally(() => {
+          if (this.#running) loop();
+        });
       }, this.#pollInterval);
     };
     loop();
@@ -254,7 +264,9 @@ export class Ads1115Sampler {
     this.#stopReady?.();
     this.#stopReady = null;
     const { bcm, label } = this.#ready!;
-    this.#log.warn(`${this.#name}: configured, yet no pulse for ${Math.round(quiet * 1000)} ms: ALERT/RDY silent on BCM ${bcm}: reading by polling instead (check the wire to ${label} and its pull-up)`);
+    this.#log.warn(
+      `${this.#name}: configured, yet no pulse for ${Math.round(quiet * 1000)} ms: ALERT/RDY silent on BCM ${bcm}: reading by polling instead (check the wire to ${label} and its pull-up)`,
+    );
     this.#poll();
   }
 
@@ -315,13 +327,17 @@ export class Ads1115Sampler {
   /** Several bus errors in a row, or a configured chip whose RDY pulses do not arrive (until polling brings samples); null when samples flow. */
   trouble(): string | null {
     if (this.#backoff.failing) return `tap pad: ${this.#backoff.lastError} on the I2C bus, retrying`;
-    if (this.#silentChecks >= SILENT_CHECKS_TO_POLL) return `tap pad: no ALERT/RDY pulses, check the wire to BCM ${this.#ready?.bcm}`;
+    if (this.#silentChecks >= SILENT_CHECKS_TO_POLL)
+      return `tap pad: no ALERT/RDY pulses, check the wire to BCM ${this.#ready?.bcm}`;
     return null;
   }
 
   /** Reads one conversion that completed at `time`. Resolves false when skipped (busy, backing off) or failed. */
   async sample(time: Seconds): Promise<boolean> {
-    if (this.#busy) { this.overruns++; return false; }
+    if (this.#busy) {
+      this.overruns++;
+      return false;
+    }
     if (time < this.#resumeAt) return false;
     this.#busy = true;
     try {

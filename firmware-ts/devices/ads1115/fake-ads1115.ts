@@ -23,7 +23,10 @@ export class FakeAds1115 implements FakeI2cDevice {
   #ready?: FakeGpioPin;
 
   /** `ready`: the fake GPIO line ALERT/RDY is wired to (idle high, open drain with pull-up). */
-  constructor(readonly clock: Clock, ready?: FakeGpioPin) {
+  constructor(
+    readonly clock: Clock,
+    ready?: FakeGpioPin,
+  ) {
     if (ready) this.wireReady(ready);
   }
 
@@ -72,7 +75,11 @@ export class FakeAds1115 implements FakeI2cDevice {
 
   /** ALERT/RDY pulses per conversion only with Hi_thresh MSB 1, Lo_thresh MSB 0 and the comparator enabled. */
   get readyMode(): boolean {
-    return (this.hiThresh & 0x8000) !== 0 && (this.loThresh & 0x8000) === 0 && (this.config & R.COMP_QUE_MASK) !== R.COMP_QUE_MASK;
+    return (
+      (this.hiThresh & 0x8000) !== 0 &&
+      (this.loThresh & 0x8000) === 0 &&
+      (this.config & R.COMP_QUE_MASK) !== R.COMP_QUE_MASK
+    );
   }
 
   /** The signal at the input now, in volts as the ADC's full scale counts them. */
@@ -84,7 +91,12 @@ export class FakeAds1115 implements FakeI2cDevice {
       const dt = t - at;
       if (dt < 0 || dt > 0.2) continue;
       // A piezo rings at a few hundred Hz and dies away in tens of ms; the clamp keeps it under 3.3 V.
-      volts += 3.3 * velocity * (1 - Math.exp(-dt / 0.0006)) * Math.exp(-dt / 0.015) * Math.abs(Math.cos(2 * Math.PI * 170 * dt));
+      volts +=
+        3.3 *
+        velocity *
+        (1 - Math.exp(-dt / 0.0006)) *
+        Math.exp(-dt / 0.015) *
+        Math.abs(Math.cos(2 * Math.PI * 170 * dt));
     }
     volts = Math.min(3.3, volts);
     let raw = Math.round((volts / fullScale) * 32767);
@@ -124,7 +136,8 @@ export class FakeAds1115 implements FakeI2cDevice {
   }
 
   onWrite(bytes: Uint8Array): void {
-    if (bytes.length !== 1 && bytes.length !== 3) throw new Error(`FakeAds1115: writes are 1 (pointer) or 3 (pointer + 16-bit value) bytes, got ${bytes.length}`);
+    if (bytes.length !== 1 && bytes.length !== 3)
+      throw new Error(`FakeAds1115: writes are 1 (pointer) or 3 (pointer + 16-bit value) bytes, got ${bytes.length}`);
     const pointer = bytes[0];
     if (pointer > 3) throw new Error(`FakeAds1115: pointer ${pointer} is not a register (0..3)`);
     this.#pointer = pointer;
@@ -137,7 +150,9 @@ export class FakeAds1115 implements FakeI2cDevice {
   }
 
   onRead(length: number): Uint8Array {
-    const value = [this.conversion, this.config | (this.continuous ? 0 : R.OS_BIT), this.loThresh, this.hiThresh][this.#pointer];
+    const value = [this.conversion, this.config | (this.continuous ? 0 : R.OS_BIT), this.loThresh, this.hiThresh][
+      this.#pointer
+    ];
     const out = new Uint8Array(length);
     out[0] = (value >> 8) & 0xff;
     if (length > 1) out[1] = value & 0xff;
@@ -147,7 +162,9 @@ export class FakeAds1115 implements FakeI2cDevice {
   #random(): number {
     // Deterministic (xorshift) so a noisy-ADC test fails the same way every run.
     let x = this.#seed;
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     this.#seed = x >>> 0;
     return this.#seed / 0x100000000;
   }

@@ -32,7 +32,16 @@ export function muxSingleEnded(channel: number): number {
 }
 
 /** PGA code -> full-scale volts. */
-export const PGA_FULL_SCALE: Readonly<Record<number, number>> = { 0: 6.144, 1: 4.096, 2: 2.048, 3: 1.024, 4: 0.512, 5: 0.256, 6: 0.256, 7: 0.256 };
+export const PGA_FULL_SCALE: Readonly<Record<number, number>> = {
+  0: 6.144,
+  1: 4.096,
+  2: 2.048,
+  3: 1.024,
+  4: 0.512,
+  5: 0.256,
+  6: 0.256,
+  7: 0.256,
+};
 /** DR code -> samples per second. */
 export const DATA_RATES = [8, 16, 32, 64, 128, 250, 475, 860] as const;
 export const DR_860 = 7;

@@ -33,18 +33,28 @@ export class GpioButtons implements Buttons {
   static async open(options: GpioButtonsOptions): Promise<GpioButtons> {
     const pins = { ...DEFAULT_BUTTON_PINS, ...options.pins };
     for (const [name, bcm] of Object.entries(pins)) {
-      if (!BUTTON_NAMES.includes(name as ButtonName)) throw new RangeError(`buttons: unknown button "${name}" (expected one of ${BUTTON_NAMES.join(', ')})`);
+      if (!BUTTON_NAMES.includes(name as ButtonName))
+        throw new RangeError(`buttons: unknown button "${name}" (expected one of ${BUTTON_NAMES.join(', ')})`);
       const dup = Object.entries(pins).find(([other, b]) => other !== name && b === bcm);
       if (dup) throw new RangeError(`buttons: ${name} and ${dup[0]} are both on BCM ${bcm}`);
     }
     const buttons = new GpioButtons();
     try {
       for (const name of BUTTON_NAMES) {
-        const input = await options.gpio.input(pins[name], { edge: 'both', activeLow: true, label: `${name.toUpperCase()} button` });
-        buttons.#inputs.push(input);
-        const debouncer = new Debouncer(options.clock, options.debounce ?? 0.015, () => input.read(), (level, time) => {
-          buttons.#listeners.emit({ button: name, pressed: level === 1, time });
+        const input = await options.gpio.input(pins[name], {
+          edge: 'both',
+          activeLow: true,
+          label: `${name.toUpperCase()} button`,
         });
+        buttons.#inputs.push(input);
+        const debouncer = new Debouncer(
+          options.clock,
+          options.debounce ?? 0.015,
+          () => input.read(),
+          (level, time) => {
+            buttons.#listeners.emit({ button: name, pressed: level === 1, time });
+          },
+        );
         buttons.#debouncers.set(name, debouncer);
         input.onEdge((level, time) => debouncer.edge(level, time));
       }

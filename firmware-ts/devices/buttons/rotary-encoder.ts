@@ -35,10 +35,15 @@ export class RotaryEncoder implements TempoControl {
     b.onEdge(onEdge);
   }
 
-  static async open(options: { gpio: Gpio; pins?: { a: number; b: number }; stepsPerDetent?: number }): Promise<RotaryEncoder> {
+  static async open(options: {
+    gpio: Gpio;
+    pins?: { a: number; b: number };
+    stepsPerDetent?: number;
+  }): Promise<RotaryEncoder> {
     const pins = options.pins ?? DEFAULT_ENCODER_PINS;
     const steps = options.stepsPerDetent ?? 4;
-    if (![1, 2, 4].includes(steps)) throw new RangeError(`tempo encoder stepsPerDetent: expected 1, 2 or 4, got ${steps}`);
+    if (![1, 2, 4].includes(steps))
+      throw new RangeError(`tempo encoder stepsPerDetent: expected 1, 2 or 4, got ${steps}`);
     const a = await options.gpio.input(pins.a, { edge: 'both', activeLow: true, label: 'tempo encoder A' });
     let b: GpioInput;
     try {

@@ -17,7 +17,8 @@ export class FakeGpio implements Gpio {
 
   async input(bcm: number, options: InputOptions): Promise<GpioInput> {
     checkBcm(bcm, options.label);
-    if (this.#pins.get(bcm)?.open) throw new Error(`FakeGpio: BCM ${bcm} (${options.label}) is already open as ${this.#pins.get(bcm)!.label}`);
+    if (this.#pins.get(bcm)?.open)
+      throw new Error(`FakeGpio: BCM ${bcm} (${options.label}) is already open as ${this.#pins.get(bcm)!.label}`);
     const pin = new FakeGpioPin(bcm, options, this.clock);
     this.#pins.set(bcm, pin);
     return pin;
@@ -26,7 +27,8 @@ export class FakeGpio implements Gpio {
   /** The line at `bcm`, once a driver has opened it. */
   pin(bcm: number): FakeGpioPin {
     const pin = this.#pins.get(bcm);
-    if (!pin) throw new Error(`FakeGpio: nothing opened BCM ${bcm} (open: ${[...this.#pins.keys()].join(', ') || 'none'})`);
+    if (!pin)
+      throw new Error(`FakeGpio: nothing opened BCM ${bcm} (open: ${[...this.#pins.keys()].join(', ') || 'none'})`);
     return pin;
   }
 
@@ -42,7 +44,11 @@ export class FakeGpioPin implements GpioInput {
   #listeners = new Listeners<[Level, Seconds]>();
   open = true;
 
-  constructor(readonly bcm: number, options: InputOptions, readonly clock: Clock) {
+  constructor(
+    readonly bcm: number,
+    options: InputOptions,
+    readonly clock: Clock,
+  ) {
     this.label = options.label;
     this.edge = options.edge;
   }
@@ -77,7 +83,8 @@ export class FakeGpioPin implements GpioInput {
   /** What onoff does after an interrupt: read the level, call the listeners if a watched edge ends at it. */
   #deliver(): void {
     const level = this.#level;
-    if (this.edge === 'both' || (this.edge === 'rising') === (level === 1)) this.#listeners.emit(level, this.clock.now());
+    if (this.edge === 'both' || (this.edge === 'rising') === (level === 1))
+      this.#listeners.emit(level, this.clock.now());
   }
 
   close(): void {

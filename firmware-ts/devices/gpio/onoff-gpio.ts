@@ -46,7 +46,12 @@ export async function openOnoffGpio(options: OnoffGpioOptions): Promise<Gpio> {
 class OnoffGpio implements Gpio {
   #pins: OnoffInput[] = [];
 
-  constructor(readonly GpioClass: OnoffGpioClass, readonly root: string, readonly clock: Clock, readonly log: DeviceLog) {}
+  constructor(
+    readonly GpioClass: OnoffGpioClass,
+    readonly root: string,
+    readonly clock: Clock,
+    readonly log: DeviceLog,
+  ) {}
 
   async input(bcm: number, options: InputOptions): Promise<GpioInput> {
     checkBcm(bcm, options.label);
@@ -55,7 +60,10 @@ class OnoffGpio implements Gpio {
     try {
       pin = new this.GpioClass(number, 'in', options.edge, { activeLow: options.activeLow ?? false });
     } catch (err) {
-      throw new DeviceMissingError(options.label, `cannot export BCM ${bcm} (sysfs ${number}): ${(err as Error).message}`);
+      throw new DeviceMissingError(
+        options.label,
+        `cannot export BCM ${bcm} (sysfs ${number}): ${(err as Error).message}`,
+      );
     }
     const input = new OnoffInput(bcm, options.label, pin, this.clock, this.log);
     this.#pins.push(input);
@@ -73,7 +81,13 @@ class OnoffInput implements GpioInput {
   #closed = false;
   #errorLogged = false;
 
-  constructor(readonly bcm: number, readonly label: string, readonly pin: OnoffPin, readonly clock: Clock, readonly log: DeviceLog) {
+  constructor(
+    readonly bcm: number,
+    readonly label: string,
+    readonly pin: OnoffPin,
+    readonly clock: Clock,
+    readonly log: DeviceLog,
+  ) {
     pin.watch((err, value) => {
       if (err) {
         if (!this.#errorLogged) log.warn(`${label} (BCM ${bcm}): watch error ${err.message} (logged once)`);

@@ -47,7 +47,10 @@ export function sysfsNumberForBcm(bcm: number, root = '/sys/class/gpio', label =
   const chip = chips.find((c) => HEADER_CHIP_LABELS.includes(c.label));
   if (!chip) {
     const found = chips.map((c) => `${c.name} "${c.label}"`).join(', ') || 'none';
-    throw new DeviceMissingError('gpio', `no header gpiochip under ${root} (looked for ${HEADER_CHIP_LABELS.join(' / ')}; found ${found})`);
+    throw new DeviceMissingError(
+      'gpio',
+      `no header gpiochip under ${root} (looked for ${HEADER_CHIP_LABELS.join(' / ')}; found ${found})`,
+    );
   }
   if (bcm >= chip.ngpio) throw new RangeError(`${label}: BCM ${bcm} is beyond ${chip.name}'s ${chip.ngpio} lines`);
   return chip.base + bcm;

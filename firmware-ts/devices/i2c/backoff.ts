@@ -51,7 +51,9 @@ export class RetryBackoff {
     this.#lastError = errorCode(err);
     if (!this.#warned) {
       this.#warned = true;
-      this.#log.warn(`${this.#device}: ${this.#lastError} on the bus; retrying with backoff (quiet until it has run cleanly for ${this.#quietTime} s)`);
+      this.#log.warn(
+        `${this.#device}: ${this.#lastError} on the bus; retrying with backoff (quiet until it has run cleanly for ${this.#quietTime} s)`,
+      );
     }
     return wait;
   }
@@ -62,7 +64,9 @@ export class RetryBackoff {
     const now = this.#clock.now();
     this.#cleanSince ??= now;
     if (now - this.#cleanSince < this.#quietTime) return;
-    this.#log.info(`${this.#device}: running cleanly again; ${this.#errors} bus error(s) since the warning (the last: ${this.#lastError})`);
+    this.#log.info(
+      `${this.#device}: running cleanly again; ${this.#errors} bus error(s) since the warning (the last: ${this.#lastError})`,
+    );
     this.#warned = false;
     this.#errors = 0;
     this.#cleanSince = null;

@@ -20,7 +20,7 @@ export interface I2cBus {
 
 export function errorCode(err: unknown): string {
   const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : (err as Error)?.message ?? String(err);
+  return typeof code === 'string' ? code : ((err as Error)?.message ?? String(err));
 }
 
 export function hex(n: number, digits = 2): string {

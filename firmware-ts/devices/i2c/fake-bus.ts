@@ -59,7 +59,9 @@ export class FakeI2cBus implements I2cBus {
   }
 
   writes(address?: number): Uint8Array[] {
-    return this.traffic.filter((t) => t.op === 'write' && (address === undefined || t.address === address)).map((t) => t.bytes);
+    return this.traffic
+      .filter((t) => t.op === 'write' && (address === undefined || t.address === address))
+      .map((t) => t.bytes);
   }
 
   reset(): void {
@@ -81,7 +83,8 @@ export class FakeI2cBus implements I2cBus {
   async read(address: number, length: number): Promise<Uint8Array> {
     const device = this.#begin(address);
     const bytes = Uint8Array.from(device.onRead(length));
-    if (bytes.length !== length) throw new Error(`fake chip at ${hex(address)} answered ${bytes.length} bytes to a ${length}-byte read`);
+    if (bytes.length !== length)
+      throw new Error(`fake chip at ${hex(address)} answered ${bytes.length} bytes to a ${length}-byte read`);
     this.traffic.push({ address, op: 'read', bytes });
     return bytes;
   }
@@ -98,11 +101,14 @@ export class FakeI2cBus implements I2cBus {
   #begin(address: number): FakeI2cDevice {
     // Misusing the contract is a bug in the driver under test: say so loudly.
     if (this.#closed) throw new Error('FakeI2cBus: transaction after close()');
-    if (!Number.isInteger(address) || address < 0x03 || address > 0x77) throw new RangeError(`FakeI2cBus: address ${address} is not a 7-bit I2C address`);
+    if (!Number.isInteger(address) || address < 0x03 || address > 0x77)
+      throw new RangeError(`FakeI2cBus: address ${address} is not a 7-bit I2C address`);
     const failure = this.#failures.get(address);
     if (failure && failure.remaining > 0) {
       failure.remaining--;
-      throw Object.assign(new Error(`${failure.code}: injected I2C failure at ${hex(address)}`), { code: failure.code });
+      throw Object.assign(new Error(`${failure.code}: injected I2C failure at ${hex(address)}`), {
+        code: failure.code,
+      });
     }
     const device = this.#devices.get(address);
     if (!device) throw Object.assign(new Error(`ENXIO: no device at ${hex(address)}`), { code: 'ENXIO' });

@@ -17,7 +17,10 @@ interface PromisifiedBus {
  */
 export async function openI2cBus(busNumber = 1, devicePath = `/dev/i2c-${busNumber}`): Promise<I2cBus> {
   if (!existsSync(devicePath)) {
-    throw new DeviceMissingError('i2c bus', `${devicePath} does not exist (enable I2C: dtparam=i2c_arm=on in /boot/firmware/config.txt)`);
+    throw new DeviceMissingError(
+      'i2c bus',
+      `${devicePath} does not exist (enable I2C: dtparam=i2c_arm=on in /boot/firmware/config.txt)`,
+    );
   }
   let mod: { openPromisified(bus: number): Promise<PromisifiedBus> };
   try {
@@ -40,12 +43,14 @@ class I2cBusDriver implements I2cBus {
 
   async write(address: number, bytes: Uint8Array): Promise<void> {
     const { bytesWritten } = await this.#bus.i2cWrite(address, bytes.length, Buffer.from(bytes));
-    if (bytesWritten !== bytes.length) throw Object.assign(new Error(`short I2C write: ${bytesWritten} of ${bytes.length} bytes`), { code: 'EIO' });
+    if (bytesWritten !== bytes.length)
+      throw Object.assign(new Error(`short I2C write: ${bytesWritten} of ${bytes.length} bytes`), { code: 'EIO' });
   }
 
   async read(address: number, length: number): Promise<Uint8Array> {
     const { bytesRead, buffer } = await this.#bus.i2cRead(address, length, Buffer.alloc(length));
-    if (bytesRead !== length) throw Object.assign(new Error(`short I2C read: ${bytesRead} of ${length} bytes`), { code: 'EIO' });
+    if (bytesRead !== length)
+      throw Object.assign(new Error(`short I2C read: ${bytesRead} of ${length} bytes`), { code: 'EIO' });
     return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
   }
 

@@ -6,7 +6,10 @@ import type { AudioBlock, AudioInput } from './audio-input.js';
 import { SampleTimeline } from './sample-timeline.js';
 
 /** What ArecordInput needs of child_process.spawn (tests hand in a fake process). */
-export type Spawn = (command: string, args: readonly string[]) => Pick<ChildProcess, 'stdout' | 'stderr' | 'on' | 'kill'>;
+export type Spawn = (
+  command: string,
+  args: readonly string[],
+) => Pick<ChildProcess, 'stdout' | 'stderr' | 'on' | 'kill'>;
 
 export interface ArecordInputOptions {
   clock: Clock;
@@ -55,8 +58,23 @@ export class ArecordInput implements AudioInput {
     const device = options.device ?? 'default';
     const sampleRate = options.sampleRate ?? 48000;
     const period = options.periodSize ?? 128;
-    const spawn = options.spawn ?? ((command, args) => spawnProcess(command, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
-    const args = ['-q', '-D', device, '-t', 'raw', '-f', 'S16_LE', '-c', '1', '-r', String(sampleRate), `--period-size=${period}`, `--buffer-size=${4 * period}`];
+    const spawn =
+      options.spawn ?? ((command, args) => spawnProcess(command, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const args = [
+      '-q',
+      '-D',
+      device,
+      '-t',
+      'raw',
+      '-f',
+      'S16_LE',
+      '-c',
+      '1',
+      '-r',
+      String(sampleRate),
+      `--period-size=${period}`,
+      `--buffer-size=${4 * period}`,
+    ];
     return new Promise((resolve, reject) => {
       let child: ReturnType<Spawn>;
       try {
@@ -74,8 +92,13 @@ export class ArecordInput implements AudioInput {
         child.kill();
         reject(new DeviceMissingError(`microphone ${device}`, reason));
       };
-      const cancelTimeout = options.clock.setTimeout(() => fail(`no samples from arecord within ${options.openTimeout ?? 2} s`), options.openTimeout ?? 2);
-      child.stderr?.on('data', (chunk: Buffer) => { input.#stderr = (input.#stderr + chunk.toString()).slice(-2000); });
+      const cancelTimeout = options.clock.setTimeout(
+        () => fail(`no samples from arecord within ${options.openTimeout ?? 2} s`),
+        options.openTimeout ?? 2,
+      );
+      child.stderr?.on('data', (chunk: Buffer) => {
+        input.#stderr = (input.#stderr + chunk.toString()).slice(-2000);
+      });
       child.stdout?.on('data', (chunk: Buffer) => {
         if (!settled) {
           settled = true;
@@ -85,7 +108,10 @@ export class ArecordInput implements AudioInput {
         input.#data(chunk);
       });
       child.on('error', (err: NodeJS.ErrnoException) => {
-        const reason = err.code === 'ENOENT' ? 'arecord not found (install the Debian package alsa-utils)' : `arecord failed (${err.message})`;
+        const reason =
+          err.code === 'ENOENT'
+            ? 'arecord not found (install the Debian package alsa-utils)'
+            : `arecord failed (${err.message})`;
         if (!settled) fail(reason);
         else input.#end(reason);
       });
@@ -137,7 +163,10 @@ export class ArecordInput implements AudioInput {
 
   /** arecord's own last complaint ("arecord: main:831: audio open error: No such file or directory"), without ALSA's config chatter. */
   #lastError(): string | null {
-    const lines = this.#stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = this.#stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     return lines.filter((l) => l.startsWith('arecord:')).pop() ?? lines.pop() ?? null;
   }
 }

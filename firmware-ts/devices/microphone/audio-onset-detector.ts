@@ -53,7 +53,8 @@ export function audioOnsetOptions(partial: Partial<AudioOnsetOptions> & { sample
   const check = (name: keyof AudioOnsetOptions, ok: boolean, expected: string): void => {
     if (!ok) throw new RangeError(`microphone ${name}: expected ${expected}, got ${JSON.stringify(o[name])}`);
   };
-  const num = (name: keyof AudioOnsetOptions): number => (typeof o[name] === 'number' && Number.isFinite(o[name]) ? o[name] : NaN);
+  const num = (name: keyof AudioOnsetOptions): number =>
+    typeof o[name] === 'number' && Number.isFinite(o[name]) ? o[name] : NaN;
   check('sampleRate', num('sampleRate') >= 8000 && num('sampleRate') <= 384000, 'a sample rate 8000..384000 Hz');
   check('sensitivity', num('sensitivity') >= 0 && num('sensitivity') <= 1, 'a number 0..1');
   check('inputLatency', num('inputLatency') >= 0 && num('inputLatency') <= 0.5, 'seconds 0..0.5');
@@ -67,7 +68,10 @@ export function audioOnsetOptions(partial: Partial<AudioOnsetOptions> & { sample
 }
 
 /** The velocity curve: linear in dB between loudLevel - dynamicRange (minVelocity) and loudLevel (1). */
-export function velocityOfLevel(level: number, o: Pick<AudioOnsetOptions, 'loudLevel' | 'dynamicRange' | 'minVelocity'>): number {
+export function velocityOfLevel(
+  level: number,
+  o: Pick<AudioOnsetOptions, 'loudLevel' | 'dynamicRange' | 'minVelocity'>,
+): number {
   const p = Math.min(1, Math.max(0, (level - (o.loudLevel - o.dynamicRange)) / o.dynamicRange));
   return o.minVelocity + (1 - o.minVelocity) * p;
 }
@@ -145,7 +149,9 @@ export class AudioOnsetDetector {
     this.#reference = new Float64Array(this.#spectrum.bands);
     // Before the first sample there was silence: a tap right at the start is heard.
     const silence = 10 * Math.log10(this.#floor);
-    this.#previous = Array.from({ length: LAG + REFERENCE_FRAMES - 1 }, () => new Float64Array(this.#spectrum.bands).fill(silence));
+    this.#previous = Array.from({ length: LAG + REFERENCE_FRAMES - 1 }, () =>
+      new Float64Array(this.#spectrum.bands).fill(silence),
+    );
     this.#medianFrames = Math.max(3, Math.round((o.medianTime * o.sampleRate) / this.#hop));
     // The same silence in the threshold's history, so that a first tap is not measured against itself.
     for (let k = 0; k < this.#medianFrames; k++) this.#remember(0);
@@ -198,7 +204,8 @@ export class AudioOnsetDetector {
     const bands = levels.length;
     for (let f = 0; f < REFERENCE_FRAMES; f++) {
       const past = this.#previous[f];
-      for (let b = 0; b < bands; b++) reference[b] = Math.max(reference[b], past[b], past[Math.max(0, b - 1)], past[Math.min(bands - 1, b + 1)]);
+      for (let b = 0; b < bands; b++)
+        reference[b] = Math.max(reference[b], past[b], past[Math.max(0, b - 1)], past[Math.min(bands - 1, b + 1)]);
     }
     let flux = 0;
     for (let b = 0; b < levels.length; b++) {
@@ -214,7 +221,8 @@ export class AudioOnsetDetector {
     // The previous frame is an onset when it peaked above its threshold.
     const c = this.#candidate;
     let onset: AudioOnset | null = null;
-    if (c && c.flux > c.threshold && c.flux >= this.#beforeCandidate && c.flux > flux) onset = this.#place(c.start, c.flux - c.threshold, knownAt);
+    if (c && c.flux > c.threshold && c.flux >= this.#beforeCandidate && c.flux > flux)
+      onset = this.#place(c.start, c.flux - c.threshold, knownAt);
     this.#beforeCandidate = c?.flux ?? 0;
     this.#candidate = { start, flux, threshold };
     return onset;
@@ -225,7 +233,12 @@ export class AudioOnsetDetector {
     const mask = this.#ring.length - 1;
     const step = this.#step;
     const end = this.#count;
-    const from = Math.max(0, start - this.#window, end - this.#ring.length + step, Math.ceil(this.#lastOnset + this.#minIntervalSamples));
+    const from = Math.max(
+      0,
+      start - this.#window,
+      end - this.#ring.length + step,
+      Math.ceil(this.#lastOnset + this.#minIntervalSamples),
+    );
     const steps = Math.floor((end - from) / step);
     if (steps < 2) return null;
     const envelope = new Float64Array(steps);
@@ -283,10 +296,12 @@ export class AudioOnsetDetector {
 }
 
 function lowerBound(sorted: number[], x: number): number {
-  let lo = 0, hi = sorted.length;
+  let lo = 0,
+    hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (sorted[mid] < x) lo = mid + 1; else hi = mid;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }
@@ -303,9 +318,14 @@ function removeSorted(sorted: number[], x: number): void {
  * The same detector over a whole recording (the offline path): fed in blocks
  * as the live input would be, times from the recording's start.
  */
-export function detectOnsets(samples: Float32Array, options: Partial<AudioOnsetOptions> & { sampleRate: number }, blockSize = 512): AudioOnset[] {
+export function detectOnsets(
+  samples: Float32Array,
+  options: Partial<AudioOnsetOptions> & { sampleRate: number },
+  blockSize = 512,
+): AudioOnset[] {
   const detector = new AudioOnsetDetector(options);
   const out: AudioOnset[] = [];
-  for (let i = 0; i < samples.length; i += blockSize) out.push(...detector.push(samples.subarray(i, i + blockSize), i / detector.options.sampleRate));
+  for (let i = 0; i < samples.length; i += blockSize)
+    out.push(...detector.push(samples.subarray(i, i + blockSize), i / detector.options.sampleRate));
   return out;
 }

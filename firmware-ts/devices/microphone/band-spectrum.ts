@@ -17,7 +17,8 @@ export class BandSpectrum {
   readonly #scale: number;
 
   constructor(size: number) {
-    if (!Number.isInteger(Math.log2(size)) || size < 32) throw new RangeError(`band spectrum size: expected a power of two >= 32, got ${size}`);
+    if (!Number.isInteger(Math.log2(size)) || size < 32)
+      throw new RangeError(`band spectrum size: expected a power of two >= 32, got ${size}`);
     this.size = size;
     this.#window = Float32Array.from({ length: size }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / size));
     const windowPower = this.#window.reduce((sum, w) => sum + w * w, 0);
@@ -59,8 +60,10 @@ export class BandSpectrum {
       const stride = n / (2 * half);
       for (let block = 0; block < n; block += 2 * half) {
         for (let k = 0; k < half; k++) {
-          const c = this.#cos[k * stride], s = this.#sin[k * stride];
-          const a = block + k, b = a + half;
+          const c = this.#cos[k * stride],
+            s = this.#sin[k * stride];
+          const a = block + k,
+            b = a + half;
           const tr = this.#re[b] * c - this.#im[b] * s;
           const ti = this.#re[b] * s + this.#im[b] * c;
           this.#re[b] = this.#re[a] - tr;

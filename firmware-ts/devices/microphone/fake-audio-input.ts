@@ -31,7 +31,8 @@ export class FakeAudioInput implements AudioInput {
     this.#clock = options.clock;
     this.sampleRate = options.sampleRate ?? 48000;
     this.blockSize = options.blockSize ?? 128;
-    if (!Number.isInteger(this.blockSize) || this.blockSize < 1) throw new RangeError(`fake audio input blockSize: expected a whole number >= 1, got ${this.blockSize}`);
+    if (!Number.isInteger(this.blockSize) || this.blockSize < 1)
+      throw new RangeError(`fake audio input blockSize: expected a whole number >= 1, got ${this.blockSize}`);
   }
 
   get blockDuration(): Seconds {

@@ -49,7 +49,14 @@ export class MicrophoneTapPad implements TapPad {
   }
 
   /** Opens the ALSA capture (DeviceMissingError when there is no input) and listens. */
-  static async open(options: Omit<ArecordInputOptions, 'sampleRate'> & { sampleRate?: number; clock: Clock; onset?: MicrophoneTapPadOptions['onset']; log?: DeviceLog }): Promise<MicrophoneTapPad> {
+  static async open(
+    options: Omit<ArecordInputOptions, 'sampleRate'> & {
+      sampleRate?: number;
+      clock: Clock;
+      onset?: MicrophoneTapPadOptions['onset'];
+      log?: DeviceLog;
+    },
+  ): Promise<MicrophoneTapPad> {
     const input = await ArecordInput.open(options);
     return new MicrophoneTapPad({ input, onset: options.onset, log: options.log });
   }
@@ -74,7 +81,8 @@ export class MicrophoneTapPad implements TapPad {
   }
 
   #block(block: AudioBlock): void {
-    let peak = 0, power = 0;
+    let peak = 0,
+      power = 0;
     for (const x of block.samples) {
       peak = Math.max(peak, Math.abs(x));
       power += x * x;
@@ -82,7 +90,10 @@ export class MicrophoneTapPad implements TapPad {
     this.#meter = { peak: dB(peak), rms: dB(Math.sqrt(power / Math.max(1, block.samples.length))) };
     for (const onset of this.detector.push(block.samples, block.time)) {
       this.#listeners.emit({ time: onset.time, velocity: onset.velocity });
-      this.#log.debug(() => `tap: ${onset.level.toFixed(1)} dBFS, velocity ${onset.velocity.toFixed(2)}, ${((onset.knownAt - onset.time) * 1000).toFixed(1)} ms to detect`);
+      this.#log.debug(
+        () =>
+          `tap: ${onset.level.toFixed(1)} dBFS, velocity ${onset.velocity.toFixed(2)}, ${((onset.knownAt - onset.time) * 1000).toFixed(1)} ms to detect`,
+      );
     }
   }
 }

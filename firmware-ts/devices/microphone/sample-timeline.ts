@@ -25,7 +25,8 @@ export class SampleTimeline {
     const first = this.#samples;
     this.#samples += count;
     const origin = arrival - this.#samples / this.#sampleRate;
-    while (this.#candidates.length > 0 && this.#candidates[this.#candidates.length - 1].origin >= origin) this.#candidates.pop();
+    while (this.#candidates.length > 0 && this.#candidates[this.#candidates.length - 1].origin >= origin)
+      this.#candidates.pop();
     this.#candidates.push({ origin, seen: arrival });
     while (this.#candidates.length > 1 && arrival - this.#candidates[0].seen > this.#window) this.#candidates.shift();
     return this.#candidates[0].origin + first / this.#sampleRate;

@@ -43,18 +43,26 @@ export function tapSound(sound: TapSound, amplitude: number, sampleRate: number,
     for (let i = 0; i < length; i++) {
       const t = i / sampleRate;
       const attack = Math.min(1, t / 0.001);
-      out[i] = attack * Math.exp(-t / 0.02) * (0.7 * Math.sin(2 * Math.PI * 180 * t) + 0.4 * Math.sin(2 * Math.PI * 930 * t));
+      out[i] =
+        attack * Math.exp(-t / 0.02) * (0.7 * Math.sin(2 * Math.PI * 180 * t) + 0.4 * Math.sin(2 * Math.PI * 930 * t));
     }
   } else {
     // A hand clap: three quick bursts of noise (the palms meeting unevenly), the last one loudest, then a decaying tail, band-limited around 1-2 kHz.
-    const bursts = [{ at: 0, gain: 0.6 }, { at: 0.0035, gain: 0.8 }, { at: 0.007, gain: 1 }];
-    let low = 0, band = 0;
+    const bursts = [
+      { at: 0, gain: 0.6 },
+      { at: 0.0035, gain: 0.8 },
+      { at: 0.007, gain: 1 },
+    ];
+    let low = 0,
+      band = 0;
     const a = Math.exp((-2 * Math.PI * 3500) / sampleRate);
     const b = Math.exp((-2 * Math.PI * 600) / sampleRate);
     for (let i = 0; i < length; i++) {
       const t = i / sampleRate;
       let envelope = 0;
-      for (const burst of bursts) if (t >= burst.at) envelope = Math.max(envelope, burst.gain * Math.exp(-(t - burst.at) / (burst.at === 0.007 ? 0.035 : 0.0012)));
+      for (const burst of bursts)
+        if (t >= burst.at)
+          envelope = Math.max(envelope, burst.gain * Math.exp(-(t - burst.at) / (burst.at === 0.007 ? 0.035 : 0.0012)));
       const x = (random() * 2 - 1) * envelope;
       low = a * low + (1 - a) * x; // low-pass
       band = b * band + (1 - b) * low; // the low-pass of that, subtracted: a band-pass
@@ -68,7 +76,12 @@ export function tapSound(sound: TapSound, amplitude: number, sampleRate: number,
 }
 
 /** Taps at their times in a buffer of `duration` seconds. */
-export function renderTaps(taps: readonly SyntheticTap[], duration: Seconds, sampleRate: number, seed = 1): Float32Array {
+export function renderTaps(
+  taps: readonly SyntheticTap[],
+  duration: Seconds,
+  sampleRate: number,
+  seed = 1,
+): Float32Array {
   const out = new Float32Array(Math.round(duration * sampleRate));
   taps.forEach((tap, k) => {
     const sound = tapSound(tap.sound, tap.amplitude, sampleRate, seed * 7919 + k);
@@ -96,7 +109,10 @@ export function tapLevel(taps: readonly SyntheticTap[], sampleRate: number, seed
 export function roomNoise(length: number, rms: number, seed: number): Float32Array {
   const random = seededRandom(seed);
   const out = new Float32Array(length);
-  let b0 = 0, b1 = 0, b2 = 0, sum = 0;
+  let b0 = 0,
+    b1 = 0,
+    b2 = 0,
+    sum = 0;
   for (let i = 0; i < length; i++) {
     const white = random() * 2 - 1;
     b0 = 0.99765 * b0 + white * 0.099046;
@@ -116,8 +132,17 @@ export function roomNoise(length: number, rms: number, seed: number): Float32Arr
  * dB below `peak`; `doubles` adds a second stroke `doubleGap` after that many of them.
  */
 export function tapRhythm(options: {
-  bpm: number; bars: number; sound: TapSound | 'mixed'; seed: number; lead?: Seconds; density?: number; jitter?: Seconds;
-  peak?: number; dynamics?: number; doubles?: number; doubleGap?: Seconds;
+  bpm: number;
+  bars: number;
+  sound: TapSound | 'mixed';
+  seed: number;
+  lead?: Seconds;
+  density?: number;
+  jitter?: Seconds;
+  peak?: number;
+  dynamics?: number;
+  doubles?: number;
+  doubleGap?: Seconds;
 }): SyntheticTap[] {
   const random = seededRandom(options.seed);
   const step = 60 / options.bpm / 4;

@@ -81,14 +81,16 @@ export class FakeSeesaw implements FakeI2cDevice {
   }
 
   onWrite(bytes: Uint8Array): void {
-    if (bytes.length < 2) throw new Error(`FakeSeesaw: a write needs base and function bytes, got ${bytes.length} byte(s)`);
+    if (bytes.length < 2)
+      throw new Error(`FakeSeesaw: a write needs base and function bytes, got ${bytes.length} byte(s)`);
     const [base, fn] = bytes;
     const data = bytes.subarray(2);
     const where = `${hex(base)}/${hex(fn)}`;
     this.#pointer = [base, fn];
     if (base === S.STATUS_BASE) {
       if (fn === S.STATUS_SWRST) {
-        if (data[0] !== S.SWRST_MAGIC) throw new Error(`FakeSeesaw: SWRST needs ${hex(S.SWRST_MAGIC)}, got ${hex(data[0] ?? 0)}`);
+        if (data[0] !== S.SWRST_MAGIC)
+          throw new Error(`FakeSeesaw: SWRST needs ${hex(S.SWRST_MAGIC)}, got ${hex(data[0] ?? 0)}`);
         this.reset();
         this.resets++;
         return;
@@ -102,27 +104,55 @@ export class FakeSeesaw implements FakeI2cDevice {
         this.subscriptions.set(num, state & 1 ? old | edges : old & ~edges);
         return;
       }
-      if (fn === S.KEYPAD_INTENSET && data.length === 1) { if (data[0] & 1) this.interruptEnabled = true; this.#driveInterrupt(); return; }
-      if (fn === S.KEYPAD_INTENCLR && data.length === 1) { if (data[0] & 1) this.interruptEnabled = false; this.#driveInterrupt(); return; }
+      if (fn === S.KEYPAD_INTENSET && data.length === 1) {
+        if (data[0] & 1) this.interruptEnabled = true;
+        this.#driveInterrupt();
+        return;
+      }
+      if (fn === S.KEYPAD_INTENCLR && data.length === 1) {
+        if (data[0] & 1) this.interruptEnabled = false;
+        this.#driveInterrupt();
+        return;
+      }
       if ((fn === S.KEYPAD_COUNT || fn === S.KEYPAD_FIFO) && data.length === 0) return;
     } else if (base === S.NEOPIXEL_BASE) {
-      if (fn === S.NEOPIXEL_PIN && data.length === 1) { this.pixelPin = data[0]; return; }
-      if (fn === S.NEOPIXEL_SPEED && data.length === 1) { this.pixelSpeed = data[0]; return; }
-      if (fn === S.NEOPIXEL_BUF_LENGTH && data.length === 2) { this.buffer = new Uint8Array((data[0] << 8) | data[1]); return; }
+      if (fn === S.NEOPIXEL_PIN && data.length === 1) {
+        this.pixelPin = data[0];
+        return;
+      }
+      if (fn === S.NEOPIXEL_SPEED && data.length === 1) {
+        this.pixelSpeed = data[0];
+        return;
+      }
+      if (fn === S.NEOPIXEL_BUF_LENGTH && data.length === 2) {
+        this.buffer = new Uint8Array((data[0] << 8) | data[1]);
+        return;
+      }
       if (fn === S.NEOPIXEL_BUF && data.length >= 2) {
         const offset = (data[0] << 8) | data[1];
         const pixels = data.subarray(2);
         if (offset + pixels.length > this.buffer.length) {
-          if (!this.strict) { this.ignoredWrites++; return; }
-          throw new Error(`FakeSeesaw: pixel write of ${pixels.length} bytes at ${offset} overruns the ${this.buffer.length}-byte buffer (BUF_LENGTH set?)`);
+          if (!this.strict) {
+            this.ignoredWrites++;
+            return;
+          }
+          throw new Error(
+            `FakeSeesaw: pixel write of ${pixels.length} bytes at ${offset} overruns the ${this.buffer.length}-byte buffer (BUF_LENGTH set?)`,
+          );
         }
-        if (pixels.length > 28) throw new Error(`FakeSeesaw: ${pixels.length} pixel bytes in one write; the seesaw's 32-byte I2C buffer takes 28`);
+        if (pixels.length > 28)
+          throw new Error(
+            `FakeSeesaw: ${pixels.length} pixel bytes in one write; the seesaw's 32-byte I2C buffer takes 28`,
+          );
         this.buffer.set(pixels, offset);
         return;
       }
       if (fn === S.NEOPIXEL_SHOW && data.length === 0) {
         if (this.pixelPin < 0) {
-          if (!this.strict) { this.ignoredWrites++; return; }
+          if (!this.strict) {
+            this.ignoredWrites++;
+            return;
+          }
           throw new Error('FakeSeesaw: SHOW before the pixel pin was set');
         }
         this.shown = this.buffer.slice();
@@ -138,7 +168,8 @@ export class FakeSeesaw implements FakeI2cDevice {
     const [base, fn] = this.#pointer;
     const out = new Uint8Array(length).fill(S.FIFO_EMPTY);
     if (base === S.STATUS_BASE && fn === S.STATUS_HW_ID) out[0] = this.hardwareId;
-    else if (base === S.STATUS_BASE && fn === S.STATUS_VERSION) out.set([0x00, 0x00, 0x0b, 0xb8].slice(0, length)); // product 3000 in the high half
+    else if (base === S.STATUS_BASE && fn === S.STATUS_VERSION)
+      out.set([0x00, 0x00, 0x0b, 0xb8].slice(0, length)); // product 3000 in the high half
     else if (base === S.KEYPAD_BASE && fn === S.KEYPAD_COUNT) out[0] = Math.min(255, this.fifo.length);
     else if (base === S.KEYPAD_BASE && fn === S.KEYPAD_FIFO) out.set(this.fifo.splice(0, length));
     else throw new Error(`FakeSeesaw: read from ${hex(base)}/${hex(fn)}, which this fake does not model`);
@@ -147,7 +178,8 @@ export class FakeSeesaw implements FakeI2cDevice {
   }
 
   #edge(key: number, edge: number): void {
-    if (!Number.isInteger(key) || key < 0 || key >= GRID_KEYS) throw new RangeError(`FakeSeesaw: key ${key} is not 0..${GRID_KEYS - 1}`);
+    if (!Number.isInteger(key) || key < 0 || key >= GRID_KEYS)
+      throw new RangeError(`FakeSeesaw: key ${key} is not 0..${GRID_KEYS - 1}`);
     const num = S.seesawKeyOfGridKey(key);
     if (((this.subscriptions.get(num) ?? 0) >> edge) & 1) this.fifo.push(S.encodeKeypadEvent(num, edge));
     this.#driveInterrupt();

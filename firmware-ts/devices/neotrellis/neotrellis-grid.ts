@@ -97,8 +97,10 @@ export class NeoTrellisGrid implements StepGrid {
     this.#pollInterval = options.pollInterval ?? 0.01;
     this.#interrupt = options.interrupt;
     this.#brightness = options.brightness ?? 0.35;
-    if (!(this.#brightness >= 0 && this.#brightness <= 1)) throw new RangeError(`NeoTrellis brightness: expected 0..1, got ${options.brightness}`);
-    if (!(this.#pollInterval > 0)) throw new RangeError(`NeoTrellis pollInterval: expected seconds > 0, got ${options.pollInterval}`);
+    if (!(this.#brightness >= 0 && this.#brightness <= 1))
+      throw new RangeError(`NeoTrellis brightness: expected 0..1, got ${options.brightness}`);
+    if (!(this.#pollInterval > 0))
+      throw new RangeError(`NeoTrellis pollInterval: expected seconds > 0, got ${options.pollInterval}`);
     const name = `NeoTrellis @${hex(this.#address)}`;
     this.#pollBackoff = new RetryBackoff(`${name} keypad`, this.#log, this.#clock);
     this.#showBackoff = new RetryBackoff(`${name} pixels`, this.#log, this.#clock);
@@ -123,9 +125,16 @@ export class NeoTrellisGrid implements StepGrid {
       await wait(0.01);
       id = (await this.#link.transfer(Uint8Array.of(S.STATUS_BASE, S.STATUS_HW_ID), 1, READ_GAP))[0];
     } catch (err) {
-      throw new DeviceMissingError(where, `no answer on the I2C bus (${(err as { code?: string }).code ?? (err as Error).message})`);
+      throw new DeviceMissingError(
+        where,
+        `no answer on the I2C bus (${(err as { code?: string }).code ?? (err as Error).message})`,
+      );
     }
-    if (id !== S.HW_ID_SAMD09) throw new DeviceMissingError(where, `the chip answered hardware id ${hex(id)}, expected ${hex(S.HW_ID_SAMD09)} (SAMD09 seesaw)`);
+    if (id !== S.HW_ID_SAMD09)
+      throw new DeviceMissingError(
+        where,
+        `the chip answered hardware id ${hex(id)}, expected ${hex(S.HW_ID_SAMD09)} (SAMD09 seesaw)`,
+      );
     await this.#configure();
     await this.show(new Array<Rgb>(GRID_KEYS).fill(BLACK));
   }
@@ -139,20 +148,26 @@ export class NeoTrellisGrid implements StepGrid {
   #refreshStep(): void {
     this.#cancelRefresh = this.#clock.setTimeout(() => {
       this.#cancelRefresh = null;
-      if (this.#needsSetup || this.#pollBackoff.failures > 0 || this.#showBackoff.failures > 0) return this.#refreshStep();
-      this.#refreshing = this.#link.write(KEYPAD_SETUP[this.#refreshIndex]).then(
-        () => {
-          this.#refreshIndex = (this.#refreshIndex + 1) % KEYPAD_SETUP.length;
-          if (this.#refreshIndex > 0) return;
-          this.#refreshStrip = true;
-          void this.#send();
-        },
-        // The next poll or frame meets the same bus: its backoff logs and sets the chip up again.
-        () => { this.#needsSetup = true; },
-      ).finally(() => {
-        this.#refreshing = null;
-        if (!this.#closing) this.#refreshStep();
-      });
+      if (this.#needsSetup || this.#pollBackoff.failures > 0 || this.#showBackoff.failures > 0)
+        return this.#refreshStep();
+      this.#refreshing = this.#link
+        .write(KEYPAD_SETUP[this.#refreshIndex])
+        .then(
+          () => {
+            this.#refreshIndex = (this.#refreshIndex + 1) % KEYPAD_SETUP.length;
+            if (this.#refreshIndex > 0) return;
+            this.#refreshStrip = true;
+            void this.#send();
+          },
+          // The next poll or frame meets the same bus: its backoff logs and sets the chip up again.
+          () => {
+            this.#needsSetup = true;
+          },
+        )
+        .finally(() => {
+          this.#refreshing = null;
+          if (!this.#closing) this.#refreshStep();
+        });
     }, REFRESH_STEP);
   }
 
@@ -174,7 +189,9 @@ export class NeoTrellisGrid implements StepGrid {
         this.#log.debug('set up again after bus errors (key subscriptions, INT, pixel strip)');
         void this.#send();
       })
-      .finally(() => { this.#settingUp = null; });
+      .finally(() => {
+        this.#settingUp = null;
+      });
     return this.#settingUp;
   }
 
@@ -187,13 +204,17 @@ export class NeoTrellisGrid implements StepGrid {
     if (this.#started || this.#closing) return;
     this.#started = true;
     if (this.#interrupt) {
-      this.#stopInterrupt = this.#interrupt.onEdge(() => { void this.#readWhileInterrupt(this.#interrupt!); });
+      this.#stopInterrupt = this.#interrupt.onEdge(() => {
+        void this.#readWhileInterrupt(this.#interrupt!);
+      });
     }
     const interval = this.#interrupt ? Math.max(0.25, this.#pollInterval) : this.#pollInterval;
     const loop = (delay: Seconds): void => {
       this.#cancelPoll = this.#clock.setTimeout(() => {
         this.#cancelPoll = null;
-        void this.#pollOnce().then((retryIn) => { if (!this.#closing) loop(retryIn ?? interval); });
+        void this.#pollOnce().then((retryIn) => {
+          if (!this.#closing) loop(retryIn ?? interval);
+        });
       }, delay);
     };
     loop(interval);
@@ -217,9 +238,18 @@ export class NeoTrellisGrid implements StepGrid {
     if (this.#closing) return this.#polling ?? Promise.resolve(0);
     if (!this.#polling) {
       this.#polling = this.#readFifo()
-        .then((n) => { this.#pollBackoff.succeeded(); return n; })
-        .catch((err) => { this.#needsSetup = true; this.#retryIn = this.#pollBackoff.failed(err); return 0; })
-        .finally(() => { this.#polling = null; });
+        .then((n) => {
+          this.#pollBackoff.succeeded();
+          return n;
+        })
+        .catch((err) => {
+          this.#needsSetup = true;
+          this.#retryIn = this.#pollBackoff.failed(err);
+          return 0;
+        })
+        .finally(() => {
+          this.#polling = null;
+        });
     }
     return this.#polling;
   }
@@ -249,7 +279,9 @@ export class NeoTrellisGrid implements StepGrid {
     const { num, edge } = S.decodeKeypadEvent(byte);
     const key = S.gridKeyOfSeesawKey(num);
     if (key < 0 || (edge !== S.EDGE_RISING && edge !== S.EDGE_FALLING)) {
-      this.#log.debug(`ignored keypad event ${hex(byte)} (seesaw key ${num}, edge ${edge}): not a press/release of the 16 keys`);
+      this.#log.debug(
+        `ignored keypad event ${hex(byte)} (seesaw key ${num}, edge ${edge}): not a press/release of the 16 keys`,
+      );
       return false;
     }
     const pressed = edge === S.EDGE_RISING;
@@ -282,7 +314,8 @@ export class NeoTrellisGrid implements StepGrid {
   }
 
   #frame(colors: readonly Rgb[]): Uint8Array {
-    if (colors.length !== GRID_KEYS) throw new RangeError(`NeoTrellis show: expected ${GRID_KEYS} colours, got ${colors.length}`);
+    if (colors.length !== GRID_KEYS)
+      throw new RangeError(`NeoTrellis show: expected ${GRID_KEYS} colours, got ${colors.length}`);
     const frame = new Uint8Array(GRID_KEYS * 3);
     colors.forEach((c, i) => {
       frame[i * 3] = this.#channel(c.g, i, 'g');
@@ -304,7 +337,11 @@ export class NeoTrellisGrid implements StepGrid {
     try {
       await this.#setUpAgainIfNeeded();
       // Until the LEDs show the latest frame: a newer one may come in while one is on the bus.
-      for (let frame = this.#wanted; frame && (this.#refreshStrip || !(this.#shown && equal(frame, this.#shown))); frame = this.#wanted) {
+      for (
+        let frame = this.#wanted;
+        frame && (this.#refreshStrip || !(this.#shown && equal(frame, this.#shown)));
+        frame = this.#wanted
+      ) {
         if (this.#refreshStrip) {
           // The strip set-up may empty the chip's buffer: the whole frame follows before the next SHOW.
           this.#refreshStrip = false;
@@ -345,7 +382,8 @@ export class NeoTrellisGrid implements StepGrid {
   }
 
   #channel(value: number, key: number, name: string): number {
-    if (!(value >= 0 && value <= 255)) throw new RangeError(`NeoTrellis show: colour ${key}.${name} = ${value}, expected 0..255`);
+    if (!(value >= 0 && value <= 255))
+      throw new RangeError(`NeoTrellis show: colour ${key}.${name} = ${value}, expected 0..255`);
     return Math.round(value * this.#brightness);
   }
 

@@ -37,12 +37,17 @@ export class Ads1115TapPad implements TapPad {
       if (hit) {
         this.#listeners.emit(hit);
         // A bring-up aid (GROOVEBOX_DEBUG=groovebox:tap-pad): how hard the piezo hit the ADC, and what velocity that made.
-        this.#log.debug(() => `tap: peak ${percent(detector.lastPeak)} of full scale (${(detector.lastPeak * fullScaleVolts).toFixed(2)} V), velocity ${hit.velocity.toFixed(2)}`);
+        this.#log.debug(
+          () =>
+            `tap: peak ${percent(detector.lastPeak)} of full scale (${(detector.lastPeak * fullScaleVolts).toFixed(2)} V), velocity ${hit.velocity.toFixed(2)}`,
+        );
       }
       // A floor this high means a shorted or disconnected input, not a quiet pad; say so once.
       if (!this.#stuckReported && detector.floor > 0.25) {
         this.#stuckReported = true;
-        this.#log.warn(`tap pad input sits at ${percent(detector.floor)} of full scale: check the piezo wiring (strokes are suppressed until it drops)`);
+        this.#log.warn(
+          `tap pad input sits at ${percent(detector.floor)} of full scale: check the piezo wiring (strokes are suppressed until it drops)`,
+        );
       }
     });
   }

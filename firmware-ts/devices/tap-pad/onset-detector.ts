@@ -48,13 +48,18 @@ export function onsetOptions(partial: Partial<OnsetOptions> = {}): OnsetOptions 
   const check = (name: keyof OnsetOptions, ok: boolean, expected: string): void => {
     if (!ok) throw new RangeError(`tap pad ${name}: expected ${expected}, got ${JSON.stringify(partial[name])}`);
   };
-  const num = (name: keyof OnsetOptions): number => (typeof o[name] === 'number' && Number.isFinite(o[name]) ? o[name] : NaN);
+  const num = (name: keyof OnsetOptions): number =>
+    typeof o[name] === 'number' && Number.isFinite(o[name]) ? o[name] : NaN;
   check('threshold', num('threshold') > 0 && num('threshold') < 1, 'a level between 0 and 1');
   check('scanTime', num('scanTime') >= 0 && num('scanTime') <= 0.02, 'seconds 0..0.02');
   check('maskTime', num('maskTime') >= num('scanTime') && num('maskTime') <= 0.5, 'seconds between scanTime and 0.5');
   check('retriggerRatio', num('retriggerRatio') >= 0 && num('retriggerRatio') <= 1, 'a fraction 0..1');
   check('retriggerDecay', num('retriggerDecay') > 0, 'seconds > 0');
-  check('fullScale', num('fullScale') > num('threshold') && num('fullScale') <= 1, 'a level above threshold, at most 1');
+  check(
+    'fullScale',
+    num('fullScale') > num('threshold') && num('fullScale') <= 1,
+    'a level above threshold, at most 1',
+  );
   check('gamma', num('gamma') > 0 && num('gamma') <= 5, 'an exponent 0..5');
   check('minVelocity', num('minVelocity') >= 0 && num('minVelocity') < 1, 'a velocity 0..1');
   check('noiseMultiplier', num('noiseMultiplier') >= 0, 'a number >= 0');

@@ -90,7 +90,8 @@ export class MidiClockFollower {
     this.#sequencer = options.sequencer;
     this.#clock = options.clock;
     const window = options.window ?? 24;
-    if (!(Number.isInteger(window) && window >= 2)) throw new RangeError(`clock follower window: expected a whole number of pulses >= 2, got ${window}`);
+    if (!(Number.isInteger(window) && window >= 2))
+      throw new RangeError(`clock follower window: expected a whole number of pulses >= 2, got ${window}`);
     this.#window = window;
     this.#log = options.log ?? (() => {});
     this.#unsubscribe = this.#sequencer.on((event) => {
@@ -122,7 +123,10 @@ export class MidiClockFollower {
     this.#lastPulseAt = null;
     if (this.#running) {
       this.#position = null;
-      if (this.#locked) this.#log('the master\'s pulses were missed while it played: following its tempo, not its place, until its next Start');
+      if (this.#locked)
+        this.#log(
+          "the master's pulses were missed while it played: following its tempo, not its place, until its next Start",
+        );
     }
     this.#running = false;
     this.#locked = false;
@@ -297,13 +301,15 @@ export class MidiClockFollower {
     const first = number - (PULSES_PER_STEP - 1);
     while (this.#pendingShifts.length > 0 && this.#pendingShifts[0].fromPulse <= first) this.#pendingShifts.shift();
     let pending = 0;
-    for (const { fromPulse, delta } of this.#pendingShifts) pending += fromPulse > number ? delta : (delta * (fromPulse - first)) / PULSES_PER_STEP;
+    for (const { fromPulse, delta } of this.#pendingShifts)
+      pending += fromPulse > number ? delta : (delta * (fromPulse - first)) / PULSES_PER_STEP;
     const gap = this.#gapSum / this.#gapCount + pending;
     this.#gapSum = 0;
     this.#gapCount = 0;
     if (!Number.isFinite(gap)) return;
     const sixteenth = stepSeconds(this.#sequencer.bpm);
-    if (Math.abs(gap) > RESYNC * sixteenth) return this.#resync(`${Math.round(Math.abs(gap) * 1000)} ms out of phase with the master`);
+    if (Math.abs(gap) > RESYNC * sixteenth)
+      return this.#resync(`${Math.round(Math.abs(gap) * 1000)} ms out of phase with the master`);
     // One shift per 16th handed out: after a stall several 16ths are measured at once, and their shifts would pile up on one.
     const cell = this.#sequencer.position;
     if (cell === this.#lastShiftCell) return;

@@ -44,7 +44,11 @@ export class ClockInputLink {
 
   constructor(options: ClockInputLinkOptions) {
     this.#options = options;
-    this.#follower = new MidiClockFollower({ sequencer: options.sequencer, clock: options.clock, log: (m) => options.log.info(m) });
+    this.#follower = new MidiClockFollower({
+      sequencer: options.sequencer,
+      clock: options.clock,
+      log: (m) => options.log.info(m),
+    });
   }
 
   /** The open input's name, or null while it is missing. */
@@ -85,14 +89,19 @@ export class ClockInputLink {
       }
       this.#input = input;
       this.#lastHeard = this.#options.clock.now();
-      input.onMessage(() => { this.#lastHeard = this.#options.clock.now(); });
+      input.onMessage(() => {
+        this.#lastHeard = this.#options.clock.now();
+      });
       if (this.#saidMissing || !this.#saidFollowing) log.info(`following the MIDI clock from "${input.name}"`);
       this.#saidMissing = false;
       this.#saidFollowing = true;
       this.#unlisten = this.#follower.listen(input);
     } catch (error) {
       if (this.#closed) return;
-      if (!this.#saidMissing) log.warn(`MIDI clock input "${name}" not available (${(error as Error).message}); the box keeps its own tempo and follows when it appears`);
+      if (!this.#saidMissing)
+        log.warn(
+          `MIDI clock input "${name}" not available (${(error as Error).message}); the box keeps its own tempo and follows when it appears`,
+        );
       this.#saidMissing = true;
     }
     this.#lookAgain();
@@ -105,7 +114,9 @@ export class ClockInputLink {
       if (!this.#input) {
         void this.#tryOpen();
       } else if (this.#input.present?.() === false) {
-        this.#options.log.warn(`MIDI clock input "${this.#input.name}" has gone; playing on at ${Math.round(this.#options.sequencer.targetBpm * 10) / 10} BPM until it is back`);
+        this.#options.log.warn(
+          `MIDI clock input "${this.#input.name}" has gone; playing on at ${Math.round(this.#options.sequencer.targetBpm * 10) / 10} BPM until it is back`,
+        );
         this.#drop();
         this.#saidMissing = true;
         void this.#tryOpen();

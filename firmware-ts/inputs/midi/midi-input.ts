@@ -80,7 +80,8 @@ function nativeInputClass(): NativeMidiInputClass {
   if (binding) return binding;
   try {
     const found = (easymidiBinding() as { Input?: NativeMidiInputClass }).Input;
-    if (typeof found !== 'function' || typeof found.getPortNames !== 'function') throw new Error('@julusian/midi has no Input.getPortNames');
+    if (typeof found !== 'function' || typeof found.getPortNames !== 'function')
+      throw new Error('@julusian/midi has no Input.getPortNames');
     binding = found;
     return found;
   } catch (error) {
@@ -143,18 +144,26 @@ export function systemMidiInput(
     const Input = loadClass();
     closePort();
     // Looked up before RtMidi is asked, the first time too: without a sequencer RtMidi and ALSA print their failures from C.
-    if (!(await sequencerPresent())) throw (unavailable ??= new MidiPortError('no ALSA sequencer, /dev/snd/seq is missing; modprobe snd-seq', { unavailable: true }));
+    if (!(await sequencerPresent()))
+      throw (unavailable ??= new MidiPortError('no ALSA sequencer, /dev/snd/seq is missing; modprobe snd-seq', {
+        unavailable: true,
+      }));
     unavailable = null;
     let name: string;
     try {
       // The static list first: it opens no client of ours, so a missing master costs nothing per look.
       const listed = Input.getPortNames();
       const wanted = listed.find((n) => n === port) ?? listed.find((n) => n.includes(port));
-      if (!wanted) throw new MidiPortError(`no MIDI input named "${port}" (found: ${listed.length ? listed.map((n) => `"${n}"`).join(', ') : 'none'})`, { disconnected: true });
+      if (!wanted)
+        throw new MidiPortError(
+          `no MIDI input named "${port}" (found: ${listed.length ? listed.map((n) => `"${n}"`).join(', ') : 'none'})`,
+          { disconnected: true },
+        );
       name = wanted;
       native ??= create(Input);
       const index = Array.from({ length: native.getPortCount() }, (_, i) => native!.getPortName(i)).indexOf(name);
-      if (index < 0) throw new MidiPortError(`MIDI input "${name}" went away while being opened`, { disconnected: true });
+      if (index < 0)
+        throw new MidiPortError(`MIDI input "${name}" went away while being opened`, { disconnected: true });
       native.openPort(index);
     } catch (error) {
       closePort();

@@ -136,14 +136,17 @@ export class AudioOut {
     const gain = options.gain ?? 0.8;
     if (!(gain >= 0 && gain <= 1)) throw new RangeError(`gain: expected 0..1, got ${gain}`);
     const rate = this.#ctx.sampleRate;
-    if (options.kit && options.kit.sampleRate !== rate) throw new RangeError(`kit: rendered at ${options.kit.sampleRate} Hz, but the context runs at ${rate} Hz`);
+    if (options.kit && options.kit.sampleRate !== rate)
+      throw new RangeError(`kit: rendered at ${options.kit.sampleRate} Hz, but the context runs at ${rate} Hz`);
     this.#kit = options.kit ?? null;
     this.ready = this.#kit
       ? Promise.resolve()
       : SampledKit.render(rate).then(
-        (kit) => { this.#kit = kit; },
-        (error: Error) => this.#log(`the drum kit could not be rendered (${error.message}); audio stays silent`),
-      );
+          (kit) => {
+            this.#kit = kit;
+          },
+          (error: Error) => this.#log(`the drum kit could not be rendered (${error.message}); audio stays silent`),
+        );
     this.#master = this.#ctx.createGain();
     this.#gain = gain;
     this.#master.gain.value = gain;

@@ -62,7 +62,16 @@ function envelope(ctx: Ctx, out: AudioNode, when: number, peak: number, decay: n
 }
 
 /** A sine whose pitch falls from `f0` to `f1`: kick and toms. */
-function body(ctx: Ctx, out: AudioNode, when: number, peak: number, f0: number, f1: number, sweep: number, decay: number): AudioScheduledSourceNode {
+function body(
+  ctx: Ctx,
+  out: AudioNode,
+  when: number,
+  peak: number,
+  f0: number,
+  f1: number,
+  sweep: number,
+  decay: number,
+): AudioScheduledSourceNode {
   const osc = ctx.createOscillator();
   osc.type = 'sine';
   osc.frequency.setValueAtTime(f0, when);
@@ -75,7 +84,16 @@ function body(ctx: Ctx, out: AudioNode, when: number, peak: number, f0: number, 
   return osc;
 }
 
-function hiss(ctx: Ctx, out: AudioNode, when: number, peak: number, type: BiquadFilterType, freq: number, decay: number, q = 0.7): AudioScheduledSourceNode {
+function hiss(
+  ctx: Ctx,
+  out: AudioNode,
+  when: number,
+  peak: number,
+  type: BiquadFilterType,
+  freq: number,
+  decay: number,
+  q = 0.7,
+): AudioScheduledSourceNode {
   const src = ctx.createBufferSource();
   src.buffer = noise(ctx);
   src.loop = true;

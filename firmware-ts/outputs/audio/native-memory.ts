@@ -22,11 +22,19 @@ export class NativeAudioMemory {
   longestMs = 0;
 
   /** `collect` defaults to V8's gc() where node exposes it (null: there is none). */
-  constructor(clock: Clock, log: (message: string) => void, interval: Seconds = 30, collect: (() => void) | null = (globalThis as { gc?: () => void }).gc ?? null) {
+  constructor(
+    clock: Clock,
+    log: (message: string) => void,
+    interval: Seconds = 30,
+    collect: (() => void) | null = (globalThis as { gc?: () => void }).gc ?? null,
+  ) {
     this.#clock = clock;
     this.#interval = interval;
     this.#collect = collect;
-    if (!this.#collect) log('node runs without --expose-gc: the audio engine\'s memory is returned only when V8 happens to collect (it grows meanwhile)');
+    if (!this.#collect)
+      log(
+        "node runs without --expose-gc: the audio engine's memory is returned only when V8 happens to collect (it grows meanwhile)",
+      );
   }
 
   start(): void {

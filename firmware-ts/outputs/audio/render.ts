@@ -37,7 +37,8 @@ export async function renderPattern(pattern: Pattern, options: RenderOptions): P
   const loops = options.loops ?? 1;
   const sampleRate = options.sampleRate ?? 44100;
   const tail = options.tail ?? 1;
-  if (!(Number.isInteger(loops) && loops >= 1 && loops <= 64)) throw new RangeError(`loops: expected an integer 1..64, got ${loops}`);
+  if (!(Number.isInteger(loops) && loops >= 1 && loops <= 64))
+    throw new RangeError(`loops: expected an integer 1..64, got ${loops}`);
   const seconds = loops * STEPS * stepSeconds(options.bpm);
   const length = Math.ceil((seconds + tail) * sampleRate);
   const kit = await SampledKit.render(sampleRate);

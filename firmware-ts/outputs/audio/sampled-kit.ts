@@ -53,7 +53,11 @@ export class SampledKit {
   static async render(sampleRate: number): Promise<SampledKit> {
     const { OfflineAudioContext } = await import('node-web-audio-api');
     const renderVoice = async (drum: number, layer: number): Promise<AudioBuffer> => {
-      const ctx = new OfflineAudioContext({ numberOfChannels: 1, length: Math.ceil(VOICE_SECONDS * sampleRate), sampleRate }) as unknown as OfflineAudioContext;
+      const ctx = new OfflineAudioContext({
+        numberOfChannels: 1,
+        length: Math.ceil(VOICE_SECONDS * sampleRate),
+        sampleRate,
+      }) as unknown as OfflineAudioContext;
       playDrum(ctx, ctx.destination, drum, 0, layerVelocity(layer));
       const rendered = (await ctx.startRendering()).getChannelData(0);
       const samples = rendered.subarray(0, soundingLength(rendered));
@@ -61,12 +65,15 @@ export class SampledKit {
       buffer.copyToChannel(samples, 0);
       return buffer;
     };
-    const drums = Array.from({ length: DRUMS }, (_, drum) => Promise.all(Array.from({ length: LAYERS }, (_, layer) => renderVoice(drum, layer))));
+    const drums = Array.from({ length: DRUMS }, (_, drum) =>
+      Promise.all(Array.from({ length: LAYERS }, (_, layer) => renderVoice(drum, layer))),
+    );
     return new SampledKit(sampleRate, await Promise.all(drums));
   }
 
   buffer(drum: number, layer: number): AudioBuffer {
-    if (!(Number.isInteger(drum) && drum >= 0 && drum < DRUMS)) throw new RangeError(`drum: expected 0..${DRUMS - 1}, got ${drum}`);
+    if (!(Number.isInteger(drum) && drum >= 0 && drum < DRUMS))
+      throw new RangeError(`drum: expected 0..${DRUMS - 1}, got ${drum}`);
     return this.#buffers[drum][layer];
   }
 

@@ -73,7 +73,10 @@ export async function openEasyMidiPort(options: EasyMidiPortOptions = {}): Promi
       const names = listOutputs();
       const name = names.find((n) => n === options.port) ?? names.find((n) => n.includes(options.port!));
       if (!name) {
-        throw new MidiPortError(`no MIDI output named "${options.port}" (found: ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'})`, { disconnected: true });
+        throw new MidiPortError(
+          `no MIDI output named "${options.port}" (found: ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'})`,
+          { disconnected: true },
+        );
       }
       return new EasyMidiPort(new lib.Output(name), listOutputs, usbSoundDevices);
     }
@@ -101,7 +104,11 @@ export class EasyMidiPort implements MidiPort {
    * plugged in, and since when (usb-replug.ts), read at open and with each
    * look at the list: a device plugged back in between two looks is gone too.
    */
-  constructor(output: EasyMidiOutput | EasyOutput, listOutputs: (() => string[]) | null, usbDevices: () => string | null = () => null) {
+  constructor(
+    output: EasyMidiOutput | EasyOutput,
+    listOutputs: (() => string[]) | null,
+    usbDevices: () => string | null = () => null,
+  ) {
     this.#output = output as EasyMidiOutput;
     this.name = output.name;
     if (!listOutputs) return;

@@ -35,7 +35,11 @@ export class FakeMidiPort implements MidiPort {
   send(bytes: readonly number[]): void {
     if (this.#closed) throw new Error(`${this.name}: send() after close()`);
     if (!this.#plugged) throw new MidiPortError(`${this.name}: device disconnected`, { disconnected: true });
-    if (bytes.length === 0 || bytes[0] < 0x80 || bytes.some((b, i) => !Number.isInteger(b) || b < 0 || b > 255 || (i > 0 && b > 127))) {
+    if (
+      bytes.length === 0 ||
+      bytes[0] < 0x80 ||
+      bytes.some((b, i) => !Number.isInteger(b) || b < 0 || b > 255 || (i > 0 && b > 127))
+    ) {
       throw new Error(`${this.name}: not a MIDI message: [${bytes.join(', ')}]`);
     }
     this.sent.push({ bytes: [...bytes], timeMs: this.#stamp() });

@@ -97,14 +97,19 @@ export class MidiOut {
     this.#open = options.open;
     this.#noteMap = validateNoteMap(options.noteMap ?? NOTE_MAP_PRESETS.gm);
     this.#noteLength = options.noteLength ?? 0.05;
-    if (!(this.#noteLength > 0 && this.#noteLength <= 10)) throw new RangeError(`noteLength: expected seconds in (0, 10], got ${this.#noteLength}`);
+    if (!(this.#noteLength > 0 && this.#noteLength <= 10))
+      throw new RangeError(`noteLength: expected seconds in (0, 10], got ${this.#noteLength}`);
     this.#curve = validateVelocityCurve(options.velocityCurve ?? LINEAR);
     this.#sendClock = options.sendClock ?? true;
     this.#toPortTime = options.toPortTime ?? ((t) => t);
     this.#retryInterval = options.retryInterval ?? 0.5;
     this.#log = options.log ?? ((m) => process.stderr.write(`groovebox:midi ${m}\n`));
     this.#onSend = options.onSend;
-    this.#loop = new SendLoop({ clock: this.#clock, precise: options.precise ?? false, onError: (e) => this.#log(`send failed: ${(e as Error)?.message ?? e}`) });
+    this.#loop = new SendLoop({
+      clock: this.#clock,
+      precise: options.precise ?? false,
+      onError: (e) => this.#log(`send failed: ${(e as Error)?.message ?? e}`),
+    });
   }
 
   /** True while a port is open. */
@@ -152,7 +157,9 @@ export class MidiOut {
       if (reconnected) this.releaseAll();
       return true;
     } catch (error) {
-      this.#problem(`MIDI out unavailable (${(error as Error)?.message ?? error}); audio keeps playing, retrying every ${this.#retryInterval} s`);
+      this.#problem(
+        `MIDI out unavailable (${(error as Error)?.message ?? error}); audio keeps playing, retrying every ${this.#retryInterval} s`,
+      );
       this.#scheduleRetry();
       return false;
     } finally {
@@ -198,7 +205,8 @@ export class MidiOut {
   /** All Notes Off, now, on every channel the note map uses: for when what is sounding on the device is unknown. */
   releaseAll(): void {
     const now = this.#clock.now();
-    for (const channel of new Set(DRUMS.map((d) => this.#noteMap[d]?.channel).filter((c) => c !== undefined))) this.#send(allNotesOff(channel), now);
+    for (const channel of new Set(DRUMS.map((d) => this.#noteMap[d]?.channel).filter((c) => c !== undefined)))
+      this.#send(allNotesOff(channel), now);
   }
 
   /** Sends note-offs for everything sounding, stops retrying and closes the port. */
@@ -227,20 +235,31 @@ export class MidiOut {
       this.#queueOff(key, channel, note, at, previousOff.partner);
     }
     const bytes = noteOn(channel, note, toMidiVelocity(velocity, this.#curve));
-    const on: QueuedNote = { at, key, kind: 'on', run: () => {
-      if (this.#send(bytes, at)) this.#sounding.add(key);
-    } };
+    const on: QueuedNote = {
+      at,
+      key,
+      kind: 'on',
+      run: () => {
+        if (this.#send(bytes, at)) this.#sounding.add(key);
+      },
+    };
     this.#loop.schedule(at, () => on.run());
     this.#queueOff(key, channel, note, at + this.#noteLength, on);
   }
 
   #queueOff(key: number, channel: number, note: number, at: Seconds, on?: QueuedNote): void {
     const bytes = noteOff(channel, note);
-    const off: QueuedNote = { at, key, kind: 'off', partner: on, run: () => {
-      if (this.#pendingOff.get(key) === off) this.#pendingOff.delete(key);
-      this.#send(bytes, at);
-      this.#sounding.delete(key);
-    } };
+    const off: QueuedNote = {
+      at,
+      key,
+      kind: 'off',
+      partner: on,
+      run: () => {
+        if (this.#pendingOff.get(key) === off) this.#pendingOff.delete(key);
+        this.#send(bytes, at);
+        this.#sounding.delete(key);
+      },
+    };
     this.#pendingOff.set(key, off);
     this.#loop.schedule(at, () => off.run());
   }
@@ -250,14 +269,17 @@ export class MidiOut {
     const now = this.#clock.now();
     if (now - this.#lateLoggedAt < LATE_LOG_INTERVAL) return;
     this.#lateLoggedAt = now;
-    this.#log(`notes arrived over ${LATE_NOTE_LIMIT * 1000} ms after their time and were dropped, as audio drops them (${this.#late} so far)`);
+    this.#log(
+      `notes arrived over ${LATE_NOTE_LIMIT * 1000} ms after their time and were dropped, as audio drops them (${this.#late} so far)`,
+    );
   }
 
   #stopAt(at: Seconds): void {
     // Everything due after the stop is void; notes that will have started by then are released at the stop.
     this.#loop.removeAfter(at);
     const release = new Set<number>(this.#sounding);
-    for (const [key, off] of this.#pendingOff) if (off.at > at && (!off.partner || off.partner.at <= at)) release.add(key);
+    for (const [key, off] of this.#pendingOff)
+      if (off.at > at && (!off.partner || off.partner.at <= at)) release.add(key);
     this.#pendingOff.clear();
     this.#loop.schedule(at, () => {
       if (this.#sendClock) this.#send([STOP], at);
@@ -300,7 +322,9 @@ export class MidiOut {
     } catch {
       // already gone
     }
-    this.#problem(`MIDI out "${port.name}" lost (${reason}); audio keeps playing, retrying every ${this.#retryInterval} s`);
+    this.#problem(
+      `MIDI out "${port.name}" lost (${reason}); audio keeps playing, retrying every ${this.#retryInterval} s`,
+    );
     this.#scheduleRetry();
   }
 
@@ -319,7 +343,8 @@ export class MidiOut {
     // send is too close, look again just after it, where the gap to the one after is widest.
     const now = this.#clock.now();
     this.#presenceWaitSince ??= now;
-    if (this.#noGapYet(now, this.#presenceWaitSince, PRESENCE_GAP)) return this.#schedulePresenceCheck(this.#loop.nextAt() - now + 0.0005);
+    if (this.#noGapYet(now, this.#presenceWaitSince, PRESENCE_GAP))
+      return this.#schedulePresenceCheck(this.#loop.nextAt() - now + 0.0005);
     this.#presenceWaitSince = null;
     let present = true;
     try {

@@ -62,7 +62,9 @@ export function resolveNoteMap(config: unknown = {}, where = 'noteMap'): NoteMap
   const extra = Object.keys(rest);
   if (extra.length > 0) throw new NoteMapError(`${where}.${extra[0]}: unknown key (expected "preset" or "drums")`);
   if (typeof preset !== 'string' || !Object.hasOwn(NOTE_MAP_PRESETS, preset)) {
-    throw new NoteMapError(`${where}.preset: expected one of ${NOTE_MAP_PRESET_NAMES.join(', ')}, got ${JSON.stringify(preset)}`);
+    throw new NoteMapError(
+      `${where}.preset: expected one of ${NOTE_MAP_PRESET_NAMES.join(', ')}, got ${JSON.stringify(preset)}`,
+    );
   }
   if (typeof drums !== 'object' || drums === null || Array.isArray(drums)) {
     throw new NoteMapError(`${where}.drums: expected an object keyed by drum name, got ${JSON.stringify(drums)}`);
@@ -79,7 +81,8 @@ export function resolveNoteMap(config: unknown = {}, where = 'noteMap'): NoteMap
     }
     // Own keys only, each by name: a "__proto__" key must not become the target's prototype.
     const unknown = Object.keys(value).find((k) => k !== 'channel' && k !== 'note');
-    if (unknown !== undefined) throw new NoteMapError(`${where}.drums.${key}.${unknown}: unknown key (expected "channel" or "note")`);
+    if (unknown !== undefined)
+      throw new NoteMapError(`${where}.drums.${key}.${unknown}: unknown key (expected "channel" or "note")`);
     const target = value as Partial<DrumTarget>;
     if (Object.hasOwn(target, 'channel')) merged[key].channel = target.channel!;
     if (Object.hasOwn(target, 'note')) merged[key].note = target.note!;
@@ -89,10 +92,12 @@ export function resolveNoteMap(config: unknown = {}, where = 'noteMap'): NoteMap
 
 /** Checks a complete map: every drum present, channel an integer 1..16, note an integer 0..127. */
 export function validateNoteMap(map: unknown, where = 'noteMap'): NoteMap {
-  if (typeof map !== 'object' || map === null) throw new NoteMapError(`${where}: expected an object keyed by drum name`);
+  if (typeof map !== 'object' || map === null)
+    throw new NoteMapError(`${where}: expected an object keyed by drum name`);
   const m = map as Record<string, Partial<DrumTarget> | undefined>;
   for (const key of Object.keys(m)) {
-    if (!(DRUMS as readonly string[]).includes(key)) throw new NoteMapError(`${where}.${key}: unknown drum (expected one of ${DRUMS.join(', ')})`);
+    if (!(DRUMS as readonly string[]).includes(key))
+      throw new NoteMapError(`${where}.${key}: unknown drum (expected one of ${DRUMS.join(', ')})`);
   }
   for (const drum of DRUMS) {
     const target = m[drum];
@@ -105,5 +110,7 @@ export function validateNoteMap(map: unknown, where = 'noteMap'): NoteMap {
       throw new NoteMapError(`${where}.${drum}.note: expected an integer 0..127, got ${JSON.stringify(note)}`);
     }
   }
-  return Object.freeze(Object.fromEntries(DRUMS.map((d) => [d, Object.freeze({ channel: m[d]!.channel!, note: m[d]!.note! })]))) as unknown as NoteMap;
+  return Object.freeze(
+    Object.fromEntries(DRUMS.map((d) => [d, Object.freeze({ channel: m[d]!.channel!, note: m[d]!.note! })])),
+  ) as unknown as NoteMap;
 }

@@ -63,7 +63,8 @@ export class SendLoop {
     this.#precise = options.precise ?? false;
     this.#wakeEarly = options.wakeEarly ?? 0.002;
     this.#spinWindow = options.spinWindow ?? 0.0003;
-    this.#onError = options.onError ?? ((e) => process.stderr.write(`groovebox:midi send failed: ${(e as Error)?.message ?? e}\n`));
+    this.#onError =
+      options.onError ?? ((e) => process.stderr.write(`groovebox:midi send failed: ${(e as Error)?.message ?? e}\n`));
   }
 
   get size(): number {

@@ -68,4 +68,12 @@ export type FromTimingThread =
   | { type: 'closed'; id: number }
   /** A message as it left (fake port with `report` only); times on the main thread's clock. */
   | { type: 'sent'; bytes: number[]; due: Seconds; at: Seconds }
-  | { type: 'figures'; id: number; lateness: LatenessFigures; stalls: StallFigures; heapMB: number; heapCommittedMB: number; witness: Witnessed | null };
+  | {
+      type: 'figures';
+      id: number;
+      lateness: LatenessFigures;
+      stalls: StallFigures;
+      heapMB: number;
+      heapCommittedMB: number;
+      witness: Witnessed | null;
+    };

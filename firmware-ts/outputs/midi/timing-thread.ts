@@ -10,7 +10,14 @@ import { hrMinusPerf } from '../../time/thread-clock.js';
 import { TIMING_THREAD_PRIORITY } from '../../time/thread-priority.js';
 import type { MidiSink } from './midi-sink.js';
 import type { NoteMap } from './note-map.js';
-import type { FromTimingThread, LatenessFigures, MidiPortSpec, StallFigures, TimingThreadConfig, ToTimingThread } from './timing-protocol.js';
+import type {
+  FromTimingThread,
+  LatenessFigures,
+  MidiPortSpec,
+  StallFigures,
+  TimingThreadConfig,
+  ToTimingThread,
+} from './timing-protocol.js';
 
 /**
  * See #spawn. A thread past its limit is ended by V8 and restarted like a crash,
@@ -155,7 +162,11 @@ export class MidiThread implements MidiSink {
     this.#clock = options.clock ?? unrefClock;
     this.#watch = { ...HANG_WATCH, ...options.hangWatch };
     this.#quietLooks = -this.#watch.graceLooks;
-    this.#supervisor = new RestartSupervisor({ clock: this.#clock, backoff: RESTART_BACKOFF, healthyAfter: HEALTHY_AFTER });
+    this.#supervisor = new RestartSupervisor({
+      clock: this.#clock,
+      backoff: RESTART_BACKOFF,
+      healthyAfter: HEALTHY_AFTER,
+    });
     this.#worker = this.#spawn(false);
     this.#scheduleLook();
   }
@@ -221,7 +232,13 @@ export class MidiThread implements MidiSink {
   async figures(reset = false): Promise<TimingFigures> {
     const reply = await this.#request({ type: 'figures', id: this.#nextId++, reset });
     if (reply.type !== 'figures') throw new Error(`timing thread: expected figures, got ${reply.type}`);
-    return { lateness: reply.lateness, stalls: reply.stalls, heapMB: reply.heapMB, heapCommittedMB: reply.heapCommittedMB, witness: reply.witness };
+    return {
+      lateness: reply.lateness,
+      stalls: reply.stalls,
+      heapMB: reply.heapMB,
+      heapCommittedMB: reply.heapCommittedMB,
+      witness: reply.witness,
+    };
   }
 
   /**
@@ -254,7 +271,12 @@ export class MidiThread implements MidiSink {
     })().catch(() => {});
     // A thread that does not answer must not hold up the exit.
     let cancelWait = () => {};
-    await Promise.race([done, new Promise<void>((resolve) => { cancelWait = this.#clock.setTimeout(resolve, CLOSE_WAIT); })]);
+    await Promise.race([
+      done,
+      new Promise<void>((resolve) => {
+        cancelWait = this.#clock.setTimeout(resolve, CLOSE_WAIT);
+      }),
+    ]);
     cancelWait();
     this.#replies.clear();
     this.#cancelLook();
@@ -285,7 +307,9 @@ export class MidiThread implements MidiSink {
       // returns: while one has not ended, another hang is not answered with yet another thread.
       if (this.#unended > 0) {
         this.#stuck = true;
-        this.#log('MIDI timing thread hung again, and the last hung one has not ended (blocked outside JavaScript): no more new threads; MIDI is off until the box restarts');
+        this.#log(
+          'MIDI timing thread hung again, and the last hung one has not ended (blocked outside JavaScript): no more new threads; MIDI is off until the box restarts',
+        );
         return;
       }
       this.#crashed(hung, `hung: its event loop has not run for ${looks * lookEvery} s`);
@@ -343,7 +367,8 @@ export class MidiThread implements MidiSink {
     this.#quietLooks = -this.#watch.graceLooks;
     this.#lastBeat = Atomics.load(this.#heartbeat, 0);
     this.#supervisor.started();
-    if (this.#witnessMs !== null) worker.postMessage({ type: 'witness', thresholdMs: this.#witnessMs } satisfies ToTimingThread);
+    if (this.#witnessMs !== null)
+      worker.postMessage({ type: 'witness', thresholdMs: this.#witnessMs } satisfies ToTimingThread);
     worker.on('message', (message: FromTimingThread) => this.#receive(message));
     worker.on('error', (error) => this.#crashed(worker, error.message));
     worker.on('exit', (code) => this.#crashed(worker, `exited with code ${code}`));
@@ -383,7 +408,8 @@ export class MidiThread implements MidiSink {
     // The policy never gives up on MIDI: a restart is always on its way.
     const delay = answer.restart ? answer.delay : 0;
     this.#log(`MIDI timing thread stopped (${why}); restarting it in ${delay} s, with All Notes Off`);
-    for (const reply of this.#replies.values()) reply.reject(new TimingThreadDown(`the MIDI timing thread stopped (${why})`));
+    for (const reply of this.#replies.values())
+      reply.reject(new TimingThreadDown(`the MIDI timing thread stopped (${why})`));
     this.#replies.clear();
   }
 

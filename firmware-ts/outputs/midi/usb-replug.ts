@@ -14,7 +14,10 @@ import path from 'node:path';
 export function usbSoundDevices(procAsound = '/proc/asound'): string | null {
   let cards: string[];
   try {
-    cards = fs.readdirSync(procAsound).filter((name) => /^card\d+$/.test(name)).sort();
+    cards = fs
+      .readdirSync(procAsound)
+      .filter((name) => /^card\d+$/.test(name))
+      .sort();
   } catch {
     return null;
   }

@@ -16,7 +16,9 @@ export function validateVelocityCurve(curve: VelocityCurve, where = 'velocityCur
     throw new RangeError(`${where}.velocity: expected an integer 1..127, got ${curve.velocity}`);
   }
   if (!['linear', 'gamma', 'fixed'].includes(curve.kind)) {
-    throw new RangeError(`${where}.kind: expected linear, gamma or fixed, got ${JSON.stringify((curve as { kind: unknown }).kind)}`);
+    throw new RangeError(
+      `${where}.kind: expected linear, gamma or fixed, got ${JSON.stringify((curve as { kind: unknown }).kind)}`,
+    );
   }
   return curve;
 }

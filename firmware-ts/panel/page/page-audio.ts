@@ -33,7 +33,6 @@ export class PageAudio {
   #notes: NoteTuple[] = [];
   /** Daemon time up to which the loop has been handed to the audio context. */
   #scheduledUntil = -Infinity;
-  #timer: ReturnType<typeof setInterval> | null = null;
   #muted = false;
   /** Hits handed to the audio context since the page opened (read by the browser test). */
   scheduled = 0;
@@ -48,7 +47,7 @@ export class PageAudio {
     this.#out = this.#ctx.createGain();
     this.#out.gain.value = this.#muted ? 0 : 0.8;
     this.#out.connect(this.#ctx.destination);
-    this.#timer = setInterval(() => this.#wake(), WAKE_MS);
+    setInterval(() => this.#wake(), WAKE_MS);
   }
 
   get running(): boolean {

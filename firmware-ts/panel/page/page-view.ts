@@ -28,7 +28,7 @@ export function programmedDiffers(s: PanelSnapshot): boolean {
     for (let step = 0; step < STEPS; step++) {
       // While linked, bar 2 plays bar 1's steps whatever its own row holds.
       const source = linked && step >= STEPS / 2 ? step - STEPS / 2 : step;
-      if ((score[source] > 0.5) !== playing.has(step * DRUMS.length + d)) return true;
+      if (score[source] > 0.5 !== playing.has(step * DRUMS.length + d)) return true;
     }
   }
   return false;
@@ -50,7 +50,11 @@ export function messagesFor(before: PanelSnapshot | null, after: PanelSnapshot):
   if (before.take !== 'count-in' && after.take === 'count-in') out.push('take: count-in, then tap two bars on the pad');
   if (before.take === 'recording' && after.take === 'idle') {
     const hits = after.gestures?.groove ? Array.from(after.gestures.groove.hits).filter((h) => h > 0.5).length : 0;
-    out.push(hits > 0 ? `take recorded: ${hits} steps tapped; press GENERATE` : 'take ended: no taps heard, the old groove stays');
+    out.push(
+      hits > 0
+        ? `take recorded: ${hits} steps tapped; press GENERATE`
+        : 'take ended: no taps heard, the old groove stays',
+    );
   }
   if (before.generating && !after.generating) {
     const notes = after.pattern?.notes?.length ?? 0;

@@ -8,11 +8,45 @@ import { BUTTON_NAMES, GRID_KEYS, type ButtonName } from '../../devices/interfac
 import { SHIFT_KEYS } from '../../controls/editor.js';
 import { MAX_BPM, MIN_BPM, SLOT_COUNT, type PanelSnapshot, type ServerMessage } from '../protocol.js';
 import { PageAudio, type NoteTuple } from './page-audio.js';
-import { DRUM_COLORS, DRUM_LABELS, STEPS, buildLegends, css, lcdState, messagesFor, programmedDiffers } from './page-view.js';
+import {
+  DRUM_COLORS,
+  DRUM_LABELS,
+  STEPS,
+  buildLegends,
+  css,
+  lcdState,
+  messagesFor,
+  programmedDiffers,
+} from './page-view.js';
 
 /** Physical keys (event.code) so SHIFT does not change which key is which. */
-const GRID_CODES = ['Digit1', 'Digit2', 'Digit3', 'Digit4', 'KeyQ', 'KeyW', 'KeyE', 'KeyR', 'KeyA', 'KeyS', 'KeyD', 'KeyF', 'KeyZ', 'KeyX', 'KeyC', 'KeyV'];
-const BUTTON_CODES: Record<string, ButtonName> = { Enter: 'play', KeyT: 'rec', KeyM: 'mode', ShiftLeft: 'shift', ShiftRight: 'shift', KeyG: 'generate', KeyN: 'page' };
+const GRID_CODES = [
+  'Digit1',
+  'Digit2',
+  'Digit3',
+  'Digit4',
+  'KeyQ',
+  'KeyW',
+  'KeyE',
+  'KeyR',
+  'KeyA',
+  'KeyS',
+  'KeyD',
+  'KeyF',
+  'KeyZ',
+  'KeyX',
+  'KeyC',
+  'KeyV',
+];
+const BUTTON_CODES: Record<string, ButtonName> = {
+  Enter: 'play',
+  KeyT: 'rec',
+  KeyM: 'mode',
+  ShiftLeft: 'shift',
+  ShiftRight: 'shift',
+  KeyG: 'generate',
+  KeyN: 'page',
+};
 const TAP_CODES: Record<string, number> = { Space: 0.7, KeyJ: 0.4, KeyK: 1.0 };
 // The tempo knob, by the character typed (event.key): "+" sits on different keys on different layouts, and "="
 // is the unshifted "+" on US keyboards. The number pad's keys type the same characters.
@@ -185,7 +219,8 @@ function pressable(el: HTMLElement, down: (e: PointerEvent) => void, up: (e: Poi
     el.setPointerCapture?.(e.pointerId);
     down(e);
   });
-  for (const type of ['pointerup', 'pointercancel', 'lostpointercapture'] as const) el.addEventListener(type, (e) => up(e));
+  for (const type of ['pointerup', 'pointercancel', 'lostpointercapture'] as const)
+    el.addEventListener(type, (e) => up(e));
 }
 
 function build(): void {
@@ -199,7 +234,11 @@ function build(): void {
     label.className = 'shift-label';
     label.textContent = shiftCap(k);
     el.append(label);
-    pressable(el, (e) => key(k, true, e), (e) => key(k, false, e));
+    pressable(
+      el,
+      (e) => key(k, true, e),
+      (e) => key(k, false, e),
+    );
     grid.append(el);
   }
   const buttons = $('buttons');
@@ -208,7 +247,11 @@ function build(): void {
     el.className = 'fn';
     el.dataset.button = name;
     el.textContent = name.toUpperCase();
-    pressable(el, (e) => button(name, true, e), (e) => button(name, false, e));
+    pressable(
+      el,
+      (e) => button(name, true, e),
+      (e) => button(name, false, e),
+    );
     buttons.append(el);
   }
   const pad = $('pad');
@@ -245,10 +288,18 @@ function build(): void {
     if (mute.checked) audio.start();
   });
   const boxAudio = $<HTMLInputElement>('box-audio');
-  boxAudio.addEventListener('change', () => send({ type: 'command', command: 'mute', output: 'box', muted: !boxAudio.checked }));
+  boxAudio.addEventListener('change', () =>
+    send({ type: 'command', command: 'mute', output: 'box', muted: !boxAudio.checked }),
+  );
   const drums = DRUM_LABELS.map((name, d) => ({ name, d }));
   buildRoll($('roll'), [...drums, { name: 'accent', accent: true }]);
-  buildRoll($('heard'), [...drums, { name: 'groove: you' }, { name: 'groove: model' }, { name: 'accent: you' }, { name: 'accent: model' }]);
+  buildRoll($('heard'), [
+    ...drums,
+    { name: 'groove: you' },
+    { name: 'groove: model' },
+    { name: 'accent: you' },
+    { name: 'accent: model' },
+  ]);
   buildLegends($('heard-legend'), $('mode-legend'));
 
   // Browsers start audio only from a user gesture: the first click, touch or key starts the page's kit.
@@ -293,7 +344,9 @@ function build(): void {
 
 /** Keys typed into the tempo field or a menu are not the panel's. */
 function typing(e: Event): boolean {
-  return (e.target instanceof HTMLInputElement && e.target.type !== 'checkbox') || e.target instanceof HTMLSelectElement;
+  return (
+    (e.target instanceof HTMLInputElement && e.target.type !== 'checkbox') || e.target instanceof HTMLSelectElement
+  );
 }
 
 interface RowSpec {
@@ -347,8 +400,12 @@ function renderLeds(leds: { r: number; g: number; b: number }[]): void {
 }
 
 function renderHeld(): void {
-  document.querySelectorAll<HTMLElement>('#grid .key').forEach((el, k) => el.classList.toggle('down', held.keys.has(k)));
-  document.querySelectorAll<HTMLElement>('#buttons .fn').forEach((el) => el.classList.toggle('down', held.buttons.has(el.dataset.button as ButtonName)));
+  document
+    .querySelectorAll<HTMLElement>('#grid .key')
+    .forEach((el, k) => el.classList.toggle('down', held.keys.has(k)));
+  document
+    .querySelectorAll<HTMLElement>('#buttons .fn')
+    .forEach((el) => el.classList.toggle('down', held.buttons.has(el.dataset.button as ButtonName)));
   $('grid').classList.toggle('shifted', held.buttons.has('shift'));
 }
 
@@ -376,31 +433,43 @@ function render(): void {
   const boxAudio = $<HTMLInputElement>('box-audio');
   boxAudio.disabled = !s.boxAudio;
   if (document.activeElement !== boxAudio) boxAudio.checked = !!s.boxAudio && !s.boxAudio.muted;
-  $('box-audio-label').title = s.boxAudio ? `the box's ${s.boxAudio.kind} (the daemon)` : 'the box has no audio output here';
+  $('box-audio-label').title = s.boxAudio
+    ? `the box's ${s.boxAudio.kind} (the daemon)`
+    : 'the box has no audio output here';
   const bpm = $<HTMLInputElement>('bpm');
   if (document.activeElement !== bpm) bpm.value = String(Math.round(s.bpm * 10) / 10);
   document.querySelector('[data-button="play"]')!.classList.toggle('lit', !!s.playing);
-  document.querySelector('[data-button="rec"]')!.classList.toggle('lit', s.take === 'recording' || s.take === 'count-in');
+  document
+    .querySelector('[data-button="rec"]')!
+    .classList.toggle('lit', s.take === 'recording' || s.take === 'count-in');
   document.querySelector('[data-button="generate"]')!.classList.toggle('lit', !!s.generating || programmedDiffers(s));
   $('pad').dataset.take = s.take ?? 'idle';
   renderModels(s);
   renderRoll(s, linked);
   renderHeard(s);
   const list = $('status');
-  list.replaceChildren(...(s.status ?? []).slice(0, 8).map((line) => Object.assign(document.createElement('li'), { textContent: line })));
+  list.replaceChildren(
+    ...(s.status ?? []).slice(0, 8).map((line) => Object.assign(document.createElement('li'), { textContent: line })),
+  );
 }
 
 function renderModels(s: PanelSnapshot): void {
   const select = $<HTMLSelectElement>('model');
   const names = s.models && s.models.length ? s.models : [s.model];
-  if (Array.from(select.options).map((o) => o.value).join() !== names.join()) select.replaceChildren(...names.map((n) => new Option(n, n)));
+  if (
+    Array.from(select.options)
+      .map((o) => o.value)
+      .join() !== names.join()
+  )
+    select.replaceChildren(...names.map((n) => new Option(n, n)));
   if (document.activeElement !== select) select.value = s.model;
 }
 
 function renderRoll(s: PanelSnapshot, linked: boolean): void {
   const root = $('roll');
   const notes = new Map<number, { velocity: number; offset: number }>();
-  for (const [step, drum, velocity, offset] of s.pattern?.notes ?? []) notes.set(step * DRUM_LABELS.length + drum, { velocity, offset });
+  for (const [step, drum, velocity, offset] of s.pattern?.notes ?? [])
+    notes.set(step * DRUM_LABELS.length + drum, { velocity, offset });
   root.classList.toggle('linked', linked);
   for (let d = 0; d < DRUM_LABELS.length; d++) {
     const score = s.gestures?.scores?.[d] ?? null;
