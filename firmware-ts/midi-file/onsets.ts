@@ -1,7 +1,5 @@
-import midiFile from 'midi-file';
-import type { MidiData, MidiEvent } from 'midi-file';
 import { STEPS_PER_BAR } from '../pattern/pattern.js';
-import { DEFAULT_TICKS_PER_BEAT } from './write.js';
+import { DEFAULT_TICKS_PER_BEAT, conductorEvents, placedToMidi, type Placed } from './write.js';
 
 /** A stroke at its own time: seconds from the start of the file, velocity 0..1. */
 export interface TimedStroke {
@@ -38,27 +36,7 @@ export function onsetsToMidi(strokes: readonly TimedStroke[], options: OnsetsMid
   const noteTicks = ppq / 8;
   const ticks = strokes.map((s) => Math.max(0, Math.round(s.time * ticksPerSecond))).sort((a, b) => a - b);
   const sorted = [...strokes].sort((a, b) => a.time - b.time);
-  const placed: { tick: number; order: number; event: MidiEvent }[] = [
-    { tick: 0, order: 0, event: { deltaTime: 0, meta: true, type: 'trackName', text: 'groovebox taps' } },
-    {
-      tick: 0,
-      order: 0,
-      event: { deltaTime: 0, meta: true, type: 'setTempo', microsecondsPerBeat: Math.round(60e6 / bpm) },
-    },
-    {
-      tick: 0,
-      order: 0,
-      event: {
-        deltaTime: 0,
-        meta: true,
-        type: 'timeSignature',
-        numerator: 4,
-        denominator: 4,
-        metronome: 24,
-        thirtyseconds: 8,
-      },
-    },
-  ];
+  const placed: Placed[] = conductorEvents('groovebox taps', bpm);
   ticks.forEach((tick, k) => {
     const next = ticks[k + 1];
     const end = next !== undefined && next > tick ? Math.min(tick + noteTicks, next) : tick + noteTicks;
@@ -70,17 +48,10 @@ export function onsetsToMidi(strokes: readonly TimedStroke[], options: OnsetsMid
       event: { deltaTime: 0, type: 'noteOff', channel: 9, noteNumber: pitch, velocity: 0 },
     });
   });
-  // Note-offs before note-ons at one tick, so a note ending where the next begins never silences it.
-  placed.sort((a, b) => a.tick - b.tick || a.order - b.order);
-  const last = Math.max(placed[placed.length - 1].tick, Math.round((options.duration ?? 0) * ticksPerSecond));
-  const endTick = Math.max(1, Math.ceil(last / loopTicks)) * loopTicks;
-  placed.push({ tick: endTick, order: 3, event: { deltaTime: 0, meta: true, type: 'endOfTrack' } });
-  let previous = 0;
-  const track = placed.map(({ tick, event }) => {
-    const withDelta = { ...event, deltaTime: tick - previous } as MidiEvent;
-    previous = tick;
-    return withDelta;
-  });
-  const data: MidiData = { header: { format: 0, numTracks: 1, ticksPerBeat: ppq }, tracks: [track] };
-  return Uint8Array.from(midiFile.writeMidi(data));
+  const fileEnd = Math.round((options.duration ?? 0) * ticksPerSecond);
+  return placedToMidi(
+    placed,
+    ppq,
+    (lastTick) => Math.max(1, Math.ceil(Math.max(lastTick, fileEnd) / loopTicks)) * loopTicks,
+  );
 }

@@ -37,7 +37,8 @@ export const ROUND_TRIP_PITCHES: readonly number[] = DRUMS.map((drum) => DRUM_PI
 
 export const DEFAULT_TICKS_PER_BEAT = 1920;
 
-interface Placed {
+/** A MIDI event at an absolute tick; `order` breaks ties at one tick. */
+export interface Placed {
   tick: number;
   order: number;
   event: MidiEvent;
@@ -112,12 +113,27 @@ export function patternsToMidi(patterns: Pattern | readonly Pattern[], options: 
 
   // Order within a tick: meta events, then note-offs, then note-ons, so that a
   // note ending where the next one starts never silences the new one.
-  const placed: Placed[] = [
-    {
-      tick: 0,
-      order: 0,
-      event: { deltaTime: 0, meta: true, type: 'trackName', text: options.trackName ?? 'groovebox' },
-    },
+  const placed: Placed[] = conductorEvents(options.trackName ?? 'groovebox', bpm);
+  const nextStart = new Map<number, number>();
+  for (let k = onsets.length - 1; k >= 0; k--) {
+    const { tick, pitch, velocity } = onsets[k];
+    const next = nextStart.get(pitch);
+    const end = next !== undefined && next > tick ? Math.min(tick + lengthTicks, next) : tick + lengthTicks;
+    nextStart.set(pitch, tick);
+    placed.push({ tick, order: 2, event: { deltaTime: 0, type: 'noteOn', channel, noteNumber: pitch, velocity } });
+    placed.push({
+      tick: end,
+      order: 1,
+      event: { deltaTime: 0, type: 'noteOff', channel, noteNumber: pitch, velocity: 0 },
+    });
+  }
+  return placedToMidi(placed, ppq, (lastTick) => Math.max(list.length * patternTicks, lastTick));
+}
+
+/** A track's opening: its name, the tempo and 4/4 at time 0. */
+export function conductorEvents(trackName: string, bpm: number): Placed[] {
+  return [
+    { tick: 0, order: 0, event: { deltaTime: 0, meta: true, type: 'trackName', text: trackName } },
     {
       tick: 0,
       order: 0,
@@ -137,23 +153,20 @@ export function patternsToMidi(patterns: Pattern | readonly Pattern[], options: 
       },
     },
   ];
-  const nextStart = new Map<number, number>();
-  for (let k = onsets.length - 1; k >= 0; k--) {
-    const { tick, pitch, velocity } = onsets[k];
-    const next = nextStart.get(pitch);
-    const end = next !== undefined && next > tick ? Math.min(tick + lengthTicks, next) : tick + lengthTicks;
-    nextStart.set(pitch, tick);
-    placed.push({ tick, order: 2, event: { deltaTime: 0, type: 'noteOn', channel, noteNumber: pitch, velocity } });
-    placed.push({
-      tick: end,
-      order: 1,
-      event: { deltaTime: 0, type: 'noteOff', channel, noteNumber: pitch, velocity: 0 },
-    });
-  }
-  placed.sort((a, b) => a.tick - b.tick || a.order - b.order);
+}
 
-  const lastTick = Math.max(list.length * patternTicks, placed[placed.length - 1].tick);
-  placed.push({ tick: lastTick, order: 3, event: { deltaTime: 0, meta: true, type: 'endOfTrack' } });
+/**
+ * Events at absolute ticks as a format-0 file: sorted by tick, then by `order`
+ * (note-offs before note-ons at one tick, so a note ending where the next
+ * begins never silences it), the end of track at `endTick(last event's tick)`.
+ */
+export function placedToMidi(placed: Placed[], ppq: number, endTick: (lastTick: number) => number): Uint8Array {
+  placed.sort((a, b) => a.tick - b.tick || a.order - b.order);
+  placed.push({
+    tick: endTick(placed[placed.length - 1].tick),
+    order: 3,
+    event: { deltaTime: 0, meta: true, type: 'endOfTrack' },
+  });
   let previous = 0;
   const track = placed.map(({ tick, event }) => {
     const withDelta = { ...event, deltaTime: tick - previous } as MidiEvent;
