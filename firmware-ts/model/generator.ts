@@ -17,7 +17,14 @@ import { validateConfig, type FactorConfig, type ModelConfig } from './config.js
 import { decodeAuxiliary, encodeFactor } from './network.js';
 import { auxOutputWidth, paramSpecs, type Params } from './params.js';
 import { gaussian, mulberry32 } from './random.js';
-import { STEP_INPUT_WIDTH, STEP_OUTPUT_WIDTH, decodeSteps, writeStepInput, type StepGiven } from './step-decoder.js';
+import {
+  MIN_SCALE,
+  STEP_INPUT_WIDTH,
+  STEP_OUTPUT_WIDTH,
+  decodeSteps,
+  writeStepInput,
+  type StepGiven,
+} from './step-decoder.js';
 
 export type { Gestures };
 
@@ -480,7 +487,7 @@ function drawSteps(
 
 /** The step decoder's spread from its raw output (as stepHeads computes it). */
 function softplusScale(x: number): number {
-  return (x > 20 ? x : Math.log1p(Math.exp(x))) + 0.004;
+  return (x > 20 ? x : Math.log1p(Math.exp(x))) + MIN_SCALE;
 }
 
 /** Aux decoder output as probabilities (hits), velocities 0..1 and offsets -1..1. */

@@ -38,7 +38,7 @@ const GROOVE_OFFSET = 2 * DRUM_COUNT + 2;
  */
 export const STEP_OUTPUT_WIDTH = 5 * DRUM_COUNT;
 /** The smallest spread a velocity or offset distribution may have (keeps the Laplace likelihood finite). */
-const MIN_SCALE = 0.004;
+export const MIN_SCALE = 0.004;
 
 /** What is given for one example: per drum a 32-step row or null (left to the model), the groove and the accent or null. */
 export interface StepGiven {
