@@ -125,8 +125,22 @@ describe('model: the step decoder (ag11s)', function () {
       const a = model.generate(all, { seed: 1, valueTemperature: 0 });
       const b = model.generate(all, { seed: 2, valueTemperature: 0 });
       expect(Array.from(b.pattern.velocities)).to.deep.equal(Array.from(a.pattern.velocities));
-      const c = model.generate(all, { seed: 2 });
-      expect(Array.from(c.pattern.offsets)).not.to.deep.equal(Array.from(a.pattern.offsets));
+      // A given groove fixes each step's loudest note; without one, every note's values are drawn.
+      const free: Gestures = { score: all.score, accent: all.accent };
+      const c = model.generate(free, { seed: 2, valueTemperature: 0, keepGiven: true });
+      const d = model.generate(free, { seed: 3, valueTemperature: 1, keepGiven: true });
+      expect(Array.from(d.pattern.offsets)).not.to.deep.equal(Array.from(c.pattern.offsets));
+    });
+
+    it('by default a given groove is followed at the likeliest values, and without one the model draws them', () => {
+      const withGroove: Gestures = { score: new Float32Array(beat.hits), groove: groove(beat) };
+      const a = model.generate(withGroove, { seed: 1 });
+      const b = model.generate(withGroove, { seed: 2 });
+      expect(Array.from(b.pattern.offsets)).to.deep.equal(Array.from(a.pattern.offsets));
+      const scoreOnly: Gestures = { score: new Float32Array(beat.hits) };
+      const c = model.generate(scoreOnly, { seed: 1, keepGiven: true });
+      const d = model.generate(scoreOnly, { seed: 2, keepGiven: true });
+      expect(Array.from(d.pattern.offsets)).not.to.deep.equal(Array.from(c.pattern.offsets));
     });
   });
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadCache, type DatasetCache } from '../dataset/cache.js';
 import { DatasetError } from '../dataset/info.js';
 import { gestureArrays } from '../pattern/gesture-layout.js';
-import type { GrooveModel } from '../model/generator.js';
+import type { GenerateOptions, GrooveModel } from '../model/generator.js';
 import type { Params } from '../model/params.js';
 import { accent, groove } from '../pattern/gestures.js';
 import { STEPS } from '../pattern/pattern.js';
@@ -62,6 +62,8 @@ export interface EvaluateOptions {
   log: (msg: string) => void;
   /** Fit the non-neural players on this many train windows (spread evenly) instead of all: for quick tests. */
   trainLimit?: number;
+  /** Generation options every model gets on top of each experiment's own (ablations). */
+  generateOptions?: Partial<GenerateOptions>;
 }
 
 /** Per-hit error against the real performance (offsets in project units, velocities in MIDI 0..127). */
@@ -156,6 +158,8 @@ export interface EvaluationResults {
     cpuSeconds: number;
     skipped: Record<string, string>;
     choices: string[];
+    /** Generation options given to every model on the command line (ablations), if any. */
+    generateOptions?: Partial<GenerateOptions>;
     /** The command line that produced these results (set when the report is written). */
     command?: string;
   };
@@ -216,6 +220,9 @@ export async function runEvaluation(opts: EvaluateOptions): Promise<EvaluationRe
       cpuSeconds: 0,
       skipped: {},
       choices: CHOICES,
+      ...(opts.generateOptions && Object.keys(opts.generateOptions).length
+        ? { generateOptions: opts.generateOptions }
+        : {}),
     },
     reference,
     players: {},
@@ -235,7 +242,7 @@ export async function runEvaluation(opts: EvaluateOptions): Promise<EvaluationRe
       opts.log(`groovebox:eval ${name}: skipped, ${results.meta.skipped[name]}`);
       continue;
     }
-    evaluate(loadModelPlayer(dir));
+    evaluate(loadModelPlayer(dir, opts.generateOptions));
   }
   const t0 = performance.now();
   const makers: Record<NonNeuralName, () => Player> = {

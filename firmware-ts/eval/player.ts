@@ -53,7 +53,7 @@ export function inputsOf(config: ModelConfig): PlayerInputs {
 }
 
 /** Wraps a trained generator (a GrooveModel, or any class with the same generateBatch) as a player. */
-export function modelPlayer(model: Generator): Player {
+export function modelPlayer(model: Generator, overrides: Partial<GenerateOptions> = {}): Player {
   const m = model.manifest ?? {};
   return {
     name: model.name,
@@ -67,7 +67,7 @@ export function modelPlayer(model: Generator): Player {
       date: m.date ?? null,
     },
     grooveModel: model instanceof GrooveModel ? model : undefined,
-    generateBatch: (requests, options) => model.generateBatch(requests, options),
+    generateBatch: (requests, options) => model.generateBatch(requests, { ...options, ...overrides }),
     dispose: () => model.dispose(),
   };
 }
@@ -77,6 +77,6 @@ export function modelPlayer(model: Generator): Player {
  * reads a folder: a model class of its own (a new architecture with the same
  * generateBatch) is added here and nowhere else in the evaluation.
  */
-export function loadModelPlayer(dir: string): Player {
-  return modelPlayer(GrooveModel.load(dir));
+export function loadModelPlayer(dir: string, overrides: Partial<GenerateOptions> = {}): Player {
+  return modelPlayer(GrooveModel.load(dir), overrides);
 }

@@ -63,7 +63,7 @@ export function writeModelFiles(
   config: unknown,
   tensors: Map<string, tf.Tensor>,
   extra: Record<string, unknown> = {},
-  alongside: Record<string, string> = {},
+  alongside: Record<string, string | Uint8Array> = {},
 ): Manifest {
   for (const name of Object.keys(alongside)) {
     if (SET_FILES.includes(name) || name.includes('/') || name.includes(NEXT))

@@ -1,8 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { firstWeightMismatch, ModelFileError, readModelFileSet, weightTensors } from '../ml/model-io.js';
 import { tf } from '../ml/runtime.js';
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { STEPS } from '../pattern/pattern.js';
-import { FEATURES, PATTERN_TENSOR_SIZE, tensorDataToPattern } from '../pattern/tensor-layout.js';
+import { PATTERN_TENSOR_SIZE, tensorDataToPattern } from '../pattern/tensor-layout.js';
 import type { Groove } from '../pattern/gestures.js';
 import {
   drumRow,
@@ -16,48 +18,26 @@ import type { Pattern } from '../pattern/pattern.js';
 import { validateConfig, type FactorConfig, type ModelConfig } from './config.js';
 import { decodeAuxiliary, encodeFactor } from './network.js';
 import { auxOutputWidth, paramSpecs, type Params } from './params.js';
+import { DEFAULT_LATENT_CANDIDATES, evidenceFor, evidenceLogLikelihood, resample } from './consistent-latents.js';
+import { decodeLatentBank, drawFromBank, LATENT_BANK_FILE, type LatentBank } from './latent-bank.js';
 import { gaussian, mulberry32 } from './random.js';
-import {
-  MIN_SCALE,
-  STEP_INPUT_WIDTH,
-  STEP_OUTPUT_WIDTH,
-  decodeSteps,
-  writeStepInput,
-  type StepGiven,
-} from './step-decoder.js';
+import { drawSteps, givenHits, type NoteDrawOptions } from './draw-notes.js';
+import { LstmDecoder } from './lstm-decoder.js';
+import { STEP_INPUT_WIDTH, decodeSteps, writeStepInput, type StepGiven } from './step-decoder.js';
 
 export type { Gestures };
 
-export interface GenerateOptions {
+export interface GenerateOptions extends NoteDrawOptions {
   seed: number;
   /** Scale of prior samples for unspecified factors (1 = the prior itself). */
   temperature?: number;
   /** Given factors: the posterior's mean (default) or a sample from it. */
   posterior?: 'mean' | 'sample';
-  /** Hits: thresholded at 0.5 (default) or sampled with a temperature. */
-  hits?: 'threshold' | 'sample';
   /**
-   * Play the given score exactly: while decoding, the hits of every given drum
-   * (a `drums` row, or all nine from `score`) are forced to the given ones and
-   * fed back as such, so the model writes velocity and timing for them and
-   * fits the other drums around them. Off by default (the evaluation measures
-   * the model's own fidelity); the box turns it on: the score is what to play.
+   * Step decoder only: prior draws weighed per hidden factor so its latent agrees with the
+   * given gestures (consistent-latents.ts). Default 32; 0 or 1 = one plain prior draw.
    */
-  keepGiven?: boolean;
-  hitTemperature?: number;
-  /**
-   * Step decoder only: scale of the spread sampled around each note's most
-   * likely velocity and offset (1 = the spread the model learned, 0 = always the
-   * most likely value). Default 1.
-   */
-  valueTemperature?: number;
-  /**
-   * Step decoder only, when a groove is given: play where the groove has a hit
-   * and nowhere else (a step the model left empty gets its likeliest drum; a hit
-   * off the groove is dropped unless it is a given drum's). Default true: the
-   * tapped rhythm is what the performer asked for.
-   */
-  followGroove?: boolean;
+  latentCandidates?: number;
 }
 
 /** The model's interpretation of each given gesture (auxiliary decoders), as probabilities / values. */
@@ -83,9 +63,8 @@ type FactorInputs = (tf.Tensor | null)[];
  */
 export class GrooveModel {
   readonly #params: Params;
-  // Per decoder layer: [Wx; Wh] stacked, so one matMul per step reads input and state.
-  readonly #stacked: tf.Tensor2D[];
-  #head: { outW: Float32Array; outB: Float32Array } | null = null;
+  readonly #lstm: LstmDecoder | null;
+  #bank: LatentBank | null = null;
 
   private constructor(
     readonly config: ModelConfig,
@@ -94,10 +73,7 @@ export class GrooveModel {
     readonly dir: string,
   ) {
     this.#params = params;
-    this.#stacked = [];
-    for (let l = 0; config.decoder.kind !== 'steps' && l < config.decoder.layers; l++) {
-      this.#stacked.push(tf.concat([params.get(`dec.l${l}.Wx`)!, params.get(`dec.l${l}.Wh`)!], 0) as tf.Tensor2D);
-    }
+    this.#lstm = config.decoder.kind === 'steps' ? null : new LstmDecoder(config, params);
   }
 
   /** Loads a model folder; a missing/corrupt file or a config that does not match the weights is one clear error. */
@@ -117,7 +93,11 @@ export class GrooveModel {
     const tensors = weightTensors(files);
     try {
       const params: Params = new Map(specs.map((spec) => [spec.name, tensors.get(spec.name) as tf.Variable]));
-      return new GrooveModel(config, params, files.manifest, dir);
+      const model = new GrooveModel(config, params, files.manifest, dir);
+      const bankFile = path.join(dir, LATENT_BANK_FILE);
+      if (config.decoder.kind === 'steps' && fs.existsSync(bankFile))
+        model.useLatentBank(decodeLatentBank(fs.readFileSync(bankFile), config, bankFile));
+      return model;
     } catch (err) {
       tf.dispose([...tensors.values()]);
       throw err;
@@ -139,7 +119,8 @@ export class GrooveModel {
   }
 
   dispose(): void {
-    tf.dispose([...this.#params.values(), ...this.#stacked]);
+    tf.dispose([...this.#params.values()]);
+    this.#lstm?.dispose();
   }
 
   /** Batch-1 generation: the pattern plus the auxiliary reconstruction of every given gesture. */
@@ -161,7 +142,7 @@ export class GrooveModel {
     tf.tidy(() => {
       const inputs = this.#factorInputs(requests);
       const latents = this.#latents(inputs, n, rand, options);
-      patterns = this.#decode(latents.z, n, rand, options, options.keepGiven ? givenHits(requests) : null);
+      patterns = this.#lstm!.decode(latents.z, n, rand, options, options.keepGiven ? givenHits(requests) : null);
       aux = latents.aux.map((a) => (a ? (a.dataSync() as Float32Array) : null));
     });
     return requests.map((_, k) => ({
@@ -177,7 +158,7 @@ export class GrooveModel {
     let aux: (Float32Array | null)[] = [];
     tf.tidy(() => {
       const inputs = this.#factorInputs(requests);
-      const latents = this.#latents(inputs, n, rand, options);
+      const latents = this.#latents(inputs, n, rand, options, requests);
       const stepInput = new Float32Array(n * STEPS * STEP_INPUT_WIDTH);
       requests.forEach((g, k) => writeStepInput(stepGiven(g), stepInput, k * STEPS * STEP_INPUT_WIDTH));
       raw = decodeSteps(
@@ -212,150 +193,105 @@ export class GrooveModel {
     });
   }
 
+  /** Latents for a factor left to the model: from the latent bank when the model has one, else the prior. */
+  #hiddenDraws(index: number, count: number, temperature: number, rand: () => number): Float32Array {
+    const latent = this.config.factors[index].latent;
+    if (this.#bank) return drawFromBank(this.#bank, index, latent, count, temperature, rand);
+    return gaussian(count * latent, rand).map((x) => x * temperature);
+  }
+
+  /** Uses `bank` for hidden factors from now on (null: the prior); the training code sets it after fitting. */
+  useLatentBank(bank: LatentBank | null): void {
+    this.#bank = bank;
+  }
+
+  /**
+   * Every factor's posterior mean for each request (all must give every factor): the rows
+   * of a latent bank.
+   */
+  posteriorMeans(requests: Gestures[]): Float32Array[] {
+    const means: Float32Array[] = [];
+    tf.tidy(() => {
+      const inputs = this.#factorInputs(requests);
+      this.config.factors.forEach((factor, i) => {
+        const input = inputs[i];
+        if (!input) throw new Error(`posteriorMeans: every request must give ${factor.input}`);
+        means.push(encodeFactor(this.#params, factor, i, input).mu.dataSync() as Float32Array);
+      });
+    });
+    return means;
+  }
+
+  /**
+   * A hidden factor's latent per request: `candidates` prior draws read through the factor's
+   * auxiliary decoder, one resampled by how well it agrees with the request's given gestures.
+   */
+  #consistentPriorDraw(
+    factor: FactorConfig,
+    index: number,
+    requests: Gestures[],
+    candidates: number,
+    temperature: number,
+    rand: () => number,
+  ): tf.Tensor2D {
+    const n = requests.length;
+    const width = factor.latent;
+    const draws = this.#hiddenDraws(index, n * candidates, temperature, rand);
+    const evidence = requests.map((g) => evidenceFor(factor, g));
+    const chosen = new Float32Array(n * width);
+    let read: Float32Array | null = null;
+    if (evidence.some((e) => e !== null)) {
+      read = valuesOf(() =>
+        auxiliaryOutput(factor, decodeAuxiliary(this.#params, index, tf.tensor2d(draws, [n * candidates, width]))),
+      );
+    }
+    const auxWidth = auxOutputWidth(factor);
+    for (let k = 0; k < n; k++) {
+      const u = rand();
+      const e = evidence[k];
+      let pick = 0;
+      if (e && read) {
+        const ll = Array.from({ length: candidates }, (_, j) =>
+          evidenceLogLikelihood(factor, read!, (k * candidates + j) * auxWidth, e),
+        );
+        pick = resample(ll, u);
+      }
+      const from = (k * candidates + pick) * width;
+      chosen.set(draws.subarray(from, from + width), k * width);
+    }
+    return tf.tensor2d(chosen, [n, width]);
+  }
+
   #latents(
     inputs: FactorInputs,
     n: number,
     rand: () => number,
     options: GenerateOptions,
+    requests?: Gestures[],
   ): { z: tf.Tensor2D; aux: (tf.Tensor | null)[] } {
     const temperature = options.temperature ?? 1;
     const zs: tf.Tensor2D[] = [];
     const aux: (tf.Tensor | null)[] = [];
+    // The paper's models draw hidden latents from the prior as they were trained; the step decoder's
+    // are drawn to agree with the given gestures (consistent-latents.ts).
+    const candidates =
+      this.config.decoder.kind === 'steps' ? (options.latentCandidates ?? DEFAULT_LATENT_CANDIDATES) : 0;
     this.config.factors.forEach((factor, i) => {
       const input = inputs[i];
-      const eps = tf.tensor2d(gaussian(n * factor.latent, rand), [n, factor.latent]);
       let z: tf.Tensor2D;
       if (input) {
+        const eps = tf.tensor2d(gaussian(n * factor.latent, rand), [n, factor.latent]);
         const post = encodeFactor(this.#params, factor, i, input);
         z = options.posterior === 'sample' ? (tf.add(post.mu, tf.mul(post.sigma, eps)) as tf.Tensor2D) : post.mu;
+      } else if (candidates > 1 && factor.auxiliary && requests) {
+        z = this.#consistentPriorDraw(factor, i, requests, candidates, temperature, rand);
       } else {
-        z = tf.mul(eps, temperature) as tf.Tensor2D;
+        z = tf.tensor2d(this.#hiddenDraws(i, n, temperature, rand), [n, factor.latent]);
       }
       zs.push(z);
       aux.push(input && factor.auxiliary ? auxiliaryOutput(factor, decodeAuxiliary(this.#params, i, z)) : null);
     });
     return { z: zs.length === 1 ? zs[0] : (tf.concat(zs, 1) as tf.Tensor2D), aux };
-  }
-
-  /**
-   * Step-by-step decoding: each step reads the previous step's generated output.
-   * Returns the [N, 32, 27] values.
-   *
-   * Only the gate product (the one big matMul) runs as a kernel; the cell update and the
-   * 27-wide output head are a few thousand flops done in plain JS on float32 storage. At
-   * batch 1 every tfjs kernel call costs bookkeeping whatever its size, and a step as
-   * tensor ops was a couple of dozen calls (split, sigmoids, tanhs, muls, concat, ...).
-   * The latent's projection is added here, not given as the fused bias: a new bias tensor
-   * per generation makes wasm's XNNPACK re-pack the whole weight matrix, every time.
-   * (Figures: docs/performance-history.md.)
-   */
-  #decode(
-    z: tf.Tensor2D,
-    n: number,
-    rand: () => number,
-    options: GenerateOptions,
-    forced: ForcedHits | null,
-  ): Float32Array {
-    const p = this.#params;
-    const { layers, units } = this.config.decoder;
-    const gateWidth = 4 * units;
-    const zProj = valuesOf(() => tf.matMul(z, p.get('dec.l0.Wz')! as tf.Tensor2D));
-    const h: Float32Array[] = [];
-    const c: Float32Array[] = [];
-    for (let l = 0; l < layers; l++) {
-      const hc = valuesOf(() =>
-        tf.tanh(tf.add(tf.matMul(z, p.get(`dec.init${l}.W`)! as tf.Tensor2D), p.get(`dec.init${l}.b`)!)),
-      );
-      h.push(new Float32Array(n * units));
-      c.push(new Float32Array(n * units));
-      for (let k = 0; k < n; k++) {
-        h[l].set(hc.subarray(k * 2 * units, k * 2 * units + units), k * units);
-        c[l].set(hc.subarray(k * 2 * units + units, (k + 1) * 2 * units), k * units);
-      }
-    }
-    const { outW, outB } = this.#outputHead();
-    // The latent's direct contribution to every step's output (config.decoder.skip), [n, 32 x 27].
-    const skip = this.config.decoder.skip
-      ? valuesOf(() => tf.add(tf.matMul(z, p.get('dec.skip.W')! as tf.Tensor2D), p.get('dec.skip.b')!))
-      : null;
-    const sampleHits = options.hits === 'sample';
-    const hitTemperature = options.hitTemperature ?? 1;
-    // Drawn before the loop, in [step][example][drum] order, so a seed gives the same hits whatever the batch code does.
-    const uniforms = sampleHits ? Float32Array.from({ length: STEPS * n * DRUM_COUNT }, rand) : null;
-    const out = new Float32Array(n * STEPS * FEATURES);
-    let previous = new Float32Array(n * FEATURES);
-    const raw = new Float32Array(FEATURES);
-    for (let t = 0; t < STEPS; t++) {
-      let x: Float32Array = previous;
-      let xWidth = FEATURES;
-      for (let l = 0; l < layers; l++) {
-        const inWidth = xWidth + units;
-        const xh = new Float32Array(n * inWidth);
-        for (let k = 0; k < n; k++) {
-          xh.set(x.subarray(k * xWidth, (k + 1) * xWidth), k * inWidth);
-          xh.set(h[l].subarray(k * units, (k + 1) * units), k * inWidth + xWidth);
-        }
-        const stacked = this.#stacked[l];
-        const bias = p.get(`dec.l${l}.b`)! as tf.Tensor1D;
-        const gates = valuesOf(() => tf.fused.matMul({ a: tf.tensor2d(xh, [n, inWidth]), b: stacked, bias }));
-        if (l === 0) for (let j = 0; j < gates.length; j++) gates[j] += zProj[j];
-        // Gate order i, f, g, o (as in layers.ts lstmStep).
-        const hl = h[l],
-          cl = c[l];
-        for (let k = 0; k < n; k++) {
-          const g0 = k * gateWidth;
-          for (let j = 0; j < units; j++) {
-            const cell =
-              sigmoid(gates[g0 + units + j]) * cl[k * units + j] +
-              sigmoid(gates[g0 + j]) * Math.tanh(gates[g0 + 2 * units + j]);
-            cl[k * units + j] = cell;
-            hl[k * units + j] = sigmoid(gates[g0 + 3 * units + j]) * Math.tanh(cl[k * units + j]);
-          }
-        }
-        x = hl;
-        xWidth = units;
-      }
-      const next = new Float32Array(n * FEATURES);
-      for (let k = 0; k < n; k++) {
-        raw.set(outB);
-        if (skip) for (let m = 0; m < FEATURES; m++) raw[m] += skip[(k * STEPS + t) * FEATURES + m];
-        for (let j = 0; j < units; j++) {
-          const hj = x[k * units + j];
-          const row = j * FEATURES;
-          for (let m = 0; m < FEATURES; m++) raw[m] += hj * outW[row + m];
-        }
-        const at = k * FEATURES;
-        for (let d = 0; d < DRUM_COUNT; d++) {
-          const logit = raw[d];
-          const cell = (k * STEPS + t) * DRUM_COUNT + d;
-          const hit = forced?.mask[cell]
-            ? forced.value[cell]
-            : uniforms
-              ? uniforms[(t * n + k) * DRUM_COUNT + d] < sigmoid(logit / hitTemperature)
-                ? 1
-                : 0
-              : logit > 0
-                ? 1
-                : 0;
-          // Fed back exactly as training data looks: velocity and offset are 0 where there is no hit.
-          next[at + d] = hit;
-          next[at + DRUM_COUNT + d] = hit ? sigmoid(raw[DRUM_COUNT + d]) : 0;
-          next[at + 2 * DRUM_COUNT + d] = hit ? Math.tanh(raw[2 * DRUM_COUNT + d]) : 0;
-        }
-        out.set(next.subarray(at, at + FEATURES), (k * STEPS + t) * FEATURES);
-      }
-      previous = next;
-    }
-    return out;
-  }
-
-  /** The output layer's weights as plain arrays, read once (they never change after load). */
-  #outputHead(): { outW: Float32Array; outB: Float32Array } {
-    this.#head ??= {
-      outW: this.#params.get('dec.out.W')!.dataSync() as Float32Array,
-      outB: this.#params.get('dec.out.b')!.dataSync() as Float32Array,
-    };
-    return this.#head;
   }
 
   #reconstructions(aux: (Float32Array | null)[], k: number): Reconstructions {
@@ -390,104 +326,9 @@ function valuesOf(fn: () => tf.Tensor): Float32Array {
   return values!;
 }
 
-function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
-}
-
-/** Hits to force while decoding, per request, step and drum (index (k * 32 + step) * 9 + drum). */
-interface ForcedHits {
-  mask: Uint8Array;
-  value: Uint8Array;
-}
-
-/** The given drums' hits of every request (a `drums` row where given, else all nine from `score`). */
-function givenHits(requests: Gestures[]): ForcedHits {
-  const size = STEPS * DRUM_COUNT;
-  const mask = new Uint8Array(requests.length * size);
-  const value = new Uint8Array(requests.length * size);
-  requests.forEach((g, k) => {
-    givenDrumRows(g).forEach((row, d) => {
-      if (!row) return;
-      for (let step = 0; step < STEPS; step++) {
-        const cell = k * size + step * DRUM_COUNT + d;
-        mask[cell] = 1;
-        value[cell] = row[step] > 0.5 ? 1 : 0;
-      }
-    });
-  });
-  return { mask, value };
-}
-
 /** What a request gives, as the step decoder reads it: a drum is given by its row, or by the full score. */
 function stepGiven(g: Gestures): StepGiven {
   return { drums: givenDrumRows(g), groove: g.groove ?? null, accent: g.accent ?? null };
-}
-
-/** A draw from the standard Laplace distribution from a uniform in [0, 1). */
-function laplace(u: number): number {
-  const c = Math.min(Math.max(u, 1e-7), 1 - 1e-7) - 0.5;
-  return -Math.sign(c) * Math.log(1 - 2 * Math.abs(c));
-}
-
-/**
- * Turns the step decoder's raw outputs [n, 32, 45] into pattern tensors [n, 32, 27]:
- * hits (forced, sampled or thresholded, then fitted to a given groove), then each
- * played note's velocity and offset drawn around the model's most likely value.
- */
-function drawSteps(
-  raw: Float32Array,
-  requests: Gestures[],
-  options: GenerateOptions,
-  rand: () => number,
-): Float32Array {
-  const n = requests.length;
-  const forced = options.keepGiven ? givenHits(requests) : null;
-  const sampleHits = options.hits === 'sample';
-  const hitTemperature = options.hitTemperature ?? 1;
-  const valueTemperature = options.valueTemperature ?? 1;
-  const followGroove = options.followGroove ?? true;
-  const out = new Float32Array(n * STEPS * FEATURES);
-  const D = DRUM_COUNT;
-  for (let k = 0; k < n; k++) {
-    const groove = followGroove ? (requests[k].groove ?? null) : null;
-    for (let t = 0; t < STEPS; t++) {
-      const r = (k * STEPS + t) * STEP_OUTPUT_WIDTH;
-      const o = (k * STEPS + t) * FEATURES;
-      const isForced = (d: number) => forced !== null && forced.mask[(k * STEPS + t) * D + d] === 1;
-      // Uniforms drawn in a fixed order per cell, so a seed gives the same loop whatever is decided.
-      const u = Array.from({ length: 3 * D }, rand);
-      let any = false;
-      for (let d = 0; d < D; d++) {
-        const logit = raw[r + d];
-        let hit: number;
-        if (isForced(d)) hit = forced!.value[(k * STEPS + t) * D + d];
-        else if (sampleHits) hit = u[d] < sigmoid(logit / hitTemperature) ? 1 : 0;
-        else hit = logit > 0 ? 1 : 0;
-        if (groove && !isForced(d) && groove.hits[t] <= 0.5) hit = 0;
-        out[o + d] = hit;
-        any ||= hit === 1;
-      }
-      if (groove && groove.hits[t] > 0.5 && !any) {
-        let best = -1;
-        for (let d = 0; d < D; d++) if (!isForced(d) && (best < 0 || raw[r + d] > raw[r + best])) best = d;
-        if (best >= 0) out[o + best] = 1;
-      }
-      for (let d = 0; d < D; d++) {
-        if (!out[o + d]) continue;
-        const velocity = raw[r + D + d] + valueTemperature * softplusScale(raw[r + 2 * D + d]) * laplace(u[D + d]);
-        const offset =
-          raw[r + 3 * D + d] + valueTemperature * softplusScale(raw[r + 4 * D + d]) * laplace(u[2 * D + d]);
-        out[o + D + d] = Math.min(1, Math.max(1 / 127, velocity));
-        out[o + 2 * D + d] = Math.min(1, Math.max(-1, offset));
-      }
-    }
-  }
-  return out;
-}
-
-/** The step decoder's spread from its raw output (as stepHeads computes it). */
-function softplusScale(x: number): number {
-  return (x > 20 ? x : Math.log1p(Math.exp(x))) + MIN_SCALE;
 }
 
 /** Aux decoder output as probabilities (hits), velocities 0..1 and offsets -1..1. */

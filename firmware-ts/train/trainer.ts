@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { loadCache } from '../dataset/cache.js';
 import { writeModelFiles } from '../ml/model-io.js';
+import { fitLatentBank, usesLatentBank } from './latent-bank-fit.js';
 import { tf, type BackendName } from '../ml/runtime.js';
 import type { ModelConfig } from '../model/config.js';
 import {
@@ -193,20 +194,26 @@ export async function train(opts: TrainOptions): Promise<RunState> {
         state.bestEpoch = state.epoch;
         state.seconds = secondsSoFar();
         sessionStart = performance.now();
-        writeModelFiles(outDir, config, params, {
-          model: config.name,
-          datasetCacheHash: state.cacheHash,
-          epochs: state.epoch,
-          steps: state.globalStep,
-          trainWindows: trainSet.count,
-          trainLoss: round(trainMeans),
-          validationLoss: round(validation),
-          trainingMinutes: Number((state.seconds / 60).toFixed(1)),
-          backend: opts.backend,
-          seed: state.seed,
-          date: new Date().toISOString(),
-          weightCount: paramCount(params),
-        });
+        writeModelFiles(
+          outDir,
+          config,
+          params,
+          {
+            model: config.name,
+            datasetCacheHash: state.cacheHash,
+            epochs: state.epoch,
+            steps: state.globalStep,
+            trainWindows: trainSet.count,
+            trainLoss: round(trainMeans),
+            validationLoss: round(validation),
+            trainingMinutes: Number((state.seconds / 60).toFixed(1)),
+            backend: opts.backend,
+            seed: state.seed,
+            date: new Date().toISOString(),
+            weightCount: paramCount(params),
+          },
+          usesLatentBank(config) ? fitLatentBank(config, params, trainSet.patterns, trainSet.count) : {},
+        );
         log(`groovebox:train ${config.name}: best validation loss so far, saved to ${outDir}`);
       }
       saveCheckpoint();

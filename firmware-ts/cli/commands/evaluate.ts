@@ -4,8 +4,20 @@ import fs from 'node:fs';
 import { resultsFromJson, writeReport } from '../../eval/report.js';
 import { initBackend } from '../../ml/runtime.js';
 import { MODEL_NAMES } from '../../model/config.js';
+import type { GenerateOptions } from '../../model/generator.js';
 import { MODELS_DIR, PROJECT_ROOT, datasetDir } from '../../paths.js';
 import { UsageError, stringOption, type Command, integerOption, backendOption } from '../command.js';
+
+/** The generation options an ablation may change, and the kind of value each takes. */
+const GENERATE_OPTION_KINDS = {
+  temperature: 'number',
+  hits: ['threshold', 'sample'],
+  hitTemperature: 'number',
+  valueTemperature: 'number',
+  followGroove: 'boolean',
+  followAccent: 'boolean',
+  latentCandidates: 'number',
+} as const;
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
@@ -21,7 +33,9 @@ export const evaluateCommand: Command = {
   --data DIR          dataset folder (default: $GROOVEBOX_DATA or ../shared/datasets/groove)
   --batch N           windows generated per batch (default 128)
   --backend B         tensorflow|wasm|cpu (default: best available; or $GROOVEBOX_BACKEND)
-  --from FILE         evaluate nothing: re-render results.md and the figures in --out from a results.json`,
+  --from FILE         evaluate nothing: re-render results.md and the figures in --out from a results.json
+  --generate JSON     generation options for every model, for ablations (e.g. '{"latentCandidates":0}'):
+                      ${Object.keys(GENERATE_OPTION_KINDS).join(', ')}`,
   options: {
     models: { type: 'string' },
     players: { type: 'string' },
@@ -33,6 +47,7 @@ export const evaluateCommand: Command = {
     batch: { type: 'string' },
     backend: { type: 'string' },
     from: { type: 'string' },
+    generate: { type: 'string' },
   },
   async run({ values }) {
     // Every option is checked before the (slow) backend start, so a typo fails at once.
@@ -42,6 +57,7 @@ export const evaluateCommand: Command = {
     const limit = values.limit === undefined ? undefined : integerOption(values, 'limit', 0, 1);
     const seed = integerOption(values, 'seed', 1, 0, 2 ** 32 - 1);
     const batchSize = integerOption(values, 'batch', 128, 1, 4096);
+    const generateOptions = parseGenerateOptions(stringOption(values, 'generate'));
     const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
     const from = stringOption(values, 'from');
     if (from !== undefined) {
@@ -68,6 +84,7 @@ export const evaluateCommand: Command = {
       seed,
       batchSize,
       log,
+      generateOptions,
     });
     if (!Object.values(results.players).some((p) => p.kind === 'model')) {
       throw new UsageError(
@@ -115,4 +132,31 @@ function parsePlayers(raw: string | undefined): NonNeuralName[] {
       `--players: expected a comma-separated list of ${NON_NEURAL.join(', ')}, or none, got "${raw}"`,
     );
   return [...new Set(names)] as NonNeuralName[];
+}
+
+function parseGenerateOptions(raw: string | undefined): Partial<GenerateOptions> {
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new UsageError(`--generate: expected a JSON object such as '{"latentCandidates":0}', got ${raw}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new UsageError(`--generate: expected a JSON object, got ${raw}`);
+  for (const [key, value] of Object.entries(parsed)) {
+    const kind = GENERATE_OPTION_KINDS[key as keyof typeof GENERATE_OPTION_KINDS];
+    if (kind === undefined)
+      throw new UsageError(
+        `--generate: unknown key "${key}" (expected ${Object.keys(GENERATE_OPTION_KINDS).join(', ')})`,
+      );
+    const fits = Array.isArray(kind)
+      ? kind.includes(value)
+      : typeof value === kind && (kind !== 'number' || (Number.isFinite(value) && value >= 0));
+    if (!fits)
+      throw new UsageError(
+        `--generate: ${key} ${JSON.stringify(value)}: expected ${Array.isArray(kind) ? kind.join(' or ') : kind === 'number' ? 'a number >= 0' : kind}`,
+      );
+  }
+  return parsed as Partial<GenerateOptions>;
 }
