@@ -26,6 +26,7 @@ describe('eval: end to end on a few windows with tiny models', function () {
     seed: 7,
     batchSize: 4,
     trainLimit: 200,
+    threads: 2,
     log: () => {},
   });
 
@@ -99,8 +100,9 @@ describe('eval: end to end on a few windows with tiny models', function () {
     expect(nearest.measures.ownScoreAndGroove!.windowsBetterThanTemplate!.compared).to.be.at.most(6);
   });
 
-  it('gives the same numbers for the same seed', async () => {
-    const again = await runEvaluation(options());
+  it('gives the same numbers for the same seed, whether the models ran in worker threads or on this one', async () => {
+    expect(first.players.ag2, 'the first run used two model workers').to.not.equal(undefined);
+    const again = await runEvaluation({ ...options(), threads: 1 });
     const strip = (r: EvaluationResults) =>
       JSON.stringify({
         ...r,
