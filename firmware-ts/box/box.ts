@@ -98,6 +98,7 @@ export class GrooveBox implements BoxControl {
     const models = BOX_MODELS;
     const presenter = (this.#presenter = new PanelPresenter({
       ...parts,
+      midiIn: this.notes,
       leds,
       playhead,
       model: host,
@@ -228,6 +229,16 @@ export class GrooveBox implements BoxControl {
     else if (command.command === 'save') await this.saveSlot(command.slot);
     else if (command.command === 'load') await this.loadSlot(command.slot);
     else if (command.command === 'mute' && this.audio) this.audio.muted = command.muted;
+    else if (command.command === 'midi-learn') this.#notes().learn(command.drum);
+    else if (command.command === 'take-drum') {
+      if (!this.capture.setTakeGiven(command.drum, command.given))
+        throw new Error('no take played on drum notes to choose from yet');
+    } else if (command.command === 'midi-input') await this.#notes().select(command.port);
+  }
+
+  #notes(): NoteInput {
+    if (!this.notes) throw new Error('this box takes no MIDI notes');
+    return this.notes;
   }
 
   /** Everything the panel shows, as plain JSON. */

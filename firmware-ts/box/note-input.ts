@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { PanelModes } from '../controls/panel-modes.js';
 import type { ClockInputLink } from '../inputs/midi/clock-input-link.js';
-import { MidiInputLink } from '../inputs/midi/input-link.js';
+import { LOOK_EVERY, MidiInputLink } from '../inputs/midi/input-link.js';
 import type { MidiInput, MidiInputOpener } from '../inputs/midi/midi-input.js';
 import { NoteGestures, type MidiAccent, type SeenNote } from '../inputs/midi/note-gestures.js';
 import { NoteDrumMap, type DrumBindings, type NoteBinding } from '../inputs/midi/note-map-in.js';
@@ -28,6 +28,11 @@ export interface NoteInputOptions {
   learnFile?: string | null;
   /** Inputs always listened to besides the port (the virtual panel's Web MIDI). */
   sources?: MidiInput[];
+  /** The system's inputs, for picking one on the panel: how to open one by name, and the list now. */
+  system?: {
+    input(port: string): { open: MidiInputOpener; dispose?(): void };
+    list(): Promise<string[]>;
+  };
 }
 
 /** What the panel shows of the MIDI note input. */
@@ -36,6 +41,8 @@ export interface NoteInputView {
   port: string | null;
   /** The input open now, null while missing. */
   connected: string | null;
+  /** The system's inputs to pick from (as last listed, once a second). */
+  inputs: string[];
   channel: number | null;
   accent: MidiAccent;
   accentNote: number | null;
@@ -63,11 +70,19 @@ export class NoteInput {
   #link: MidiInputLink | null = null;
   #ownLink = false;
   #clockLink: ClockInputLink | null = null;
+  /** The port notes are taken from now (the config's, until one is picked on the panel). */
+  #port: NoteInputOptions['port'];
+  /** Letting go of the present link: its use and drop listeners. */
+  #unlink: Unsubscribe[] = [];
+  #inputs: string[] = [];
+  #cancelList: (() => void) | null = null;
+  #closed = false;
   #saving: Promise<void> = Promise.resolve();
 
   constructor(parts: BoxParts & { modes: PanelModes }, options: NoteInputOptions, output: NoteMap) {
     this.#parts = parts;
     this.#options = options;
+    this.#port = options.port;
     this.gestures = new NoteGestures({
       channel: options.channel,
       accent: options.accent,
@@ -82,13 +97,43 @@ export class NoteInput {
   /** Reads what was learned before, and starts taking notes (from the clock input when it is the same). */
   async start(clockLink: ClockInputLink | null): Promise<void> {
     await this.#readLearned();
-    const { modes, capture } = this.#parts;
-    this.#offs.push(this.gestures.onStroke((stroke) => modes.handleHit(stroke)));
+    this.#clockLink = clockLink;
+    this.#offs.push(this.gestures.onStroke((stroke) => this.#parts.modes.handleHit(stroke)));
     for (const source of this.#options.sources ?? []) this.#offs.push(this.gestures.listen(source));
-    const port = this.#options.port;
+    if (this.#options.system) await this.#listInputs();
+    await this.#connect(this.#port);
+  }
+
+  /**
+   * Takes notes from another system input (the panel's pick), or none; until
+   * the box restarts (midi.input.port keeps one). The clock's own input, when
+   * named, is shared rather than opened twice.
+   */
+  async select(port: string | null): Promise<void> {
+    const system = this.#options.system;
+    if (port !== null && !system) throw new Error('this box cannot open MIDI inputs by name');
+    if (port !== null && !this.#inputs.includes(port)) {
+      await this.#listInputs();
+      if (!this.#inputs.includes(port))
+        throw new Error(
+          `no MIDI input named "${port}" (found: ${this.#inputs.length ? this.#inputs.map((n) => `"${n}"`).join(', ') : 'none'})`,
+        );
+    }
+    this.#disconnect();
+    this.gestures.dropped();
+    const clockName = this.#clockLink?.connected;
+    const next: NoteInputOptions['port'] =
+      port === null ? null : port === clockName ? 'clock' : { name: port, ...system!.input(port) };
+    this.#parts.status.say(port === null ? 'no MIDI note input' : `MIDI notes from "${port}" (picked on the panel)`);
+    await this.#connect(next);
+  }
+
+  async #connect(port: NoteInputOptions['port']): Promise<void> {
+    this.#port = port;
+    const { capture } = this.#parts;
     if (port === 'clock') {
-      this.#clockLink = clockLink;
-      this.#link = clockLink?.link ?? null;
+      this.#link = this.#clockLink?.link ?? null;
+      this.#ownLink = false;
     } else if (port) {
       this.#ownLink = true;
       this.#link = new MidiInputLink({
@@ -104,18 +149,45 @@ export class NoteInput {
         // A reopened input starts its arrival stamps again: not in the middle of a take.
         mayReopen: () => capture.recorder.phase() === 'idle',
       });
+    } else {
+      this.#link = null;
+      this.#ownLink = false;
     }
-    if (!this.#link) return;
-    this.#offs.push(this.#link.use((input) => this.gestures.listen(input)));
-    this.#offs.push(this.#link.onDrop(() => this.gestures.dropped()));
-    if (this.#ownLink) await this.#link.start();
+    const link = this.#link;
+    if (!link) return;
+    this.#unlink = [link.use((input) => this.gestures.listen(input)), link.onDrop(() => this.gestures.dropped())];
+    if (this.#ownLink) await link.start();
+  }
+
+  #disconnect(): void {
+    for (const off of this.#unlink.splice(0)) off();
+    if (this.#ownLink) {
+      this.#link?.close();
+      const port = this.#port;
+      if (port && port !== 'clock') port.dispose?.();
+    }
+    this.#link = null;
+    this.#ownLink = false;
+  }
+
+  /** The system's inputs, listed now and once a second after (a static list: no client of ours, microseconds). */
+  async #listInputs(): Promise<void> {
+    this.#cancelList?.();
+    const listed = await this.#options.system!.list();
+    if (this.#closed) return;
+    if (listed.join('\n') !== this.#inputs.join('\n')) {
+      this.#inputs = listed;
+      this.#parts.changed.raise();
+    }
+    this.#cancelList = this.#parts.clock.setTimeout(() => void this.#listInputs(), LOOK_EVERY);
   }
 
   view(): NoteInputView {
-    const port = this.#options.port;
+    const port = this.#port;
     return {
       port: port === 'clock' ? (this.#clockLink?.link.name ?? null) : (port?.name ?? null),
       connected: this.#link?.connected ?? null,
+      inputs: this.#inputs.slice(),
       channel: this.#options.channel,
       accent: this.#options.accent,
       accentNote: this.#options.accentNote,
@@ -135,11 +207,10 @@ export class NoteInput {
 
   /** Stops taking notes; lets go of the input (the clock's stays with the transport). Resolves when what was learned is on disk. */
   async close(): Promise<void> {
+    this.#closed = true;
+    this.#cancelList?.();
     for (const off of this.#offs.splice(0)) off();
-    if (this.#ownLink) {
-      this.#link?.close();
-      if (this.#options.port && this.#options.port !== 'clock') this.#options.port.dispose?.();
-    }
+    this.#disconnect();
     this.gestures.close();
     await this.#saving;
   }

@@ -107,6 +107,23 @@ function nativeInputClass(): NativeMidiInputClass {
   }
 }
 
+/**
+ * The system's MIDI inputs by name, for the panel to pick from: the static
+ * list (no ALSA client of ours), nothing when there is no sequencer or no
+ * binding (each RtMidi attempt without one prints lines from C).
+ */
+export async function listSystemMidiInputs(
+  loadClass: () => NativeMidiInputClass = nativeInputClass,
+  sequencerPresent: () => Promise<boolean> = alsaSequencerPresent,
+): Promise<string[]> {
+  try {
+    if (!(await sequencerPresent())) return [];
+    return loadClass().getPortNames();
+  } catch {
+    return [];
+  }
+}
+
 /** Opens the named system input again and again (as it comes and goes); `dispose` lets go of it for good. */
 export interface SystemMidiInput {
   open: MidiInputOpener;
