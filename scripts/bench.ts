@@ -111,6 +111,12 @@ const STEPS: Step[] = [
     script: 'bench-onsets.js',
     args: ['--json'],
   },
+  {
+    key: 'midiIn',
+    title: 'MIDI tap timing, generating (note time vs arrival)',
+    script: 'bench-midi-in.js',
+    args: ['--load', '--json', ...(quick ? ['--notes', '300'] : [])],
+  },
   { key: 'soak', title: `soak (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--json'] },
   {
     key: 'soakWitness',
@@ -224,6 +230,8 @@ function summary(key: string, v: Record<string, unknown>): string {
   if (key.startsWith('midiTiming')) return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)} over ${v.events} events`;
   if (key === 'onsets')
     return `recall ${pct(v.recall)}, false ${pct(v.falseOnsets)}, error p95 ${ms(v.errorP95Ms)}, latency max ${ms(v.latencyMaxMs)}`;
+  if (key === 'midiIn')
+    return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)}, max ${ms(v.max_ms)}, within 1 ms ${pct(v.within1ms)} of ${v.notes} notes`;
   if (key === 'wakeUp') return `p99 ${ms(v.p99Ms)}, max ${ms(v.maxMs)}, ${v.over5ms} over 5 ms; steal ${v.stolenMs} ms`;
   if (key.startsWith('soak')) {
     const midi = v.midiTiming as

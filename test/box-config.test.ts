@@ -26,6 +26,21 @@ describe('box: config', () => {
     expect(noteMapResolved.kick).to.deep.equal({ channel: 10, note: 36 });
   });
 
+  it('midi.input: notes as gestures, with drums bound by name', () => {
+    const config = validateConfig(
+      {
+        midi: {
+          follow: 'MPC',
+          input: { port: 'MPC', channel: 10, accent: 'note', accentNote: 24, drums: { ride: { note: 53 } } },
+        },
+      },
+      'x',
+    );
+    expect(config.midi.input).to.deep.include({ port: 'MPC', channel: 10, accent: 'note', accentNote: 24 });
+    expect(config.midi.input.drums[8]).to.deep.equal({ note: 53, channel: null });
+    expect(config.midi.input.drums[0]).to.equal(null);
+  });
+
   it('the committed default config (systemd/config.json) is valid and keeps state in /var/lib/groovebox', () => {
     const raw = JSON.parse(fs.readFileSync(path.join(ROOT, 'systemd', 'config.json'), 'utf8'));
     const config = validateConfig(raw, 'systemd/config.json');
@@ -54,6 +69,29 @@ describe('box: config', () => {
         { midi: { noteMap: { drums: { ride: { note: 300 } } } } },
         'midi.noteMap.ride.note: expected an integer 0..127, got 300',
       ],
+      [
+        { midi: { input: { port: 3 } } },
+        'midi.input.port = 3: expected a MIDI input name (or part of it) to take notes from',
+      ],
+      [{ midi: { input: { channel: 0 } } }, 'midi.input.channel = 0: expected an integer in 1..16'],
+      [{ midi: { input: { accent: 'loud' } } }, 'midi.input.accent = "loud": expected one of velocity, note, keep'],
+      [
+        { midi: { input: { accent: 'note' } } },
+        'midi.input.accentNote = null: expected a note 0..127 when midi.input.accent is "note"',
+      ],
+      [
+        { midi: { input: { drums: { cowbell: { note: 56 } } } } },
+        'midi.input.drums.cowbell = {"note":56}: expected a drum name (one of kick, snare',
+      ],
+      [
+        { midi: { input: { drums: { ride: { note: 128 } } } } },
+        'midi.input.drums.ride.note = 128: expected an integer in 0..127',
+      ],
+      [
+        { midi: { input: { drums: { ride: { note: 51, chan: 10 } } } } },
+        'midi.input.drums.ride.chan = 10: expected no such key (known: note, channel)',
+      ],
+      [{ midi: { input: { velocity: 1 } } }, 'midi.input.velocity = 1: expected no such key (known: port, channel'],
       [{ audio: { gain: 2 } }, 'audio.gain = 2: expected a number in 0..1'],
       [{ panel: { port: 80.5 } }, 'panel.port = 80.5: expected an integer in 0..65535'],
       [{ panel: { host: '0.0.0.0' } }, 'panel.host = "0.0.0.0": expected 127.0.0.1 or ::1, unless panel.token'],

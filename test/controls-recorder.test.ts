@@ -73,6 +73,25 @@ describe('controls: tap recorder', () => {
     expect(clock.pendingTimers()).to.equal(0);
   });
 
+  it('a stroke naming a drum also lands on its row (the louder of two stays); an accent mark is no tap', () => {
+    const { clock, recorder, takes } = rig();
+    const w = recorder.arm(100);
+    recorder.hit({ time: w.start, velocity: 0.5, drum: 1 });
+    recorder.hit({ time: w.start + 0.01, velocity: 0.9, drum: 1 });
+    recorder.hit({ time: w.start + 0.02, velocity: 0.6, drum: 1 });
+    recorder.hit({ time: w.start + 0.125, velocity: 0.4, drum: 42 }); // no such drum: a tap only
+    recorder.hit({ time: w.start + 0.25, velocity: 1, accent: true });
+    clock.advanceTo(w.end + 1);
+    const take = takes[0];
+    expect(take.taps).to.equal(4);
+    expect(take.drums!.velocity(0, 1)).to.be.closeTo(0.9, 1e-6);
+    expect(take.drums!.offset(0, 1)).to.be.closeTo(0.16, 1e-6);
+    expect(take.drums!.hit(1, 1)).to.equal(false);
+    expect(Array.from(take.accentMarks!).indexOf(1)).to.equal(2);
+    expect(take.groove!.hits[2]).to.equal(0);
+    expect(take.velocityAccent).to.equal(false);
+  });
+
   it('rejects a tempo it cannot record at, naming it', () => {
     const clock = new OfflineClock();
     const recorder = new TapRecorder({ clock, bpm: () => 0 });

@@ -241,7 +241,13 @@ function watchDevices(
           ? MODEL_NAME.test(c.name)
           : c.command === 'mute'
             ? c.output === 'box' && typeof c.muted === 'boolean'
-            : Number.isInteger(c.slot) && c.slot >= 0 && c.slot < SLOT_COUNT;
+            : c.command === 'midi-learn'
+              ? c.drum === null || (Number.isInteger(c.drum) && c.drum >= 0 && c.drum < 9)
+              : c.command === 'take-drum'
+                ? Number.isInteger(c.drum) && c.drum >= 0 && c.drum < 9 && typeof c.given === 'boolean'
+                : c.command === 'midi-input'
+                  ? c.port === null || (typeof c.port === 'string' && c.port.length > 0 && c.port.length <= 128)
+                  : Number.isInteger(c.slot) && c.slot >= 0 && c.slot < SLOT_COUNT;
     if (!ok) problems.push(`command ${JSON.stringify(c)}`);
   });
   return () => events;

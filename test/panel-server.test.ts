@@ -220,7 +220,10 @@ describe('panel: the virtual devices over a WebSocket', () => {
       [{ type: 'button', button: 'eject', pressed: true, time: 1 }, /button: expected one of play, rec/],
       [{ type: 'turn', detents: 0, time: 1 }, /non-zero/],
       [{ type: 'pong', id: 999, time: 1 }, /no ping 999/],
-      [{ type: 'command', command: 'rm -rf' }, /command: expected tempo, model, save, load or mute/],
+      [
+        { type: 'command', command: 'rm -rf' },
+        /command: expected tempo, model, save, load, mute, midi-learn, take-drum or midi-input/,
+      ],
       [{ type: 'command', command: 'save', slot: 16 }, /slot: expected an integer 0\.\.15/],
       [{ type: 'command', command: 'model', name: '../../etc/passwd' }, /name: expected a model name/],
       [{ type: 'command', command: 'tempo', bpm: 1000 }, /bpm: expected a number 40\.\.240/],

@@ -3,6 +3,7 @@ import { GestureCapture } from '../controls/capture.js';
 import { PanelModes } from '../controls/panel-modes.js';
 import type { AudioOut } from '../outputs/audio/audio-out.js';
 import type { MidiSink } from '../outputs/midi/midi-sink.js';
+import { NOTE_MAP_PRESETS } from '../outputs/midi/note-map.js';
 import type { PanelCommand, PanelSnapshot } from '../panel/protocol.js';
 import { PanelPresenter } from '../panel/presenter.js';
 import type { Pattern } from '../pattern/pattern.js';
@@ -13,6 +14,7 @@ import { BOX_MODELS, type BoxModel } from './config.js';
 import { FrameLoop } from './frame-loop.js';
 import { LedFrame } from './led-frame.js';
 import { ModelHost, type EngineStatus } from './model-host.js';
+import { NoteInput } from './note-input.js';
 import type { BootReport, GrooveBoxOptions } from './options.js';
 import { listenerErrorLog, SoundOutputs } from './outputs.js';
 import { Playhead } from './playhead.js';
@@ -54,6 +56,8 @@ export class GrooveBox implements BoxControl {
   readonly #transport: Transport;
   readonly #playhead: Playhead;
   readonly #presenter: PanelPresenter;
+  /** MIDI notes as gestures; null when the box takes none. */
+  readonly notes: NoteInput | null;
   readonly #frames: FrameLoop;
   readonly #unsubscribe: Unsubscribe[] = [];
   #stopped = false;
@@ -85,11 +89,16 @@ export class GrooveBox implements BoxControl {
     const slotKey = (slot: number, save: boolean): void => working.slotKey(slot, save);
     const modes = (this.modes = new PanelModes({ capture, changed: () => changed.raise(), play, generate, slotKey }));
     const playhead = (this.#playhead = new Playhead(changed));
+    const output = options.midi?.noteMap ?? NOTE_MAP_PRESETS.gm;
+    this.notes = options.noteInput
+      ? new NoteInput({ ...parts, modes, log: logs('midi-in') }, options.noteInput, output)
+      : null;
     const leds = new LedFrame({ ...parts, modes, playhead, currentSlot: () => working.slot }, options);
     const loop = (): Pattern => working.loop;
     const models = BOX_MODELS;
     const presenter = (this.#presenter = new PanelPresenter({
       ...parts,
+      midiIn: this.notes,
       leds,
       playhead,
       model: host,
@@ -152,12 +161,13 @@ export class GrooveBox implements BoxControl {
     if (!this.modelLoaded) this.#working.playScore('step');
     else if (!restored?.loop) void this.generate();
 
-    const { devices, clockInput, logs } = this.#options;
+    const { devices, clockInput, noteInput, logs } = this.#options;
     const { grid, tapPad, buttons, tempo } = devices;
     this.#unsubscribe.push(this.modes.attach({ grid, buttons, tapPad }));
     // From the tempo last asked for: detents turned within one 16th must all count.
     if (tempo) this.#unsubscribe.push(tempo.onTurn((detents) => this.setTempo(this.sequencer.targetBpm + detents)));
-    if (clockInput && !this.#stopped) await this.#transport.follow(clockInput, logs);
+    if (clockInput && !this.#stopped) await this.#transport.follow(clockInput, logs, noteInput?.port === 'clock');
+    if (this.notes && !this.#stopped) await this.notes.start(this.#transport.clockInput);
     this.capture.onChange((state, action) => this.#working.edited(action, state));
     if (!this.#stopped) this.#frames.start();
     if (!this.#stopped) this.#outputs.start();
@@ -219,6 +229,16 @@ export class GrooveBox implements BoxControl {
     else if (command.command === 'save') await this.saveSlot(command.slot);
     else if (command.command === 'load') await this.loadSlot(command.slot);
     else if (command.command === 'mute' && this.audio) this.audio.muted = command.muted;
+    else if (command.command === 'midi-learn') this.#notes().learn(command.drum);
+    else if (command.command === 'take-drum') {
+      if (!this.capture.setTakeGiven(command.drum, command.given))
+        throw new Error('no take played on drum notes to choose from yet');
+    } else if (command.command === 'midi-input') await this.#notes().select(command.port);
+  }
+
+  #notes(): NoteInput {
+    if (!this.notes) throw new Error('this box takes no MIDI notes');
+    return this.notes;
   }
 
   /** Everything the panel shows, as plain JSON. */
@@ -235,6 +255,7 @@ export class GrooveBox implements BoxControl {
     this.#stopped = true;
     this.#frames.stop();
     this.#transport.close();
+    const notesClosed = this.notes?.close();
     this.#options.clockInput?.dispose?.();
     this.#outputs.stopUpkeep();
     this.#working.stop();
@@ -243,7 +264,7 @@ export class GrooveBox implements BoxControl {
     const midiClosed = this.#outputs.close();
     for (const off of this.#unsubscribe.splice(0)) off();
     const engineStopped = this.#host.stop();
-    await Promise.all([midiClosed, this.#working.saveAtShutdown(), engineStopped]);
+    await Promise.all([midiClosed, this.#working.saveAtShutdown(), engineStopped, notesClosed]);
     // A slot save from the panel may still be on its way to the disk: let it land.
     await this.#options.slots.flush();
   }

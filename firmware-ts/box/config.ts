@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveNoteMap, NoteMapError, type NoteMap } from '../outputs/midi/note-map.js';
+import type { MidiAccent } from '../inputs/midi/note-gestures.js';
+import { emptyBindings, type DrumBindings } from '../inputs/midi/note-map-in.js';
+import { DRUMS } from '../pattern/drums.js';
 import { badTokenCharacter, isLoopbackAddress, MIN_TOKEN_LENGTH } from '../panel/bind-rules.js';
 import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
 import { jsonErrorText } from '../storage/json-error.js';
@@ -51,6 +54,8 @@ export interface BoxConfig {
     follow: string | null;
     /** Seconds from note-on to note-off. */
     noteLength: number;
+    /** MIDI notes as gestures: taps of the groove, a score played on drum notes, the accent. */
+    input: MidiInputConfig;
   };
   audio: {
     enabled: boolean;
@@ -65,6 +70,22 @@ export interface BoxConfig {
   };
 }
 
+export interface MidiInputConfig {
+  /** A system MIDI input (exact name or part of it) whose notes are gestures; may be the same as `follow`; null: none. */
+  port: string | null;
+  /** Only notes on this channel (1..16); null: any channel. */
+  channel: number | null;
+  /** velocity: the paper's rule over the take; note: `accentNote` marks accents; keep: as the pad (the box's accent source). */
+  accent: MidiAccent;
+  accentNote: number | null;
+  /** Notes bound to drums beyond the defaults: { snare: { note: 40, channel: 10 } } (channel absent: any). */
+  drums: DrumBindings;
+}
+
+export function defaultMidiInput(): MidiInputConfig {
+  return { port: null, channel: null, accent: 'velocity', accentNote: null, drums: emptyBindings() };
+}
+
 export function defaultConfig(): BoxConfig {
   return {
     model: 'ag11',
@@ -77,7 +98,15 @@ export function defaultConfig(): BoxConfig {
     stepVelocity: 0.8,
     devices: 'auto',
     autoplay: false,
-    midi: { enabled: true, port: null, noteMap: { preset: 'gm' }, clock: true, follow: null, noteLength: 0.05 },
+    midi: {
+      enabled: true,
+      port: null,
+      noteMap: { preset: 'gm' },
+      clock: true,
+      follow: null,
+      noteLength: 0.05,
+      input: defaultMidiInput(),
+    },
     audio: { enabled: true, gain: 0.8 },
     panel: { enabled: true, host: '127.0.0.1', port: 8080, token: null },
   };
@@ -206,6 +235,17 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
         clock: bool,
         follow: orNull(nonEmpty('a MIDI input name (or part of it) to take the clock from, or null')),
         noteLength: num(0.001, 10),
+        input: object(
+          {
+            port: orNull(nonEmpty('a MIDI input name (or part of it) to take notes from, or null')),
+            channel: orNull(num(1, 16, true)),
+            accent: oneOf(['velocity', 'note', 'keep'] as const),
+            accentNote: orNull(num(0, 127, true)),
+            drums: (v, key) => drumBindings(v, key, fail),
+          },
+          defaults.midi.input as unknown as Record<string, unknown>,
+          'midi.input.',
+        ),
       },
       defaults.midi,
       'midi.',
@@ -224,6 +264,10 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
   };
   const config = object(schema, defaults as unknown as Record<string, unknown>, '')(raw, '(top level)') as BoxConfig;
 
+  const input = config.midi.input;
+  if (input.accent === 'note' && input.accentNote === null)
+    fail('midi.input.accentNote', null, 'a note 0..127 when midi.input.accent is "note"');
+
   let noteMapResolved: NoteMap;
   try {
     noteMapResolved = resolveNoteMap(config.midi.noteMap, 'midi.noteMap');
@@ -240,6 +284,32 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
     );
   }
   return { ...config, noteMapResolved };
+}
+
+/** `{ snare: { note: 40, channel: 10 } }` -> one binding per drum (channel absent or null: any channel). */
+function drumBindings(
+  v: unknown,
+  key: string,
+  fail: (key: string, value: unknown, expected: string) => never,
+): DrumBindings {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(key, v, 'an object keyed by drum name');
+  const out = emptyBindings();
+  for (const [name, value] of Object.entries(v as Record<string, unknown>)) {
+    const drum = (DRUMS as readonly string[]).indexOf(name);
+    if (drum < 0) fail(`${key}.${name}`, value, `a drum name (one of ${DRUMS.join(', ')})`);
+    const b = value as Record<string, unknown>;
+    if (typeof b !== 'object' || b === null || Array.isArray(b)) fail(`${key}.${name}`, value, '{ note, channel? }');
+    const extra = Object.keys(b).find((k) => k !== 'note' && k !== 'channel');
+    if (extra !== undefined) fail(`${key}.${name}.${extra}`, b[extra], 'no such key (known: note, channel)');
+    const note = b.note;
+    if (typeof note !== 'number' || !Number.isInteger(note) || note < 0 || note > 127)
+      fail(`${key}.${name}.note`, note, 'an integer in 0..127');
+    const channel = b.channel ?? null;
+    if (channel !== null && (typeof channel !== 'number' || !Number.isInteger(channel) || channel < 1 || channel > 16))
+      fail(`${key}.${name}.channel`, channel, 'an integer in 1..16, or null for any channel');
+    out[drum] = { note: note as number, channel: channel as number | null };
+  }
+  return out;
 }
 
 /** What the command line may override (already parsed by the start command). */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { discoverDevices, type FoundDevices } from '../devices/discovery.js';
 import { GenerationEngine } from '../engine/engine.js';
 import { openAudioContext } from '../outputs/audio/context.js';
-import { systemMidiInput } from '../inputs/midi/midi-input.js';
+import { listSystemMidiInputs, systemMidiInput, type MidiInput } from '../inputs/midi/midi-input.js';
 import { PanelServer } from '../panel/server.js';
 import { MODELS_DIR } from '../paths.js';
 import { SystemClock } from '../time/clock.js';
@@ -12,6 +12,7 @@ import type { LoadedConfig } from './config.js';
 import type { LogFactory } from '../support/log.js';
 import { mergeButtons, mergeGrids, mergeTapPads, mergeTempo } from './merged-devices.js';
 import { SlotStore } from './slots.js';
+import type { NoteInputOptions } from './note-input.js';
 
 export interface RunningBox {
   box: GrooveBox;
@@ -89,6 +90,7 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
     // Independent of midi.enabled (MIDI out): a box playing audio only may still follow a master.
     clockInput:
       config.midi.follow !== null ? { name: config.midi.follow, ...systemMidiInput(config.midi.follow, clock) } : null,
+    noteInput: noteInputOptions(config, clock, panel?.devices.midiIn ?? null),
     audio,
     engineFactory: (workerConfig) => new GenerationEngine(workerConfig),
     slots,
@@ -142,6 +144,23 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
       await box.shutdown();
       await Promise.allSettled([panel?.close(), found?.close(), closeAudio(audio)]);
     },
+  };
+}
+
+/** MIDI notes as gestures from the config: from the clock input itself when it names the same input (one serves both). */
+function noteInputOptions(config: LoadedConfig, clock: SystemClock, webMidi: MidiInput | null): NoteInputOptions {
+  const { port, channel, accent, accentNote, drums } = config.midi.input;
+  return {
+    port:
+      port === null ? null : port === config.midi.follow ? 'clock' : { name: port, ...systemMidiInput(port, clock) },
+    channel,
+    accent,
+    accentNote,
+    bindings: drums,
+    learnFile: path.join(config.stateDir, 'midi-learn.json'),
+    // The panel's Web MIDI is one more source, always listened to: a browser that offers none sends nothing.
+    sources: webMidi ? [webMidi] : [],
+    system: { input: (name) => systemMidiInput(name, clock), list: () => listSystemMidiInputs() },
   };
 }
 

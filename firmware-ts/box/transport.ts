@@ -40,8 +40,13 @@ export class Transport {
     });
   }
 
-  /** Follows a master's MIDI clock (tempo, start/stop/continue). */
-  async follow(input: { name: string; open: MidiInputOpener }, logs: LogFactory): Promise<void> {
+  /** The master's input, kept through cable pulls; null when no clock is followed. */
+  get clockInput(): ClockInputLink | null {
+    return this.#clockInput;
+  }
+
+  /** Follows a master's MIDI clock (tempo, start/stop/continue); `alsoNotes`: the same input brings notes as gestures. */
+  async follow(input: { name: string; open: MidiInputOpener }, logs: LogFactory, alsoNotes = false): Promise<void> {
     // Whether the master is followed is the performer's business too: its lines go to the panel's status as well.
     const log = logs('midi-in');
     const told = {
@@ -60,6 +65,7 @@ export class Transport {
       sequencer: this.#sequencer,
       clock: this.#options.clock,
       log: told,
+      alsoNotes,
     });
     await this.#clockInput.start();
   }

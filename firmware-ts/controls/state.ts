@@ -113,6 +113,24 @@ export function setGroove(state: GestureState, groove: Groove | GrooveJSON | nul
     : next;
 }
 
+/**
+ * Rows and an accent played in a take (MIDI notes mapped to drums): `rows`
+ * replaces the given drums' scores (null = unspecified), `accent` the accent
+ * when not undefined. Both bars come from the take, so when bar 2 now differs
+ * from bar 1 the bars are no longer linked (a linked state always repeats).
+ */
+export function setTakeRows(
+  state: GestureState,
+  rows: ReadonlyMap<number, number[] | null>,
+  accent?: { accent: number[] | null; source: AccentSource },
+): GestureState {
+  const scores = state.scores.slice();
+  for (const [drum, row] of rows) scores[checkDrum(drum)] = row === null ? null : binaryRow(row, `take row ${drum}`);
+  let next: GestureState = { ...state, scores };
+  if (accent) next = { ...next, accent: accent.accent, accentSource: accent.source };
+  return next.barsLinked && !barsRepeat(next) ? { ...next, barsLinked: false } : next;
+}
+
 export function toggleAccent(state: GestureState, step: number): GestureState {
   checkStep(step);
   const accent = drawnAccent(state) ?? new Array(STEPS).fill(0);

@@ -2,7 +2,8 @@ import type { TapHit } from '../devices/interfaces.js';
 import type { Unsubscribe } from '../devices/interfaces.js';
 import { Listeners } from '../support/listeners.js';
 import { emptyGroove, type Groove } from '../pattern/gestures.js';
-import { clamp, STEPS, STEPS_PER_BAR } from '../pattern/pattern.js';
+import { clamp, Pattern, STEPS, STEPS_PER_BAR } from '../pattern/pattern.js';
+import { DRUM_COUNT } from '../pattern/drums.js';
 import type { Clock, Seconds } from '../time/clock.js';
 
 export type RecorderPhase = 'idle' | 'count-in' | 'recording';
@@ -20,11 +21,29 @@ export interface TakeWindow {
   end: Seconds;
 }
 
+/**
+ * One stroke of any source: the pad, the microphone, a MIDI note. A MIDI
+ * note may also say which drum it plays (`drum`, DRUMS order) or that it is
+ * the dedicated accent note (`accent`: it marks its step, it is no tap).
+ */
+export interface Stroke extends TapHit {
+  drum?: number;
+  accent?: boolean;
+  /** This stroke's velocity is meant for the accent (the paper's rule over the take): a MIDI note, by config. */
+  velocityAccent?: boolean;
+}
+
 export interface Take {
   window: TakeWindow;
   /** null when nothing was tapped: the old groove stays. */
   groove: Groove | null;
   taps: number;
+  /** The strokes that named a drum, as the loop they played (louder of two on a step stays); null when none did. */
+  drums: Pattern | null;
+  /** Steps marked by the dedicated accent note; null when it was not played. */
+  accentMarks: Float32Array | null;
+  /** A stroke asked for the accent from velocities (see Stroke.velocityAccent). */
+  velocityAccent: boolean;
 }
 
 export interface TapRecorderOptions {
@@ -50,6 +69,9 @@ export class TapRecorder {
   #window: TakeWindow | null = null;
   #groove: Groove = emptyGroove();
   #taps = 0;
+  #drums: Pattern | null = null;
+  #accentMarks: Float32Array | null = null;
+  #velocityAccent = false;
   #cancelFinish: (() => void) | null = null;
 
   constructor(options: TapRecorderOptions) {
@@ -74,6 +96,9 @@ export class TapRecorder {
     this.#window = window;
     this.#groove = emptyGroove();
     this.#taps = 0;
+    this.#drums = null;
+    this.#accentMarks = null;
+    this.#velocityAccent = false;
     this.#cancelFinish = this.#clock.setTimeout(() => this.#finish(), window.end + this.#grace - now);
     return window;
   }
@@ -110,8 +135,18 @@ export class TapRecorder {
     return this.#groove;
   }
 
-  /** Offers a stroke; returns true when it landed in the take. */
-  hit(tap: TapHit): boolean {
+  /** The strokes that named a drum so far (for the LEDs and the panel while recording); null when none did. */
+  get partialDrums(): Pattern | null {
+    return this.#drums;
+  }
+
+  /**
+   * Offers a stroke; returns true when it landed in the take. Every stroke
+   * but an accent mark is a tap of the groove (the paper's groove is the
+   * loudest stroke per step, whichever drum played it); one naming a drum
+   * also lands on that drum's row.
+   */
+  hit(tap: Stroke): boolean {
     const w = this.#window;
     if (!w) return false;
     const position = (tap.time - w.start) / w.stepDuration;
@@ -120,7 +155,17 @@ export class TapRecorder {
     const step = Math.round(position);
     const offset = clamp((position - step) * 2, -1, 1);
     const velocity = clamp(tap.velocity, 0, 1);
+    if (tap.accent) {
+      (this.#accentMarks ??= new Float32Array(STEPS))[step] = 1;
+      return true;
+    }
+    const drum = tap.drum;
+    if (drum !== undefined && Number.isInteger(drum) && drum >= 0 && drum < DRUM_COUNT) {
+      const drums = (this.#drums ??= new Pattern());
+      if (!drums.hit(step, drum) || drums.velocity(step, drum) < velocity) drums.set(step, drum, velocity, offset);
+    }
     this.#taps++;
+    if (tap.velocityAccent) this.#velocityAccent = true;
     if (this.#groove.hits[step] > 0.5 && this.#groove.velocities[step] >= velocity) return true;
     this.#groove.hits[step] = 1;
     this.#groove.velocities[step] = velocity;
@@ -137,6 +182,13 @@ export class TapRecorder {
     this.#cancelFinish = null;
     this.#window = null;
     if (!window) return;
-    this.#listeners.emit({ window, groove: this.#taps > 0 ? this.#groove : null, taps: this.#taps });
+    this.#listeners.emit({
+      window,
+      groove: this.#taps > 0 ? this.#groove : null,
+      taps: this.#taps,
+      drums: this.#drums,
+      accentMarks: this.#accentMarks,
+      velocityAccent: this.#velocityAccent,
+    });
   }
 }

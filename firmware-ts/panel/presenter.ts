@@ -6,7 +6,12 @@ import type { Reconstructions } from '../model/generator.js';
 import { STEPS, type Pattern, type PatternJSON } from '../pattern/pattern.js';
 import { stepSeconds as secondsPerStep } from '../sequencer/tempo.js';
 import type { Seconds } from '../time/clock.js';
-import { reconstructionsToJSON, type PanelSnapshot, type ReconstructionsJSON } from './protocol.js';
+import {
+  reconstructionsToJSON,
+  type MidiInSnapshot,
+  type PanelSnapshot,
+  type ReconstructionsJSON,
+} from './protocol.js';
 
 /** The parts of the box the panel shows, read at the moment of a snapshot. */
 export interface PanelParts {
@@ -25,6 +30,8 @@ export interface PanelParts {
     readonly ui: EditorUi;
     readonly state: GestureState;
     readonly recorder: { phase(): 'idle' | 'count-in' | 'recording'; readonly window: TakeWindow | null };
+    /** The drums of the last take played on drum notes (absent: the capture has no such takes). */
+    readonly takeDrums?: { played: boolean[]; given: boolean[] } | null;
   };
   /** The daemon's sound card, for the panel's mute (absent or null: none). */
   outputs?: { readonly boxAudio: PanelSnapshot['boxAudio'] };
@@ -34,6 +41,8 @@ export interface PanelParts {
   /** Models the panel may select. */
   models: readonly string[];
   status: { lines(): string[] };
+  /** MIDI notes as gestures (absent or null: the box takes none). */
+  midiIn?: { view(): Omit<MidiInSnapshot, 'take'> } | null;
   /** The loop playing now (or queued for the loop boundary). */
   loop(): Pattern;
 }
@@ -80,6 +89,7 @@ export class PanelPresenter {
       countIn: this.#countIn(),
       transport: this.#transport(),
       boxAudio: this.#parts.outputs?.boxAudio ?? null,
+      midiIn: this.#midiIn(),
       status: status.lines(),
     };
   }
@@ -99,6 +109,11 @@ export class PanelPresenter {
     const now = this.#parts.clock?.now();
     if (!window || now === undefined || now >= window.start) return null;
     return Math.max(1, Math.ceil((window.start - now) / (window.stepDuration * 4) - 1e-9));
+  }
+
+  #midiIn(): MidiInSnapshot | null {
+    const view = this.#parts.midiIn?.view();
+    return view ? { ...view, take: this.#parts.capture.takeDrums ?? null } : null;
   }
 
   #transport(): PanelSnapshot['transport'] {

@@ -3,6 +3,7 @@ import type { EditorMode } from '../controls/editor.js';
 import type { GestureState, GrooveJSON } from '../controls/state.js';
 import type { Reconstructions } from '../model/generator.js';
 import type { PatternJSON } from '../pattern/pattern.js';
+import { DRUM_COUNT } from '../pattern/drums.js';
 
 /**
  * The WebSocket protocol between the virtual front panel (a browser page) and
@@ -31,7 +32,44 @@ export type PanelCommand =
   | { command: 'save'; slot: number }
   | { command: 'load'; slot: number }
   /** The daemon's sound card on or off (the page's own sound is the page's business). */
-  | { command: 'mute'; output: 'box'; muted: boolean };
+  | { command: 'mute'; output: 'box'; muted: boolean }
+  /** MIDI-learn: the next MIDI note plays this drum (0..8); null stops waiting. */
+  | { command: 'midi-learn'; drum: number | null }
+  /** The per-take choice: a drum of the last MIDI take counts as given (its row from the take) or not. */
+  | { command: 'take-drum'; drum: number; given: boolean }
+  /** The system MIDI input notes come from (one the snapshot lists), until the box restarts; null: none. */
+  | { command: 'midi-input'; port: string | null };
+
+/** The longest MIDI port name a page may send (ALSA's are about 60 characters). */
+export const MAX_PORT_NAME = 128;
+
+/** The MIDI note input as the panel shows it. */
+export interface MidiInSnapshot {
+  /** The input notes are taken from (configured or picked), null: none. */
+  port: string | null;
+  /** The input open now, null while missing. */
+  connected: string | null;
+  /** The system's inputs to pick from. */
+  inputs: string[];
+  channel: number | null;
+  accent: 'velocity' | 'note' | 'keep';
+  accentNote: number | null;
+  /** The note each drum answers to (DRUMS order). */
+  notes: string[];
+  /** The drum MIDI-learn waits a note for, null: none. */
+  learning: number | null;
+  /** The latest notes, newest first; meaning: the drum played (-1: a tap only), the accent note, or another channel's. */
+  seen: {
+    time: number;
+    channel: number;
+    note: number;
+    velocity: number;
+    meaning: number | 'accent' | 'ignored';
+    input: string;
+  }[];
+  /** The drums of the last take played on drum notes, and which count as given; null before one. */
+  take: { played: boolean[]; given: boolean[] } | null;
+}
 
 export type ClientMessage =
   | { type: 'key'; key: number; pressed: boolean; time: number }
@@ -39,6 +77,8 @@ export type ClientMessage =
   | { type: 'button'; button: ButtonName; pressed: boolean; time: number }
   | { type: 'turn'; detents: number; time: number }
   | { type: 'pong'; id: number; time: number }
+  /** A note from the browser's Web MIDI (a note-on or note-off, three bytes), at the MIDI event's own timeStamp. */
+  | { type: 'midi'; bytes: [number, number, number]; time: number }
   | ({ type: 'command' } & PanelCommand);
 
 /** The model's interpretation as plain JSON (rounded): per-drum hit probabilities, the groove and the accent it heard. */
@@ -88,6 +128,8 @@ export interface PanelSnapshot {
   transport?: { loopStart: number; stepSeconds: number } | null;
   /** The daemon's own audio output and its mute; null when it has none. */
   boxAudio?: { kind: 'sound card' | 'silent sink'; muted: boolean } | null;
+  /** MIDI notes as gestures; absent or null when the box takes none. */
+  midiIn?: MidiInSnapshot | null;
   /** Most recent first; one line each. */
   status: string[];
 }
@@ -158,10 +200,30 @@ export function parseClientMessage(text: string): ClientMessage {
     case 'pong':
       only(m, ['type', 'id', 'time']);
       return { type: 'pong', id: integer(m, 'id', 0, Number.MAX_SAFE_INTEGER), time: pageTime(m) };
+    case 'midi': {
+      only(m, ['type', 'bytes', 'time']);
+      const b = m.bytes;
+      // Notes only: the box takes nothing else from a page (no clock, no sysex).
+      if (
+        !Array.isArray(b) ||
+        b.length !== 3 ||
+        !b.every((x) => Number.isInteger(x)) ||
+        b[0] < 0x80 ||
+        b[0] > 0x9f ||
+        b[1] < 0 ||
+        b[1] > 127 ||
+        b[2] < 0 ||
+        b[2] > 127
+      )
+        throw new PanelMessageError(`bytes: expected a note-on or note-off as three bytes, got ${describe(b)}`);
+      return { type: 'midi', bytes: [b[0], b[1], b[2]], time: pageTime(m) };
+    }
     case 'command':
       return { type: 'command', ...parseCommand(m) };
     default:
-      throw new PanelMessageError(`type: expected key, tap, button, turn, pong or command, got ${describe(m.type)}`);
+      throw new PanelMessageError(
+        `type: expected key, tap, button, turn, pong, midi or command, got ${describe(m.type)}`,
+      );
   }
 }
 
@@ -189,8 +251,26 @@ function parseCommand(m: Record<string, unknown>): PanelCommand {
         throw new PanelMessageError(`output: expected "box" (the daemon's sound card), got ${describe(m.output)}`);
       return { command: 'mute', output: 'box', muted: bool(m, 'muted') };
     }
+    case 'midi-learn': {
+      only(m, ['type', 'command', 'drum']);
+      return { command: 'midi-learn', drum: m.drum === null ? null : integer(m, 'drum', 0, DRUM_COUNT - 1) };
+    }
+    case 'take-drum':
+      only(m, ['type', 'command', 'drum', 'given']);
+      return { command: 'take-drum', drum: integer(m, 'drum', 0, DRUM_COUNT - 1), given: bool(m, 'given') };
+    case 'midi-input': {
+      only(m, ['type', 'command', 'port']);
+      const port = m.port;
+      if (port !== null && (typeof port !== 'string' || port.length === 0 || port.length > MAX_PORT_NAME))
+        throw new PanelMessageError(
+          `port: expected a MIDI input name (1..${MAX_PORT_NAME} characters) or null, got ${describe(port)}`,
+        );
+      return { command: 'midi-input', port };
+    }
     default:
-      throw new PanelMessageError(`command: expected tempo, model, save, load or mute, got ${describe(m.command)}`);
+      throw new PanelMessageError(
+        `command: expected tempo, model, save, load, mute, midi-learn, take-drum or midi-input, got ${describe(m.command)}`,
+      );
   }
 }
 

@@ -14,6 +14,7 @@ import { echoHeader, RefusalLog, type RefusalKind } from './refusal-log.js';
 import { PanelSession } from './session.js';
 import { badTokenCharacter, isLoopbackAddress, MIN_TOKEN_LENGTH } from './bind-rules.js';
 import { VirtualButtons, VirtualStepGrid, VirtualTapPad, VirtualTempo } from './virtual-devices.js';
+import { VirtualMidiInput } from './virtual-midi-input.js';
 
 /** Why a request or socket is refused, and with what HTTP status. */
 interface Denial {
@@ -74,7 +75,13 @@ const STATIC_FILES: Readonly<Record<string, { file: string; type: string; built?
  * `publish`, and listens to the panel-only controls with `onCommand`.
  */
 export class PanelServer {
-  readonly devices: { grid: VirtualStepGrid; tapPad: VirtualTapPad; buttons: VirtualButtons; tempo: VirtualTempo };
+  readonly devices: {
+    grid: VirtualStepGrid;
+    tapPad: VirtualTapPad;
+    buttons: VirtualButtons;
+    tempo: VirtualTempo;
+    midiIn: VirtualMidiInput;
+  };
   readonly #clock: Clock;
   readonly #log: DeviceLog;
   readonly #options: PanelServerOptions;
@@ -105,6 +112,7 @@ export class PanelServer {
       tapPad: new VirtualTapPad(onListenerError),
       buttons: new VirtualButtons(onListenerError),
       tempo: new VirtualTempo(onListenerError),
+      midiIn: new VirtualMidiInput(onListenerError),
     };
   }
 
@@ -212,7 +220,9 @@ export class PanelServer {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-    await Promise.all(Object.values(this.devices).map((d) => d.close()));
+    const { midiIn, ...devices } = this.devices;
+    midiIn.close();
+    await Promise.all(Object.values(devices).map((d) => d.close()));
   }
 
   async #runCommand(command: PanelCommand): Promise<void> {

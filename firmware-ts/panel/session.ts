@@ -10,6 +10,7 @@ import {
   type ServerMessage,
 } from './protocol.js';
 import type { VirtualButtons, VirtualStepGrid, VirtualTapPad, VirtualTempo } from './virtual-devices.js';
+import type { VirtualMidiInput } from './virtual-midi-input.js';
 
 /** What a session needs from its server: the devices to drive and where commands go. */
 export interface SessionHost {
@@ -19,6 +20,8 @@ export interface SessionHost {
   tapPad: VirtualTapPad;
   buttons: VirtualButtons;
   tempo: VirtualTempo;
+  /** The page's Web MIDI notes (absent: not taken). */
+  midiIn?: VirtualMidiInput;
   /** Runs a command; a thrown error (or rejection) is reported to the page that sent it. */
   command(command: PanelCommand): Promise<void>;
 }
@@ -171,11 +174,14 @@ export class PanelSession {
       case 'turn':
         this.#host.tempo.turn(m.detents, this.sync.toDaemonTime(m.time, now));
         return;
+      case 'midi':
+        this.#host.midiIn?.receive(m.bytes, this.sync.toDaemonTime(m.time, now));
+        return;
       case 'command': {
         const { type: _type, ...rest } = m;
         const command = rest as PanelCommand;
-        // Tempo is instant and never waits; the rest take turns, and only the latest one waiting is kept.
-        if (command.command === 'tempo' || !this.#running) {
+        // Tempo and the MIDI-learn/take choices are instant and never wait; the rest take turns, and only the latest one waiting is kept.
+        if (isInstant(command) || !this.#running) {
           this.#run(command);
           return;
         }
@@ -188,7 +194,7 @@ export class PanelSession {
   }
 
   #run(command: PanelCommand): void {
-    const slow = command.command !== 'tempo';
+    const slow = !isInstant(command);
     if (slow) this.#running = command;
     (async () => this.#host.command(command))()
       .catch((err: unknown) => this.#reject(`${command.command}: ${(err as Error)?.message ?? err}`))
@@ -247,6 +253,11 @@ export class PanelSession {
   }
 }
 
+/** Commands that touch no disk and load nothing: they never wait behind a slow one (a model loading). */
+function isInstant(c: PanelCommand): boolean {
+  return c.command === 'tempo' || c.command === 'midi-learn' || c.command === 'take-drum';
+}
+
 /** A command as the performer would say it (slots counted from 1, as on the page). */
 function describeCommand(c: PanelCommand): string {
   switch (c.command) {
@@ -259,6 +270,12 @@ function describeCommand(c: PanelCommand): string {
       return `${c.command} slot ${c.slot + 1}`;
     case 'mute':
       return `${c.muted ? 'mute' : 'unmute'} the box's sound`;
+    case 'midi-learn':
+      return c.drum === null ? 'MIDI-learn off' : `MIDI-learn drum ${c.drum + 1}`;
+    case 'take-drum':
+      return `drum ${c.drum + 1} ${c.given ? 'given' : 'not given'} from the take`;
+    case 'midi-input':
+      return `MIDI input ${c.port === null ? 'none' : `"${c.port}"`}`;
   }
 }
 

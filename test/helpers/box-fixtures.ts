@@ -74,6 +74,7 @@ export async function testBox(options: {
   settings?: Partial<BoxSettings>;
   workerFile?: string;
   clockInput?: GrooveBoxOptions['clockInput'];
+  noteInput?: GrooveBoxOptions['noteInput'];
 }): Promise<TestBox> {
   const clock = new OfflineClock();
   const hw = await fakeHardware(clock);
@@ -89,6 +90,7 @@ export async function testBox(options: {
     midi: { open: async () => port, noteMap: NOTE_MAP_PRESETS.gm, sendClock: true, noteLength: 0.05, precise: false },
     audio: null,
     clockInput: options.clockInput,
+    noteInput: options.noteInput,
     engineFactory: (config) => {
       const engine = new GenerationEngine(
         { ...config, backend: config.backend ?? process.env.GROOVEBOX_BACKEND ?? 'cpu' },

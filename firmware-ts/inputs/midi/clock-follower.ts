@@ -2,6 +2,7 @@ import type { Sequencer } from '../../sequencer/sequencer.js';
 import { PULSES_PER_STEP } from '../../sequencer/sequencer.js';
 import { STEPS_PER_BEAT, stepSeconds } from '../../sequencer/tempo.js';
 import type { Clock, Seconds } from '../../time/clock.js';
+import { ArrivalClock } from './arrival-clock.js';
 import type { MidiInput } from './midi-input.js';
 
 /** Four pulses' time at 40 BPM, the slowest tempo the box plays: a longer silence is a pause of the master's clock. */
@@ -21,9 +22,6 @@ const RESYNC = 0.25;
 
 /** Our own pulses remembered, by number: more than the sequencer hands out ahead at any tempo. */
 const OWN_PULSES = 256;
-
-/** Pulses over which the input's clock is tied to this thread's (see #toOurClock). */
-const OFFSET_BLOCK = 48;
 
 export interface ClockFollowerOptions {
   /** The master's input; more can be listened to later (the same master, opened again after a replug). */
@@ -79,10 +77,8 @@ export class MidiClockFollower {
   readonly #pendingShifts: { fromPulse: number; delta: Seconds }[] = [];
   /** The 16th the last shift moved (the next to be handed out then): one shift per 16th. */
   #lastShiftCell = -1;
-  /** Our clock minus the input's: the least over this block and the last (the least delayed arrivals). */
-  #offsetBlockMin = Infinity;
-  #offsetLastMin = Infinity;
-  #offsetCount = 0;
+  /** The input's arrival stamps on our clock. */
+  readonly #arrival = new ArrivalClock();
   /** The last fault said (see listen). */
   #lastFault: string | null = null;
 
@@ -117,8 +113,7 @@ export class MidiClockFollower {
    * Position Pointer, then Continue) says where it is.
    */
   listen(input: MidiInput): () => void {
-    this.#offsetBlockMin = this.#offsetLastMin = Infinity;
-    this.#offsetCount = 0;
+    this.#arrival.reset();
     this.#pulseTimes.length = 0;
     this.#lastPulseAt = null;
     if (this.#running) {
@@ -322,20 +317,8 @@ export class MidiClockFollower {
     this.#sequencer.shift(delta);
   }
 
-  /**
-   * A message's time on this thread's clock. Without the input's own stamp,
-   * when this thread saw it. With it: the stamp plus the least difference
-   * between the two clocks over the last one or two blocks of messages, those
-   * that reached this thread soonest; so a late one lands where it came in.
-   */
+  /** A message's time on this thread's clock: its arrival, where the input stamps it (see ArrivalClock). */
   #toOurClock(time: Seconds, deviceTime: Seconds | undefined): Seconds {
-    if (deviceTime === undefined || !Number.isFinite(deviceTime)) return time;
-    const offset = time - deviceTime;
-    if (this.#offsetCount++ % OFFSET_BLOCK === 0) {
-      this.#offsetLastMin = this.#offsetBlockMin;
-      this.#offsetBlockMin = Infinity;
-    }
-    this.#offsetBlockMin = Math.min(this.#offsetBlockMin, offset);
-    return deviceTime + Math.min(this.#offsetBlockMin, this.#offsetLastMin);
+    return this.#arrival.toOurClock(time, deviceTime);
   }
 }

@@ -1,17 +1,9 @@
 import type { Sequencer } from '../../sequencer/sequencer.js';
-import type { Clock, Seconds } from '../../time/clock.js';
+import type { Unsubscribe } from '../../support/listeners.js';
+import type { Clock } from '../../time/clock.js';
 import { MidiClockFollower } from './clock-follower.js';
-import type { MidiInput, MidiInputOpener } from './midi-input.js';
-
-/** How often a missing input is looked for, and an open one checked for. */
-const LOOK_EVERY: Seconds = 1;
-/**
- * An input silent this long is opened again. A device unplugged and back
- * within a look usually comes back under the same name (ALSA's client number
- * follows the USB slot), listed as before but with the old subscription dead:
- * nothing else would notice. Re-subscribing a quiet input costs microseconds.
- */
-const REOPEN_AFTER_SILENCE: Seconds = 2;
+import { MidiInputLink, type InputUser } from './input-link.js';
+import type { MidiInputOpener } from './midi-input.js';
 
 export interface ClockInputLinkOptions {
   /** What the log calls the input (the configured name). */
@@ -20,120 +12,77 @@ export interface ClockInputLinkOptions {
   sequencer: Sequencer;
   clock: Clock;
   log: { info(message: string): void; warn(message: string): void };
+  /** The same input also brings notes as gestures: the lines say so. */
+  alsoNotes?: boolean;
 }
 
 /**
- * Keeps the box following a master clock through cable pulls: opens the
- * input when it appears, notices when it goes (RtMidi on ALSA does not say:
- * the system's port list does) and opens it again when it is back. Losing
- * the master does not stop the box: it plays on at the last tempo, as a
- * drummer would, until the performer or the master's next Stop says so.
- * One log line per change, not per attempt.
+ * Keeps the box following a master clock through cable pulls (the input kept
+ * by a MidiInputLink). Losing the master does not stop the box: it plays on
+ * at the last tempo, as a drummer would, until the performer or the master's
+ * next Stop says so. Other users of the same input (notes as gestures) join
+ * through `use`.
  */
 export class ClockInputLink {
-  readonly #options: ClockInputLinkOptions;
-  #input: MidiInput | null = null;
-  #lastHeard: Seconds = 0;
+  readonly #link: MidiInputLink;
   /** One for the link's life: the master's song position outlasts a reopened input. */
   readonly #follower: MidiClockFollower;
-  #unlisten: (() => void) | null = null;
-  #cancelLook: (() => void) | null = null;
-  #saidMissing = false;
-  #saidFollowing = false;
-  #closed = false;
 
   constructor(options: ClockInputLinkOptions) {
-    this.#options = options;
-    this.#follower = new MidiClockFollower({
-      sequencer: options.sequencer,
+    const { sequencer } = options;
+    const what = options.alsoNotes ? 'MIDI clock and notes' : 'MIDI clock';
+    this.#follower = new MidiClockFollower({ sequencer, clock: options.clock, log: (m) => options.log.info(m) });
+    this.#link = new MidiInputLink({
+      name: options.name,
+      open: options.open,
       clock: options.clock,
-      log: (m) => options.log.info(m),
+      log: options.log,
+      lines: {
+        opened: (input) =>
+          options.alsoNotes
+            ? `following the MIDI clock and taking notes from "${input}"`
+            : `following the MIDI clock from "${input}"`,
+        missing: (name, why) =>
+          `${what} input "${name}" not available (${why}); the box keeps its own tempo and follows when it appears`,
+        gone: (input) =>
+          `${what} input "${input}" has gone; playing on at ${Math.round(sequencer.targetBpm * 10) / 10} BPM until it is back`,
+      },
     });
+    this.#link.use((input) => this.#follower.listen(input));
   }
 
   /** The open input's name, or null while it is missing. */
   get connected(): string | null {
-    return this.#input?.name ?? null;
+    return this.#link.connected;
+  }
+
+  /** The link that keeps the input, for other users of it. */
+  get link(): MidiInputLink {
+    return this.#link;
+  }
+
+  /** Another user of the same input (see MidiInputLink.use). */
+  use(user: InputUser): Unsubscribe {
+    return this.#link.use(user);
   }
 
   /** The master's tempo as last estimated, or null. */
   get bpm(): number | null {
-    return this.#input ? this.#follower.bpm : null;
+    return this.#link.connected !== null ? this.#follower.bpm : null;
   }
 
   /** PLAY on the box while the master plays: comes in on the master's next 16th, in phase. False: the master is not playing. */
   joinMaster(): boolean {
-    return this.#input !== null && this.#follower.joinMaster();
+    return this.#link.connected !== null && this.#follower.joinMaster();
   }
 
   /** Resolves after the first attempt (the input may still be missing: it is then looked for every second). */
   async start(): Promise<void> {
-    await this.#tryOpen();
+    await this.#link.start();
   }
 
   close(): void {
-    this.#closed = true;
-    this.#cancelLook?.();
-    this.#cancelLook = null;
-    this.#drop();
+    this.#link.close();
     this.#follower.close();
-  }
-
-  async #tryOpen(): Promise<void> {
-    const { name, log } = this.#options;
-    try {
-      const input = await this.#options.open();
-      if (this.#closed) {
-        input.close();
-        return;
-      }
-      this.#input = input;
-      this.#lastHeard = this.#options.clock.now();
-      input.onMessage(() => {
-        this.#lastHeard = this.#options.clock.now();
-      });
-      if (this.#saidMissing || !this.#saidFollowing) log.info(`following the MIDI clock from "${input.name}"`);
-      this.#saidMissing = false;
-      this.#saidFollowing = true;
-      this.#unlisten = this.#follower.listen(input);
-    } catch (error) {
-      if (this.#closed) return;
-      if (!this.#saidMissing)
-        log.warn(
-          `MIDI clock input "${name}" not available (${(error as Error).message}); the box keeps its own tempo and follows when it appears`,
-        );
-      this.#saidMissing = true;
-    }
-    this.#lookAgain();
-  }
-
-  #lookAgain(): void {
-    if (this.#closed) return;
-    this.#cancelLook = this.#options.clock.setTimeout(() => {
-      this.#cancelLook = null;
-      if (!this.#input) {
-        void this.#tryOpen();
-      } else if (this.#input.present?.() === false) {
-        this.#options.log.warn(
-          `MIDI clock input "${this.#input.name}" has gone; playing on at ${Math.round(this.#options.sequencer.targetBpm * 10) / 10} BPM until it is back`,
-        );
-        this.#drop();
-        this.#saidMissing = true;
-        void this.#tryOpen();
-      } else if (this.#options.clock.now() - this.#lastHeard >= REOPEN_AFTER_SILENCE) {
-        // Quietly: a master that sends no clock while stopped is silent too.
-        this.#drop();
-        void this.#tryOpen();
-      } else {
-        this.#lookAgain();
-      }
-    }, LOOK_EVERY);
-  }
-
-  #drop(): void {
-    this.#unlisten?.();
-    this.#unlisten = null;
-    this.#input?.close();
-    this.#input = null;
   }
 }

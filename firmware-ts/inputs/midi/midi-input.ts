@@ -23,7 +23,11 @@ export interface MidiInput {
 /** Opens (or re-opens) an input; rejects with MidiPortError when there is none now. */
 export type MidiInputOpener = () => Promise<MidiInput>;
 
-/** Test instrument: `emit(bytes, time)` delivers a message as if it had arrived; `gone` makes it unlisted. */
+/**
+ * Test instrument: `emit(bytes, time)` delivers a message as if it had
+ * arrived, `noteOn`/`noteOff` a note; `gone` makes it unlisted. `time` is
+ * when this thread sees it, `deviceTime` the driver's own arrival stamp.
+ */
 export class FakeMidiInput implements MidiInput {
   readonly name: string;
   gone = false;
@@ -40,6 +44,20 @@ export class FakeMidiInput implements MidiInput {
 
   emit(bytes: readonly number[], time: Seconds, deviceTime?: Seconds): void {
     this.#listeners.emit(bytes, time, deviceTime);
+  }
+
+  /** A note-on, channel 1..16 as printed on devices. */
+  noteOn(channel: number, note: number, velocity: number, time: Seconds, deviceTime?: Seconds): void {
+    this.emit([0x90 | (channel - 1), note, velocity], time, deviceTime);
+  }
+
+  noteOff(channel: number, note: number, time: Seconds, deviceTime?: Seconds): void {
+    this.emit([0x80 | (channel - 1), note, 0], time, deviceTime);
+  }
+
+  /** Listeners now subscribed (a closed or dropped input has none). */
+  get listeners(): number {
+    return this.#listeners.size;
   }
 
   present(): boolean {
@@ -86,6 +104,23 @@ function nativeInputClass(): NativeMidiInputClass {
     return found;
   } catch (error) {
     throw new MidiPortError(`cannot load the MIDI input binding: ${(error as Error).message}`, { unavailable: true });
+  }
+}
+
+/**
+ * The system's MIDI inputs by name, for the panel to pick from: the static
+ * list (no ALSA client of ours), nothing when there is no sequencer or no
+ * binding (each RtMidi attempt without one prints lines from C).
+ */
+export async function listSystemMidiInputs(
+  loadClass: () => NativeMidiInputClass = nativeInputClass,
+  sequencerPresent: () => Promise<boolean> = alsaSequencerPresent,
+): Promise<string[]> {
+  try {
+    if (!(await sequencerPresent())) return [];
+    return loadClass().getPortNames();
+  } catch {
+    return [];
   }
 }
 

@@ -8,6 +8,7 @@ import { BUTTON_NAMES, GRID_KEYS, type ButtonName } from '../../devices/interfac
 import { SHIFT_KEYS } from '../../controls/editor.js';
 import { MAX_BPM, MIN_BPM, SLOT_COUNT, type PanelSnapshot, type ServerMessage } from '../protocol.js';
 import { PageAudio, type NoteTuple } from './page-audio.js';
+import { MidiInSection } from './page-midi-in.js';
 import {
   DRUM_COLORS,
   DRUM_LABELS,
@@ -128,6 +129,7 @@ function onMessage(m: ServerMessage): void {
       for (const line of messagesFor(previous, snapshot)) addMessage(line);
       audio.setLoop((snapshot.pattern?.notes ?? []) as NoteTuple[], snapshot.transport ?? null);
       render();
+      midiIn?.render(snapshot);
       break;
     }
     case 'error':
@@ -557,4 +559,5 @@ function addMessage(text: string, cls = ''): void {
 }
 
 build();
+const midiIn = new MidiInSection(document.getElementById('messages')?.previousElementSibling ?? null, send);
 connect();
