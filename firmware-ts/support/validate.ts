@@ -64,9 +64,11 @@ export const isPlainObject = (x: unknown): x is Record<string, unknown> =>
  * An object with exactly these keys (each optional only if its schema is):
  * any other key is refused, so a typo or a field our code never sends is not
  * silently ignored. Own keys only: "constructor" or "__proto__" are unknown keys.
- * `known` words the unknown-key message (it is given the list of known keys).
+ * `unknown` words the unknown-key message (it is given the list of known keys).
+ * Arrays are objects here too: `strictRecord` refuses them; this form is for
+ * the options of a `v.variant`, which must be plain object schemas.
  */
-export function strictRecord<const E extends v.ObjectEntries>(
+export function strictEntries<const E extends v.ObjectEntries>(
   entries: E,
   expected: string,
   unknown: (known: string) => string = (known) => `no such key (known: ${known})`,
@@ -80,12 +82,18 @@ export function strictRecord<const E extends v.ObjectEntries>(
         : undefined;
     return typeof message === 'string' ? message : null;
   };
-  return v.pipe(
-    v.custom<Record<string, unknown>>(isPlainObject, expected),
-    v.strictObject(entries, (issue) =>
-      issue.expected === 'never' ? unknown(known) : (missing(issue.path?.at(-1)?.key) ?? expected),
-    ),
+  return v.strictObject(entries, (issue) =>
+    issue.expected === 'never' ? unknown(known) : (missing(issue.path?.at(-1)?.key) ?? expected),
   );
+}
+
+/** `strictEntries` for a JSON object: an array is refused with `expected` too. */
+export function strictRecord<const E extends v.ObjectEntries>(
+  entries: E,
+  expected: string,
+  unknown?: (known: string) => string,
+) {
+  return v.pipe(v.custom<unknown>(isPlainObject, expected), strictEntries(entries, expected, unknown));
 }
 
 /** A finite number in lo..hi. */
