@@ -71,20 +71,31 @@ export const isPlainObject = (x: unknown): x is Record<string, unknown> =>
 export function strictEntries<const E extends v.ObjectEntries>(
   entries: E,
   expected: string,
-  unknown: (known: string) => string = (known) => `no such key (known: ${known})`,
+  unknown?: (known: string) => string,
 ) {
+  return v.strictObject(entries, entryMessages(entries, expected, unknown));
+}
+
+/** Like `strictEntries`, for files that may hold more than we read (a slot's savedAt): other keys are left out. */
+export function objectWith<const E extends v.ObjectEntries>(entries: E, expected: string) {
+  return v.object(entries, entryMessages(entries, expected));
+}
+
+/** The messages of an object schema: an unknown key, a missing key (worded by its own schema), or not an object. */
+function entryMessages(
+  entries: v.ObjectEntries,
+  expected: string,
+  unknown: (known: string) => string = (known) => `no such key (known: ${known})`,
+): (issue: v.BaseIssue<unknown>) => string {
   const known = Object.keys(entries).join(', ');
-  // A missing key is worded by its own schema's message: what it should have been.
+  // A missing key is worded by its own schema's message (through null-or-x wrappers); 'a value' where it has none.
   const missing = (key: unknown): string | null => {
-    const message =
-      typeof key === 'string' && Object.hasOwn(entries, key)
-        ? (entries[key] as { message?: unknown }).message
-        : undefined;
-    return typeof message === 'string' ? message : null;
+    if (typeof key !== 'string' || !Object.hasOwn(entries, key)) return null;
+    let schema = entries[key] as { message?: unknown; wrapped?: unknown };
+    while (schema.message === undefined && schema.wrapped !== undefined) schema = schema.wrapped as typeof schema;
+    return typeof schema.message === 'string' ? schema.message : 'a value';
   };
-  return v.strictObject(entries, (issue) =>
-    issue.expected === 'never' ? unknown(known) : (missing(issue.path?.at(-1)?.key) ?? expected),
-  );
+  return (issue) => (issue.expected === 'never' ? unknown(known) : (missing(issue.path?.at(-1)?.key) ?? expected));
 }
 
 /** `strictEntries` for a JSON object: an array is refused with `expected` too. */
