@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as v from 'valibot';
-import { gestureStateFromJSON, type GestureState } from '../controls/state.js';
+import type { GestureState } from '../controls/state.js';
+import { gestureStateFromJSON } from '../controls/state-json.js';
 import { Pattern, type PatternJSON } from '../pattern/pattern.js';
 import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
 import { removeStaleTemps, writeFileAtomic } from '../storage/atomic-file.js';
