@@ -5,7 +5,8 @@ import path from 'node:path';
 import { MemoryLogs } from '../firmware-ts/support/log.js';
 import { SLOT_FORMAT, SlotStore, type SlotData } from '../firmware-ts/box/slots.js';
 import { flipPage, initialUi, nextMode, pressKey, type EditorUi } from '../firmware-ts/controls/editor.js';
-import { emptyGestureState, gestureStateFromJSON, type GestureState } from '../firmware-ts/controls/state.js';
+import { emptyGestureState, type GestureState } from '../firmware-ts/controls/state.js';
+import { gestureStateFromJSON } from '../firmware-ts/controls/state-json.js';
 
 const SHIFT_COPY_BAR = 14;
 const SHIFT_SNARE = 1;

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { GestureCapture } from '../firmware-ts/controls/capture.js';
 import { PanelModes } from '../firmware-ts/controls/panel-modes.js';
-import { drumState, gestureStateFromJSON } from '../firmware-ts/controls/state.js';
+import { drumState } from '../firmware-ts/controls/state.js';
+import { gestureStateFromJSON } from '../firmware-ts/controls/state-json.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 import { fakeHardware } from './helpers/fake-hardware.js';
 

@@ -5,7 +5,6 @@ import {
   copyBar,
   drumState,
   emptyGestureState,
-  gestureStateFromJSON,
   releaseDrum,
   setAccentSource,
   setGroove,
@@ -13,6 +12,7 @@ import {
   toggleStep,
   toGestures,
 } from '../firmware-ts/controls/state.js';
+import { gestureStateFromJSON } from '../firmware-ts/controls/state-json.js';
 
 describe('controls: GestureState', () => {
   it('keeps the three states of a drum apart: unspecified, specified, specified-empty', () => {

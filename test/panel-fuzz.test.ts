@@ -3,11 +3,11 @@ import { isUtf8 } from 'node:buffer';
 import { BUTTON_NAMES, type ButtonName } from '../firmware-ts/devices/interfaces.js';
 import { MemoryLog } from '../firmware-ts/support/log.js';
 import { MAX_EVENT_AGE } from '../firmware-ts/panel/clock-sync.js';
+import { parseClientMessage } from '../firmware-ts/panel/client-messages.js';
 import {
   MAX_BPM,
   MIN_BPM,
   MODEL_NAME,
-  parseClientMessage,
   SLOT_COUNT,
   type PanelCommand,
   type ServerMessage,

@@ -3,7 +3,7 @@ import { FakeMidiInput } from '../firmware-ts/inputs/midi/midi-input.js';
 import { emptyBindings } from '../firmware-ts/inputs/midi/note-map-in.js';
 import { MidiPortError } from '../firmware-ts/outputs/midi/midi-port.js';
 import { meaningText, noteMessage } from '../firmware-ts/panel/page/page-midi-in.js';
-import { PanelMessageError, parseClientMessage } from '../firmware-ts/panel/protocol.js';
+import { PanelMessageError, parseClientMessage } from '../firmware-ts/panel/client-messages.js';
 import { PanelServer } from '../firmware-ts/panel/server.js';
 import { VirtualMidiInput } from '../firmware-ts/panel/virtual-midi-input.js';
 import { MemoryLog } from '../firmware-ts/support/log.js';

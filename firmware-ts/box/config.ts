@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import * as v from 'valibot';
 import { resolveNoteMap, NoteMapError, type NoteMap } from '../outputs/midi/note-map.js';
 import type { MidiAccent } from '../inputs/midi/note-gestures.js';
 import { emptyBindings, type DrumBindings } from '../inputs/midi/note-map-in.js';
@@ -7,6 +8,8 @@ import { DRUMS } from '../pattern/drums.js';
 import { badTokenCharacter, isLoopbackAddress, MIN_TOKEN_LENGTH } from '../panel/bind-rules.js';
 import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
 import { jsonErrorText } from '../storage/json-error.js';
+import * as validation from '../support/validate.js';
+import { validate } from '../support/validate.js';
 
 /** Where the Pi's config lives unless --config says otherwise. */
 export const DEFAULT_CONFIG_FILE = '/etc/groovebox/config.json';
@@ -17,59 +20,16 @@ export const BOX_MODELS = ['ag11', 'ag2', 'baseline'] as const;
 export type BoxModel = (typeof BOX_MODELS)[number];
 
 /**
- * Everything a performer or installer may set. One JSON file, every key
- * optional (defaults below); unknown keys are refused so a typo is not
- * silently ignored on stage.
+ * Everything a performer or installer may set (the schema below says each
+ * key's values and default). One JSON file, every key optional; unknown keys
+ * are refused so a typo is not silently ignored on stage.
  */
-export interface BoxConfig {
-  /** Which model plays: ag11 (default), ag2 or baseline. */
-  model: BoxModel;
-  /** Folder holding models/<name>/ (null: the project's models/ folder). */
-  modelsDir: string | null;
-  /** tfjs backend for the generation worker (null: the best available). */
-  backend: 'tensorflow' | 'wasm' | 'cpu' | null;
-  /** Slots, the working state and exports (must be writable: systemd's ReadWritePaths). */
-  stateDir: string;
-  /** Tempo at first boot (a restored state brings its own). */
-  bpm: number;
-  /** Scale of the prior samples for what the performer left unspecified (1 = the prior). */
-  temperature: number;
-  /** Where a generated loop takes over: at the next loop start or the next bar. */
-  switchAt: 'loop' | 'bar';
-  /** Velocity (0..1) of the plain step sequencer that plays the score when no model loads. */
-  stepVelocity: number;
-  /** auto: real panel hardware where found, the virtual panel for the rest; simulate: the virtual panel only. */
-  devices: 'auto' | 'simulate';
-  /** Start playing at boot (a box on stage starts silent; a soak run starts playing). */
-  autoplay: boolean;
-  midi: {
-    enabled: boolean;
-    /** A system output (exact name or part of it); null: a virtual port named "GrooveBox". */
-    port: string | null;
-    /** { preset: gm | tr-8s | digitakt | volca-beats, drums: { ride: { note: 53 } } } */
-    noteMap: unknown;
-    /** Send MIDI clock, start/stop/continue and song position. */
-    clock: boolean;
-    /** A system MIDI input (exact name or part of it) whose clock the box follows: tempo and start/stop; null: its own tempo. */
-    follow: string | null;
-    /** Seconds from note-on to note-off. */
-    noteLength: number;
-    /** MIDI notes as gestures: taps of the groove, a score played on drum notes, the accent. */
-    input: MidiInputConfig;
-  };
-  audio: {
-    enabled: boolean;
-    gain: number;
-  };
-  panel: {
-    enabled: boolean;
-    /** 127.0.0.1 by default; any other address needs a token. */
-    host: string;
-    port: number;
-    token: string | null;
-  };
-}
+export type BoxConfig = Omit<ConfigShape, 'midi'> & {
+  midi: Omit<ConfigShape['midi'], 'input'> & { input: MidiInputConfig };
+};
+type ConfigShape = v.InferOutput<typeof CONFIG_SCHEMA>;
 
+/** MIDI notes as gestures: taps of the groove, a score played on drum notes, the accent. */
 export interface MidiInputConfig {
   /** A system MIDI input (exact name or part of it) whose notes are gestures; may be the same as `follow`; null: none. */
   port: string | null;
@@ -86,30 +46,10 @@ export function defaultMidiInput(): MidiInputConfig {
   return { port: null, channel: null, accent: 'velocity', accentNote: null, drums: emptyBindings() };
 }
 
+/** Every key at its default: what an empty config file means. */
 export function defaultConfig(): BoxConfig {
-  return {
-    model: 'ag11',
-    modelsDir: null,
-    backend: null,
-    stateDir: DEFAULT_STATE_DIR,
-    bpm: 120,
-    temperature: 1,
-    switchAt: 'loop',
-    stepVelocity: 0.8,
-    devices: 'auto',
-    autoplay: false,
-    midi: {
-      enabled: true,
-      port: null,
-      noteMap: { preset: 'gm' },
-      clock: true,
-      follow: null,
-      noteLength: 0.05,
-      input: defaultMidiInput(),
-    },
-    audio: { enabled: true, gain: 0.8 },
-    panel: { enabled: true, host: '127.0.0.1', port: 8080, token: null },
-  };
+  const shape = v.parse(CONFIG_SCHEMA, {});
+  return { ...shape, midi: { ...shape.midi, input: defaultMidiInput() } };
 }
 
 export { MIN_TOKEN_LENGTH };
@@ -148,123 +88,145 @@ function describeChar(code: number): string {
   return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-type Check = (value: unknown, key: string) => unknown;
+const numberIn = (lo: number, hi: number) => validation.numberIn(lo, hi, `a number in ${lo}..${hi}`);
+const absolutePath = v.pipe(v.string('an absolute folder path'), v.check(path.isAbsolute, 'an absolute folder path'));
+const nonEmpty = (what: string) =>
+  v.pipe(
+    v.string(what),
+    v.check((s) => s.trim() !== '', what),
+  );
+const TOKEN_LENGTH = `a string of at least ${MIN_TOKEN_LENGTH} characters, or null`;
+// The value is never shown: the file may be readable by more people than the panel should be.
+const panelToken = v.pipe(
+  v.string(TOKEN_LENGTH),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const token = dataset.value;
+    if (token.length < MIN_TOKEN_LENGTH)
+      return addIssue({ input: `(${token.length} characters)`, message: TOKEN_LENGTH });
+    // The panel checks the same when it starts (after the model has loaded); refusing here saves a restart loop.
+    const bad = badTokenCharacter(token);
+    if (bad >= 0)
+      addIssue({
+        input: `(${token.length} characters; character ${bad + 1} is ${describeChar(token.codePointAt(bad)!)})`,
+        message: 'printable ASCII without spaces (e.g. openssl rand -hex 16), or null',
+      });
+  }),
+);
+
+/** What each key takes, and its default. */
+const CONFIG_SCHEMA = validation.strictRecord(
+  {
+    /** Which model plays: ag11 (default), ag2 or baseline. */
+    model: v.optional(validation.oneOf(BOX_MODELS), 'ag11'),
+    /** Folder holding models/<name>/ (null: the project's models/ folder). */
+    modelsDir: v.optional(v.nullable(absolutePath), null),
+    /** tfjs backend for the generation worker (null: the best available). */
+    backend: v.optional(v.nullable(validation.oneOf(['tensorflow', 'wasm', 'cpu'])), null),
+    /** Slots, the working state and exports (must be writable: systemd's ReadWritePaths). */
+    stateDir: v.optional(absolutePath, DEFAULT_STATE_DIR),
+    /** Tempo at first boot (a restored state brings its own). */
+    bpm: v.optional(numberIn(MIN_BPM, MAX_BPM), 120),
+    /** Scale of the prior samples for what the performer left unspecified (1 = the prior). */
+    temperature: v.optional(numberIn(0, 3), 1),
+    /** Where a generated loop takes over: at the next loop start or the next bar. */
+    switchAt: v.optional(validation.oneOf(['loop', 'bar']), 'loop'),
+    /** Velocity (0..1) of the plain step sequencer that plays the score when no model loads. */
+    stepVelocity: v.optional(numberIn(0.01, 1), 0.8),
+    /** auto: real panel hardware where found, the virtual panel for the rest; simulate: the virtual panel only. */
+    devices: v.optional(validation.oneOf(['auto', 'simulate']), 'auto'),
+    /** Start playing at boot (a box on stage starts silent; a soak run starts playing). */
+    autoplay: v.optional(validation.flag(), false),
+    midi: v.optional(
+      validation.strictRecord(
+        {
+          enabled: v.optional(validation.flag(), true),
+          /** A system output (exact name or part of it); null: a virtual port named "GrooveBox". */
+          port: v.optional(
+            v.nullable(nonEmpty('a MIDI output name (or part of it), or null for the virtual port "GrooveBox"')),
+            null,
+          ),
+          /** { preset: gm | tr-8s | digitakt | volca-beats, drums: { ride: { note: 53 } } }: note-map.ts checks it. */
+          noteMap: v.optional(v.unknown(), () => ({ preset: 'gm' })),
+          /** Send MIDI clock, start/stop/continue and song position. */
+          clock: v.optional(validation.flag(), true),
+          /** A system MIDI input (exact name or part of it) whose clock the box follows: tempo and start/stop; null: its own tempo. */
+          follow: v.optional(
+            v.nullable(nonEmpty('a MIDI input name (or part of it) to take the clock from, or null')),
+            null,
+          ),
+          /** Seconds from note-on to note-off. */
+          noteLength: v.optional(numberIn(0.001, 10), 0.05),
+          /** MIDI notes as gestures (MidiInputConfig says each key). */
+          input: v.optional(
+            validation.strictRecord(
+              {
+                port: v.optional(
+                  v.nullable(nonEmpty('a MIDI input name (or part of it) to take notes from, or null')),
+                  null,
+                ),
+                channel: v.optional(v.nullable(validation.integerIn(1, 16, 'an integer in 1..16, or null')), null),
+                accent: v.optional(validation.oneOf(['velocity', 'note', 'keep'] as const), 'velocity'),
+                accentNote: v.optional(v.nullable(validation.integerIn(0, 127, 'an integer in 0..127, or null')), null),
+                /** { snare: { note: 40, channel: 10 } }: drumBindings checks it. */
+                drums: v.optional(v.unknown(), () => ({})),
+              },
+              'an object',
+            ),
+            {},
+          ),
+        },
+        'an object',
+      ),
+      {},
+    ),
+    audio: v.optional(
+      validation.strictRecord(
+        {
+          enabled: v.optional(validation.flag(), true),
+          gain: v.optional(numberIn(0, 1), 0.8),
+        },
+        'an object',
+      ),
+      {},
+    ),
+    panel: v.optional(
+      validation.strictRecord(
+        {
+          enabled: v.optional(validation.flag(), true),
+          /** 127.0.0.1 by default; any other address needs a token. */
+          host: v.optional(nonEmpty('an IP address or host name to bind, e.g. 127.0.0.1'), '127.0.0.1'),
+          // 0: any free port (tests, several boxes on one machine)
+          port: v.optional(validation.integerIn(0, 65535, 'an integer in 0..65535'), 8080),
+          token: v.optional(v.nullable(panelToken), null),
+        },
+        'an object',
+      ),
+      {},
+    ),
+  },
+  'a JSON object',
+);
 
 /**
  * Validates a parsed config object against the schema and fills in defaults.
  * `where` names the source in errors (the file, or "--port" for a flag).
  */
 export function validateConfig(raw: unknown, where: string): BoxConfig & { noteMapResolved: NoteMap } {
-  const defaults = defaultConfig();
   const fail = (key: string, value: unknown, expected: string): never => {
     throw ConfigError.forKey(where, key, value, expected);
   };
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('(top level)', raw, 'a JSON object');
-
-  const oneOf =
-    <T extends string>(options: readonly T[]): Check =>
-    (v, key) =>
-      typeof v === 'string' && (options as readonly string[]).includes(v)
-        ? v
-        : fail(key, v, `one of ${options.join(', ')}`);
-  const num =
-    (lo: number, hi: number, integer = false): Check =>
-    (v, key) =>
-      typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi && (!integer || Number.isInteger(v))
-        ? v
-        : fail(key, v, `${integer ? 'an integer' : 'a number'} in ${lo}..${hi}`);
-  const bool: Check = (v, key) => (typeof v === 'boolean' ? v : fail(key, v, 'true or false'));
-  const nonEmpty =
-    (what: string): Check =>
-    (v, key) =>
-      typeof v === 'string' && v.trim() !== '' ? v : fail(key, v, what);
-  const orNull =
-    (check: Check): Check =>
-    (v, key) =>
-      v === null ? null : check(v, key);
-  const absolutePath: Check = (v, key) =>
-    typeof v === 'string' && path.isAbsolute(v) ? v : fail(key, v, 'an absolute folder path');
-  // The value is never shown: the file may be readable by more people than the panel should be.
-  const token: Check = (v, key) => {
-    if (typeof v !== 'string' || v.length < MIN_TOKEN_LENGTH)
-      return fail(
-        key,
-        typeof v === 'string' ? `(${v.length} characters)` : v,
-        `a string of at least ${MIN_TOKEN_LENGTH} characters, or null`,
-      );
-    // The panel checks the same when it starts (after the model has loaded); refusing here saves a restart loop.
-    const bad = badTokenCharacter(v);
-    if (bad >= 0)
-      return fail(
-        key,
-        `(${v.length} characters; character ${bad + 1} is ${describeChar(v.codePointAt(bad)!)})`,
-        'printable ASCII without spaces (e.g. openssl rand -hex 16), or null',
-      );
-    return v;
+  const shape = validate(CONFIG_SCHEMA, raw, (problem) =>
+    ConfigError.forKey(where, problem.path || '(top level)', problem.value, problem.expected),
+  );
+  const input = shape.midi.input;
+  const config: BoxConfig = {
+    ...shape,
+    midi: {
+      ...shape.midi,
+      input: { ...input, drums: drumBindings(input.drums, 'midi.input.drums', fail) },
+    },
   };
-  const object =
-    (shape: Record<string, Check>, base: Record<string, unknown>, prefix: string): Check =>
-    (v, key) => {
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(key, v, 'an object');
-      const out: Record<string, unknown> = { ...base };
-      for (const [k, value] of Object.entries(v as Record<string, unknown>)) {
-        // Own keys only: "constructor" or "__proto__" in the file must not find Object.prototype's.
-        if (!Object.hasOwn(shape, k))
-          fail(`${prefix}${k}`, value, `no such key (known: ${Object.keys(shape).join(', ')})`);
-        out[k] = shape[k](value, `${prefix}${k}`);
-      }
-      return out;
-    };
-
-  const schema: Record<string, Check> = {
-    model: oneOf(BOX_MODELS),
-    modelsDir: orNull(absolutePath),
-    backend: orNull(oneOf(['tensorflow', 'wasm', 'cpu'] as const)),
-    stateDir: absolutePath,
-    bpm: num(MIN_BPM, MAX_BPM),
-    temperature: num(0, 3),
-    switchAt: oneOf(['loop', 'bar'] as const),
-    stepVelocity: num(0.01, 1),
-    devices: oneOf(['auto', 'simulate'] as const),
-    autoplay: bool,
-    midi: object(
-      {
-        enabled: bool,
-        port: orNull(nonEmpty('a MIDI output name (or part of it), or null for the virtual port "GrooveBox"')),
-        noteMap: (v) => v,
-        clock: bool,
-        follow: orNull(nonEmpty('a MIDI input name (or part of it) to take the clock from, or null')),
-        noteLength: num(0.001, 10),
-        input: object(
-          {
-            port: orNull(nonEmpty('a MIDI input name (or part of it) to take notes from, or null')),
-            channel: orNull(num(1, 16, true)),
-            accent: oneOf(['velocity', 'note', 'keep'] as const),
-            accentNote: orNull(num(0, 127, true)),
-            drums: (v, key) => drumBindings(v, key, fail),
-          },
-          defaults.midi.input as unknown as Record<string, unknown>,
-          'midi.input.',
-        ),
-      },
-      defaults.midi,
-      'midi.',
-    ),
-    audio: object({ enabled: bool, gain: num(0, 1) }, defaults.audio, 'audio.'),
-    panel: object(
-      {
-        enabled: bool,
-        host: nonEmpty('an IP address or host name to bind, e.g. 127.0.0.1'),
-        port: num(0, 65535, true), // 0: any free port (tests, several boxes on one machine)
-        token: orNull(token),
-      },
-      defaults.panel,
-      'panel.',
-    ),
-  };
-  const config = object(schema, defaults as unknown as Record<string, unknown>, '')(raw, '(top level)') as BoxConfig;
-
-  const input = config.midi.input;
   if (input.accent === 'note' && input.accentNote === null)
     fail('midi.input.accentNote', null, 'a note 0..127 when midi.input.accent is "note"');
 
@@ -288,17 +250,18 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
 
 /** `{ snare: { note: 40, channel: 10 } }` -> one binding per drum (channel absent or null: any channel). */
 function drumBindings(
-  v: unknown,
+  value: unknown,
   key: string,
   fail: (key: string, value: unknown, expected: string) => never,
 ): DrumBindings {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(key, v, 'an object keyed by drum name');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return fail(key, value, 'an object keyed by drum name');
   const out = emptyBindings();
-  for (const [name, value] of Object.entries(v as Record<string, unknown>)) {
+  for (const [name, entry] of Object.entries(value as Record<string, unknown>)) {
     const drum = (DRUMS as readonly string[]).indexOf(name);
-    if (drum < 0) fail(`${key}.${name}`, value, `a drum name (one of ${DRUMS.join(', ')})`);
-    const b = value as Record<string, unknown>;
-    if (typeof b !== 'object' || b === null || Array.isArray(b)) fail(`${key}.${name}`, value, '{ note, channel? }');
+    if (drum < 0) fail(`${key}.${name}`, entry, `a drum name (one of ${DRUMS.join(', ')})`);
+    const b = entry as Record<string, unknown>;
+    if (typeof b !== 'object' || b === null || Array.isArray(b)) fail(`${key}.${name}`, entry, '{ note, channel? }');
     const extra = Object.keys(b).find((k) => k !== 'note' && k !== 'channel');
     if (extra !== undefined) fail(`${key}.${name}.${extra}`, b[extra], 'no such key (known: note, channel)');
     const note = b.note;

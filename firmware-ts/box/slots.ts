@@ -1,12 +1,16 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { gestureStateFromJSON, type GestureState } from '../controls/state.js';
+import * as v from 'valibot';
+import type { GestureState } from '../controls/state.js';
+import { gestureStateFromJSON } from '../controls/state-json.js';
 import { Pattern, type PatternJSON } from '../pattern/pattern.js';
 import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
 import { removeStaleTemps, writeFileAtomic } from '../storage/atomic-file.js';
 import { jsonErrorText } from '../storage/json-error.js';
-import { BOX_MODELS, type BoxModel } from './config.js';
+import { BOX_MODELS } from './config.js';
 import type { Log } from '../support/log.js';
+import * as validation from '../support/validate.js';
+import { validate } from '../support/validate.js';
 import { SLOT_COUNT } from '../panel/protocol.js';
 
 /** One definition, in the browser-safe protocol the panel page shares; re-exported for the box's own modules. */
@@ -14,16 +18,7 @@ export { SLOT_COUNT };
 export const SLOT_FORMAT = 'groovebox-slot-1';
 
 /** What a slot keeps: what the performer said, what the model made of it, and how it was playing. */
-export interface SlotData {
-  gestures: GestureState;
-  /** The generated (or programmed) loop; null when nothing was generated yet. */
-  loop: PatternJSON | null;
-  bpm: number;
-  model: BoxModel;
-  temperature: number;
-  /** The seed that made `loop` (so a loop can be made again from the same gestures). */
-  seed: number | null;
-}
+export type SlotData = Omit<v.InferOutput<typeof SLOT_SCHEMA>, 'format'>;
 
 /** The working state additionally remembers which slot it came from. */
 export interface WorkingState extends SlotData {
@@ -250,31 +245,42 @@ function encode(data: SlotData, extra: Record<string, unknown> = {}): string {
   return `${JSON.stringify({ format: SLOT_FORMAT, savedAt: new Date().toISOString(), ...extra, ...data })}\n`;
 }
 
+/**
+ * A slot file's fields (other keys, like savedAt, are left out). The gestures and the loop check
+ * themselves, naming their own fields (gestures.scores, loop.notes[0]).
+ */
+const SLOT_SCHEMA = validation.objectWith(
+  {
+    format: v.literal(SLOT_FORMAT, `"${SLOT_FORMAT}"`),
+    gestures: v.pipe(
+      v.unknown(),
+      v.transform((json): GestureState => gestureStateFromJSON(json, 'gestures')),
+    ),
+    /** The generated (or programmed) loop; null when nothing was generated yet. */
+    loop: v.nullable(
+      v.pipe(
+        v.unknown(),
+        v.transform((json): PatternJSON => Pattern.fromJSON(json, 'loop').toJSON()),
+      ),
+    ),
+    bpm: validation.numberIn(MIN_BPM, MAX_BPM, `${MIN_BPM}..${MAX_BPM}`),
+    model: validation.oneOf(BOX_MODELS),
+    temperature: validation.numberIn(0, 3, '0..3'),
+    /** The seed that made `loop` (so a loop can be made again from the same gestures). */
+    seed: v.nullable(validation.integerIn(0, Number.MAX_VALUE, 'a non-negative integer or null')),
+  },
+  'a JSON object',
+);
+
 /** Checks every field of a slot file; errors name the field. */
 export function decode(json: unknown, where: string): SlotData {
-  if (typeof json !== 'object' || json === null || Array.isArray(json))
-    throw new TypeError(`${where}: expected a JSON object`);
-  const o = json as Record<string, unknown>;
-  if (o.format !== SLOT_FORMAT)
-    throw new TypeError(`format: expected "${SLOT_FORMAT}", got ${JSON.stringify(o.format)}`);
-  const gestures = gestureStateFromJSON(o.gestures, 'gestures');
-  const loop = o.loop === null ? null : Pattern.fromJSON(o.loop, 'loop').toJSON();
-  if (typeof o.bpm !== 'number' || !(o.bpm >= MIN_BPM && o.bpm <= MAX_BPM))
-    throw new RangeError(`bpm: expected ${MIN_BPM}..${MAX_BPM}, got ${JSON.stringify(o.bpm)}`);
-  if (typeof o.model !== 'string' || !(BOX_MODELS as readonly string[]).includes(o.model))
-    throw new TypeError(`model: expected one of ${BOX_MODELS.join(', ')}, got ${JSON.stringify(o.model)}`);
-  if (typeof o.temperature !== 'number' || !(o.temperature >= 0 && o.temperature <= 3))
-    throw new RangeError(`temperature: expected 0..3, got ${JSON.stringify(o.temperature)}`);
-  if (o.seed !== null && !(typeof o.seed === 'number' && Number.isInteger(o.seed) && o.seed >= 0))
-    throw new TypeError(`seed: expected a non-negative integer or null, got ${JSON.stringify(o.seed)}`);
-  return {
-    gestures,
-    loop,
-    bpm: o.bpm,
-    model: o.model as BoxModel,
-    temperature: o.temperature,
-    seed: o.seed as number | null,
-  };
+  if (!validation.isPlainObject(json)) throw new TypeError(`${where}: expected a JSON object`);
+  const { format: _format, ...data } = validate(
+    SLOT_SCHEMA,
+    json,
+    (problem) => new TypeError(`${problem.path}: expected ${problem.expected}, got ${JSON.stringify(problem.value)}`),
+  );
+  return data;
 }
 
 /** Renames an unreadable file out of the way, never over an earlier one. */

@@ -125,7 +125,7 @@ export function setTakeRows(
   accent?: { accent: number[] | null; source: AccentSource },
 ): GestureState {
   const scores = state.scores.slice();
-  for (const [drum, row] of rows) scores[checkDrum(drum)] = row === null ? null : binaryRow(row, `take row ${drum}`);
+  for (const [drum, row] of rows) scores[checkDrum(drum)] = row === null ? null : takeRow(row, drum);
   let next: GestureState = { ...state, scores };
   if (accent) next = { ...next, accent: accent.accent, accentSource: accent.source };
   return next.barsLinked && !barsRepeat(next) ? { ...next, barsLinked: false } : next;
@@ -194,73 +194,6 @@ export function grooveFromJSON(g: GrooveJSON): Groove {
   };
 }
 
-/**
- * Reads a state back from JSON (a slot file, the panel's websocket), checking
- * every field; errors are one line naming the field, what was expected and what came.
- */
-export function gestureStateFromJSON(json: unknown, where = 'gestures'): GestureState {
-  if (typeof json !== 'object' || json === null)
-    throw new TypeError(`${where}: expected an object, got ${JSON.stringify(json)}`);
-  const o = json as Record<string, unknown>;
-  if (!Array.isArray(o.scores) || o.scores.length !== DRUM_COUNT) {
-    throw new TypeError(
-      `${where}.scores: expected ${DRUM_COUNT} entries (${DRUMS.join(', ')}), got ${Array.isArray(o.scores) ? o.scores.length : typeof o.scores}`,
-    );
-  }
-  const scores = o.scores.map((row, d) =>
-    row === null ? null : binaryRow(row, `${where}.scores[${d}] (${DRUMS[d]})`),
-  );
-  let groove: GrooveJSON | null = null;
-  if (o.groove !== null && o.groove !== undefined) {
-    const g = o.groove as Record<string, unknown>;
-    if (typeof g !== 'object')
-      throw new TypeError(`${where}.groove: expected an object or null, got ${JSON.stringify(g)}`);
-    groove = {
-      hits: binaryRow(g.hits, `${where}.groove.hits`),
-      velocities: rangeRow(g.velocities, 0, 1, `${where}.groove.velocities`),
-      offsets: rangeRow(g.offsets, -1, 1, `${where}.groove.offsets`),
-    };
-  }
-  const accent = o.accent === null || o.accent === undefined ? null : binaryRow(o.accent, `${where}.accent`);
-  const sources: AccentSource[] = ['none', 'grid', 'taps'];
-  const accentSource = (o.accentSource ?? (accent ? 'grid' : 'none')) as AccentSource;
-  if (!sources.includes(accentSource))
-    throw new TypeError(
-      `${where}.accentSource: expected one of ${sources.join(', ')}, got ${JSON.stringify(o.accentSource)}`,
-    );
-  // Saved before bar linking existed: unlinked, so the next edit of bar 1 does not overwrite the bar 2 that was made.
-  const barsLinked = o.barsLinked ?? false;
-  if (typeof barsLinked !== 'boolean')
-    throw new TypeError(`${where}.barsLinked: expected true or false, got ${JSON.stringify(o.barsLinked)}`);
-  const state = { scores, groove, accent, accentSource, barsLinked };
-  if (barsLinked && !barsRepeat(state))
-    throw new TypeError(`${where}.barsLinked: true, but bar 2 differs from bar 1 (linked bars repeat bar 1)`);
-  return state;
-}
-
-function binaryRow(row: unknown, where: string): number[] {
-  if (!Array.isArray(row) || row.length !== STEPS)
-    throw new TypeError(
-      `${where}: expected ${STEPS} numbers, got ${Array.isArray(row) ? `${row.length} entries` : JSON.stringify(row)}`,
-    );
-  row.forEach((v, i) => {
-    if (v !== 0 && v !== 1) throw new TypeError(`${where}[${i}]: expected 0 or 1, got ${JSON.stringify(v)}`);
-  });
-  return row.slice();
-}
-
-function rangeRow(row: unknown, lo: number, hi: number, where: string): number[] {
-  if (!Array.isArray(row) || row.length !== STEPS)
-    throw new TypeError(
-      `${where}: expected ${STEPS} numbers, got ${Array.isArray(row) ? `${row.length} entries` : JSON.stringify(row)}`,
-    );
-  row.forEach((v, i) => {
-    if (typeof v !== 'number' || !(v >= lo && v <= hi))
-      throw new RangeError(`${where}[${i}]: expected a number ${lo}..${hi}, got ${JSON.stringify(v)}`);
-  });
-  return row.slice();
-}
-
 function repeatBar1(row: number[]): number[] {
   return [...row.slice(0, STEPS_PER_BAR), ...row.slice(0, STEPS_PER_BAR)];
 }
@@ -294,4 +227,11 @@ function checkStep(step: number): number {
 
 function round4(x: number): number {
   return Math.round(x * 10000) / 10000;
+}
+
+/** A take's row for one drum: 32 hits of 0 or 1 (the take builds them; a wrong one is a bug, said at once). */
+function takeRow(row: number[], drum: number): number[] {
+  if (row.length !== STEPS || row.some((v) => v !== 0 && v !== 1))
+    throw new TypeError(`take row ${drum}: expected ${STEPS} numbers, each 0 or 1`);
+  return row.slice();
 }

@@ -1,72 +1,38 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { BUTTON_NAMES } from '../devices/interfaces.js';
 import { silentLog, type DeviceLog } from '../support/log.js';
-import { PROJECT_ROOT } from '../paths.js';
 import type { Clock } from '../time/clock.js';
+import { readPage, STATIC_FILES } from './page-files.js';
+import { checkOptions, DEFAULT_MAX_PAYLOAD, PanelConfigError, type PanelServerOptions } from './panel-options.js';
 import { type PanelCommand, type PanelSnapshot, type ServerMessage } from './protocol.js';
 import { echoHeader, RefusalLog, type RefusalKind } from './refusal-log.js';
+import { deny, denyHost, originHost, requestUrl } from './request-checks.js';
 import { PanelSession } from './session.js';
-import { badTokenCharacter, isLoopbackAddress, MIN_TOKEN_LENGTH } from './bind-rules.js';
 import { VirtualButtons, VirtualStepGrid, VirtualTapPad, VirtualTempo } from './virtual-devices.js';
 import { VirtualMidiInput } from './virtual-midi-input.js';
 
-/** Why a request or socket is refused, and with what HTTP status. */
-interface Denial {
-  status: number;
-  kind: RefusalKind;
-  reason: string;
-}
+// What the server's users import, from where each now lives.
+export { MIN_TOKEN_LENGTH } from './bind-rules.js';
+export { PAGE_BUILD_DIR, PAGE_DIR } from './page-files.js';
+export {
+  DEFAULT_MAX_PAYLOAD,
+  DEFAULT_PANEL_HOST,
+  DEFAULT_PANEL_PORT,
+  PanelConfigError,
+  type PanelServerOptions,
+} from './panel-options.js';
+export { tokenMatches } from './request-checks.js';
 
-export const DEFAULT_PANEL_HOST = '127.0.0.1';
-export const DEFAULT_PANEL_PORT = 8080;
-/** The largest message a page ever sends is ~150 bytes; 4 KiB leaves room and refuses floods. */
-export const DEFAULT_MAX_PAYLOAD = 4096;
-export { MIN_TOKEN_LENGTH };
-/** The page folder, found from the project root so the compiled server (dist/) serves the source files. */
-export const PAGE_DIR = path.join(PROJECT_ROOT, 'firmware-ts', 'panel', 'page');
-/** The page's script, bundled from page/panel.ts by `npm run build` (esbuild). */
-export const PAGE_BUILD_DIR = path.join(PROJECT_ROOT, 'dist', 'panel-page');
 /** A few tabs and a phone are normal; hundreds of sockets are not. */
 const MAX_CLIENTS = 16;
 /** A page that reads slower than the daemon publishes gets frames dropped, not a growing buffer in the daemon. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 
-export interface PanelServerOptions {
-  /** Where to listen. Loopback unless the performer asks for more; anything else needs `token`. */
-  host?: string;
-  /** 0 picks a free port (tests). */
-  port?: number;
-  /** Shared secret for pages and downloads; required for a non-loopback host. */
-  token?: string;
-  clock: Clock;
-  log?: DeviceLog;
-  maxPayload?: number;
-}
-
 /** The current loop as MIDI bytes (or the box's `midiFile()` result, whose bytes are used). */
 export type ExportProvider = () => Uint8Array | { bytes: Uint8Array } | Promise<Uint8Array | { bytes: Uint8Array }>;
-
-/** A misconfigured panel: one line naming the option, what it needs and what it got. */
-export class PanelConfigError extends Error {
-  override name = 'PanelConfigError';
-}
-
-/**
- * The files the server can send. Fixed routes to fixed names: nothing a
- * request says ever becomes part of a file path.
- */
-const STATIC_FILES: Readonly<Record<string, { file: string; type: string; built?: true }>> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/panel.js': { file: 'panel.js', type: 'text/javascript; charset=utf-8', built: true },
-  '/panel.css': { file: 'panel.css', type: 'text/css; charset=utf-8' },
-};
 
 /**
  * The virtual front panel: an HTTP + WebSocket server whose pages are one more
@@ -249,7 +215,7 @@ export class PanelServer {
     };
     const url = requestUrl(req);
     if (url.pathname !== '/ws') return refuse(404, 'path', 'the panel socket is at /ws');
-    const denied = this.#deny(req, url, token);
+    const denied = deny(req, url, token, this.#port);
     if (denied) return refuse(denied.status, denied.kind, denied.reason);
     // A browser always says where the page came from: only our own page may drive the box.
     const origin = req.headers.origin;
@@ -298,27 +264,6 @@ export class PanelServer {
     for (const ws of this.#sessions.keys()) this.#sendText(ws, text);
   }
 
-  /** Host and token rules shared by the socket and the downloads; null when allowed. */
-  #deny(req: http.IncomingMessage, url: URL, token: string | null): Denial | null {
-    const host = this.#denyHost(req, token);
-    if (host) return host;
-    if (token && !tokenMatches(url.searchParams.get('token'), token))
-      return { status: 401, kind: 'token', reason: 'wrong or missing token' };
-    return null;
-  }
-
-  /** The host rule alone (the page itself needs no token); null when allowed. */
-  #denyHost(req: http.IncomingMessage, token: string | null): Denial | null {
-    // On loopback, a Host that is not ours means a page elsewhere resolved its own name to 127.0.0.1 (DNS rebinding).
-    if (!token && !isLoopbackHostHeader(req.headers.host, this.#port))
-      return {
-        status: 403,
-        kind: 'host',
-        reason: `host ${echoHeader(req.headers.host ?? '(none)')} is not this panel`,
-      };
-    return null;
-  }
-
   #refused(req: http.IncomingMessage, denial: { kind: RefusalKind; reason: string }): void {
     this.#refusals.refused(denial.kind, req.socket.remoteAddress ?? '(address unknown)', denial.reason);
   }
@@ -349,7 +294,7 @@ export class PanelServer {
       const url = requestUrl(req);
       const token = this.#options.token ?? null;
       if (url.pathname === '/export.mid') {
-        const denied = this.#deny(req, url, token);
+        const denied = deny(req, url, token, this.#port);
         if (denied) {
           this.#refused(req, denied);
           return send(denied.status, 'text/plain', `${denied.reason}\n`);
@@ -360,7 +305,7 @@ export class PanelServer {
       const entry = STATIC_FILES[url.pathname];
       if (!entry) return send(404, 'text/plain', 'not found\n');
       // The page itself is public (it holds no state and no secret), but not to a rebound host name.
-      const wrongHost = this.#denyHost(req, token);
+      const wrongHost = denyHost(req, token, this.#port);
       if (wrongHost) {
         this.#refused(req, wrongHost);
         return send(wrongHost.status, 'text/plain', 'not this panel\n');
@@ -384,87 +329,5 @@ export class PanelServer {
       this.#log.warn(`panel: export of the loop failed (${(err as Error).message})`);
       send(500, 'text/plain', `export failed: ${(err as Error).message}\n`);
     }
-  }
-}
-
-/** Validates host, port, token and payload limit once, with messages a performer can act on. */
-function checkOptions(
-  options: PanelServerOptions,
-  maxPayload: number,
-): { host: string; port: number; token: string | null } {
-  const host = options.host ?? DEFAULT_PANEL_HOST;
-  const port = options.port ?? DEFAULT_PANEL_PORT;
-  const token = options.token ?? null;
-  if (typeof host !== 'string' || host.length === 0)
-    throw new PanelConfigError(
-      `panel host (--host or panel.host): expected an address like 127.0.0.1, got ${JSON.stringify(host)}`,
-    );
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new PanelConfigError(`panel: --port expects an integer 0..65535, got ${JSON.stringify(port)}`);
-  if (!Number.isInteger(maxPayload) || maxPayload < 256 || maxPayload > 1 << 20)
-    throw new PanelConfigError(`panel: maxPayload expects 256..1048576 bytes, got ${maxPayload}`);
-  if (token !== null) {
-    if (typeof token !== 'string' || token.length === 0 || badTokenCharacter(token) >= 0)
-      throw new PanelConfigError('panel token (--token or panel.token): expected printable ASCII without spaces');
-    if (token.length < MIN_TOKEN_LENGTH)
-      throw new PanelConfigError(
-        `panel token (--token or panel.token): expected at least ${MIN_TOKEN_LENGTH} characters (got ${token.length}); e.g. openssl rand -hex 16`,
-      );
-  }
-  if (!isLoopbackAddress(host) && token === null) {
-    throw new PanelConfigError(
-      `panel host ${host} opens the panel to the network: give a token too (--token or panel.token, at least ${MIN_TOKEN_LENGTH} characters, e.g. openssl rand -hex 16)`,
-    );
-  }
-  return { host, port, token };
-}
-
-function readPage(): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  for (const { file, built } of Object.values(STATIC_FILES)) {
-    if (files.has(file)) continue;
-    const where = path.join(built ? PAGE_BUILD_DIR : PAGE_DIR, file);
-    try {
-      files.set(file, fs.readFileSync(where));
-    } catch (err) {
-      const hint = built ? '; run npm run build' : '';
-      throw new PanelConfigError(
-        `panel: cannot read the page file ${where} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})${hint}`,
-      );
-    }
-  }
-  return files;
-}
-
-function isLoopbackHostHeader(hostHeader: string | undefined, port: number): boolean {
-  if (!hostHeader) return false;
-  const h = hostHeader.toLowerCase();
-  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(h);
-}
-
-/** Equal-time comparison: hashing first makes the lengths equal, so neither content nor length leaks through timing. */
-export function tokenMatches(given: string | null, expected: string): boolean {
-  const a = createHash('sha256')
-    .update(given ?? '')
-    .digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b) && given !== null;
-}
-
-function originHost(origin: string): string | null {
-  try {
-    const u = new URL(origin);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.host.toLowerCase() : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Only the path and query of a request are used; the base is a placeholder, never a host we trust. */
-function requestUrl(req: http.IncomingMessage): URL {
-  try {
-    return new URL(req.url ?? '/', 'http://panel.invalid');
-  } catch {
-    return new URL('http://panel.invalid/invalid');
   }
 }

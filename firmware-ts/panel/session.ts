@@ -2,13 +2,8 @@ import type { ButtonName } from '../devices/interfaces.js';
 import type { DeviceLog } from '../support/log.js';
 import type { Clock, Seconds } from '../time/clock.js';
 import { PageClockSync } from './clock-sync.js';
-import {
-  parseClientMessage,
-  PanelMessageError,
-  type ClientMessage,
-  type PanelCommand,
-  type ServerMessage,
-} from './protocol.js';
+import { parseClientMessage, PanelMessageError, type ClientMessage, type PanelCommand } from './client-messages.js';
+import type { ServerMessage } from './protocol.js';
 import type { VirtualButtons, VirtualStepGrid, VirtualTapPad, VirtualTempo } from './virtual-devices.js';
 import type { VirtualMidiInput } from './virtual-midi-input.js';
 

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, tf } from '../ml/runtime.js';
 import type { ModelConfig } from '../model/config.js';
 import { initParams } from '../model/params.js';
-import { batchGradients, type Split } from './trainer.js';
+import { batchGradients, type Split } from './batch.js';
 
 /**
  * The second core's half of every training step: its own tfjs backend (wasm
