@@ -85,6 +85,14 @@ export function standings(r: EvaluationResults): string[] {
     '',
   );
 
+  const floor = ref.ownGrooveFloor;
+  if (floor) {
+    out.push(
+      `How low the offset error can go: the Groove is each step's loudest note, so a player given it can play those notes exactly; the other ${(100 * floor.othersShare).toFixed(0)} % of the notes share a step with a louder one and only the step's tapped offset is known for them. The template is ${n3(floor.templateOnOthers)} off on them, the tapped offset times ${floor.shrink} (fitted on train) ${n3(floor.shrunkOnOthers)}: a player that plays the loudest notes exactly and predicts the others as well as that has an offset error of ${n3(floor.othersShare * floor.shrunkOnOthers)} over all notes. To go lower it has to know more about the others than the step they share.`,
+      '',
+    );
+  }
+
   out.push('### Humanize: only the Score given', '');
   out.push(
     `Errors as above (unforced: all five Table 1 runs; forced: one run with keepGiven). Distribution: per-drum Wasserstein-1 between the generated and the real test hits (Table 1 runs), averaged with each drum's real hit count as weight; spread = std of all generated offsets over the real std (${n3(ref.offsetStd)}). For scale, two real samples (validation vs test: other sessions, a smaller sample) are ${n3(ref.realVsReal.offsetsW1)} / ${ref.realVsReal.velocitiesW1.toFixed(1)} apart; a player drawing from the much larger train split can come closer than that.`,
