@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, defaultConfig, loadConfig } from '../firmware-ts/box/config.js';
+import { DRUMS } from '../firmware-ts/pattern/drums.js';
 import { MemoryLogs } from '../firmware-ts/support/log.js';
 import { SlotCorruptError, SlotStore } from '../firmware-ts/box/slots.js';
 import { slotVersion } from './helpers/box-slot-data.js';
@@ -94,6 +95,23 @@ function offShape(value: unknown, shape: unknown, at = 'config'): string | null 
   return null;
 }
 
+/** The drum bindings: one entry per drum, each null or a note 0..127 on a channel 1..16 or any (null). */
+function offBindings(bindings: unknown): string | null {
+  const at = 'config.midi.input.drums';
+  if (!Array.isArray(bindings) || bindings.length !== DRUMS.length)
+    return `${at}: ${JSON.stringify(bindings)}, expected one entry per drum`;
+  for (const [drum, b] of bindings.entries()) {
+    if (b === null) continue;
+    const { note, channel } = b as { note: unknown; channel: unknown };
+    const noteOk = Number.isInteger(note) && (note as number) >= 0 && (note as number) <= 127;
+    const channelOk =
+      channel === null || (Number.isInteger(channel) && (channel as number) >= 1 && (channel as number) <= 16);
+    if (!noteOk || !channelOk)
+      return `${at}[${drum}]: ${JSON.stringify(b)}, expected { note: 0..127, channel: 1..16 or null }`;
+  }
+  return null;
+}
+
 describe('box: fuzzing the config parser and the slot files (seeded)', function () {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'groovebox-fuzz-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -103,15 +121,18 @@ describe('box: fuzzing the config parser and the slot files (seeded)', function 
     const file = path.join(dir, 'config.json');
     const valid = JSON.parse(JSON.stringify(defaultConfig())) as Json;
     // The note map is a preset name or per-drum overrides: note-map tests check its forms.
-    const shape = structuredClone(valid) as { midi: { noteMap?: unknown } };
+    // The MIDI-in drum bindings are read from an object ({ snare: { note, channel } }) into one entry per drum:
+    // checked here by offBindings.
+    const shape = structuredClone(valid) as { midi: { noteMap?: unknown; input: { drums?: unknown } } };
     delete shape.midi.noteMap;
+    delete shape.midi.input.drums;
     let accepted = 0,
       refused = 0;
     for (let n = 0; n < 3000; n++) {
       fs.writeFileSync(file, mutate(valid, random));
       try {
         const config = loadConfig(file, {}, () => {});
-        const off = offShape(config, shape);
+        const off = offShape(config, shape) ?? offBindings(config.midi.input.drums);
         expect(off, `case ${n}: accepted off shape`).to.equal(null);
         accepted++;
       } catch (err) {
