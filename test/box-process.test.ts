@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,13 @@ function start(args: string[]) {
 }
 
 describe('box: the start command as a process', () => {
+  // A failed expectation must not leave a box running behind the test run.
+  let running: ChildProcess | undefined;
+  afterEach(() => {
+    if (running && running.exitCode === null && running.signalCode === null) running.kill('SIGKILL');
+    running = undefined;
+  });
+
   it('an invalid config exits non-zero with one line naming the file, key and value', () => {
     const dir = tempDir('groovebox-cfg-');
     const file = path.join(dir, 'config.json');
@@ -51,6 +58,7 @@ describe('box: the start command as a process', () => {
       err += d;
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    running = child;
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d) => {
         out += d;
