@@ -14,6 +14,7 @@ import { BOX_MODELS, type BoxModel } from './config.js';
 import { FrameLoop } from './frame-loop.js';
 import { LedFrame } from './led-frame.js';
 import { ModelHost, type EngineStatus } from './model-host.js';
+import { runPanelCommand } from './panel-commands.js';
 import { NoteInput } from './note-input.js';
 import type { BootReport, GrooveBoxOptions } from './options.js';
 import { listenerErrorLog, SoundOutputs } from './outputs.js';
@@ -94,18 +95,9 @@ export class GrooveBox implements BoxControl {
       ? new NoteInput({ ...parts, modes, log: logs('midi-in') }, options.noteInput, output)
       : null;
     const leds = new LedFrame({ ...parts, modes, playhead, currentSlot: () => working.slot }, options);
-    const loop = (): Pattern => working.loop;
-    const models = BOX_MODELS;
-    const presenter = (this.#presenter = new PanelPresenter({
-      ...parts,
-      midiIn: this.notes,
-      leds,
-      playhead,
-      model: host,
-      models,
-      loop,
-      outputs,
-    }));
+    const shown = { leds, playhead, model: host, models: BOX_MODELS, outputs, loop: (): Pattern => working.loop };
+    const presenter = new PanelPresenter({ ...parts, ...shown, midiIn: this.notes });
+    this.#presenter = presenter;
     const panel = options.panel;
     const draw = (): void => {
       leds.show();
@@ -223,22 +215,8 @@ export class GrooveBox implements BoxControl {
   }
 
   /** The panel's extra controls. Errors are for the page that sent the command. */
-  async command(command: PanelCommand): Promise<void> {
-    if (command.command === 'tempo') this.setTempo(command.bpm);
-    else if (command.command === 'model') await this.selectModel(command.name);
-    else if (command.command === 'save') await this.saveSlot(command.slot);
-    else if (command.command === 'load') await this.loadSlot(command.slot);
-    else if (command.command === 'mute' && this.audio) this.audio.muted = command.muted;
-    else if (command.command === 'midi-learn') this.#notes().learn(command.drum);
-    else if (command.command === 'take-drum') {
-      if (!this.capture.setTakeGiven(command.drum, command.given))
-        throw new Error('no take played on drum notes to choose from yet');
-    } else if (command.command === 'midi-input') await this.#notes().select(command.port);
-  }
-
-  #notes(): NoteInput {
-    if (!this.notes) throw new Error('this box takes no MIDI notes');
-    return this.notes;
+  command(command: PanelCommand): Promise<void> {
+    return runPanelCommand(this, command);
   }
 
   /** Everything the panel shows, as plain JSON. */
