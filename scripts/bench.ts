@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { BOX_DEFAULT_MODEL } from '../firmware-ts/model/config.js';
 import { PROJECT_ROOT } from '../firmware-ts/paths.js';
 
 interface Step {
@@ -73,7 +74,7 @@ const STEPS: Step[] = [
   {
     key: 'generation.ag11',
     title: 'generation ag11 (batch 1)',
-    args: ['bench', 'generate', '--model', 'ag11', '--n', n, '--json'],
+    args: ['bench', 'generate', '--model', BOX_DEFAULT_MODEL, '--n', n, '--json'],
   },
   {
     key: 'generation.ag2',

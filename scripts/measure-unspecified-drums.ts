@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { unspecifiedDrumOptions } from '../firmware-ts/box/model-host.js';
 import { loadCache } from '../firmware-ts/dataset/cache.js';
 import { initBackend } from '../firmware-ts/ml/runtime.js';
+import { BOX_DEFAULT_MODEL } from '../firmware-ts/model/config.js';
 import { GrooveModel, type GenerateOptions, type Gestures } from '../firmware-ts/model/generator.js';
 import { DRUM_COUNT, DRUMS } from '../firmware-ts/pattern/drums.js';
 import { groove } from '../firmware-ts/pattern/gestures.js';
@@ -38,7 +39,7 @@ const KICK = DRUMS.indexOf('kick');
 const SNARE = DRUMS.indexOf('snare');
 
 const backend = await initBackend(values.backend);
-const model = GrooveModel.load(path.join(MODELS_DIR, values.model ?? 'ag11'));
+const model = GrooveModel.load(path.join(MODELS_DIR, values.model ?? BOX_DEFAULT_MODEL));
 const cache = loadCache(path.resolve(values.dataset ?? '../shared/datasets/groove'));
 const test = cache.splits.test;
 const hitAt = (w: number, step: number, drum: number): boolean => test.data[(w * STEPS + step) * FEATURES + drum] > 0.5;

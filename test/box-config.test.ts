@@ -52,7 +52,7 @@ describe('box: config', () => {
     const cases: [unknown, string][] = [
       [{ bpm: 500 }, '/etc/groovebox/config.json: bpm = 500: expected a number in 40..240'],
       [{ bpm: '120' }, 'bpm = "120": expected a number in 40..240'],
-      [{ model: 'gpt' }, 'model = "gpt": expected one of ag11, ag2, baseline'],
+      [{ model: 'gpt' }, 'model = "gpt": expected one of ag11s, ag11, ag2, baseline'],
       [{ tempo: 120 }, 'tempo = 120: expected no such key (known: model, modelsDir'],
       [{ midi: { port: 5 } }, 'midi.port = 5: expected a MIDI output name'],
       [

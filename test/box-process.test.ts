@@ -67,9 +67,9 @@ describe('box: the start command as a process', () => {
       void exited.then((code) => reject(new Error(`exited ${code} before ready: ${out}${err}`)));
     });
     expect(out).to.match(
-      /ready in \d+ ms \(no model \(ag11\): plain step sequencer, outputs open: .*\); panel at http:\/\/127\.0\.0\.1:\d+\//,
+      /ready in \d+ ms \(no model \(ag11s\): plain step sequencer, outputs open: .*\); panel at http:\/\/127\.0\.0\.1:\d+\//,
     );
-    expect(err).to.include('model ag11 not loaded');
+    expect(err).to.include('model ag11s not loaded');
     const t0 = performance.now();
     child.kill('SIGTERM');
     child.kill('SIGINT');

@@ -8,6 +8,7 @@ import { writeModelFiles } from '../firmware-ts/ml/model-io.js';
 import { initBackend, tf } from '../firmware-ts/ml/runtime.js';
 import { readPatterns } from '../firmware-ts/midi-file/read.js';
 import { patternsToMidi } from '../firmware-ts/midi-file/write.js';
+import { BOX_DEFAULT_MODEL } from '../firmware-ts/model/config.js';
 import { PROJECT_ROOT } from '../firmware-ts/paths.js';
 import { Pattern, STEPS } from '../firmware-ts/pattern/pattern.js';
 import { FIXTURES_DIR } from './helpers/fixtures.js';
@@ -52,8 +53,8 @@ describe('cli: generate, humanize, drumify on MIDI files', function () {
     tmp = tempDir('cli');
     models = path.join(tmp.dir, 'models');
     // Trained long enough (on beats that all share this kick/snare) to play the given drums back.
-    const { config, params } = trainTiny('ag11', 100, { learningRate: 3e-2 });
-    writeModelFiles(path.join(models, 'ag11'), config, params);
+    const { config, params } = trainTiny(BOX_DEFAULT_MODEL, 100, { learningRate: 3e-2 });
+    writeModelFiles(path.join(models, BOX_DEFAULT_MODEL), config, params);
     tf.dispose([...params.values()]);
     writeTinyModel(models, 'baseline', { steps: 2 });
     scoreFile = path.join(tmp.dir, 'score.mid');
@@ -139,7 +140,7 @@ describe('cli: generate, humanize, drumify on MIDI files', function () {
     ]);
     expect(run.code, run.stderr).to.equal(0);
     const json = JSON.parse(run.stdout);
-    expect(json).to.include({ model: 'ag11', seed: 2 });
+    expect(json).to.include({ model: BOX_DEFAULT_MODEL, seed: 2 });
     expect(json.loops).to.have.length(1);
     expect(json.loops[0].pattern.notes).to.be.an('array');
     const r = json.loops[0].reconstructions;

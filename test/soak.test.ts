@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { soak } from '../firmware-ts/diagnostics/soak.js';
+import { BOX_DEFAULT_MODEL } from '../firmware-ts/model/config.js';
 import { MODELS_DIR } from '../firmware-ts/paths.js';
 
 /**
@@ -18,8 +19,8 @@ describe('soak: the box playing and generating every bar', function () {
       console.log('      (skipped: set GROOVEBOX_SOAK_MINUTES to run the soak; .ci/run does)');
       this.skip();
     }
-    if (!fs.existsSync(path.join(MODELS_DIR, 'ag11', 'manifest.json')))
-      throw new Error(`soak: no shipped model at ${path.join(MODELS_DIR, 'ag11')}`);
+    if (!fs.existsSync(path.join(MODELS_DIR, BOX_DEFAULT_MODEL, 'manifest.json')))
+      throw new Error(`soak: no shipped model at ${path.join(MODELS_DIR, BOX_DEFAULT_MODEL)}`);
     this.timeout((minutes + 2) * 60_000);
   });
 

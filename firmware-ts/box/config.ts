@@ -4,6 +4,7 @@ import * as v from 'valibot';
 import { resolveNoteMap, NoteMapError, type NoteMap } from '../outputs/midi/note-map.js';
 import type { MidiAccent } from '../inputs/midi/note-gestures.js';
 import { emptyBindings, type DrumBindings } from '../inputs/midi/note-map-in.js';
+import { BOX_DEFAULT_MODEL } from '../model/config.js';
 import { DRUMS } from '../pattern/drums.js';
 import { badTokenCharacter, isLoopbackAddress, MIN_TOKEN_LENGTH } from '../panel/bind-rules.js';
 import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
@@ -15,9 +16,16 @@ import { validate } from '../support/validate.js';
 export const DEFAULT_CONFIG_FILE = '/etc/groovebox/config.json';
 export const DEFAULT_STATE_DIR = '/var/lib/groovebox';
 
-/** The models the box can play: the 11-input model by default; the 2-input model and the baseline as modes. */
-export const BOX_MODELS = ['ag11', 'ag2', 'baseline'] as const;
+/**
+ * The models the box can play: the step decoder (BOX_DEFAULT_MODEL) first; the paper's 11-input model, its
+ * 2-input model and the baseline as modes.
+ */
+export const BOX_MODELS = [BOX_DEFAULT_MODEL, 'ag11', 'ag2', 'baseline'] as const;
 export type BoxModel = (typeof BOX_MODELS)[number];
+
+export function isBoxModel(name: string): name is BoxModel {
+  return (BOX_MODELS as readonly string[]).includes(name);
+}
 
 /**
  * Everything a performer or installer may set (the schema below says each
@@ -117,8 +125,8 @@ const panelToken = v.pipe(
 /** What each key takes, and its default. */
 const CONFIG_SCHEMA = validation.strictRecord(
   {
-    /** Which model plays: ag11 (default), ag2 or baseline. */
-    model: v.optional(validation.oneOf(BOX_MODELS), 'ag11'),
+    /** Which model plays: one of BOX_MODELS (default BOX_DEFAULT_MODEL). */
+    model: v.optional(validation.oneOf(BOX_MODELS), BOX_DEFAULT_MODEL),
     /** Folder holding models/<name>/ (null: the project's models/ folder). */
     modelsDir: v.optional(v.nullable(absolutePath), null),
     /** tfjs backend for the generation worker (null: the best available). */

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { BoxModel } from '../box/config.js';
 import { GenerationEngine } from '../engine/engine.js';
+import { BOX_DEFAULT_MODEL } from '../model/config.js';
 import type { WorkerMemory } from '../engine/protocol.js';
 import { openAudioContext } from '../outputs/audio/context.js';
 import { NOTE_MAP_PRESETS } from '../outputs/midi/note-map.js';
@@ -22,7 +24,7 @@ import { SlotStore } from '../box/slots.js';
 export interface SoakOptions {
   minutes: number;
   modelsDir: string;
-  model?: 'ag11' | 'ag2' | 'baseline';
+  model?: BoxModel;
   bpm?: number;
   /** Play the audio kit too (default true); false isolates the model and MIDI path. */
   audio?: boolean;
@@ -163,7 +165,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     },
     slots: await SlotStore.open(stateDir, logs.factory('slots')),
     settings: {
-      model: options.model ?? 'ag11',
+      model: options.model ?? BOX_DEFAULT_MODEL,
       temperature: 1,
       switchAt: 'loop',
       stepVelocity: 0.8,

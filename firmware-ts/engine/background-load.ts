@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { BOX_DEFAULT_MODEL } from '../model/config.js';
 import { MODELS_DIR } from '../paths.js';
 import { GenerationEngine } from './engine.js';
 import { STEPS } from '../pattern/pattern.js';
@@ -10,7 +11,7 @@ import { STEPS } from '../pattern/pattern.js';
 export async function startBackgroundGeneration(
   opts: { model?: string } = {},
 ): Promise<{ stop(): Promise<void>; generations(): number }> {
-  const engine = new GenerationEngine({ modelDir: path.join(MODELS_DIR, opts.model ?? 'ag11') });
+  const engine = new GenerationEngine({ modelDir: path.join(MODELS_DIR, opts.model ?? BOX_DEFAULT_MODEL) });
   await engine.start();
   let count = 0;
   let running = true;

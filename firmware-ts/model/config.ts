@@ -5,6 +5,11 @@
  */
 export type ModelName = 'baseline' | 'fvae2' | 'ag2' | 'ag11' | 'ag11s';
 export const MODEL_NAMES: readonly ModelName[] = ['baseline', 'fvae2', 'ag2', 'ag11', 'ag11s'];
+/**
+ * The model the box, the CLI and the benchmarks play unless told otherwise: the step decoder, which follows a
+ * given groove and accent (docs/models.md says how it was chosen).
+ */
+export const BOX_DEFAULT_MODEL = 'ag11s' satisfies ModelName;
 
 /** What a factor's encoder reads. `drum` factors read one drum's 32-step row of the score. */
 export type FactorInput = 'score' | 'groove' | 'accent' | `drum${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8}`;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { benchGenerate } from '../../diagnostics/bench-generate.js';
-import { MODEL_NAMES, isModelName } from '../../model/config.js';
+import { BOX_DEFAULT_MODEL, MODEL_NAMES, isModelName } from '../../model/config.js';
 import { MODELS_DIR } from '../../paths.js';
 import { UsageError, stringOption, type Command, integerOption, backendOption } from '../command.js';
 
@@ -8,7 +8,7 @@ export const benchGenerateCommand: Command = {
   name: 'bench generate',
   summary: 'Batch-1 generation latency of a trained model (p50/p99), its load time and a tensor-leak check',
   usage: `groovebox bench generate [options]
-  --model NAME        ${MODEL_NAMES.join('|')} (default ag11)
+  --model NAME        ${MODEL_NAMES.join('|')} (default ${BOX_DEFAULT_MODEL})
   --models-dir DIR    folder holding the model folders (default models/)
   --n N               timed generations (default 500)
   --warmup N          untimed generations first (default 20)
@@ -23,7 +23,7 @@ export const benchGenerateCommand: Command = {
     json: { type: 'boolean' },
   },
   async run({ values }) {
-    const name = stringOption(values, 'model') ?? 'ag11';
+    const name = stringOption(values, 'model') ?? BOX_DEFAULT_MODEL;
     if (!isModelName(name)) throw new UsageError(`--model: expected one of ${MODEL_NAMES.join(', ')}, got "${name}"`);
     const modelsDir = path.resolve(stringOption(values, 'models-dir') ?? MODELS_DIR);
     const result = await benchGenerate({

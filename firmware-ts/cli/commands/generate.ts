@@ -4,7 +4,7 @@ import { readPatterns, readPatternsRepeatingOneBar } from '../../midi-file/read.
 import { readPerformance } from '../../midi-file/performance.js';
 import { patternsToMidi } from '../../midi-file/write.js';
 import { initBackend } from '../../ml/runtime.js';
-import { MODEL_NAMES, isModelName, type ModelName } from '../../model/config.js';
+import { BOX_DEFAULT_MODEL, MODEL_NAMES, isModelName, type ModelName } from '../../model/config.js';
 import { GrooveModel, type GenerateOptions, type Reconstructions } from '../../model/generator.js';
 import { drumRow, type Gestures } from '../../pattern/gesture-layout.js';
 import { DRUMS, DRUM_COUNT, drumIndexOfName } from '../../pattern/drums.js';
@@ -39,7 +39,7 @@ export const COMMON_OPTIONS = {
   free: { type: 'boolean' },
 } as const;
 
-export const COMMON_USAGE = `  --model NAME        ${MODEL_NAMES.join('|')} (default ag11)
+export const COMMON_USAGE = `  --model NAME        ${MODEL_NAMES.join('|')} (default ${BOX_DEFAULT_MODEL})
   --models-dir DIR    folder holding the model folders (default models/)
   --seed N            random seed (default: a new one, printed on stderr)
   --temperature T     spread of the prior samples for what is not given (default 1)
@@ -109,7 +109,7 @@ export interface Plan {
 
 export function commonPlan(
   values: Values,
-  defaultModel: ModelName = 'ag11',
+  defaultModel: ModelName = BOX_DEFAULT_MODEL,
 ): Omit<Plan, 'loops' | 'description' | 'bpm'> & { bpm?: number } {
   const modelName = stringOption(values, 'model') ?? defaultModel;
   if (!isModelName(modelName))

@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { BOX_MODELS, isBoxModel } from '../../box/config.js';
 import { soak } from '../../diagnostics/soak.js';
+import { BOX_DEFAULT_MODEL } from '../../model/config.js';
 import { MODELS_DIR } from '../../paths.js';
 import { numberOption, stringOption, UsageError, type Command } from '../command.js';
 
@@ -7,9 +9,9 @@ export const soakCommand: Command = {
   name: 'soak',
   summary:
     'Runs the whole box in simulation, generating every bar, and reports memory, tensors, stalls and MIDI timing',
-  usage: `groovebox soak [--minutes M] [--model ag11|ag2|baseline] [--bpm B] [--models-dir DIR] [--no-audio] [--witness] [--json]
+  usage: `groovebox soak [--minutes M] [--model NAME] [--bpm B] [--models-dir DIR] [--no-audio] [--witness] [--json]
   --minutes M       how long (default 5; the stage figure is 120)
-  --model NAME      model to generate with (default ag11)
+  --model NAME      model to generate with: ${BOX_MODELS.join(', ')} (default ${BOX_DEFAULT_MODEL})
   --bpm B           tempo (default 120: a new loop every 2 s)
   --models-dir DIR  folder with the model folders (default models/)
   --no-audio        leave the audio kit out (isolates the model and MIDI path)
@@ -28,9 +30,8 @@ export const soakCommand: Command = {
     json: { type: 'boolean' },
   },
   async run({ values }) {
-    const model = stringOption(values, 'model') ?? 'ag11';
-    if (model !== 'ag11' && model !== 'ag2' && model !== 'baseline')
-      throw new UsageError(`--model: expected ag11, ag2 or baseline, got "${model}"`);
+    const model = stringOption(values, 'model') ?? BOX_DEFAULT_MODEL;
+    if (!isBoxModel(model)) throw new UsageError(`--model: expected one of ${BOX_MODELS.join(', ')}, got "${model}"`);
     const result = await soak({
       minutes: numberOption(values, 'minutes', 5, 0.1, 24 * 60),
       bpm: numberOption(values, 'bpm', 120, 40, 240),

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_CONFIG_FILE, loadConfig, type ConfigOverrides } from '../../box/config.js';
+import { BOX_MODELS, DEFAULT_CONFIG_FILE, loadConfig, type ConfigOverrides } from '../../box/config.js';
+import { BOX_DEFAULT_MODEL } from '../../model/config.js';
 import { exitOnSignals } from '../../box/lifecycle.js';
 import { processLogs } from '../../support/log.js';
 import { runBox, type RunningBox } from '../../box/run.js';
@@ -18,7 +19,7 @@ export const startCommand: Command = {
   --token T         shared secret for the panel (at least 16 characters)
   --simulate        use only the virtual panel's devices, even on a Pi
   --state-dir DIR   slots and working state (default /var/lib/groovebox, or <project>/.state without a config file)
-  --model NAME      ag11 (default), ag2 or baseline
+  --model NAME      ${BOX_MODELS.join(', ')} (default ${BOX_DEFAULT_MODEL})
   --autoplay        start playing at boot`,
   options: {
     config: { type: 'string' },
