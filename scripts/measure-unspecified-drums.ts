@@ -13,6 +13,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { isBoxModel } from '../firmware-ts/box/config.js';
 import { unspecifiedDrumOptions } from '../firmware-ts/box/model-host.js';
 import { loadCache } from '../firmware-ts/dataset/cache.js';
 import { initBackend } from '../firmware-ts/ml/runtime.js';
@@ -51,17 +52,23 @@ const chosen = Array.from(
   (_, k) => eligible[Math.floor((k * eligible.length) / Math.min(wanted, eligible.length))],
 );
 
+const sampled = (hitTemperature: number) => ({
+  name: `sampled, hit temperature ${hitTemperature}`,
+  options: { temperature: 1, keepGiven: true, hits: 'sample', hitTemperature } as const,
+});
 const POLICIES: { name: string; options: Omit<GenerateOptions, 'seed'> }[] = [
-  { name: 'threshold (before)', options: { temperature: 1, keepGiven: true } },
-  {
-    name: 'sampled, hit temperature 0.5',
-    options: { temperature: 1, keepGiven: true, hits: 'sample', hitTemperature: 0.5 },
-  },
-  {
-    name: 'sampled, hit temperature 0.75',
-    options: { temperature: 1, keepGiven: true, hits: 'sample', hitTemperature: 0.75 },
-  },
-  { name: 'the box now (unspecifiedDrumOptions)', options: unspecifiedDrumOptions({ temperature: 1 }) },
+  { name: 'threshold at one half', options: { temperature: 1, keepGiven: true, hits: 'threshold' } },
+  sampled(0.5),
+  sampled(0.75),
+  sampled(1),
+  ...(isBoxModel(model.name)
+    ? [
+        {
+          name: 'the box now (unspecifiedDrumOptions)',
+          options: unspecifiedDrumOptions({ temperature: 1, model: model.name }),
+        },
+      ]
+    : []),
 ];
 
 process.stdout.write(

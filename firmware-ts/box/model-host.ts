@@ -175,7 +175,10 @@ export class ModelHost {
     this.#generating++;
     this.#options.changed.raise();
     try {
-      const result = await engine.generate(toGestures(gestures), { seed, ...unspecifiedDrumOptions({ temperature }) });
+      const result = await engine.generate(toGestures(gestures), {
+        seed,
+        ...unspecifiedDrumOptions({ temperature, model: this.#model }),
+      });
       if (id !== this.#request || this.#stopped || engine !== this.#engine) return;
       const heard = perDrum(result.reconstructions);
       this.#heard = heard;
@@ -270,12 +273,19 @@ export class ModelHost {
 
 /**
  * Sharpens the hit probabilities before they are sampled (1: as the model
- * gives them; towards 0: thresholding). Chosen by measurement
+ * gives them; towards 0: thresholding), per model. Chosen by measurement
  * (scripts/measure-unspecified-drums.ts, figures in docs/models.md): it brings
  * how often each drum left to the model plays closest to how often it plays
- * in the data for the same inputs, with fewer stray single tom hits than 1.
+ * in the data for the same inputs. The paper's decoders need sharpening (with
+ * fewer stray single tom hits than at 1); the step decoder's probabilities are
+ * played as they are.
  */
-export const UNSPECIFIED_HIT_TEMPERATURE = 0.75;
+export const UNSPECIFIED_HIT_TEMPERATURE: Readonly<Record<BoxModel, number>> = {
+  ag11s: 1,
+  ag11: 0.75,
+  ag2: 0.75,
+  baseline: 0.75,
+};
 
 /**
  * The box's generation policy. keepGiven: the performer's score is what
@@ -284,13 +294,17 @@ export const UNSPECIFIED_HIT_TEMPERATURE = 0.75;
  * model finds likely but never more than even on any one step (a hat in a
  * style it cannot place) then plays about as often as the data has it,
  * instead of staying silent on most seeds. The given drums are forced either
- * way. The same options serve the step decoder, where sampled hits are then
- * fitted to a tapped groove.
+ * way. For the step decoder the sampled hits are then fitted to a tapped groove.
  */
-export function unspecifiedDrumOptions({ temperature }: { temperature: number }): Omit<GenerateOptions, 'seed'> {
-  return { temperature, keepGiven: true, hits: 'sample', hitTemperature: UNSPECIFIED_HIT_TEMPERATURE };
+export function unspecifiedDrumOptions({
+  temperature,
+  model,
+}: {
+  temperature: number;
+  model: BoxModel;
+}): Omit<GenerateOptions, 'seed'> {
+  return { temperature, keepGiven: true, hits: 'sample', hitTemperature: UNSPECIFIED_HIT_TEMPERATURE[model] };
 }
-
 /** The 2-input model and the baseline hear the score as one 32x9 block; the panel and the LEDs show it per drum. */
 function perDrum(r: Reconstructions): Reconstructions {
   if (r.drums || !r.score) return r;
