@@ -118,6 +118,18 @@ const STEPS: Step[] = [
     script: 'bench-midi-in.js',
     args: ['--load', '--json', ...(quick ? ['--notes', '300'] : [])],
   },
+  {
+    key: 'startup.quiet',
+    title: 'start-up to "ready", and a CLI call on 2 bars',
+    script: 'bench-startup.js',
+    args: ['--json', '--runs', quick ? '1' : '3'],
+  },
+  {
+    key: 'startup.loaded',
+    title: 'the same beside one CPU hog per core',
+    script: 'bench-startup.js',
+    args: ['--load', '--json', '--runs', quick ? '1' : '3'],
+  },
   { key: 'soak', title: `soak (${soakMinutes} min)`, args: ['soak', '--minutes', String(soakMinutes), '--json'] },
   {
     key: 'soakWitness',
@@ -233,6 +245,13 @@ function summary(key: string, v: Record<string, unknown>): string {
     return `recall ${pct(v.recall)}, false ${pct(v.falseOnsets)}, error p95 ${ms(v.errorP95Ms)}, latency max ${ms(v.latencyMaxMs)}`;
   if (key === 'midiIn')
     return `p50 ${ms(v.p50_ms)}, p99 ${ms(v.p99_ms)}, max ${ms(v.max_ms)}, within 1 ms ${pct(v.within1ms)} of ${v.notes} notes`;
+  if (key.startsWith('startup')) {
+    const med = (x: unknown) => `${(x as { median?: number } | undefined)?.median ?? '?'} s`;
+    return (
+      `npm start ${med(v.npmStart_s)} (box's own ready ${med(v.boxReady_s)}), node start ${med(v.nodeStart_s)}, ` +
+      `humanize 2 bars ${med(v.humanize2Bars_s)}; load ${(v.loadAverage as { before?: number })?.before}`
+    );
+  }
   if (key === 'wakeUp') return `p99 ${ms(v.p99Ms)}, max ${ms(v.maxMs)}, ${v.over5ms} over 5 ms; steal ${v.stolenMs} ms`;
   if (key.startsWith('soak')) {
     const midi = v.midiTiming as

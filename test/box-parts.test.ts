@@ -146,7 +146,7 @@ describe('box parts: panel modes, status lines, the frame loop, the panel presen
         playhead: { step: 3 },
         sequencer: { playing: true, targetBpm: 97 },
         capture,
-        model: { model: 'ag11', heard: null, generating: false },
+        model: { model: 'ag11', heard: null, generating: false, generations: 0 },
         models: ['ag11', 'ag2'],
         status: { lines: () => ['hello'] },
         loop: () => loop,
@@ -166,6 +166,7 @@ describe('box parts: panel modes, status lines, the frame loop, the panel presen
         model: 'ag11',
         take: 'idle',
         generating: false,
+        generations: 0,
         barsLinked: true,
       });
       expect(first.status).to.deep.equal(['hello']);

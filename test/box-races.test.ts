@@ -53,10 +53,12 @@ describe('box: performer actions that overlap', function () {
     });
     await t.box.boot();
     await t.box.generation;
+    const counted = t.box.snapshot().generations;
     const generation = t.box.generate();
     await t.box.loadSlot(0);
     await generation;
     expect(t.box.loop.toJSON()).to.deep.equal(slotLoop.toJSON());
+    expect(t.box.snapshot().generations, 'a dropped result is no new loop for the panel').to.equal(counted);
     await t.close();
   });
 

@@ -296,11 +296,14 @@ describe('box: the whole box on fakes (offline clock, fake seesaw/ADS1115/GPIO, 
       await t.box.boot();
       await t.box.generation;
       const before = t.logs.count('generated with ag11');
+      const counted = t.box.snapshot().generations;
       const first = t.box.generate();
       const second = t.box.generate();
       const third = t.box.generate();
       await Promise.all([first, second, third]);
       expect(t.logs.count('generated with ag11') - before).to.equal(1);
+      // The panel's counter counts loops that landed, so the superseded two are not in it.
+      expect(t.box.snapshot().generations - counted).to.equal(1);
       expect(t.logs.count('generation failed')).to.equal(0);
       await t.close();
       const saved = await (await SlotStore.open(t.stateDir, new MemoryLogs().factory('slots'))).loadWorking();

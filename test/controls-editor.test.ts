@@ -5,6 +5,7 @@ import {
   DRUM_COLORS,
   EMPTY_COLOR,
   gridColors,
+  linkedColor,
   MISSED_COLOR,
   AGREE_COLOR,
   PLAYHEAD_COLOR,
@@ -77,6 +78,37 @@ describe('controls: score and accent editor', () => {
     expect(gridColors(state, nextMode(ui))[3]).to.deep.equal({ r: 0, g: 0, b: 0 });
     ({ state, ui } = keys(state, nextMode(ui), [[7, false]]));
     expect(gridColors(state, ui)[7]).to.deep.equal(ACCENT_COLOR);
+  });
+
+  it('LEDs veil bar 2 while it repeats bar 1, and show it plainly once it is its own; bar 1 is never veiled', () => {
+    // Kick on steps 1 and 5 of bar 1, and a drawn accent on step 1: linked, bar 2 repeats both.
+    let { state, ui } = keys(emptyGestureState(), initialUi(), [
+      [0, false],
+      [4, false],
+    ]);
+    ({ state, ui } = keys(state, nextMode(ui), [[0, false]]));
+    const accentUi = ui;
+    ui = { ...ui, mode: 'score' };
+    expect(state.barsLinked).to.equal(true);
+    const bar1 = gridColors(state, ui);
+    expect([bar1[0], bar1[4]]).to.deep.equal([DRUM_COLORS[0], DRUM_COLORS[0]]);
+    const bar2 = gridColors(state, flipPage(ui));
+    expect([bar2[0], bar2[4]], 'the repeat is veiled').to.deep.equal([
+      linkedColor(DRUM_COLORS[0]),
+      linkedColor(DRUM_COLORS[0]),
+    ]);
+    expect(bar2[0]).not.to.deep.equal(DRUM_COLORS[0]);
+    expect(bar2[1]).to.deep.equal({ r: 0, g: 0, b: 0 });
+    expect(gridColors(state, flipPage(accentUi))[0], 'a drawn accent repeats veiled too').to.deep.equal(
+      linkedColor(ACCENT_COLOR),
+    );
+    // The playhead over a veiled step still mixes with it (the step stays readable), as over any lit step.
+    expect(gridColors(state, flipPage(ui), { playheadStep: 20 })[4]).not.to.deep.equal(PLAYHEAD_COLOR);
+    // A key on bar 2 makes it bar 2's own: its steps show in the drum's full colour.
+    ({ state, ui } = keys(state, flipPage(ui), [[8, false]]));
+    expect(state.barsLinked).to.equal(false);
+    const own = gridColors(state, ui);
+    expect([own[0], own[4], own[8]]).to.deep.equal([DRUM_COLORS[0], DRUM_COLORS[0], DRUM_COLORS[0]]);
   });
 
   it("shows the model's reconstruction: agreement, misses, and what it added", () => {

@@ -24,6 +24,7 @@ function snapshot(over: Partial<PanelSnapshot> = {}): PanelSnapshot {
     model: 'ag11',
     take: 'idle',
     generating: false,
+    generations: 1,
     status: [],
     ...over,
   } as PanelSnapshot;
@@ -56,8 +57,18 @@ describe('panel page: what the LCD and the messages say', () => {
     expect(messagesFor(snapshot({ take: 'recording' }), ended)).to.deep.equal([
       'take recorded: 4 steps tapped; press GENERATE',
     ]);
-    expect(messagesFor(snapshot({ generating: true }), snapshot())).to.deep.equal([
+    expect(messagesFor(snapshot({ generating: true }), snapshot({ generations: 2 }))).to.deep.equal([
       'generated a new loop with ag11: 8 notes; press PLAY',
     ]);
+  });
+
+  it("counts generations by the snapshot's counter: one that began and ended between two frames is still said, a failed one is not", () => {
+    // Never seen generating: the counter moved all the same.
+    expect(messagesFor(snapshot(), snapshot({ generations: 2 }))).to.deep.equal([
+      'generated a new loop with ag11: 8 notes; press PLAY',
+    ]);
+    // Generating, then not, and no new loop (failed or superseded): nothing landed, nothing said.
+    expect(messagesFor(snapshot({ generating: true }), snapshot())).to.deep.equal([]);
+    expect(messagesFor(snapshot(), snapshot())).to.deep.equal([]);
   });
 });

@@ -49,6 +49,7 @@ function snapshot(overrides: Partial<PanelSnapshot> = {}): PanelSnapshot {
     reconstructions: null,
     model: 'ag11',
     models: ['ag11', 'ag2', 'baseline'],
+    generations: 0,
     status: ['ready'],
     ...overrides,
   };

@@ -67,6 +67,8 @@ export class ModelHost {
   /** Bumped by every GENERATE and every new working state: a result whose number is not the latest is dropped. */
   #request = 0;
   #generating = 0;
+  /** Loops that landed (went to the listener) since start: only ever grows. */
+  #generations = 0;
   #heard: Reconstructions | null = null;
   #stopped = false;
   #listener = NOBODY;
@@ -106,6 +108,15 @@ export class ModelHost {
 
   get generating(): boolean {
     return this.#generating > 0;
+  }
+
+  /**
+   * How many generated loops have landed so far. A generation may start and
+   * end between two panel frames, so "was generating, now is not" can be
+   * missed; a count that only grows cannot (nor can a dropped frame hide it).
+   */
+  get generations(): number {
+    return this.#generations;
   }
 
   /** The model's reconstructions from the last generation, per drum; null before one, or after a new working state. */
@@ -182,6 +193,7 @@ export class ModelHost {
       if (id !== this.#request || this.#stopped || engine !== this.#engine) return;
       const heard = perDrum(result.reconstructions);
       this.#heard = heard;
+      this.#generations++;
       this.#listener.generated({
         pattern: result.pattern,
         seed,

@@ -48,6 +48,18 @@ export const COUNT_IN_COLOR: Rgb = { r: 255, g: 0, b: 0 };
 export const AGREE_COLOR: Rgb = { r: 0, g: 255, b: 0 };
 export const MISSED_COLOR: Rgb = { r: 255, g: 0, b: 160 };
 export const MODEL_COLOR: Rgb = { r: 0, g: 180, b: 255 };
+/**
+ * While the bars are linked, bar 2's lit steps are bar 1's repeated, not
+ * steps of its own: shown veiled (this share of the colour), so PAGE tells at
+ * a glance that editing here will unlink the bars. Bright enough that the
+ * playhead still mixes with it rather than replacing it (see isDim).
+ */
+export const LINKED_SHADE = 0.4;
+
+/** How a lit step of bar 2 shows while it repeats bar 1. */
+export function linkedColor(c: Rgb): Rgb {
+  return scale(c, LINKED_SHADE);
+}
 
 /** The 16 LED colours for the present state, editor view and transport. Pure. */
 export function gridColors(state: GestureState, ui: EditorUi, context: ViewContext = {}): Rgb[] {
@@ -71,11 +83,23 @@ function scoreView(state: GestureState, ui: EditorUi, first: number): Rgb[] {
   if (which === 'unspecified') return fill(UNSPECIFIED_COLOR);
   if (which === 'empty') return fill(EMPTY_COLOR);
   const row = state.scores[ui.drum]!;
-  return keys((k) => (row[first + k] > 0.5 ? DRUM_COLORS[ui.drum] : OFF));
+  const color = repeatsBar1(state, first) ? linkedColor(DRUM_COLORS[ui.drum]) : DRUM_COLORS[ui.drum];
+  return keys((k) => (row[first + k] > 0.5 ? color : OFF));
+}
+
+/** Bar 2 is shown and it is bar 1's repeat (a linked state always repeats: see controls/state.ts). */
+function repeatsBar1(state: GestureState, first: number): boolean {
+  return state.barsLinked && first >= STEPS_PER_BAR;
 }
 
 function accentView(state: GestureState, first: number): Rgb[] {
-  const color = state.accentSource === 'taps' ? TAPS_ACCENT_COLOR : ACCENT_COLOR;
+  // A drawn accent repeats bar 1 while linked; one from the taps follows the take's own two bars.
+  const color =
+    state.accentSource === 'taps'
+      ? TAPS_ACCENT_COLOR
+      : repeatsBar1(state, first)
+        ? linkedColor(ACCENT_COLOR)
+        : ACCENT_COLOR;
   return keys((k) => {
     const step = first + k;
     if (state.accent && state.accent[step] > 0.5) return color;

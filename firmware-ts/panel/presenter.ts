@@ -36,8 +36,13 @@ export interface PanelParts {
   /** The daemon's sound card, for the panel's mute (absent or null: none). */
   outputs?: { readonly boxAudio: PanelSnapshot['boxAudio'] };
   /** Whether bar 2 repeats bar 1 (absent: the box always links them). */
-  /** The model playing, what it heard at the last generation (null: none), and whether one is under way. */
-  model: { readonly model: string; readonly heard: Reconstructions | null; readonly generating: boolean };
+  /** The model playing, what it heard at the last generation (null: none), whether one is under way, and how many landed. */
+  model: {
+    readonly model: string;
+    readonly heard: Reconstructions | null;
+    readonly generating: boolean;
+    readonly generations: number;
+  };
   /** Models the panel may select. */
   models: readonly string[];
   status: { lines(): string[] };
@@ -86,6 +91,7 @@ export class PanelPresenter {
       models: [...models],
       take: capture.recorder.phase(),
       generating: model.generating,
+      generations: model.generations,
       countIn: this.#countIn(),
       transport: this.#transport(),
       boxAudio: this.#parts.outputs?.boxAudio ?? null,

@@ -95,6 +95,12 @@ export interface PanelSnapshot {
   /** Tap recorder phase, for the pad's light. */
   take?: 'idle' | 'count-in' | 'recording';
   generating?: boolean;
+  /**
+   * Generated loops landed since the daemon started; only ever grows. One
+   * snapshot goes out per frame (and a slow page's frames are dropped), so a
+   * fast generation can begin and end unseen: a page counts new loops by this.
+   */
+  generations: number;
   /** During the count-in: beats left before the take starts (4, 3, 2, 1); null otherwise. */
   countIn?: number | null;
   /**

@@ -10,6 +10,17 @@ export interface Transport {
   stepSeconds: number;
 }
 
+/** One hit handed to the audio context: the loop's step and drum, and when it sounds on the daemon's clock (seconds). */
+export interface ScheduledNote {
+  step: number;
+  drum: number;
+  velocity: number;
+  daemonTime: number;
+}
+
+/** The scheduled hits kept for a reader: a few loops' worth, so a page left open does not grow. */
+const KEEP_SCHEDULED = 512;
+
 /** How far ahead the page schedules: past a frame of jank, short enough that a new loop is heard within it. */
 const LOOK_AHEAD_S = 0.2;
 /** How often the scheduler wakes up; every hit still carries its exact time. */
@@ -36,6 +47,11 @@ export class PageAudio {
   #muted = false;
   /** Hits handed to the audio context since the page opened (read by the browser test). */
   scheduled = 0;
+  /**
+   * The latest hits handed to the audio context, oldest first: what the page
+   * really asked to be heard, so a test can check it against the loop.
+   */
+  readonly scheduledNotes: ScheduledNote[] = [];
 
   /** Browsers start audio only from a user gesture: call this from the first click or key. */
   start(): void {
@@ -113,6 +129,8 @@ export class PageAudio {
         if (t < from || t >= until) continue;
         playDrum(ctx, this.#out, drum, Math.max(ctx.currentTime, t + audioMinusDaemon), velocity);
         this.scheduled++;
+        this.scheduledNotes.push({ step, drum, velocity, daemonTime: t });
+        if (this.scheduledNotes.length > KEEP_SCHEDULED) this.scheduledNotes.shift();
       }
     }
     this.#scheduledUntil = until;

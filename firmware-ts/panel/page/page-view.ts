@@ -56,7 +56,8 @@ export function messagesFor(before: PanelSnapshot | null, after: PanelSnapshot):
         : 'take ended: no taps heard, the old groove stays',
     );
   }
-  if (before.generating && !after.generating) {
+  // By the count, not by seeing `generating` come and go: a generation can fit between two frames.
+  if (after.generations > before.generations) {
     const notes = after.pattern?.notes?.length ?? 0;
     out.push(`generated a new loop with ${after.model}: ${notes} notes${after.playing ? '' : '; press PLAY'}`);
   }
