@@ -178,7 +178,9 @@ describe('box: slots on disk', () => {
       /gestures\.scores: expected 9 entries/,
     );
     expect(() => decode({ ...good, loop: { notes: [[40, 0, 1, 0]] } }, 'x')).to.throw(/loop\.notes\[0\]: step 40/);
-    expect(() => decode({ ...good, model: '../../etc' }, 'x')).to.throw(/model: expected one of ag11s, ag11, ag2, baseline/);
+    expect(() => decode({ ...good, model: '../../etc' }, 'x')).to.throw(
+      /model: expected one of ag11s, ag11, ag2, baseline/,
+    );
     expect(() => decode({ ...good, format: 'other' }, 'x')).to.throw(/format: expected "groovebox-slot-1"/);
   });
 
