@@ -222,7 +222,7 @@ describe('panel: the virtual devices over a WebSocket', () => {
       [{ type: 'pong', id: 999, time: 1 }, /no ping 999/],
       [
         { type: 'command', command: 'rm -rf' },
-        /command: expected tempo, model, save, load, mute, midi-learn, take-drum or midi-input/,
+        /command: expected tempo, model, save, load, mute, midi-learn, take-drum, midi-input or microphone/,
       ],
       [{ type: 'command', command: 'save', slot: 16 }, /slot: expected an integer 0\.\.15/],
       [{ type: 'command', command: 'model', name: '../../etc/passwd' }, /name: expected a model name/],

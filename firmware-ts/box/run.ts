@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { discoverDevices, type FoundDevices } from '../devices/discovery.js';
+import { MicrophoneTapPad } from '../devices/microphone/microphone-tap-pad.js';
 import { GenerationEngine } from '../engine/engine.js';
 import { openAudioContext } from '../outputs/audio/context.js';
 import { listSystemMidiInputs, systemMidiInput, type MidiInput } from '../inputs/midi/midi-input.js';
 import { PanelServer } from '../panel/server.js';
 import { MODELS_DIR } from '../paths.js';
-import { SystemClock } from '../time/clock.js';
+import { SystemClock, type Clock } from '../time/clock.js';
 import { raiseThreadPriority } from '../time/thread-priority.js';
 import { GrooveBox, type BootReport } from './box.js';
 import type { LoadedConfig } from './config.js';
@@ -47,6 +48,8 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
       })
     : null;
   let found: FoundDevices | null = null;
+  // Opening the capture waits for its first samples: alongside the I2C scan, not after it.
+  const microphoneOpening = openMicrophone(config.microphone, clock, logs);
   if (config.devices === 'auto') {
     found = await discoverDevices({ clock, log: logs('devices'), driverLogs: logs });
   } else if (!panel) {
@@ -54,6 +57,7 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
   } else {
     log.info('simulated devices: the virtual front panel is the box');
   }
+  const microphone = await microphoneOpening;
   const virtual = panel?.devices;
   const devices = {
     grid: mergeGrids(found?.stepGrid, virtual?.grid),
@@ -91,6 +95,7 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
     clockInput:
       config.midi.follow !== null ? { name: config.midi.follow, ...systemMidiInput(config.midi.follow, clock) } : null,
     noteInput: noteInputOptions(config, clock, panel?.devices.midiIn ?? null),
+    microphone: microphone ? { pad: microphone, keepFile: path.join(config.stateDir, 'microphone.json') } : null,
     audio,
     engineFactory: (workerConfig) => new GenerationEngine(workerConfig),
     slots,
@@ -121,6 +126,7 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
     await box.shutdown().catch(() => {});
     await panel?.close().catch(() => {});
     await found?.close().catch(() => {});
+    await microphone?.close().catch(() => {});
     await closeAudio(audio);
     throw err;
   }
@@ -142,9 +148,40 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
     readyMs,
     async close() {
       await box.shutdown();
-      await Promise.allSettled([panel?.close(), found?.close(), closeAudio(audio)]);
+      await Promise.allSettled([panel?.close(), found?.close(), microphone?.close(), closeAudio(audio)]);
     },
   };
+}
+
+/**
+ * The configured microphone, capturing; null when none is configured or it
+ * cannot be opened (one line: the box plays on with its other tap pads).
+ * Its blocks are stamped on the box's clock at capture and the detector
+ * takes microphone.latencyMs off every tap, so its strokes are timed as the
+ * piezo's are.
+ */
+export async function openMicrophone(
+  settings: LoadedConfig['microphone'],
+  clock: Clock,
+  logs: LogFactory,
+): Promise<MicrophoneTapPad | null> {
+  const { device, sensitivity, latencyMs } = settings;
+  if (device === null) return null;
+  const log = logs('microphone');
+  try {
+    const pad = await MicrophoneTapPad.open({
+      device,
+      clock,
+      onset: { sensitivity, inputLatency: latencyMs / 1000 },
+      log,
+    });
+    log.info(`taps from the microphone ${device} (sensitivity ${sensitivity}, latency ${latencyMs} ms taken off)`);
+    return pad;
+  } catch (err) {
+    // A DeviceMissingError says which device and why in one line (no such card, no arecord).
+    log.warn(`${(err as Error).message.split('\n')[0]}; the box plays on without the microphone`);
+    return null;
+  }
 }
 
 /** MIDI notes as gestures from the config: from the clock input itself when it names the same input (one serves both). */
