@@ -175,7 +175,7 @@ export class PanelSession {
       case 'command': {
         const { type: _type, ...rest } = m;
         const command = rest as PanelCommand;
-        // Tempo and the MIDI-learn/take choices are instant and never wait; the rest take turns, and only the latest one waiting is kept.
+        // Tempo, the MIDI-learn/take choices and the microphone sensitivity are instant and never wait; the rest take turns, and only the latest one waiting is kept.
         if (isInstant(command) || !this.#running) {
           this.#run(command);
           return;
