@@ -50,12 +50,18 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
   let found: FoundDevices | null = null;
   // Opening the capture waits for its first samples: alongside the I2C scan, not after it.
   const microphoneOpening = openMicrophone(config.microphone, clock, logs);
-  if (config.devices === 'auto') {
-    found = await discoverDevices({ clock, log: logs('devices'), driverLogs: logs });
-  } else if (!panel) {
-    throw new Error('devices = "simulate" needs the virtual panel, but panel.enabled is false');
-  } else {
-    log.info('simulated devices: the virtual front panel is the box');
+  try {
+    if (config.devices === 'auto') {
+      found = await discoverDevices({ clock, log: logs('devices'), driverLogs: logs });
+    } else if (!panel) {
+      throw new Error('devices = "simulate" needs the virtual panel, but panel.enabled is false');
+    } else {
+      log.info('simulated devices: the virtual front panel is the box');
+    }
+  } catch (err) {
+    // No box after all: its arecord must not outlive it.
+    void microphoneOpening.then((microphone) => microphone?.close()).catch(() => {});
+    throw err;
   }
   const microphone = await microphoneOpening;
   const virtual = panel?.devices;
