@@ -6,6 +6,8 @@ import { ConfigError, defaultConfig, validateConfig } from '../firmware-ts/box/c
 import { BoxMicrophone, METER_INTERVAL } from '../firmware-ts/box/microphone.js';
 import { openMicrophone } from '../firmware-ts/box/run.js';
 import { FakeAudioInput } from '../firmware-ts/devices/microphone/fake-audio-input.js';
+import { DeviceMissingError } from '../firmware-ts/devices/errors.js';
+import { ReopeningMicrophone } from '../firmware-ts/devices/microphone/reopening-microphone.js';
 import { MicrophoneTapPad, type LevelMeter } from '../firmware-ts/devices/microphone/microphone-tap-pad.js';
 import { renderTaps } from '../firmware-ts/devices/microphone/synthetic-taps.js';
 import { PanelMessageError, parseClientMessage } from '../firmware-ts/panel/client-messages.js';
@@ -204,17 +206,88 @@ describe('box: a microphone as one more tap pad', () => {
 
   it('a configured device that is not there: one line, and the box goes on without it', async () => {
     const logs = new MemoryLogs();
-    const pad = await openMicrophone(
+    const microphone = await openMicrophone(
       { device: 'hw:CARD=NoSuchCard', sensitivity: 0.5, latencyMs: 0 },
       new OfflineClock(),
       logs.factory,
     );
-    expect(pad).to.equal(null);
+    expect(microphone!.open).to.equal(false);
+    expect(microphone!.trouble()).to.match(/^microphone hw:CARD=NoSuchCard not available: /);
     const lines = logs.lines.map((l) => l.message);
     expect(lines).to.have.length(1);
     expect(lines[0]).to.match(
-      /^microphone hw:CARD=NoSuchCard not available: .+; the box plays on without the microphone$/,
+      /^microphone hw:CARD=NoSuchCard not available: .+; the box plays on without it, looking for it every 2 s$/,
     );
+    await microphone!.close();
+  });
+
+  it('a microphone missing at start, then plugged, pulled and plugged again: a line each way, taps when it is there', async () => {
+    const clock = new OfflineClock();
+    const log = new MemoryLog();
+    const state = { plugged: false, inputs: [] as FakeAudioInput[] };
+    const microphone = new ReopeningMicrophone({
+      name: 'plughw:1,0',
+      clock,
+      log,
+      sensitivity: 0.5,
+      open: async () => {
+        if (!state.plugged) throw new DeviceMissingError('microphone plughw:1,0', 'no such card');
+        const input = new FakeAudioInput({ clock, sampleRate: RATE });
+        state.inputs.push(input);
+        input.start();
+        return new MicrophoneTapPad({ input, log });
+      },
+    });
+    const hits: number[] = [];
+    microphone.onHit((hit) => hits.push(hit.time));
+    // The offline clock in 10 ms steps, letting each open (a promise) settle, as the box's loop would.
+    const run = async (seconds: number) => {
+      for (const end = clock.now() + seconds; clock.now() < end - 1e-9;) {
+        clock.advance(Math.min(0.01, end - clock.now()));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    await microphone.start();
+    expect(log.lines.map((l) => l.message)).to.deep.equal([
+      'microphone plughw:1,0 not available: no such card; the box plays on without it, looking for it every 2 s',
+    ]);
+    microphone.setSensitivity(0.7);
+    await run(5);
+    expect(log.lines).to.have.length(1); // still missing: no more lines
+    state.plugged = true;
+    await run(2);
+    expect(microphone.open).to.equal(true);
+    expect(microphone.trouble()).to.equal(null);
+    expect(log.lines.at(-1)!.message).to.equal('microphone plughw:1,0 is back: taking taps from it again');
+    const input = state.inputs[0];
+    const at = input.lastBlock!.time + input.blockDuration;
+    input.play(renderTaps([{ time: 0.1, amplitude: 0.5, sound: 'click' }], 0.3, RATE));
+    await run(0.3);
+    expect(hits).to.have.length(1);
+    expect(hits[0] - (at + 0.1)).to.be.within(-0.001, 0.001);
+
+    state.plugged = false;
+    input.unplug();
+    expect(microphone.open).to.equal(false);
+    expect(microphone.trouble()).to.equal('audio input ended: device removed');
+    await run(6);
+    state.plugged = true;
+    await run(2);
+    expect(microphone.open).to.equal(true);
+    expect(state.inputs).to.have.length(2);
+    // The sensitivity set while it was away holds for the capture opened since.
+    expect(microphone.sensitivity).to.equal(0.7);
+    expect(
+      log.lines
+        .filter((l) => l.level !== 'debug')
+        .map((l) => l.message)
+        .slice(1),
+    ).to.deep.equal([
+      'microphone plughw:1,0 is back: taking taps from it again',
+      'audio input ended: device removed: no more taps from the microphone',
+      'microphone plughw:1,0 is back: taking taps from it again',
+    ]);
+    await microphone.close();
   });
 });
 

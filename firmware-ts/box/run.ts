@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { discoverDevices, type FoundDevices } from '../devices/discovery.js';
 import { MicrophoneTapPad } from '../devices/microphone/microphone-tap-pad.js';
+import { ReopeningMicrophone } from '../devices/microphone/reopening-microphone.js';
 import { GenerationEngine } from '../engine/engine.js';
 import { openAudioContext } from '../outputs/audio/context.js';
 import { listSystemMidiInputs, systemMidiInput, type MidiInput } from '../inputs/midi/midi-input.js';
@@ -160,34 +161,33 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
 }
 
 /**
- * The configured microphone, capturing; null when none is configured or it
- * cannot be opened (one line: the box plays on with its other tap pads).
- * Its blocks are stamped on the box's clock at capture and the detector
- * takes microphone.latencyMs off every tap, so its strokes are timed as the
+ * The configured microphone; null when none is configured. One that is not
+ * there is one line, and it is looked for every 2 s (as are the MIDI inputs),
+ * the box playing on with its other tap pads meanwhile. Its blocks are
+ * stamped on the box's clock at capture and the detector takes
+ * microphone.latencyMs off every tap, so its strokes are timed as the
  * piezo's are.
  */
 export async function openMicrophone(
   settings: LoadedConfig['microphone'],
   clock: Clock,
   logs: LogFactory,
-): Promise<MicrophoneTapPad | null> {
+): Promise<ReopeningMicrophone | null> {
   const { device, sensitivity, latencyMs } = settings;
   if (device === null) return null;
   const log = logs('microphone');
-  try {
-    const pad = await MicrophoneTapPad.open({
-      device,
-      clock,
-      onset: { sensitivity, inputLatency: latencyMs / 1000 },
-      log,
-    });
+  const onset = { sensitivity, inputLatency: latencyMs / 1000 };
+  const microphone = new ReopeningMicrophone({
+    name: device,
+    clock,
+    log,
+    sensitivity,
+    open: () => MicrophoneTapPad.open({ device, clock, onset, log }),
+  });
+  await microphone.start();
+  if (microphone.open)
     log.info(`taps from the microphone ${device} (sensitivity ${sensitivity}, latency ${latencyMs} ms taken off)`);
-    return pad;
-  } catch (err) {
-    // A DeviceMissingError says which device and why in one line (no such card, no arecord).
-    log.warn(`${(err as Error).message.split('\n')[0]}; the box plays on without the microphone`);
-    return null;
-  }
+  return microphone;
 }
 
 /** MIDI notes as gestures from the config: from the clock input itself when it names the same input (one serves both). */
