@@ -222,6 +222,10 @@ export class MicrophoneSection {
       source.connect(node);
       await context.resume();
       const meter = setInterval(() => this.#setMeter(this.#pageMeter, taps.takePeak()), 100);
+      // A microphone unplugged (or taken by the system): say so; the button turns it off.
+      stream.getAudioTracks()[0]?.addEventListener('ended', () => {
+        this.#pageState.textContent = 'the microphone has gone: no more taps from it';
+      });
       return {
         taps,
         stop: () => {
