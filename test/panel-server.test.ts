@@ -346,7 +346,7 @@ describe('panel: the virtual devices over a WebSocket', () => {
     expect((await request(server.port, '/panel.css')).status).to.equal(200);
     const worklet = await request(server.port, '/mic-worklet.js');
     expect(worklet.status).to.equal(200);
-    expect(String(worklet.body)).to.include("registerProcessor('groovebox-microphone'");
+    expect(String(worklet.body)).to.match(/registerProcessor\(["']groovebox-microphone["']/);
     for (const path of [
       '/../../package.json',
       '/%2e%2e/%2e%2e/package.json',
