@@ -78,6 +78,21 @@ const esbuild = spawnSync(
   { stdio: 'inherit', cwd: root },
 );
 if (esbuild.status !== 0) process.exit(esbuild.status ?? 1);
+// The page microphone's audio worklet: loaded by URL into the audio thread, so a file of its own.
+const worklet = spawnSync(
+  createRequire(import.meta.url).resolve('esbuild/bin/esbuild'),
+  [
+    'firmware-ts/panel/page/mic-worklet.ts',
+    '--bundle',
+    '--format=esm',
+    '--platform=browser',
+    '--target=es2022',
+    '--log-level=warning',
+    '--outfile=dist/panel-page/mic-worklet.js',
+  ],
+  { stdio: 'inherit', cwd: root },
+);
+if (worklet.status !== 0) process.exit(worklet.status ?? 1);
 mkdirSync(path.dirname(stamp), { recursive: true });
 writeFileSync(stamp, `${new Date(started).toISOString()}\n`);
 utimesSync(stamp, new Date(started), new Date(started));

@@ -41,7 +41,7 @@ skipped() { say "skipped in a chroot: $*"; }
 step 1 "build tools, ALSA headers, i2c-tools, curl (apt)"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends build-essential python3 libasound2-dev i2c-tools rsync ca-certificates curl
+apt-get install -y --no-install-recommends build-essential python3 libasound2-dev alsa-utils i2c-tools rsync ca-certificates curl
 
 # --- 2. Node: the pinned LTS build, its headers and npm, from the npm registry (scripts/fetch-node.sh)
 step 2 "Node 24 LTS with its headers and npm from the npm registry, in $NODE_HOME"

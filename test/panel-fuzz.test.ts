@@ -247,7 +247,9 @@ function watchDevices(
                 ? Number.isInteger(c.drum) && c.drum >= 0 && c.drum < 9 && typeof c.given === 'boolean'
                 : c.command === 'midi-input'
                   ? c.port === null || (typeof c.port === 'string' && c.port.length > 0 && c.port.length <= 128)
-                  : Number.isInteger(c.slot) && c.slot >= 0 && c.slot < SLOT_COUNT;
+                  : c.command === 'microphone'
+                    ? c.sensitivity >= 0 && c.sensitivity <= 1
+                    : Number.isInteger(c.slot) && c.slot >= 0 && c.slot < SLOT_COUNT;
     if (!ok) problems.push(`command ${JSON.stringify(c)}`);
   });
   return () => events;

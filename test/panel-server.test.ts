@@ -223,7 +223,7 @@ describe('panel: the virtual devices over a WebSocket', () => {
       [{ type: 'pong', id: 999, time: 1 }, /no ping 999/],
       [
         { type: 'command', command: 'rm -rf' },
-        /command: expected tempo, model, save, load, mute, midi-learn, take-drum or midi-input/,
+        /command: expected tempo, model, save, load, mute, midi-learn, take-drum, midi-input or microphone/,
       ],
       [{ type: 'command', command: 'save', slot: 16 }, /slot: expected an integer 0\.\.15/],
       [{ type: 'command', command: 'model', name: '../../etc/passwd' }, /name: expected a model name/],
@@ -345,6 +345,9 @@ describe('panel: the virtual devices over a WebSocket', () => {
     expect(String(page.body)).to.include('panel.js');
     expect((await request(server.port, '/panel.js')).status).to.equal(200);
     expect((await request(server.port, '/panel.css')).status).to.equal(200);
+    const worklet = await request(server.port, '/mic-worklet.js');
+    expect(worklet.status).to.equal(200);
+    expect(String(worklet.body)).to.match(/registerProcessor\(["']groovebox-microphone["']/);
     for (const path of [
       '/../../package.json',
       '/%2e%2e/%2e%2e/package.json',

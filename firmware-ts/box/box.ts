@@ -16,6 +16,8 @@ import { LedFrame } from './led-frame.js';
 import { ModelHost, type EngineStatus } from './model-host.js';
 import { runPanelCommand } from './panel-commands.js';
 import { NoteInput } from './note-input.js';
+import { BoxMicrophone } from './microphone.js';
+import { mergeTapPads } from './merged-devices.js';
 import type { BootReport, GrooveBoxOptions } from './options.js';
 import { listenerErrorLog, SoundOutputs } from './outputs.js';
 import { Playhead } from './playhead.js';
@@ -59,6 +61,8 @@ export class GrooveBox implements BoxControl {
   readonly #presenter: PanelPresenter;
   /** MIDI notes as gestures; null when the box takes none. */
   readonly notes: NoteInput | null;
+  /** The microphone's level and sensitivity (its taps go the tap pads' way); null when the box has none. */
+  readonly microphone: BoxMicrophone | null;
   readonly #frames: FrameLoop;
   readonly #unsubscribe: Unsubscribe[] = [];
   #stopped = false;
@@ -94,9 +98,13 @@ export class GrooveBox implements BoxControl {
     this.notes = options.noteInput
       ? new NoteInput({ ...parts, modes, log: logs('midi-in') }, options.noteInput, output)
       : null;
+    this.microphone = options.microphone
+      ? new BoxMicrophone({ changed, log: logs('microphone') }, options.microphone)
+      : null;
+    const microphone = this.microphone;
     const leds = new LedFrame({ ...parts, modes, playhead, currentSlot: () => working.slot }, options);
     const shown = { leds, playhead, model: host, models: BOX_MODELS, outputs, loop: (): Pattern => working.loop };
-    const presenter = new PanelPresenter({ ...parts, ...shown, midiIn: this.notes });
+    const presenter = new PanelPresenter({ ...parts, ...shown, midiIn: this.notes, microphone });
     this.#presenter = presenter;
     const panel = options.panel;
     const draw = (): void => {
@@ -104,7 +112,11 @@ export class GrooveBox implements BoxControl {
       if (panel) presenter.publish(panel, (m) => log.warn(m));
     };
     const interval = options.refreshInterval ?? 1 / 30;
-    this.#frames = new FrameLoop({ clock, changed, interval, poll: (now) => leds.poll(now), draw });
+    const poll = (now: number): void => {
+      leds.poll(now);
+      microphone?.poll(now);
+    };
+    this.#frames = new FrameLoop({ clock, changed, interval, poll, draw });
   }
 
   get model(): BoxModel {
@@ -154,7 +166,10 @@ export class GrooveBox implements BoxControl {
     else if (!restored?.loop) void this.generate();
 
     const { devices, clockInput, noteInput, logs } = this.#options;
-    const { grid, tapPad, buttons, tempo } = devices;
+    const { grid, buttons, tempo } = devices;
+    await this.microphone?.start();
+    // The microphone is one more tap pad: its strokes take the pad's way to the take, timed at capture.
+    const tapPad = mergeTapPads(devices.tapPad, this.microphone?.pad);
     this.#unsubscribe.push(this.modes.attach({ grid, buttons, tapPad }));
     // From the tempo last asked for: detents turned within one 16th must all count.
     if (tempo) this.#unsubscribe.push(tempo.onTurn((detents) => this.setTempo(this.sequencer.targetBpm + detents)));
@@ -242,7 +257,8 @@ export class GrooveBox implements BoxControl {
     const midiClosed = this.#outputs.close();
     for (const off of this.#unsubscribe.splice(0)) off();
     const engineStopped = this.#host.stop();
-    await Promise.all([midiClosed, this.#working.saveAtShutdown(), engineStopped, notesClosed]);
+    const microphoneClosed = this.microphone?.close();
+    await Promise.all([midiClosed, this.#working.saveAtShutdown(), engineStopped, notesClosed, microphoneClosed]);
     // A slot save from the panel may still be on its way to the disk: let it land.
     await this.#options.slots.flush();
   }

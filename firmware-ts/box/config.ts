@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as v from 'valibot';
+import { DEFAULT_AUDIO_ONSET_OPTIONS } from '../devices/microphone/audio-onset-detector.js';
 import { resolveNoteMap, NoteMapError, type NoteMap } from '../outputs/midi/note-map.js';
 import type { MidiAccent } from '../inputs/midi/note-gestures.js';
 import { emptyBindings, type DrumBindings } from '../inputs/midi/note-map-in.js';
@@ -183,6 +184,26 @@ const CONFIG_SCHEMA = validation.strictRecord(
             ),
             {},
           ),
+        },
+        'an object',
+      ),
+      {},
+    ),
+    /** A microphone or audio interface as one more tap pad (docs/microphone.md). */
+    microphone: v.optional(
+      validation.strictRecord(
+        {
+          /** An ALSA capture device, as arecord -D takes it ("plughw:1,0", "default"); null: no microphone. */
+          device: v.optional(
+            v.nullable(
+              nonEmpty('an ALSA capture device (e.g. "plughw:1,0" or "default"; arecord -L lists them), or null'),
+            ),
+            null,
+          ),
+          /** The onset detector's sensitivity: 0 hears only loud taps, 1 the quietest (the panel changes it live). */
+          sensitivity: v.optional(numberIn(0, 1), DEFAULT_AUDIO_ONSET_OPTIONS.sensitivity),
+          /** The input path's latency (converter, USB, ALSA buffers) taken off every tap's time; measured per interface. */
+          latencyMs: v.optional(numberIn(0, 500), DEFAULT_AUDIO_ONSET_OPTIONS.inputLatency * 1000),
         },
         'an object',
       ),

@@ -7,6 +7,7 @@ import type { MidiPortSpec } from '../outputs/midi/timing-protocol.js';
 import type { NoteMap } from '../outputs/midi/note-map.js';
 import type { Clock, Seconds } from '../time/clock.js';
 import type { BoxConfig, BoxModel } from './config.js';
+import type { MicrophoneOptions } from './microphone.js';
 import type { NoteInputOptions } from './note-input.js';
 import type { LogFactory } from '../support/log.js';
 import type { SlotStore } from './slots.js';
@@ -64,6 +65,8 @@ export interface GrooveBoxOptions {
   clockInput?: { name: string; open: MidiInputOpener; dispose?(): void } | null;
   /** MIDI notes as gestures (taps, a score on drum notes, the accent); null or absent: none. */
   noteInput?: NoteInputOptions | null;
+  /** A microphone as one more tap pad, with its level and sensitivity on the panel; null or absent: none. */
+  microphone?: MicrophoneOptions | null;
   /** An audio context to play the kit on (null: no audio). `audible` false = a silent sink. */
   audio: { context: BaseAudioContext; audible: boolean; gain: number } | null;
   /** Makes a generation engine for one model folder; the box starts, restarts and stops it. */

@@ -1,6 +1,7 @@
 import type { AudioOut } from '../outputs/audio/audio-out.js';
 import type { GestureCapture } from '../controls/capture.js';
 import type { PanelCommand } from '../panel/protocol.js';
+import type { BoxMicrophone } from './microphone.js';
 import type { NoteInput } from './note-input.js';
 
 /** The parts of the box the panel's extra controls reach. */
@@ -8,6 +9,7 @@ export interface PanelCommandTarget {
   readonly capture: GestureCapture;
   readonly audio: AudioOut | null;
   readonly notes: NoteInput | null;
+  readonly microphone: BoxMicrophone | null;
   setTempo(bpm: number): void;
   selectModel(name: string): Promise<void>;
   saveSlot(slot: number): Promise<void>;
@@ -40,6 +42,9 @@ export async function runPanelCommand(box: PanelCommandTarget, command: PanelCom
       return;
     case 'midi-input':
       return noteInputOf(box).select(command.port);
+    case 'microphone':
+      if (!box.microphone) throw new Error('this box has no microphone (set microphone.device in the config)');
+      return box.microphone.setSensitivity(command.sensitivity);
   }
 }
 

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { discoverDevices, type FoundDevices } from '../devices/discovery.js';
+import { MicrophoneTapPad } from '../devices/microphone/microphone-tap-pad.js';
+import { ReopeningMicrophone } from '../devices/microphone/reopening-microphone.js';
 import { GenerationEngine } from '../engine/engine.js';
 import { openAudioContext } from '../outputs/audio/context.js';
 import { listSystemMidiInputs, systemMidiInput, type MidiInput } from '../inputs/midi/midi-input.js';
 import { PanelServer } from '../panel/server.js';
 import { MODELS_DIR } from '../paths.js';
-import { SystemClock } from '../time/clock.js';
+import { SystemClock, type Clock } from '../time/clock.js';
 import { raiseThreadPriority } from '../time/thread-priority.js';
 import { GrooveBox, type BootReport } from './box.js';
 import type { LoadedConfig } from './config.js';
@@ -47,13 +49,22 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
       })
     : null;
   let found: FoundDevices | null = null;
-  if (config.devices === 'auto') {
-    found = await discoverDevices({ clock, log: logs('devices'), driverLogs: logs });
-  } else if (!panel) {
-    throw new Error('devices = "simulate" needs the virtual panel, but panel.enabled is false');
-  } else {
-    log.info('simulated devices: the virtual front panel is the box');
+  // Opening the capture waits for its first samples: alongside the I2C scan, not after it.
+  const microphoneOpening = openMicrophone(config.microphone, clock, logs);
+  try {
+    if (config.devices === 'auto') {
+      found = await discoverDevices({ clock, log: logs('devices'), driverLogs: logs });
+    } else if (!panel) {
+      throw new Error('devices = "simulate" needs the virtual panel, but panel.enabled is false');
+    } else {
+      log.info('simulated devices: the virtual front panel is the box');
+    }
+  } catch (err) {
+    // No box after all: its arecord must not outlive it.
+    void microphoneOpening.then((microphone) => microphone?.close()).catch(() => {});
+    throw err;
   }
+  const microphone = await microphoneOpening;
   const virtual = panel?.devices;
   const devices = {
     grid: mergeGrids(found?.stepGrid, virtual?.grid),
@@ -91,6 +102,7 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
     clockInput:
       config.midi.follow !== null ? { name: config.midi.follow, ...systemMidiInput(config.midi.follow, clock) } : null,
     noteInput: noteInputOptions(config, clock, panel?.devices.midiIn ?? null),
+    microphone: microphone ? { pad: microphone, keepFile: path.join(config.stateDir, 'microphone.json') } : null,
     audio,
     engineFactory: (workerConfig) => new GenerationEngine(workerConfig),
     slots,
@@ -121,6 +133,7 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
     await box.shutdown().catch(() => {});
     await panel?.close().catch(() => {});
     await found?.close().catch(() => {});
+    await microphone?.close().catch(() => {});
     await closeAudio(audio);
     throw err;
   }
@@ -142,9 +155,39 @@ export async function runBox(config: LoadedConfig, logs: LogFactory): Promise<Ru
     readyMs,
     async close() {
       await box.shutdown();
-      await Promise.allSettled([panel?.close(), found?.close(), closeAudio(audio)]);
+      await Promise.allSettled([panel?.close(), found?.close(), microphone?.close(), closeAudio(audio)]);
     },
   };
+}
+
+/**
+ * The configured microphone; null when none is configured. One that is not
+ * there is one line, and it is looked for every 2 s (as are the MIDI inputs),
+ * the box playing on with its other tap pads meanwhile. Its blocks are
+ * stamped on the box's clock at capture and the detector takes
+ * microphone.latencyMs off every tap, so its strokes are timed as the
+ * piezo's are.
+ */
+export async function openMicrophone(
+  settings: LoadedConfig['microphone'],
+  clock: Clock,
+  logs: LogFactory,
+): Promise<ReopeningMicrophone | null> {
+  const { device, sensitivity, latencyMs } = settings;
+  if (device === null) return null;
+  const log = logs('microphone');
+  const onset = { sensitivity, inputLatency: latencyMs / 1000 };
+  const microphone = new ReopeningMicrophone({
+    name: device,
+    clock,
+    log,
+    sensitivity,
+    open: () => MicrophoneTapPad.open({ device, clock, onset, log }),
+  });
+  await microphone.start();
+  if (microphone.open)
+    log.info(`taps from the microphone ${device} (sensitivity ${sensitivity}, latency ${latencyMs} ms taken off)`);
+  return microphone;
 }
 
 /** MIDI notes as gestures from the config: from the clock input itself when it names the same input (one serves both). */

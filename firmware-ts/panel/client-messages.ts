@@ -87,11 +87,13 @@ const CLIENT_MESSAGE = v.pipe(
         command({ command: v.literal('take-drum'), drum: integerIn(0, DRUM_COUNT - 1), given: validation.flag() }),
         /** The system MIDI input notes come from (one the snapshot lists), until the box restarts; null: none. */
         command({ command: v.literal('midi-input'), port: v.nullable(portName) }),
+        /** The box microphone's sensitivity (0: loud taps only, 1: the quietest), kept across restarts. */
+        command({ command: v.literal('microphone'), sensitivity: numberIn(0, 1) }),
       ]),
     ],
     (issue) =>
       issue.path?.[0]?.key === 'command'
-        ? 'tempo, model, save, load, mute, midi-learn, take-drum or midi-input'
+        ? 'tempo, model, save, load, mute, midi-learn, take-drum, midi-input or microphone'
         : 'key, tap, button, turn, pong, midi or command',
   ),
 );

@@ -19,6 +19,8 @@ export const STATIC_FILES: Readonly<Record<string, { file: string; type: string;
   '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/panel.js': { file: 'panel.js', type: 'text/javascript; charset=utf-8', built: true },
   '/panel.css': { file: 'panel.css', type: 'text/css; charset=utf-8' },
+  /** The page microphone's audio worklet (page/mic-worklet.ts), bundled beside panel.js. */
+  '/mic-worklet.js': { file: 'mic-worklet.js', type: 'text/javascript; charset=utf-8', built: true },
 };
 
 export function readPage(): Map<string, Buffer> {

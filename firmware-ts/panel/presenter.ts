@@ -8,6 +8,7 @@ import { stepSeconds as secondsPerStep } from '../sequencer/tempo.js';
 import type { Seconds } from '../time/clock.js';
 import {
   reconstructionsToJSON,
+  type MicrophoneSnapshot,
   type MidiInSnapshot,
   type PanelSnapshot,
   type ReconstructionsJSON,
@@ -48,6 +49,8 @@ export interface PanelParts {
   status: { lines(): string[] };
   /** MIDI notes as gestures (absent or null: the box takes none). */
   midiIn?: { view(): Omit<MidiInSnapshot, 'take'> } | null;
+  /** The box's microphone (absent or null: none). */
+  microphone?: { view(): MicrophoneSnapshot } | null;
   /** The loop playing now (or queued for the loop boundary). */
   loop(): Pattern;
 }
@@ -96,6 +99,7 @@ export class PanelPresenter {
       transport: this.#transport(),
       boxAudio: this.#parts.outputs?.boxAudio ?? null,
       midiIn: this.#midiIn(),
+      microphone: this.#parts.microphone?.view() ?? null,
       status: status.lines(),
     };
   }

@@ -58,6 +58,26 @@ export interface MidiInSnapshot {
   take: { played: boolean[]; given: boolean[] } | null;
 }
 
+/** The quietest level the microphone's meter shows (dBFS): anything below reads as this. */
+export const METER_FLOOR_DB = -90;
+
+/** The box's microphone (or audio interface) as the panel shows it. */
+export interface MicrophoneSnapshot {
+  /** The ALSA device it captures from. */
+  device: string;
+  /**
+   * The loudest peak and its block's RMS (dBFS, whole dB, METER_FLOOR_DB for
+   * silence) since the meter was last read: read ten times a second, and a
+   * snapshot goes out only when the level moved.
+   */
+  peak: number;
+  rms: number;
+  /** The onset detector's sensitivity, 0..1 (the `microphone` command sets it). */
+  sensitivity: number;
+  /** What is wrong (capture ended), null while it listens. */
+  trouble: string | null;
+}
+
 /** The model's interpretation as plain JSON (rounded): per-drum hit probabilities, the groove and the accent it heard. */
 export interface ReconstructionsJSON {
   drums?: (number[] | null)[];
@@ -113,6 +133,8 @@ export interface PanelSnapshot {
   boxAudio?: { kind: 'sound card' | 'silent sink'; muted: boolean } | null;
   /** MIDI notes as gestures; absent or null when the box takes none. */
   midiIn?: MidiInSnapshot | null;
+  /** The box's microphone as a tap pad; absent or null when it has none. */
+  microphone?: MicrophoneSnapshot | null;
   /** Most recent first; one line each. */
   status: string[];
 }

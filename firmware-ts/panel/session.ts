@@ -175,7 +175,7 @@ export class PanelSession {
       case 'command': {
         const { type: _type, ...rest } = m;
         const command = rest as PanelCommand;
-        // Tempo and the MIDI-learn/take choices are instant and never wait; the rest take turns, and only the latest one waiting is kept.
+        // Tempo, the MIDI-learn/take choices and the microphone sensitivity are instant and never wait; the rest take turns, and only the latest one waiting is kept.
         if (isInstant(command) || !this.#running) {
           this.#run(command);
           return;
@@ -250,7 +250,7 @@ export class PanelSession {
 
 /** Commands that touch no disk and load nothing: they never wait behind a slow one (a model loading). */
 function isInstant(c: PanelCommand): boolean {
-  return c.command === 'tempo' || c.command === 'midi-learn' || c.command === 'take-drum';
+  return c.command === 'tempo' || c.command === 'midi-learn' || c.command === 'take-drum' || c.command === 'microphone';
 }
 
 /** A command as the performer would say it (slots counted from 1, as on the page). */
@@ -271,6 +271,8 @@ function describeCommand(c: PanelCommand): string {
       return `drum ${c.drum + 1} ${c.given ? 'given' : 'not given'} from the take`;
     case 'midi-input':
       return `MIDI input ${c.port === null ? 'none' : `"${c.port}"`}`;
+    case 'microphone':
+      return `microphone sensitivity ${c.sensitivity}`;
   }
 }
 

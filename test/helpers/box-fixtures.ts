@@ -75,8 +75,11 @@ export async function testBox(options: {
   workerFile?: string;
   clockInput?: GrooveBoxOptions['clockInput'];
   noteInput?: GrooveBoxOptions['noteInput'];
+  microphone?: GrooveBoxOptions['microphone'];
+  /** The clock to run on (a fake audio input made before the box needs the box's clock). */
+  clock?: OfflineClock;
 }): Promise<TestBox> {
-  const clock = new OfflineClock();
+  const clock = options.clock ?? new OfflineClock();
   const hw = await fakeHardware(clock);
   const port = new FakeMidiPort('Fake TR-8S', () => clock.now() * 1000);
   const logs = new MemoryLogs();
@@ -91,6 +94,7 @@ export async function testBox(options: {
     audio: null,
     clockInput: options.clockInput,
     noteInput: options.noteInput,
+    microphone: options.microphone,
     engineFactory: (config) => {
       const engine = new GenerationEngine(
         { ...config, backend: config.backend ?? process.env.GROOVEBOX_BACKEND ?? 'cpu' },

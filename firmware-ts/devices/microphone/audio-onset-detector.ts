@@ -105,13 +105,13 @@ const REFERENCE_FRAMES = 3;
  * the input latency subtracted.
  */
 export class AudioOnsetDetector {
-  readonly options: AudioOnsetOptions;
+  #options: AudioOnsetOptions;
   readonly #spectrum: BandSpectrum;
   readonly #window: number;
   readonly #hop: number;
   readonly #ring: Float32Array;
-  readonly #floor: number;
-  readonly #margin: number;
+  #floor: number;
+  #margin: number;
   readonly #minIntervalSamples: number;
   readonly #step: number;
   readonly #power: Float64Array;
@@ -133,16 +133,13 @@ export class AudioOnsetDetector {
   #lastLevel = -Infinity;
 
   constructor(options: Partial<AudioOnsetOptions> & { sampleRate: number }) {
-    this.options = audioOnsetOptions(options);
-    const o = this.options;
+    this.#options = audioOnsetOptions(options);
+    const o = this.#options;
     this.#window = 2 ** Math.max(5, Math.round(Math.log2(o.windowTime * o.sampleRate)));
     this.#hop = this.#window / 4;
     this.#spectrum = new BandSpectrum(this.#window);
     this.#ring = new Float32Array(2 ** Math.ceil(Math.log2(Math.max(8 * this.#window, o.sampleRate * 0.05))));
-    const gate = -45 - 30 * o.sensitivity;
-    // The gate as a band power per bin: a broadband sound at the gate level spreads its power over half the window's bins.
-    this.#floor = 10 ** (gate / 10) / (this.#window / 2);
-    this.#margin = 1 + 3 * (1 - o.sensitivity);
+    [this.#floor, this.#margin] = this.#gateAndMargin(o.sensitivity);
     this.#minIntervalSamples = o.minInterval * o.sampleRate;
     this.#step = Math.max(1, Math.round(ENVELOPE_STEP * o.sampleRate));
     this.#power = new Float64Array(this.#spectrum.bands);
@@ -155,6 +152,27 @@ export class AudioOnsetDetector {
     this.#medianFrames = Math.max(3, Math.round((o.medianTime * o.sampleRate) / this.#hop));
     // The same silence in the threshold's history, so that a first tap is not measured against itself.
     for (let k = 0; k < this.#medianFrames; k++) this.#remember(0);
+  }
+
+  get options(): Readonly<AudioOnsetOptions> {
+    return this.#options;
+  }
+
+  /**
+   * Changes the sensitivity of a running detector (the panel's control). The
+   * recent frames keep the levels they were measured with: for the next few
+   * hops the flux compares against a floor that has just moved, which at
+   * worst hides or adds one onset in the 20 ms after the change.
+   */
+  setSensitivity(sensitivity: number): void {
+    this.#options = audioOnsetOptions({ ...this.#options, sensitivity });
+    [this.#floor, this.#margin] = this.#gateAndMargin(sensitivity);
+  }
+
+  #gateAndMargin(sensitivity: number): [floor: number, margin: number] {
+    const gate = -45 - 30 * sensitivity;
+    // The gate as a band power per bin: a broadband sound at the gate level spreads its power over half the window's bins.
+    return [10 ** (gate / 10) / (this.#window / 2), 1 + 3 * (1 - sensitivity)];
   }
 
   /** The analysis frame in samples, and its hop (for latency reasoning in the benchmark and docs). */
@@ -172,7 +190,7 @@ export class AudioOnsetDetector {
     if (!Number.isFinite(time)) return [];
     this.#anchorIndex = this.#count;
     this.#anchorTime = time;
-    const knownAt = time + samples.length / this.options.sampleRate;
+    const knownAt = time + samples.length / this.#options.sampleRate;
     const mask = this.#ring.length - 1;
     const out: AudioOnset[] = [];
     let read = 0;
@@ -194,7 +212,7 @@ export class AudioOnsetDetector {
   }
 
   #timeOf(index: number): Seconds {
-    return this.#anchorTime + (index - this.#anchorIndex) / this.options.sampleRate;
+    return this.#anchorTime + (index - this.#anchorIndex) / this.#options.sampleRate;
   }
 
   #frame(start: number, knownAt: Seconds): AudioOnset | null {
@@ -260,20 +278,20 @@ export class AudioOnsetDetector {
       if (envelope[j] >= rise) {
         first = j;
         gap = 0;
-      } else if (++gap * step > MAX_GAP * this.options.sampleRate) {
+      } else if (++gap * step > MAX_GAP * this.#options.sampleRate) {
         break;
       }
     }
     const onsetIndex = from + first * step;
     if (onsetIndex - this.#lastOnset < this.#minIntervalSamples) return null;
     let loudest = 0;
-    const levelSteps = Math.ceil((LEVEL_SPAN * this.options.sampleRate) / step);
+    const levelSteps = Math.ceil((LEVEL_SPAN * this.#options.sampleRate) / step);
     for (let j = first; j < Math.min(steps, first + levelSteps); j++) loudest = Math.max(loudest, envelope[j]);
     const level = 20 * Math.log10(Math.max(loudest, 1e-9));
     this.#lastOnset = onsetIndex;
     this.#lastLevel = level;
     return {
-      time: this.#timeOf(onsetIndex) - this.options.inputLatency,
+      time: this.#timeOf(onsetIndex) - this.#options.inputLatency,
       velocity: velocityOfLevel(level, this.options),
       level,
       strength,

@@ -10,6 +10,7 @@ import { $ } from './dom.js';
 import { addMessage, lcdSeen, render, renderLeds } from './draw.js';
 import { createHands } from './hands.js';
 import { PageAudio, type NoteTuple } from './page-audio.js';
+import { MicrophoneSection } from './page-microphone.js';
 import { MidiInSection } from './page-midi-in.js';
 import { messagesFor } from './page-view.js';
 import { connect, send } from './socket.js';
@@ -42,6 +43,7 @@ function onMessage(m: ServerMessage): void {
       audio.setLoop((snapshot.pattern?.notes ?? []) as NoteTuple[], snapshot.transport ?? null);
       render(snapshot);
       midiIn?.render(snapshot);
+      microphone?.render(snapshot);
       break;
     }
     case 'error':
@@ -60,7 +62,9 @@ function setConnection(text: string, ok: boolean): void {
 }
 
 build(hands, audio, token);
-const midiIn = new MidiInSection(document.getElementById('messages')?.previousElementSibling ?? null, send);
+const messagesTitle = document.getElementById('messages')?.previousElementSibling ?? null;
+const midiIn = new MidiInSection(messagesTitle, send);
+const microphone = new MicrophoneSection(messagesTitle, send);
 connect(token, {
   open: () => setConnection('connected', true),
   message: onMessage,

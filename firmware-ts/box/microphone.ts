@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises';
+import type { MicrophonePad } from '../devices/microphone/microphone-tap-pad.js';
+import { METER_FLOOR_DB, type MicrophoneSnapshot } from '../panel/protocol.js';
+import { writeFileAtomic } from '../storage/atomic-file.js';
+import type { Log as BoxLog } from '../support/log.js';
+import type { Seconds } from '../time/clock.js';
+import type { ChangeSignal } from './changed.js';
+
+/** The microphone as the box's options give it. */
+export interface MicrophoneOptions {
+  /** The microphone tap pad (opened by the caller: run.ts opens the ALSA capture, tests a fake input). */
+  pad: MicrophonePad;
+  /** Where a sensitivity set on the panel is kept across restarts (JSON); null: until the box stops. */
+  keepFile?: string | null;
+}
+
+/**
+ * How often the meter is read. Every snapshot carries the whole panel, so the
+ * level moves it only ten times a second, and only when it moved by a whole dB:
+ * a meter needs no more, and a quiet room sends nothing.
+ */
+export const METER_INTERVAL: Seconds = 0.1;
+
+const KEEP_FORMAT = 'groovebox-microphone-1';
+
+/**
+ * The box's side of the microphone: its level for the panel (read at the
+ * frame loop's pace, not per audio block), and its sensitivity, changed from
+ * the panel and kept in `keepFile`. The taps themselves go the pad's way, as
+ * one more tap pad (box.ts merges it with the others).
+ */
+export class BoxMicrophone {
+  readonly pad: MicrophonePad;
+  readonly #options: MicrophoneOptions;
+  readonly #changed: ChangeSignal;
+  readonly #log: BoxLog;
+  #level = { peak: METER_FLOOR_DB, rms: METER_FLOOR_DB };
+  #trouble: string | null = null;
+  #lastRead: Seconds = -Infinity;
+  #saving: Promise<void> = Promise.resolve();
+
+  constructor(parts: { changed: ChangeSignal; log: BoxLog }, options: MicrophoneOptions) {
+    this.pad = options.pad;
+    this.#options = options;
+    this.#changed = parts.changed;
+    this.#log = parts.log;
+  }
+
+  /** Applies the sensitivity kept from the panel (it wins over the config's, as MIDI-learn's notes do). */
+  async start(): Promise<void> {
+    const file = this.#options.keepFile;
+    if (!file) return;
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.#log.warn(`${file}: cannot read the microphone's kept sensitivity (${(error as Error).message})`);
+      return;
+    }
+    try {
+      this.pad.setSensitivity(parseKept(JSON.parse(text), file));
+    } catch (error) {
+      this.#log.warn(`${(error as Error).message}; using the config's microphone.sensitivity`);
+    }
+  }
+
+  /** At each frame: reads the meter when its interval has passed; a level or trouble that changed redraws the panel. */
+  poll(now: Seconds): void {
+    const trouble = this.pad.trouble?.() ?? null;
+    if (trouble !== this.#trouble) {
+      this.#trouble = trouble;
+      this.#changed.raise();
+    }
+    if (now - this.#lastRead < METER_INTERVAL) return;
+    this.#lastRead = now;
+    const { peak, rms } = this.pad.takeLevel();
+    const level = { peak: wholeDb(peak), rms: wholeDb(rms) };
+    if (level.peak === this.#level.peak && level.rms === this.#level.rms) return;
+    this.#level = level;
+    this.#changed.raise();
+  }
+
+  view(): MicrophoneSnapshot {
+    return { device: this.pad.name, ...this.#level, sensitivity: this.pad.sensitivity, trouble: this.#trouble };
+  }
+
+  /** The panel's control: the live detector changes at once; the value is kept for the next boot. */
+  setSensitivity(sensitivity: number): void {
+    this.pad.setSensitivity(sensitivity);
+    this.#changed.raise();
+    const file = this.#options.keepFile;
+    if (!file) return;
+    const json = `${JSON.stringify({ format: KEEP_FORMAT, sensitivity })}\n`;
+    // Off the panel message's path, one after the other: the last set is the last written.
+    this.#saving = this.#saving
+      .then(() => writeFileAtomic(file, json))
+      .catch((error: Error) => this.#log.warn(`microphone sensitivity not kept: ${file}: ${error.message}`));
+  }
+
+  /** Lets a sensitivity on its way to the disk land. */
+  async close(): Promise<void> {
+    await this.#saving;
+  }
+}
+
+function wholeDb(level: number): number {
+  return Number.isFinite(level) ? Math.max(METER_FLOOR_DB, Math.min(0, Math.round(level))) : METER_FLOOR_DB;
+}
+
+/** The kept file, checked: one line naming the file, the key, what came and what was expected. */
+export function parseKept(json: unknown, file: string): number {
+  const bad = (key: string, value: unknown, expected: string): never => {
+    throw new Error(`${file}: ${key} = ${JSON.stringify(value) ?? 'nothing'}: expected ${expected}`);
+  };
+  const o = json as { format?: unknown; sensitivity?: unknown } | null;
+  if (typeof o !== 'object' || o === null || o.format !== KEEP_FORMAT) bad('format', o?.format, `"${KEEP_FORMAT}"`);
+  const s = o!.sensitivity;
+  if (typeof s !== 'number' || !(s >= 0 && s <= 1)) bad('sensitivity', s, 'a number 0..1');
+  return s as number;
+}
