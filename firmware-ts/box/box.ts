@@ -3,7 +3,6 @@ import { GestureCapture } from '../controls/capture.js';
 import { PanelModes } from '../controls/panel-modes.js';
 import type { AudioOut } from '../outputs/audio/audio-out.js';
 import type { MidiSink } from '../outputs/midi/midi-sink.js';
-import { NOTE_MAP_PRESETS } from '../outputs/midi/note-map.js';
 import type { PanelCommand, PanelSnapshot } from '../panel/protocol.js';
 import { PanelPresenter } from '../panel/presenter.js';
 import type { Pattern } from '../pattern/pattern.js';
@@ -15,9 +14,7 @@ import { FrameLoop } from './frame-loop.js';
 import { LedFrame } from './led-frame.js';
 import { ModelHost, type EngineStatus } from './model-host.js';
 import { runPanelCommand } from './panel-commands.js';
-import { NoteInput } from './note-input.js';
-import { BoxMicrophone } from './microphone.js';
-import { mergeTapPads } from './merged-devices.js';
+import { GestureSources } from './gesture-sources.js';
 import type { BootReport, GrooveBoxOptions } from './options.js';
 import { listenerErrorLog, SoundOutputs } from './outputs.js';
 import { Playhead } from './playhead.js';
@@ -59,10 +56,10 @@ export class GrooveBox implements BoxControl {
   readonly #transport: Transport;
   readonly #playhead: Playhead;
   readonly #presenter: PanelPresenter;
-  /** MIDI notes as gestures; null when the box takes none. */
-  readonly notes: NoteInput | null;
-  /** The microphone's level and sensitivity (its taps go the tap pads' way); null when the box has none. */
-  readonly microphone: BoxMicrophone | null;
+  /** MIDI notes and the microphone, each null when the box takes none. */
+  readonly notes: GestureSources['notes'];
+  readonly microphone: GestureSources['microphone'];
+  readonly #sources: GestureSources;
   readonly #frames: FrameLoop;
   readonly #unsubscribe: Unsubscribe[] = [];
   #stopped = false;
@@ -94,29 +91,20 @@ export class GrooveBox implements BoxControl {
     const slotKey = (slot: number, save: boolean): void => working.slotKey(slot, save);
     const modes = (this.modes = new PanelModes({ capture, changed: () => changed.raise(), play, generate, slotKey }));
     const playhead = (this.#playhead = new Playhead(changed));
-    const output = options.midi?.noteMap ?? NOTE_MAP_PRESETS.gm;
-    this.notes = options.noteInput
-      ? new NoteInput({ ...parts, modes, log: logs('midi-in') }, options.noteInput, output)
-      : null;
-    this.microphone = options.microphone
-      ? new BoxMicrophone({ changed, log: logs('microphone') }, options.microphone)
-      : null;
-    const microphone = this.microphone;
+    const sources = (this.#sources = new GestureSources({ ...parts, modes }, options));
+    const [notes, microphone] = [(this.notes = sources.notes), (this.microphone = sources.microphone)];
     const leds = new LedFrame({ ...parts, modes, playhead, currentSlot: () => working.slot }, options);
     const shown = { leds, playhead, model: host, models: BOX_MODELS, outputs, loop: (): Pattern => working.loop };
-    const presenter = new PanelPresenter({ ...parts, ...shown, midiIn: this.notes, microphone });
-    this.#presenter = presenter;
-    const panel = options.panel;
+    const presenter = (this.#presenter = new PanelPresenter({ ...parts, ...shown, midiIn: notes, microphone }));
     const draw = (): void => {
       leds.show();
-      if (panel) presenter.publish(panel, (m) => log.warn(m));
+      if (options.panel) presenter.publish(options.panel, (m) => log.warn(m));
     };
-    const interval = options.refreshInterval ?? 1 / 30;
     const poll = (now: number): void => {
       leds.poll(now);
-      microphone?.poll(now);
+      sources.poll(now);
     };
-    this.#frames = new FrameLoop({ clock, changed, interval, poll, draw });
+    this.#frames = new FrameLoop({ clock, changed, interval: options.refreshInterval ?? 1 / 30, poll, draw });
   }
 
   get model(): BoxModel {
@@ -167,14 +155,12 @@ export class GrooveBox implements BoxControl {
 
     const { devices, clockInput, noteInput, logs } = this.#options;
     const { grid, buttons, tempo } = devices;
-    await this.microphone?.start();
-    // The microphone is one more tap pad: its strokes take the pad's way to the take, timed at capture.
-    const tapPad = mergeTapPads(devices.tapPad, this.microphone?.pad);
+    const tapPad = await this.#sources.openTapPads(devices.tapPad);
     this.#unsubscribe.push(this.modes.attach({ grid, buttons, tapPad }));
     // From the tempo last asked for: detents turned within one 16th must all count.
     if (tempo) this.#unsubscribe.push(tempo.onTurn((detents) => this.setTempo(this.sequencer.targetBpm + detents)));
     if (clockInput && !this.#stopped) await this.#transport.follow(clockInput, logs, noteInput?.port === 'clock');
-    if (this.notes && !this.#stopped) await this.notes.start(this.#transport.clockInput);
+    if (!this.#stopped) await this.#sources.openNotes(this.#transport.clockInput);
     this.capture.onChange((state, action) => this.#working.edited(action, state));
     if (!this.#stopped) this.#frames.start();
     if (!this.#stopped) this.#outputs.start();
@@ -248,7 +234,7 @@ export class GrooveBox implements BoxControl {
     this.#stopped = true;
     this.#frames.stop();
     this.#transport.close();
-    const notesClosed = this.notes?.close();
+    const sourcesClosed = this.#sources.close();
     this.#options.clockInput?.dispose?.();
     this.#outputs.stopUpkeep();
     this.#working.stop();
@@ -257,8 +243,7 @@ export class GrooveBox implements BoxControl {
     const midiClosed = this.#outputs.close();
     for (const off of this.#unsubscribe.splice(0)) off();
     const engineStopped = this.#host.stop();
-    const microphoneClosed = this.microphone?.close();
-    await Promise.all([midiClosed, this.#working.saveAtShutdown(), engineStopped, notesClosed, microphoneClosed]);
+    await Promise.all([midiClosed, this.#working.saveAtShutdown(), engineStopped, sourcesClosed]);
     // A slot save from the panel may still be on its way to the disk: let it land.
     await this.#options.slots.flush();
   }
