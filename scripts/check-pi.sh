@@ -84,6 +84,12 @@ NETWORK_ENV=()
 for name in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY npm_config_registry; do
   [ -z "${!name:-}" ] || NETWORK_ENV+=("$name=${!name}")
 done
+# This machine's npm settings file is not in the chroot: its registry goes in by name (fetch-node.sh and npm
+# inside use it; without one they use the public registry, as on a bare Pi).
+if [ -z "${npm_config_registry:-}" ] && command -v npm >/dev/null; then
+  HOST_REGISTRY="$(npm config get registry 2>/dev/null || true)"
+  [ -z "$HOST_REGISTRY" ] || NETWORK_ENV+=("npm_config_registry=$HOST_REGISTRY")
+fi
 HOST_CA=""
 for name in NODE_EXTRA_CA_CERTS CURL_CA_BUNDLE SSL_CERT_FILE; do
   if [ -n "${!name:-}" ] && [ -f "${!name}" ]; then HOST_CA="${!name}"; break; fi
