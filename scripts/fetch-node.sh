@@ -7,6 +7,7 @@
 # Usage: scripts/fetch-node.sh PARENT_DIR
 #   prints the folder (PARENT_DIR/node-v<version>-linux-<arch>: bin/node, bin/npm, bin/npx, include/node)
 #   as its last line; progress goes to stderr. A folder already complete is reused.
+#        scripts/fetch-node.sh --version   prints the pinned Node version (.ci/run compares the machine's to it)
 # Needs curl, tar, gzip, base64, od, sha512sum. Downloads only from the npm registry.
 set -euo pipefail
 
@@ -17,9 +18,12 @@ NODE_SHA512_arm64=FpJRPEz2OvvTLfjIOlNGFY9JLPMKgl5m+d4oGYBLg24kJ1mmvN1Zl/HPJgF4HD
 NODE_SHA512_x64=3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q==
 NPM_VERSION=11.19.1
 NPM_SHA512=ztsxKxt/kkIaAs+2i0GU6I+DRmUdrNasxTZKJe9TCdSjKxlhah/4r/hl5ygMD6XAg1qZ9c2TNomR4qgOydp10g==
-# The registry npm is set up with here, or $npm_config_registry where there is no npm yet (a bare Pi).
+if [ "${1:-}" = --version ]; then echo "$NODE_VERSION"; exit 0; fi
+
+# $npm_config_registry, else the registry npm is set up with here, else npm's own default (a bare Pi has no
+# npm yet, and nothing configured: the public registry is what npm itself would use).
 REGISTRY="${npm_config_registry:-$(npm config get registry 2>/dev/null || true)}"
-[ -n "$REGISTRY" ] || { printf 'fetch-node: no npm registry known: set npm_config_registry to its URL\n' >&2; exit 1; }
+REGISTRY="${REGISTRY:-https://registry.npmjs.org/}"
 REGISTRY="${REGISTRY%/}"
 
 say() { printf 'fetch-node: %s\n' "$*" >&2; }

@@ -37,8 +37,9 @@ skipped() { say "skipped in a chroot: $*"; }
 [ "$(id -u)" -eq 0 ] || die "run as root: sudo $0"
 [ -f "$SRC/package-lock.json" ] || die "$SRC is not a groovebox checkout (no package-lock.json)"
 
-# --- 1. system packages: compilers for the native addons (i2c-bus, epoll), ALSA headers, i2c-tools, curl for Node
-step 1 "build tools, ALSA headers, i2c-tools, curl (apt)"
+# --- 1. system packages: compilers for the native addons (i2c-bus, epoll), ALSA headers, i2c-tools, curl for Node,
+# alsa-utils (arecord for the microphone pad, aplay -l for the sound card look-ups)
+step 1 "build tools, ALSA headers and utilities, i2c-tools, curl (apt)"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends build-essential python3 libasound2-dev alsa-utils i2c-tools rsync ca-certificates curl
@@ -75,13 +76,25 @@ rsync -a --delete \
 cd "$DEST"
 # What the installed node_modules were built from; the same again means npm ci has nothing to do.
 STAMP="$DEST/node_modules/.groovebox-install"
-WANT_STAMP="$(sha256sum package-lock.json | cut -d' ' -f1) node $NODE_VERSION $(uname -m)"
+# "scripts-allowed" names the way node_modules is made (below): an install made the old way is made again.
+WANT_STAMP="$(sha256sum package-lock.json | cut -d' ' -f1) node $NODE_VERSION $(uname -m) scripts-allowed"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT_STAMP" ]; then
   say "package-lock.json and Node $NODE_VERSION unchanged since the last install: keeping node_modules"
 else
-  say "npm ci: downloads the dependencies, compiles i2c-bus and epoll (a few minutes on a Pi; compiler output follows)"
-  # --omit=optional skips tfjs-node, which would download libtensorflow from Google: the box runs tfjs on wasm.
-  npm ci --omit=optional --no-audit --no-fund --foreground-scripts
+  # Everything in the lockfile (checked against its integrity hashes), no install script run yet. Not
+  # --omit=optional: that would also drop @esbuild/linux-arm64, esbuild's binary (an optional dependency of
+  # esbuild), which the build needs for the panel page.
+  say "npm ci: downloads the dependencies (install scripts run next, only the allowed ones)"
+  npm ci --ignore-scripts --no-audit --no-fund
+  # tfjs-node's install script would download libtensorflow from Google: the box runs tfjs on wasm. Without it
+  # the box loads exactly what --omit=optional would have left (its own dependencies stay, unused).
+  rm -rf node_modules/@tensorflow/tfjs-node
+  # The install scripts package.json's allowScripts allows: the native addons (i2c-bus and epoll compile,
+  # @julusian/midi checks its prebuilt binary), against the headers of npm_config_nodedir.
+  mapfile -t ALLOWED < <(node -e 'for (const [name, ok] of Object.entries(require("./package.json").allowScripts ?? {})) if (ok === true) console.log(name)')
+  [ "${#ALLOWED[@]}" -gt 0 ] || die "package.json allows no install scripts (allowScripts): the native addons would not be built"
+  say "npm rebuild ${ALLOWED[*]}: compiles the native addons (a few minutes on a Pi; compiler output follows)"
+  npm rebuild --foreground-scripts "${ALLOWED[@]}"
   echo "$WANT_STAMP" >"$STAMP"
 fi
 say "npm run build (tsc)"
