@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { MicrophonePad } from '../devices/microphone/microphone-tap-pad.js';
 import { METER_FLOOR_DB, type MicrophoneSnapshot } from '../panel/protocol.js';
-import { writeFileAtomic } from '../storage/atomic-file.js';
+import { KeptFile } from '../storage/kept-file.js';
 import type { Log as BoxLog } from '../support/log.js';
 import type { Seconds } from '../time/clock.js';
 import type { ChangeSignal } from './changed.js';
@@ -31,35 +30,34 @@ const KEEP_FORMAT = 'groovebox-microphone-1';
  */
 export class BoxMicrophone {
   readonly pad: MicrophonePad;
-  readonly #options: MicrophoneOptions;
   readonly #changed: ChangeSignal;
   readonly #log: BoxLog;
   #level = { peak: METER_FLOOR_DB, rms: METER_FLOOR_DB };
   #trouble: string | null = null;
   #lastRead: Seconds = -Infinity;
-  #saving: Promise<void> = Promise.resolve();
+  readonly #kept: KeptFile | null;
 
   constructor(parts: { changed: ChangeSignal; log: BoxLog }, options: MicrophoneOptions) {
     this.pad = options.pad;
-    this.#options = options;
     this.#changed = parts.changed;
     this.#log = parts.log;
+    this.#kept = options.keepFile ? new KeptFile(options.keepFile) : null;
   }
 
   /** Applies the sensitivity kept from the panel (it wins over the config's, as MIDI-learn's notes do). */
   async start(): Promise<void> {
-    const file = this.#options.keepFile;
-    if (!file) return;
-    let text: string;
+    const kept = this.#kept;
+    if (!kept) return;
+    let text: string | null;
     try {
-      text = await readFile(file, 'utf8');
+      text = await kept.read();
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-        this.#log.warn(`${file}: cannot read the microphone's kept sensitivity (${(error as Error).message})`);
+      this.#log.warn(`${kept.path}: cannot read the microphone's kept sensitivity (${(error as Error).message})`);
       return;
     }
+    if (text === null) return;
     try {
-      this.pad.setSensitivity(parseKept(JSON.parse(text), file));
+      this.pad.setSensitivity(parseKept(JSON.parse(text), kept.path));
     } catch (error) {
       this.#log.warn(`${(error as Error).message}; using the config's microphone.sensitivity`);
     }
@@ -89,18 +87,15 @@ export class BoxMicrophone {
   setSensitivity(sensitivity: number): void {
     this.pad.setSensitivity(sensitivity);
     this.#changed.raise();
-    const file = this.#options.keepFile;
-    if (!file) return;
-    const json = `${JSON.stringify({ format: KEEP_FORMAT, sensitivity })}\n`;
-    // Off the panel message's path, one after the other: the last set is the last written.
-    this.#saving = this.#saving
-      .then(() => writeFileAtomic(file, json))
-      .catch((error: Error) => this.#log.warn(`microphone sensitivity not kept: ${file}: ${error.message}`));
+    const kept = this.#kept;
+    kept?.write(`${JSON.stringify({ format: KEEP_FORMAT, sensitivity })}\n`, (error) =>
+      this.#log.warn(`microphone sensitivity not kept: ${kept.path}: ${error.message}`),
+    );
   }
 
   /** Lets a sensitivity on its way to the disk land. */
   async close(): Promise<void> {
-    await this.#saving;
+    await this.#kept?.settled();
   }
 }
 

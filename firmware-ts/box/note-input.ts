@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { PanelModes } from '../controls/panel-modes.js';
 import type { ClockInputLink } from '../inputs/midi/clock-input-link.js';
 import { LOOK_EVERY, MidiInputLink } from '../inputs/midi/input-link.js';
@@ -7,7 +6,7 @@ import { NoteGestures, type MidiAccent, type SeenNote } from '../inputs/midi/not
 import { NoteDrumMap, type DrumBindings, type NoteBinding } from '../inputs/midi/note-map-in.js';
 import type { NoteMap } from '../outputs/midi/note-map.js';
 import { DRUM_COUNT, DRUMS } from '../pattern/drums.js';
-import { writeFileAtomic } from '../storage/atomic-file.js';
+import { KeptFile } from '../storage/kept-file.js';
 import type { Unsubscribe } from '../support/listeners.js';
 import type { BoxParts } from './parts.js';
 
@@ -77,12 +76,14 @@ export class NoteInput {
   #inputs: string[] = [];
   #cancelList: (() => void) | null = null;
   #closed = false;
-  #saving: Promise<void> = Promise.resolve();
+  /** Where MIDI-learn keeps what it learned; null: nowhere. */
+  readonly #learnFile: KeptFile | null;
 
   constructor(parts: BoxParts & { modes: PanelModes }, options: NoteInputOptions, output: NoteMap) {
     this.#parts = parts;
     this.#options = options;
     this.#port = options.port;
+    this.#learnFile = options.learnFile ? new KeptFile(options.learnFile) : null;
     this.gestures = new NoteGestures({
       channel: options.channel,
       accent: options.accent,
@@ -212,7 +213,7 @@ export class NoteInput {
     for (const off of this.#offs.splice(0)) off();
     this.#disconnect();
     this.gestures.close();
-    await this.#saving;
+    await this.#learnFile?.settled();
   }
 
   #told() {
@@ -232,30 +233,27 @@ export class NoteInput {
   #learned(map: NoteDrumMap, drum: number, binding: NoteBinding): void {
     const where = binding.channel === null ? '' : ` on channel ${binding.channel}`;
     this.#parts.status.say(`MIDI-learn: note ${binding.note}${where} plays ${DRUMS[drum]}`);
-    const file = this.#options.learnFile;
-    if (!file) return;
+    const kept = this.#learnFile;
+    if (!kept) return;
     const json = `${JSON.stringify({ format: 'groovebox-midi-learn-1', drums: namedBindings(map.bindings) }, null, 2)}\n`;
-    // Written off the MIDI callback's path, one after the other: the last learned is the last written.
-    this.#saving = this.#saving
-      .then(() => writeFileAtomic(file, json))
-      .catch((error: Error) => this.#parts.log.warn(`MIDI-learn not kept: ${file}: ${error.message}`));
+    kept.write(json, (error) => this.#parts.log.warn(`MIDI-learn not kept: ${kept.path}: ${error.message}`));
   }
 
   async #readLearned(): Promise<void> {
-    const file = this.#options.learnFile;
-    if (!file) return;
-    let text: string;
+    const kept = this.#learnFile;
+    if (!kept) return;
+    let text: string | null;
     try {
-      text = await readFile(file, 'utf8');
+      text = await kept.read();
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-        this.#parts.log.warn(
-          `${file}: cannot read what MIDI-learn learned (${(error as Error).message}); using the config's notes`,
-        );
+      this.#parts.log.warn(
+        `${kept.path}: cannot read what MIDI-learn learned (${(error as Error).message}); using the config's notes`,
+      );
       return;
     }
+    if (text === null) return;
     try {
-      const learned = parseLearned(JSON.parse(text), file);
+      const learned = parseLearned(JSON.parse(text), kept.path);
       let map = this.gestures.map;
       learned.forEach((binding, drum) => {
         if (binding) map = map.withBinding(drum, binding);

@@ -1,0 +1,38 @@
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-file.js';
+
+/**
+ * A small file the box keeps a performer's choice in (what MIDI-learn learned,
+ * the microphone's sensitivity): read once at boot, where no file means nothing
+ * kept yet, and written in the background, one write after the other, so the
+ * last choice is the last written and nothing on a performer's path waits on
+ * the disk.
+ */
+export class KeptFile {
+  readonly path: string;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /** The file's text; null when there is none yet. Any other failure to read is thrown. */
+  async read(): Promise<string | null> {
+    try {
+      return await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  /** Queues a write after those before it; one that fails goes to `failed`, never thrown. */
+  write(text: string, failed: (error: Error) => void): void {
+    this.#writing = this.#writing.then(() => writeFileAtomic(this.path, text)).catch(failed);
+  }
+
+  /** Resolves once every queued write has landed or failed. */
+  settled(): Promise<void> {
+    return this.#writing;
+  }
+}
