@@ -62,37 +62,28 @@ if (!always)
   );
 const run = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
 if (run.status !== 0) process.exit(run.status ?? 1);
+/** One browser script for the panel, bundled by esbuild from its TypeScript entry; a failed bundle ends the build. */
+function bundleForBrowser(entry, outfile, extraFlags = []) {
+  const run = spawnSync(
+    createRequire(import.meta.url).resolve('esbuild/bin/esbuild'),
+    [
+      entry,
+      '--bundle',
+      '--format=esm',
+      '--platform=browser',
+      '--target=es2022',
+      ...extraFlags,
+      '--log-level=warning',
+      `--outfile=${outfile}`,
+    ],
+    { stdio: 'inherit', cwd: root },
+  );
+  if (run.status !== 0) process.exit(run.status ?? 1);
+}
 // The panel page: TypeScript importing the daemon's modules, bundled into one script the server serves.
-const esbuild = spawnSync(
-  createRequire(import.meta.url).resolve('esbuild/bin/esbuild'),
-  [
-    'firmware-ts/panel/page/panel.ts',
-    '--bundle',
-    '--format=esm',
-    '--platform=browser',
-    '--target=es2022',
-    '--sourcemap',
-    '--log-level=warning',
-    '--outfile=dist/panel-page/panel.js',
-  ],
-  { stdio: 'inherit', cwd: root },
-);
-if (esbuild.status !== 0) process.exit(esbuild.status ?? 1);
+bundleForBrowser('firmware-ts/panel/page/panel.ts', 'dist/panel-page/panel.js', ['--sourcemap']);
 // The page microphone's audio worklet: loaded by URL into the audio thread, so a file of its own.
-const worklet = spawnSync(
-  createRequire(import.meta.url).resolve('esbuild/bin/esbuild'),
-  [
-    'firmware-ts/panel/page/mic-worklet.ts',
-    '--bundle',
-    '--format=esm',
-    '--platform=browser',
-    '--target=es2022',
-    '--log-level=warning',
-    '--outfile=dist/panel-page/mic-worklet.js',
-  ],
-  { stdio: 'inherit', cwd: root },
-);
-if (worklet.status !== 0) process.exit(worklet.status ?? 1);
+bundleForBrowser('firmware-ts/panel/page/mic-worklet.ts', 'dist/panel-page/mic-worklet.js');
 mkdirSync(path.dirname(stamp), { recursive: true });
 writeFileSync(stamp, `${new Date(started).toISOString()}\n`);
 utimesSync(stamp, new Date(started), new Date(started));
