@@ -136,16 +136,22 @@ describe('panel: the microphone section in headless Chromium (fake capture devic
 
     await page.click('#mic-page-button');
     await page.waitForFunction(() => document.querySelector('#mic-page-state')?.textContent === 'listening');
-    // The clicks, loud; the capture's own start may add one quiet onset (Chromium's fake device starting up).
-    const loud = () => hits.filter((hit) => hit.velocity > 0.5);
-    await eventually(() => loud().length >= 4, "taps from the browser's microphone");
-    const clicks = loud();
+    // Four loud clicks in a row, a quarter of a second apart as played (to within the detector's and the sync's
+    // error), stamped on the box's clock. Only loud taps are read: the capture is not clean audio on a busy
+    // machine (Chromium's fake device starts mid-click, and its blocks can drop out inside a click, whose tail
+    // then comes back as a quiet onset). That each sound is heard once is the detector's own test, on exact
+    // audio (devices-microphone.test.ts).
+    const run = (): TapHit[] | null => {
+      const loud = hits.filter((hit) => hit.velocity > 0.5);
+      for (let end = 4; end <= loud.length; end++) {
+        const four = loud.slice(end - 4, end);
+        if (four.every((hit, k) => k === 0 || Math.abs(hit.time - four[k - 1].time - 0.25) <= 0.01)) return four;
+      }
+      return null;
+    };
+    await eventually(() => run() !== null, "four clicks in a row from the browser's microphone");
     const now = clock.now();
-    for (const hit of clicks) expect(now - hit.time).to.be.within(0, 10);
-    // Four a second: the taps are a quarter of a second apart, as played (to within the detector's and the sync's error).
-    for (let k = 1; k < clicks.length; k++) expect(clicks[k].time - clicks[k - 1].time).to.be.within(0.24, 0.26);
-    const heard = hits.map((hit) => `${hit.time.toFixed(3)} s at ${hit.velocity.toFixed(2)}`).join(', ');
-    expect(hits.length - clicks.length, `quiet onsets beside the clicks: ${heard}`).to.be.at.most(1);
+    for (const hit of run()!) expect(now - hit.time).to.be.within(0, 10);
     await page.waitForFunction(
       () => Number(document.querySelector('#mic-page-meter')?.getAttribute('data-level')) > -20,
     );
