@@ -4,6 +4,7 @@ import { benchDatasetCommand } from './commands/bench-dataset.js';
 import { benchGenerateCommand } from './commands/bench-generate.js';
 import { benchTrainCommand } from './commands/bench-train.js';
 import { benchWakeUpCommand } from './commands/bench-wake-up.js';
+import { calibrateCommand } from './commands/calibrate.js';
 import { drumifyCommand } from './commands/drumify.js';
 import { generateCommand } from './commands/generate.js';
 import { grooveCommand } from './commands/groove.js';
@@ -23,6 +24,7 @@ const COMMANDS: Command[] = [
   datasetStats,
   datasetBuild,
   trainCommand,
+  calibrateCommand,
   plotLossesCommand,
   soakCommand,
   evaluateCommand,

@@ -10,6 +10,7 @@ import type { Accent } from '../pattern/gestures.js';
 import { STEPS } from '../pattern/pattern.js';
 import { FEATURES } from '../pattern/tensor-layout.js';
 import { MIN_SCALE, STEP_OUTPUT_WIDTH } from './step-decoder.js';
+import { calibrateVelocity, type VelocityCalibration } from './velocity-calibration.js';
 
 /** How notes are drawn from a decoder's output (the LSTM decoder reads the first three). */
 export interface NoteDrawOptions {
@@ -44,6 +45,11 @@ export interface NoteDrawOptions {
    * kept below it. Default true.
    */
   followAccent?: boolean;
+  /**
+   * Step decoder only, with no groove given: each note's velocity goes through the
+   * model's velocity calibration where it has one (velocity-calibration.ts). Default true.
+   */
+  calibrateVelocities?: boolean;
 }
 
 /** Hits to force while decoding, per request, step and drum (index (k * 32 + step) * 9 + drum). */
@@ -79,13 +85,15 @@ function laplace(u: number): number {
 /**
  * Turns the step decoder's raw outputs [n, 32, 45] into pattern tensors [n, 32, 27]:
  * hits (forced, sampled or thresholded, then fitted to a given groove), then each
- * played note's velocity and offset drawn around the model's most likely value.
+ * played note's velocity and offset drawn around the model's most likely value
+ * (velocities through `calibration` where no groove is given).
  */
 export function drawSteps(
   raw: Float32Array,
   requests: Gestures[],
   options: NoteDrawOptions,
   rand: () => number,
+  calibration: VelocityCalibration | null = null,
 ): Float32Array {
   const n = requests.length;
   const forced = options.keepGiven ? givenHits(requests) : null;
@@ -103,6 +111,8 @@ export function drawSteps(
     // With a groove given, the taps are the feel: the other notes sit where the model finds them
     // likeliest around it. Without one, the model's own spread is the feel.
     const valueTemperature = options.valueTemperature ?? (requests[k].groove ? 0 : 1);
+    // A tapped groove is the performer's own dynamics; without one, the model's are mapped to the drummers'.
+    const velocityMap = !requests[k].groove && (options.calibrateVelocities ?? true) ? calibration : null;
     for (let t = 0; t < STEPS; t++) {
       const r = (k * STEPS + t) * STEP_OUTPUT_WIDTH;
       const o = (k * STEPS + t) * FEATURES;
@@ -130,7 +140,8 @@ export function drawSteps(
         const velocity = raw[r + D + d] + valueTemperature * softplusScale(raw[r + 2 * D + d]) * laplace(u[D + d]);
         const offset =
           raw[r + 3 * D + d] + valueTemperature * softplusScale(raw[r + 4 * D + d]) * laplace(u[2 * D + d]);
-        out[o + D + d] = Math.min(1, Math.max(1 / 127, velocity));
+        const drawn = Math.min(1, Math.max(1 / 127, velocity));
+        out[o + D + d] = velocityMap ? calibrateVelocity(velocityMap, d, drawn) : drawn;
         out[o + 2 * D + d] = Math.min(1, Math.max(-1, offset));
       }
     }

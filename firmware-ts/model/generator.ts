@@ -24,6 +24,11 @@ import { gaussian, mulberry32 } from './random.js';
 import { drawSteps, givenHits, type NoteDrawOptions } from './draw-notes.js';
 import { LstmDecoder } from './lstm-decoder.js';
 import { STEP_INPUT_WIDTH, decodeSteps, writeStepInput, type StepGiven } from './step-decoder.js';
+import {
+  decodeVelocityCalibration,
+  VELOCITY_CALIBRATION_FILE,
+  type VelocityCalibration,
+} from './velocity-calibration.js';
 
 export type { Gestures };
 
@@ -65,6 +70,7 @@ export class GrooveModel {
   readonly #params: Params;
   readonly #lstm: LstmDecoder | null;
   #bank: LatentBank | null = null;
+  #calibration: VelocityCalibration | null = null;
 
   private constructor(
     readonly config: ModelConfig,
@@ -97,6 +103,11 @@ export class GrooveModel {
       const bankFile = path.join(dir, LATENT_BANK_FILE);
       if (config.decoder.kind === 'steps' && fs.existsSync(bankFile))
         model.useLatentBank(decodeLatentBank(fs.readFileSync(bankFile), config, bankFile));
+      const calibrationFile = path.join(dir, VELOCITY_CALIBRATION_FILE);
+      if (config.decoder.kind === 'steps' && fs.existsSync(calibrationFile))
+        model.useVelocityCalibration(
+          decodeVelocityCalibration(fs.readFileSync(calibrationFile, 'utf8'), calibrationFile),
+        );
       return model;
     } catch (err) {
       tf.dispose([...tensors.values()]);
@@ -169,7 +180,7 @@ export class GrooveModel {
       ).dataSync() as Float32Array;
       aux = latents.aux.map((a) => (a ? (a.dataSync() as Float32Array) : null));
     });
-    const patterns = drawSteps(raw, requests, options, rand);
+    const patterns = drawSteps(raw, requests, options, rand, this.#calibration);
     return requests.map((_, k) => ({
       pattern: tensorDataToPattern(patterns, k * PATTERN_TENSOR_SIZE),
       reconstructions: this.#reconstructions(aux, k),
@@ -203,6 +214,11 @@ export class GrooveModel {
   /** Uses `bank` for hidden factors from now on (null: the prior); the training code sets it after fitting. */
   useLatentBank(bank: LatentBank | null): void {
     this.#bank = bank;
+  }
+
+  /** Maps velocities through `calibration` from now on (null: as drawn); the fitting code clears it while it measures. */
+  useVelocityCalibration(calibration: VelocityCalibration | null): void {
+    this.#calibration = calibration;
   }
 
   /**

@@ -6,7 +6,6 @@ import path from 'node:path';
 import { loadCache } from '../dataset/cache.js';
 import { writeModelFiles } from '../ml/model-io.js';
 import type { BackendName } from '../ml/runtime.js';
-import { fitLatentBank, usesLatentBank } from './latent-bank-fit.js';
 import type { ModelConfig } from '../model/config.js';
 import { initParams, paramCount, type Params } from '../model/params.js';
 import { mulberry32 } from '../model/random.js';
@@ -14,6 +13,7 @@ import { gestureArrays } from '../pattern/gesture-layout.js';
 import { PATTERN_TENSOR_SIZE } from '../pattern/tensor-layout.js';
 import { writeFileAtomicSync } from '../storage/atomic-file.js';
 import { Adam } from './adam.js';
+import { fitGenerationFiles } from './generation-files.js';
 import { evaluateLoss, PART_NAMES, trainStep, type Split } from './batch.js';
 import { checkpointStateFile, loadCheckpoint, writeCheckpoint, type RunState } from './checkpoint.js';
 import { Progress } from './progress.js';
@@ -199,7 +199,7 @@ export async function train(opts: TrainOptions): Promise<RunState> {
             date: new Date().toISOString(),
             weightCount: paramCount(params),
           },
-          usesLatentBank(config) ? fitLatentBank(config, params, trainSet.patterns, trainSet.count) : {},
+          fitGenerationFiles(config, params, trainSet.patterns, trainSet.count),
         );
         log(`groovebox:train ${config.name}: best validation loss so far, saved to ${outDir}`);
       }

@@ -17,6 +17,7 @@ const GENERATE_OPTION_KINDS = {
   followGroove: 'boolean',
   followAccent: 'boolean',
   latentCandidates: 'number',
+  calibrateVelocities: 'boolean',
 } as const;
 
 export const evaluateCommand: Command = {

@@ -1,0 +1,57 @@
+/**
+ * Fits a step-decoder model's velocity calibration (model/velocity-calibration.ts) on
+ * training windows: each window's score given as the box gives it (every drum's row,
+ * played exactly, no groove), the model's velocities of each drum against the
+ * drummer's on the same windows.
+ */
+import type { GrooveModel } from '../model/generator.js';
+import {
+  encodeVelocityCalibration,
+  fitVelocityCalibration,
+  VELOCITY_CALIBRATION_FILE,
+  type VelocityCalibration,
+} from '../model/velocity-calibration.js';
+import { DRUM_COUNT } from '../pattern/drums.js';
+import { drumScores } from '../pattern/gestures.js';
+import type { Pattern } from '../pattern/pattern.js';
+import { PATTERN_TENSOR_SIZE, tensorDataToPattern } from '../pattern/tensor-layout.js';
+
+/** Windows the calibration is fitted on: a quarter of the train split; measured, more moved the test split's figures by less than their noise. */
+export const CALIBRATION_WINDOWS = 4096;
+const BATCH = 128;
+
+function velocitiesByDrum(patterns: readonly Pattern[]): number[][] {
+  const out: number[][] = Array.from({ length: DRUM_COUNT }, () => []);
+  for (const p of patterns)
+    for (let i = 0; i < p.hits.length; i++) if (p.hits[i] > 0.5) out[i % DRUM_COUNT].push(p.velocities[i]);
+  return out;
+}
+
+/**
+ * The calibration for `model` (with its latent bank in use, as it plays) from `count`
+ * windows of `patterns`, spread evenly. The model's own calibration is off while it is measured.
+ */
+export function fitModelVelocityCalibration(
+  model: GrooveModel,
+  patterns: Float32Array,
+  count: number,
+  windows = CALIBRATION_WINDOWS,
+  seed = 1,
+): VelocityCalibration {
+  const take = Math.min(windows, count);
+  const real = Array.from({ length: take }, (_, k) =>
+    tensorDataToPattern(patterns, Math.floor((k * count) / take) * PATTERN_TENSOR_SIZE),
+  );
+  const generated: Pattern[] = [];
+  for (let start = 0; start < take; start += BATCH) {
+    const requests = real.slice(start, start + BATCH).map((p) => ({ drums: drumScores(p) }));
+    const out = model.generateBatch(requests, { seed: seed + start, keepGiven: true, calibrateVelocities: false });
+    generated.push(...out.map((g) => g.pattern));
+  }
+  return fitVelocityCalibration(velocitiesByDrum(generated), velocitiesByDrum(real));
+}
+
+/** The calibration file's name and bytes, to be written with the model's other files as one set. */
+export function velocityCalibrationFiles(calibration: VelocityCalibration): Record<string, Uint8Array> {
+  return { [VELOCITY_CALIBRATION_FILE]: new TextEncoder().encode(encodeVelocityCalibration(calibration)) };
+}
