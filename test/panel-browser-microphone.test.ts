@@ -1,20 +1,13 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { GrooveBox } from '../firmware-ts/box/box.js';
-import { SlotStore } from '../firmware-ts/box/slots.js';
 import type { TapHit } from '../firmware-ts/devices/interfaces.js';
 import type { LevelMeter, MicrophonePad } from '../firmware-ts/devices/microphone/microphone-tap-pad.js';
 import { renderTaps } from '../firmware-ts/devices/microphone/synthetic-taps.js';
-import { GenerationEngine } from '../firmware-ts/engine/engine.js';
-import { PanelServer } from '../firmware-ts/panel/server.js';
-import { MemoryLogs } from '../firmware-ts/support/log.js';
-import { SystemClock } from '../firmware-ts/time/clock.js';
+import { panelBox, tempDir, type PanelBox } from './helpers/box-fixtures.js';
+import { launchChromium, skipWithoutChromium, type ChromiumPage } from './helpers/browser.js';
 import { eventually } from './helpers/eventually.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const RATE = 48000;
 
 /** 16-bit mono PCM WAV: what Chromium's fake capture device plays (looped) as the microphone. */
@@ -38,32 +31,19 @@ function wav(samples: Float32Array): Buffer {
 }
 
 describe('panel: the microphone section in headless Chromium (fake capture device)', function () {
-  let context: BrowserContext | null = null;
-  let close: (() => Promise<void>) | null = null;
+  let browser: ChromiumPage | null = null;
+  let panel: PanelBox | null = null;
   const dirs: string[] = [];
-  const temp = (prefix: string): string => {
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    dirs.push(d);
-    return d;
-  };
 
-  before(function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.GROOVEBOX_REQUIRE_BROWSER === '1') throw new Error(`${CHROMIUM} not found`);
-      this.skip();
-    }
-  });
+  before(skipWithoutChromium);
 
   after(async () => {
-    await context?.close();
-    await close?.();
+    await browser?.close();
+    await panel?.close();
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("shows the box microphone's level, sets its sensitivity, and sends the browser microphone's taps", async () => {
-    const clock = new SystemClock();
-    const logs = new MemoryLogs();
-    const server = new PanelServer({ port: 0, clock });
     // The box's microphone as a stub: a steady level, and the sensitivity the page sets.
     const level: LevelMeter = { peak: -12, rms: -20 };
     const sensitivities: number[] = [];
@@ -75,57 +55,24 @@ describe('panel: the microphone section in headless Chromium (fake capture devic
       onHit: () => () => {},
       close: async () => {},
     };
-    const box = new GrooveBox({
-      clock,
-      devices: server.devices,
-      microphone: { pad },
-      midi: null,
-      audio: null,
-      engineFactory: (config) => new GenerationEngine(config),
-      slots: await SlotStore.open(temp('groovebox-state-'), logs.factory('slots')),
-      settings: {
-        model: 'ag11',
-        temperature: 1,
-        switchAt: 'loop',
-        stepVelocity: 0.8,
-        autoplay: false,
-        bpm: 120,
-        backend: 'cpu',
-        modelsDir: temp('groovebox-no-models-'),
-      },
-      logs: logs.factory,
-      panel: server,
-    });
-    server.onCommand((command) => box.command(command));
-    await box.boot();
-    const url = await server.start();
+    panel = await panelBox({ microphone: { pad } });
+    const { clock, server, url } = panel;
     const hits: TapHit[] = [];
     server.devices.tapPad.onHit((hit) => hits.push(hit));
-    close = async () => {
-      await box.shutdown();
-      await server.close();
-    };
     // Four loud clicks a second, looped by the fake capture device.
-    const capture = path.join(temp('groovebox-capture-'), 'clicks.wav');
+    const captureDir = tempDir('groovebox-capture-');
+    dirs.push(captureDir);
+    const capture = path.join(captureDir, 'clicks.wav');
     const played = [0.05, 0.3, 0.55, 0.8].map((time) => ({ time, amplitude: 0.6, sound: 'click' as const }));
     fs.writeFileSync(capture, wav(renderTaps(played, 1, RATE)));
-    context = await chromium.launchPersistentContext(temp('groovebox-chromium-'), {
-      executablePath: CHROMIUM,
+    browser = await launchChromium({
       args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
         '--use-fake-device-for-media-stream',
         '--use-fake-ui-for-media-stream',
         `--use-file-for-fake-audio-capture=${capture}`,
       ],
-      headless: true,
     });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = browser;
     await page.goto(url);
     await page.waitForSelector('body[data-connected="1"]');
     await page.waitForSelector('#mic-box:not([hidden])');

@@ -1,19 +1,8 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { GrooveBox } from '../firmware-ts/box/box.js';
-import { SlotStore } from '../firmware-ts/box/slots.js';
-import { GenerationEngine } from '../firmware-ts/engine/engine.js';
 import { emptyBindings } from '../firmware-ts/inputs/midi/note-map-in.js';
-import { PanelServer } from '../firmware-ts/panel/server.js';
-import { MemoryLogs } from '../firmware-ts/support/log.js';
-import { SystemClock } from '../firmware-ts/time/clock.js';
+import { panelBox, type PanelBox } from './helpers/box-fixtures.js';
+import { launchChromium, skipWithoutChromium, type ChromiumPage } from './helpers/browser.js';
 import { eventually } from './helpers/eventually.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'];
 
 /** A browser MIDI input the page can be given: the test plays it from inside the page. */
 const FAKE_WEB_MIDI = `
@@ -27,38 +16,19 @@ const FAKE_WEB_MIDI = `
 `;
 
 describe('panel: the MIDI in section in headless Chromium (Web MIDI stubbed)', function () {
-  let context: BrowserContext | null = null;
-  let close: (() => Promise<void>) | null = null;
-  const dirs: string[] = [];
-  const temp = (prefix: string): string => {
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    dirs.push(d);
-    return d;
-  };
+  let browser: ChromiumPage | null = null;
+  let panel: PanelBox | null = null;
 
-  before(function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.GROOVEBOX_REQUIRE_BROWSER === '1') throw new Error(`${CHROMIUM} not found`);
-      this.skip();
-    }
-  });
+  before(skipWithoutChromium);
 
   after(async () => {
-    await context?.close();
-    await close?.();
-    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    await browser?.close();
+    await panel?.close();
   });
 
   it("picks the browser's MIDI input, shows its notes as the box read them, and learns a drum", async () => {
-    const clock = new SystemClock();
-    const logs = new MemoryLogs();
-    const server = new PanelServer({ port: 0, clock });
-    const box = new GrooveBox({
-      clock,
-      devices: server.devices,
-      midi: null,
-      audio: null,
-      noteInput: {
+    panel = await panelBox({
+      noteInput: (server) => ({
         port: null,
         channel: null,
         accent: 'velocity',
@@ -69,38 +39,11 @@ describe('panel: the MIDI in section in headless Chromium (Web MIDI stubbed)', f
           list: async () => ['Pads A'],
           input: () => ({ open: async () => Promise.reject(new Error('none')) }),
         },
-      },
-      engineFactory: (config) => new GenerationEngine(config),
-      slots: await SlotStore.open(temp('groovebox-state-'), logs.factory('slots')),
-      settings: {
-        model: 'ag11',
-        temperature: 1,
-        switchAt: 'loop',
-        stepVelocity: 0.8,
-        autoplay: false,
-        bpm: 120,
-        backend: 'cpu',
-        modelsDir: temp('groovebox-no-models-'),
-      },
-      logs: logs.factory,
-      panel: server,
+      }),
     });
-    server.onCommand((command) => box.command(command));
-    await box.boot();
-    const url = await server.start();
-    close = async () => {
-      await box.shutdown();
-      await server.close();
-    };
-    context = await chromium.launchPersistentContext(temp('groovebox-chromium-'), {
-      executablePath: CHROMIUM,
-      args: ARGS,
-      headless: true,
-    });
-    await context.addInitScript(FAKE_WEB_MIDI);
-    const page = context.pages()[0] ?? (await context.newPage());
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { box, url } = panel;
+    browser = await launchChromium({ initScript: FAKE_WEB_MIDI });
+    const { page, errors } = browser;
     await page.goto(url);
     await page.waitForSelector('body[data-connected="1"]');
     await page.waitForSelector('#midi-in:not([hidden])');

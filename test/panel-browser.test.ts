@@ -1,79 +1,15 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { GenerationEngine } from '../firmware-ts/engine/engine.js';
-import { GrooveBox } from '../firmware-ts/box/box.js';
-import { MemoryLogs } from '../firmware-ts/support/log.js';
-import { SlotStore } from '../firmware-ts/box/slots.js';
-import { initBackend } from '../firmware-ts/ml/runtime.js';
-import { PanelServer } from '../firmware-ts/panel/server.js';
+import type { Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../firmware-ts/paths.js';
-import { SystemClock } from '../firmware-ts/time/clock.js';
-import { writeTinyModel } from './helpers/tiny-models.js';
+import { panelBox, type PanelBox } from './helpers/box-fixtures.js';
+import { launchChromium, skipWithoutChromium, type ChromiumPage } from './helpers/browser.js';
 import { eventually } from './helpers/eventually.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ARTIFACT = path.join(PROJECT_ROOT, 'test-artifacts', 'panel.png');
 /** The README's picture; rewritten only on request so a test run never dirties the checkout. */
 const DOCS_SCREENSHOT = path.join(PROJECT_ROOT, 'docs', 'panel.png');
-
-/** The whole box on the panel's devices, as the daemon composes it without hardware (no MIDI, no audio here). */
-async function startBox(
-  modelsDir: string,
-  stateDir: string,
-): Promise<{ box: GrooveBox; server: PanelServer; url: string; close(): Promise<void> }> {
-  const clock = new SystemClock();
-  const logs = new MemoryLogs();
-  const server = new PanelServer({ port: 0, clock });
-  const box = new GrooveBox({
-    clock,
-    devices: server.devices,
-    midi: null,
-    audio: null,
-    engineFactory: (config) => new GenerationEngine(config),
-    slots: await SlotStore.open(stateDir, logs.factory('slots')),
-    settings: {
-      model: 'ag11',
-      temperature: 1,
-      switchAt: 'loop',
-      stepVelocity: 0.8,
-      autoplay: false,
-      bpm: 120,
-      backend: 'cpu',
-      modelsDir,
-    },
-    logs: logs.factory,
-    panel: server,
-    random: () => 0.25,
-  });
-  server.onCommand((command) => box.command(command));
-  server.setExportProvider(() => box.midiFile());
-  const report = await box.boot();
-  if (!report.modelLoaded) throw new Error(`the tiny model did not load: ${report.modelError}`);
-  await box.generation;
-  const url = await server.start();
-  return {
-    box,
-    server,
-    url,
-    async close() {
-      await box.shutdown();
-      await server.close();
-    },
-  };
-}
 
 const rollNotes = (page: Page): Promise<number> =>
   page.locator('#roll').evaluate((el) => Number((el as HTMLElement).dataset.notes));
@@ -93,49 +29,20 @@ const given = (page: Page, drum: number): Promise<number> =>
     );
 
 describe('panel: the whole box in headless Chromium', function () {
-  let box: Awaited<ReturnType<typeof startBox>> | null = null;
-  let context: BrowserContext | null = null;
-  const dirs: string[] = [];
+  let box: PanelBox | null = null;
+  let browser: ChromiumPage | null = null;
 
-  before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      const reason = `${CHROMIUM} not found (apt-get install -y chromium)`;
-      if (process.env.GROOVEBOX_REQUIRE_BROWSER === '1')
-        throw new Error(`panel browser test: ${reason}, and GROOVEBOX_REQUIRE_BROWSER=1`);
-      console.log(`      skipped: ${reason}; set GROOVEBOX_REQUIRE_BROWSER=1 to make this a failure`);
-      this.skip();
-    }
-  });
+  before(skipWithoutChromium);
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await box?.close();
-    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('toggles steps, taps a groove, generates, and the drum-roll follows', async () => {
-    const temp = (prefix: string): string => {
-      const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-      dirs.push(d);
-      return d;
-    };
-    await initBackend('cpu');
-    const modelsDir = temp('groovebox-panel-models-');
-    // Untrained (seed 7) but with the real decoder's skip path: real worker, real decoder, seconds to load.
-    writeTinyModel(modelsDir, 'ag11', { steps: 0, seed: 7, size: { skip: true } });
-    box = await startBox(modelsDir, temp('groovebox-panel-state-'));
-    context = await chromium.launchPersistentContext(temp('groovebox-chromium-'), {
-      executablePath: CHROMIUM,
-      args: ARGS,
-      headless: true,
-      viewport: { width: 1280, height: 860 },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
+    box = await panelBox({ tinyModel: true, random: () => 0.25 });
+    browser = await launchChromium({ viewport: { width: 1280, height: 860 }, consoleErrors: true });
+    const page = browser.page;
     await page.goto(box.url);
     await page.waitForSelector('body[data-connected="1"]');
     // The box generated at boot: the roll shows what it plays.
@@ -253,7 +160,7 @@ describe('panel: the whole box in headless Chromium', function () {
     });
     expect(head).to.equal('MThd');
 
-    expect(pageErrors).to.deep.equal([]);
+    expect(browser.errors).to.deep.equal([]);
     expect(await page.evaluate(() => document.body.dataset.errors ?? '0')).to.equal('0');
     fs.mkdirSync(path.dirname(ARTIFACT), { recursive: true });
     await page.screenshot({ path: ARTIFACT, fullPage: true });

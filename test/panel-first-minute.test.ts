@@ -1,19 +1,12 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { GenerationEngine } from '../firmware-ts/engine/engine.js';
-import { GrooveBox } from '../firmware-ts/box/box.js';
-import { MemoryLogs } from '../firmware-ts/support/log.js';
-import { SlotStore } from '../firmware-ts/box/slots.js';
+import type { Page } from 'playwright-core';
 import { readPatterns } from '../firmware-ts/midi-file/read.js';
-import { initBackend } from '../firmware-ts/ml/runtime.js';
-import { PanelServer } from '../firmware-ts/panel/server.js';
 import { PROJECT_ROOT } from '../firmware-ts/paths.js';
 import type { Pattern } from '../firmware-ts/pattern/pattern.js';
-import { SystemClock } from '../firmware-ts/time/clock.js';
-import { writeTinyModel } from './helpers/tiny-models.js';
+import { panelBox, type PanelBox } from './helpers/box-fixtures.js';
+import { launchChromium, skipWithoutChromium, type ChromiumPage } from './helpers/browser.js';
 
 /**
  * A performer's first minute, scripted in headless Chromium on a laptop and
@@ -25,68 +18,10 @@ import { writeTinyModel } from './helpers/tiny-models.js';
  * "exactly now": a frame that went by unseen cannot make a wait run out.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts');
 const DOCS = path.join(PROJECT_ROOT, 'docs');
 const KICK = 0;
 const SNARE = 1;
-
-async function startBox(
-  modelsDir: string,
-  stateDir: string,
-): Promise<{ box: GrooveBox; server: PanelServer; clock: SystemClock; url: string; close(): Promise<void> }> {
-  const clock = new SystemClock();
-  const logs = new MemoryLogs();
-  const server = new PanelServer({ port: 0, clock });
-  const box = new GrooveBox({
-    clock,
-    devices: server.devices,
-    midi: null,
-    audio: null,
-    engineFactory: (config) => new GenerationEngine(config),
-    slots: await SlotStore.open(stateDir, logs.factory('slots')),
-    // A fast tempo keeps the count-in and the take short; the steps are the same.
-    settings: {
-      model: 'ag11',
-      temperature: 1,
-      switchAt: 'loop',
-      stepVelocity: 0.8,
-      autoplay: false,
-      bpm: 120,
-      backend: 'cpu',
-      modelsDir,
-    },
-    logs: logs.factory,
-    panel: server,
-    random: () => 0.25,
-  });
-  server.onCommand((command) => box.command(command));
-  server.setExportProvider(() => box.midiFile());
-  const report = await box.boot();
-  if (!report.modelLoaded) throw new Error(`the tiny model did not load: ${report.modelError}`);
-  await box.generation;
-  const url = await server.start();
-  return {
-    box,
-    server,
-    clock,
-    url,
-    async close() {
-      await box.shutdown();
-      await server.close();
-    },
-  };
-}
 
 /** Resolves once `ready()` holds, looking again each turn of the event loop's timers: a wait on state, never a sleep. */
 async function until(ready: () => boolean, what: string, limitMs = 30_000): Promise<void> {
@@ -118,52 +53,29 @@ for (const viewport of [
 ]) {
   describe(`panel: the first minute in headless Chromium (${viewport.width}x${viewport.height})`, function () {
     this.timeout(180_000);
-    let box: Awaited<ReturnType<typeof startBox>> | null = null;
-    let context: BrowserContext | null = null;
-    const dirs: string[] = [];
+    let box: PanelBox | null = null;
+    let browser: ChromiumPage | null = null;
 
-    before(function () {
-      if (!fs.existsSync(CHROMIUM)) {
-        const reason = `${CHROMIUM} not found (apt-get install -y chromium)`;
-        if (process.env.GROOVEBOX_REQUIRE_BROWSER === '1')
-          throw new Error(`panel first-minute test: ${reason}, and GROOVEBOX_REQUIRE_BROWSER=1`);
-        console.log(`      skipped: ${reason}; set GROOVEBOX_REQUIRE_BROWSER=1 to make this a failure`);
-        this.skip();
-      }
-    });
+    before(skipWithoutChromium);
 
     after(async () => {
-      await context?.close();
+      await browser?.close();
       await box?.close();
-      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it('programs bar 1, records taps, generates and plays: both bars sound, in the page too', async () => {
-      const temp = (prefix: string): string => {
-        const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-        dirs.push(d);
-        return d;
-      };
       // The docs keep every laptop step and three of the phone's (docs/play-in-one-minute.md).
       const shot = (n: number, what: string): Promise<void> =>
         shoot(page, `first-minute-${viewport.name}-${n}-${what}`, viewport.name === 'laptop' || [2, 3, 5].includes(n));
-      await initBackend('cpu');
-      const modelsDir = temp('groovebox-first-models-');
-      writeTinyModel(modelsDir, 'ag11', { steps: 0, seed: 7, size: { skip: true } });
-      box = await startBox(modelsDir, temp('groovebox-first-state-'));
-      context = await chromium.launchPersistentContext(temp('groovebox-first-chromium-'), {
-        executablePath: CHROMIUM,
-        args: ARGS,
-        headless: true,
-        viewport,
+      box = await panelBox({ tinyModel: true, random: () => 0.25 });
+      browser = await launchChromium({
+        // The page's kit must sound for the hits it schedules to be read; no gesture policy may hold it back.
+        args: ['--autoplay-policy=no-user-gesture-required'],
+        viewport: { width: viewport.width, height: viewport.height },
         hasTouch: viewport.name === 'phone',
+        consoleErrors: true,
       });
-      const page = context.pages()[0] ?? (await context.newPage());
-      const pageErrors: string[] = [];
-      page.on('pageerror', (err) => pageErrors.push(err.message));
-      page.on('console', (m) => {
-        if (m.type() === 'error') pageErrors.push(m.text());
-      });
+      const page = browser.page;
       await page.goto(box.url);
       await page.waitForSelector('body[data-connected="1"]');
       await page.waitForFunction(() => document.getElementById('lcd-state')!.textContent !== '');
@@ -302,7 +214,7 @@ for (const viewport of [
           `export.mid: drum ${drum} in bar 2`,
         ).to.equal(true);
 
-      expect(pageErrors).to.deep.equal([]);
+      expect(browser.errors).to.deep.equal([]);
       expect(await page.evaluate(() => document.body.dataset.errors ?? '0')).to.equal('0');
     });
   });

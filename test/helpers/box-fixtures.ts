@@ -10,7 +10,8 @@ import { MODEL_CONFIGS } from '../../firmware-ts/model/config.js';
 import { FakeMidiPort } from '../../firmware-ts/outputs/midi/fake-midi-port.js';
 import { NOTE_MAP_PRESETS } from '../../firmware-ts/outputs/midi/note-map.js';
 import { datasetDir } from '../../firmware-ts/paths.js';
-import { OfflineClock } from '../../firmware-ts/time/clock.js';
+import { PanelServer } from '../../firmware-ts/panel/server.js';
+import { OfflineClock, SystemClock } from '../../firmware-ts/time/clock.js';
 import { fakeHardware } from './fake-hardware.js';
 
 export { fakeHardware };
@@ -153,6 +154,91 @@ export async function testBox(options: {
       await hw.close();
     },
   };
+}
+
+export interface PanelBox {
+  box: GrooveBox;
+  server: PanelServer;
+  clock: SystemClock;
+  /** The panel's address on loopback. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole box on the panel's devices, as the daemon composes it without
+ * hardware (no MIDI out, no audio), on the system clock, its panel served on
+ * a free port.
+ */
+export async function panelBox(
+  options: {
+    /**
+     * An untrained tiny ag11 with the real decoder's skip path: the real worker and decoder, seconds to load.
+     * The box must load it and has generated its boot loop when this resolves; without it the box has no model.
+     */
+    tinyModel?: boolean;
+    /** Given the server, whose page's Web MIDI input may be one of the sources. */
+    noteInput?: (server: PanelServer) => GrooveBoxOptions['noteInput'];
+    microphone?: GrooveBoxOptions['microphone'];
+    random?: () => number;
+  } = {},
+): Promise<PanelBox> {
+  const stateDir = tempDir('groovebox-panel-state-');
+  const modelsDir = tempDir(options.tinyModel ? 'groovebox-panel-models-' : 'groovebox-no-models-');
+  const dirs = [stateDir, modelsDir];
+  if (options.tinyModel) {
+    // Imported here, as in tinyModelsDir: the box tests without a model do not load tfjs.
+    const { initBackend } = await import('../../firmware-ts/ml/runtime.js');
+    const { writeTinyModel } = await import('./tiny-models.js');
+    await initBackend('cpu');
+    writeTinyModel(modelsDir, 'ag11', { steps: 0, seed: 7, size: { skip: true } });
+  }
+  const clock = new SystemClock();
+  const logs = new MemoryLogs();
+  const server = new PanelServer({ port: 0, clock });
+  const box = new GrooveBox({
+    clock,
+    devices: server.devices,
+    midi: null,
+    audio: null,
+    noteInput: options.noteInput?.(server),
+    microphone: options.microphone,
+    engineFactory: (config) => new GenerationEngine(config),
+    slots: await SlotStore.open(stateDir, logs.factory('slots')),
+    settings: {
+      model: 'ag11',
+      temperature: 1,
+      switchAt: 'loop',
+      stepVelocity: 0.8,
+      autoplay: false,
+      bpm: 120,
+      backend: 'cpu',
+      modelsDir,
+    },
+    logs: logs.factory,
+    panel: server,
+    random: options.random,
+  });
+  server.onCommand((command) => box.command(command));
+  server.setExportProvider(() => box.midiFile());
+  const close = async (): Promise<void> => {
+    await box.shutdown();
+    await server.close();
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const report = await box.boot();
+    if (options.tinyModel) {
+      if (!report.modelLoaded) throw new Error(`the tiny model did not load: ${report.modelError}`);
+      await box.generation;
+    }
+    return { box, server, clock, url: await server.start(), close };
+  } catch (err) {
+    // No caller gets a box to close, and a live generation worker would keep the run from ending. The boot's
+    // error is the one to report, not one from closing what it left half open.
+    await close().catch(() => {});
+    throw err;
+  }
 }
 
 /** Note-ons (status 0x9n, velocity > 0) the fake port received, with their send times in seconds. */
