@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ChangeSignal } from '../firmware-ts/box/changed.js';
 import { ConfigError, defaultConfig, validateConfig } from '../firmware-ts/box/config.js';
-import { BoxMicrophone, METER_INTERVAL } from '../firmware-ts/box/microphone.js';
+import { BoxMicrophone, METER_INTERVAL, parseKept } from '../firmware-ts/box/microphone.js';
 import { openMicrophone } from '../firmware-ts/box/run.js';
 import { FakeAudioInput } from '../firmware-ts/devices/microphone/fake-audio-input.js';
 import { DeviceMissingError } from '../firmware-ts/devices/errors.js';
@@ -102,16 +102,66 @@ describe('box: a microphone as one more tap pad', () => {
     expect(again.sensitivity).to.equal(0.8);
     await u.close();
 
-    // A broken keep file: one line, and the config's sensitivity.
+    // A broken keep file: one line, the config's sensitivity, and the file set aside (the next save would overwrite it).
     fs.writeFileSync(keepFile, '{"format":"groovebox-microphone-1","sensitivity":7}');
     const third = new MicrophoneTapPad({ input: new FakeAudioInput({ clock }), name: 'fake', log: silentLog });
     const v = await testBoxWithMicrophone(stateDir, third, clock);
     await v.box.boot();
     expect(third.sensitivity).to.equal(0.5);
     expect(v.logs.lines.filter((l) => l.message.includes('microphone.json')).map((l) => l.message)).to.deep.equal([
-      `${keepFile}: sensitivity = 7: expected a number 0..1; using the config's microphone.sensitivity`,
+      `${keepFile}: sensitivity = 7: expected a number 0..1; kept as ${keepFile}.corrupt; using the config's microphone.sensitivity`,
     ]);
     await v.close();
+    expect(fs.existsSync(keepFile)).to.equal(false);
+    expect(fs.readFileSync(`${keepFile}.corrupt`, 'utf8'), 'kept as it was').to.equal(
+      '{"format":"groovebox-microphone-1","sensitivity":7}',
+    );
+
+    // Not JSON at all: one line naming the file too, and the box boots.
+    fs.writeFileSync(keepFile, '{"format":"groovebox-microph');
+    const fourth = new MicrophoneTapPad({ input: new FakeAudioInput({ clock }), name: 'fake', log: silentLog });
+    const w = await testBoxWithMicrophone(stateDir, fourth, clock);
+    await w.box.boot();
+    expect(fourth.sensitivity).to.equal(0.5);
+    const lines = w.logs.lines.filter((l) => l.message.includes('microphone.json'));
+    expect(lines.map((l) => l.level)).to.deep.equal(['warn']);
+    expect(lines[0].message.startsWith(`${keepFile}: not valid JSON (`)).to.equal(true);
+    expect(
+      lines[0].message.endsWith(`; kept as ${keepFile}.corrupt-1; using the config's microphone.sensitivity`),
+    ).to.equal(true);
+    await w.close();
+    expect(fs.readFileSync(`${keepFile}.corrupt-1`, 'utf8'), 'kept as it was, beside the first').to.equal(
+      '{"format":"groovebox-microph',
+    );
+  });
+
+  it('a kept sensitivity that cannot be used: one line naming the file, the key, the value and what was expected', () => {
+    const file = '/var/lib/groovebox/microphone.json';
+    const refusal = (text: string): string => {
+      try {
+        parseKept(text, file);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`accepted ${text}`);
+    };
+    const kept = (fields: object) => JSON.stringify({ format: 'groovebox-microphone-1', ...fields });
+    expect(parseKept(kept({ sensitivity: 0 }), file)).to.equal(0);
+    expect(parseKept(kept({ sensitivity: 1 }), file)).to.equal(1);
+    // A key this box does not know (a newer box's) is left out, not refused.
+    expect(parseKept(kept({ sensitivity: 0.25, gain: 3 }), file)).to.equal(0.25);
+
+    expect(refusal(kept({ sensitivity: '0.8' }))).to.equal(`${file}: sensitivity = "0.8": expected a number 0..1`);
+    expect(refusal(kept({ sensitivity: 1.5 }))).to.equal(`${file}: sensitivity = 1.5: expected a number 0..1`);
+    expect(refusal(kept({ sensitivity: -0.1 }))).to.equal(`${file}: sensitivity = -0.1: expected a number 0..1`);
+    expect(refusal(kept({}))).to.equal(`${file}: sensitivity = (missing): expected a number 0..1`);
+    expect(refusal('{"sensitivity":0.5}')).to.equal(`${file}: format = (missing): expected "groovebox-microphone-1"`);
+    expect(refusal('{"format":"groovebox-microphone-2","sensitivity":0.5}')).to.equal(
+      `${file}: format = "groovebox-microphone-2": expected "groovebox-microphone-1"`,
+    );
+    expect(refusal('[0.5]')).to.equal(`${file}: (top level) = [0.5]: expected a JSON object`);
+    expect(refusal('null')).to.equal(`${file}: (top level) = null: expected a JSON object`);
+    expect(refusal('')).to.match(/^\/var\/lib\/groovebox\/microphone\.json: not valid JSON \(.+\)$/);
   });
 
   it('a box without a microphone refuses the command in one line; the snapshot has none', async () => {

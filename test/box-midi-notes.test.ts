@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseLearned } from '../firmware-ts/box/note-input.js';
 import { FakeMidiInput } from '../firmware-ts/inputs/midi/midi-input.js';
 import { emptyBindings } from '../firmware-ts/inputs/midi/note-map-in.js';
 import { MidiPortError } from '../firmware-ts/outputs/midi/midi-port.js';
@@ -153,5 +154,121 @@ describe('box: MIDI notes as gestures (midi.input)', () => {
     await again.box.boot();
     expect(again.box.notes!.view().notes[8]).to.equal('51');
     await again.close();
+  });
+
+  it("a learn file that cannot be used: one line naming the file, the key and the value; the config's notes play, and the file is set aside, not overwritten", async () => {
+    const stateDir = tempDir('groovebox-state-');
+    const learnFile = path.join(stateDir, 'midi-learn.json');
+    const boxWithLearnFile = () =>
+      testBox({
+        modelsDir: tempDir('groovebox-no-models-'),
+        stateDir,
+        noteInput: {
+          port: null,
+          channel: 10,
+          accent: 'velocity',
+          accentNote: null,
+          bindings: emptyBindings(),
+          learnFile,
+        },
+      });
+    const configNotes = await (async () => {
+      const t = await boxWithLearnFile();
+      await t.box.boot();
+      const notes = t.box.notes!.view().notes;
+      await t.close();
+      return notes;
+    })();
+    // The kick's note is fine, the ride's is not: the file is taken whole or not at all.
+    const bad =
+      '{"format":"groovebox-midi-learn-1","drums":{"kick":{"note":37,"channel":null},"ride":{"note":200,"channel":null}}}';
+    for (const [text, line] of [
+      [
+        bad,
+        `${learnFile}: drums.ride.note = 200: expected an integer 0..127; kept as ${learnFile}.corrupt; using the config's notes`,
+      ],
+      ['{"format":"groovebox-midi-learn-1","drums":', null],
+    ] as const) {
+      const asideAs = line ? `${learnFile}.corrupt` : `${learnFile}.corrupt-1`;
+      fs.writeFileSync(learnFile, text);
+      const t = await boxWithLearnFile();
+      await t.box.boot();
+      expect(t.box.notes!.view().notes).to.deep.equal(configNotes);
+      const said = t.logs.lines.filter((l) => l.message.includes('midi-learn.json'));
+      expect(said.map((l) => l.level)).to.deep.equal(['warn']);
+      if (line) expect(said[0].message).to.equal(line);
+      else {
+        expect(said[0].message.startsWith(`${learnFile}: not valid JSON (`)).to.equal(true);
+        expect(said[0].message.endsWith(`); kept as ${asideAs}; using the config's notes`)).to.equal(true);
+      }
+      await t.close();
+      expect(fs.existsSync(learnFile)).to.equal(false);
+      expect(fs.readFileSync(asideAs, 'utf8'), 'kept as it was').to.equal(text);
+    }
+  });
+
+  it('the learn file, checked: each refusal names the file, the key, the value and what was expected', () => {
+    const file = '/var/lib/groovebox/midi-learn.json';
+    const learned = (drums: unknown) => JSON.stringify({ format: 'groovebox-midi-learn-1', drums });
+    const refusal = (text: string): string => {
+      try {
+        parseLearned(text, file);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`accepted ${text}`);
+    };
+    const kept = parseLearned(learned({ kick: { note: 0, channel: 16 }, ride: { note: 127, channel: null } }), file);
+    expect(kept).to.deep.equal([{ note: 0, channel: 16 }, ...new Array(7).fill(null), { note: 127, channel: null }]);
+    expect(parseLearned(learned({}), file)).to.deep.equal(emptyBindings());
+    // Keys this box does not know (a newer box's) are left out, not refused.
+    expect(
+      parseLearned(
+        JSON.stringify({
+          format: 'groovebox-midi-learn-1',
+          drums: { snare: { note: 40, channel: 1, velocity: 3 } },
+          by: 'x',
+        }),
+        file,
+      )[1],
+    ).to.deep.equal({ note: 40, channel: 1 });
+
+    // A wrong type, a value out of range, a missing key, an unknown drum.
+    expect(refusal(learned({ ride: { note: '51', channel: null } }))).to.equal(
+      `${file}: drums.ride.note = "51": expected an integer 0..127`,
+    );
+    expect(refusal(learned({ ride: { note: 51.5, channel: null } }))).to.equal(
+      `${file}: drums.ride.note = 51.5: expected an integer 0..127`,
+    );
+    expect(refusal(learned({ ride: { note: 128, channel: null } }))).to.equal(
+      `${file}: drums.ride.note = 128: expected an integer 0..127`,
+    );
+    expect(refusal(learned({ snare: { note: 38, channel: 17 } }))).to.equal(
+      `${file}: drums.snare.channel = 17: expected an integer 1..16 or null`,
+    );
+    expect(refusal(learned({ snare: { note: 38 } }))).to.equal(
+      `${file}: drums.snare.channel = (missing): expected an integer 1..16 or null`,
+    );
+    expect(refusal(learned({ snare: { channel: 10 } }))).to.equal(
+      `${file}: drums.snare.note = (missing): expected an integer 0..127`,
+    );
+    expect(refusal(learned({ snare: null }))).to.equal(
+      `${file}: drums.snare = null: expected an object { note, channel }`,
+    );
+    expect(refusal(learned({ cowbell: { note: 56, channel: null } }))).to.equal(
+      `${file}: drums.cowbell = {"note":56,"channel":null}: expected a drum name (kick, snare, closedHat, openHat, lowTom, midTom, highTom, crash, ride)`,
+    );
+    expect(refusal(learned({ constructor: { note: 1, channel: null } }))).to.equal(
+      `${file}: drums.constructor = {"note":1,"channel":null}: expected a drum name (kick, snare, closedHat, openHat, lowTom, midTom, highTom, crash, ride)`,
+    );
+    expect(refusal(learned([]))).to.equal(`${file}: drums = []: expected an object keyed by drum name`);
+    expect(refusal('{"format":"groovebox-midi-learn-1"}')).to.equal(
+      `${file}: drums = (missing): expected an object keyed by drum name`,
+    );
+    expect(refusal('{"format":"groovebox-midi-learn-2","drums":{}}')).to.equal(
+      `${file}: format = "groovebox-midi-learn-2": expected "groovebox-midi-learn-1"`,
+    );
+    expect(refusal('"midi-learn"')).to.equal(`${file}: (top level) = "midi-learn": expected a JSON object`);
+    expect(refusal('{"format":')).to.match(/^\/var\/lib\/groovebox\/midi-learn\.json: not valid JSON \(.+\)$/);
   });
 });

@@ -1,7 +1,9 @@
+import * as v from 'valibot';
 import type { MicrophonePad } from '../devices/microphone/microphone-tap-pad.js';
 import { METER_FLOOR_DB, type MicrophoneSnapshot } from '../panel/protocol.js';
 import { KeptFile } from '../storage/kept-file.js';
 import type { Log as BoxLog } from '../support/log.js';
+import * as validation from '../support/validate.js';
 import type { Seconds } from '../time/clock.js';
 import type { ChangeSignal } from './changed.js';
 
@@ -57,9 +59,10 @@ export class BoxMicrophone {
     }
     if (text === null) return;
     try {
-      this.pad.setSensitivity(parseKept(JSON.parse(text), kept.path));
+      this.pad.setSensitivity(parseKept(text, kept.path));
     } catch (error) {
-      this.#log.warn(`${(error as Error).message}; using the config's microphone.sensitivity`);
+      const aside = await kept.setAside();
+      this.#log.warn(`${(error as Error).message}; ${aside}; using the config's microphone.sensitivity`);
     }
   }
 
@@ -103,14 +106,22 @@ function wholeDb(level: number): number {
   return Number.isFinite(level) ? Math.max(METER_FLOOR_DB, Math.min(0, Math.round(level))) : METER_FLOOR_DB;
 }
 
-/** The kept file, checked: one line naming the file, the key, what came and what was expected. */
-export function parseKept(json: unknown, file: string): number {
-  const bad = (key: string, value: unknown, expected: string): never => {
-    throw new Error(`${file}: ${key} = ${JSON.stringify(value) ?? 'nothing'}: expected ${expected}`);
-  };
-  const o = json as { format?: unknown; sensitivity?: unknown } | null;
-  if (typeof o !== 'object' || o === null || o.format !== KEEP_FORMAT) bad('format', o?.format, `"${KEEP_FORMAT}"`);
-  const s = o!.sensitivity;
-  if (typeof s !== 'number' || !(s >= 0 && s <= 1)) bad('sensitivity', s, 'a number 0..1');
-  return s as number;
+/**
+ * The kept file. Keys besides these are left out, as they always were: a file
+ * a newer box wrote with more in it still gives its sensitivity.
+ */
+const KEPT_SCHEMA = v.pipe(
+  v.custom<unknown>(validation.isPlainObject, 'a JSON object'),
+  validation.objectWith(
+    {
+      format: v.literal(KEEP_FORMAT, `"${KEEP_FORMAT}"`),
+      sensitivity: validation.numberIn(0, 1, 'a number 0..1'),
+    },
+    'a JSON object',
+  ),
+);
+
+/** The kept file's text, checked: a fault is one line naming the file, the key, what came and what was expected. */
+export function parseKept(text: string, file: string): number {
+  return validation.validateJsonFile(KEPT_SCHEMA, text, file).sensitivity;
 }

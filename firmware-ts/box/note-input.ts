@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import type { PanelModes } from '../controls/panel-modes.js';
 import type { ClockInputLink } from '../inputs/midi/clock-input-link.js';
 import { LOOK_EVERY, MidiInputLink } from '../inputs/midi/input-link.js';
@@ -8,7 +9,10 @@ import type { NoteMap } from '../outputs/midi/note-map.js';
 import { DRUM_COUNT, DRUMS } from '../pattern/drums.js';
 import { KeptFile } from '../storage/kept-file.js';
 import type { Unsubscribe } from '../support/listeners.js';
+import * as validation from '../support/validate.js';
 import type { BoxParts } from './parts.js';
+
+const LEARN_FORMAT = 'groovebox-midi-learn-1';
 
 /** MIDI notes as gestures, as the box's options give them. */
 export interface NoteInputOptions {
@@ -235,7 +239,7 @@ export class NoteInput {
     this.#parts.status.say(`MIDI-learn: note ${binding.note}${where} plays ${DRUMS[drum]}`);
     const kept = this.#learnFile;
     if (!kept) return;
-    const json = `${JSON.stringify({ format: 'groovebox-midi-learn-1', drums: namedBindings(map.bindings) }, null, 2)}\n`;
+    const json = `${JSON.stringify({ format: LEARN_FORMAT, drums: namedBindings(map.bindings) }, null, 2)}\n`;
     kept.write(json, (error) => this.#parts.log.warn(`MIDI-learn not kept: ${kept.path}: ${error.message}`));
   }
 
@@ -253,14 +257,15 @@ export class NoteInput {
     }
     if (text === null) return;
     try {
-      const learned = parseLearned(JSON.parse(text), kept.path);
+      const learned = parseLearned(text, kept.path);
       let map = this.gestures.map;
       learned.forEach((binding, drum) => {
         if (binding) map = map.withBinding(drum, binding);
       });
       this.gestures.setMap(map);
     } catch (error) {
-      this.#parts.log.warn(`${(error as Error).message}; using the config's notes`);
+      const aside = await kept.setAside();
+      this.#parts.log.warn(`${(error as Error).message}; ${aside}; using the config's notes`);
     }
   }
 }
@@ -273,25 +278,42 @@ function namedBindings(bindings: DrumBindings): Record<string, NoteBinding> {
   return out;
 }
 
-/** The learn file, checked: one line naming the file, the key, what came and what was expected. */
-export function parseLearned(json: unknown, file: string): DrumBindings {
-  const bad = (key: string, value: unknown, expected: string): never => {
-    throw new Error(`${file}: ${key} = ${JSON.stringify(value)}: expected ${expected}`);
-  };
-  const o = json as { format?: unknown; drums?: unknown };
-  if (typeof o !== 'object' || o === null || o.format !== 'groovebox-midi-learn-1')
-    bad('format', o?.format, '"groovebox-midi-learn-1"');
-  if (typeof o.drums !== 'object' || o.drums === null) bad('drums', o.drums, 'an object keyed by drum name');
-  const out: DrumBindings = new Array(DRUM_COUNT).fill(null);
-  for (const [name, value] of Object.entries(o.drums as Record<string, unknown>)) {
-    const drum = (DRUMS as readonly string[]).indexOf(name);
-    if (drum < 0) bad(`drums.${name}`, value, `a drum name (${DRUMS.join(', ')})`);
-    const { note, channel } = (value ?? {}) as { note?: unknown; channel?: unknown };
-    if (typeof note !== 'number' || !Number.isInteger(note) || note < 0 || note > 127)
-      bad(`drums.${name}.note`, note, 'an integer 0..127');
-    if (channel !== null && (typeof channel !== 'number' || !Number.isInteger(channel) || channel < 1 || channel > 16))
-      bad(`drums.${name}.channel`, channel, 'an integer 1..16 or null');
-    out[drum] = { note: note as number, channel: channel as number | null };
-  }
-  return out;
+/**
+ * The learn file. The channel is always written (null: any), so one missing
+ * is a damaged file. Other keys are left out, as they always were, except in
+ * drums: a key there that is no drum is refused, or a misspelt drum's note
+ * would be dropped without a word.
+ */
+const LEARNED_SCHEMA = v.pipe(
+  v.custom<unknown>(validation.isPlainObject, 'a JSON object'),
+  validation.objectWith(
+    {
+      format: v.literal(LEARN_FORMAT, `"${LEARN_FORMAT}"`),
+      drums: validation.strictRecord(
+        Object.fromEntries(
+          DRUMS.map((drum) => [
+            drum,
+            v.optional(
+              validation.objectWith(
+                {
+                  note: validation.integerIn(0, 127, 'an integer 0..127'),
+                  channel: v.nullable(validation.integerIn(1, 16, 'an integer 1..16 or null')),
+                },
+                'an object { note, channel }',
+              ),
+            ),
+          ]),
+        ),
+        'an object keyed by drum name',
+        (known) => `a drum name (${known})`,
+      ),
+    },
+    'a JSON object',
+  ),
+);
+
+/** The learn file's text, checked: a fault is one line naming the file, the key, what came and what was expected. */
+export function parseLearned(text: string, file: string): DrumBindings {
+  const { drums } = validation.validateJsonFile(LEARNED_SCHEMA, text, file);
+  return DRUMS.map((drum): NoteBinding | null => drums[drum] ?? null);
 }

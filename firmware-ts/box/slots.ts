@@ -6,6 +6,7 @@ import { gestureStateFromJSON } from '../controls/state-json.js';
 import { Pattern, type PatternJSON } from '../pattern/pattern.js';
 import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
 import { removeStaleTemps, writeFileAtomic } from '../storage/atomic-file.js';
+import { exists, setAside } from '../storage/set-aside.js';
 import { jsonErrorText } from '../storage/json-error.js';
 import { BOX_MODELS } from './config.js';
 import type { Log } from '../support/log.js';
@@ -221,7 +222,7 @@ export class SlotStore {
       const json: unknown = JSON.parse(text);
       return { data: decode(json, file), json };
     } catch (err) {
-      const keptAs = await keepAside(file);
+      const keptAs = await setAside(file);
       const error = new SlotCorruptError(file, keptAs, `${what} is unreadable (${jsonErrorText(err)})`);
       this.#log.error(`${error.message}; starting that ${what} empty`);
       throw error;
@@ -281,25 +282,6 @@ export function decode(json: unknown, where: string): SlotData {
     (problem) => new TypeError(`${problem.path}: expected ${problem.expected}, got ${JSON.stringify(problem.value)}`),
   );
   return data;
-}
-
-/** Renames an unreadable file out of the way, never over an earlier one. */
-async function keepAside(file: string): Promise<string> {
-  for (let n = 0; ; n++) {
-    const target = n === 0 ? `${file}.corrupt` : `${file}.corrupt-${n}`;
-    if (await exists(target)) continue;
-    await fs.rename(file, target);
-    return target;
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function checkSlot(slot: number): number {

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-file.js';
+import { setAside } from './set-aside.js';
 
 /**
  * A small file the box keeps a performer's choice in (what MIDI-learn learned,
  * the microphone's sensitivity): read once at boot, where no file means nothing
  * kept yet, and written in the background, one write after the other, so the
  * last choice is the last written and nothing on a performer's path waits on
- * the disk.
+ * the disk. A file that cannot be understood is set aside, not written over.
  */
 export class KeptFile {
   readonly path: string;
@@ -23,6 +24,19 @@ export class KeptFile {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
+    }
+  }
+
+  /**
+   * Moves a file its reader refused out of the way (kept-file.corrupt), so the next
+   * write does not destroy what the performer may have edited by hand; returns the
+   * sentence that says where it went, or why it stayed.
+   */
+  async setAside(): Promise<string> {
+    try {
+      return `kept as ${await setAside(this.path)}`;
+    } catch (error) {
+      return `could not be set aside (${(error as Error).message})`;
     }
   }
 

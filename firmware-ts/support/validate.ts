@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { jsonErrorText } from '../storage/json-error.js';
 
 /**
  * The one way input is validated (config, panel messages, slots, saved state):
@@ -32,6 +33,40 @@ export function validate<S extends v.GenericSchema>(
   const result = v.safeParse(schema, input, { abortEarly: true });
   if (result.success) return result.output;
   throw refuse(problemOf(result.issues[0]));
+}
+
+/**
+ * A small JSON file's text, parsed and checked by `schema`: text that is not
+ * JSON and the first problem found are each thrown as one line naming the file.
+ */
+export function validateJsonFile<S extends v.GenericSchema>(schema: S, text: string, file: string): v.InferOutput<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file}: not valid JSON (${jsonErrorText(error)})`, { cause: error });
+  }
+  return validate(schema, json, (problem) => new Error(problemLine(file, problem)));
+}
+
+/**
+ * A problem in a file as one line: "file: key = value: expected ...", the
+ * wording config errors use too, so every file the box reads reports alike.
+ */
+export function problemLine(file: string, problem: Problem): string {
+  return `${file}: ${problem.path || '(top level)'} = ${shown(problem.value)}: expected ${problem.expected}`;
+}
+
+/** A value as an error line shows it: JSON, cut short so the line stays one readable line; a missing key as (missing). */
+function shown(value: unknown): string {
+  if (value === undefined) return '(missing)';
+  let s: string;
+  try {
+    s = JSON.stringify(value) ?? String(value);
+  } catch {
+    s = String(value);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
 function problemOf(issue: v.BaseIssue<unknown>): Problem {
