@@ -17,7 +17,7 @@ const signature = (page: Page): Promise<string> =>
   page.locator('#roll').evaluate((el) => (el as HTMLElement).dataset.signature ?? '');
 
 /** Waits for something the box does when the page's message arrives (over the socket, so not at once). */
-const until = (ok: () => boolean, what: string): Promise<void> => eventually(ok, what);
+const until = (ok: () => boolean, what: string | (() => string)): Promise<void> => eventually(ok, what);
 
 /** Steps of a drum's row in the loop that hold your score (outlined). */
 const given = (page: Page, drum: number): Promise<number> =>
@@ -86,10 +86,37 @@ describe('panel: the whole box in headless Chromium', function () {
     await page.click('#buttons .fn[data-button="rec"]');
     await page.waitForSelector('#pad[data-take="recording"]', { timeout: 10_000 });
     const pad = page.locator('#pad');
-    for (let i = 0; i < 8; i++) {
+    // The take keeps one tap per 16th (the louder of two on one step), so the eight taps must land on eight steps.
+    // No fixed pause between them promises that on a loaded machine; instead each tap waits until the box has the
+    // one before it and the take's playhead, on the box's clock, is a whole step past the step that one landed on:
+    // a tap goes to its nearest step, so that leaves half a step for the page's clock sync to be off. The box runs
+    // on the system clock (the page's clock sync is real time), so these are waits for the box's state, not for an
+    // amount of time: a slow machine only makes them later. A take that ends before all eight (a badly stalled
+    // machine) ends the loop, and the count below judges what landed.
+    const recorder = box.box.capture.recorder;
+    const take = recorder.window;
+    expect(take, 'the take has its window').not.to.equal(null);
+    const playhead = (): number => (box!.clock.now() - take!.start) / take!.stepDuration;
+    const taking = (): boolean => recorder.window === take;
+    /** The latest step the take has a tap on, -1 before the first. */
+    const lastTapped = (): number => {
+      const hits = recorder.partial.hits;
+      for (let step = hits.length - 1; step >= 0; step--) if (hits[step] > 0.5) return step;
+      return -1;
+    };
+    for (let i = 0; i < 8 && taking(); i++) {
+      const last = lastTapped();
+      await until(
+        () => playhead() >= last + 1 || !taking(),
+        () => `the take's playhead past step ${last} (it is at ${playhead().toFixed(2)})`,
+      );
+      if (!taking()) break;
       if (i % 2 === 0) await pad.click({ position: { x: 100, y: i % 4 === 0 ? 10 : 90 } });
       else await page.keyboard.press(i % 4 === 1 ? 'KeyK' : 'KeyJ');
-      await page.waitForTimeout(240);
+      await until(
+        () => lastTapped() > last || !taking(),
+        () => `the box to have tap ${i + 1} on a step after ${last} (the latest tapped is ${lastTapped()})`,
+      );
     }
     await page.waitForSelector('#pad[data-take="idle"]', { timeout: 10_000 });
     await page.waitForFunction(() =>
@@ -131,7 +158,7 @@ describe('panel: the whole box in headless Chromium', function () {
       bpm += detents;
       await until(
         () => box!.box.sequencer.targetBpm === bpm,
-        `tempo ${bpm} BPM after the key ${key} (it is ${box.box.sequencer.targetBpm})`,
+        () => `tempo ${bpm} BPM after the key ${key} (it is ${box!.box.sequencer.targetBpm})`,
       );
     }
     // Ctrl with + or - is the browser's zoom, not the knob. Had they turned it (-1, -2, -1), the two ups after them
@@ -141,7 +168,7 @@ describe('panel: the whole box in headless Chromium', function () {
     bpm += 2;
     await until(
       () => box!.box.sequencer.targetBpm === bpm,
-      `tempo ${bpm} BPM: Ctrl with + or - turned the knob (it is ${box.box.sequencer.targetBpm})`,
+      () => `tempo ${bpm} BPM: Ctrl with + or - turned the knob (it is ${box!.box.sequencer.targetBpm})`,
     );
 
     // Back to the kick, and PLAY: the grid shows its score again and the playhead runs.

@@ -7,6 +7,7 @@ import { PROJECT_ROOT } from '../firmware-ts/paths.js';
 import type { Pattern } from '../firmware-ts/pattern/pattern.js';
 import { panelBox, type PanelBox } from './helpers/box-fixtures.js';
 import { launchChromium, skipWithoutChromium, type ChromiumPage } from './helpers/browser.js';
+import { eventually } from './helpers/eventually.js';
 
 /**
  * A performer's first minute, scripted in headless Chromium on a laptop and
@@ -22,15 +23,6 @@ const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts');
 const DOCS = path.join(PROJECT_ROOT, 'docs');
 const KICK = 0;
 const SNARE = 1;
-
-/** Resolves once `ready()` holds, looking again each turn of the event loop's timers: a wait on state, never a sleep. */
-async function until(ready: () => boolean, what: string, limitMs = 30_000): Promise<void> {
-  const started = Date.now();
-  while (!ready()) {
-    if (Date.now() - started > limitMs) throw new Error(`waited ${limitMs} ms for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
 
 const stepsOf = (pattern: Pattern, drum: number): number[] =>
   pattern
@@ -129,7 +121,10 @@ for (const viewport of [
       expect(take, 'the take has its window').not.to.equal(null);
       const takeStep = (): number => Math.floor((box!.clock.now() - take!.start) / take!.stepDuration);
       for (const k of [0, 4, 8, 12]) {
-        await until(() => takeStep() >= k, `the take's step ${k}`);
+        await eventually(
+          () => takeStep() >= k,
+          () => `the take's step ${k} (it is at step ${takeStep()})`,
+        );
         await page.keyboard.press(k % 8 === 0 ? 'KeyK' : 'KeyJ');
       }
       await page.waitForSelector('#pad[data-take="idle"]', { timeout: 20_000 });
