@@ -31,14 +31,22 @@ describe('box: config', () => {
       {
         midi: {
           follow: 'MPC',
-          input: { port: 'MPC', channel: 10, accent: 'note', accentNote: 24, drums: { ride: { note: 53 } } },
+          input: {
+            port: 'MPC',
+            channel: 10,
+            accent: 'note',
+            accentNote: 24,
+            drums: { ride: { note: 53 }, snare: { note: 40, channel: 10 } },
+          },
         },
       },
       'x',
     );
     expect(config.midi.input).to.deep.include({ port: 'MPC', channel: 10, accent: 'note', accentNote: 24 });
-    expect(config.midi.input.drums[8]).to.deep.equal({ note: 53, channel: null });
-    expect(config.midi.input.drums[0]).to.equal(null);
+    // DRUMS order, whatever the file's order
+    const ride = { note: 53, channel: null };
+    const snare = { note: 40, channel: 10 };
+    expect(config.midi.input.drums).to.deep.equal([null, snare, null, null, null, null, null, null, ride]);
   });
 
   it('the committed default config (systemd/config.json) is valid and keeps state in /var/lib/groovebox', () => {
@@ -91,6 +99,16 @@ describe('box: config', () => {
         { midi: { input: { drums: { ride: { note: 51, chan: 10 } } } } },
         'midi.input.drums.ride.chan = 10: expected no such key (known: note, channel)',
       ],
+      [{ midi: { input: { drums: [] } } }, 'midi.input.drums = []: expected an object keyed by drum name'],
+      [{ midi: { input: { drums: { ride: null } } } }, 'midi.input.drums.ride = null: expected { note, channel? }'],
+      [
+        { midi: { input: { drums: { ride: { channel: 10 } } } } },
+        'midi.input.drums.ride.note = (missing): expected an integer in 0..127',
+      ],
+      [
+        { midi: { input: { drums: { ride: { note: 51, channel: 17 } } } } },
+        'midi.input.drums.ride.channel = 17: expected an integer in 1..16, or null for any channel',
+      ],
       [{ midi: { input: { velocity: 1 } } }, 'midi.input.velocity = 1: expected no such key (known: port, channel'],
       [{ audio: { gain: 2 } }, 'audio.gain = 2: expected a number in 0..1'],
       [{ panel: { port: 80.5 } }, 'panel.port = 80.5: expected an integer in 0..65535'],
@@ -119,6 +137,14 @@ describe('box: config', () => {
       [
         JSON.parse('{"midi": {"__proto__": {"clock": false}}}'),
         'midi.__proto__ = {"clock":false}: expected no such key',
+      ],
+      [
+        JSON.parse('{"midi": {"input": {"drums": {"__proto__": {"note": 40}}}}}'),
+        'midi.input.drums.__proto__ = {"note":40}: expected a drum name (one of kick, snare',
+      ],
+      [
+        { midi: { input: { drums: { toString: { note: 40 } } } } },
+        'midi.input.drums.toString = {"note":40}: expected a drum name',
       ],
     ];
     for (const [raw, message] of cases) {

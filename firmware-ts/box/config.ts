@@ -3,15 +3,14 @@ import path from 'node:path';
 import * as v from 'valibot';
 import { DEFAULT_AUDIO_ONSET_OPTIONS } from '../devices/microphone/audio-onset-detector.js';
 import { resolveNoteMap, NoteMapError, type NoteMap } from '../outputs/midi/note-map.js';
-import type { MidiAccent } from '../inputs/midi/note-gestures.js';
-import { emptyBindings, type DrumBindings } from '../inputs/midi/note-map-in.js';
+import type { DrumBindings } from '../inputs/midi/note-map-in.js';
 import { BOX_DEFAULT_MODEL } from '../model/config.js';
-import { DRUMS } from '../pattern/drums.js';
+import { DRUMS, type DrumName } from '../pattern/drums.js';
 import { badTokenCharacter, isLoopbackAddress, MIN_TOKEN_LENGTH } from '../panel/bind-rules.js';
 import { MAX_BPM, MIN_BPM } from '../sequencer/tempo.js';
 import { jsonErrorText } from '../storage/json-error.js';
 import * as validation from '../support/validate.js';
-import { validate } from '../support/validate.js';
+import { shown, validate } from '../support/validate.js';
 
 /** Where the Pi's config lives unless --config says otherwise. */
 export const DEFAULT_CONFIG_FILE = '/etc/groovebox/config.json';
@@ -33,32 +32,18 @@ export function isBoxModel(name: string): name is BoxModel {
  * key's values and default). One JSON file, every key optional; unknown keys
  * are refused so a typo is not silently ignored on stage.
  */
-export type BoxConfig = Omit<ConfigShape, 'midi'> & {
-  midi: Omit<ConfigShape['midi'], 'input'> & { input: MidiInputConfig };
-};
-type ConfigShape = v.InferOutput<typeof CONFIG_SCHEMA>;
+export type BoxConfig = v.InferOutput<typeof CONFIG_SCHEMA>;
 
 /** MIDI notes as gestures: taps of the groove, a score played on drum notes, the accent. */
-export interface MidiInputConfig {
-  /** A system MIDI input (exact name or part of it) whose notes are gestures; may be the same as `follow`; null: none. */
-  port: string | null;
-  /** Only notes on this channel (1..16); null: any channel. */
-  channel: number | null;
-  /** velocity: the paper's rule over the take; note: `accentNote` marks accents; keep: as the pad (the box's accent source). */
-  accent: MidiAccent;
-  accentNote: number | null;
-  /** Notes bound to drums beyond the defaults: { snare: { note: 40, channel: 10 } } (channel absent: any). */
-  drums: DrumBindings;
-}
+export type MidiInputConfig = BoxConfig['midi']['input'];
 
 export function defaultMidiInput(): MidiInputConfig {
-  return { port: null, channel: null, accent: 'velocity', accentNote: null, drums: emptyBindings() };
+  return defaultConfig().midi.input;
 }
 
 /** Every key at its default: what an empty config file means. */
 export function defaultConfig(): BoxConfig {
-  const shape = v.parse(CONFIG_SCHEMA, {});
-  return { ...shape, midi: { ...shape.midi, input: defaultMidiInput() } };
+  return v.parse(CONFIG_SCHEMA, {});
 }
 
 export { MIN_TOKEN_LENGTH };
@@ -74,20 +59,10 @@ export class ConfigError extends Error {
     super(`${file}: ${message}`);
   }
 
+  /** Worded as validate.ts's problemLine words a schema's problem, so every line of a config error reads alike. */
   static forKey(file: string, key: string, value: unknown, expected: string): ConfigError {
-    return new ConfigError(file, key, `${key} = ${show(value)}: expected ${expected}`);
+    return new ConfigError(file, key, `${key} = ${shown(value)}: expected ${expected}`);
   }
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return '(missing)';
-  let s: string;
-  try {
-    s = JSON.stringify(value) ?? String(value);
-  } catch {
-    s = String(value);
-  }
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
 /** "a space", "a tab", or its code point: the token itself stays unshown. */
@@ -121,6 +96,29 @@ const panelToken = v.pipe(
         message: 'printable ASCII without spaces (e.g. openssl rand -hex 16), or null',
       });
   }),
+);
+
+// exactOptional, not optional: a drum given as undefined (only code can) is refused like null, not skipped.
+const DRUM_BINDING = v.exactOptional(
+  validation.strictRecord(
+    {
+      note: validation.integerIn(0, 127, 'an integer in 0..127'),
+      channel: v.optional(
+        v.nullable(validation.integerIn(1, 16, 'an integer in 1..16, or null for any channel')),
+        null,
+      ),
+    },
+    '{ note, channel? }',
+  ),
+);
+/** `{ snare: { note: 40, channel: 10 } }` -> one binding per drum, in DRUMS order (null: the drum's default notes). */
+const DRUM_BINDINGS = v.pipe(
+  validation.strictRecord(
+    Object.fromEntries(DRUMS.map((name) => [name, DRUM_BINDING])) as Record<DrumName, typeof DRUM_BINDING>,
+    'an object keyed by drum name',
+    (known) => `a drum name (one of ${known})`,
+  ),
+  v.transform((named): DrumBindings => DRUMS.map((name) => named[name] ?? null)),
 );
 
 /** What each key takes, and its default. */
@@ -166,19 +164,22 @@ const CONFIG_SCHEMA = validation.strictRecord(
           ),
           /** Seconds from note-on to note-off. */
           noteLength: v.optional(numberIn(0.001, 10), 0.05),
-          /** MIDI notes as gestures (MidiInputConfig says each key). */
+          /** MIDI notes as gestures: taps of the groove, a score played on drum notes, the accent. */
           input: v.optional(
             validation.strictRecord(
               {
+                /** A system MIDI input (exact name or part of it) whose notes are gestures; may be the same as `follow`; null: none. */
                 port: v.optional(
                   v.nullable(nonEmpty('a MIDI input name (or part of it) to take notes from, or null')),
                   null,
                 ),
+                /** Only notes on this channel (1..16); null: any channel. */
                 channel: v.optional(v.nullable(validation.integerIn(1, 16, 'an integer in 1..16, or null')), null),
+                /** velocity: the paper's rule over the take; note: `accentNote` marks accents; keep: as the pad (the box's accent source). */
                 accent: v.optional(validation.oneOf(['velocity', 'note', 'keep'] as const), 'velocity'),
                 accentNote: v.optional(v.nullable(validation.integerIn(0, 127, 'an integer in 0..127, or null')), null),
-                /** { snare: { note: 40, channel: 10 } }: drumBindings checks it. */
-                drums: v.optional(v.unknown(), () => ({})),
+                /** Notes bound to drums beyond the defaults: { snare: { note: 40, channel: 10 } } (channel absent: any). */
+                drums: v.optional(DRUM_BINDINGS, () => ({})),
               },
               'an object',
             ),
@@ -245,17 +246,10 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
   const fail = (key: string, value: unknown, expected: string): never => {
     throw ConfigError.forKey(where, key, value, expected);
   };
-  const shape = validate(CONFIG_SCHEMA, raw, (problem) =>
+  const config = validate(CONFIG_SCHEMA, raw, (problem) =>
     ConfigError.forKey(where, problem.path || '(top level)', problem.value, problem.expected),
   );
-  const input = shape.midi.input;
-  const config: BoxConfig = {
-    ...shape,
-    midi: {
-      ...shape.midi,
-      input: { ...input, drums: drumBindings(input.drums, 'midi.input.drums', fail) },
-    },
-  };
+  const input = config.midi.input;
   if (input.accent === 'note' && input.accentNote === null)
     fail('midi.input.accentNote', null, 'a note 0..127 when midi.input.accent is "note"');
 
@@ -275,33 +269,6 @@ export function validateConfig(raw: unknown, where: string): BoxConfig & { noteM
     );
   }
   return { ...config, noteMapResolved };
-}
-
-/** `{ snare: { note: 40, channel: 10 } }` -> one binding per drum (channel absent or null: any channel). */
-function drumBindings(
-  value: unknown,
-  key: string,
-  fail: (key: string, value: unknown, expected: string) => never,
-): DrumBindings {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return fail(key, value, 'an object keyed by drum name');
-  const out = emptyBindings();
-  for (const [name, entry] of Object.entries(value as Record<string, unknown>)) {
-    const drum = (DRUMS as readonly string[]).indexOf(name);
-    if (drum < 0) fail(`${key}.${name}`, entry, `a drum name (one of ${DRUMS.join(', ')})`);
-    const b = entry as Record<string, unknown>;
-    if (typeof b !== 'object' || b === null || Array.isArray(b)) fail(`${key}.${name}`, entry, '{ note, channel? }');
-    const extra = Object.keys(b).find((k) => k !== 'note' && k !== 'channel');
-    if (extra !== undefined) fail(`${key}.${name}.${extra}`, b[extra], 'no such key (known: note, channel)');
-    const note = b.note;
-    if (typeof note !== 'number' || !Number.isInteger(note) || note < 0 || note > 127)
-      fail(`${key}.${name}.note`, note, 'an integer in 0..127');
-    const channel = b.channel ?? null;
-    if (channel !== null && (typeof channel !== 'number' || !Number.isInteger(channel) || channel < 1 || channel > 16))
-      fail(`${key}.${name}.channel`, channel, 'an integer in 1..16, or null for any channel');
-    out[drum] = { note: note as number, channel: channel as number | null };
-  }
-  return out;
 }
 
 /** What the command line may override (already parsed by the start command). */

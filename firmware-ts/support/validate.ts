@@ -57,8 +57,12 @@ export function problemLine(file: string, problem: Problem): string {
   return `${file}: ${problem.path || '(top level)'} = ${shown(problem.value)}: expected ${problem.expected}`;
 }
 
-/** A value as an error line shows it: JSON, cut short so the line stays one readable line; a missing key as (missing). */
-function shown(value: unknown): string {
+/**
+ * A value as an error line shows it: JSON, cut short so the line stays one
+ * readable line; a missing key as (missing). Exported for the checks a schema
+ * cannot make (one key against another), so their lines read like the rest.
+ */
+export function shown(value: unknown): string {
   if (value === undefined) return '(missing)';
   let s: string;
   try {
