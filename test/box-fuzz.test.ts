@@ -72,11 +72,19 @@ function mutate(doc: Json, random: () => number): string {
 }
 
 /**
+/** Keys whose default is null that hold a whole number when set (a MIDI channel, a note), not a string. */
+const NULLABLE_NUMBERS = new Set(['config.midi.input.channel', 'config.midi.input.accentNote']);
+
+/**
  * An accepted config must have the default's shape: every value the same type as the
- * default one (a number finite; where the default is null, a string or null), every
- * object an object. Returns the first path that breaks it, or null.
+ * default one (a number finite; where the default is null, null or a string, or a whole
+ * number for NULLABLE_NUMBERS), every object an object. Returns the first path that breaks it, or null.
  */
 function offShape(value: unknown, shape: unknown, at = 'config'): string | null {
+  if (shape === null && NULLABLE_NUMBERS.has(at))
+    return value === null || Number.isInteger(value)
+      ? null
+      : `${at}: ${JSON.stringify(value)}, expected an integer or null`;
   if (shape === null)
     return value === null || typeof value === 'string'
       ? null
@@ -119,13 +127,19 @@ describe('box: fuzzing the config parser and the slot files (seeded)', function 
   it("config: 3,000 mutated files give a config of the default's shape or one ConfigError line naming the file, nothing else", function () {
     const random = prng(2026);
     const file = path.join(dir, 'config.json');
-    const valid = JSON.parse(JSON.stringify(defaultConfig())) as Json;
+    const defaults = JSON.parse(JSON.stringify(defaultConfig())) as { midi: { input: Record<string, Json> } };
     // The note map is a preset name or per-drum overrides: note-map tests check its forms.
     // The MIDI-in drum bindings are read from an object ({ snare: { note, channel } }) into one entry per drum:
     // checked here by offBindings.
-    const shape = structuredClone(valid) as { midi: { noteMap?: unknown; input: { drums?: unknown } } };
+    const shape = structuredClone(defaults) as { midi: { noteMap?: unknown; input: { drums?: unknown } } };
     delete shape.midi.noteMap;
     delete shape.midi.input.drums;
+    // What a performer writes: the defaults as a file says them, drum bindings as an object (the loaded
+    // config's one-entry-per-drum list is not a file's form, and would refuse nearly every mutation).
+    const valid = structuredClone(defaults) as Json & { midi: { input: Record<string, Json> } };
+    valid.midi.input.channel = 10;
+    valid.midi.input.accentNote = 127;
+    valid.midi.input.drums = { snare: { note: 38, channel: null }, ride: { note: 51, channel: 10 } };
     let accepted = 0,
       refused = 0;
     for (let n = 0; n < 3000; n++) {
@@ -145,6 +159,7 @@ describe('box: fuzzing the config parser and the slot files (seeded)', function 
     }
     console.log(`      (config fuzz: 3000 cases, ${accepted} accepted, ${refused} refused with one line)`);
     expect(refused).to.be.greaterThan(1000);
+    expect(accepted, 'mutations the parser accepts, each checked for shape').to.be.greaterThan(300);
   });
 
   it('slots: 1,000 damaged slot files load as valid or are kept aside byte for byte as .corrupt, never lost', async function () {
