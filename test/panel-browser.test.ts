@@ -40,7 +40,7 @@ describe('panel: the whole box in headless Chromium', function () {
   });
 
   it('toggles steps, taps a groove, generates, and the drum-roll follows', async () => {
-    box = await panelBox({ tinyModel: true, random: () => 0.25 });
+    box = await panelBox({ model: 'tiny', random: () => 0.25 });
     browser = await launchChromium({ viewport: { width: 1280, height: 860 }, consoleErrors: true });
     const page = browser.page;
     await page.goto(box.url);

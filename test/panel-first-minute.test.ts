@@ -59,7 +59,9 @@ for (const viewport of [
       // The docs keep every laptop step and three of the phone's (docs/play-in-one-minute.md).
       const shot = (n: number, what: string): Promise<void> =>
         shoot(page, `first-minute-${viewport.name}-${n}-${what}`, viewport.name === 'laptop' || [2, 3, 5].includes(n));
-      box = await panelBox({ tinyModel: true, random: () => 0.25 });
+      // The docs' pictures show what the box's own model plays; the test's own runs use a tiny model, quick to load.
+      const forDocs = process.env.GROOVEBOX_UPDATE_DOCS_SCREENSHOT === '1';
+      box = await panelBox({ model: forDocs ? 'shipped' : 'tiny', random: () => 0.25 });
       browser = await launchChromium({
         // The page's kit must sound for the hits it schedules to be read; no gesture policy may hold it back.
         args: ['--autoplay-policy=no-user-gesture-required'],

@@ -6,10 +6,10 @@ import { MemoryLogs } from '../../firmware-ts/support/log.js';
 import { SlotStore } from '../../firmware-ts/box/slots.js';
 import { DEFAULT_BUTTON_PINS } from '../../firmware-ts/devices/buttons/gpio-buttons.js';
 import { GenerationEngine } from '../../firmware-ts/engine/engine.js';
-import { MODEL_CONFIGS } from '../../firmware-ts/model/config.js';
+import { BOX_DEFAULT_MODEL, MODEL_CONFIGS } from '../../firmware-ts/model/config.js';
 import { FakeMidiPort } from '../../firmware-ts/outputs/midi/fake-midi-port.js';
 import { NOTE_MAP_PRESETS } from '../../firmware-ts/outputs/midi/note-map.js';
-import { datasetDir } from '../../firmware-ts/paths.js';
+import { datasetDir, MODELS_DIR } from '../../firmware-ts/paths.js';
 import { PanelServer } from '../../firmware-ts/panel/server.js';
 import { OfflineClock, SystemClock } from '../../firmware-ts/time/clock.js';
 import { fakeHardware } from './fake-hardware.js';
@@ -173,10 +173,11 @@ export interface PanelBox {
 export async function panelBox(
   options: {
     /**
-     * An untrained tiny ag11 with the real decoder's skip path: the real worker and decoder, seconds to load.
-     * The box must load it and has generated its boot loop when this resolves; without it the box has no model.
+     * 'tiny': an untrained tiny ag11 with the real decoder's skip path (the real worker and decoder, seconds to
+     * load). 'shipped': the box's own model from models/, for pictures a performer will read. Either must load and
+     * has generated its boot loop when this resolves; without one the box has no model.
      */
-    tinyModel?: boolean;
+    model?: 'tiny' | 'shipped';
     /** Given the server, whose page's Web MIDI input may be one of the sources. */
     noteInput?: (server: PanelServer) => GrooveBoxOptions['noteInput'];
     microphone?: GrooveBoxOptions['microphone'];
@@ -184,9 +185,13 @@ export async function panelBox(
   } = {},
 ): Promise<PanelBox> {
   const stateDir = tempDir('groovebox-panel-state-');
-  const modelsDir = tempDir(options.tinyModel ? 'groovebox-panel-models-' : 'groovebox-no-models-');
-  const dirs = [stateDir, modelsDir];
-  if (options.tinyModel) {
+  const dirs = [stateDir];
+  const modelsDir =
+    options.model === 'shipped'
+      ? MODELS_DIR
+      : tempDir(options.model ? 'groovebox-panel-models-' : 'groovebox-no-models-');
+  if (modelsDir !== MODELS_DIR) dirs.push(modelsDir);
+  if (options.model === 'tiny') {
     // Imported here, as in tinyModelsDir: the box tests without a model do not load tfjs.
     const { initBackend } = await import('../../firmware-ts/ml/runtime.js');
     const { writeTinyModel } = await import('./tiny-models.js');
@@ -206,7 +211,7 @@ export async function panelBox(
     engineFactory: (config) => new GenerationEngine(config),
     slots: await SlotStore.open(stateDir, logs.factory('slots')),
     settings: {
-      model: 'ag11',
+      model: options.model === 'shipped' ? BOX_DEFAULT_MODEL : 'ag11',
       temperature: 1,
       switchAt: 'loop',
       stepVelocity: 0.8,
@@ -228,8 +233,8 @@ export async function panelBox(
   };
   try {
     const report = await box.boot();
-    if (options.tinyModel) {
-      if (!report.modelLoaded) throw new Error(`the tiny model did not load: ${report.modelError}`);
+    if (options.model) {
+      if (!report.modelLoaded) throw new Error(`the ${options.model} model did not load: ${report.modelError}`);
       await box.generation;
     }
     return { box, server, clock, url: await server.start(), close };
