@@ -71,7 +71,6 @@ function mutate(doc: Json, random: () => number): string {
   return bytes.join('');
 }
 
-/**
 /** Keys whose default is null that hold a whole number when set (a MIDI channel, a note), not a string. */
 const NULLABLE_NUMBERS = new Set(['config.midi.input.channel', 'config.midi.input.accentNote']);
 

@@ -73,20 +73,40 @@ describe('model: velocity calibration (the drummers\u2019 dynamics where no groo
     expect(back).to.deep.equal(calibration);
   });
 
-  it('a bad file is one line naming the file, the key and what was expected', () => {
+  it('a drum the model always plays at one velocity, points the file would round alike, and junk values fit a file that reads back', () => {
+    const constant = fitVelocityCalibration(onlySnare(new Array(500).fill(1)), onlySnare(spread(500, 0.2, 0.9)));
+    expect(constant.drums[1], 'one point is no map').to.equal(null);
+    const close = fitVelocityCalibration(
+      onlySnare(spread(1000, 0.123451, 0.123459).concat(spread(1000, 0.5, 0.6))),
+      onlySnare(spread(2000, 0.2, 0.9)),
+    );
+    const junk = fitVelocityCalibration(
+      onlySnare([...spread(1000, 0.2, 0.6), NaN, Infinity, -3, 7]),
+      onlySnare([...spread(1000, 0.3, 0.7), NaN]),
+    );
+    for (const calibration of [constant, close, junk])
+      expect(decodeVelocityCalibration(encodeVelocityCalibration(calibration), 'c.json')).to.deep.equal(calibration);
+    const map = junk.drums[1]!;
+    expect(Math.min(...map.model)).to.be.at.least(0);
+    expect(Math.max(...map.model)).to.be.at.most(1);
+  });
+
+  it('a bad file is one line naming the file, the key, the value and what was expected', () => {
     const ok = fitVelocityCalibration(onlySnare(spread(1000, 0.2, 0.6)), onlySnare(spread(1000, 0.4, 0.9)));
-    expect(() => decodeVelocityCalibration('{', '/m/c.json')).to.throw(/^\/m\/c\.json: expected JSON/);
+    expect(() => decodeVelocityCalibration('{', '/m/c.json')).to.throw(/^\/m\/c\.json: not valid JSON \(/);
     expect(() => decodeVelocityCalibration('{"drums":[]}', '/m/c.json')).to.throw(
-      /^\/m\/c\.json: drums: expected an array of 9 entries/,
+      '/m/c.json: drums = []: expected a list of 9 entries, one per drum',
     );
     const falling = structuredClone(ok);
     falling.drums[1]!.model.reverse();
     expect(() => decodeVelocityCalibration(JSON.stringify(falling), '/m/c.json')).to.throw(
-      /^\/m\/c\.json: drums\[1\]: expected null or \{model, real\}/,
+      /^\/m\/c\.json: drums\[1\] = \{"model":\[.*: expected model rising from point to point$/,
     );
     const loud = structuredClone(ok);
     loud.drums[1]!.real[3] = 2;
-    expect(() => decodeVelocityCalibration(JSON.stringify(loud), '/m/c.json')).to.throw(/drums\[1\]/);
+    expect(() => decodeVelocityCalibration(JSON.stringify(loud), '/m/c.json')).to.throw(
+      '/m/c.json: drums[1].real[3] = 2: expected a velocity 0..1',
+    );
   });
 
   it('drawing notes: velocities go through the map where no groove is given, never over a tapped groove', () => {
@@ -145,7 +165,9 @@ describe('model: velocity calibration (the drummers\u2019 dynamics where no groo
       loaded.dispose();
       expect(played).to.deep.equal(after);
       fs.writeFileSync(path.join(dir, VELOCITY_CALIBRATION_FILE), '{"drums":3}');
-      expect(() => GrooveModel.load(dir)).to.throw(new RegExp(`${VELOCITY_CALIBRATION_FILE}: drums: expected`));
+      expect(() => GrooveModel.load(dir)).to.throw(new RegExp(`${VELOCITY_CALIBRATION_FILE}: drums = 3: expected`));
+      // What `groovebox calibrate` loads to refit a bad file.
+      GrooveModel.load(dir, { calibration: false }).dispose();
     } finally {
       tmp.remove();
     }

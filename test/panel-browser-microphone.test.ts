@@ -88,15 +88,22 @@ describe('panel: the microphone section in headless Chromium (fake capture devic
     // machine (Chromium's fake device starts mid-click, and its blocks can drop out inside a click, whose tail
     // then comes back as a quiet onset). That each sound is heard once is the detector's own test, on exact
     // audio (devices-microphone.test.ts).
+    const loud = (): TapHit[] => hits.filter((hit) => hit.velocity > 0.5);
     const run = (): TapHit[] | null => {
-      const loud = hits.filter((hit) => hit.velocity > 0.5);
-      for (let end = 4; end <= loud.length; end++) {
-        const four = loud.slice(end - 4, end);
+      const heardLoud = loud();
+      for (let end = 4; end <= heardLoud.length; end++) {
+        const four = heardLoud.slice(end - 4, end);
         if (four.every((hit, k) => k === 0 || Math.abs(hit.time - four[k - 1].time - 0.25) <= 0.01)) return four;
       }
       return null;
     };
-    await eventually(() => run() !== null, "four clicks in a row from the browser's microphone");
+    const heard = (): string => hits.map((hit) => `${hit.time.toFixed(3)} s at ${hit.velocity.toFixed(2)}`).join(', ');
+    // Three loops of the capture are enough for a glitch-free stretch of four; the verdict rests on them, not on a time limit.
+    await eventually(
+      () => run() !== null || loud().length >= 12,
+      () => `clicks from the browser's microphone (heard: ${heard() || 'nothing'})`,
+    );
+    expect(run(), `four clicks in a row, a quarter second apart, among: ${heard()}`).to.not.equal(null);
     const now = clock.now();
     for (const hit of run()!) expect(now - hit.time).to.be.within(0, 10);
     await page.waitForFunction(

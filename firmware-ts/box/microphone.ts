@@ -110,15 +110,12 @@ function wholeDb(level: number): number {
  * The kept file. Keys besides these are left out, as they always were: a file
  * a newer box wrote with more in it still gives its sensitivity.
  */
-const KEPT_SCHEMA = v.pipe(
-  v.custom<unknown>(validation.isPlainObject, 'a JSON object'),
-  validation.objectWith(
-    {
-      format: v.literal(KEEP_FORMAT, `"${KEEP_FORMAT}"`),
-      sensitivity: validation.numberIn(0, 1, 'a number 0..1'),
-    },
-    'a JSON object',
-  ),
+const KEPT_SCHEMA = validation.plainObjectWith(
+  {
+    format: v.literal(KEEP_FORMAT, `"${KEEP_FORMAT}"`),
+    sensitivity: validation.numberIn(0, 1, 'a number 0..1'),
+  },
+  'a JSON object',
 );
 
 /** The kept file's text, checked: a fault is one line naming the file, the key, what came and what was expected. */

@@ -284,32 +284,29 @@ function namedBindings(bindings: DrumBindings): Record<string, NoteBinding> {
  * drums: a key there that is no drum is refused, or a misspelt drum's note
  * would be dropped without a word.
  */
-const LEARNED_SCHEMA = v.pipe(
-  v.custom<unknown>(validation.isPlainObject, 'a JSON object'),
-  validation.objectWith(
-    {
-      format: v.literal(LEARN_FORMAT, `"${LEARN_FORMAT}"`),
-      drums: validation.strictRecord(
-        Object.fromEntries(
-          DRUMS.map((drum) => [
-            drum,
-            v.optional(
-              validation.objectWith(
-                {
-                  note: validation.integerIn(0, 127, 'an integer 0..127'),
-                  channel: v.nullable(validation.integerIn(1, 16, 'an integer 1..16 or null')),
-                },
-                'an object { note, channel }',
-              ),
+const LEARNED_SCHEMA = validation.plainObjectWith(
+  {
+    format: v.literal(LEARN_FORMAT, `"${LEARN_FORMAT}"`),
+    drums: validation.strictRecord(
+      Object.fromEntries(
+        DRUMS.map((drum) => [
+          drum,
+          v.optional(
+            validation.objectWith(
+              {
+                note: validation.integerIn(0, 127, 'an integer 0..127'),
+                channel: v.nullable(validation.integerIn(1, 16, 'an integer 1..16 or null')),
+              },
+              'an object { note, channel }',
             ),
-          ]),
-        ),
-        'an object keyed by drum name',
-        (known) => `a drum name (${known})`,
+          ),
+        ]),
       ),
-    },
-    'a JSON object',
-  ),
+      'an object keyed by drum name',
+      (known) => `a drum name (${known})`,
+    ),
+  },
+  'a JSON object',
 );
 
 /** The learn file's text, checked: a fault is one line naming the file, the key, what came and what was expected. */

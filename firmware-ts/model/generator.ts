@@ -82,8 +82,11 @@ export class GrooveModel {
     this.#lstm = config.decoder.kind === 'steps' ? null : new LstmDecoder(config, params);
   }
 
-  /** Loads a model folder; a missing/corrupt file or a config that does not match the weights is one clear error. */
-  static load(dir: string): GrooveModel {
+  /**
+   * Loads a model folder; a missing/corrupt file or a config that does not match the weights is one clear error.
+   * `calibration: false` leaves the velocity calibration file unread (`groovebox calibrate` refits it, even a bad one).
+   */
+  static load(dir: string, options: { calibration?: boolean } = {}): GrooveModel {
     // Everything is checked before a tensor exists, so a failed load leaks nothing.
     const files = readModelFileSet(dir);
     let config: ModelConfig;
@@ -104,7 +107,7 @@ export class GrooveModel {
       if (config.decoder.kind === 'steps' && fs.existsSync(bankFile))
         model.useLatentBank(decodeLatentBank(fs.readFileSync(bankFile), config, bankFile));
       const calibrationFile = path.join(dir, VELOCITY_CALIBRATION_FILE);
-      if (config.decoder.kind === 'steps' && fs.existsSync(calibrationFile))
+      if (config.decoder.kind === 'steps' && (options.calibration ?? true) && fs.existsSync(calibrationFile))
         model.useVelocityCalibration(
           decodeVelocityCalibration(fs.readFileSync(calibrationFile, 'utf8'), calibrationFile),
         );
@@ -216,7 +219,7 @@ export class GrooveModel {
     this.#bank = bank;
   }
 
-  /** Maps velocities through `calibration` from now on (null: as drawn); the fitting code clears it while it measures. */
+  /** Maps velocities through `calibration` from now on (null: as drawn). */
   useVelocityCalibration(calibration: VelocityCalibration | null): void {
     this.#calibration = calibration;
   }

@@ -3,16 +3,19 @@
  * play, for the notes it writes with no groove to follow.
  *
  * With only a score given, the step decoder's dynamics come from a hidden
- * groove latent, and measured on the test split its snare sat louder and its
- * closed hat softer than the drummers'. Matching quantiles (the model's
- * velocities of a drum on training windows against the drummers' on the same
- * windows) moves each drum's whole distribution where the data has it while
- * keeping the order of the notes: a louder note stays louder, so the backbeat,
- * the ghost notes and the accents keep their shape.
+ * groove latent, and they need not sit where the drummers' do (docs/models.md
+ * says what was measured). Matching quantiles (the model's velocities of a drum
+ * on training windows against the drummers' on the same notes) moves each
+ * drum's whole distribution where the data has it and never reverses the order
+ * of two notes: a louder note stays at least as loud, so the backbeat, the ghost
+ * notes and the accents keep their shape (notes the drummers play at full
+ * velocity may meet there).
  *
  * The file is optional: a model without one plays its velocities as drawn.
  */
+import * as v from 'valibot';
 import { DRUM_COUNT } from '../pattern/drums.js';
+import * as validation from '../support/validate.js';
 
 /** The file beside a model's weights that holds its calibration. */
 export const VELOCITY_CALIBRATION_FILE = 'velocity-calibration.json';
@@ -61,11 +64,20 @@ function quantile(sorted: Float64Array, p: number): number {
   return sorted[lo] + (at - lo) * (sorted[hi] - sorted[lo]);
 }
 
+/** Velocities as the fit reads them: finite ones only, within 0..1, ascending. */
+function cleanSorted(values: readonly number[]): Float64Array {
+  return Float64Array.from(values.filter(Number.isFinite), (x) => Math.min(1, Math.max(0, x))).sort();
+}
+
+/** Map points as the file keeps them: five decimals, far below one MIDI step. */
+const round = (x: number): number => Math.round(x * 1e5) / 1e5;
+
 /**
  * Fits the map per drum from the model's velocities and the drummers' (0..1, any
- * order). Quantile points where the model's velocity repeats (many notes at the
- * same value, e.g. clipped at full velocity) are merged into one, the drummers'
- * values averaged, so the map stays a function.
+ * order; anything not a finite number is left out). Quantile points where the
+ * model's velocity repeats (many notes at one value, e.g. clipped at full
+ * velocity) are merged into one, the drummers' values averaged, so the map stays
+ * a function; a drum left with fewer than two points keeps its velocities.
  */
 export function fitVelocityCalibration(
   generated: readonly (readonly number[])[],
@@ -73,20 +85,19 @@ export function fitVelocityCalibration(
   quantiles = CALIBRATION_QUANTILES,
 ): VelocityCalibration {
   const drums = Array.from({ length: DRUM_COUNT }, (_, d): DrumCalibration | null => {
-    const g = generated[d] ?? [];
-    const r = real[d] ?? [];
-    if (g.length < MIN_CALIBRATION_NOTES || r.length < MIN_CALIBRATION_NOTES) return null;
-    const gs = Float64Array.from(g).sort();
-    const rs = Float64Array.from(r).sort();
+    const gs = cleanSorted(generated[d] ?? []);
+    const rs = cleanSorted(real[d] ?? []);
+    if (gs.length < MIN_CALIBRATION_NOTES || rs.length < MIN_CALIBRATION_NOTES) return null;
     const model: number[] = [];
     const matched: number[] = [];
     const weight: number[] = [];
     for (let q = 0; q < quantiles; q++) {
       const p = q / (quantiles - 1);
-      const x = quantile(gs, p);
+      // Rounded before comparing, so that two points the file would write alike are one.
+      const x = round(quantile(gs, p));
       const y = quantile(rs, p);
       const last = model.length - 1;
-      if (last >= 0 && x - model[last] < 1e-6) {
+      if (last >= 0 && x <= model[last]) {
         matched[last] += y;
         weight[last]++;
       } else {
@@ -95,8 +106,8 @@ export function fitVelocityCalibration(
         weight.push(1);
       }
     }
-    const round = (x: number) => Math.round(x * 1e5) / 1e5;
-    return { model: model.map(round), real: matched.map((y, k) => round(y / weight[k])) };
+    if (model.length < 2) return null;
+    return { model, real: matched.map((y, k) => round(y / weight[k])) };
   });
   return { drums };
 }
@@ -106,33 +117,26 @@ export function encodeVelocityCalibration(calibration: VelocityCalibration): str
   return `${JSON.stringify(calibration)}\n`;
 }
 
-/** Reads a calibration file's text; anything off is one line naming the file, the key and what was expected. */
+const VELOCITIES = v.array(validation.numberIn(0, 1, 'a velocity 0..1'), 'a list of velocities 0..1');
+
+const DRUM_MAP = v.pipe(
+  validation.objectWith({ model: VELOCITIES, real: VELOCITIES }, 'null or an object { model, real }'),
+  v.check((m) => m.model.length >= 2 && m.model.length === m.real.length, 'model and real of one length, at least 2'),
+  v.check((m) => m.model.every((x, k) => k === 0 || x > m.model[k - 1]), 'model rising from point to point'),
+  v.check((m) => m.real.every((y, k) => k === 0 || y >= m.real[k - 1]), 'real never falling from point to point'),
+);
+
+const CALIBRATION_SCHEMA = validation.plainObjectWith(
+  {
+    drums: v.pipe(
+      v.array(v.nullable(DRUM_MAP), `a list of ${DRUM_COUNT} entries, one per drum`),
+      v.length(DRUM_COUNT, `a list of ${DRUM_COUNT} entries, one per drum`),
+    ),
+  },
+  'a JSON object',
+);
+
+/** Reads a calibration file's text; anything off is one line naming the file, the key, the value and what was expected. */
 export function decodeVelocityCalibration(text: string, file: string): VelocityCalibration {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${file}: expected JSON, got ${(err as Error).message}`, { cause: err });
-  }
-  const drums = (data as { drums?: unknown } | null)?.drums;
-  if (!Array.isArray(drums) || drums.length !== DRUM_COUNT)
-    throw new Error(`${file}: drums: expected an array of ${DRUM_COUNT} entries (one per drum)`);
-  const isVelocities = (a: unknown): a is number[] =>
-    Array.isArray(a) && a.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= 1);
-  drums.forEach((entry: unknown, d) => {
-    if (entry === null) return;
-    const { model, real } = (entry ?? {}) as { model?: unknown; real?: unknown };
-    const ok =
-      isVelocities(model) &&
-      isVelocities(real) &&
-      model.length >= 2 &&
-      model.length === real.length &&
-      model.every((x, k) => k === 0 || x > model[k - 1]) &&
-      real.every((y, k) => k === 0 || y >= real[k - 1]);
-    if (!ok)
-      throw new Error(
-        `${file}: drums[${d}]: expected null or {model, real}: equal-length lists of velocities 0..1, model rising, real not falling`,
-      );
-  });
-  return { drums: drums as (DrumCalibration | null)[] };
+  return validation.validateJsonFile(CALIBRATION_SCHEMA, text, file);
 }

@@ -30,14 +30,21 @@ export class KeptFile {
   /**
    * Moves a file its reader refused out of the way (kept-file.corrupt), so the next
    * write does not destroy what the performer may have edited by hand; returns the
-   * sentence that says where it went, or why it stayed.
+   * sentence that says where it went, or why it stayed. Meant for right after `read`,
+   * before the first write (the box reads its kept files at boot, before anything can
+   * change them); it still goes through the write queue, so no write runs beside the
+   * rename, and a write asked for after it finds the name free.
    */
-  async setAside(): Promise<string> {
-    try {
-      return `kept as ${await setAside(this.path)}`;
-    } catch (error) {
-      return `could not be set aside (${(error as Error).message})`;
-    }
+  setAside(): Promise<string> {
+    // The queue never rejects (a failed write is reported, not thrown), so this runs after every earlier write.
+    const moved = this.#writing
+      .then(() => setAside(this.path))
+      .then(
+        (target) => `kept as ${target}`,
+        (error: Error) => `could not be set aside (${error.message})`,
+      );
+    this.#writing = moved.then(() => {});
+    return moved;
   }
 
   /** Queues a write after those before it; one that fails goes to `failed`, never thrown. */

@@ -137,6 +137,11 @@ function entryMessages(
   return (issue) => (issue.expected === 'never' ? unknown(known) : (missing(issue.path?.at(-1)?.key) ?? expected));
 }
 
+/** `objectWith` for a JSON object (a small file's top level): an array or null is refused with `expected` too. */
+export function plainObjectWith<const E extends v.ObjectEntries>(entries: E, expected: string) {
+  return v.pipe(v.custom<unknown>(isPlainObject, expected), objectWith(entries, expected));
+}
+
 /** `strictEntries` for a JSON object: an array is refused with `expected` too. */
 export function strictRecord<const E extends v.ObjectEntries>(
   entries: E,

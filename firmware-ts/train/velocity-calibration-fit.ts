@@ -1,8 +1,8 @@
 /**
  * Fits a step-decoder model's velocity calibration (model/velocity-calibration.ts) on
- * training windows: each window's score given as the box gives it (every drum's row,
- * played exactly, no groove), the model's velocities of each drum against the
- * drummer's on the same windows.
+ * training windows: every drum's row of each window's score given and played exactly,
+ * no groove, so each note the model plays is one the drummer played; the model's
+ * velocities of each drum against the drummer's of the same notes.
  */
 import type { GrooveModel } from '../model/generator.js';
 import {
@@ -16,7 +16,7 @@ import { drumScores } from '../pattern/gestures.js';
 import type { Pattern } from '../pattern/pattern.js';
 import { PATTERN_TENSOR_SIZE, tensorDataToPattern } from '../pattern/tensor-layout.js';
 
-/** Windows the calibration is fitted on: a quarter of the train split; measured, more moved the test split's figures by less than their noise. */
+/** Windows the calibration is fitted on; measured, more moved the test split's figures by less than their noise (docs/models.md). */
 export const CALIBRATION_WINDOWS = 4096;
 const BATCH = 128;
 

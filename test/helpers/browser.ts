@@ -73,8 +73,15 @@ export async function launchChromium(
     removeProfile();
     throw err;
   }
-  if (options.initScript !== undefined) await context.addInitScript(options.initScript);
-  const page = context.pages()[0] ?? (await context.newPage());
+  let page: Page;
+  try {
+    if (options.initScript !== undefined) await context.addInitScript(options.initScript);
+    page = context.pages()[0] ?? (await context.newPage());
+  } catch (err) {
+    await context.close().catch(() => {});
+    removeProfile();
+    throw err;
+  }
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   if (options.consoleErrors)

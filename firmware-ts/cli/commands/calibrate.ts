@@ -41,12 +41,12 @@ export const calibrateCommand: Command = {
     const windows = integerOption(values, 'windows', CALIBRATION_WINDOWS, 1);
     const log = (m: string) => process.stderr.write(`${m}\n`);
     await initBackend(backendOption(values), log);
-    const cache = loadCache(datasetDir(stringOption(values, 'data')), log);
-    const model = GrooveModel.load(dir);
+    // The calibration in the folder is not read: it is what is refitted, and a bad one must not stop that.
+    const model = GrooveModel.load(dir, { calibration: false });
     try {
       if (model.config.decoder.kind !== 'steps')
         throw new UsageError(`${dir}: ${model.name} has the paper's LSTM decoder; only the step decoder is calibrated`);
-      const { train } = cache.splits;
+      const { train } = loadCache(datasetDir(stringOption(values, 'data')), log).splits;
       const calibration = fitModelVelocityCalibration(model, train.data, train.count, windows);
       for (const [file, bytes] of Object.entries(velocityCalibrationFiles(calibration))) {
         writeFileAtomicSync(path.join(dir, file), bytes);
