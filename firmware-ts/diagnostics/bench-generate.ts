@@ -17,6 +17,11 @@ export interface GenerateBenchOptions {
   /** Generations before timing starts (the first ones pack weights and warm the JIT). */
   warmup: number;
   backend?: string;
+  /**
+   * A full garbage collection before each timed generation, untimed (needs node --expose-gc):
+   * the same loop with the collector's pauses kept out, to see how much of the tail is them.
+   */
+  collectBetween?: boolean;
 }
 
 export interface GenerateBenchResult {
@@ -39,6 +44,8 @@ export interface GenerateBenchResult {
   tensors_before: number;
   tensors_after: number;
   gesture_sets: string[];
+  /** Whether a collection ran before each timed generation (collectBetween). */
+  collected_between: boolean;
 }
 
 /**
@@ -108,9 +115,13 @@ export async function benchGenerate(opts: GenerateBenchOptions): Promise<Generat
   const firstMs = performance.now() - first;
   for (let k = 1; k < opts.warmup; k++) model.generate(sets[k % sets.length].gestures, { seed: k });
   const tensorsBefore = tf.memory().numTensors;
+  const collect = globalThis.gc;
+  if (opts.collectBetween && !collect)
+    throw new Error('bench generate --gc-between: run node with --expose-gc (npm run -s groovebox does)');
   const times = new Float64Array(opts.n);
   for (let k = 0; k < opts.n; k++) {
     const { gestures } = sets[k % sets.length];
+    if (opts.collectBetween) collect!();
     const start = performance.now();
     model.generate(gestures, { seed: 1000 + k });
     times[k] = performance.now() - start;
@@ -136,5 +147,6 @@ export async function benchGenerate(opts: GenerateBenchOptions): Promise<Generat
     tensors_before: tensorsBefore,
     tensors_after: tensorsAfter,
     gesture_sets: sets.map((s) => s.name),
+    collected_between: opts.collectBetween ?? false,
   };
 }

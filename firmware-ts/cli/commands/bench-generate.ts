@@ -13,6 +13,8 @@ export const benchGenerateCommand: Command = {
   --n N               timed generations (default 500)
   --warmup N          untimed generations first (default 20)
   --backend B         tensorflow|wasm|cpu (default: best available; or $GROOVEBOX_BACKEND)
+  --gc-between        a full garbage collection before each timed generation, untimed (node --expose-gc):
+                      how much of the tail is the collector's
   --json              print one JSON object (p50_ms, p99_ms, backend, load_ms, ...)`,
   options: {
     model: { type: 'string' },
@@ -20,17 +22,21 @@ export const benchGenerateCommand: Command = {
     n: { type: 'string' },
     warmup: { type: 'string' },
     backend: { type: 'string' },
+    'gc-between': { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run({ values }) {
     const name = stringOption(values, 'model') ?? BOX_DEFAULT_MODEL;
     if (!isModelName(name)) throw new UsageError(`--model: expected one of ${MODEL_NAMES.join(', ')}, got "${name}"`);
+    if (values['gc-between'] && !globalThis.gc)
+      throw new UsageError('--gc-between: run node with --expose-gc (npm run -s groovebox does)');
     const modelsDir = path.resolve(stringOption(values, 'models-dir') ?? MODELS_DIR);
     const result = await benchGenerate({
       modelDir: path.join(modelsDir, name),
       n: integerOption(values, 'n', 500, 1, 1e6),
       warmup: integerOption(values, 'warmup', 20, 1, 1e5),
       backend: backendOption(values),
+      collectBetween: Boolean(values['gc-between']),
     });
     if (values.json) {
       process.stdout.write(JSON.stringify(result) + '\n');
