@@ -5,18 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, defaultConfig, loadConfig, validateConfig } from '../firmware-ts/box/config.js';
 import { jsonErrorText } from '../firmware-ts/storage/json-error.js';
 import { tempDir } from './helpers/box-fixtures.js';
+import { refusalOf } from './helpers/refusal.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..', '..');
 
 function errorOf(raw: unknown): string {
-  try {
-    validateConfig(raw, '/etc/groovebox/config.json');
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error(`accepted ${JSON.stringify(raw)}`);
+  return refusalOf(() => validateConfig(raw, '/etc/groovebox/config.json'), raw, ConfigError);
 }
 
 describe('box: config', () => {

@@ -15,19 +15,14 @@ import { METER_FLOOR_DB } from '../firmware-ts/panel/protocol.js';
 import { MemoryLog, MemoryLogs, silentLog } from '../firmware-ts/support/log.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 import { tempDir, testBox } from './helpers/box-fixtures.js';
+import { refusalOf } from './helpers/refusal.js';
 
 const RATE = 48000;
 const steps = (row: ArrayLike<number> | null | undefined) =>
   Array.from(row ?? []).flatMap((v, i) => (v > 0.5 ? [i] : []));
 
 function configError(raw: unknown): string {
-  try {
-    validateConfig(raw, 'config.json');
-  } catch (error) {
-    expect(error).to.be.instanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error(`accepted ${JSON.stringify(raw)}`);
+  return refusalOf(() => validateConfig(raw, 'config.json'), raw, ConfigError);
 }
 
 describe('box: a microphone as one more tap pad', () => {
@@ -137,14 +132,7 @@ describe('box: a microphone as one more tap pad', () => {
 
   it('a kept sensitivity that cannot be used: one line naming the file, the key, the value and what was expected', () => {
     const file = '/var/lib/groovebox/microphone.json';
-    const refusal = (text: string): string => {
-      try {
-        parseKept(text, file);
-      } catch (error) {
-        return (error as Error).message;
-      }
-      throw new Error(`accepted ${text}`);
-    };
+    const refusal = (text: string): string => refusalOf(() => parseKept(text, file), text);
     const kept = (fields: object) => JSON.stringify({ format: 'groovebox-microphone-1', ...fields });
     expect(parseKept(kept({ sensitivity: 0 }), file)).to.equal(0);
     expect(parseKept(kept({ sensitivity: 1 }), file)).to.equal(1);

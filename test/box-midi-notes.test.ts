@@ -6,6 +6,7 @@ import { FakeMidiInput } from '../firmware-ts/inputs/midi/midi-input.js';
 import { emptyBindings } from '../firmware-ts/inputs/midi/note-map-in.js';
 import { MidiPortError } from '../firmware-ts/outputs/midi/midi-port.js';
 import { tempDir, testBox } from './helpers/box-fixtures.js';
+import { refusalOf } from './helpers/refusal.js';
 
 const steps = (row: number[] | null | undefined) => (row ?? []).flatMap((v, i) => (v > 0.5 ? [i] : []));
 
@@ -24,6 +25,22 @@ function pads() {
       return input;
     },
   };
+}
+
+/** A box taking notes on channel 10 from no port, its MIDI-learn kept in `<stateDir>/midi-learn.json`. */
+function boxLearningInto(stateDir: string): ReturnType<typeof testBox> {
+  return testBox({
+    modelsDir: tempDir('groovebox-no-models-'),
+    stateDir,
+    noteInput: {
+      port: null,
+      channel: 10,
+      accent: 'velocity',
+      accentNote: null,
+      bindings: emptyBindings(),
+      learnFile: path.join(stateDir, 'midi-learn.json'),
+    },
+  });
 }
 
 describe('box: MIDI notes as gestures (midi.input)', () => {
@@ -139,18 +156,7 @@ describe('box: MIDI notes as gestures (midi.input)', () => {
     // What was learned is kept, and read back by the next box.
     const kept = JSON.parse(fs.readFileSync(path.join(stateDir, 'midi-learn.json'), 'utf8'));
     expect(kept).to.deep.equal({ format: 'groovebox-midi-learn-1', drums: { ride: { note: 51, channel: null } } });
-    const again = await testBox({
-      modelsDir: tempDir('groovebox-no-models-'),
-      stateDir,
-      noteInput: {
-        port: null,
-        channel: 10,
-        accent: 'velocity',
-        accentNote: null,
-        bindings: emptyBindings(),
-        learnFile: path.join(stateDir, 'midi-learn.json'),
-      },
-    });
+    const again = await boxLearningInto(stateDir);
     await again.box.boot();
     expect(again.box.notes!.view().notes[8]).to.equal('51');
     await again.close();
@@ -159,19 +165,7 @@ describe('box: MIDI notes as gestures (midi.input)', () => {
   it("a learn file that cannot be used: one line naming the file, the key and the value; the config's notes play, and the file is set aside, not overwritten", async () => {
     const stateDir = tempDir('groovebox-state-');
     const learnFile = path.join(stateDir, 'midi-learn.json');
-    const boxWithLearnFile = () =>
-      testBox({
-        modelsDir: tempDir('groovebox-no-models-'),
-        stateDir,
-        noteInput: {
-          port: null,
-          channel: 10,
-          accent: 'velocity',
-          accentNote: null,
-          bindings: emptyBindings(),
-          learnFile,
-        },
-      });
+    const boxWithLearnFile = () => boxLearningInto(stateDir);
     const configNotes = await (async () => {
       const t = await boxWithLearnFile();
       await t.box.boot();
@@ -210,14 +204,7 @@ describe('box: MIDI notes as gestures (midi.input)', () => {
   it('the learn file, checked: each refusal names the file, the key, the value and what was expected', () => {
     const file = '/var/lib/groovebox/midi-learn.json';
     const learned = (drums: unknown) => JSON.stringify({ format: 'groovebox-midi-learn-1', drums });
-    const refusal = (text: string): string => {
-      try {
-        parseLearned(text, file);
-      } catch (error) {
-        return (error as Error).message;
-      }
-      throw new Error(`accepted ${text}`);
-    };
+    const refusal = (text: string): string => refusalOf(() => parseLearned(text, file), text);
     const kept = parseLearned(learned({ kick: { note: 0, channel: 16 }, ride: { note: 127, channel: null } }), file);
     expect(kept).to.deep.equal([{ note: 0, channel: 16 }, ...new Array(7).fill(null), { note: 127, channel: null }]);
     expect(parseLearned(learned({}), file)).to.deep.equal(emptyBindings());

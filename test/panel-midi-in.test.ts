@@ -10,16 +10,10 @@ import { MemoryLog } from '../firmware-ts/support/log.js';
 import { OfflineClock } from '../firmware-ts/time/clock.js';
 import { nextEvent, PanelTestClient, wsUrl } from './helpers/panel-client.js';
 import { tempDir, testBox } from './helpers/box-fixtures.js';
+import { refusalOf } from './helpers/refusal.js';
 
-const refusal = (message: unknown): string => {
-  try {
-    parseClientMessage(JSON.stringify(message));
-  } catch (error) {
-    expect(error).to.be.instanceOf(PanelMessageError);
-    return (error as Error).message;
-  }
-  throw new Error(`accepted ${JSON.stringify(message)}`);
-};
+const refusal = (message: unknown): string =>
+  refusalOf(() => parseClientMessage(JSON.stringify(message)), message, PanelMessageError);
 
 describe('panel: MIDI in (Web MIDI, MIDI-learn, the input, the take choice)', () => {
   it('parses the MIDI in messages and commands, and refuses anything else in one line', () => {
