@@ -8,7 +8,7 @@ import { DRUM_COUNT } from '../pattern/drums.js';
 import type { Accent, Groove } from '../pattern/gestures.js';
 import { CELLS, STEPS, type Pattern } from '../pattern/pattern.js';
 import { countHits, emptyCounts, meanStd, prf, wasserstein1, type PRF } from './metrics.js';
-import { hitValues } from './windows.js';
+import { hitValues } from '../pattern/hit-values.js';
 
 export const MIDI = 127;
 

@@ -26,7 +26,8 @@ import {
 } from './measures.js';
 
 import type { Player } from './player.js';
-import { evalWindows, hitValues, type HitValues } from './windows.js';
+import { hitValues, type HitValues } from '../pattern/hit-values.js';
+import { evalWindows } from './windows.js';
 import type { Reference } from './reference.js';
 
 /**

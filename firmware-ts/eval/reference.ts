@@ -13,7 +13,8 @@ import { meanStd, wasserstein1, type MeanStd } from './metrics.js';
 import { accentFollowing, distribution, MIDI, type AccentFollowing } from './measures.js';
 import type { TrainFit } from './non-neural.js';
 
-import { evalWindows, hitValues, type EvalWindow, type HitValues } from './windows.js';
+import { hitValues, type HitValues } from '../pattern/hit-values.js';
+import { evalWindows, type EvalWindow } from './windows.js';
 
 export interface Reference {
   testHitsPerWindow: number;

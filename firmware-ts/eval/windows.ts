@@ -1,7 +1,6 @@
 import type { DatasetCache } from '../dataset/cache.js';
 import type { Split } from '../dataset/info.js';
 import type { GenerateOptions, Generated, Gestures } from '../model/generator.js';
-import { DRUM_COUNT } from '../pattern/drums.js';
 import { score, type Score } from '../pattern/gestures.js';
 import type { Pattern } from '../pattern/pattern.js';
 import { PATTERN_TENSOR_SIZE, tensorDataToPattern } from '../pattern/tensor-layout.js';
@@ -60,31 +59,6 @@ export function generateAll(
   const out: Generated[] = [];
   for (let start = 0, b = 0; start < requests.length; start += batchSize, b++) {
     out.push(...model.generateBatch(requests.slice(start, start + batchSize), { ...options, seed: mixSeed(seed, b) }));
-  }
-  return out;
-}
-
-/** Velocities and offsets of every hit, per drum. */
-export interface HitValues {
-  offsets: number[][];
-  velocities: number[][];
-  hits: number;
-}
-
-export function hitValues(patterns: readonly Pattern[]): HitValues {
-  const out: HitValues = {
-    offsets: Array.from({ length: DRUM_COUNT }, () => []),
-    velocities: Array.from({ length: DRUM_COUNT }, () => []),
-    hits: 0,
-  };
-  for (const p of patterns) {
-    for (let i = 0; i < p.hits.length; i++) {
-      if (p.hits[i] <= 0.5) continue;
-      const drum = i % DRUM_COUNT;
-      out.offsets[drum].push(p.offsets[i]);
-      out.velocities[drum].push(p.velocities[i]);
-      out.hits++;
-    }
   }
   return out;
 }

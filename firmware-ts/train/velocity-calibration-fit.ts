@@ -11,21 +11,14 @@ import {
   VELOCITY_CALIBRATION_FILE,
   type VelocityCalibration,
 } from '../model/velocity-calibration.js';
-import { DRUM_COUNT } from '../pattern/drums.js';
 import { drumScores } from '../pattern/gestures.js';
+import { hitValues } from '../pattern/hit-values.js';
 import type { Pattern } from '../pattern/pattern.js';
 import { PATTERN_TENSOR_SIZE, tensorDataToPattern } from '../pattern/tensor-layout.js';
 
 /** Windows the calibration is fitted on; measured, more moved the test split's figures by less than their noise (docs/models.md). */
 export const CALIBRATION_WINDOWS = 4096;
 const BATCH = 128;
-
-function velocitiesByDrum(patterns: readonly Pattern[]): number[][] {
-  const out: number[][] = Array.from({ length: DRUM_COUNT }, () => []);
-  for (const p of patterns)
-    for (let i = 0; i < p.hits.length; i++) if (p.hits[i] > 0.5) out[i % DRUM_COUNT].push(p.velocities[i]);
-  return out;
-}
 
 /**
  * The calibration for `model` (with its latent bank in use, as it plays) from `count`
@@ -48,7 +41,7 @@ export function fitModelVelocityCalibration(
     const out = model.generateBatch(requests, { seed: seed + start, keepGiven: true, calibrateVelocities: false });
     generated.push(...out.map((g) => g.pattern));
   }
-  return fitVelocityCalibration(velocitiesByDrum(generated), velocitiesByDrum(real));
+  return fitVelocityCalibration(hitValues(generated).velocities, hitValues(real).velocities);
 }
 
 /** The calibration file's name and bytes, to be written with the model's other files as one set. */

@@ -4,7 +4,8 @@ import type { Gestures } from '../../model/generator.js';
 import type { Player } from '../player.js';
 import { Pattern } from '../../pattern/pattern.js';
 import { meanStd, wasserstein1 } from '../metrics.js';
-import { generateAll, hitValues, mixSeed, tagSeed, type HitValues } from '../windows.js';
+import { hitValues, type HitValues } from '../../pattern/hit-values.js';
+import { generateAll, mixSeed, tagSeed } from '../windows.js';
 import { type ExperimentContext } from './context.js';
 
 export interface Realism {
