@@ -7,7 +7,7 @@ import { GrooveModel } from '../model/generator.js';
 import { encodeLatentBank, LATENT_BANK_FILE } from '../model/latent-bank.js';
 import type { Params } from '../model/params.js';
 import { accent, drumScores, groove } from '../pattern/gestures.js';
-import { PATTERN_TENSOR_SIZE, tensorDataToPattern } from '../pattern/tensor-layout.js';
+import { spreadPatterns } from './spread-patterns.js';
 
 /** Windows in a bank: enough for every style in the data to be drawn, small beside the weights. */
 export const LATENT_BANK_ROWS = 1024;
@@ -25,12 +25,12 @@ export function fitLatentBank(
   count: number,
   rows = LATENT_BANK_ROWS,
 ): Record<string, Uint8Array> {
-  const take = Math.min(rows, count);
-  const requests = Array.from({ length: take }, (_, k) => {
-    const p = tensorDataToPattern(patterns, Math.floor((k * count) / take) * PATTERN_TENSOR_SIZE);
-    return { drums: drumScores(p), groove: groove(p), accent: accent(p) };
-  });
+  const requests = spreadPatterns(patterns, count, rows).map((p) => ({
+    drums: drumScores(p),
+    groove: groove(p),
+    accent: accent(p),
+  }));
   // The model only wraps the training weights here; disposing it would free them.
   const means = GrooveModel.fromParams(config, params).posteriorMeans(requests);
-  return { [LATENT_BANK_FILE]: encodeLatentBank({ rows: take, means }) };
+  return { [LATENT_BANK_FILE]: encodeLatentBank({ rows: requests.length, means }) };
 }

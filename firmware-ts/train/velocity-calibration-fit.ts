@@ -14,7 +14,7 @@ import {
 import { drumScores } from '../pattern/gestures.js';
 import { hitValues } from '../pattern/hit-values.js';
 import type { Pattern } from '../pattern/pattern.js';
-import { PATTERN_TENSOR_SIZE, tensorDataToPattern } from '../pattern/tensor-layout.js';
+import { spreadPatterns } from './spread-patterns.js';
 
 /** Windows the calibration is fitted on; measured, more moved the test split's figures by less than their noise (docs/models.md). */
 export const CALIBRATION_WINDOWS = 4096;
@@ -31,12 +31,9 @@ export function fitModelVelocityCalibration(
   windows = CALIBRATION_WINDOWS,
   seed = 1,
 ): VelocityCalibration {
-  const take = Math.min(windows, count);
-  const real = Array.from({ length: take }, (_, k) =>
-    tensorDataToPattern(patterns, Math.floor((k * count) / take) * PATTERN_TENSOR_SIZE),
-  );
+  const real = spreadPatterns(patterns, count, windows);
   const generated: Pattern[] = [];
-  for (let start = 0; start < take; start += BATCH) {
+  for (let start = 0; start < real.length; start += BATCH) {
     const requests = real.slice(start, start + BATCH).map((p) => ({ drums: drumScores(p) }));
     const out = model.generateBatch(requests, { seed: seed + start, keepGiven: true, calibrateVelocities: false });
     generated.push(...out.map((g) => g.pattern));
