@@ -103,3 +103,8 @@ export function stringOption(values: Record<string, unknown>, name: string): str
   const raw = values[name];
   return typeof raw === 'string' ? raw : undefined;
 }
+
+/** A model folder's name under --models-dir: a name only, since a path would let it escape that folder. */
+export function isModelFolderName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name);
+}

@@ -10,7 +10,7 @@ import {
   fitModelVelocityCalibration,
   velocityCalibrationFiles,
 } from '../../train/velocity-calibration-fit.js';
-import { backendOption, integerOption, stringOption, UsageError, type Command } from '../command.js';
+import { backendOption, integerOption, isModelFolderName, stringOption, UsageError, type Command } from '../command.js';
 
 export const calibrateCommand: Command = {
   name: 'calibrate',
@@ -31,8 +31,7 @@ export const calibrateCommand: Command = {
   },
   async run({ values }) {
     const name = stringOption(values, 'model');
-    // A folder name only: a path would let the name escape --models-dir.
-    if (!name || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+    if (!name || !isModelFolderName(name))
       throw new UsageError(
         `--model: expected a model folder's name, got ${name === undefined ? 'nothing' : `"${name}"`}`,
       );

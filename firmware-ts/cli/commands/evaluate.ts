@@ -6,7 +6,7 @@ import { initBackend } from '../../ml/runtime.js';
 import { MODEL_NAMES } from '../../model/config.js';
 import type { GenerateOptions } from '../../model/generator.js';
 import { MODELS_DIR, PROJECT_ROOT, datasetDir } from '../../paths.js';
-import { UsageError, stringOption, type Command, integerOption, backendOption } from '../command.js';
+import { UsageError, stringOption, type Command, integerOption, backendOption, isModelFolderName } from '../command.js';
 
 /** The generation options an ablation may change, and the kind of value each takes. */
 const GENERATE_OPTION_KINDS = {
@@ -111,8 +111,7 @@ function parseModels(raw: string | undefined): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  // Folder names only: a path would let the name escape --models-dir.
-  const bad = names.find((n) => !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(n));
+  const bad = names.find((n) => !isModelFolderName(n));
   if (bad !== undefined || names.length === 0)
     throw new UsageError(
       `--models: expected a comma-separated list of model folder names (e.g. ${MODEL_NAMES.join(',')}), got "${raw}"`,
