@@ -7,6 +7,7 @@ import {
   UsageError,
 } from '../firmware-ts/cli/command.js';
 import { generateCommand } from '../firmware-ts/cli/commands/generate.js';
+import { trainCommand } from '../firmware-ts/cli/commands/train.js';
 
 describe('cli: option values', () => {
   it('a blank number (an unset shell variable) is refused by name, not read as 0', () => {
@@ -54,5 +55,30 @@ describe('cli: option values', () => {
     expect(problem(['--json=yes'])).to.equal('generate: --json takes no value (see groovebox generate --help)');
     for (const argv of [['--scroe'], ['loop.mid'], ['--out']])
       expect(problem(argv)).to.not.match(/groovebox.*groovebox generate:|positional/);
+  });
+});
+
+describe('cli: train experiments', () => {
+  const refusal = async (argv: string[]): Promise<string> => {
+    try {
+      await trainCommand.run(parseCommandArgs(trainCommand, argv));
+    } catch (err) {
+      expect(err).to.be.instanceOf(UsageError);
+      return (err as Error).message;
+    }
+    throw new Error(`${argv.join(' ')} was accepted`);
+  };
+
+  it('--input-dropout is refused, before any backend or data is touched, for the model without an LSTM decoder', async () => {
+    expect(await refusal(['--model', 'ag11s', '--input-dropout', '0.5'])).to.equal(
+      '--input-dropout: ag11s has no autoregressive decoder to apply it to',
+    );
+  });
+
+  it('--hide-probability and --input-dropout out of range name the flag and the range', async () => {
+    expect(await refusal(['--model', 'ag11', '--hide-probability', '1'])).to.match(
+      /^--hide-probability: expected a number in 0\.\.0\.99, got "1"$/,
+    );
+    expect(await refusal(['--model', 'ag2', '--input-dropout', 'half'])).to.match(/^--input-dropout: .*got "half"$/);
   });
 });

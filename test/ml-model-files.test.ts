@@ -210,7 +210,7 @@ describe('ml: model files on disk', () => {
     );
   });
 
-  it('skip, auxiliary and dropProbability of the wrong type or range name config.json and the key', () => {
+  it('skip, auxiliary, dropProbability and inputDropout of the wrong type or range name config.json and the key', () => {
     const file = path.join(dir, 'config.json');
     const original = fs.readFileSync(file, 'utf8');
     const broken: [(c: UntypedJson) => void, RegExp][] = [
@@ -255,6 +255,12 @@ describe('ml: model files on disk', () => {
           c.factors[3] = null;
         },
         /factors\[3\] = null: expected an object/,
+      ],
+      [
+        (c) => {
+          c.decoder.inputDropout = 1;
+        },
+        /decoder\.inputDropout = 1: expected a number from 0 to below 1/,
       ],
     ];
     for (const [edit, reason] of broken) {

@@ -20,7 +20,8 @@ import { gaussian, mulberry32 } from '../firmware-ts/model/random.js';
 import { groove } from '../firmware-ts/pattern/gestures.js';
 import { STEPS } from '../firmware-ts/pattern/pattern.js';
 import { FEATURES, PATTERN_TENSOR_SIZE, patternToTensorData } from '../firmware-ts/pattern/tensor-layout.js';
-import { handfulOfPatterns, splitOf } from './helpers/tiny-models.js';
+import { batchGradients } from '../firmware-ts/train/trainer.js';
+import { handfulOfPatterns, splitOf, tinyConfig } from './helpers/tiny-models.js';
 
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
 
@@ -228,6 +229,76 @@ describe('model: the step-by-step generator agrees with the training decoder', (
       expect(Array.from(batch[2].pattern.hits)).to.not.deep.equal(Array.from(batch[0].pattern.hits));
     } finally {
       model.dispose();
+    }
+  });
+});
+
+describe('model: decoder input dropout (training the paper models to lean on their latents)', () => {
+  const patterns = handfulOfPatterns().slice(0, 4);
+  const set = splitOf(patterns);
+  const indices = [0, 1, 2, 3];
+
+  before(async () => {
+    await initBackend();
+  });
+
+  it('a step not shown its previous output decodes exactly as if the previous step had been silent', () => {
+    const config = tinyConfig('ag2');
+    const params = initParams(config, 4);
+    try {
+      const [masked, silenced] = tf.tidy(() => {
+        const z = tf.randomNormal([1, latentSize(config)], 0, 1, 'float32', 7) as tf.Tensor2D;
+        const target = set.patterns.slice(0, PATTERN_TENSOR_SIZE);
+        const mask = new Float32Array(STEPS).fill(1);
+        mask[5] = 0;
+        const withMask = decodeTeacherForced(
+          params,
+          config,
+          z,
+          tf.tensor3d(target, [1, STEPS, FEATURES]),
+          tf.tensor3d(mask, [1, STEPS, 1]),
+        );
+        const step4Silent = target.slice();
+        step4Silent.fill(0, 4 * FEATURES, 5 * FEATURES);
+        const withSilence = decodeTeacherForced(params, config, z, tf.tensor3d(step4Silent, [1, STEPS, FEATURES]));
+        return [values(withMask), values(withSilence)];
+      });
+      for (let i = 0; i < masked.length; i++) expect(masked[i], `value ${i}`).to.be.closeTo(silenced[i], 1e-5);
+      // Step 5 reads a silent step 4 either way; unmasked, it reads the real one (the pattern has hits there).
+      const unmasked = tf.tidy(() =>
+        values(
+          decodeTeacherForced(
+            params,
+            config,
+            tf.randomNormal([1, latentSize(config)], 0, 1, 'float32', 7) as tf.Tensor2D,
+            tf.tensor3d(set.patterns.slice(0, PATTERN_TENSOR_SIZE), [1, STEPS, FEATURES]),
+          ),
+        ),
+      );
+      const step5 = (a: number[]) => a.slice(5 * FEATURES, 6 * FEATURES);
+      expect(step5(unmasked)).to.not.deep.equal(step5(masked));
+    } finally {
+      disposeParams(params);
+    }
+  });
+
+  it('only a run that asks for it is trained with it: inputDropout 0 leaves the batch as it was, 0.5 changes it', () => {
+    const base = tinyConfig('ag2');
+    const params = initParams(base, 6);
+    try {
+      const lossWith = (config: typeof base) => {
+        const { grads, parts } = batchGradients(params, config, set, indices, 21);
+        tf.dispose(Object.values(grads));
+        return parts;
+      };
+      const plain = lossWith(base);
+      expect(lossWith({ ...base, decoder: { ...base.decoder, inputDropout: 0 } })).to.deep.equal(plain);
+      const dropped = lossWith({ ...base, decoder: { ...base.decoder, inputDropout: 0.5 } });
+      expect(dropped.hits).to.not.equal(plain.hits);
+      // The encoders see the same windows and noise: the latents' KL does not move.
+      expect(dropped.klBits).to.be.closeTo(plain.klBits, 1e-4);
+    } finally {
+      disposeParams(params);
     }
   });
 });

@@ -53,6 +53,14 @@ export interface ModelConfig {
      * ignore it), which matters on a CPU budget of a few thousand updates.
      */
     skip?: boolean;
+    /**
+     * LSTM decoder, training only: the probability that a step's teacher-forced
+     * input (the previous step's true output) is zeroed. A decoder that can read
+     * the drummer's feel from the steps it has just played leans on them instead
+     * of the latent, and then sampling the latent changes little (word dropout,
+     * Bowman et al. 2016). Default 0.
+     */
+    inputDropout?: number;
   };
   loss: {
     /** Free bits per example, over all latents together (Magenta's GrooVAE: 48). */
@@ -171,6 +179,11 @@ export function validateConfig(raw: unknown, where: string): ModelConfig {
   }
   if (c.decoder.skip !== undefined && typeof c.decoder.skip !== 'boolean')
     fail('decoder.skip', 'true or false (or no key: false)', c.decoder.skip);
+  if (
+    c.decoder.inputDropout !== undefined &&
+    !(typeof c.decoder.inputDropout === 'number' && c.decoder.inputDropout >= 0 && c.decoder.inputDropout < 1)
+  )
+    fail('decoder.inputDropout', 'a number from 0 to below 1 (or no key: 0)', c.decoder.inputDropout);
   for (const k of ['freeBits', 'beta', 'auxWeight'] as const)
     if (typeof c.loss?.[k] !== 'number') fail(`loss.${k}`, 'a number', c.loss?.[k]);
   return c;

@@ -88,19 +88,22 @@ function decoderInit(
 /**
  * Teacher-forced decoder: every step reads the latent and the previous step's
  * true output (zeros at step 0). Returns raw outputs [B,32,27]: hit logits,
- * velocity logits, offset pre-activations.
+ * velocity logits, offset pre-activations. `feedMask` [B,32,1] (training with
+ * `decoder.inputDropout`) zeroes the steps whose previous output is not shown.
  */
 export function decodeTeacherForced(
   params: Params,
   config: ModelConfig,
   z: tf.Tensor2D,
   target: tf.Tensor3D,
+  feedMask: tf.Tensor3D | null = null,
 ): tf.Tensor3D {
   const batch = target.shape[0];
-  const previous = tf.concat(
+  let previous = tf.concat(
     [tf.zeros([batch, 1, FEATURES]), tf.slice(target, [0, 0, 0], [-1, STEPS - 1, -1])],
     1,
   ) as tf.Tensor3D;
+  if (feedMask) previous = tf.mul(previous, feedMask) as tf.Tensor3D;
   let layerInput: tf.Tensor3D = previous;
   for (let l = 0; l < config.decoder.layers; l++) {
     const zProj = l === 0 ? (tf.matMul(z, params.get('dec.l0.Wz')! as tf.Tensor2D) as tf.Tensor2D) : undefined;
@@ -187,6 +190,7 @@ export function computeLoss(
   priorNoise: tf.Tensor2D[],
   keep: tf.Tensor2D | null,
   stepInput: tf.Tensor3D | null = null,
+  feedMask: tf.Tensor3D | null = null,
 ): LossParts {
   const steps = config.decoder.kind === 'steps';
   if (steps && !stepInput) throw new Error(`${config.name}: the step decoder needs the step inputs`);
@@ -214,7 +218,7 @@ export function computeLoss(
   const z = zs.length === 1 ? zs[0] : (tf.concat(zs, 1) as tf.Tensor2D);
   const r = steps
     ? stepLoss(decodeSteps(params, config, stepInput!, z), target)
-    : reconstructionLoss(decodeTeacherForced(params, config, z, target), target);
+    : reconstructionLoss(decodeTeacherForced(params, config, z, target, feedMask), target);
   const hits = tf.mean(r.hits) as tf.Scalar;
   const velocities = tf.mean(r.velocities) as tf.Scalar;
   const offsets = tf.mean(r.offsets) as tf.Scalar;

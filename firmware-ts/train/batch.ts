@@ -29,6 +29,8 @@ interface BatchTensors {
   keep: tf.Tensor2D | null;
   /** The step decoder's masked step-by-step input (null for the LSTM decoder). */
   stepInput: tf.Tensor3D | null;
+  /** LSTM decoder in training with `decoder.inputDropout`: 1 where a step is shown its previous output, [B,32,1]. */
+  feedMask: tf.Tensor3D | null;
 }
 
 /**
@@ -103,6 +105,13 @@ function makeBatch(
       });
     keep = tf.tensor2d(mask, [n, config.factors.length]);
   }
+  // Drawn last, and only when asked for, so every other run's random stream is what it was.
+  const inputDropout = config.decoder.kind !== 'steps' ? (config.decoder.inputDropout ?? 0) : 0;
+  let feedMask: tf.Tensor3D | null = null;
+  if (training && inputDropout > 0) {
+    const shown = Float32Array.from({ length: n * STEPS }, () => (rand() < inputDropout ? 0 : 1));
+    feedMask = tf.tensor3d(shown, [n, STEPS, 1]);
+  }
   return {
     target: tf.tensor3d(target, [n, STEPS, FEATURES]),
     gestures: {
@@ -114,6 +123,7 @@ function makeBatch(
     priorNoise,
     keep,
     stepInput,
+    feedMask,
   };
 }
 
@@ -121,6 +131,7 @@ function disposeBatch(b: BatchTensors): void {
   tf.dispose([b.target, b.gestures.score, b.gestures.groove, b.gestures.accent, ...b.noise, ...b.priorNoise]);
   if (b.keep) b.keep.dispose();
   if (b.stepInput) b.stepInput.dispose();
+  if (b.feedMask) b.feedMask.dispose();
 }
 
 function readParts(parts: LossParts): Record<(typeof PART_NAMES)[number], number> {
@@ -150,6 +161,7 @@ export function batchGradients(
       batch.priorNoise,
       batch.keep,
       batch.stepInput,
+      batch.feedMask,
     );
     tf.keep(parts.hits);
     tf.keep(parts.velocities);

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { initBackend } from '../../ml/runtime.js';
-import { MODEL_CONFIGS, MODEL_NAMES, isModelName } from '../../model/config.js';
+import { MODEL_CONFIGS, MODEL_NAMES, isModelName, type ModelConfig } from '../../model/config.js';
 import { MODELS_DIR, datasetDir } from '../../paths.js';
 import { train } from '../../train/trainer.js';
 import { UsageError, numberOption, stringOption, type Command, integerOption, backendOption } from '../command.js';
@@ -20,7 +20,10 @@ export const trainCommand: Command = {
   --limit N           train on the first N windows only (smoke tests)
   --checkpoint-minutes M  checkpoint interval (default 3)
   --threads N         1 or 2: with 2, a worker thread computes half of every batch on the second core
-                      (wasm runs one thread per backend; default 2 where the machine has two cores)`,
+                      (wasm runs one thread per backend; default 2 where the machine has two cores)
+  Training experiments (written into the model's config.json; give them again with --resume):
+  --hide-probability P  chance that training hides each input (default: the model's; ag11 0.35, the others 0)
+  --input-dropout P     LSTM decoder: chance that a step is not shown the previous step's output (default 0)`,
   options: {
     model: { type: 'string' },
     epochs: { type: 'string' },
@@ -33,6 +36,8 @@ export const trainCommand: Command = {
     limit: { type: 'string' },
     'checkpoint-minutes': { type: 'string' },
     threads: { type: 'string' },
+    'hide-probability': { type: 'string' },
+    'input-dropout': { type: 'string' },
   },
   async run({ values }) {
     const name = stringOption(values, 'model');
@@ -40,11 +45,12 @@ export const trainCommand: Command = {
       throw new UsageError(
         `--model: expected one of ${MODEL_NAMES.join(', ')}, got ${name === undefined ? 'nothing' : `"${name}"`}`,
       );
+    const config = experimentConfig(MODEL_CONFIGS[name], values);
     const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
     const backend = await initBackend(backendOption(values), log);
     const limit = values.limit === undefined ? undefined : integerOption(values, 'limit', 0, 64);
     await train({
-      config: MODEL_CONFIGS[name],
+      config,
       outDir: path.resolve(stringOption(values, 'out') ?? path.join(MODELS_DIR, name)),
       dataDir: datasetDir(stringOption(values, 'data')),
       epochs: integerOption(values, 'epochs', 40, 1, 10000),
@@ -59,3 +65,19 @@ export const trainCommand: Command = {
     });
   },
 };
+
+/** The model's config with the training experiments the command line asks for. */
+function experimentConfig(base: ModelConfig, values: Record<string, unknown>): ModelConfig {
+  let config = base;
+  if (values['hide-probability'] !== undefined) {
+    const p = numberOption(values, 'hide-probability', 0, 0, 0.99);
+    config = { ...config, factors: config.factors.map((f) => ({ ...f, dropProbability: p })) };
+  }
+  if (values['input-dropout'] !== undefined) {
+    if (config.decoder.kind === 'steps')
+      throw new UsageError(`--input-dropout: ${config.name} has no autoregressive decoder to apply it to`);
+    const p = numberOption(values, 'input-dropout', 0, 0, 0.99);
+    config = { ...config, decoder: { ...config.decoder, inputDropout: p } };
+  }
+  return config;
+}
