@@ -172,6 +172,20 @@ describe('eval: issue 20 measures on hand-computed cases', () => {
     expect(windowsBetter([0.1, NaN, 0.3], [0.2, 0.1, 0.2])).to.deep.equal({ better: 1, compared: 2 });
   });
 
+  it("performanceError splits the offset error by the real hit's role: its step's loudest note, or one the Groove does not carry", () => {
+    // Step 0: kick (loud, the Groove's note) and hat (softer: only the step's offset is known for it).
+    const shared = new Pattern().set(0, KICK, 1, 0.2).set(0, HAT, 0.4, -0.3).set(4, SNARE, 0.8, 0);
+    const gen = new Pattern().set(0, KICK, 1, 0.2).set(0, HAT, 0.4, 0).set(4, SNARE, 0.8, 0.1);
+    const e = performanceError([shared], [gen]);
+    expect(e.offsetMAEByRole.loudest).to.be.closeTo((0 + 0.1) / 2, 1e-6);
+    expect(e.offsetMAEByRole.others).to.be.closeTo(0.3, 1e-6);
+    // The tapped offset (the kick's 0.2) on the hat would have been 0.5 off.
+    expect(e.offsetMAEByRole.othersTapped).to.be.closeTo(0.5, 1e-6);
+    expect(e.offsetMAE).to.be.closeTo(0.4 / 3, 1e-6);
+    // Nothing shares a step: no "others" to measure.
+    expect(Number.isNaN(performanceError([real], [real]).offsetMAEByRole.others)).to.equal(true);
+  });
+
   it('distribution: W1 per drum weighted by the real hits, velocities in MIDI, spread against the real spread', () => {
     expect(weightedW1([[0], [1, 1], []], [[0.5], [0, 0, 0], [3]])).to.be.closeTo((0.5 * 1 + 1 * 3) / 4, 1e-9);
     const same = distribution([real], [real]);

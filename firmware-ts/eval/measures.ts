@@ -5,7 +5,7 @@
  * every velocity these functions return is in MIDI units (0..127).
  */
 import { DRUM_COUNT } from '../pattern/drums.js';
-import type { Accent, Groove } from '../pattern/gestures.js';
+import { loudestDrum, type Accent, type Groove } from '../pattern/gestures.js';
 import { CELLS, STEPS, type Pattern } from '../pattern/pattern.js';
 import { countHits, emptyCounts, meanStd, prf, wasserstein1, type PRF } from './metrics.js';
 import { hitValues } from '../pattern/hit-values.js';
@@ -22,6 +22,13 @@ export interface PerformanceError {
   realHits: number;
   /** Per window, the offset MAE (NaN where nothing matched): for window-by-window comparisons. */
   perWindowOffsetMAE: number[];
+  /**
+   * The offset MAE split by what a Groove says about the real hit: its step's loudest note (the one the Groove
+   * carries) or a note sharing its step with a louder one (the Groove gives only the step's offset for it).
+   * `othersTapped`: on those same other notes, the error of playing the step's tapped offset (what the groove
+   * template does), so players that drop different notes are compared on their own notes.
+   */
+  offsetMAEByRole: { loudest: number; others: number; othersTapped: number };
 }
 
 /** Errors per hit against the real performances, matched by the real hit's (step, drum); `generated[k]` answers `real[k]`. */
@@ -31,6 +38,8 @@ export function performanceError(real: readonly Pattern[], generated: readonly P
     matched = 0,
     realHits = 0;
   const perWindowOffsetMAE: number[] = [];
+  const byRole = { loudest: { sum: 0, n: 0 }, others: { sum: 0, n: 0 } };
+  let othersTapped = 0;
   real.forEach((r, k) => {
     const g = generated[k];
     let windowOff = 0,
@@ -42,6 +51,12 @@ export function performanceError(real: readonly Pattern[], generated: readonly P
       const e = Math.abs(g.offsets[i] - r.offsets[i]);
       off += e;
       windowOff += e;
+      const step = Math.floor(i / DRUM_COUNT);
+      const loudest = loudestDrum(r, step);
+      const role = loudest === i % DRUM_COUNT ? byRole.loudest : byRole.others;
+      role.sum += e;
+      role.n++;
+      if (role === byRole.others) othersTapped += Math.abs(r.offset(step, loudest) - r.offsets[i]);
       vel += Math.abs(g.velocities[i] - r.velocities[i]) * MIDI;
       matched++;
       windowMatched++;
@@ -54,6 +69,11 @@ export function performanceError(real: readonly Pattern[], generated: readonly P
     matched,
     realHits,
     perWindowOffsetMAE,
+    offsetMAEByRole: {
+      loudest: byRole.loudest.n ? byRole.loudest.sum / byRole.loudest.n : NaN,
+      others: byRole.others.n ? byRole.others.sum / byRole.others.n : NaN,
+      othersTapped: byRole.others.n ? othersTapped / byRole.others.n : NaN,
+    },
   };
 }
 

@@ -43,6 +43,8 @@ export interface ErrorSummary {
   velocityMAE: number;
   /** Share of the real hits the output plays at the same (step, drum): the hits the errors are taken over. */
   hitRecall: number;
+  /** offsetMAE on the real hits that are their step's loudest note, and on the others (measures.ts). */
+  offsetMAEByRole: { loudest: number; others: number; othersTapped: number };
 }
 
 /** Issue 20's measures; a key is absent where the player could not be given the gesture (see `notes`). */
@@ -120,6 +122,7 @@ const summary = (e: PerformanceError): ErrorSummary => ({
   offsetMAE: e.offsetMAE,
   velocityMAE: e.velocityMAE,
   hitRecall: e.realHits ? e.matched / e.realHits : NaN,
+  offsetMAEByRole: e.offsetMAEByRole,
 });
 
 /** A player's results, and its per-window offset errors with its own groove (for "beats the template"). */

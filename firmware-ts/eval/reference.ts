@@ -4,7 +4,7 @@
  */
 import type { DatasetCache } from '../dataset/cache.js';
 
-import { accent, groove } from '../pattern/gestures.js';
+import { accent, groove, loudestDrum } from '../pattern/gestures.js';
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { STEPS, type Pattern } from '../pattern/pattern.js';
 
@@ -136,10 +136,7 @@ function otherNotes(patterns: Pattern[]): { tapped: number; played: number }[] {
   for (const p of patterns) {
     const g = groove(p);
     for (let s = 0; s < STEPS; s++) {
-      let loudest = -1;
-      for (let d = 0; d < DRUM_COUNT; d++) {
-        if (p.hit(s, d) && (loudest < 0 || p.velocity(s, d) > p.velocity(s, loudest))) loudest = d;
-      }
+      const loudest = loudestDrum(p, s);
       for (let d = 0; d < DRUM_COUNT; d++) {
         if (d !== loudest && p.hit(s, d)) out.push({ tapped: g.offsets[s], played: p.offset(s, d) });
       }

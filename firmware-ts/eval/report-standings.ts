@@ -48,6 +48,7 @@ export function standings(r: EvaluationResults): string[] {
         'forced: offset error',
         'forced: velocity error',
         'beats template (windows)',
+        'offset error: loudest notes / the others (tapped offset on those)',
       ],
       own,
       [
@@ -80,6 +81,10 @@ export function standings(r: EvaluationResults): string[] {
               ? '—'
               : 'n/a',
         ),
+        own.map((n) => {
+          const r = o(n).unforced.offsetMAEByRole;
+          return r ? `${n3(r.loudest)} / ${n3(r.others)} (${n3(r.othersTapped)})` : 'n/a';
+        }),
       ],
     ),
     '',
@@ -88,7 +93,7 @@ export function standings(r: EvaluationResults): string[] {
   const floor = ref.ownGrooveFloor;
   if (floor) {
     out.push(
-      `How low the offset error can go: the Groove is each step's loudest note, so a player given it can play those notes exactly; the other ${(100 * floor.othersShare).toFixed(0)} % of the notes share a step with a louder one and only the step's tapped offset is known for them. The template is ${n3(floor.templateOnOthers)} off on them, the tapped offset times ${floor.shrink} (fitted on train) ${n3(floor.shrunkOnOthers)}: a player that plays the loudest notes exactly and predicts the others as well as that has an offset error of ${n3(floor.othersShare * floor.shrunkOnOthers)} over all notes. To go lower it has to know more about the others than the step they share.`,
+      `How low the offset error can go: the Groove is each step's loudest note, so a player given it can play those notes exactly; the other ${(100 * floor.othersShare).toFixed(0)} % of the notes share a step with a louder one and only the step's tapped offset is known for them. The template is ${n3(floor.templateOnOthers)} off on them, the tapped offset times ${floor.shrink} (fitted on train) ${n3(floor.shrunkOnOthers)}: a player that plays the loudest notes exactly and predicts the others as well as that has an offset error of ${n3(floor.othersShare * floor.shrunkOnOthers)} over all notes. To go lower it has to know more about the others than the step they share. The table's last column shows each player's error on the two kinds of note, and on the other notes it plays the error the tapped offset would have there (a player that drops notes is measured on fewer, and often easier, ones).`,
       '',
     );
   }

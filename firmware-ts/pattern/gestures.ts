@@ -64,11 +64,7 @@ export function emptyGroove(): Groove {
 export function groove(pattern: Pattern): Groove {
   const g = emptyGroove();
   for (let step = 0; step < STEPS; step++) {
-    let loudest = -1;
-    for (let drum = 0; drum < DRUM_COUNT; drum++) {
-      if (!pattern.hit(step, drum)) continue;
-      if (loudest < 0 || pattern.velocity(step, drum) > pattern.velocity(step, loudest)) loudest = drum;
-    }
+    const loudest = loudestDrum(pattern, step);
     if (loudest >= 0) {
       g.hits[step] = 1;
       g.velocities[step] = pattern.velocity(step, loudest);
@@ -76,6 +72,16 @@ export function groove(pattern: Pattern): Groove {
     }
   }
   return g;
+}
+
+/** The drum whose note the Groove carries at `step` (the loudest; the lowest drum of a tie), or -1 on an empty step. */
+export function loudestDrum(pattern: Pattern, step: number): number {
+  let loudest = -1;
+  for (let drum = 0; drum < DRUM_COUNT; drum++) {
+    if (!pattern.hit(step, drum)) continue;
+    if (loudest < 0 || pattern.velocity(step, drum) > pattern.velocity(step, loudest)) loudest = drum;
+  }
+  return loudest;
 }
 
 /**
