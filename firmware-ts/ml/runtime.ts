@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES as BACKENDS, type BackendName } from './backend-names.js';
 import { patchWasmBatchMatMul } from './wasm-matmul-fix.js';
+import { patchWasmSlice } from './wasm-slice-fix.js';
 
 export type { BackendName };
 
@@ -31,7 +32,10 @@ async function choose(prefer: string | undefined, log: (msg: string) => void): P
       if (name === 'wasm') await loadWasm();
       if (!(await tf.setBackend(name))) throw new Error('setBackend refused');
       await tf.ready();
-      if (name === 'wasm') patchWasmBatchMatMul();
+      if (name === 'wasm') {
+        patchWasmBatchMatMul();
+        patchWasmSlice();
+      }
       log(`groovebox:ml backend ${name}${failures.length ? ` (not available: ${failures.join('; ')})` : ''}`);
       return name;
     } catch (err) {
