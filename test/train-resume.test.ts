@@ -139,6 +139,17 @@ describe('train: --resume checks the checkpoint against the run', function () {
     expect(tf.memory().numTensors).to.equal(before);
   });
 
+  it('a stop asked for between steps (SIGINT, SIGTERM) saves a checkpoint at that step, and --resume goes on from it', async () => {
+    fs.rmSync(tmp.dir, { recursive: true, force: true });
+    let steps = 0;
+    const stopped = await run({ resume: false, stopRequested: () => ++steps >= 1 });
+    expect(stopped.globalStep, 'stopped after the first step').to.equal(1);
+    const state = JSON.parse(fs.readFileSync(path.join(tmp.dir, 'checkpoint', 'state.json'), 'utf8'));
+    expect([state.globalStep, state.batchInEpoch]).to.deep.equal([1, 1]);
+    const finished = await run();
+    expect([finished.epoch, finished.globalStep]).to.deep.equal([1, 2]);
+  });
+
   it('a matching checkpoint resumes; one saved before the first validation still ships the best model', async () => {
     const resumed = await run({ epochs: 2 });
     expect(resumed.epoch).to.equal(2);

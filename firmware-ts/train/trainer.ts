@@ -40,6 +40,8 @@ export interface TrainOptions {
   log: (msg: string) => void;
   /** Threads computing each batch: 2 puts a gradient worker on the second core (default 1). */
   threads?: number;
+  /** Asked after every step (the CLI: SIGINT or SIGTERM arrived); true saves a checkpoint and stops the run. */
+  stopRequested?: () => boolean;
 }
 
 /** Trains one model; resumable; writes the best weights to outDir. Returns the final state. */
@@ -148,6 +150,16 @@ export async function train(opts: TrainOptions): Promise<RunState> {
           `loss ${(sums.loss / seen).toFixed(2)} kl ${(sums.klBits / seen).toFixed(0)}b`,
         );
         if ((performance.now() - lastCheckpoint) / 1000 > opts.checkpointSeconds) saveCheckpoint();
+        // A turn of the event loop lets a signal handler run between steps (a step on one thread never awaits).
+        await new Promise((resolve) => setImmediate(resolve));
+        if (opts.stopRequested?.()) {
+          saveCheckpoint();
+          progress.done();
+          log(
+            `groovebox:train ${config.name}: stopped at epoch ${state.epoch + 1}, batch ${b + 1}; checkpoint saved (continue with --resume)`,
+          );
+          return state;
+        }
         if (secondsSoFar() > opts.maxMinutes * 60) {
           saveCheckpoint();
           progress.done();

@@ -49,6 +49,15 @@ export const trainCommand: Command = {
     const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
     const backend = await initBackend(backendOption(values), log);
     const limit = values.limit === undefined ? undefined : integerOption(values, 'limit', 0, 64);
+    // Ctrl-C or a service stop: finish the step, save a checkpoint, exit. A second one exits at once.
+    let stopping = false;
+    const onSignal = () => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      log('groovebox:train stopping after this step (a checkpoint is saved; again to quit at once)');
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     await train({
       config,
       outDir: path.resolve(stringOption(values, 'out') ?? path.join(MODELS_DIR, name)),
@@ -62,7 +71,10 @@ export const trainCommand: Command = {
       limit,
       log,
       threads: integerOption(values, 'threads', Math.min(2, os.availableParallelism()), 1, 2),
+      stopRequested: () => stopping,
     });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   },
 };
 
