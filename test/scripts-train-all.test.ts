@@ -43,7 +43,7 @@ describe('scripts/train-all.sh', () => {
     const train = (name: string, minutes: number): string =>
       `node dist/firmware-ts/cli/main.js train --model ${name} --epochs 200 --minutes ${minutes} --resume --out retrained/${name}`;
     expect(calls).to.deep.equal(
-      ['npm run -s build', train('ag11', 60), train('ag2', 120), train('baseline', 35), train('fvae2', 40)].sort(),
+      ['npm run -s build', train('ag11', 57.8), train('ag2', 120), train('baseline', 35), train('fvae2', 40)].sort(),
     );
     for (const name of ['ag11', 'ag2', 'baseline', 'fvae2'])
       expect(fs.existsSync(path.join(root, 'retrained', name, 'train.log')), name).to.equal(true);
@@ -54,7 +54,7 @@ describe('scripts/train-all.sh', () => {
     const { calls, root } = dryRun({});
     roots.push(root);
     expect(calls.filter((c) => c.includes('--model ag11'))).to.deep.equal([
-      'node dist/firmware-ts/cli/main.js train --model ag11 --epochs 200 --minutes 60 --resume --out models/ag11',
+      'node dist/firmware-ts/cli/main.js train --model ag11 --epochs 200 --minutes 57.8 --resume --out models/ag11',
     ]);
   });
 });

@@ -22,8 +22,9 @@ export const trainCommand: Command = {
   --threads N         1 or 2: with 2, a worker thread computes half of every batch on the second core
                       (wasm runs one thread per backend; default 2 where the machine has two cores)
   Training experiments (written into the model's config.json; give them again with --resume):
-  --hide-probability P  chance that training hides each input (default: the model's; ag11 0.35, the others 0)
-  --input-dropout P     LSTM decoder: chance that a step is not shown the previous step's output (default 0)`,
+  --hide-probability P  chance that training hides each input (default: the model's; ag11s 0.5, the others 0)
+  --input-dropout P     LSTM decoder: chance that a step is not shown the previous step's output (default 0)
+  --kl-beta B           cost per nat of KL above the free bits (default 0.2)`,
   options: {
     model: { type: 'string' },
     epochs: { type: 'string' },
@@ -38,6 +39,7 @@ export const trainCommand: Command = {
     threads: { type: 'string' },
     'hide-probability': { type: 'string' },
     'input-dropout': { type: 'string' },
+    'kl-beta': { type: 'string' },
   },
   async run({ values }) {
     const name = stringOption(values, 'model');
@@ -91,5 +93,7 @@ function experimentConfig(base: ModelConfig, values: Record<string, unknown>): M
     const p = numberOption(values, 'input-dropout', 0, 0, 0.99);
     config = { ...config, decoder: { ...config.decoder, inputDropout: p } };
   }
+  if (values['kl-beta'] !== undefined)
+    config = { ...config, loss: { ...config.loss, beta: numberOption(values, 'kl-beta', 0.2, 0, 10) } };
   return config;
 }
