@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import {
   backendOption,
@@ -7,7 +9,8 @@ import {
   UsageError,
 } from '../firmware-ts/cli/command.js';
 import { generateCommand } from '../firmware-ts/cli/commands/generate.js';
-import { trainCommand } from '../firmware-ts/cli/commands/train.js';
+import { experimentConfig, trainCommand } from '../firmware-ts/cli/commands/train.js';
+import { MODEL_CONFIGS } from '../firmware-ts/model/config.js';
 
 describe('cli: option values', () => {
   it('a blank number (an unset shell variable) is refused by name, not read as 0', () => {
@@ -59,9 +62,11 @@ describe('cli: option values', () => {
 });
 
 describe('cli: train experiments', () => {
+  // Were a guard to let a run through, it would find no data and write nowhere that matters.
+  const safely = ['--out', path.join(os.tmpdir(), 'groovebox-never-trained'), '--data', '/nonexistent/groove'];
   const refusal = async (argv: string[]): Promise<string> => {
     try {
-      await trainCommand.run(parseCommandArgs(trainCommand, argv));
+      await trainCommand.run(parseCommandArgs(trainCommand, [...argv, ...safely]));
     } catch (err) {
       expect(err).to.be.instanceOf(UsageError);
       return (err as Error).message;
@@ -80,5 +85,17 @@ describe('cli: train experiments', () => {
       /^--hide-probability: expected a number in 0\.\.0\.99, got "1"$/,
     );
     expect(await refusal(['--model', 'ag2', '--input-dropout', 'half'])).to.match(/^--input-dropout: .*got "half"$/);
+  });
+
+  it("each flag sets its key and only that; a value equal to the model's own leaves the config as it is", () => {
+    const ag2 = MODEL_CONFIGS.ag2;
+    const changed = experimentConfig(ag2, { 'hide-probability': '0.25', 'input-dropout': '0.5', 'kl-beta': '0.05' });
+    expect(changed.factors.map((f) => f.dropProbability)).to.deep.equal([0.25, 0.25]);
+    expect(changed.decoder.inputDropout).to.equal(0.5);
+    expect(changed.loss.beta).to.equal(0.05);
+    expect({ ...changed, factors: ag2.factors, decoder: ag2.decoder, loss: ag2.loss }).to.deep.equal(ag2);
+    expect(MODEL_CONFIGS.ag2.loss.beta, 'the model table itself is not touched').to.equal(0.2);
+    // --input-dropout 0 is no key at all, as in a run without the flag (so either resumes the other).
+    expect(experimentConfig(ag2, { 'input-dropout': '0', 'kl-beta': '0.2' })).to.deep.equal(ag2);
   });
 });

@@ -113,6 +113,19 @@ describe('ml: the wasm Slice fix', function () {
     await tf.setBackend('wasm');
   });
 
+  it('bool tensors (one byte a value in the heap): slice and unstack as the cpu kernels do', async () => {
+    const flags = Uint8Array.from({ length: 24 }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0));
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const x = tf.tensor(flags, [2, 3, 4], 'bool');
+        return [tf.slice(x, [0, 1, 1], [2, 2, 3]), ...tf.unstack(x, 2)].map((t) => Array.from(t.dataSync()));
+      });
+    };
+    expect(await run('wasm')).to.deep.equal(await run('cpu'));
+    await tf.setBackend('wasm');
+  });
+
   it('copySlice copies whole trailing dimensions as one run', () => {
     const from = Float32Array.from({ length: 24 }, (_, i) => i);
     const runs: number[] = [];

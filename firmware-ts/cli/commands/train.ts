@@ -51,37 +51,53 @@ export const trainCommand: Command = {
     const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
     const backend = await initBackend(backendOption(values), log);
     const limit = values.limit === undefined ? undefined : integerOption(values, 'limit', 0, 64);
-    // Ctrl-C or a service stop: finish the step, save a checkpoint, exit. A second one exits at once.
-    let stopping = false;
-    const onSignal = () => {
-      if (stopping) process.exit(130);
-      stopping = true;
-      log('groovebox:train stopping after this step (a checkpoint is saved; again to quit at once)');
+    // Ctrl-C or a service stop: finish the step, save a checkpoint, exit 130 / 143 (stopped, not finished). A signal
+    // coming a second later quits at once; two queued during one step (a one-thread step never yields) count as one.
+    let stoppedBy: NodeJS.Signals | null = null;
+    let stoppedAt = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stoppedBy && performance.now() - stoppedAt > 1000) process.exit(signalExitCode(signal));
+      if (stoppedBy) return;
+      stoppedBy = signal;
+      stoppedAt = performance.now();
+      log(`groovebox:train ${signal}: stopping after this step (a checkpoint is saved; again to quit at once)`);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    await train({
-      config,
-      outDir: path.resolve(stringOption(values, 'out') ?? path.join(MODELS_DIR, name)),
-      dataDir: datasetDir(stringOption(values, 'data')),
-      epochs: integerOption(values, 'epochs', 40, 1, 10000),
-      maxMinutes: numberOption(values, 'minutes', 170, 0.1),
-      resume: Boolean(values.resume),
-      seed: integerOption(values, 'seed', 1, 0),
-      backend,
-      checkpointSeconds: numberOption(values, 'checkpoint-minutes', 3, 0.05) * 60,
-      limit,
-      log,
-      threads: integerOption(values, 'threads', Math.min(2, os.availableParallelism()), 1, 2),
-      stopRequested: () => stopping,
-    });
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    try {
+      await train({
+        config,
+        outDir: path.resolve(stringOption(values, 'out') ?? path.join(MODELS_DIR, name)),
+        dataDir: datasetDir(stringOption(values, 'data')),
+        epochs: integerOption(values, 'epochs', 40, 1, 10000),
+        maxMinutes: numberOption(values, 'minutes', 170, 0.1),
+        resume: Boolean(values.resume),
+        seed: integerOption(values, 'seed', 1, 0),
+        backend,
+        checkpointSeconds: numberOption(values, 'checkpoint-minutes', 3, 0.05) * 60,
+        limit,
+        log,
+        threads: integerOption(values, 'threads', Math.min(2, os.availableParallelism()), 1, 2),
+        stopRequested: () => stoppedBy !== null,
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    return stoppedBy ? signalExitCode(stoppedBy) : 0;
   },
 };
 
-/** The model's config with the training experiments the command line asks for. */
-function experimentConfig(base: ModelConfig, values: Record<string, unknown>): ModelConfig {
+/** The shell's code for a process ended by `signal` (a stopped run is not a finished one to `&&`). */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? 143 : 130;
+}
+
+/**
+ * The model's config with the training experiments the command line asks for. A value equal to the model's own leaves
+ * the config as it is, so a run started without the flag resumes with it and the other way round.
+ */
+export function experimentConfig(base: ModelConfig, values: Record<string, unknown>): ModelConfig {
   let config = base;
   if (values['hide-probability'] !== undefined) {
     const p = numberOption(values, 'hide-probability', 0, 0, 0.99);
@@ -91,7 +107,8 @@ function experimentConfig(base: ModelConfig, values: Record<string, unknown>): M
     if (config.decoder.kind === 'steps')
       throw new UsageError(`--input-dropout: ${config.name} has no autoregressive decoder to apply it to`);
     const p = numberOption(values, 'input-dropout', 0, 0, 0.99);
-    config = { ...config, decoder: { ...config.decoder, inputDropout: p } };
+    const { inputDropout: _none, ...decoder } = config.decoder;
+    config = { ...config, decoder: p > 0 ? { ...decoder, inputDropout: p } : decoder };
   }
   if (values['kl-beta'] !== undefined)
     config = { ...config, loss: { ...config.loss, beta: numberOption(values, 'kl-beta', 0.2, 0, 10) } };
