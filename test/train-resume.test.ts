@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModelFileError, readModelFiles, writeModelFiles } from '../firmware-ts/ml/model-io.js';
@@ -164,4 +166,60 @@ describe('train: --resume checks the checkpoint against the run', function () {
     tf.dispose([...shipped.tensors.values()]);
     expect(shipped.manifest.epochs).to.equal(1);
   });
+});
+
+describe('train: the command stopped by a signal', function () {
+  const data = datasetDir();
+  const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'firmware-ts', 'cli', 'main.js');
+  let tmp: ReturnType<typeof tempDir>;
+  let running: ChildProcess | undefined;
+
+  before(function () {
+    if (!fs.existsSync(path.join(data, 'info.csv'))) {
+      if (process.env.GROOVEBOX_REQUIRE_DATA === '1')
+        throw new Error(`dataset not found at ${data} (GROOVEBOX_REQUIRE_DATA=1)`);
+      console.log(`      (skipped: no dataset at ${data}; set GROOVEBOX_DATA)`);
+      this.skip();
+    }
+  });
+  beforeEach(() => {
+    tmp = tempDir('train-signal');
+  });
+  afterEach(() => {
+    if (running && running.exitCode === null && running.signalCode === null) running.kill('SIGKILL');
+    tmp.remove();
+  });
+
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`${signal} during a step: that step finishes, a checkpoint is saved, and the exit code is ${code}`, async () => {
+      const child = spawn(
+        process.execPath,
+        [MAIN, 'train', '--model', 'ag2', '--limit', '128', '--threads', '1', '--out', tmp.dir, '--data', data],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      running = child;
+      let out = '';
+      child.stderr.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      // The line before the first step: the signal is queued while a step runs and heard right after it.
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (/ag2: \d+ weights/.test(out)) resolve();
+        });
+        void exited.then((c) => reject(new Error(`exited ${c} before training: ${out}`)));
+      });
+      child.kill(signal);
+      expect(await exited, out).to.equal(code);
+      expect(out).to.match(new RegExp(`${signal}: stopping after this step`));
+      // One batch an epoch (128 windows): on a slow machine the signal may land in a later step, never mid-step.
+      const stoppedAt = /stopped at epoch (\d+), batch 1; checkpoint saved/.exec(out);
+      expect(stoppedAt, out).to.not.equal(null);
+      const state = JSON.parse(fs.readFileSync(path.join(tmp.dir, 'checkpoint', 'state.json'), 'utf8'));
+      expect(state.globalStep).to.equal(Number(stoppedAt![1]));
+    });
+  }
 });
