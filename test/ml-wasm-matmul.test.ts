@@ -1,35 +1,24 @@
 import { expect } from 'chai';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { initBackend, tf } from '../firmware-ts/ml/runtime.js';
+import { tf } from '../firmware-ts/ml/runtime.js';
 import { isWasmBatchMatMulPatched, patchWasmBatchMatMul } from '../firmware-ts/ml/wasm-matmul-fix.js';
 import { prng } from './helpers/fixtures.js';
+import { onWasmBackend } from './helpers/wasm-backend.js';
 
 /**
  * The wasm BatchMatMul fix (transpose first, then the untransposed kernel) must give
  * the numbers of an independent implementation: tfjs's plain-JS cpu kernel.
  */
 describe('ml: the wasm BatchMatMul fix', function () {
-  let original: string;
+  let backToRunBackend: () => Promise<void>;
 
   before(async function () {
-    await initBackend();
-    original = tf.getBackend();
-    // Whatever backend the run chose, the fix is checked on wasm.
-    if (!tf.findBackend('wasm')) {
-      const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      const require = createRequire(import.meta.url);
-      wasm.setWasmPaths(
-        path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep,
-      );
-    }
-    expect(await tf.setBackend('wasm'), 'wasm backend starts').to.equal(true);
+    backToRunBackend = await onWasmBackend();
     patchWasmBatchMatMul();
     expect(isWasmBatchMatMulPatched(), 'the fix is in place (else this would test the original kernel)').to.equal(true);
   });
 
   after(async () => {
-    await tf.setBackend(original);
+    await backToRunBackend();
   });
 
   function random(shape: number[], seed: number): Float32Array {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { initBackend, tf } from '../firmware-ts/ml/runtime.js';
-import { MODEL_CONFIGS, MODEL_NAMES, latentSize } from '../firmware-ts/model/config.js';
+import { MODEL_CONFIGS, MODEL_NAMES, latentSize, type ModelConfig } from '../firmware-ts/model/config.js';
 
 /** The paper's models, with the autoregressive decoder (the step decoder has its own tests: model-step-decoder.test.ts). */
 const LSTM_MODELS = MODEL_NAMES.filter((name) => MODEL_CONFIGS[name].decoder.kind !== 'steps');
@@ -14,7 +14,14 @@ import {
   klDivergence,
   type GestureTensors,
 } from '../firmware-ts/model/network.js';
-import { auxOutputWidth, disposeParams, initParams, paramCount, paramSpecs } from '../firmware-ts/model/params.js';
+import {
+  auxOutputWidth,
+  disposeParams,
+  initParams,
+  paramCount,
+  paramSpecs,
+  type Params,
+} from '../firmware-ts/model/params.js';
 import { GrooveModel } from '../firmware-ts/model/generator.js';
 import { gaussian, mulberry32 } from '../firmware-ts/model/random.js';
 import { groove } from '../firmware-ts/pattern/gestures.js';
@@ -237,6 +244,12 @@ describe('model: decoder input dropout (training the paper models to lean on the
   const patterns = handfulOfPatterns().slice(0, 4);
   const set = splitOf(patterns);
   const indices = [0, 1, 2, 3];
+  /** One training batch's loss parts (its gradients freed). */
+  const lossParts = (params: Params, config: ModelConfig, seed: number) => {
+    const { grads, parts } = batchGradients(params, config, set, indices, seed);
+    tf.dispose(Object.values(grads));
+    return parts;
+  };
 
   before(async () => {
     await initBackend();
@@ -286,12 +299,8 @@ describe('model: decoder input dropout (training the paper models to lean on the
     const base = tinyConfig('ag2');
     const params = initParams(base, 8);
     try {
-      const parts = (p: number) => {
-        const config = { ...base, factors: base.factors.map((f) => ({ ...f, dropProbability: p })) };
-        const { grads, parts } = batchGradients(params, config, set, indices, 31);
-        tf.dispose(Object.values(grads));
-        return parts;
-      };
+      const parts = (p: number) =>
+        lossParts(params, { ...base, factors: base.factors.map((f) => ({ ...f, dropProbability: p })) }, 31);
       const shown = parts(0);
       const mostlyHidden = parts(0.99);
       expect(shown.klBits).to.be.greaterThan(0);
@@ -306,11 +315,7 @@ describe('model: decoder input dropout (training the paper models to lean on the
     const base = tinyConfig('ag2');
     const params = initParams(base, 6);
     try {
-      const lossWith = (config: typeof base, seed = 21) => {
-        const { grads, parts } = batchGradients(params, config, set, indices, seed);
-        tf.dispose(Object.values(grads));
-        return parts;
-      };
+      const lossWith = (config: ModelConfig, seed = 21) => lossParts(params, config, seed);
       const plain = lossWith(base);
       expect(lossWith({ ...base, decoder: { ...base.decoder, inputDropout: 0 } })).to.deep.equal(plain);
       const dropped = lossWith({ ...base, decoder: { ...base.decoder, inputDropout: 0.5 } });
