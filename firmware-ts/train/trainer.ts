@@ -152,19 +152,16 @@ export async function train(opts: TrainOptions): Promise<RunState> {
         if ((performance.now() - lastCheckpoint) / 1000 > opts.checkpointSeconds) saveCheckpoint();
         // A turn of the event loop lets a signal handler run between steps (a step on one thread never awaits).
         await new Promise((resolve) => setImmediate(resolve));
-        if (opts.stopRequested?.()) {
+        const stoppedBy = opts.stopRequested?.()
+          ? 'stopped'
+          : secondsSoFar() > opts.maxMinutes * 60
+            ? `time budget of ${opts.maxMinutes} min reached`
+            : null;
+        if (stoppedBy) {
           saveCheckpoint();
           progress.done();
           log(
-            `groovebox:train ${config.name}: stopped at epoch ${state.epoch + 1}, batch ${b + 1}; checkpoint saved (continue with --resume)`,
-          );
-          return state;
-        }
-        if (secondsSoFar() > opts.maxMinutes * 60) {
-          saveCheckpoint();
-          progress.done();
-          log(
-            `groovebox:train ${config.name}: time budget of ${opts.maxMinutes} min reached at epoch ${state.epoch + 1}, batch ${b + 1}; checkpoint saved (continue with --resume)`,
+            `groovebox:train ${config.name}: ${stoppedBy} at epoch ${state.epoch + 1}, batch ${b + 1}; checkpoint saved (continue with --resume)`,
           );
           return state;
         }
