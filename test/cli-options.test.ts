@@ -98,4 +98,16 @@ describe('cli: train experiments', () => {
     // --input-dropout 0 is no key at all, as in a run without the flag (so either resumes the other).
     expect(experimentConfig(ag2, { 'input-dropout': '0', 'kl-beta': '0.2' })).to.deep.equal(ag2);
   });
+
+  it('the size flags set the BiLSTM encoders and the LSTM decoder only, and refuse a model without them', async () => {
+    const ag2 = MODEL_CONFIGS.ag2;
+    const paper = experimentConfig(ag2, { 'encoder-units': '512', 'decoder-units': '256', 'decoder-layers': '2' });
+    expect(paper.factors.map((f) => f.units)).to.deep.equal([512, 512]);
+    expect([paper.decoder.units, paper.decoder.layers, paper.decoder.auxUnits]).to.deep.equal([256, 2, 128]);
+    expect({ ...paper, factors: ag2.factors, decoder: ag2.decoder }).to.deep.equal(ag2);
+    // ag11's encoders are MLPs, ag11s's decoder is the step decoder: a size flag there would silently do nothing.
+    expect(await refusal(['--model', 'ag11', '--encoder-units', '512'])).to.match(/^--encoder-units: ag11 has no BiLSTM/);
+    expect(await refusal(['--model', 'ag11s', '--decoder-layers', '2'])).to.match(/^--decoder-layers: ag11s has no LSTM/);
+    expect(await refusal(['--model', 'ag2', '--decoder-layers', '1.5'])).to.match(/^--decoder-layers: .*got "1\.5"$/);
+  });
 });

@@ -24,7 +24,10 @@ export const trainCommand: Command = {
   Training experiments (written into the model's config.json; give them again with --resume):
   --hide-probability P  chance that training hides each input (default: the model's; ag11s 0.5, the others 0)
   --input-dropout P     LSTM decoder: chance that a step is not shown the previous step's output (default 0)
-  --kl-beta B           cost per nat of KL above the free bits (default 0.2)`,
+  --kl-beta B           cost per nat of KL above the free bits (default 0.2)
+  --encoder-units N     BiLSTM units per direction of every BiLSTM encoder (default: the model's; the paper: 512)
+  --decoder-units N     LSTM decoder units per layer (default: the model's; the paper: 256)
+  --decoder-layers N    LSTM decoder layers (default: the model's; the paper: 2)`,
   options: {
     model: { type: 'string' },
     epochs: { type: 'string' },
@@ -40,6 +43,9 @@ export const trainCommand: Command = {
     'hide-probability': { type: 'string' },
     'input-dropout': { type: 'string' },
     'kl-beta': { type: 'string' },
+    'encoder-units': { type: 'string' },
+    'decoder-units': { type: 'string' },
+    'decoder-layers': { type: 'string' },
   },
   async run({ values }) {
     const name = stringOption(values, 'model');
@@ -112,5 +118,20 @@ export function experimentConfig(base: ModelConfig, values: Record<string, unkno
   }
   if (values['kl-beta'] !== undefined)
     config = { ...config, loss: { ...config.loss, beta: numberOption(values, 'kl-beta', 0.2, 0, 10) } };
+  if (values['encoder-units'] !== undefined) {
+    if (!config.factors.some((f) => f.encoder === 'bilstm'))
+      throw new UsageError(`--encoder-units: ${config.name} has no BiLSTM encoder to size`);
+    const units = integerOption(values, 'encoder-units', 64, 1, 2048);
+    config = { ...config, factors: config.factors.map((f) => (f.encoder === 'bilstm' ? { ...f, units } : f)) };
+  }
+  for (const [flag, key, max] of [
+    ['decoder-units', 'units', 2048],
+    ['decoder-layers', 'layers', 4],
+  ] as const) {
+    if (values[flag] === undefined) continue;
+    if (config.decoder.kind === 'steps')
+      throw new UsageError(`--${flag}: ${config.name} has no LSTM decoder to size`);
+    config = { ...config, decoder: { ...config.decoder, [key]: integerOption(values, flag, 1, 1, max) } };
+  }
   return config;
 }
