@@ -106,8 +106,12 @@ describe('cli: train experiments', () => {
     expect([paper.decoder.units, paper.decoder.layers, paper.decoder.auxUnits]).to.deep.equal([256, 2, 128]);
     expect({ ...paper, factors: ag2.factors, decoder: ag2.decoder }).to.deep.equal(ag2);
     // ag11's encoders are MLPs, ag11s's decoder is the step decoder: a size flag there would silently do nothing.
-    expect(await refusal(['--model', 'ag11', '--encoder-units', '512'])).to.match(/^--encoder-units: ag11 has no BiLSTM/);
-    expect(await refusal(['--model', 'ag11s', '--decoder-layers', '2'])).to.match(/^--decoder-layers: ag11s has no LSTM/);
+    expect(await refusal(['--model', 'ag11', '--encoder-units', '512'])).to.match(
+      /^--encoder-units: ag11 has no BiLSTM/,
+    );
+    expect(await refusal(['--model', 'ag11s', '--decoder-layers', '2'])).to.match(
+      /^--decoder-layers: ag11s has no LSTM/,
+    );
     expect(await refusal(['--model', 'ag2', '--decoder-layers', '1.5'])).to.match(/^--decoder-layers: .*got "1\.5"$/);
   });
 });

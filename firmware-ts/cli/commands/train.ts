@@ -129,8 +129,7 @@ export function experimentConfig(base: ModelConfig, values: Record<string, unkno
     ['decoder-layers', 'layers', 4],
   ] as const) {
     if (values[flag] === undefined) continue;
-    if (config.decoder.kind === 'steps')
-      throw new UsageError(`--${flag}: ${config.name} has no LSTM decoder to size`);
+    if (config.decoder.kind === 'steps') throw new UsageError(`--${flag}: ${config.name} has no LSTM decoder to size`);
     config = { ...config, decoder: { ...config.decoder, [key]: integerOption(values, flag, 1, 1, max) } };
   }
   return config;
