@@ -4,9 +4,8 @@
  */
 import type { DatasetCache } from '../dataset/cache.js';
 
-import { accent, groove, loudestDrum } from '../pattern/gestures.js';
-import { DRUM_COUNT } from '../pattern/drums.js';
-import { STEPS, type Pattern } from '../pattern/pattern.js';
+import { accent, groove } from '../pattern/gestures.js';
+import { STEPS } from '../pattern/pattern.js';
 
 import * as ex from './experiments.js';
 import { meanStd, wasserstein1, type MeanStd } from './metrics.js';
@@ -15,6 +14,7 @@ import type { TrainFit } from './non-neural.js';
 
 import { hitValues, type HitValues } from '../pattern/hit-values.js';
 import { evalWindows, type EvalWindow } from './windows.js';
+import { ownGrooveFloor, type OwnGrooveFloor } from './own-groove-floor.js';
 
 export interface Reference {
   testHitsPerWindow: number;
@@ -39,25 +39,8 @@ export interface Reference {
   realHitsPerWindowPerDrum: number[];
   /** The quantized player's constant velocity, MIDI. */
   quantizedVelocity: number;
-  /** What the own-groove offset error can reach: see ownGrooveFloor. */
+  /** What the own-groove offset error can reach: see own-groove-floor.ts. */
   ownGrooveFloor: OwnGrooveFloor;
-}
-
-/**
- * The own-groove measure's floor. A groove is each step's loudest note, so a player given
- * it knows those notes exactly (error 0) and nothing about the step's other notes but
- * that they share the step. Its error over all hits is the others' share times its error
- * on them; the best of a few simple predictors of those notes (the tapped offset, scaled
- * by a factor fitted on train) says how low that error goes without knowing the drummer.
- */
-export interface OwnGrooveFloor {
-  /** Share of the real test hits that are not their step's loudest note. */
-  othersShare: number;
-  /** Offset error on those notes of the groove template (the tapped offset). */
-  templateOnOthers: number;
-  /** The same with the tapped offset times `shrink`, fitted on train windows. */
-  shrunkOnOthers: number;
-  shrink: number;
 }
 
 export function makeReference(
@@ -127,36 +110,5 @@ export function makeReference(
       evalWindows(cache, 'train', 2000).map((w) => w.pattern),
       testPatterns,
     ),
-  };
-}
-
-/** Each note that is not its step's loudest, with the step's tapped (groove) offset. */
-function otherNotes(patterns: Pattern[]): { tapped: number; played: number }[] {
-  const out: { tapped: number; played: number }[] = [];
-  for (const p of patterns) {
-    const g = groove(p);
-    for (let s = 0; s < STEPS; s++) {
-      const loudest = loudestDrum(p, s);
-      for (let d = 0; d < DRUM_COUNT; d++) {
-        if (d !== loudest && p.hit(s, d)) out.push({ tapped: g.offsets[s], played: p.offset(s, d) });
-      }
-    }
-  }
-  return out;
-}
-
-function ownGrooveFloor(train: Pattern[], test: Pattern[]): OwnGrooveFloor {
-  const error = (notes: { tapped: number; played: number }[], k: number) =>
-    notes.reduce((a, n) => a + Math.abs(n.played - k * n.tapped), 0) / Math.max(1, notes.length);
-  const fitted = otherNotes(train);
-  let shrink = 1;
-  for (let k = 0; k <= 1.0001; k += 0.05) if (error(fitted, k) < error(fitted, shrink)) shrink = k;
-  const others = otherNotes(test);
-  const all = test.reduce((a, p) => a + Array.from(p.hits).filter((h) => h > 0.5).length, 0);
-  return {
-    othersShare: others.length / Math.max(1, all),
-    templateOnOthers: error(others, 1),
-    shrunkOnOthers: error(others, shrink),
-    shrink: Number(shrink.toFixed(2)),
   };
 }

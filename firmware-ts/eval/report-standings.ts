@@ -92,8 +92,13 @@ export function standings(r: EvaluationResults): string[] {
 
   const floor = ref.ownGrooveFloor;
   if (floor) {
+    const best = Math.min(floor.shrunkOnOthers, floor.linearOnOthers ?? Infinity);
+    const linear =
+      floor.linearOnOthers === undefined
+        ? ''
+        : `, and a linear model of what the window's Score and Groove show about each drum (how it leans where it plays alone, the step's other drums, the step's place in the bar; fitted on train for least absolute error: eval/own-groove-floor.ts) ${n3(floor.linearOnOthers)}`;
     out.push(
-      `How low the offset error can go: the Groove is each step's loudest note, so a player given it can play those notes exactly; the other ${(100 * floor.othersShare).toFixed(0)} % of the notes share a step with a louder one and only the step's tapped offset is known for them. The template is ${n3(floor.templateOnOthers)} off on them, the tapped offset times ${floor.shrink} (fitted on train) ${n3(floor.shrunkOnOthers)}: a player that plays the loudest notes exactly and predicts the others as well as that has an offset error of ${n3(floor.othersShare * floor.shrunkOnOthers)} over all notes. To go lower it has to know more about the others than the step they share. The table's last column shows each player's error on the two kinds of note, and on the other notes it plays the error the tapped offset would have there (a player that drops notes is measured on fewer, and often easier, ones).`,
+      `How low the offset error can go: the Groove is each step's loudest note, so a player given it can play those notes exactly; the other ${(100 * floor.othersShare).toFixed(0)} % of the notes share a step with a louder one and only the step's tapped offset is known for them. The template is ${n3(floor.templateOnOthers)} off on them, the tapped offset times ${floor.shrink} (fitted on train) ${n3(floor.shrunkOnOthers)}${linear}: a player that plays the loudest notes exactly and predicts the others as well as that has an offset error of ${n3(floor.othersShare * best)} over all notes. To go lower it has to know more about the others than the gestures show. The table's last column shows each player's error on the two kinds of note, and on the other notes it plays the error the tapped offset would have there (a player that drops notes is measured on fewer, and often easier, ones).`,
       '',
     );
   }
