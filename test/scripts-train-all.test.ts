@@ -21,7 +21,7 @@ function dryRun(env: Record<string, string>): { calls: string[]; root: string } 
     fs.writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\n`, { mode: 0o755 });
   }
   const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => name !== 'MODELS_OUT' && !name.endsWith('_MINUTES')),
+    Object.entries(process.env).filter(([name]) => name !== 'MODELS_OUT' && !name.endsWith('_EPOCHS')),
   );
   const result = spawnSync('bash', [path.join(root, 'scripts', 'train-all.sh')], {
     env: { ...inherited, ...env, PATH: `${bin}:${process.env.PATH}` },
@@ -38,12 +38,12 @@ describe('scripts/train-all.sh', () => {
   });
 
   it('trains into MODELS_OUT, from scratch there, and leaves the shipped models/ alone', () => {
-    const { calls, root } = dryRun({ MODELS_OUT: 'retrained', AG2_MINUTES: '120' });
+    const { calls, root } = dryRun({ MODELS_OUT: 'retrained', AG2_EPOCHS: '120' });
     roots.push(root);
-    const train = (name: string, minutes: number): string =>
-      `node dist/firmware-ts/cli/main.js train --model ${name} --epochs 200 --minutes ${minutes} --resume --out retrained/${name}`;
+    const train = (name: string, epochs: number): string =>
+      `node dist/firmware-ts/cli/main.js train --model ${name} --epochs ${epochs} --minutes 43200 --threads 1 --resume --out retrained/${name}`;
     expect(calls).to.deep.equal(
-      ['npm run -s build', train('ag11', 57.8), train('ag2', 120), train('baseline', 35), train('fvae2', 40)].sort(),
+      ['npm run -s build', train('ag11', 24), train('ag2', 120), train('baseline', 10), train('fvae2', 11)].sort(),
     );
     for (const name of ['ag11', 'ag2', 'baseline', 'fvae2'])
       expect(fs.existsSync(path.join(root, 'retrained', name, 'train.log')), name).to.equal(true);
@@ -54,7 +54,7 @@ describe('scripts/train-all.sh', () => {
     const { calls, root } = dryRun({});
     roots.push(root);
     expect(calls.filter((c) => c.includes('--model ag11'))).to.deep.equal([
-      'node dist/firmware-ts/cli/main.js train --model ag11 --epochs 200 --minutes 57.8 --resume --out models/ag11',
+      'node dist/firmware-ts/cli/main.js train --model ag11 --epochs 24 --minutes 43200 --threads 1 --resume --out models/ag11',
     ]);
   });
 });
