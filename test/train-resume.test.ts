@@ -152,6 +152,19 @@ describe('train: --resume checks the checkpoint against the run', function () {
     expect([finished.epoch, finished.globalStep]).to.deep.equal([1, 2]);
   });
 
+  it("a resumed epoch's train-log row averages all its batches, as the run without the stop does", async () => {
+    const logRow = () => fs.readFileSync(path.join(tmp.dir, 'train-log.csv'), 'utf8').trim().split('\n')[1].split(',');
+    const straight = logRow(); // beforeEach's run: one epoch of two batches, no stop
+    fs.rmSync(tmp.dir, { recursive: true, force: true });
+    let steps = 0;
+    await run({ resume: false, stopRequested: () => ++steps >= 1 });
+    await run();
+    const resumed = logRow();
+    // Columns 4.. are the train and validation loss parts; 2 (minutes) differs between runs.
+    expect(resumed.slice(4)).to.deep.equal(straight.slice(4));
+    expect(resumed.slice(0, 2)).to.deep.equal(straight.slice(0, 2));
+  });
+
   it('a matching checkpoint resumes; one saved before the first validation still ships the best model', async () => {
     const resumed = await run({ epochs: 2 });
     expect(resumed.epoch).to.equal(2);

@@ -31,6 +31,12 @@ export interface RunState {
   cacheHash: string;
   lastTrain: Record<string, number> | null;
   lastValidation: Record<string, number> | null;
+  /**
+   * The epoch in progress: the sums of its batches' loss parts so far, so that a resumed epoch's train-log row is the
+   * mean over all its batches, not only those after the resume. Absent in checkpoints written before it existed (the
+   * resumed epoch then averages what it trains).
+   */
+  epochSums?: { sums: Record<string, number>; batches: number };
 }
 
 /** What a checkpoint must have been trained on to be continued by this run. */
@@ -153,5 +159,12 @@ function readState(file: string): RunState {
   // and a null here would never be beaten (loss < null is false), so no model would ship.
   if (state.bestValidation === null) state.bestValidation = Infinity;
   if (typeof state.bestValidation !== 'number') fail('bestValidation', 'a number or null', state.bestValidation);
+  if (state.epochSums !== undefined) {
+    const e = state.epochSums;
+    if (typeof e !== 'object' || e === null || !Number.isInteger(e.batches) || e.batches < 0)
+      fail('epochSums.batches', 'a whole number', e?.batches);
+    if (typeof e.sums !== 'object' || e.sums === null || !Object.values(e.sums).every((v) => typeof v === 'number'))
+      fail('epochSums.sums', 'an object of numbers', e.sums);
+  }
   return state;
 }

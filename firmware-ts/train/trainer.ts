@@ -127,8 +127,11 @@ export async function train(opts: TrainOptions): Promise<RunState> {
   try {
     while (state.epoch < opts.epochs) {
       const order = shuffled(trainSet.count, state.seed * 7919 + state.epoch);
-      const sums: Record<string, number> = Object.fromEntries(PART_NAMES.map((p) => [p, 0]));
-      let seen = 0;
+      // A resumed epoch goes on with the sums of the batches it trained before the checkpoint.
+      const carried = state.batchInEpoch > 0 ? state.epochSums : undefined;
+      const sums: Record<string, number> = Object.fromEntries(PART_NAMES.map((p) => [p, carried?.sums[p] ?? 0]));
+      let seen = carried?.batches ?? 0;
+      state.epochSums = { sums, batches: seen };
       for (let b = state.batchInEpoch; b < batchesPerEpoch; b++) {
         const indices = order.subarray(b * batchSize, (b + 1) * batchSize);
         const lr = Math.max(
@@ -141,6 +144,7 @@ export async function train(opts: TrainOptions): Promise<RunState> {
           : trainStep(params, adam, config, trainSet, indices, seed, lr);
         for (const p of PART_NAMES) sums[p] += parts[p];
         seen++;
+        state.epochSums.batches = seen;
         state.globalStep++;
         state.batchInEpoch = b + 1;
         progress.update(
@@ -185,6 +189,7 @@ export async function train(opts: TrainOptions): Promise<RunState> {
       );
       state.epoch++;
       state.batchInEpoch = 0;
+      state.epochSums = undefined;
       if (validation.loss < state.bestValidation) {
         state.bestValidation = validation.loss;
         state.bestEpoch = state.epoch;
