@@ -17,6 +17,19 @@
 # a shipped model for longer. Logs: <out>/<name>/train.log
 set -u
 cd "$(dirname "$0")/.."
+# Refused before anything starts: a budget given the old way (minutes) or not a whole number would otherwise fail
+# only inside a train.log, or train nothing without a word.
+for name in AG11 AG2 FVAE2 BASELINE; do
+  minutes="${name}_MINUTES" epochs="${name}_EPOCHS"
+  if [ -n "${!minutes:-}" ]; then
+    echo "train-all.sh: $minutes=${!minutes}: budgets are epochs now; set $epochs (docs/models.md)" >&2
+    exit 2
+  fi
+  if [ -n "${!epochs:-}" ] && ! [[ "${!epochs}" =~ ^[1-9][0-9]*$ ]]; then
+    echo "train-all.sh: $epochs=${!epochs}: expected a whole number of epochs, 1 or more" >&2
+    exit 2
+  fi
+done
 OUT="${MODELS_OUT:-models}"
 npm run -s build
 run() { # name epochs

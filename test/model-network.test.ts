@@ -171,9 +171,16 @@ describe('model: the step-by-step generator agrees with the training decoder', (
     await initBackend();
   });
 
-  for (const name of LSTM_MODELS) {
+  // The shipped configs, and ag2 with a two-layer decoder (`train --decoder-layers 2`, the paper's depth).
+  const cases: [string, ModelConfig][] = [
+    ...LSTM_MODELS.map((name): [string, ModelConfig] => [name, MODEL_CONFIGS[name]]),
+    [
+      'ag2, two decoder layers',
+      { ...MODEL_CONFIGS.ag2, decoder: { ...MODEL_CONFIGS.ag2.decoder, layers: 2, units: 64 } },
+    ],
+  ];
+  for (const [name, config] of cases) {
     it(`${name}: teacher-forcing the generated loop gives back its hits, velocities and offsets`, () => {
-      const config = MODEL_CONFIGS[name];
       const params = initParams(config, 5);
       // Untrained output weights are small (few hits); scaled up, the loop has hits to check.
       for (const [k, v] of params) if (k.startsWith('dec.out')) v.assign(tf.mul(v, 6));

@@ -11,6 +11,12 @@ import { PROJECT_ROOT } from '../firmware-ts/paths.js';
  * script would train, and where, without training anything.
  */
 function dryRun(env: Record<string, string>): { calls: string[]; root: string } {
+  const { status, stderr, calls, root } = run(env);
+  expect(status, stderr).to.equal(0);
+  return { calls, root };
+}
+
+function run(env: Record<string, string>): { status: number | null; stderr: string; calls: string[]; root: string } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'groovebox-train-all-'));
   const bin = path.join(root, 'bin');
   fs.mkdirSync(path.join(root, 'scripts'));
@@ -21,14 +27,16 @@ function dryRun(env: Record<string, string>): { calls: string[]; root: string } 
     fs.writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\n`, { mode: 0o755 });
   }
   const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => name !== 'MODELS_OUT' && !name.endsWith('_EPOCHS')),
+    Object.entries(process.env).filter(
+      ([name]) => name !== 'MODELS_OUT' && !name.endsWith('_EPOCHS') && !name.endsWith('_MINUTES'),
+    ),
   );
   const result = spawnSync('bash', [path.join(root, 'scripts', 'train-all.sh')], {
     env: { ...inherited, ...env, PATH: `${bin}:${process.env.PATH}` },
     encoding: 'utf8',
   });
-  expect(result.status, result.stderr).to.equal(0);
-  return { calls: fs.readFileSync(calls, 'utf8').trim().split('\n').sort(), root };
+  const recorded = fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8').trim().split('\n').sort() : [];
+  return { status: result.status, stderr: result.stderr, calls: recorded, root };
 }
 
 describe('scripts/train-all.sh', () => {
@@ -48,6 +56,20 @@ describe('scripts/train-all.sh', () => {
     for (const name of ['ag11', 'ag2', 'baseline', 'fvae2'])
       expect(fs.existsSync(path.join(root, 'retrained', name, 'train.log')), name).to.equal(true);
     expect(fs.existsSync(path.join(root, 'models')), 'models/ touched').to.equal(false);
+  });
+
+  it('a budget in minutes (the old variables) or not a whole number of epochs is refused in one line, nothing run', () => {
+    for (const [env, message] of [
+      [
+        { AG2_MINUTES: '180' },
+        'train-all.sh: AG2_MINUTES=180: budgets are epochs now; set AG2_EPOCHS (docs/models.md)',
+      ],
+      [{ AG11_EPOCHS: '57.8' }, 'train-all.sh: AG11_EPOCHS=57.8: expected a whole number of epochs, 1 or more'],
+    ] as const) {
+      const refused = run(env);
+      roots.push(refused.root);
+      expect([refused.status, refused.stderr.trim(), refused.calls]).to.deep.equal([2, message, []]);
+    }
   });
 
   it('without MODELS_OUT, resumes the shipped models in models/', () => {

@@ -115,38 +115,42 @@ function solve(a: number[][], b: number[]): number[] {
       for (let k = c; k <= n; k++) m[r][k] -= f * m[c][k];
     }
   }
-  return m.map((row, i) => row[n] / row[i]);
+  const x = m.map((row, i) => row[n] / row[i]);
+  if (!x.every(Number.isFinite)) throw new Error('own-groove floor: the linear model has no finite solution');
+  return x;
 }
 
 const predict = (w: readonly number[], x: readonly number[]) => x.reduce((a, v, j) => a + v * w[j], 0);
 
 /**
  * Least absolute deviations by iteratively reweighted least squares: the error measured is absolute, and a squared
- * fit would chase the few notes played a long way off their step. A small ridge keeps drums with no notes solvable.
+ * fit would chase the few notes played a long way off their step. The features are collinear by design (the intercept
+ * is the sum of the drum intercepts, the tapped offset the sum of the per-drum slopes) and a drum may have no notes:
+ * a small ridge makes the system solvable all the same.
  */
 export function fitLeastAbsolute(notes: readonly OtherNote[], iterations = 15): number[] {
   if (notes.length === 0) throw new Error('own-groove floor: no notes to fit the linear model on');
   const k = notes[0].features.length;
-  let weights = notes.map(() => 1);
-  let w = new Array<number>(k).fill(0);
+  let noteWeights = notes.map(() => 1);
+  let coef = new Array<number>(k).fill(0);
   for (let it = 0; it < iterations; it++) {
     const a = Array.from({ length: k }, () => new Array<number>(k).fill(0));
     const b = new Array<number>(k).fill(0);
     notes.forEach((n, i) => {
       const x = n.features;
       for (let r = 0; r < k; r++) {
-        const wx = weights[i] * x[r];
+        const wx = noteWeights[i] * x[r];
         if (wx === 0) continue;
         b[r] += wx * n.played;
         for (let c = 0; c < k; c++) a[r][c] += wx * x[c];
       }
     });
     for (let r = 0; r < k; r++) a[r][r] += 1e-3;
-    w = solve(a, b);
-    // A residual near 0 would get an unbounded weight; the floor keeps one note from taking over the fit.
-    weights = notes.map((n) => 1 / Math.max(1e-3, Math.abs(n.played - predict(w, n.features))));
+    coef = solve(a, b);
+    // A residual near 0 would get an unbounded weight; the 1e-3 clamp keeps one note from taking over the fit.
+    noteWeights = notes.map((n) => 1 / Math.max(1e-3, Math.abs(n.played - predict(coef, n.features))));
   }
-  return w;
+  return coef;
 }
 
 export function ownGrooveFloor(train: readonly Pattern[], test: readonly Pattern[]): OwnGrooveFloor {

@@ -33,8 +33,9 @@ export interface RunState {
   lastValidation: Record<string, number> | null;
   /**
    * The epoch in progress: the sums of its batches' loss parts so far, so that a resumed epoch's train-log row is the
-   * mean over all its batches, not only those after the resume. Absent in checkpoints written before it existed (the
-   * resumed epoch then averages what it trains).
+   * mean over all its batches, not only those after the resume. Absent in checkpoints written before it existed: the
+   * resumed epoch then averages the batches it trains, and one stopped after its last batch logs the previous epoch's
+   * means (or NaN in the first epoch).
    */
   epochSums?: { sums: Record<string, number>; batches: number };
 }
@@ -161,10 +162,14 @@ function readState(file: string): RunState {
   if (typeof state.bestValidation !== 'number') fail('bestValidation', 'a number or null', state.bestValidation);
   if (state.epochSums !== undefined) {
     const e = state.epochSums;
-    if (typeof e !== 'object' || e === null || !Number.isInteger(e.batches) || e.batches < 0)
-      fail('epochSums.batches', 'a whole number', e?.batches);
-    if (typeof e.sums !== 'object' || e.sums === null || !Object.values(e.sums).every((v) => typeof v === 'number'))
-      fail('epochSums.sums', 'an object of numbers', e.sums);
+    if (typeof e !== 'object' || e === null) fail('epochSums', 'an object', e);
+    if (!Number.isInteger(e.batches) || e.batches < 0) fail('epochSums.batches', 'a whole number', e.batches);
+    if (typeof e.sums !== 'object' || e.sums === null) fail('epochSums.sums', 'an object of numbers', e.sums);
+    // JSON writes a sum that went NaN or infinite as null: it reads back as NaN, as the run had it.
+    for (const [part, v] of Object.entries(e.sums)) {
+      if (v === null) e.sums[part] = NaN;
+      else if (typeof v !== 'number') fail(`epochSums.sums.${part}`, 'a number', v);
+    }
   }
   return state;
 }
