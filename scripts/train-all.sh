@@ -7,7 +7,7 @@
 #                   shipped models). A new folder trains all four from scratch and
 #                   leaves the shipped ones alone; point the box at it with --models-dir
 #                   or "modelsDir".
-#   AG11_EPOCHS=24 AG2_EPOCHS=47 FVAE2_EPOCHS=11 BASELINE_EPOCHS=10
+#   AG11_EPOCHS=24 AG2_EPOCHS=47 FVAE2_EPOCHS=47 BASELINE_EPOCHS=47
 #                   each model's budget: epochs in total, a resumed checkpoint's
 #                   included. Epochs, not minutes, so that a faster machine or a faster
 #                   build trains the same runs.
@@ -38,6 +38,6 @@ run() { # name epochs
   # --minutes: no time limit of its own (a month); the epochs are the budget.
   nice -n 5 node dist/firmware-ts/cli/main.js train --model "$name" --epochs "$epochs" --minutes 43200 --threads 1 --resume --out "$OUT/$name" >>"$OUT/$name/train.log" 2>&1
 }
-( run ag11 "${AG11_EPOCHS:-24}"; run baseline "${BASELINE_EPOCHS:-10}" ) &
-( run ag2 "${AG2_EPOCHS:-47}"; run fvae2 "${FVAE2_EPOCHS:-11}" ) &
+( run ag11 "${AG11_EPOCHS:-24}"; run baseline "${BASELINE_EPOCHS:-47}" ) &
+( run ag2 "${AG2_EPOCHS:-47}"; run fvae2 "${FVAE2_EPOCHS:-47}" ) &
 wait

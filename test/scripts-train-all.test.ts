@@ -51,7 +51,7 @@ describe('scripts/train-all.sh', () => {
     const train = (name: string, epochs: number): string =>
       `node dist/firmware-ts/cli/main.js train --model ${name} --epochs ${epochs} --minutes 43200 --threads 1 --resume --out retrained/${name}`;
     expect(calls).to.deep.equal(
-      ['npm run -s build', train('ag11', 24), train('ag2', 120), train('baseline', 10), train('fvae2', 11)].sort(),
+      ['npm run -s build', train('ag11', 24), train('ag2', 120), train('baseline', 47), train('fvae2', 47)].sort(),
     );
     for (const name of ['ag11', 'ag2', 'baseline', 'fvae2'])
       expect(fs.existsSync(path.join(root, 'retrained', name, 'train.log')), name).to.equal(true);
