@@ -114,4 +114,15 @@ describe('cli: train experiments', () => {
     );
     expect(await refusal(['--model', 'ag2', '--decoder-layers', '1.5'])).to.match(/^--decoder-layers: .*got "1\.5"$/);
   });
+
+  it("--lstm-dropout sets train.lstmInputDropout (0 is no key); refused for the step decoder's model", async () => {
+    const ag2 = MODEL_CONFIGS.ag2;
+    const dropped = experimentConfig(ag2, { 'lstm-dropout': '0.7' });
+    expect(dropped.train.lstmInputDropout).to.equal(0.7);
+    expect({ ...dropped, train: ag2.train }).to.deep.equal(ag2);
+    expect(experimentConfig(ag2, { 'lstm-dropout': '0' })).to.deep.equal(ag2);
+    expect(await refusal(['--model', 'ag11s', '--lstm-dropout', '0.7'])).to.equal(
+      '--lstm-dropout: ag11s has no LSTM to apply it to',
+    );
+  });
 });

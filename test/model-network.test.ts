@@ -13,6 +13,7 @@ import {
   freeBitsCost,
   klDivergence,
   type GestureTensors,
+  type LstmInputMasks,
 } from '../firmware-ts/model/network.js';
 import {
   auxOutputWidth,
@@ -28,6 +29,7 @@ import { groove } from '../firmware-ts/pattern/gestures.js';
 import { STEPS } from '../firmware-ts/pattern/pattern.js';
 import { FEATURES, PATTERN_TENSOR_SIZE, patternToTensorData } from '../firmware-ts/pattern/tensor-layout.js';
 import { batchGradients } from '../firmware-ts/train/trainer.js';
+import { lstmInputMasks } from '../firmware-ts/train/batch.js';
 import { handfulOfPatterns, splitOf, tinyConfig } from './helpers/tiny-models.js';
 
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
@@ -332,6 +334,129 @@ describe('model: decoder input dropout (training the paper models to lean on the
       expect(dropped.aux).to.be.closeTo(plain.aux, 1e-3);
       expect(Math.abs(lossWith(base, 22).aux - plain.aux), 'another seed moves it').to.be.greaterThan(1e-2);
     } finally {
+      disposeParams(params);
+    }
+  });
+});
+
+describe("model: GrooVAE's dropout on every LSTM layer's input (train.lstmInputDropout)", () => {
+  const patterns = handfulOfPatterns().slice(0, 4);
+  const set = splitOf(patterns);
+  const n = patterns.length;
+  // ag2's structure with two decoder layers, so every kind of mask is in play.
+  const base = tinyConfig('ag2');
+  const config: ModelConfig = { ...base, decoder: { ...base.decoder, layers: 2 } };
+
+  before(async () => {
+    await initBackend();
+  });
+
+  const lossWith = (params: Params, masks: LstmInputMasks | null): number[] =>
+    tf.tidy(() => {
+      const target = tf.tensor3d(set.patterns, [n, STEPS, FEATURES]);
+      const g: GestureTensors = {
+        score: tf.tensor3d(set.gestures.score, [n, STEPS, 9]),
+        groove: tf.tensor3d(set.gestures.groove, [n, STEPS, 3]),
+        accent: tf.tensor2d(set.gestures.accent, [n, STEPS]),
+      };
+      const noise = config.factors.map((f) => tf.zeros([n, f.latent]) as tf.Tensor2D);
+      const parts = computeLoss(params, config, target, g, noise, noise, null, null, null, masks);
+      return [parts.hits, parts.velocities, parts.offsets, parts.aux].map((t) => t.dataSync()[0]);
+    });
+
+  it('draws one mask per LSTM input, 0 with probability p, else 1 / (1 - p); none at p = 0 or for the step decoder', () => {
+    const masks = lstmInputMasks({ ...config, train: { ...config.train, lstmInputDropout: 0.7 } }, n, mulberry32(3))!;
+    try {
+      const shapes = [
+        ...masks.encoders.flatMap((e) => [e!.fw.shape, e!.bw.shape]),
+        ...masks.decoder.map((m) => m.shape),
+        masks.latent.shape,
+      ];
+      expect(shapes).to.deep.equal([
+        [n, STEPS, 9],
+        [n, STEPS, 9],
+        [n, STEPS, 3],
+        [n, STEPS, 3],
+        [n, STEPS, FEATURES],
+        [n, STEPS, config.decoder.units],
+        [n, STEPS, latentSize(config)],
+      ]);
+      const all = [...masks.decoder, masks.latent].flatMap((m) => Array.from(m.dataSync()));
+      expect(new Set(all.map((v) => v.toFixed(4)))).to.deep.equal(new Set(['0.0000', (1 / 0.3).toFixed(4)]));
+      expect(all.filter((v) => v === 0).length / all.length).to.be.closeTo(0.7, 0.02);
+    } finally {
+      tf.dispose([...masks.encoders.flatMap((e) => (e ? [e.fw, e.bw] : [])), ...masks.decoder, masks.latent]);
+    }
+    expect(lstmInputMasks(config, n, mulberry32(3))).to.equal(null);
+    const steps = tinyConfig('ag11s');
+    expect(lstmInputMasks({ ...steps, train: { ...steps.train, lstmInputDropout: 0.7 } }, n, mulberry32(3))).to.equal(
+      null,
+    );
+  });
+
+  it('a training batch draws them only when asked, and frees them', () => {
+    const params = initParams(config, 9);
+    try {
+      const parts = (p: number) => {
+        const { grads, parts } = batchGradients(
+          params,
+          { ...config, train: { ...config.train, lstmInputDropout: p } },
+          set,
+          [0, 1, 2, 3],
+          5,
+        );
+        tf.dispose(Object.values(grads));
+        return parts;
+      };
+      const plain = parts(0);
+      const before = tf.memory().numTensors;
+      const dropped = parts(0.7);
+      expect(tf.memory().numTensors, 'tensors left behind').to.equal(before);
+      expect(Number.isFinite(dropped.loss)).to.equal(true);
+      expect(dropped.hits).to.not.equal(plain.hits);
+      expect(parts(0)).to.deep.equal(plain);
+    } finally {
+      disposeParams(params);
+    }
+  });
+
+  it('masks of all ones change nothing; dropping an input changes the loss, dropping it all is an empty input', () => {
+    const params = initParams(config, 9);
+    const ones = (...shape: [number, number, number]) => tf.ones(shape) as tf.Tensor3D;
+    const neutral = (): LstmInputMasks => ({
+      encoders: [
+        { fw: ones(n, STEPS, 9), bw: ones(n, STEPS, 9) },
+        { fw: ones(n, STEPS, 3), bw: ones(n, STEPS, 3) },
+      ],
+      decoder: [ones(n, STEPS, FEATURES), ones(n, STEPS, config.decoder.units)],
+      latent: ones(n, STEPS, latentSize(config)),
+    });
+    const masks = neutral();
+    try {
+      const plain = lossWith(params, null);
+      lossWith(params, masks).forEach((v, i) => expect(v).to.be.closeTo(plain[i], 1e-4));
+      // The latent dropped at every step of the first decoder layer: the loss moves.
+      const noLatent = { ...masks, latent: tf.zerosLike(masks.latent) as tf.Tensor3D };
+      expect(lossWith(params, noLatent)[0]).to.not.be.closeTo(plain[0], 1e-3);
+      noLatent.latent.dispose();
+      // The groove encoder's input dropped everywhere: its auxiliary decoder rebuilds the groove of an empty input.
+      const zero = tf.zeros([n, STEPS, 3]) as tf.Tensor3D;
+      const noGroove = { ...masks, encoders: [masks.encoders[0], { fw: zero, bw: zero }] };
+      const emptyGroove = tf.tidy(() => {
+        const post = encodeFactor(params, config.factors[1], 1, tf.zeros([n, STEPS, 3]));
+        const fromMasked = encodeFactor(
+          params,
+          config.factors[1],
+          1,
+          tf.tensor3d(set.gestures.groove, [n, STEPS, 3]),
+          noGroove.encoders[1],
+        );
+        return Math.max(...Array.from(tf.abs(tf.sub(post.mu, fromMasked.mu)).dataSync()));
+      });
+      expect(emptyGroove).to.be.below(1e-6);
+      zero.dispose();
+    } finally {
+      tf.dispose([...masks.encoders.flatMap((e) => (e ? [e.fw, e.bw] : [])), ...masks.decoder, masks.latent]);
       disposeParams(params);
     }
   });

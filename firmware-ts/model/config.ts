@@ -75,6 +75,12 @@ export interface ModelConfig {
     decayRate: number;
     minLearningRate: number;
     clipNorm: number;
+    /**
+     * Training only: the probability that each element of every LSTM layer's input is dropped at each step, in the
+     * encoders and the decoder (the latent the decoder reads at each step included). GrooVAE's published configs
+     * train so (Magenta's `dropout_keep_prob` 0.3, i.e. 0.7 here); the paper builds on them. Default 0.
+     */
+    lstmInputDropout?: number;
   };
 }
 
@@ -186,6 +192,11 @@ export function validateConfig(raw: unknown, where: string): ModelConfig {
     !(typeof c.decoder.inputDropout === 'number' && c.decoder.inputDropout >= 0 && c.decoder.inputDropout < 1)
   )
     fail('decoder.inputDropout', 'a number from 0 to below 1 (or no key: 0)', c.decoder.inputDropout);
+  if (
+    c.train?.lstmInputDropout !== undefined &&
+    !(typeof c.train.lstmInputDropout === 'number' && c.train.lstmInputDropout >= 0 && c.train.lstmInputDropout < 1)
+  )
+    fail('train.lstmInputDropout', 'a number from 0 to below 1 (or no key: 0)', c.train.lstmInputDropout);
   for (const k of ['freeBits', 'beta', 'auxWeight'] as const)
     if (typeof c.loss?.[k] !== 'number') fail(`loss.${k}`, 'a number', c.loss?.[k]);
   return c;

@@ -29,7 +29,7 @@ export function lstmSequence(
   prefix: string,
   x: tf.Tensor3D,
   init?: { h: tf.Tensor2D; c: tf.Tensor2D },
-  extraProj?: tf.Tensor2D,
+  extraProj?: tf.Tensor2D | tf.Tensor3D,
   reverse = false,
 ): tf.Tensor2D[] {
   const [batch, steps, features] = x.shape;
@@ -38,7 +38,8 @@ export function lstmSequence(
   const units = Wh.shape[0];
   const proj = tf.add(tf.matMul(tf.reshape(x, [batch * steps, features]), Wx), params.get(`${prefix}.b`)!);
   let proj3 = tf.reshape(proj, [batch, steps, 4 * units]) as tf.Tensor3D;
-  if (extraProj) proj3 = tf.add(proj3, tf.expandDims(extraProj, 1));
+  // A [B, 4u] projection is the same at every step; a [B, steps, 4u] one differs per step (a dropout mask on it).
+  if (extraProj) proj3 = tf.add(proj3, extraProj.rank === 2 ? tf.expandDims(extraProj, 1) : extraProj);
   const perStep = tf.unstack(proj3, 1) as tf.Tensor2D[];
   let h = init?.h ?? tf.zeros([batch, units]);
   let c = init?.c ?? tf.zeros([batch, units]);

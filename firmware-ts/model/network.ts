@@ -37,14 +37,40 @@ export interface Posterior {
   sigma: tf.Tensor2D;
 }
 
+/**
+ * Training with `train.lstmInputDropout` (GrooVAE's dropout on every LSTM layer's input): one mask per LSTM input,
+ * [B, 32, width], each element 0 (dropped) or 1 / (1 - p) (kept, scaled so the expected input is unchanged).
+ */
+export interface LstmInputMasks {
+  /** Per factor: its BiLSTM's two directions' input masks, null for an MLP encoder. */
+  encoders: ({ fw: tf.Tensor3D; bw: tf.Tensor3D } | null)[];
+  /** Per decoder layer: its input's mask (layer 0: the previous step's output; above: the layer below's states). */
+  decoder: tf.Tensor3D[];
+  /** The latent as the decoder's first layer reads it at each step, [B, 32, latent]. */
+  latent: tf.Tensor3D;
+}
+
 /** Encodes one factor's input into the mean and spread of its latent. */
-export function encodeFactor(params: Params, factor: FactorConfig, index: number, input: tf.Tensor): Posterior {
+export function encodeFactor(
+  params: Params,
+  factor: FactorConfig,
+  index: number,
+  input: tf.Tensor,
+  masks: { fw: tf.Tensor3D; bw: tf.Tensor3D } | null = null,
+): Posterior {
   const p = `enc${index}`;
   let features: tf.Tensor2D;
   if (factor.encoder === 'bilstm') {
     const x = input as tf.Tensor3D;
-    const fw = lstmSequence(params, `${p}.fw`, x);
-    const bw = lstmSequence(params, `${p}.bw`, x, undefined, undefined, true);
+    const fw = lstmSequence(params, `${p}.fw`, masks ? (tf.mul(x, masks.fw) as tf.Tensor3D) : x);
+    const bw = lstmSequence(
+      params,
+      `${p}.bw`,
+      masks ? (tf.mul(x, masks.bw) as tf.Tensor3D) : x,
+      undefined,
+      undefined,
+      true,
+    );
     features = tf.concat([fw[fw.length - 1], bw[0]], 1);
   } else {
     features = tf.relu(dense(params, `${p}.h`, input as tf.Tensor2D));
@@ -97,6 +123,7 @@ export function decodeTeacherForced(
   z: tf.Tensor2D,
   target: tf.Tensor3D,
   feedMask: tf.Tensor3D | null = null,
+  masks: LstmInputMasks | null = null,
 ): tf.Tensor3D {
   const batch = target.shape[0];
   let previous = tf.concat(
@@ -106,7 +133,8 @@ export function decodeTeacherForced(
   if (feedMask) previous = tf.mul(previous, feedMask) as tf.Tensor3D;
   let layerInput: tf.Tensor3D = previous;
   for (let l = 0; l < config.decoder.layers; l++) {
-    const zProj = l === 0 ? (tf.matMul(z, params.get('dec.l0.Wz')! as tf.Tensor2D) as tf.Tensor2D) : undefined;
+    const zProj = l === 0 ? latentProjection(params, z, masks?.latent ?? null) : undefined;
+    if (masks) layerInput = tf.mul(layerInput, masks.decoder[l]) as tf.Tensor3D;
     const hs = lstmSequence(params, `dec.l${l}`, layerInput, decoderInit(params, config, z, l), zProj);
     layerInput = tf.stack(hs, 1) as tf.Tensor3D;
   }
@@ -114,6 +142,18 @@ export function decodeTeacherForced(
   const flat = dense(params, 'dec.out', tf.reshape(layerInput, [batch * STEPS, units]));
   const out = tf.reshape(flat, [batch, STEPS, FEATURES]) as tf.Tensor3D;
   return config.decoder.skip ? tf.add(out, tf.reshape(dense(params, 'dec.skip', z), [batch, STEPS, FEATURES])) : out;
+}
+
+/**
+ * The latent's share of the first decoder layer's gates: the same at every step, or with a dropout mask per step
+ * ([B, 32, latent]) a different share at each.
+ */
+function latentProjection(params: Params, z: tf.Tensor2D, mask: tf.Tensor3D | null): tf.Tensor2D | tf.Tensor3D {
+  const Wz = params.get('dec.l0.Wz')! as tf.Tensor2D;
+  if (!mask) return tf.matMul(z, Wz);
+  const [batch, steps, latent] = mask.shape;
+  const perStep = tf.reshape(tf.mul(tf.expandDims(z, 1), mask), [batch * steps, latent]) as tf.Tensor2D;
+  return tf.reshape(tf.matMul(perStep, Wz), [batch, steps, Wz.shape[1]]) as tf.Tensor3D;
 }
 
 /** Splits raw decoder outputs into hit logits, velocities (0..1) and offsets (-1..1). */
@@ -191,6 +231,7 @@ export function computeLoss(
   keep: tf.Tensor2D | null,
   stepInput: tf.Tensor3D | null = null,
   feedMask: tf.Tensor3D | null = null,
+  lstmMasks: LstmInputMasks | null = null,
 ): LossParts {
   const steps = config.decoder.kind === 'steps';
   if (steps && !stepInput) throw new Error(`${config.name}: the step decoder needs the step inputs`);
@@ -199,7 +240,7 @@ export function computeLoss(
   let aux: tf.Tensor1D = tf.zeros([target.shape[0]]);
   config.factors.forEach((factor, i) => {
     const input = factorInput(factor, gestures);
-    const post = encodeFactor(params, factor, i, input);
+    const post = encodeFactor(params, factor, i, input, lstmMasks?.encoders[i] ?? null);
     let z = tf.add(post.mu, tf.mul(post.sigma, noise[i])) as tf.Tensor2D;
     let factorKl = klDivergence(post);
     const keepI = keep && !steps ? (tf.slice(keep, [0, i], [-1, 1]) as tf.Tensor2D) : null;
@@ -218,7 +259,7 @@ export function computeLoss(
   const z = zs.length === 1 ? zs[0] : (tf.concat(zs, 1) as tf.Tensor2D);
   const r = steps
     ? stepLoss(decodeSteps(params, config, stepInput!, z), target)
-    : reconstructionLoss(decodeTeacherForced(params, config, z, target, feedMask), target);
+    : reconstructionLoss(decodeTeacherForced(params, config, z, target, feedMask, lstmMasks), target);
   const hits = tf.mean(r.hits) as tf.Scalar;
   const velocities = tf.mean(r.velocities) as tf.Scalar;
   const offsets = tf.mean(r.offsets) as tf.Scalar;

@@ -3,9 +3,11 @@
 
 import { tf } from '../ml/runtime.js';
 import type { ModelConfig } from '../model/config.js';
-import { computeLoss, type LossParts } from '../model/network.js';
+import { computeLoss, type LossParts, type LstmInputMasks } from '../model/network.js';
 import type { Params } from '../model/params.js';
 import { gaussian, mulberry32 } from '../model/random.js';
+import { latentSize } from '../model/config.js';
+import { factorInputWidth } from '../model/params.js';
 import { STEP_INPUT_WIDTH, writeStepInput, type StepGiven } from '../model/step-decoder.js';
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { GROOVE_SIZE, SCORE_SIZE, drumRow, unpackGroove, type GestureArrays } from '../pattern/gesture-layout.js';
@@ -31,6 +33,37 @@ interface BatchTensors {
   stepInput: tf.Tensor3D | null;
   /** LSTM decoder in training with `decoder.inputDropout`: 1 where a step is shown its previous output, [B,32,1]. */
   feedMask: tf.Tensor3D | null;
+  /** Training with `train.lstmInputDropout`: the masks on every LSTM layer's input. */
+  lstmMasks: LstmInputMasks | null;
+}
+
+/** One mask [n, 32, width]: each element 0 with probability p, else 1 / (1 - p). */
+function dropoutMask(n: number, width: number, p: number, rand: () => number): tf.Tensor3D {
+  const kept = 1 / (1 - p);
+  return tf.tensor3d(
+    Float32Array.from({ length: n * STEPS * width }, () => (rand() < p ? 0 : kept)),
+    [n, STEPS, width],
+  );
+}
+
+/** The masks of `train.lstmInputDropout` for a batch of n, or null where the config asks for none. */
+export function lstmInputMasks(config: ModelConfig, n: number, rand: () => number): LstmInputMasks | null {
+  const p = config.train.lstmInputDropout ?? 0;
+  // The step decoder's models have no LSTM (their encoders are MLPs); `train --lstm-dropout` refuses them.
+  if (p <= 0 || config.decoder.kind === 'steps') return null;
+  const encoders = config.factors.map((f) => {
+    if (f.encoder !== 'bilstm') return null;
+    const width = factorInputWidth(f).perStep;
+    return { fw: dropoutMask(n, width, p, rand), bw: dropoutMask(n, width, p, rand) };
+  });
+  const decoder = Array.from({ length: config.decoder.layers }, (_, l) =>
+    dropoutMask(n, l === 0 ? FEATURES : config.decoder.units, p, rand),
+  );
+  return { encoders, decoder, latent: dropoutMask(n, latentSize(config), p, rand) };
+}
+
+function disposeMasks(m: LstmInputMasks): void {
+  tf.dispose([...m.encoders.flatMap((e) => (e ? [e.fw, e.bw] : [])), ...m.decoder, m.latent]);
 }
 
 /**
@@ -112,6 +145,7 @@ function makeBatch(
     const shown = Float32Array.from({ length: n * STEPS }, () => (rand() < inputDropout ? 0 : 1));
     feedMask = tf.tensor3d(shown, [n, STEPS, 1]);
   }
+  const lstmMasks = training ? lstmInputMasks(config, n, rand) : null;
   return {
     target: tf.tensor3d(target, [n, STEPS, FEATURES]),
     gestures: {
@@ -124,6 +158,7 @@ function makeBatch(
     keep,
     stepInput,
     feedMask,
+    lstmMasks,
   };
 }
 
@@ -132,6 +167,7 @@ function disposeBatch(b: BatchTensors): void {
   if (b.keep) b.keep.dispose();
   if (b.stepInput) b.stepInput.dispose();
   if (b.feedMask) b.feedMask.dispose();
+  if (b.lstmMasks) disposeMasks(b.lstmMasks);
 }
 
 function readParts(parts: LossParts): Record<(typeof PART_NAMES)[number], number> {
@@ -162,6 +198,7 @@ export function batchGradients(
       batch.keep,
       batch.stepInput,
       batch.feedMask,
+      batch.lstmMasks,
     );
     tf.keep(parts.hits);
     tf.keep(parts.velocities);

@@ -25,6 +25,7 @@ export const trainCommand: Command = {
   --hide-probability P  chance that training hides each input (default: the model's; ag11s 0.5, the others 0)
   --input-dropout P     LSTM decoder: chance that a step is not shown the previous step's output (default 0)
   --kl-beta B           cost per nat of KL above the free bits (default 0.2)
+  --lstm-dropout P      chance that each element of every LSTM layer's input is dropped (GrooVAE: 0.7; default 0)
   --encoder-units N     BiLSTM units per direction of every BiLSTM encoder (default: the model's; the paper: 512)
   --decoder-units N     LSTM decoder units per layer (default: the model's; the paper: 256)
   --decoder-layers N    LSTM decoder layers (default: the model's; the paper: 2)`,
@@ -43,6 +44,7 @@ export const trainCommand: Command = {
     'hide-probability': { type: 'string' },
     'input-dropout': { type: 'string' },
     'kl-beta': { type: 'string' },
+    'lstm-dropout': { type: 'string' },
     'encoder-units': { type: 'string' },
     'decoder-units': { type: 'string' },
     'decoder-layers': { type: 'string' },
@@ -118,6 +120,13 @@ export function experimentConfig(base: ModelConfig, values: Record<string, unkno
   }
   if (values['kl-beta'] !== undefined)
     config = { ...config, loss: { ...config.loss, beta: numberOption(values, 'kl-beta', 0.2, 0, 10) } };
+  if (values['lstm-dropout'] !== undefined) {
+    if (config.decoder.kind === 'steps')
+      throw new UsageError(`--lstm-dropout: ${config.name} has no LSTM to apply it to`);
+    const p = numberOption(values, 'lstm-dropout', 0, 0, 0.99);
+    const { lstmInputDropout: _none, ...train } = config.train;
+    config = { ...config, train: p > 0 ? { ...train, lstmInputDropout: p } : train };
+  }
   if (values['encoder-units'] !== undefined) {
     if (!config.factors.some((f) => f.encoder === 'bilstm'))
       throw new UsageError(`--encoder-units: ${config.name} has no BiLSTM encoder to size`);
