@@ -210,7 +210,7 @@ describe('ml: model files on disk', () => {
     );
   });
 
-  it('skip, auxiliary, dropProbability and inputDropout of the wrong type or range name config.json and the key', () => {
+  it('skip, auxiliary, dropProbability, inputDropout and lstmInputDropout of the wrong type or range name config.json and the key', () => {
     const file = path.join(dir, 'config.json');
     const original = fs.readFileSync(file, 'utf8');
     const broken: [(c: UntypedJson) => void, RegExp][] = [
@@ -219,6 +219,12 @@ describe('ml: model files on disk', () => {
           c.decoder.skip = 'yes';
         },
         /decoder\.skip = "yes": expected true or false/,
+      ],
+      [
+        (c) => {
+          c.train.lstmInputDropout = 1;
+        },
+        /train\.lstmInputDropout = 1: expected a number from 0 to below 1/,
       ],
       [
         (c) => {

@@ -381,7 +381,9 @@ describe("model: GrooVAE's dropout on every LSTM layer's input (train.lstmInputD
         [n, STEPS, config.decoder.units],
         [n, STEPS, latentSize(config)],
       ]);
-      const all = [...masks.decoder, masks.latent].flatMap((m) => Array.from(m.dataSync()));
+      const all = [...masks.encoders.flatMap((e) => [e!.fw, e!.bw]), ...masks.decoder, masks.latent].flatMap((m) =>
+        Array.from(m.dataSync()),
+      );
       expect(new Set(all.map((v) => v.toFixed(4)))).to.deep.equal(new Set(['0.0000', (1 / 0.3).toFixed(4)]));
       expect(all.filter((v) => v === 0).length / all.length).to.be.closeTo(0.7, 0.02);
     } finally {
@@ -394,30 +396,38 @@ describe("model: GrooVAE's dropout on every LSTM layer's input (train.lstmInputD
     );
   });
 
-  it('a training batch draws them only when asked, and frees them', () => {
-    const params = initParams(config, 9);
-    try {
-      const parts = (p: number) => {
+  it('a training batch draws them after every other draw, only when asked, and frees them', () => {
+    const parts = (c: ModelConfig, p: number, seed = 9) => {
+      const before = tf.memory().numTensors;
+      const params = initParams(c, seed);
+      try {
         const { grads, parts } = batchGradients(
           params,
-          { ...config, train: { ...config.train, lstmInputDropout: p } },
+          { ...c, train: { ...c.train, lstmInputDropout: p } },
           set,
           [0, 1, 2, 3],
           5,
         );
         tf.dispose(Object.values(grads));
         return parts;
-      };
-      const plain = parts(0);
-      const before = tf.memory().numTensors;
-      const dropped = parts(0.7);
-      expect(tf.memory().numTensors, 'tensors left behind').to.equal(before);
-      expect(Number.isFinite(dropped.loss)).to.equal(true);
-      expect(dropped.hits).to.not.equal(plain.hits);
-      expect(parts(0)).to.deep.equal(plain);
-    } finally {
-      disposeParams(params);
-    }
+      } finally {
+        disposeParams(params);
+        expect(tf.memory().numTensors, 'tensors left behind (weights included)').to.equal(before);
+      }
+    };
+    // A rate so small that every mask element is exactly 1 in float32: the masks are drawn, the batch's other draws
+    // (noise, the whole-step feed mask) are untouched, so the loss is what it is without them, to the bit.
+    const withFeedDropout: ModelConfig = { ...config, decoder: { ...config.decoder, inputDropout: 0.5 } };
+    expect(parts(withFeedDropout, 1e-9)).to.deep.equal(parts(withFeedDropout, 0));
+    const dropped = parts(config, 0.7);
+    expect(Number.isFinite(dropped.loss)).to.equal(true);
+    expect(dropped.hits).to.not.equal(parts(config, 0).hits);
+    // ag11 (MLP encoders): only the decoder's inputs are dropped, so the latents, their KL and the auxiliary losses
+    // are the same.
+    const ag11 = tinyConfig('ag11');
+    const [plain11, dropped11] = [parts(ag11, 0, 4), parts(ag11, 0.7, 4)];
+    expect([dropped11.klBits, dropped11.aux]).to.deep.equal([plain11.klBits, plain11.aux]);
+    expect(dropped11.hits).to.not.equal(plain11.hits);
   });
 
   it('masks of all ones change nothing; dropping an input changes the loss, dropping it all is an empty input', () => {
@@ -435,11 +445,28 @@ describe("model: GrooVAE's dropout on every LSTM layer's input (train.lstmInputD
     try {
       const plain = lossWith(params, null);
       lossWith(params, masks).forEach((v, i) => expect(v).to.be.closeTo(plain[i], 1e-4));
-      // The latent dropped at every step of the first decoder layer: the loss moves.
-      const noLatent = { ...masks, latent: tf.zerosLike(masks.latent) as tf.Tensor3D };
-      expect(lossWith(params, noLatent)[0]).to.not.be.closeTo(plain[0], 1e-3);
-      noLatent.latent.dispose();
-      // The groove encoder's input dropped everywhere: its auxiliary decoder rebuilds the groove of an empty input.
+      // The latent dropped at one example's last step: only that step's output moves (nothing comes after it).
+      const z = tf.randomNormal([n, latentSize(config)], 0, 1, 'float32', 3) as tf.Tensor2D;
+      const target = tf.tensor3d(set.patterns, [n, STEPS, FEATURES]);
+      const lastStep = tf.tidy(() => {
+        const m = new Float32Array(n * STEPS * latentSize(config)).fill(1);
+        m.fill(0, (2 * STEPS + STEPS - 1) * latentSize(config), (2 * STEPS + STEPS) * latentSize(config));
+        const one = { ...masks, latent: tf.tensor3d(m, [n, STEPS, latentSize(config)]) };
+        const moved = tf.abs(
+          tf.sub(
+            decodeTeacherForced(params, config, z, target, null, one),
+            decodeTeacherForced(params, config, z, target),
+          ),
+        );
+        return Array.from(tf.max(moved, 2).dataSync());
+      });
+      lastStep.forEach((d, i) =>
+        i === 2 * STEPS + STEPS - 1
+          ? expect(d, 'the dropped step').to.be.above(1e-4)
+          : expect(d, `row ${i}`).to.equal(0),
+      );
+      tf.dispose([z, target]);
+      // Both directions' inputs dropped everywhere: the encoder sees an empty groove.
       const zero = tf.zeros([n, STEPS, 3]) as tf.Tensor3D;
       const noGroove = { ...masks, encoders: [masks.encoders[0], { fw: zero, bw: zero }] };
       const emptyGroove = tf.tidy(() => {

@@ -92,7 +92,10 @@ export function initParams(config: ModelConfig, seed: number): Params {
       const units = size / 4;
       for (let k = units; k < 2 * units; k++) values[k] = 1; // gate order: i, f, g, o
     }
-    params.set(spec.name, tf.variable(tf.tensor(values, spec.shape), true));
+    // The variable holds the values' data itself; the tensor they came in is freed (it was one left per weight).
+    const initial = tf.tensor(values, spec.shape);
+    params.set(spec.name, tf.variable(initial, true));
+    initial.dispose();
   }
   return params;
 }

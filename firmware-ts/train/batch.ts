@@ -2,12 +2,10 @@
 // loss and gradients, one optimisation step on them, and the mean loss over a whole split.
 
 import { tf } from '../ml/runtime.js';
-import type { ModelConfig } from '../model/config.js';
+import { latentSize, type ModelConfig } from '../model/config.js';
 import { computeLoss, type LossParts, type LstmInputMasks } from '../model/network.js';
-import type { Params } from '../model/params.js';
+import { factorInputWidth, type Params } from '../model/params.js';
 import { gaussian, mulberry32 } from '../model/random.js';
-import { latentSize } from '../model/config.js';
-import { factorInputWidth } from '../model/params.js';
 import { STEP_INPUT_WIDTH, writeStepInput, type StepGiven } from '../model/step-decoder.js';
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { GROOVE_SIZE, SCORE_SIZE, drumRow, unpackGroove, type GestureArrays } from '../pattern/gesture-layout.js';
@@ -138,7 +136,8 @@ function makeBatch(
       });
     keep = tf.tensor2d(mask, [n, config.factors.length]);
   }
-  // Drawn last, and only when asked for, so every other run's random stream is what it was.
+  // Drawn last and only when asked for, in this order: feedMask, then the LSTM masks, so that every run without them
+  // draws what it did before they existed. A new draw goes after them.
   const inputDropout = config.decoder.kind !== 'steps' ? (config.decoder.inputDropout ?? 0) : 0;
   let feedMask: tf.Tensor3D | null = null;
   if (training && inputDropout > 0) {
