@@ -29,7 +29,7 @@ import { groove } from '../firmware-ts/pattern/gestures.js';
 import { STEPS } from '../firmware-ts/pattern/pattern.js';
 import { FEATURES, PATTERN_TENSOR_SIZE, patternToTensorData } from '../firmware-ts/pattern/tensor-layout.js';
 import { batchGradients } from '../firmware-ts/train/trainer.js';
-import { lstmInputMasks } from '../firmware-ts/train/batch.js';
+import { disposeLstmInputMasks, lstmInputMasks } from '../firmware-ts/train/batch.js';
 import { handfulOfPatterns, splitOf, tinyConfig } from './helpers/tiny-models.js';
 
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
@@ -387,7 +387,7 @@ describe("model: GrooVAE's dropout on every LSTM layer's input (train.lstmInputD
       expect(new Set(all.map((v) => v.toFixed(4)))).to.deep.equal(new Set(['0.0000', (1 / 0.3).toFixed(4)]));
       expect(all.filter((v) => v === 0).length / all.length).to.be.closeTo(0.7, 0.02);
     } finally {
-      tf.dispose([...masks.encoders.flatMap((e) => (e ? [e.fw, e.bw] : [])), ...masks.decoder, masks.latent]);
+      disposeLstmInputMasks(masks);
     }
     expect(lstmInputMasks(config, n, mulberry32(3))).to.equal(null);
     const steps = tinyConfig('ag11s');
@@ -483,7 +483,7 @@ describe("model: GrooVAE's dropout on every LSTM layer's input (train.lstmInputD
       expect(emptyGroove).to.be.below(1e-6);
       zero.dispose();
     } finally {
-      tf.dispose([...masks.encoders.flatMap((e) => (e ? [e.fw, e.bw] : [])), ...masks.decoder, masks.latent]);
+      disposeLstmInputMasks(masks);
       disposeParams(params);
     }
   });

@@ -161,7 +161,7 @@ export function ownGrooveFloor(train: readonly Pattern[], test: readonly Pattern
   const shrunk = (k: number) => error(fitted, (n) => k * n.tapped);
   for (let k = 0; k <= 1.0001; k += 0.05) if (shrunk(k) < shrunk(shrink)) shrink = k;
   const others = otherNotes(test);
-  const all = test.reduce((a, p) => a + Array.from(p.hits).filter((h) => h > 0.5).length, 0);
+  const all = test.reduce((a, p) => a + p.hitCount(), 0);
   const linear = fitted.length ? fitLeastAbsolute(fitted) : null;
   return {
     othersShare: others.length / Math.max(1, all),

@@ -4,9 +4,10 @@ import * as tf from '@tensorflow/tfjs';
  * tfjs-backend-wasm's Slice kernel (and Unpack and SplitV, which are made of it) first copies
  * its *whole* input out of the wasm heap into a fresh JS array, then copies the slice back in.
  * Unstacking a [batch, 32, features] sequence into its 32 steps, or splitting an LSTM's gates,
- * therefore copies the whole tensor once per piece. Those fresh arrays are large enough that the C library maps new pages for each and
- * unmaps them when they are collected, so training spent much of its time in the kernel
- * zeroing pages (docs/performance-history.md has the measurement).
+ * therefore copies the whole tensor once per piece. Those fresh arrays are large enough that
+ * the C library maps new pages for each and unmaps them when they are collected, so training
+ * spent much of its time in the kernel zeroing pages (docs/performance-history.md has the
+ * measurement).
  *
  * These kernels copy straight from the input's place in the heap to the output's, one run
  * of contiguous values at a time.

@@ -187,16 +187,12 @@ export function validateConfig(raw: unknown, where: string): ModelConfig {
   }
   if (c.decoder.skip !== undefined && typeof c.decoder.skip !== 'boolean')
     fail('decoder.skip', 'true or false (or no key: false)', c.decoder.skip);
-  if (
-    c.decoder.inputDropout !== undefined &&
-    !(typeof c.decoder.inputDropout === 'number' && c.decoder.inputDropout >= 0 && c.decoder.inputDropout < 1)
-  )
-    fail('decoder.inputDropout', 'a number from 0 to below 1 (or no key: 0)', c.decoder.inputDropout);
-  if (
-    c.train?.lstmInputDropout !== undefined &&
-    !(typeof c.train.lstmInputDropout === 'number' && c.train.lstmInputDropout >= 0 && c.train.lstmInputDropout < 1)
-  )
-    fail('train.lstmInputDropout', 'a number from 0 to below 1 (or no key: 0)', c.train.lstmInputDropout);
+  const optionalRate = (key: string, value: unknown) => {
+    if (value !== undefined && !(typeof value === 'number' && value >= 0 && value < 1))
+      fail(key, 'a number from 0 to below 1 (or no key: 0)', value);
+  };
+  optionalRate('decoder.inputDropout', c.decoder.inputDropout);
+  optionalRate('train.lstmInputDropout', c.train?.lstmInputDropout);
   for (const k of ['freeBits', 'beta', 'auxWeight'] as const)
     if (typeof c.loss?.[k] !== 'number') fail(`loss.${k}`, 'a number', c.loss?.[k]);
   return c;

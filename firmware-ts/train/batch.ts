@@ -60,7 +60,7 @@ export function lstmInputMasks(config: ModelConfig, n: number, rand: () => numbe
   return { encoders, decoder, latent: dropoutMask(n, latentSize(config), p, rand) };
 }
 
-function disposeMasks(m: LstmInputMasks): void {
+export function disposeLstmInputMasks(m: LstmInputMasks): void {
   tf.dispose([...m.encoders.flatMap((e) => (e ? [e.fw, e.bw] : [])), ...m.decoder, m.latent]);
 }
 
@@ -166,7 +166,7 @@ function disposeBatch(b: BatchTensors): void {
   if (b.keep) b.keep.dispose();
   if (b.stepInput) b.stepInput.dispose();
   if (b.feedMask) b.feedMask.dispose();
-  if (b.lstmMasks) disposeMasks(b.lstmMasks);
+  if (b.lstmMasks) disposeLstmInputMasks(b.lstmMasks);
 }
 
 function readParts(parts: LossParts): Record<(typeof PART_NAMES)[number], number> {

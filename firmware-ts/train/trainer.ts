@@ -129,9 +129,12 @@ export async function train(opts: TrainOptions): Promise<RunState> {
       const order = shuffled(trainSet.count, state.seed * 7919 + state.epoch);
       // A resumed epoch goes on with the sums of the batches it trained before the checkpoint.
       const carried = state.batchInEpoch > 0 ? state.epochSums : undefined;
-      const sums: Record<string, number> = Object.fromEntries(PART_NAMES.map((p) => [p, carried?.sums[p] ?? 0]));
-      let seen = carried?.batches ?? 0;
-      state.epochSums = { sums, batches: seen };
+      const epochSums = {
+        sums: Object.fromEntries(PART_NAMES.map((p) => [p, carried?.sums[p] ?? 0])),
+        batches: carried?.batches ?? 0,
+      };
+      state.epochSums = epochSums;
+      const { sums } = epochSums;
       for (let b = state.batchInEpoch; b < batchesPerEpoch; b++) {
         const indices = order.subarray(b * batchSize, (b + 1) * batchSize);
         const lr = Math.max(
@@ -143,8 +146,7 @@ export async function train(opts: TrainOptions): Promise<RunState> {
           ? await trainStepOnTwoThreads(params, adam, config, trainSet, indices, seed, lr, helper)
           : trainStep(params, adam, config, trainSet, indices, seed, lr);
         for (const p of PART_NAMES) sums[p] += parts[p];
-        seen++;
-        state.epochSums.batches = seen;
+        const seen = ++epochSums.batches;
         state.globalStep++;
         state.batchInEpoch = b + 1;
         progress.update(
@@ -172,6 +174,7 @@ export async function train(opts: TrainOptions): Promise<RunState> {
       }
       progress.done();
       const validation = evaluateLoss(params, config, validationSet, 12345);
+      const seen = epochSums.batches;
       const trainMeans =
         seen > 0 ? Object.fromEntries(PART_NAMES.map((p) => [p, sums[p] / seen])) : (state.lastTrain ?? {});
       state.lastTrain = trainMeans;
