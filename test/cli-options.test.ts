@@ -115,6 +115,18 @@ describe('cli: train experiments', () => {
     expect(await refusal(['--model', 'ag2', '--decoder-layers', '1.5'])).to.match(/^--decoder-layers: .*got "1\.5"$/);
   });
 
+  it("--timing-weight sets loss.timingWeight (1 is no key); refused for the step decoder's model", async () => {
+    const ag2 = MODEL_CONFIGS.ag2;
+    const weighted = experimentConfig(ag2, { 'timing-weight': '10' });
+    expect(weighted.loss.timingWeight).to.equal(10);
+    expect({ ...weighted, loss: ag2.loss }).to.deep.equal(ag2);
+    expect(experimentConfig(ag2, { 'timing-weight': '1' })).to.deep.equal(ag2);
+    expect(await refusal(['--model', 'ag11s', '--timing-weight', '10'])).to.match(
+      /^--timing-weight: ag11s scales its own timing errors/,
+    );
+    expect(await refusal(['--model', 'ag2', '--timing-weight', '0'])).to.match(/^--timing-weight: .*got "0"$/);
+  });
+
   it("--lstm-dropout sets train.lstmInputDropout (0 is no key); refused for the step decoder's model", async () => {
     const ag2 = MODEL_CONFIGS.ag2;
     const dropped = experimentConfig(ag2, { 'lstm-dropout': '0.7' });

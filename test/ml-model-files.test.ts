@@ -210,7 +210,7 @@ describe('ml: model files on disk', () => {
     );
   });
 
-  it('skip, auxiliary, dropProbability, inputDropout and lstmInputDropout of the wrong type or range name config.json and the key', () => {
+  it('skip, auxiliary, dropProbability, inputDropout, lstmInputDropout and timingWeight of the wrong type or range name config.json and the key', () => {
     const file = path.join(dir, 'config.json');
     const original = fs.readFileSync(file, 'utf8');
     const broken: [(c: UntypedJson) => void, RegExp][] = [
@@ -267,6 +267,12 @@ describe('ml: model files on disk', () => {
           c.decoder.inputDropout = 1;
         },
         /decoder\.inputDropout = 1: expected a number from 0 to below 1/,
+      ],
+      [
+        (c) => {
+          c.loss.timingWeight = 0;
+        },
+        /loss\.timingWeight = 0: expected a number above 0, up to 1000/,
       ],
     ];
     for (const [edit, reason] of broken) {

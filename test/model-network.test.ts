@@ -488,3 +488,44 @@ describe("model: GrooVAE's dropout on every LSTM layer's input (train.lstmInputD
     }
   });
 });
+
+describe('model: the timing weight (loss.timingWeight)', () => {
+  const patterns = handfulOfPatterns().slice(0, 4);
+  const set = splitOf(patterns);
+  const n = patterns.length;
+  const config = tinyConfig('ag2');
+
+  before(async () => {
+    await initBackend();
+  });
+
+  const partsWith = (params: Params, c: ModelConfig): Record<string, number> =>
+    tf.tidy(() => {
+      const target = tf.tensor3d(set.patterns, [n, STEPS, FEATURES]);
+      const g: GestureTensors = {
+        score: tf.tensor3d(set.gestures.score, [n, STEPS, 9]),
+        groove: tf.tensor3d(set.gestures.groove, [n, STEPS, 3]),
+        accent: tf.tensor2d(set.gestures.accent, [n, STEPS]),
+      };
+      const noise = c.factors.map((f) => tf.zeros([n, f.latent]) as tf.Tensor2D);
+      const parts = computeLoss(params, c, target, g, noise, noise, null);
+      return Object.fromEntries(Object.entries(parts).map(([k, t]) => [k, t.dataSync()[0]]));
+    });
+
+  it('multiplies the velocity and offset errors in the total only; the logged parts stay unweighted', () => {
+    const params = initParams(config, 11);
+    try {
+      const plain = partsWith(params, config);
+      const weighted = partsWith(params, { ...config, loss: { ...config.loss, timingWeight: 10 } });
+      for (const part of ['hits', 'velocities', 'offsets', 'klBits', 'aux'])
+        expect(weighted[part], part).to.be.closeTo(plain[part], 1e-4);
+      expect(plain.velocities + plain.offsets, 'the timing parts are not zero here').to.be.above(0.1);
+      expect(weighted.loss - plain.loss).to.be.closeTo(9 * (plain.velocities + plain.offsets), 1e-2);
+      // No key is the weight 1, as before the key existed.
+      const one = partsWith(params, { ...config, loss: { ...config.loss, timingWeight: 1 } });
+      expect(one.loss).to.be.closeTo(plain.loss, 1e-4);
+    } finally {
+      disposeParams(params);
+    }
+  });
+});

@@ -67,6 +67,13 @@ export interface ModelConfig {
     freeBits: number;
     beta: number;
     auxWeight: number;
+    /**
+     * LSTM decoder: the weight of the squared errors on velocities and offsets against the hits' cross-entropy
+     * (default 1, GrooVAE's). At 1 a window's whole timing is worth less to the loss than the KL cost of the bits that
+     * would carry it, so the latents learn the hits and leave the feel to the average. The step decoder has its
+     * own scales (a Laplace likelihood) and refuses the key.
+     */
+    timingWeight?: number;
   };
   train: {
     batchSize: number;
@@ -195,6 +202,12 @@ export function validateConfig(raw: unknown, where: string): ModelConfig {
   optionalRate('train.lstmInputDropout', c.train?.lstmInputDropout);
   for (const k of ['freeBits', 'beta', 'auxWeight'] as const)
     if (typeof c.loss?.[k] !== 'number') fail(`loss.${k}`, 'a number', c.loss?.[k]);
+  const timingWeight = c.loss.timingWeight;
+  if (timingWeight !== undefined) {
+    if (c.decoder.kind === 'steps') fail('loss.timingWeight', 'no key (the step decoder scales its own errors)', timingWeight);
+    if (!(typeof timingWeight === 'number' && timingWeight > 0 && timingWeight <= 1000))
+      fail('loss.timingWeight', 'a number above 0, up to 1000 (or no key: 1)', timingWeight);
+  }
   return c;
 }
 

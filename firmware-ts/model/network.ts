@@ -265,6 +265,8 @@ export function computeLoss(
   const offsets = tf.mean(r.offsets) as tf.Scalar;
   const auxMean = tf.mean(aux) as tf.Scalar;
   const klCost = freeBitsCost(kl, config.loss.freeBits, config.loss.beta);
-  const loss = tf.addN([hits, velocities, offsets, klCost, tf.mul(config.loss.auxWeight, auxMean)]) as tf.Scalar;
+  // The logged parts stay unweighted, so runs with other timing weights compare part by part.
+  const timing = tf.mul(config.loss.timingWeight ?? 1, tf.add(velocities, offsets));
+  const loss = tf.addN([hits, timing, klCost, tf.mul(config.loss.auxWeight, auxMean)]) as tf.Scalar;
   return { loss, hits, velocities, offsets, klBits: tf.div(tf.mean(kl), Math.LN2) as tf.Scalar, aux: auxMean };
 }

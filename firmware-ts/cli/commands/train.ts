@@ -25,6 +25,7 @@ export const trainCommand: Command = {
   --hide-probability P  chance that training hides each input (default: the model's; ag11s 0.5, the others 0)
   --input-dropout P     LSTM decoder: chance that a step is not shown the previous step's output (default 0)
   --kl-beta B           cost per nat of KL above the free bits (default 0.2)
+  --timing-weight W     LSTM decoder: weight of the velocity and offset errors against the hits' (default 1)
   --lstm-dropout P      chance that each element of every LSTM layer's input is dropped (GrooVAE: 0.7; default 0)
   --encoder-units N     BiLSTM units per direction of every BiLSTM encoder (default: the model's; the paper: 512)
   --decoder-units N     LSTM decoder units per layer (default: the model's; the paper: 256)
@@ -44,6 +45,7 @@ export const trainCommand: Command = {
     'hide-probability': { type: 'string' },
     'input-dropout': { type: 'string' },
     'kl-beta': { type: 'string' },
+    'timing-weight': { type: 'string' },
     'lstm-dropout': { type: 'string' },
     'encoder-units': { type: 'string' },
     'decoder-units': { type: 'string' },
@@ -120,6 +122,13 @@ export function experimentConfig(base: ModelConfig, values: Record<string, unkno
   }
   if (values['kl-beta'] !== undefined)
     config = { ...config, loss: { ...config.loss, beta: numberOption(values, 'kl-beta', 0.2, 0, 10) } };
+  if (values['timing-weight'] !== undefined) {
+    if (config.decoder.kind === 'steps')
+      throw new UsageError(`--timing-weight: ${config.name} scales its own timing errors (a Laplace likelihood)`);
+    const w = numberOption(values, 'timing-weight', 1, 0.001, 1000);
+    const { timingWeight: _none, ...loss } = config.loss;
+    config = { ...config, loss: w !== 1 ? { ...loss, timingWeight: w } : loss };
+  }
   if (values['lstm-dropout'] !== undefined) {
     if (config.decoder.kind === 'steps')
       throw new UsageError(`--lstm-dropout: ${config.name} has no LSTM to apply it to`);
