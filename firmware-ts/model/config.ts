@@ -204,7 +204,8 @@ export function validateConfig(raw: unknown, where: string): ModelConfig {
     if (typeof c.loss?.[k] !== 'number') fail(`loss.${k}`, 'a number', c.loss?.[k]);
   const timingWeight = c.loss.timingWeight;
   if (timingWeight !== undefined) {
-    if (c.decoder.kind === 'steps') fail('loss.timingWeight', 'no key (the step decoder scales its own errors)', timingWeight);
+    if (c.decoder.kind === 'steps')
+      fail('loss.timingWeight', 'no key (the step decoder scales its own errors)', timingWeight);
     if (!(typeof timingWeight === 'number' && timingWeight > 0 && timingWeight <= 1000))
       fail('loss.timingWeight', 'a number above 0, up to 1000 (or no key: 1)', timingWeight);
   }
