@@ -117,10 +117,15 @@ describe('cli: train experiments', () => {
 
   it("--timing-weight sets loss.timingWeight (1 is no key); refused for the step decoder's model", async () => {
     const ag2 = MODEL_CONFIGS.ag2;
+    expect(ag2.loss.timingWeight, "ag2's own").to.equal(30);
     const weighted = experimentConfig(ag2, { 'timing-weight': '10' });
     expect(weighted.loss.timingWeight).to.equal(10);
     expect({ ...weighted, loss: ag2.loss }).to.deep.equal(ag2);
-    expect(experimentConfig(ag2, { 'timing-weight': '1' })).to.deep.equal(ag2);
+    expect(experimentConfig(ag2, { 'timing-weight': '30' })).to.deep.equal(ag2);
+    // GrooVAE's weight is no key, as the baseline has it.
+    const grooVae = experimentConfig(ag2, { 'timing-weight': '1' });
+    expect(grooVae.loss).to.deep.equal(MODEL_CONFIGS.baseline.loss);
+    expect(experimentConfig(MODEL_CONFIGS.baseline, { 'timing-weight': '1' })).to.deep.equal(MODEL_CONFIGS.baseline);
     expect(await refusal(['--model', 'ag11s', '--timing-weight', '10'])).to.match(
       /^--timing-weight: ag11s scales its own timing errors/,
     );
