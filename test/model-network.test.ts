@@ -493,7 +493,9 @@ describe('model: the timing weight (loss.timingWeight)', () => {
   const patterns = handfulOfPatterns().slice(0, 4);
   const set = splitOf(patterns);
   const n = patterns.length;
-  const config = tinyConfig('ag2');
+  // ag2's own config weighs timing 30 times; without the key the weight is GrooVAE's, 1.
+  const { timingWeight: ag2Weight, ...grooVaeLoss } = tinyConfig('ag2').loss;
+  const config: ModelConfig = { ...tinyConfig('ag2'), loss: grooVaeLoss };
 
   before(async () => {
     await initBackend();
@@ -521,9 +523,12 @@ describe('model: the timing weight (loss.timingWeight)', () => {
         expect(weighted[part], part).to.be.closeTo(plain[part], 1e-4);
       expect(plain.velocities + plain.offsets, 'the timing parts are not zero here').to.be.above(0.1);
       expect(weighted.loss - plain.loss).to.be.closeTo(9 * (plain.velocities + plain.offsets), 1e-2);
-      // No key is the weight 1, as before the key existed.
+      // No key is the weight 1, as before the key existed; ag2's own weight is 30.
       const one = partsWith(params, { ...config, loss: { ...config.loss, timingWeight: 1 } });
       expect(one.loss).to.be.closeTo(plain.loss, 1e-4);
+      expect(ag2Weight).to.equal(30);
+      const own = partsWith(params, tinyConfig('ag2'));
+      expect(own.loss - plain.loss).to.be.closeTo(29 * (plain.velocities + plain.offsets), 1e-2);
     } finally {
       disposeParams(params);
     }
