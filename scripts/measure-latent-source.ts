@@ -5,7 +5,8 @@
  * of real training windows' posterior means (model/latent-bank.ts), the aggregate posterior
  * itself. If the bank is far more varied, prior draws land where no real window's latent is
  * (the "holes" a VAE's prior leaves); if both are alike, the decoder makes little of the latent
- * wherever it comes from.
+ * wherever it comes from. The seeds are this script's own, so the prior's figure is close to Table 1's, not
+ * equal to it.
  *
  *   node dist/scripts/measure-latent-source.js --model-dir models/ag2 [--windows 300] [--seed 7] [--dataset DIR]
  */
@@ -58,7 +59,7 @@ const humanizeRequests: Gestures[] = test.map((w) =>
 );
 
 /** Table 1's measure on these windows, the Score's posterior mean given. */
-function diversity(): number {
+function diversity(): { mean: number; ci95: [number, number] } {
   const runs = Array.from({ length: HUMANIZE_RUNS }, (_, run) =>
     generateAll(model, humanizeRequests, mixSeed(seed, tagSeed('latent-source'), run), 100, { posterior: 'mean' }).map(
       (g) => g.pattern,
@@ -73,7 +74,8 @@ function diversity(): number {
       ),
     )
     .filter((d) => !Number.isNaN(d));
-  return meanCI95(perWindow).mean;
+  const { mean, ci95 } = meanCI95(perWindow);
+  return { mean, ci95 };
 }
 
 const prior = diversity();

@@ -272,7 +272,7 @@ describe('ml: model files on disk', () => {
         (c) => {
           c.loss.timingWeight = 0;
         },
-        /loss\.timingWeight = 0: expected a number above 0, up to 1000/,
+        /loss\.timingWeight = 0: expected a number from 0\.001 to 1000/,
       ],
     ];
     for (const [edit, reason] of broken) {

@@ -81,6 +81,12 @@ describe('train: --resume checks the checkpoint against the run', function () {
       file,
       new RegExp(`decoder\\.units is 16, this run has 24: .*remove ${checkpoint}`),
     );
+    // A checkpoint trained with ag2's own timing weight, resumed with another: the message names the flag to give.
+    await expectRefused(
+      () => run({ config: { ...config, loss: { ...config.loss, timingWeight: 10 } }, epochs: 2 }),
+      file,
+      /loss\.timingWeight is 30, this run has 10: .*--timing-weight/,
+    );
   });
 
   it('a checkpoint with a weight missing is refused, naming its manifest.json and the weight', async () => {

@@ -211,8 +211,8 @@ export function validateConfig(raw: unknown, where: string): ModelConfig {
   if (timingWeight !== undefined) {
     if (c.decoder.kind === 'steps')
       fail('loss.timingWeight', 'no key (the step decoder scales its own errors)', timingWeight);
-    if (!(typeof timingWeight === 'number' && timingWeight > 0 && timingWeight <= 1000))
-      fail('loss.timingWeight', 'a number above 0, up to 1000 (or no key: 1)', timingWeight);
+    if (!(typeof timingWeight === 'number' && timingWeight >= 0.001 && timingWeight <= 1000))
+      fail('loss.timingWeight', 'a number from 0.001 to 1000 (or no key: 1)', timingWeight);
   }
   return c;
 }

@@ -83,7 +83,7 @@ export function loadCheckpoint(
   if (differs) {
     throw new ModelFileError(
       files.paths.config,
-      `${differs}: the checkpoint is from another model config (use the --model and the experiment flags it was trained with: --hide-probability, --input-dropout, --kl-beta, --lstm-dropout, --encoder-units, --decoder-units, --decoder-layers; ${startOver})`,
+      `${differs}: the checkpoint is from another model config (use the --model and the experiment flags it was trained with: --hide-probability, --input-dropout, --kl-beta, --timing-weight, --lstm-dropout, --encoder-units, --decoder-units, --decoder-layers; ${startOver})`,
     );
   }
   const needed = paramSpecs(config).flatMap((s) =>

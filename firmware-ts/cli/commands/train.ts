@@ -25,7 +25,8 @@ export const trainCommand: Command = {
   --hide-probability P  chance that training hides each input (default: the model's; ag11s 0.5, the others 0)
   --input-dropout P     LSTM decoder: chance that a step is not shown the previous step's output (default 0)
   --kl-beta B           cost per nat of KL above the free bits (default 0.2)
-  --timing-weight W     LSTM decoder: weight of the velocity and offset errors against the hits' (default 1)
+  --timing-weight W     LSTM decoder: weight of the velocity and offset errors against the hits'
+                        (default: the model's; fvae2 and ag2 30, GrooVAE's baseline 1)
   --lstm-dropout P      chance that each element of every LSTM layer's input is dropped (GrooVAE: 0.7; default 0)
   --encoder-units N     BiLSTM units per direction of every BiLSTM encoder (default: the model's; the paper: 512)
   --decoder-units N     LSTM decoder units per layer (default: the model's; the paper: 256)
