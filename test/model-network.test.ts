@@ -13,6 +13,7 @@ import {
   freeBitsCost,
   klDivergence,
   type GestureTensors,
+  type LossParts,
   type LstmInputMasks,
 } from '../firmware-ts/model/network.js';
 import {
@@ -30,9 +31,35 @@ import { STEPS } from '../firmware-ts/pattern/pattern.js';
 import { FEATURES, PATTERN_TENSOR_SIZE, patternToTensorData } from '../firmware-ts/pattern/tensor-layout.js';
 import { batchGradients } from '../firmware-ts/train/trainer.js';
 import { disposeLstmInputMasks, lstmInputMasks } from '../firmware-ts/train/batch.js';
-import { handfulOfPatterns, splitOf, tinyConfig } from './helpers/tiny-models.js';
+import { handfulOfPatterns, splitOf, tinyConfig, type SplitLike } from './helpers/tiny-models.js';
 
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
+
+/** A split's gestures as the encoders take them, one row per window. */
+const gestureTensorsOf = (set: SplitLike): GestureTensors => ({
+  score: tf.tensor3d(set.gestures.score, [set.count, STEPS, 9]),
+  groove: tf.tensor3d(set.gestures.groove, [set.count, STEPS, 3]),
+  accent: tf.tensor2d(set.gestures.accent, [set.count, STEPS]),
+});
+
+/** The training objective's parts on every window of `set`, the latents at their means (zero noise), as numbers. */
+function teacherForcedLoss(
+  params: Params,
+  config: ModelConfig,
+  set: SplitLike,
+  masks: LstmInputMasks | null = null,
+): Record<keyof LossParts, number> {
+  const n = set.count;
+  return tf.tidy(() => {
+    const target = tf.tensor3d(set.patterns, [n, STEPS, FEATURES]);
+    const noise = config.factors.map((f) => tf.zeros([n, f.latent]) as tf.Tensor2D);
+    const parts = computeLoss(params, config, target, gestureTensorsOf(set), noise, noise, null, null, null, masks);
+    return Object.fromEntries(Object.entries(parts).map(([k, t]) => [k, t.dataSync()[0]])) as Record<
+      keyof LossParts,
+      number
+    >;
+  });
+}
 
 describe('model: KL divergence and free bits (hand-computed)', () => {
   before(async () => {
@@ -93,12 +120,6 @@ describe('model: shapes of every model', function () {
     await initBackend();
   });
 
-  const gestureTensors = (): GestureTensors => ({
-    score: tf.tensor3d(set.gestures.score, [batch, STEPS, 9]),
-    groove: tf.tensor3d(set.gestures.groove, [batch, STEPS, 3]),
-    accent: tf.tensor2d(set.gestures.accent, [batch, STEPS]),
-  });
-
   for (const name of LSTM_MODELS) {
     it(`${name}: weights as specified, latents [B, latent], aux [B, input width], decoder [B, 32, 27], scalar losses`, () => {
       const config = MODEL_CONFIGS[name];
@@ -108,7 +129,7 @@ describe('model: shapes of every model', function () {
           paramSpecs(config).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0),
         );
         tf.tidy(() => {
-          const g = gestureTensors();
+          const g = gestureTensorsOf(set);
           const zs: tf.Tensor2D[] = [];
           config.factors.forEach((factor, i) => {
             const post = encodeFactor(params, factor, i, factorInput(factor, g));
@@ -351,18 +372,10 @@ describe("model: GrooVAE's dropout on every LSTM layer's input (train.lstmInputD
     await initBackend();
   });
 
-  const lossWith = (params: Params, masks: LstmInputMasks | null): number[] =>
-    tf.tidy(() => {
-      const target = tf.tensor3d(set.patterns, [n, STEPS, FEATURES]);
-      const g: GestureTensors = {
-        score: tf.tensor3d(set.gestures.score, [n, STEPS, 9]),
-        groove: tf.tensor3d(set.gestures.groove, [n, STEPS, 3]),
-        accent: tf.tensor2d(set.gestures.accent, [n, STEPS]),
-      };
-      const noise = config.factors.map((f) => tf.zeros([n, f.latent]) as tf.Tensor2D);
-      const parts = computeLoss(params, config, target, g, noise, noise, null, null, null, masks);
-      return [parts.hits, parts.velocities, parts.offsets, parts.aux].map((t) => t.dataSync()[0]);
-    });
+  const lossWith = (params: Params, masks: LstmInputMasks | null): number[] => {
+    const parts = teacherForcedLoss(params, config, set, masks);
+    return [parts.hits, parts.velocities, parts.offsets, parts.aux];
+  };
 
   it('draws one mask per LSTM input, 0 with probability p, else 1 / (1 - p); none at p = 0 or for the step decoder', () => {
     const masks = lstmInputMasks({ ...config, train: { ...config.train, lstmInputDropout: 0.7 } }, n, mulberry32(3))!;
@@ -490,9 +503,7 @@ describe("model: GrooVAE's dropout on every LSTM layer's input (train.lstmInputD
 });
 
 describe('model: the timing weight (loss.timingWeight)', () => {
-  const patterns = handfulOfPatterns().slice(0, 4);
-  const set = splitOf(patterns);
-  const n = patterns.length;
+  const set = splitOf(handfulOfPatterns().slice(0, 4));
   // ag2's own config weighs timing 30 times; without the key the weight is GrooVAE's, 1.
   const { timingWeight: ag2Weight, ...grooVaeLoss } = tinyConfig('ag2').loss;
   const config: ModelConfig = { ...tinyConfig('ag2'), loss: grooVaeLoss };
@@ -501,25 +512,14 @@ describe('model: the timing weight (loss.timingWeight)', () => {
     await initBackend();
   });
 
-  const partsWith = (params: Params, c: ModelConfig): Record<string, number> =>
-    tf.tidy(() => {
-      const target = tf.tensor3d(set.patterns, [n, STEPS, FEATURES]);
-      const g: GestureTensors = {
-        score: tf.tensor3d(set.gestures.score, [n, STEPS, 9]),
-        groove: tf.tensor3d(set.gestures.groove, [n, STEPS, 3]),
-        accent: tf.tensor2d(set.gestures.accent, [n, STEPS]),
-      };
-      const noise = c.factors.map((f) => tf.zeros([n, f.latent]) as tf.Tensor2D);
-      const parts = computeLoss(params, c, target, g, noise, noise, null);
-      return Object.fromEntries(Object.entries(parts).map(([k, t]) => [k, t.dataSync()[0]]));
-    });
+  const partsWith = (params: Params, c: ModelConfig) => teacherForcedLoss(params, c, set);
 
   it('multiplies the velocity and offset errors in the total only; the logged parts stay unweighted', () => {
     const params = initParams(config, 11);
     try {
       const plain = partsWith(params, config);
       const weighted = partsWith(params, { ...config, loss: { ...config.loss, timingWeight: 10 } });
-      for (const part of ['hits', 'velocities', 'offsets', 'klBits', 'aux'])
+      for (const part of ['hits', 'velocities', 'offsets', 'klBits', 'aux'] as const)
         expect(weighted[part], part).to.be.closeTo(plain[part], 1e-4);
       expect(plain.velocities + plain.offsets, 'the timing parts are not zero here').to.be.above(0.1);
       expect(weighted.loss - plain.loss).to.be.closeTo(9 * (plain.velocities + plain.offsets), 1e-2);
