@@ -5,6 +5,7 @@ import { benchGenerateCommand } from './commands/bench-generate.js';
 import { benchTrainCommand } from './commands/bench-train.js';
 import { benchWakeUpCommand } from './commands/bench-wake-up.js';
 import { calibrateCommand } from './commands/calibrate.js';
+import { fitUnderTapCommand } from './commands/fit-under-tap.js';
 import { drumifyCommand } from './commands/drumify.js';
 import { generateCommand } from './commands/generate.js';
 import { grooveCommand } from './commands/groove.js';
@@ -25,6 +26,7 @@ const COMMANDS: Command[] = [
   datasetBuild,
   trainCommand,
   calibrateCommand,
+  fitUnderTapCommand,
   plotLossesCommand,
   soakCommand,
   evaluateCommand,

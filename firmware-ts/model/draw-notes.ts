@@ -2,7 +2,8 @@
  * The step decoder's notes, drawn in plain JS from its raw outputs: which drums play
  * (forced where given, sampled or thresholded elsewhere), then each note's velocity and
  * offset around the model's likeliest value, then the loop fitted to the gestures the
- * performer gave, so that the loop's own groove and accents are the ones given.
+ * performer gave, so that the loop's own groove and accents are the ones given, and the
+ * notes under each tap placed by the model's under-tap network where it has one.
  */
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { givenDrumRows, type Gestures } from '../pattern/gesture-layout.js';
@@ -10,6 +11,14 @@ import type { Accent } from '../pattern/gestures.js';
 import { STEPS } from '../pattern/pattern.js';
 import { FEATURES } from '../pattern/tensor-layout.js';
 import { MIN_SCALE, STEP_OUTPUT_WIDTH } from './step-decoder.js';
+import {
+  inputFromSteps,
+  loopSteps,
+  UNDER_TAP_FEATURES,
+  UNDER_TAP_OUTPUTS,
+  type LoopView,
+  type UnderTapPredictor,
+} from './under-tap.js';
 import { calibrateVelocity, type VelocityCalibration } from './velocity-calibration.js';
 
 /** How notes are drawn from a decoder's output (the LSTM decoder reads the first three). */
@@ -50,6 +59,18 @@ export interface NoteDrawOptions {
    * model's velocity calibration where it has one (velocity-calibration.ts). Default true.
    */
   calibrateVelocities?: boolean;
+  /**
+   * Step decoder only, when a groove is given: the notes that share a tapped step with the
+   * note carrying the tap get their offset and velocity from the model's under-tap network
+   * (under-tap.ts) where it has one, around the tap. Default true.
+   */
+  underTap?: boolean;
+}
+
+/** What a model fitted beside its weights for drawing notes (each optional). */
+export interface DrawingFits {
+  calibration?: VelocityCalibration | null;
+  underTap?: UnderTapPredictor | null;
 }
 
 /** Hits to force while decoding, per request, step and drum (index (k * 32 + step) * 9 + drum). */
@@ -86,15 +107,18 @@ function laplace(u: number): number {
  * Turns the step decoder's raw outputs [n, 32, 45] into pattern tensors [n, 32, 27]:
  * hits (forced, sampled or thresholded, then fitted to a given groove), then each
  * played note's velocity and offset drawn around the model's most likely value
- * (velocities through `calibration` where no groove is given).
+ * (velocities through the calibration where no groove is given; the notes under a tap
+ * around the under-tap network's values where a groove is given).
  */
 export function drawSteps(
   raw: Float32Array,
   requests: Gestures[],
   options: NoteDrawOptions,
   rand: () => number,
-  calibration: VelocityCalibration | null = null,
+  fits: DrawingFits = {},
 ): Float32Array {
+  const calibration = fits.calibration ?? null;
+  const underTap = (options.underTap ?? true) ? (fits.underTap ?? null) : null;
   const n = requests.length;
   const forced = options.keepGiven ? givenHits(requests) : null;
   // The drums left to the model are drawn at the rate it learned (thresholding plays only its surest
@@ -105,6 +129,10 @@ export function drawSteps(
   const followAccent = options.followAccent ?? true;
   const out = new Float32Array(n * STEPS * FEATURES);
   const D = DRUM_COUNT;
+  // Each note's drawn spread around its likeliest value, kept so that the notes under a tap keep theirs around the
+  // under-tap network's value.
+  const velocityNoise = new Float32Array(STEPS * D);
+  const offsetNoise = new Float32Array(STEPS * D);
   for (let k = 0; k < n; k++) {
     const groove = followGroove ? (requests[k].groove ?? null) : null;
     const given = givenDrumRows(requests[k]).map((row) => row !== null);
@@ -137,14 +165,16 @@ export function drawSteps(
       }
       for (let d = 0; d < D; d++) {
         if (!out[o + d]) continue;
-        const velocity = raw[r + D + d] + valueTemperature * softplusScale(raw[r + 2 * D + d]) * laplace(u[D + d]);
-        const offset =
-          raw[r + 3 * D + d] + valueTemperature * softplusScale(raw[r + 4 * D + d]) * laplace(u[2 * D + d]);
+        velocityNoise[t * D + d] = valueTemperature * softplusScale(raw[r + 2 * D + d]) * laplace(u[D + d]);
+        offsetNoise[t * D + d] = valueTemperature * softplusScale(raw[r + 4 * D + d]) * laplace(u[2 * D + d]);
+        const velocity = raw[r + D + d] + velocityNoise[t * D + d];
+        const offset = raw[r + 3 * D + d] + offsetNoise[t * D + d];
         const drawn = Math.min(1, Math.max(1 / 127, velocity));
         out[o + D + d] = velocityMap ? calibrateVelocity(velocityMap, d, drawn) : drawn;
         out[o + 2 * D + d] = Math.min(1, Math.max(-1, offset));
       }
     }
+    if (groove && underTap) placeUnderTaps(out, k, groove, underTap, velocityNoise, offsetNoise);
     const accent = followAccent ? (requests[k].accent ?? null) : null;
     if (accent) fitToAccent(out, k, accent);
     // After the accents: the groove is the exact gesture (velocity and timing), the accent a coarser one.
@@ -162,18 +192,90 @@ export function drawSteps(
  * definition, the loudest note of each step (its velocity and timing), so the loudest
  * drawn note plays the tapped velocity and offset exactly, and no other note is louder.
  */
-function pinToGroove(out: Float32Array, o: number, velocity: number, offset: number): void {
+function pinToGroove(
+  out: Float32Array,
+  o: number,
+  velocity: number,
+  offset: number,
+  carrier = carrierAt(out, o),
+): void {
   const D = DRUM_COUNT;
-  let loudest = -1;
-  for (let d = 0; d < D; d++) {
-    if (out[o + d] && (loudest < 0 || out[o + D + d] > out[o + D + loudest])) loudest = d;
-  }
+  const loudest = carrier;
   if (loudest < 0) return;
   // One MIDI step softer, so that no other note ties with the loudest one.
   const softer = Math.max(1 / 127, velocity - 1 / 127);
   for (let d = 0; d < D; d++) if (out[o + d]) out[o + D + d] = Math.min(out[o + D + d], softer);
   out[o + D + loudest] = Math.max(1 / 127, velocity);
   out[o + 2 * D + loudest] = offset;
+}
+
+/** The drawn note that carries the tap at a step: the loudest (the lowest drum of a tie, as the Groove reads a pattern), or -1. */
+function carrierAt(out: Float32Array, o: number): number {
+  const D = DRUM_COUNT;
+  let loudest = -1;
+  for (let d = 0; d < D; d++) {
+    if (out[o + d] && (loudest < 0 || out[o + D + d] > out[o + D + loudest])) loudest = d;
+  }
+  return loudest;
+}
+
+/**
+ * Places the notes of each tapped step of request `k` with the under-tap network: where a step holds two or more
+ * notes, the one it scores highest carries the tap (pinned to it), and each other note gets the tap's offset and
+ * velocity plus the network's departure for it, plus the spread it was drawn with. A note alone carries its tap.
+ */
+function placeUnderTaps(
+  out: Float32Array,
+  k: number,
+  groove: NonNullable<Gestures['groove']>,
+  predict: UnderTapPredictor,
+  velocityNoise: Float32Array,
+  offsetNoise: Float32Array,
+): void {
+  const D = DRUM_COUNT;
+  const at = (t: number) => (k * STEPS + t) * FEATURES;
+  // Read from the hits as drawn, before any note is placed.
+  const loop: LoopView = { hit: (t, d) => out[at(t) + d] === 1, groove };
+  const cells: number[] = [];
+  for (let t = 0; t < STEPS; t++) {
+    if (groove.hits[t] <= 0.5) continue;
+    let notes = 0;
+    for (let d = 0; d < D; d++) notes += out[at(t) + d];
+    if (notes >= 2) for (let d = 0; d < D; d++) if (out[at(t) + d]) cells.push(t * D + d);
+  }
+  if (cells.length === 0) return;
+  const steps = loopSteps(loop);
+  const x = new Float32Array(cells.length * UNDER_TAP_FEATURES);
+  cells.forEach((cell, i) =>
+    inputFromSteps(
+      steps,
+      Math.floor(cell / D),
+      cell % D,
+      x.subarray(i * UNDER_TAP_FEATURES, (i + 1) * UNDER_TAP_FEATURES),
+    ),
+  );
+  const predicted = predict(x, cells.length);
+  const carriers = new Int8Array(STEPS).fill(-1);
+  const best = new Float32Array(STEPS).fill(-Infinity);
+  cells.forEach((cell, i) => {
+    const t = Math.floor(cell / D);
+    const score = predicted[i * UNDER_TAP_OUTPUTS + 2];
+    if (score > best[t]) [best[t], carriers[t]] = [score, cell % D];
+  });
+  cells.forEach((cell, i) => {
+    const t = Math.floor(cell / D);
+    const d = cell % D;
+    if (d === carriers[t]) return;
+    const o = at(t);
+    const offset = predicted[i * UNDER_TAP_OUTPUTS];
+    const velocity = predicted[i * UNDER_TAP_OUTPUTS + 1];
+    out[o + D + d] = Math.min(1, Math.max(1 / 127, groove.velocities[t] + velocity + velocityNoise[cell]));
+    out[o + 2 * D + d] = Math.min(1, Math.max(-1, groove.offsets[t] + offset + offsetNoise[cell]));
+  });
+  // Pinned now, so that pinToGroove after the accents finds the same carrier (every other note is kept under it).
+  for (let t = 0; t < STEPS; t++) {
+    if (carriers[t] >= 0) pinToGroove(out, at(t), groove.velocities[t], groove.offsets[t], carriers[t]);
+  }
 }
 
 /** The step decoder's spread from its raw output (as stepHeads computes it). */

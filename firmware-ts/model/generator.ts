@@ -23,6 +23,8 @@ import { decodeLatentBank, drawFromBank, LATENT_BANK_FILE, type LatentBank } fro
 import { gaussian, mulberry32 } from './random.js';
 import { drawSteps, givenHits, type NoteDrawOptions } from './draw-notes.js';
 import { LstmDecoder } from './lstm-decoder.js';
+import { decodeUnderTap, UNDER_TAP_MANIFEST_FILE, UNDER_TAP_WEIGHTS_FILE, type UnderTapNet } from './under-tap.js';
+import { UnderTapTensors } from './under-tap-tensors.js';
 import { STEP_INPUT_WIDTH, decodeSteps, writeStepInput, type StepGiven } from './step-decoder.js';
 import {
   decodeVelocityCalibration,
@@ -71,6 +73,7 @@ export class GrooveModel {
   readonly #lstm: LstmDecoder | null;
   #bank: LatentBank | null = null;
   #calibration: VelocityCalibration | null = null;
+  #underTap: UnderTapTensors | null = null;
 
   private constructor(
     readonly config: ModelConfig,
@@ -84,9 +87,10 @@ export class GrooveModel {
 
   /**
    * Loads a model folder; a missing/corrupt file or a config that does not match the weights is one clear error.
-   * `calibration: false` leaves the velocity calibration file unread (`groovebox calibrate` refits it, even a bad one).
+   * `calibration: false` leaves the velocity calibration file unread (`groovebox calibrate` refits it, even a bad one);
+   * `underTap: false` the under-tap network's (`groovebox fit-under-tap`).
    */
-  static load(dir: string, options: { calibration?: boolean } = {}): GrooveModel {
+  static load(dir: string, options: { calibration?: boolean; underTap?: boolean } = {}): GrooveModel {
     // Everything is checked before a tensor exists, so a failed load leaks nothing.
     const files = readModelFileSet(dir);
     let config: ModelConfig;
@@ -111,6 +115,7 @@ export class GrooveModel {
         model.useVelocityCalibration(
           decodeVelocityCalibration(fs.readFileSync(calibrationFile, 'utf8'), calibrationFile),
         );
+      if (config.decoder.kind === 'steps' && (options.underTap ?? true)) model.useUnderTap(readUnderTap(dir));
       return model;
     } catch (err) {
       tf.dispose([...tensors.values()]);
@@ -135,6 +140,7 @@ export class GrooveModel {
   dispose(): void {
     tf.dispose([...this.#params.values()]);
     this.#lstm?.dispose();
+    this.#underTap?.dispose();
   }
 
   /** Batch-1 generation: the pattern plus the auxiliary reconstruction of every given gesture. */
@@ -183,7 +189,10 @@ export class GrooveModel {
       ).dataSync() as Float32Array;
       aux = latents.aux.map((a) => (a ? (a.dataSync() as Float32Array) : null));
     });
-    const patterns = drawSteps(raw, requests, options, rand, this.#calibration);
+    const patterns = drawSteps(raw, requests, options, rand, {
+      calibration: this.#calibration,
+      underTap: this.#underTap?.predict,
+    });
     return requests.map((_, k) => ({
       pattern: tensorDataToPattern(patterns, k * PATTERN_TENSOR_SIZE),
       reconstructions: this.#reconstructions(aux, k),
@@ -217,6 +226,12 @@ export class GrooveModel {
   /** Uses `bank` for hidden factors from now on (null: the prior); the training code sets it after fitting. */
   useLatentBank(bank: LatentBank | null): void {
     this.#bank = bank;
+  }
+
+  /** Places the notes under a tap with `net` from now on (null: at the decoder's values). */
+  useUnderTap(net: UnderTapNet | null): void {
+    this.#underTap?.dispose();
+    this.#underTap = net ? new UnderTapTensors(net) : null;
   }
 
   /** Maps velocities through `calibration` from now on (null: as drawn). */
@@ -372,4 +387,21 @@ function factorRow(factor: FactorConfig, g: Gestures): Float32Array | null {
   const drum = Number(factor.input.slice(4));
   if (g.drums) return g.drums[drum] ?? null;
   return g.score ? drumRow(g.score, drum, true) : null;
+}
+
+/** The under-tap network in a model folder (model/under-tap.ts), null where it has none; half of its two files is an error. */
+function readUnderTap(dir: string): UnderTapNet | null {
+  const manifestFile = path.join(dir, UNDER_TAP_MANIFEST_FILE);
+  const weightsFile = path.join(dir, UNDER_TAP_WEIGHTS_FILE);
+  const present = [manifestFile, weightsFile].filter((f) => fs.existsSync(f));
+  if (present.length === 0) return null;
+  if (present.length === 1) {
+    const missing = present[0] === manifestFile ? weightsFile : manifestFile;
+    throw new ModelFileError(
+      missing,
+      `missing: ${path.basename(present[0])} is there and needs it (groovebox fit-under-tap writes both)`,
+    );
+  }
+  return decodeUnderTap(fs.readFileSync(manifestFile, 'utf8'), manifestFile, fs.readFileSync(weightsFile), weightsFile)
+    .net;
 }

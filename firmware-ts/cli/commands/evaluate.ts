@@ -18,6 +18,7 @@ const GENERATE_OPTION_KINDS = {
   followAccent: 'boolean',
   latentCandidates: 'number',
   calibrateVelocities: 'boolean',
+  underTap: 'boolean',
 } as const;
 
 export const evaluateCommand: Command = {
