@@ -25,12 +25,7 @@ import { parseArgs } from 'node:util';
 import { loadCache } from '../firmware-ts/dataset/cache.js';
 import { evalWindows } from '../firmware-ts/eval/windows.js';
 import { initBackend } from '../firmware-ts/ml/runtime.js';
-import {
-  jsUnderTapPredictor,
-  UNDER_TAP_FEATURES,
-  UNDER_TAP_OUTPUTS,
-  underTapFeatures,
-} from '../firmware-ts/model/under-tap.js';
+import { jsUnderTapPredictor, UNDER_TAP_FEATURES, underTapFeatures } from '../firmware-ts/model/under-tap.js';
 import { DRUM_COUNT } from '../firmware-ts/pattern/drums.js';
 import { groove, loudestDrum } from '../firmware-ts/pattern/gestures.js';
 import { STEPS, STEPS_PER_BAR, type Pattern } from '../firmware-ts/pattern/pattern.js';

@@ -120,7 +120,9 @@ describe('model: velocity calibration (the drummers\u2019 dynamics where no groo
     const beat = handfulOfPatterns()[0];
     const velocities = (request: object, options: object, map: VelocityCalibration | null) => {
       const p = tensorDataToPattern(
-        drawSteps(raw, [request], { keepGiven: true, valueTemperature: 0, ...options }, mulberry32(1), { calibration: map }),
+        drawSteps(raw, [request], { keepGiven: true, valueTemperature: 0, ...options }, mulberry32(1), {
+          calibration: map,
+        }),
         0,
       );
       return Array.from(p.velocities).filter((_, i) => p.hits[i] > 0.5);
