@@ -9,12 +9,9 @@
  *    tap, with the real carrier known (the floor's own terms), and over all notes with the carrier it picks (what
  *    the box plays when its model draws the real score). It sees everything the box's model sees when a Groove is
  *    given; the linear model of eval/own-groove-floor.ts is the same idea with hand-made features.
- *  - from below, the drummers' own repeat-to-repeat variation: where a note of this kind is played at the same place
- *    in both bars of a window (same drum, same step in the bar, the same drum loudest above it), its distance from
- *    the tapped offset differs between the two bars. Even a player that knew that drummer's habit at that place
- *    exactly could not predict what varies between two repeats. If the two repeats vary around a common centre by
- *    independent noise, |a - b| / sqrt(2) (Gaussian noise) or |a - b| / 1.5 (Laplace noise) is the error of a
- *    predictor that knows the centre.
+ *  - from below, the drummers' own repeat-to-repeat variation (eval/own-groove-floor.ts, which `groovebox evaluate`
+ *    prints too): a player that knew each drummer's habit at each place exactly would still miss what varies between
+ *    the two bars of a window.
  *
  * Both are turned into an error over all notes the way results.md's floor is: the other notes' share times the error
  * on them (the loudest notes at 0).
@@ -23,12 +20,12 @@
  */
 import { parseArgs } from 'node:util';
 import { loadCache } from '../firmware-ts/dataset/cache.js';
+import { repeatVariation } from '../firmware-ts/eval/own-groove-floor.js';
 import { evalWindows } from '../firmware-ts/eval/windows.js';
 import { initBackend } from '../firmware-ts/ml/runtime.js';
 import { jsUnderTapPredictor, UNDER_TAP_FEATURES, underTapFeatures } from '../firmware-ts/model/under-tap.js';
 import { DRUM_COUNT } from '../firmware-ts/pattern/drums.js';
-import { groove, loudestDrum } from '../firmware-ts/pattern/gestures.js';
-import { STEPS, STEPS_PER_BAR, type Pattern } from '../firmware-ts/pattern/pattern.js';
+import { STEPS } from '../firmware-ts/pattern/pattern.js';
 import { datasetDir } from '../firmware-ts/paths.js';
 import {
   fitUnderTap,
@@ -64,26 +61,6 @@ const units = (values.units ?? UNDER_TAP_DEFAULTS.hidden.join(',')).split(',').m
 if (units.length !== 2 || !units.every((u) => Number.isInteger(u) && u >= 1))
   fail(`--units: expected two whole numbers >= 1 such as 128,64, got "${values.units}"`);
 const MIDI = 127;
-
-/** Repeat-to-repeat variation of the notes under a tap: the same drum at the same place in both bars, under the same loudest drum. */
-function repeatVariation(patterns: readonly Pattern[]): { pairs: number; meanAbsDiff: number } {
-  let pairs = 0,
-    sum = 0;
-  for (const p of patterns) {
-    const g = groove(p);
-    for (let s = 0; s < STEPS_PER_BAR; s++) {
-      const t = s + STEPS_PER_BAR;
-      const loudest = loudestDrum(p, s);
-      if (loudest < 0 || loudest !== loudestDrum(p, t)) continue;
-      for (let d = 0; d < DRUM_COUNT; d++) {
-        if (d === loudest || !p.hit(s, d) || !p.hit(t, d)) continue;
-        pairs++;
-        sum += Math.abs(p.offset(s, d) - g.offsets[s] - (p.offset(t, d) - g.offsets[t]));
-      }
-    }
-  }
-  return { pairs, meanAbsDiff: sum / Math.max(1, pairs) };
-}
 
 await initBackend('wasm');
 const cache = loadCache(datasetDir(values.dataset));
@@ -154,10 +131,8 @@ console.log(
 );
 
 const repeats = repeatVariation(test);
-const gaussian = repeats.meanAbsDiff / Math.SQRT2;
-const laplace = repeats.meanAbsDiff / 1.5;
 console.log(
-  `repeats: ${repeats.pairs} pairs, mean |a - b| ${repeats.meanAbsDiff.toFixed(3)}; a predictor knowing each place's centre: ` +
-    `${laplace.toFixed(3)} (Laplace) .. ${gaussian.toFixed(3)} (Gaussian) on the notes under a tap, ` +
-    `${(share * laplace).toFixed(3)} .. ${(share * gaussian).toFixed(3)} over all notes`,
+  `repeats: ${repeats.pairs} pairs; a player knowing each place's habit: ` +
+    `${repeats.laplace.toFixed(3)} (Laplace) .. ${repeats.gaussian.toFixed(3)} (Gaussian) on the notes under a tap, ` +
+    `${(share * repeats.laplace).toFixed(3)} .. ${(share * repeats.gaussian).toFixed(3)} over all notes`,
 );

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { otherNotes, ownGrooveFloor } from '../firmware-ts/eval/own-groove-floor.js';
+import { otherNotes, ownGrooveFloor, repeatVariation } from '../firmware-ts/eval/own-groove-floor.js';
 import { mulberry32 } from '../firmware-ts/model/random.js';
 import { Pattern, STEPS } from '../firmware-ts/pattern/pattern.js';
 
@@ -42,5 +42,20 @@ describe('eval: the own-groove floor', () => {
     expect(floor.templateOnOthers).to.be.above(0.15);
     expect(floor.shrunkOnOthers).to.be.above(0.15);
     expect(floor.linearOnOthers).to.be.below(0.01);
+  });
+
+  it('the repeats bound: a note under a tap in both bars, its distance from the tap compared between them', () => {
+    const p = new Pattern();
+    // Bar 1: the kick 0.1 before the hat at step 0; bar 2: 0.3 before. Step 4 of bar 2 has no kick: no pair.
+    p.set(0, HAT, 0.9, 0.05).set(0, KICK, 0.5, -0.05);
+    p.set(16, HAT, 0.9, 0.1).set(16, KICK, 0.5, -0.2);
+    p.set(4, HAT, 0.9, 0).set(4, KICK, 0.5, 0).set(20, HAT, 0.9, 0);
+    // Under a different loudest drum in the two bars: not the same place.
+    p.set(8, HAT, 0.9, 0).set(8, KICK, 0.5, 0).set(24, HAT, 0.4, 0).set(24, KICK, 0.5, 0.2);
+    const r = repeatVariation([p]);
+    expect(r.pairs).to.equal(1);
+    expect(r.laplace).to.be.closeTo(0.2 / 1.5, 1e-6);
+    expect(r.gaussian).to.be.closeTo(0.2 / Math.SQRT2, 1e-6);
+    expect(ownGrooveFloor(windows(20, 1), [p]).repeats).to.deep.equal(r);
   });
 });

@@ -7,6 +7,11 @@
  *  - a linear model of what the window's gestures show about each drum (below), fitted for least absolute error.
  * A network that sees the same gestures could find more than a linear model does, so this is an estimate of the floor,
  * not a proof; a network that does no better than these has learned what there is to learn from a step's tap.
+ *
+ * From below, the drummers' own variation: where a note under a tap is played at the same place in both bars of a
+ * window (same drum, same step in the bar, the same drum loudest above it), its distance from the tap differs between
+ * the two bars. A player that knew the drummer's habit at that place exactly would still miss what varies between two
+ * repeats: with independent noise around a common centre, mean |a - b| / 1.5 (Laplace noise) to / sqrt(2) (Gaussian).
  */
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { groove, loudestDrum } from '../pattern/gestures.js';
@@ -22,6 +27,30 @@ export interface OwnGrooveFloor {
   shrink: number;
   /** The linear model's error on those notes (absent in results written before it existed). */
   linearOnOthers?: number;
+  /** The repeats' bound on those notes (see above): pairs found, and the error of a player knowing each place's centre. */
+  repeats?: { pairs: number; laplace: number; gaussian: number };
+}
+
+/** The repeat-to-repeat variation of the notes under a tap (see above), over both bars of each window. */
+export function repeatVariation(patterns: readonly Pattern[]): { pairs: number; laplace: number; gaussian: number } {
+  const half = STEPS / 2;
+  let pairs = 0,
+    sum = 0;
+  for (const p of patterns) {
+    const g = groove(p);
+    for (let s = 0; s < half; s++) {
+      const t = s + half;
+      const loudest = loudestDrum(p, s);
+      if (loudest < 0 || loudest !== loudestDrum(p, t)) continue;
+      for (let d = 0; d < DRUM_COUNT; d++) {
+        if (d === loudest || !p.hit(s, d) || !p.hit(t, d)) continue;
+        pairs++;
+        sum += Math.abs(p.offset(s, d) - g.offsets[s] - (p.offset(t, d) - g.offsets[t]));
+      }
+    }
+  }
+  const mean = sum / Math.max(1, pairs);
+  return { pairs, laplace: mean / 1.5, gaussian: mean / Math.SQRT2 };
 }
 
 /** A note that is not its step's loudest: what the gestures show around it, and the offset it was played at. */
@@ -169,5 +198,6 @@ export function ownGrooveFloor(train: readonly Pattern[], test: readonly Pattern
     shrunkOnOthers: error(others, (n) => shrink * n.tapped),
     shrink: Number(shrink.toFixed(2)),
     ...(linear ? { linearOnOthers: error(others, (n) => predict(linear, n.features)) } : {}),
+    repeats: repeatVariation(test),
   };
 }
