@@ -108,8 +108,8 @@ function mlp(input: FactorInput, units: number, latent: number): FactorConfig {
   return { input, encoder: 'mlp', units, latent, auxiliary: true, dropProbability: 0 };
 }
 
-// The two factorized paper models weigh timing errors 30 times GrooVAE's: at GrooVAE's weight the Groove's latent
-// was not worth its KL cost, so the decoder followed the groove little and sampling it varied the timing little
+// The factorized paper models weigh timing errors 30 times GrooVAE's: at GrooVAE's weight the Groove's latent was
+// not worth its KL cost, so the decoder followed the groove little and sampling it varied the timing little
 // (docs/models.md, "ag2's diversity"). The baseline is GrooVAE as published and keeps its loss.
 const FACTORIZED_LOSS = { ...LOSS, timingWeight: 30 };
 
@@ -138,7 +138,7 @@ export const MODEL_CONFIGS: Readonly<Record<ModelName, ModelConfig>> = {
       mlp('accent', 64, 8),
     ],
     decoder: { ...DECODER, units: 256 },
-    loss: LOSS,
+    loss: FACTORIZED_LOSS,
     train: TRAIN,
   },
   // The box's model: ag11's eleven factors, a step-conditioned decoder, Laplace velocities and offsets.

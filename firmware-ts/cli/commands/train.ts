@@ -26,7 +26,7 @@ export const trainCommand: Command = {
   --input-dropout P     LSTM decoder: chance that a step is not shown the previous step's output (default 0)
   --kl-beta B           cost per nat of KL above the free bits (default 0.2)
   --timing-weight W     LSTM decoder: weight of the velocity and offset errors against the hits'
-                        (default: the model's; fvae2 and ag2 30, GrooVAE's baseline 1)
+                        (default: the model's; fvae2, ag2 and ag11 30, GrooVAE's baseline 1)
   --lstm-dropout P      chance that each element of every LSTM layer's input is dropped (GrooVAE: 0.7; default 0)
   --encoder-units N     BiLSTM units per direction of every BiLSTM encoder (default: the model's; the paper: 512)
   --decoder-units N     LSTM decoder units per layer (default: the model's; the paper: 256)
