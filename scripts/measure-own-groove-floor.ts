@@ -16,8 +16,13 @@
  * Both are turned into an error over all notes the way results.md's floor is: the other notes' share times the error
  * on them (the loudest notes at 0).
  *
- *   node dist/scripts/measure-own-groove-floor.js [--train N] [--epochs 12] [--units 128,64] [--seed 1] [--dataset DIR]
+ * It also measures how often a model picks the note the drummer played loudest at a tapped step with two or more
+ * notes, playing each test window's own Score and Groove, with and without its under-tap network.
+ *
+ *   node dist/scripts/measure-own-groove-floor.js [--train N] [--epochs 12] [--units 128,64] [--seed 1]
+ *     [--model-dir models/ag11s] [--dataset DIR]
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCache } from '../firmware-ts/dataset/cache.js';
 import { repeatVariation } from '../firmware-ts/eval/own-groove-floor.js';
@@ -25,8 +30,11 @@ import { evalWindows } from '../firmware-ts/eval/windows.js';
 import { initBackend } from '../firmware-ts/ml/runtime.js';
 import { jsUnderTapPredictor, UNDER_TAP_FEATURES, underTapFeatures } from '../firmware-ts/model/under-tap.js';
 import { DRUM_COUNT } from '../firmware-ts/pattern/drums.js';
+import { groove, loudestDrum } from '../firmware-ts/pattern/gestures.js';
 import { STEPS } from '../firmware-ts/pattern/pattern.js';
-import { datasetDir } from '../firmware-ts/paths.js';
+import { BOX_DEFAULT_MODEL } from '../firmware-ts/model/config.js';
+import { GrooveModel } from '../firmware-ts/model/generator.js';
+import { datasetDir, MODELS_DIR } from '../firmware-ts/paths.js';
 import {
   fitUnderTap,
   notesOfSharedSteps,
@@ -41,6 +49,7 @@ const { values } = parseArgs({
     epochs: { type: 'string' },
     units: { type: 'string' },
     seed: { type: 'string' },
+    'model-dir': { type: 'string' },
     dataset: { type: 'string' },
   },
 });
@@ -136,3 +145,32 @@ console.log(
     `${repeats.laplace.toFixed(3)} (Laplace) .. ${repeats.gaussian.toFixed(3)} (Gaussian) on the notes under a tap, ` +
     `${(share * repeats.laplace).toFixed(3)} .. ${(share * repeats.gaussian).toFixed(3)} over all notes`,
 );
+
+// The model's own picks: the note that carries each tap is the loop's loudest at that step.
+const modelDir = path.resolve(values['model-dir'] ?? path.join(MODELS_DIR, BOX_DEFAULT_MODEL));
+const model = GrooveModel.load(modelDir);
+const testWindows = evalWindows(cache, 'test');
+for (const underTap of [false, true]) {
+  let shared = 0,
+    right = 0;
+  for (let start = 0; start < testWindows.length; start += 128) {
+    const batch = testWindows.slice(start, start + 128);
+    const played = model.generateBatch(
+      batch.map((w) => ({ score: w.score, groove: groove(w.pattern) })),
+      { seed: 1 + start, keepGiven: true, underTap },
+    );
+    batch.forEach((w, k) => {
+      for (let s = 0; s < STEPS; s++) {
+        let notes = 0;
+        for (let d = 0; d < DRUM_COUNT; d++) notes += w.pattern.hit(s, d) ? 1 : 0;
+        if (notes < 2) continue;
+        shared++;
+        if (loudestDrum(played[k].pattern, s) === loudestDrum(w.pattern, s)) right++;
+      }
+    });
+  }
+  console.log(
+    `${model.name} (${modelDir}), under-tap network ${underTap ? 'on' : 'off'}: the loudest note picked right at ${((100 * right) / shared).toFixed(1)} % of ${shared} shared steps`,
+  );
+}
+model.dispose();

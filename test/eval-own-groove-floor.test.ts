@@ -52,10 +52,12 @@ describe('eval: the own-groove floor', () => {
     p.set(4, HAT, 0.9, 0).set(4, KICK, 0.5, 0).set(20, HAT, 0.9, 0);
     // Under a different loudest drum in the two bars: not the same place.
     p.set(8, HAT, 0.9, 0).set(8, KICK, 0.5, 0).set(24, HAT, 0.4, 0).set(24, KICK, 0.5, 0.2);
+    // A second pair, the same in both bars: the mean of |a - b| is (0.2 + 0) / 2.
+    p.set(12, HAT, 0.9, 0.1).set(12, KICK, 0.5, 0).set(28, HAT, 0.9, -0.1).set(28, KICK, 0.5, -0.2);
     const r = repeatVariation([p]);
-    expect(r.pairs).to.equal(1);
-    expect(r.laplace).to.be.closeTo(0.2 / 1.5, 1e-6);
-    expect(r.gaussian).to.be.closeTo(0.2 / Math.SQRT2, 1e-6);
+    expect(r.pairs).to.equal(2);
+    expect(r.laplace).to.be.closeTo(0.1 / 1.5, 1e-6);
+    expect(r.gaussian).to.be.closeTo(0.1 / Math.SQRT2, 1e-6);
     expect(ownGrooveFloor(windows(20, 1), [p]).repeats).to.deep.equal(r);
   });
 });

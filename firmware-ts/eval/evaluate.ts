@@ -83,7 +83,7 @@ const CHOICES = [
   'Auxiliary decoders: the hit-probability threshold (0.2..0.8) that gives the best F1 on the validation windows.',
   "Free sampling: thresholded vs sampled hits, whichever gives the validation windows' real hits per window more closely.",
   'Swing Grooves: velocity = mean tapped (Groove) velocity of the validation windows.',
-  "Everything else uses the generator's defaults, fixed before looking at any split: prior temperature 1, given factors at their posterior mean (the baseline samples its posterior, as Table 1 prescribes); the paper's LSTM models threshold hits at 0.5; the step decoder samples the drums left to it, follows a given groove and accent, draws hidden latents from its bank of training windows, and maps velocities through its calibration where no groove is given (docs/models.md).",
+  "Everything else uses the generator's defaults, fixed before looking at any split: prior temperature 1, given factors at their posterior mean (the baseline samples its posterior, as Table 1 prescribes); the paper's LSTM models threshold hits at 0.5; the step decoder samples the drums left to it, follows a given groove and accent, draws hidden latents from its bank of training windows, maps velocities through its calibration where no groove is given, and places the notes under each tap with its under-tap network where one is given (docs/models.md).",
   'Non-neural players: fitted on the train split only (docs/evaluation.md says how each works).',
 ];
 

@@ -8,10 +8,12 @@
  * A network that sees the same gestures could find more than a linear model does, so this is an estimate of the floor,
  * not a proof; a network that does no better than these has learned what there is to learn from a step's tap.
  *
- * From below, the drummers' own variation: where a note under a tap is played at the same place in both bars of a
- * window (same drum, same step in the bar, the same drum loudest above it), its distance from the tap differs between
- * the two bars. A player that knew the drummer's habit at that place exactly would still miss what varies between two
- * repeats: with independent noise around a common centre, mean |a - b| / 1.5 (Laplace noise) to / sqrt(2) (Gaussian).
+ * From below, an estimate of the drummers' own variation: where a note under a tap is played at the same place in
+ * both bars of a window (same drum, same step in the bar, the same drum loudest above it), its distance from the tap
+ * differs between the two bars. If the drummer's habit at that place is a fixed distance from the tap and the two bars
+ * vary around it by independent noise, a player that knew the habit exactly would still be mean |a - b| / 1.5 off
+ * (Laplace noise) or / sqrt(2) (Gaussian). It is an estimate under those assumptions, not a bound: a habit that
+ * scales with the tap, or noise of another shape, gives another figure.
  */
 import { DRUM_COUNT } from '../pattern/drums.js';
 import { groove, loudestDrum } from '../pattern/gestures.js';
@@ -27,7 +29,7 @@ export interface OwnGrooveFloor {
   shrink: number;
   /** The linear model's error on those notes (absent in results written before it existed). */
   linearOnOthers?: number;
-  /** The repeats' bound on those notes (see above): pairs found, and the error of a player knowing each place's centre. */
+  /** The repeats' estimate for those notes (see above): pairs found, and the error of a player knowing each place's habit. */
   repeats?: { pairs: number; laplace: number; gaussian: number };
 }
 

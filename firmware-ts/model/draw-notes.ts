@@ -174,13 +174,17 @@ export function drawSteps(
         out[o + 2 * D + d] = Math.min(1, Math.max(-1, offset));
       }
     }
-    if (groove && underTap) placeUnderTaps(out, k, groove, underTap, velocityNoise, offsetNoise);
+    const carriers = groove && underTap ? placeUnderTaps(out, k, groove, underTap, velocityNoise, offsetNoise) : null;
     const accent = followAccent ? (requests[k].accent ?? null) : null;
     if (accent) fitToAccent(out, k, accent);
-    // After the accents: the groove is the exact gesture (velocity and timing), the accent a coarser one.
+    // After the accents: the groove is the exact gesture (velocity and timing), the accent a coarser one. The note the
+    // network chose keeps the tap even where the accent fit raised another past it (that one goes back under it).
     if (groove) {
       for (let t = 0; t < STEPS; t++) {
-        if (groove.hits[t] > 0.5) pinToGroove(out, (k * STEPS + t) * FEATURES, groove.velocities[t], groove.offsets[t]);
+        if (groove.hits[t] <= 0.5) continue;
+        const o = (k * STEPS + t) * FEATURES;
+        const chosen = carriers && carriers[t] >= 0 ? carriers[t] : carrierAt(out, o);
+        pinToGroove(out, o, groove.velocities[t], groove.offsets[t], chosen);
       }
     }
   }
@@ -223,6 +227,7 @@ function carrierAt(out: Float32Array, o: number): number {
  * Places the notes of each tapped step of request `k` with the under-tap network: where a step holds two or more
  * notes, the one it scores highest carries the tap (pinned to it), and each other note gets the tap's offset and
  * velocity plus the network's departure for it, plus the spread it was drawn with. A note alone carries its tap.
+ * Returns the carrier chosen per step (-1 where the network chose none).
  */
 function placeUnderTaps(
   out: Float32Array,
@@ -231,9 +236,10 @@ function placeUnderTaps(
   predict: UnderTapPredictor,
   velocityNoise: Float32Array,
   offsetNoise: Float32Array,
-): void {
+): Int8Array {
   const D = DRUM_COUNT;
   const at = (t: number) => (k * STEPS + t) * FEATURES;
+  const carriers = new Int8Array(STEPS).fill(-1);
   // Read from the hits as drawn, before any note is placed.
   const loop: LoopView = { hit: (t, d) => out[at(t) + d] === 1, groove };
   const cells: number[] = [];
@@ -243,7 +249,7 @@ function placeUnderTaps(
     for (let d = 0; d < D; d++) notes += out[at(t) + d];
     if (notes >= 2) for (let d = 0; d < D; d++) if (out[at(t) + d]) cells.push(t * D + d);
   }
-  if (cells.length === 0) return;
+  if (cells.length === 0) return carriers;
   const steps = loopSteps(loop);
   const x = new Float32Array(cells.length * UNDER_TAP_FEATURES);
   cells.forEach((cell, i) =>
@@ -255,7 +261,6 @@ function placeUnderTaps(
     ),
   );
   const predicted = predict(x, cells.length);
-  const carriers = new Int8Array(STEPS).fill(-1);
   const best = new Float32Array(STEPS).fill(-Infinity);
   cells.forEach((cell, i) => {
     const t = Math.floor(cell / D);
@@ -272,10 +277,11 @@ function placeUnderTaps(
     out[o + D + d] = Math.min(1, Math.max(1 / 127, groove.velocities[t] + velocity + velocityNoise[cell]));
     out[o + 2 * D + d] = Math.min(1, Math.max(-1, groove.offsets[t] + offset + offsetNoise[cell]));
   });
-  // Pinned now, so that pinToGroove after the accents finds the same carrier (every other note is kept under it).
+  // Pinned now as well as after the accents: the accent fit reads the step's velocities as they will be played.
   for (let t = 0; t < STEPS; t++) {
     if (carriers[t] >= 0) pinToGroove(out, at(t), groove.velocities[t], groove.offsets[t], carriers[t]);
   }
+  return carriers;
 }
 
 /** The step decoder's spread from its raw output (as stepHeads computes it). */

@@ -44,8 +44,8 @@ export const fitUnderTapCommand: Command = {
     const log = (m: string) => process.stderr.write(`${m}\n`);
     await initBackend(backendOption(values), log);
     // Loaded only to check it is a whole model with the step decoder (the network does not read its weights); the
-    // network in the folder is not read: it is what is refitted, and a bad one must not stop that.
-    const model = GrooveModel.load(dir, { underTap: false });
+    // files drawing reads beside it are left unread: this refits one, and a bad one must not stop that.
+    const model = GrooveModel.load(dir, { calibration: false, underTap: false });
     const decoder = model.config.decoder.kind;
     model.dispose();
     if (decoder !== 'steps')
