@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BACKEND_NAMES } from '../ml/backend-names.js';
+import { MODELS_DIR } from '../paths.js';
 
 /** A `groovebox` sub-command. Each lives in its own file under cli/commands/. */
 export interface Command {
@@ -107,4 +110,16 @@ export function stringOption(values: Record<string, unknown>, name: string): str
 /** A model folder's name under --models-dir: a name only, since a path would let it escape that folder. */
 export function isModelFolderName(name: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name);
+}
+
+/** The trained model `--model NAME` names under `--models-dir` (default models/): its name and folder, or a UsageError. */
+export function trainedModelFolder(values: Record<string, unknown>): { name: string; dir: string } {
+  const name = stringOption(values, 'model');
+  if (!name || !isModelFolderName(name))
+    throw new UsageError(
+      `--model: expected a model folder's name, got ${name === undefined ? 'nothing' : `"${name}"`}`,
+    );
+  const dir = path.join(path.resolve(stringOption(values, 'models-dir') ?? MODELS_DIR), name);
+  if (!fs.existsSync(path.join(dir, 'config.json'))) throw new UsageError(`${dir}: no trained model there`);
+  return { name, dir };
 }

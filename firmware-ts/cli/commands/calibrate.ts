@@ -1,16 +1,22 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { loadCache } from '../../dataset/cache.js';
 import { initBackend } from '../../ml/runtime.js';
 import { GrooveModel } from '../../model/generator.js';
-import { datasetDir, MODELS_DIR } from '../../paths.js';
+import { datasetDir } from '../../paths.js';
 import { writeFileAtomicSync } from '../../storage/atomic-file.js';
 import {
   CALIBRATION_WINDOWS,
   fitModelVelocityCalibration,
   velocityCalibrationFiles,
 } from '../../train/velocity-calibration-fit.js';
-import { backendOption, integerOption, isModelFolderName, stringOption, UsageError, type Command } from '../command.js';
+import {
+  backendOption,
+  integerOption,
+  stringOption,
+  trainedModelFolder,
+  UsageError,
+  type Command,
+} from '../command.js';
 
 export const calibrateCommand: Command = {
   name: 'calibrate',
@@ -30,13 +36,7 @@ export const calibrateCommand: Command = {
     backend: { type: 'string' },
   },
   async run({ values }) {
-    const name = stringOption(values, 'model');
-    if (!name || !isModelFolderName(name))
-      throw new UsageError(
-        `--model: expected a model folder's name, got ${name === undefined ? 'nothing' : `"${name}"`}`,
-      );
-    const dir = path.join(path.resolve(stringOption(values, 'models-dir') ?? MODELS_DIR), name);
-    if (!fs.existsSync(path.join(dir, 'config.json'))) throw new UsageError(`${dir}: no trained model there`);
+    const { dir } = trainedModelFolder(values);
     const windows = integerOption(values, 'windows', CALIBRATION_WINDOWS, 1);
     const log = (m: string) => process.stderr.write(`${m}\n`);
     await initBackend(backendOption(values), log);

@@ -1,14 +1,20 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { loadCache } from '../../dataset/cache.js';
 import { initBackend } from '../../ml/runtime.js';
 import { GrooveModel } from '../../model/generator.js';
 import { encodeUnderTap, UNDER_TAP_MANIFEST_FILE, UNDER_TAP_WEIGHTS_FILE } from '../../model/under-tap.js';
-import { datasetDir, MODELS_DIR } from '../../paths.js';
+import { datasetDir } from '../../paths.js';
 import { writeFileAtomicSync } from '../../storage/atomic-file.js';
 import { spreadPatterns } from '../../train/spread-patterns.js';
 import { fitUnderTap, UNDER_TAP_DEFAULTS } from '../../train/under-tap-fit.js';
-import { backendOption, integerOption, isModelFolderName, stringOption, UsageError, type Command } from '../command.js';
+import {
+  backendOption,
+  integerOption,
+  stringOption,
+  trainedModelFolder,
+  UsageError,
+  type Command,
+} from '../command.js';
 
 export const fitUnderTapCommand: Command = {
   name: 'fit-under-tap',
@@ -34,13 +40,7 @@ export const fitUnderTapCommand: Command = {
     backend: { type: 'string' },
   },
   async run({ values }) {
-    const name = stringOption(values, 'model');
-    if (!name || !isModelFolderName(name))
-      throw new UsageError(
-        `--model: expected a model folder's name, got ${name === undefined ? 'nothing' : `"${name}"`}`,
-      );
-    const dir = path.join(path.resolve(stringOption(values, 'models-dir') ?? MODELS_DIR), name);
-    if (!fs.existsSync(path.join(dir, 'config.json'))) throw new UsageError(`${dir}: no trained model there`);
+    const { name, dir } = trainedModelFolder(values);
     const log = (m: string) => process.stderr.write(`${m}\n`);
     await initBackend(backendOption(values), log);
     // Loaded only to check it is a whole model with the step decoder (the network does not read its weights); the
