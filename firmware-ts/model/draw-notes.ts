@@ -193,18 +193,12 @@ export function drawSteps(
 
 /**
  * Makes a step's notes agree with the groove that was given for it. A groove is, by
- * definition, the loudest note of each step (its velocity and timing), so the loudest
- * drawn note plays the tapped velocity and offset exactly, and no other note is louder.
+ * definition, the loudest note of each step (its velocity and timing), so the note that
+ * carries the tap (`loudest`: the loudest drawn one, or the under-tap network's choice)
+ * plays the tapped velocity and offset exactly, and no other note is louder.
  */
-function pinToGroove(
-  out: Float32Array,
-  o: number,
-  velocity: number,
-  offset: number,
-  carrier = carrierAt(out, o),
-): void {
+function pinToGroove(out: Float32Array, o: number, velocity: number, offset: number, loudest: number): void {
   const D = DRUM_COUNT;
-  const loudest = carrier;
   if (loudest < 0) return;
   // One MIDI step softer, so that no other note ties with the loudest one.
   const softer = Math.max(1 / 127, velocity - 1 / 127);

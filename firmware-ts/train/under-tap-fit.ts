@@ -15,9 +15,10 @@ import { groove, loudestDrum } from '../pattern/gestures.js';
 import { STEPS, type Pattern } from '../pattern/pattern.js';
 import { mulberry32 } from '../model/random.js';
 import {
+  inputFromSteps,
+  loopSteps,
   UNDER_TAP_FEATURES,
   UNDER_TAP_OUTPUTS,
-  underTapFeatures,
   type LoopView,
   type UnderTapFit,
   type UnderTapNet,
@@ -40,15 +41,20 @@ export const UNDER_TAP_DEFAULTS = { hidden: [128, 64] as [number, number], epoch
 /** Weight of the carrier's cross-entropy beside the two absolute errors in the loss. */
 const CARRIER_WEIGHT = 0.5;
 
-/** A window as the network reads a loop, with its Groove's carrier (loudest drum) per step. */
+/**
+ * A window as the network reads a loop, with its Groove's carrier (loudest drum) per step and its steps' part of the
+ * input (loopSteps), computed once: every epoch builds the inputs of all its notes again.
+ */
 export interface WindowLoop extends LoopView {
   pattern: Pattern;
   carriers: number[];
+  steps: Float32Array;
 }
 
 export function windowLoop(pattern: Pattern): WindowLoop {
   const carriers = Array.from({ length: STEPS }, (_, s) => loudestDrum(pattern, s));
-  return { pattern, carriers, hit: (s, d) => pattern.hit(s, d), groove: groove(pattern) };
+  const loop: LoopView = { hit: (s, d) => pattern.hit(s, d), groove: groove(pattern) };
+  return { ...loop, pattern, carriers, steps: loopSteps(loop) };
 }
 
 export interface Note {
@@ -79,11 +85,10 @@ export function batchOf(
   const n = to - from;
   const x = new Float32Array(n * UNDER_TAP_FEATURES);
   const y = new Float32Array(n * UNDER_TAP_OUTPUTS);
-  const row = new Float32Array(UNDER_TAP_FEATURES);
   for (let i = 0; i < n; i++) {
     const { window, step, drum } = notes[from + i];
     const loop = loops[window];
-    x.set(underTapFeatures(loop, step, drum, row), i * UNDER_TAP_FEATURES);
+    inputFromSteps(loop.steps, step, drum, x.subarray(i * UNDER_TAP_FEATURES, (i + 1) * UNDER_TAP_FEATURES));
     const carries = loop.carriers[step] === drum;
     y[3 * i] = carries ? 0 : loop.pattern.offset(step, drum) - loop.groove.offsets[step];
     y[3 * i + 1] = carries ? 0 : loop.pattern.velocity(step, drum) - loop.groove.velocities[step];
