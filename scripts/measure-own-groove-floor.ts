@@ -28,7 +28,7 @@ import { loadCache } from '../firmware-ts/dataset/cache.js';
 import { repeatVariation } from '../firmware-ts/eval/own-groove-floor.js';
 import { evalWindows } from '../firmware-ts/eval/windows.js';
 import { initBackend } from '../firmware-ts/ml/runtime.js';
-import { jsUnderTapPredictor, UNDER_TAP_FEATURES, underTapFeatures } from '../firmware-ts/model/under-tap.js';
+import { inputFromSteps, jsUnderTapPredictor, UNDER_TAP_FEATURES } from '../firmware-ts/model/under-tap.js';
 import { DRUM_COUNT } from '../firmware-ts/pattern/drums.js';
 import { groove, loudestDrum } from '../firmware-ts/pattern/gestures.js';
 import { STEPS } from '../firmware-ts/pattern/pattern.js';
@@ -122,7 +122,7 @@ for (const loop of testLoops) {
     const drums = Array.from({ length: DRUM_COUNT }, (_, d) => d).filter((d) => loop.hit(s, d));
     if (drums.length < 2) continue;
     const predicted = drums.map((d) => {
-      const [offset, velocity, carries] = predict(underTapFeatures(loop, s, d, input), 1);
+      const [offset, velocity, carries] = predict(inputFromSteps(loop.steps, s, d, input), 1);
       return { d, offset, velocity, carries };
     });
     const carrier = predicted.reduce((a, b) => (b.carries > a.carries ? b : a), predicted[0]);
